@@ -1,0 +1,40 @@
+/*
+ * JSON helpers on top of jansson.
+ *
+ * Ownership, once for all of tripact: jansson values are reference counted.
+ * A function documented "borrowed" returns a reference the caller must not
+ * json_decref; "caller owns" means the caller must json_decref it; "takes
+ * ownership" (jansson's *_new/_set_new "steal" functions) means the callee
+ * decrefs it, even on failure.
+ */
+#ifndef TRIPACT_JSON_H
+#define TRIPACT_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "tripact/error.h"
+
+/*
+ * Parses one JSON document from text[0..len). Rejects duplicate object
+ * keys, invalid UTF-8, NUL bytes in strings and trailing garbage; nesting
+ * deeper than jansson's limit (2048) is a TP_ELIMIT. On failure d gets the
+ * line, column and message. *out: caller owns.
+ */
+enum tp_err tp_json_load(const char *text, size_t len, json_t **out,
+			 struct tp_diag *d) TP_MUST_CHECK;
+
+/* As tp_json_load, reading a whole file (path "-" is stdin). */
+enum tp_err tp_json_load_file(const char *path, json_t **out,
+			      struct tp_diag *d) TP_MUST_CHECK;
+
+/* The string member `key` of object o, or NULL (borrowed). */
+const char *tp_json_str(const json_t *o, const char *key);
+
+/*
+ * Serialises v compactly with keys in insertion order; caller owns
+ * (free()). NULL on allocation failure.
+ */
+char *tp_json_dump(const json_t *v);
+
+#endif

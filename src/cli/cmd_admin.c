@@ -1,0 +1,13 @@
+/* tripact admin: not yet available; see README ("Status"). */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_admin(int argc, char **argv)
+{
+	if (tp_cli_wants_help(argc, argv)) {
+		printf("usage: tripact admin ...\n\nNot yet available in this version of tripact.\n");
+		return TP_EXIT_OK;
+	}
+	return tp_cli_fail("'admin' is not yet available in this version (see README, Status)");
+}

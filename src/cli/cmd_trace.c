@@ -1,0 +1,13 @@
+/* tripact trace: not yet available; see README ("Status"). */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_trace(int argc, char **argv)
+{
+	if (tp_cli_wants_help(argc, argv)) {
+		printf("usage: tripact trace ...\n\nNot yet available in this version of tripact.\n");
+		return TP_EXIT_OK;
+	}
+	return tp_cli_fail("'trace' is not yet available in this version (see README, Status)");
+}
