@@ -30,6 +30,7 @@ struct tp_convert {
 	char time[TP_TIME_BUFSZ];
 	size_t written; /* objects written (for the separating commas) */
 	int tlp_written[TP_TLP_RED + 1];
+	int identity_written;
 	struct idset ids;
 	struct tp_convert_stats st;
 	struct tp_buf obj, value, pat, esc, name; /* scratch */

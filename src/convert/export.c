@@ -291,12 +291,12 @@ static enum tp_err suricata_rules(struct ex *x, const char *dir, struct tp_diag 
 		{1, "alert ip any any -> $HOME_NET any (msg:\"tripact address indicator "
 		    "(inbound)\"; ip.src; dataset:isset,tripact-ips,type ip,load "
 		    "tripact-ips.lst; sid:9700005; rev:1;)"},
+		/* whole-file hashes: filemd5/filesha256 read the same hex-per-line
+		 * files (file hashing must be enabled in suricata.yaml) */
 		{2, "alert http any any -> any any (msg:\"tripact MD5 indicator (file)\"; "
-		    "file.data; to_md5; dataset:isset,tripact-md5,type md5,load tripact-md5.lst; "
-		    "sid:9700006; rev:1;)"},
+		    "filemd5:tripact-md5.lst; sid:9700006; rev:1;)"},
 		{3, "alert http any any -> any any (msg:\"tripact SHA-256 indicator (file)\"; "
-		    "file.data; to_sha256; dataset:isset,tripact-sha256,type sha256,load "
-		    "tripact-sha256.lst; sid:9700007; rev:1;)"},
+		    "filesha256:tripact-sha256.lst; sid:9700007; rev:1;)"},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
 		if (x->sn[rules[i].set])

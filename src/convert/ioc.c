@@ -108,12 +108,17 @@ size_t tp_ioc_refang(char *s, size_t len)
 	memmove(s, s + lead, len - lead);
 	len -= lead;
 	s[len] = '\0';
-	/* hxxp, hXXp, hxxps at the start; fxp for ftp */
-	if (len >= 4 && (s[0] == 'h' || s[0] == 'H') && (s[1] == 'x' || s[1] == 'X') &&
+	/* hxxp:// hXXps[://] at the start; only before a scheme separator, as
+	 * real host names start with "hxxp-" too (maltrail's kimsuky list) */
+	if (len >= 7 && (s[0] == 'h' || s[0] == 'H') && (s[1] == 'x' || s[1] == 'X') &&
 	    (s[2] == 'x' || s[2] == 'X') && (s[3] == 'p' || s[3] == 'P')) {
-		s[0] = 'h';
-		s[1] = s[2] = 't';
-		s[3] = 'p';
+		const char *rest = s + 4 + (s[4] == 's' || s[4] == 'S');
+		if (strncmp(rest, "://", 3) == 0 || strncmp(rest, "[://]", 5) == 0 ||
+		    strncmp(rest, "[:]//", 5) == 0) {
+			s[0] = 'h';
+			s[1] = s[2] = 't';
+			s[3] = 'p';
+		}
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] != '[' && s[i] != '(' && s[i] != '{')

@@ -7,7 +7,8 @@
  * "filename|sha256" gives the hash indicator described by its file name,
  * "domain|ip" two values, "ip-dst|port" a network-traffic pattern. Object
  * attributes that are context (text, port, ...) go into the description of
- * the object's indicators. `tlp:` tags become TLP markings, other tags
+ * the object's indicators, and so do its to_ids false values (which are
+ * also SCOs). `tlp:` tags become TLP markings, other tags
  * labels; galaxy clusters become `indicates` targets when the ATT&CK bundle
  * given in the options has the object (by ATT&CK id, name or alias).
  *
@@ -306,11 +307,30 @@ static enum tp_err object(struct event *ev, const json_t *o, const char *base, s
 		const char *t = tp_json_str(a, "type");
 		const char *rel = tp_json_str(a, "object_relation");
 		const char *v = tp_json_str(a, "value");
-		if (e == TP_OK && t && v && !strchr(t, '|') && (misp_kind(t, &ok), !ok))
+		int ctx_only = t && !strchr(t, '|') && (misp_kind(t, &ok), !ok);
+		if (e == TP_OK && v && (ctx_only || !json_is_true(json_object_get(a, "to_ids"))))
 			e = tp_buf_printf(&ctx, "%s%s: %s", ctx.len ? "\n" : "", rel ? rel : t, v);
 	}
 	if (e == TP_ELIMIT)
 		e = TP_OK; /* a long context is cut */
+	size_t iocs = 0;
+	json_array_foreach(attrs, i, a)
+	{
+		const char *t = tp_json_str(a, "type");
+		if (t && (strchr(t, '|') || (misp_kind(t, &ok), ok)))
+			iocs++;
+	}
+	if (e == TP_OK && iocs == 0) {
+		char p[128];
+		snprintf(p, sizeof p, "%s.Object[%zu]", base, oi);
+		ev->c->st.rows++;
+		for (char *q = ctx.data; q && *q; q++)
+			if (*q == '\n')
+				*q = ';';
+		tp_convert_reject(ev->c, ev->file, 0, p,
+				  "MISP object holds no indicator value, only context (%.300s)",
+				  ctx.data ? ctx.data : "empty");
+	}
 	json_array_foreach(attrs, i, a)
 	{
 		const char *t = tp_json_str(a, "type");

@@ -5,8 +5,8 @@
  *    families); labels that are words of the 2.1 open vocabulary move to
  *    malware_types, the same for tool/tool_types, indicator/indicator_types,
  *    threat-actor/threat_actor_types and report/report_types; the other
- *    labels stay labels, except the type-name label ("malware", "tool") that
- *    2.0 required and 2.1 dropped (MITRE's own 2.1 rule drops them);
+ *    labels stay labels, except malware's "malware" label, which 2.0
+ *    required and MITRE's own 2.1 rule drops;
  *  - indicator gets "pattern_type": "stix";
  *  - observed-data's `objects` dictionary becomes SCOs with deterministic
  *    ids (references between them rewritten) and `object_refs`.
@@ -297,7 +297,7 @@ static enum tp_err upgrade(struct tp_convert *c, const char *file, json_t *o, co
 			json_object_set_new(o, "is_family", json_true());
 		e = move_labels(o, "malware_types", malware_ov, "malware");
 	} else if (strcmp(type, "tool") == 0) {
-		e = move_labels(o, "tool_types", tool_ov, "tool");
+		e = move_labels(o, "tool_types", tool_ov, NULL);
 	} else if (strcmp(type, "indicator") == 0) {
 		e = move_labels(o, "indicator_types", indicator_ov, NULL);
 		if (e == TP_OK && !json_object_get(o, "pattern_type"))
@@ -340,7 +340,6 @@ static enum tp_err upgrade(struct tp_convert *c, const char *file, json_t *o, co
 		return TP_ENOMEM;
 	e = tp_convert_emit(c, json_incref(o), TP_TLP_NONE);
 	if (e == TP_OK && strcmp(type, "indicator") == 0) {
-		c->st.indicators += 0;
 		for (size_t i = 0; e == TP_OK && i < c->o.n_attribute_to; i++)
 			e = tp_convert_relate(c, id, "indicates", c->o.attribute_to[i], c->o.tlp);
 	}

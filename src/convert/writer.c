@@ -259,6 +259,19 @@ enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp)
 	return e;
 }
 
+/* The producer's identity goes out with the first object that refers to it. */
+static enum tp_err need_identity(struct tp_convert *c)
+{
+	if (c->identity_written)
+		return TP_OK;
+	c->identity_written = 1;
+	json_t *ident = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "identity",
+				  "spec_version", "2.1", "id", c->identity_id, "created_by_ref",
+				  c->identity_id, "created", c->time, "modified", c->time, "name",
+				  c->o.identity, "identity_class", "organization");
+	return ident ? tp_convert_emit(c, ident, TP_TLP_NONE) : TP_ENOMEM;
+}
+
 static void make_id(struct tp_convert *c, const char *type, const char *name, size_t len,
 		    char *out)
 {
@@ -278,6 +291,9 @@ enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char 
 	if (n < 0 || (size_t)n >= sizeof name)
 		return TP_EINVAL;
 	make_id(c, "relationship", name, (size_t)n, id);
+	enum tp_err e = need_identity(c);
+	if (e != TP_OK)
+		return e;
 	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
 			      "relationship", "spec_version", "2.1", "id", id, "created_by_ref",
 			      c->identity_id, "created", c->time, "modified", c->time,
@@ -286,6 +302,7 @@ enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char 
 		return TP_ENOMEM;
 	return tp_convert_emit(c, r, tlp);
 }
+
 
 enum tp_err tp_convert_sco_id(const char *type, const json_t *props, char *out)
 {
@@ -491,7 +508,9 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 			return TP_OK;
 		}
 	}
-	e = tp_convert_need_tlp(c, tlp);
+	e = need_identity(c);
+	if (e == TP_OK)
+		e = tp_convert_need_tlp(c, tlp);
 	if (e == TP_OK)
 		e = indicator(c, r, c->value.data, id, tlp);
 	if (e != TP_OK)
@@ -558,14 +577,6 @@ enum tp_err tp_convert_new(const struct tp_convert_opts *opts, tp_convert_sink_f
 		e = tp_buf_puts(b, ",\"objects\":[");
 	if (e == TP_OK)
 		e = put(c, b->data, b->len);
-	json_t *ident = NULL;
-	if (e == TP_OK) {
-		ident = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "identity",
-				  "spec_version", "2.1", "id", c->identity_id, "created_by_ref",
-				  c->identity_id, "created", c->time, "modified", c->time, "name",
-				  c->o.identity, "identity_class", "organization");
-		e = ident ? tp_convert_emit(c, ident, TP_TLP_NONE) : TP_ENOMEM;
-	}
 	if (e != TP_OK) {
 		tp_convert_free(c);
 		return e;

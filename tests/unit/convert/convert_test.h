@@ -1,0 +1,115 @@
+/*
+ * Helpers for the convert tests: run an import into memory and look at the
+ * bundle and the reports. Include after tp_test.h.
+ */
+#ifndef CONVERT_TEST_H
+#define CONVERT_TEST_H
+
+#include <jansson.h>
+#include <string.h>
+
+#include "tripact/buf.h"
+#include "tripact/convert.h"
+#include "tripact/json.h"
+
+#define MAX_REPORTS 256
+
+struct run {
+	struct tp_buf out;
+	struct tp_convert_stats st;
+	json_t *bundle;
+	int nrep;
+	long rep_line[MAX_REPORTS];
+	char rep_path[MAX_REPORTS][260];
+	char rep_msg[MAX_REPORTS][520];
+};
+
+static enum tp_err run_sink(void *ctx, const char *s, size_t n)
+{
+	struct run *r = ctx;
+	return tp_buf_append(&r->out, s, n);
+}
+
+static void run_report(void *ctx, const char *file, const struct tp_diag *d)
+{
+	struct run *r = ctx;
+	if (r->nrep < MAX_REPORTS) {
+		r->rep_line[r->nrep] = d->line;
+		snprintf(r->rep_path[r->nrep], 260, "%s", d->path);
+		snprintf(r->rep_msg[r->nrep], 520, "%s", d->message);
+	}
+	r->nrep++;
+}
+
+enum fmt { LIST, CSV, MISP, STIX20 };
+
+/* Imports the files (paths below the source tree) with opts; asserts success. */
+static void run_import(struct run *r, const struct tp_convert_opts *o, enum fmt f,
+		       const char *const *files, size_t nfiles)
+{
+	memset(r, 0, sizeof *r);
+	tp_buf_init(&r->out, 0);
+	struct tp_convert *c;
+	assert_int_equal(tp_convert_new(o, run_sink, run_report, r, &c), TP_OK);
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *path = files[i][0] == '/' ? files[i] : tp_test_path(files[i]);
+		struct tp_diag d = {0};
+		enum tp_err e;
+		if (f == LIST || f == CSV) {
+			FILE *in = fopen(path, "rb");
+			assert_non_null(in);
+			e = f == LIST ? tp_convert_list(c, files[i], in, &d)
+				      : tp_convert_csv(c, files[i], in, &d);
+			fclose(in);
+		} else {
+			size_t len;
+			char *text = tp_test_slurp(path, &len);
+			assert_non_null(text);
+			e = f == MISP ? tp_convert_misp(c, files[i], text, len, &d)
+				      : tp_convert_stix20(c, files[i], text, len, &d);
+			free(text);
+		}
+		if (e != TP_OK)
+			fail_msg("%s: %s", files[i], d.message);
+	}
+	struct tp_diag d = {0};
+	assert_int_equal(tp_convert_finish(c, &r->st, &d), TP_OK);
+	tp_convert_free(c);
+	struct tp_diag jd = {0};
+	if (tp_json_load(r->out.data, r->out.len, &r->bundle, &jd) != TP_OK)
+		fail_msg("bundle is not JSON: %ld:%ld %s", jd.line, jd.column, jd.message);
+}
+
+static void run_free(struct run *r)
+{
+	json_decref(r->bundle);
+	tp_buf_free(&r->out);
+}
+
+static size_t count_type(const json_t *bundle, const char *type)
+{
+	size_t i, n = 0;
+	const json_t *o;
+	json_array_foreach(json_object_get(bundle, "objects"), i, o)
+	{
+		n += strcmp(tp_json_str(o, "type"), type) == 0;
+	}
+	return n;
+}
+
+/* The object of `type` whose `key` is `value` (borrowed), or NULL. */
+static const json_t *find(const json_t *bundle, const char *type, const char *key,
+			  const char *value)
+{
+	size_t i;
+	const json_t *o;
+	json_array_foreach(json_object_get(bundle, "objects"), i, o)
+	{
+		const char *v = tp_json_str(o, key);
+		if (strcmp(tp_json_str(o, "type"), type) == 0 && v && strcmp(v, value) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,349 @@
+/*
+ * Import of the real samples in data/intel: expected counts and
+ * spot-checked conversions per format, determinism, TLP markings,
+ * attribution, and malformed input reported with its line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "tp_test.h"
+#include "convert_test.h"
+#include "tripact/time.h"
+
+#define T2026 1767225600000000LL /* 2026-01-01T00:00:00Z */
+#define LAZARUS "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
+#define ATTACK21 "data/intel/attack/attack-dprk-v18.1.stix21.json"
+
+static const char *const maltrail[] = {
+	"data/intel/maltrail/android_lazarus.txt", "data/intel/maltrail/apt_bluenoroff.txt",
+	"data/intel/maltrail/apt_kimsuky.txt",	   "data/intel/maltrail/apt_lazarus.txt",
+	"data/intel/maltrail/apt_reaper.txt",	   "data/intel/maltrail/konni.txt",
+};
+
+static void test_list_maltrail(void **state)
+{
+	struct tp_convert_opts o = {.identity = "JP NISC (demo)", .tlp = TP_TLP_GREEN,
+				    .time = T2026, .source = "maltrail"};
+	struct run r;
+	run_import(&r, &o, LIST, maltrail, 6);
+	/* 34,711 entries; 34,098 distinct once refanged and lower-cased */
+	assert_int_equal(r.st.rows, 34711);
+	assert_int_equal(r.st.indicators, 34098);
+	assert_int_equal(r.st.duplicates, 613);
+	assert_int_equal(r.st.rejected, 0);
+	assert_int_equal(r.nrep, 0);
+	assert_int_equal(count_type(r.bundle, "indicator"), 34098);
+	assert_int_equal(count_type(r.bundle, "identity"), 1);
+	assert_int_equal(count_type(r.bundle, "marking-definition"), 1);
+
+	/* apt_lazarus.txt line 16, under "# Reference: .../operation-applejeus/..." */
+	const json_t *i = find(r.bundle, "indicator", "name", "celasllc.com");
+	assert_non_null(i);
+	assert_string_equal(tp_json_str(i, "pattern"), "[domain-name:value = 'celasllc.com']");
+	assert_string_equal(tp_json_str(i, "valid_from"), "2026-01-01T00:00:00.000Z");
+	const json_t *ref = json_array_get(json_object_get(i, "external_references"), 0);
+	assert_string_equal(tp_json_str(ref, "source_name"), "maltrail");
+	assert_string_equal(tp_json_str(ref, "url"), "https://securelist.com/operation-applejeus/87553/");
+	assert_string_equal(tp_json_str(ref, "description"), "apt_lazarus.txt line 16");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
+			    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
+	/* a real host name that merely starts with "hxxp" stays as it is */
+	assert_non_null(find(r.bundle, "indicator", "name", "hxxp-naver.wetax-pay.online"));
+	/* host:port/path and bare paths */
+	i = find(r.bundle, "indicator", "name", "newidealupvc.com:443/img/prettyPhoto/jquery.max.php");
+	assert_non_null(i);
+	assert_string_equal(tp_json_str(i, "pattern"),
+			    "[url:value LIKE '%://newidealupvc.com:443/img/prettyPhoto/jquery.max.php%']");
+	run_free(&r);
+}
+
+static void test_list_eset_hashes(void **state)
+{
+	static const char *const f[] = {
+		"data/intel/eset_malware-ioc/nukesped_lazarus/samples.md5",
+		"data/intel/eset_malware-ioc/nukesped_lazarus/samples.sha1",
+		"data/intel/eset_malware-ioc/nukesped_lazarus/samples.sha256",
+	};
+	struct tp_convert_opts o = {.identity = "ESET (demo)", .time = T2026};
+	struct run r;
+	run_import(&r, &o, LIST, f, 3);
+	assert_int_equal(r.st.indicators, 3 * 555);
+	assert_int_equal(r.st.rejected, 0);
+	/* first line of samples.sha256 */
+	const json_t *i = find(r.bundle, "indicator", "pattern",
+			       "[file:hashes.'SHA-256' = "
+			       "'6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6']");
+	assert_non_null(i);
+	/* no --tlp: no marking */
+	assert_null(json_object_get(i, "object_marking_refs"));
+	assert_int_equal(count_type(r.bundle, "marking-definition"), 0);
+	run_free(&r);
+}
+
+static const char *const volexity[] = {
+	"data/intel/volexity_threat-intel/2021-08-17_InkySquid_APT37_part1/indicators.csv",
+	"data/intel/volexity_threat-intel/2021-08-24_InkySquid_APT37_part2/indicators.csv",
+	"data/intel/volexity_threat-intel/2022-07-28_SharpTongue_Kimsuky_SHARPEXT/indicators.csv",
+	"data/intel/volexity_threat-intel/2022-12-01_AppleJeus/indicators.csv",
+	"data/intel/volexity_threat-intel/2023-03-30_3CX_supply_chain/iocs.csv",
+};
+
+static void test_csv_volexity(void **state)
+{
+	struct tp_convert_opts o = {.identity = "Volexity (demo)", .time = T2026,
+				    .tlp = TP_TLP_CLEAR};
+	struct run r;
+	run_import(&r, &o, CSV, volexity, 5);
+	/* 10 + 7 + 3 + 23 file rows of 3 hashes (69) + 34 = 123 values */
+	assert_int_equal(r.st.rows, 123);
+	assert_int_equal(r.st.indicators, 122);
+	/* AppleJeus line 6 has a 63-digit "SHA-256": reported with its line */
+	assert_int_equal(r.st.rejected, 1);
+	assert_int_equal(r.nrep, 1);
+	assert_int_equal(r.rep_line[0], 6);
+	assert_non_null(strstr(r.rep_msg[0], "82e67114d632795edf29ce1d50a4c1c444846d9e16cd121ce26e63c8dc4a162"));
+	const json_t *i = find(r.bundle, "indicator", "name", "gonamod.com");
+	assert_non_null(i);
+	assert_string_equal(tp_json_str(i, "description"), "SHARPEXT C2 server");
+	/* emailwhois rows are e-mail addresses */
+	i = find(r.bundle, "indicator", "name", "philip.je@proton.me");
+	assert_non_null(i);
+	assert_string_equal(tp_json_str(i, "pattern"), "[email-addr:value = 'philip.je@proton.me']");
+	/* the BOM-prefixed AppleJeus header was understood: its file rows split */
+	assert_non_null(find(r.bundle, "indicator", "pattern",
+			     "[file:hashes.MD5 = '51871504c1d5c09ade5e2a1e6e98c37a']"));
+	run_free(&r);
+}
+
+static void test_misp_eset(void **state)
+{
+	size_t len;
+	char *attack_text = tp_test_slurp(tp_test_path(ATTACK21), &len);
+	assert_non_null(attack_text);
+	json_t *attack;
+	assert_int_equal(tp_json_load(attack_text, len, &attack, NULL), TP_OK);
+	free(attack_text);
+	static const char *const f[] = {"data/intel/eset_malware-ioc/nukesped_lazarus/lazarus_3cx.json"};
+	struct tp_convert_opts o = {.identity = "ESET (demo)", .time = T2026, .attack = attack};
+	struct run r;
+	run_import(&r, &o, MISP, f, 1);
+	/* 17 objects: 11 with values (15 to_ids, 10 context values, one IP twice) */
+	assert_int_equal(r.st.indicators, 15);
+	assert_int_equal(r.st.observables, 9);
+	assert_int_equal(r.st.duplicates, 1);
+	/* the event's galaxies: Lazarus Group + 17 of 20 techniques are in the
+	 * DPRK subgraph -> 18 targets for each of the 15 indicators */
+	assert_int_equal(r.st.relationships, 15 * 18);
+	/* reported: 3 techniques not in the subgraph, 5 context-only objects */
+	assert_int_equal(r.st.rejected, 8);
+	int galaxy = 0, objs = 0;
+	for (int k = 0; k < r.nrep; k++) {
+		galaxy += strcmp(r.rep_path[k], "response[0].Event.Galaxy") == 0;
+		objs += strncmp(r.rep_path[k], "response[0].Event.Object[", 25) == 0;
+	}
+	assert_int_equal(galaxy, 3);
+	assert_int_equal(objs, 5);
+	/* ESET's file object: filename and path go into the description */
+	const json_t *i = find(r.bundle, "indicator", "pattern",
+			       "[file:hashes.MD5 = 'cedb9cdbad254f60cfb215b9bff84fb9']");
+	assert_non_null(i);
+	assert_non_null(strstr(tp_json_str(i, "description"), "filename: guiconfigd"));
+	/* to_ids false: an SCO with the STIX deterministic id */
+	assert_non_null(find(r.bundle, "ipv4-addr", "value", "38.108.185.115"));
+	/* indicates Lazarus Group */
+	size_t k;
+	const json_t *x;
+	int lazarus = 0;
+	json_array_foreach(json_object_get(r.bundle, "objects"), k, x)
+	{
+		const char *t = tp_json_str(x, "target_ref");
+		lazarus += t && strcmp(t, LAZARUS) == 0 &&
+			   strcmp(tp_json_str(x, "relationship_type"), "indicates") == 0;
+	}
+	assert_int_equal(lazarus, 15);
+	run_free(&r);
+	json_decref(attack);
+}
+
+static void test_stix20_attack(void **state)
+{
+	static const char *const f[] = {"data/intel/attack/attack-dprk-v18.1.stix20.json"};
+	struct tp_convert_opts o = {.time = T2026};
+	struct run r;
+	run_import(&r, &o, STIX20, f, 1);
+	assert_int_equal(r.st.rejected, 0);
+	/* object for object what MITRE's own 2.0 -> 2.1 rule gives */
+	size_t len;
+	char *text = tp_test_slurp(tp_test_path(ATTACK21), &len);
+	json_t *want;
+	assert_int_equal(tp_json_load(text, len, &want, NULL), TP_OK);
+	free(text);
+	const json_t *a = json_object_get(r.bundle, "objects");
+	const json_t *b = json_object_get(want, "objects");
+	assert_int_equal(json_array_size(a), 2182);
+	assert_int_equal(json_array_size(b), 2182);
+	for (size_t i = 0; i < json_array_size(b); i++)
+		if (!json_equal(json_array_get(a, i), json_array_get(b, i)))
+			fail_msg("object %zu (%s) differs from MITRE's 2.1", i,
+				 tp_json_str(json_array_get(b, i), "id"));
+	json_decref(want);
+	run_free(&r);
+}
+
+static void test_stix20_observed_data(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/observed-data.stix20.json"};
+	struct tp_convert_opts o = {.time = T2026, .tlp = TP_TLP_AMBER};
+	struct run r;
+	run_import(&r, &o, STIX20, f, 1);
+	assert_int_equal(r.st.rejected, 0);
+	const json_t *od = find(r.bundle, "observed-data", "spec_version", "2.1");
+	assert_non_null(od);
+	assert_null(json_object_get(od, "objects"));
+	const json_t *refs = json_object_get(od, "object_refs");
+	assert_int_equal(json_array_size(refs), 2);
+	/* the STIX 2.1 deterministic id of domain-name "example.com" */
+	const json_t *dn = find(r.bundle, "domain-name", "value", "example.com");
+	assert_non_null(dn);
+	assert_string_equal(tp_json_str(dn, "id"),
+			    "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7");
+	/* its resolves_to_refs now names the ipv4-addr SCO by id */
+	const json_t *ip = find(r.bundle, "ipv4-addr", "value", "198.51.100.3");
+	assert_non_null(ip);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(dn, "resolves_to_refs"), 0)),
+			    tp_json_str(ip, "id"));
+	/* indicator: labels -> indicator_types, pattern_type added */
+	const json_t *ind = find(r.bundle, "indicator", "spec_version", "2.1");
+	assert_non_null(ind);
+	assert_string_equal(tp_json_str(ind, "pattern_type"), "stix");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ind, "indicator_types"), 0)),
+			    "malicious-activity");
+	assert_null(json_object_get(ind, "labels"));
+	/* --tlp joins the markings */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ind, "object_marking_refs"), 0)),
+			    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+	run_free(&r);
+}
+
+static void test_deterministic_ids(void **state)
+{
+	static const char *const f[] = {"data/intel/maltrail/apt_reaper.txt"};
+	struct tp_convert_opts o = {.identity = "KR KISA (demo)", .time = T2026,
+				    .attribute_to = (const char *const[]){LAZARUS},
+				    .n_attribute_to = 1};
+	struct run a, b;
+	run_import(&a, &o, LIST, f, 1);
+	o.time = T2026 + 86400000000LL; /* a day later: same ids */
+	run_import(&b, &o, LIST, f, 1);
+	assert_int_equal(a.st.indicators, 20);
+	assert_int_equal(a.st.relationships, 20);
+	size_t i;
+	const json_t *x;
+	json_array_foreach(json_object_get(a.bundle, "objects"), i, x)
+	{
+		const char *id = tp_json_str(x, "id");
+		assert_string_equal(id, tp_json_str(json_array_get(json_object_get(b.bundle, "objects"), i), "id"));
+	}
+	/* another producer: other indicator ids, same patterns */
+	run_free(&b);
+	o.identity = "US CISA (demo)";
+	run_import(&b, &o, LIST, f, 1);
+	const json_t *ia = find(a.bundle, "indicator", "pattern", "[domain-name:value = 'mlobby.mobi']");
+	const json_t *ib = find(b.bundle, "indicator", "pattern", "[domain-name:value = 'mlobby.mobi']");
+	if (ia && ib)
+		assert_string_not_equal(tp_json_str(ia, "id"), tp_json_str(ib, "id"));
+	run_free(&a);
+	run_free(&b);
+}
+
+static void test_malformed_list(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/malformed.txt"};
+	struct tp_convert_opts o = {.time = T2026};
+	struct run r;
+	run_import(&r, &o, LIST, f, 1);
+	/* every bad line named; good lines around them still converted */
+	static const long want[] = {4, 6, 7, 9};
+	assert_int_equal(r.nrep, 4);
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(r.rep_line[k], want[k]);
+	assert_int_equal(r.st.indicators, 3);
+	const json_t *i = find(r.bundle, "indicator", "name", "good.example.com");
+	assert_non_null(i);
+	assert_string_equal(tp_json_str(i, "description"), "C2 of the week");
+	run_free(&r);
+}
+
+static void test_malformed_csv(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/malformed.csv"};
+	struct tp_convert_opts o = {.time = T2026};
+	struct run r;
+	run_import(&r, &o, CSV, f, 1);
+	static const long want[] = {3, 4, 7, 8};
+	assert_int_equal(r.nrep, 4);
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(r.rep_line[k], want[k]);
+	assert_non_null(strstr(r.rep_msg[1], "unknown type 'registry-key'"));
+	/* a quoted field with a comma and a line break */
+	const json_t *i = find(r.bundle, "indicator", "name", "quoted.example.net");
+	assert_non_null(i);
+	assert_string_equal(tp_json_str(i, "description"), "C2, per \"vendor\"\nsecond line");
+	assert_int_equal(r.st.indicators, 3);
+	run_free(&r);
+}
+
+static void test_unterminated_csv(void **state)
+{
+	struct run r;
+	memset(&r, 0, sizeof r);
+	tp_buf_init(&r.out, 0);
+	struct tp_convert_opts o = {.time = T2026};
+	struct tp_convert *c;
+	assert_int_equal(tp_convert_new(&o, run_sink, run_report, &r, &c), TP_OK);
+	static const char text[] = "value,type\na.example,domain\n\"b.example,domain\n";
+	FILE *in = fmemopen((void *)text, sizeof text - 1, "r");
+	struct tp_diag d = {0};
+	assert_int_equal(tp_convert_csv(c, "x.csv", in, &d), TP_EPARSE);
+	assert_int_equal(d.line, 4);
+	assert_non_null(strstr(d.message, "unterminated quoted field"));
+	fclose(in);
+	tp_convert_free(c);
+	tp_buf_free(&r.out);
+}
+
+static void test_bad_options(void **state)
+{
+	struct tp_convert *c;
+	struct tp_convert_opts o = {.attribute_to = (const char *const[]){"G0032"},
+				    .n_attribute_to = 1};
+	assert_int_equal(tp_convert_new(&o, run_sink, NULL, NULL, &c), TP_EINVAL);
+	enum tp_tlp t;
+	assert_int_equal(tp_convert_tlp_parse("amber+strict", &t), TP_OK);
+	assert_int_equal(t, TP_TLP_AMBER_STRICT);
+	assert_int_equal(tp_convert_tlp_parse("TLP:WHITE", &t), TP_OK);
+	assert_int_equal(t, TP_TLP_CLEAR);
+	assert_int_equal(tp_convert_tlp_parse("purple", &t), TP_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list_maltrail),
+		cmocka_unit_test(test_list_eset_hashes),
+		cmocka_unit_test(test_csv_volexity),
+		cmocka_unit_test(test_misp_eset),
+		cmocka_unit_test(test_stix20_attack),
+		cmocka_unit_test(test_stix20_observed_data),
+		cmocka_unit_test(test_deterministic_ids),
+		cmocka_unit_test(test_malformed_list),
+		cmocka_unit_test(test_malformed_csv),
+		cmocka_unit_test(test_unterminated_csv),
+		cmocka_unit_test(test_bad_options),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

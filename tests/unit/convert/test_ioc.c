@@ -1,0 +1,131 @@
+/*
+ * IOC inference, refanging and patterns, driven by
+ * tests/data/convert/ioc.test (three-line records: input, kind, pattern).
+ * Every pattern must also read back (tp_ioc_from_pattern) to the same kind
+ * and value, as the exporters rely on that.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "convert/ioc.h"
+#include "tp_test.h"
+
+static char *next_line(char **p)
+{
+	if (!**p)
+		return NULL;
+	char *s = *p, *nl = strchr(s, '\n');
+	if (nl) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p = s + strlen(s);
+	}
+	return s;
+}
+
+static void test_cases(void **state)
+{
+	size_t len;
+	char *text = tp_test_slurp(tp_test_path("tests/data/convert/ioc.test"), &len);
+	assert_non_null(text);
+	char *p = text, *line;
+	int cases = 0, lineno = 0;
+	struct tp_buf v, pat, back;
+	tp_buf_init(&v, 0);
+	tp_buf_init(&pat, 0);
+	tp_buf_init(&back, 0);
+	while ((line = next_line(&p)) != NULL) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		int at = lineno;
+		char *in = strdup(line);
+		char *kind = next_line(&p);
+		char *want = next_line(&p);
+		lineno += 2;
+		assert_non_null(kind);
+		assert_non_null(want);
+		size_t n = tp_ioc_refang(in, strlen(in));
+		assert_int_equal(n, strlen(in));
+		enum tp_ioc_kind k = TP_IOC_UNKNOWN;
+		struct tp_diag d = {0};
+		enum tp_err e = tp_ioc_classify(in, &k, &v, &d);
+		if (strcmp(kind, "error") == 0) {
+			if (e != TP_EPARSE || strncmp(d.message, want, strlen(want)) != 0)
+				fail_msg("ioc.test:%d: want error '%s', got %d '%s'", at, want, e,
+					 d.message);
+		} else {
+			if (e != TP_OK)
+				fail_msg("ioc.test:%d: %s", at, d.message);
+			if (strcmp(tp_ioc_kind_name(k), kind) != 0)
+				fail_msg("ioc.test:%d: kind %s, want %s", at, tp_ioc_kind_name(k), kind);
+			tp_buf_reset(&pat);
+			assert_int_equal(tp_ioc_pattern(k, v.data, &pat), TP_OK);
+			if (strcmp(pat.data, want) != 0)
+				fail_msg("ioc.test:%d:\n got %s\nwant %s", at, pat.data, want);
+			enum tp_ioc_kind k2;
+			if (tp_ioc_from_pattern(pat.data, &k2, &back) != TP_OK || k2 != k ||
+			    strcmp(back.data, v.data) != 0)
+				fail_msg("ioc.test:%d: pattern does not read back", at);
+		}
+		free(in);
+		cases++;
+	}
+	assert_true(cases >= 30);
+	tp_buf_free(&v);
+	tp_buf_free(&pat);
+	tp_buf_free(&back);
+	free(text);
+}
+
+static void test_declared_kind(void **state)
+{
+	struct tp_buf v;
+	tp_buf_init(&v, 0);
+	struct tp_diag d = {0};
+	/* ESET's MISP event labels some SHA-1 values sha256: refused, said why */
+	enum tp_ioc_kind k = TP_IOC_SHA256;
+	assert_int_equal(tp_ioc_classify("eebb01932de0b5605dd460cc82844d8693c00ea8", &k, &v, &d),
+			 TP_EPARSE);
+	assert_non_null(strstr(d.message, "not a valid sha256 value"));
+	k = TP_IOC_DOMAIN;
+	assert_int_equal(tp_ioc_classify("jquery.services", &k, &v, NULL), TP_OK);
+	assert_string_equal(v.data, "jquery.services");
+	assert_int_equal(tp_ioc_kind_parse("hostname"), TP_IOC_DOMAIN);
+	assert_int_equal(tp_ioc_kind_parse("SHA-256"), TP_IOC_SHA256);
+	assert_int_equal(tp_ioc_kind_parse("emailwhois"), TP_IOC_EMAIL);
+	assert_int_equal(tp_ioc_kind_parse("no-such-type"), TP_IOC_UNKNOWN);
+	tp_buf_free(&v);
+}
+
+static void test_from_pattern_rejects(void **state)
+{
+	struct tp_buf v;
+	tp_buf_init(&v, 0);
+	enum tp_ioc_kind k;
+	static const char *const pats[] = {
+		"[domain-name:value = 'a.com'] OR [domain-name:value = 'b.com']",
+		"[file:size > 10]",
+		"[domain-name:value = 'a.com'] REPEATS 2 TIMES",
+		"[process:name = 'x']",
+		"[url:value = 'unterminated]",
+	};
+	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++)
+		assert_int_equal(tp_ioc_from_pattern(pats[i], &k, &v), TP_EUNSUPPORTED);
+	tp_buf_free(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_declared_kind),
+		cmocka_unit_test(test_from_pattern_rejects),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
