@@ -24,13 +24,13 @@ struct run {
 	char rep_msg[MAX_REPORTS][520];
 };
 
-static enum tp_err run_sink(void *ctx, const char *s, size_t n)
+static inline enum tp_err run_sink(void *ctx, const char *s, size_t n)
 {
 	struct run *r = ctx;
 	return tp_buf_append(&r->out, s, n);
 }
 
-static void run_report(void *ctx, const char *file, const struct tp_diag *d)
+static inline void run_report(void *ctx, const char *file, const struct tp_diag *d)
 {
 	struct run *r = ctx;
 	if (r->nrep < MAX_REPORTS) {
@@ -44,7 +44,7 @@ static void run_report(void *ctx, const char *file, const struct tp_diag *d)
 enum fmt { LIST, CSV, MISP, STIX20 };
 
 /* Imports the files (paths below the source tree) with opts; asserts success. */
-static void run_import(struct run *r, const struct tp_convert_opts *o, enum fmt f,
+static inline void run_import(struct run *r, const struct tp_convert_opts *o, enum fmt f,
 		       const char *const *files, size_t nfiles)
 {
 	memset(r, 0, sizeof *r);
@@ -80,13 +80,13 @@ static void run_import(struct run *r, const struct tp_convert_opts *o, enum fmt 
 		fail_msg("bundle is not JSON: %ld:%ld %s", jd.line, jd.column, jd.message);
 }
 
-static void run_free(struct run *r)
+static inline void run_free(struct run *r)
 {
 	json_decref(r->bundle);
 	tp_buf_free(&r->out);
 }
 
-static size_t count_type(const json_t *bundle, const char *type)
+static inline size_t count_type(const json_t *bundle, const char *type)
 {
 	size_t i, n = 0;
 	const json_t *o;
@@ -98,7 +98,7 @@ static size_t count_type(const json_t *bundle, const char *type)
 }
 
 /* The object of `type` whose `key` is `value` (borrowed), or NULL. */
-static const json_t *find(const json_t *bundle, const char *type, const char *key,
+static inline const json_t *find(const json_t *bundle, const char *type, const char *key,
 			  const char *value)
 {
 	size_t i;

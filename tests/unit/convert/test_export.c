@@ -1,0 +1,258 @@
+/*
+ * Export, and round trips: import -> export -> import gives the same
+ * indicators (same ids, same patterns) for CSV and MISP; the Zeek and
+ * Suricata files have the layout those sensors read.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tp_test.h"
+#include "convert_test.h"
+
+#define T2026 1767225600000000LL
+
+static const char *const inputs[] = {
+	"data/intel/maltrail/apt_lazarus.txt",
+	"data/intel/eset_malware-ioc/scarcruft/samples.sha256",
+	"tests/data/convert/mixed.txt",
+};
+
+static char *export_to_string(const json_t *bundle, enum tp_export_format f,
+			      struct tp_export_stats *st, int *reports)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	struct tp_diag d = {0};
+	struct run dummy;
+	dummy.nrep = 0;
+	assert_int_equal(tp_export_write(bundle, f, out, NULL, run_report, &dummy, st, &d), TP_OK);
+	fclose(out);
+	*reports = dummy.nrep;
+	return text;
+}
+
+/* id -> pattern of every indicator, as one sorted string for comparison. */
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *indicator_set(const json_t *bundle)
+{
+	size_t i, n = 0;
+	const json_t *o;
+	char **v = calloc(json_array_size(json_object_get(bundle, "objects")) + 1, sizeof *v);
+	json_array_foreach(json_object_get(bundle, "objects"), i, o)
+	{
+		if (strcmp(tp_json_str(o, "type"), "indicator") != 0)
+			continue;
+		if (asprintf(&v[n++], "%s %s\n", tp_json_str(o, "id"), tp_json_str(o, "pattern")) < 0)
+			fail();
+	}
+	qsort(v, n, sizeof *v, cmp);
+	struct tp_buf b;
+	tp_buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(tp_buf_puts(&b, v[i]), TP_OK);
+		free(v[i]);
+	}
+	free(v);
+	return tp_buf_steal(&b);
+}
+
+static void round_trip(enum tp_export_format f, enum fmt back)
+{
+	struct tp_convert_opts o = {.identity = "US CISA (demo)", .time = T2026};
+	struct run a, b;
+	run_import(&a, &o, LIST, inputs, 3);
+	assert_int_equal(a.st.rejected, 0);
+	struct tp_export_stats st;
+	int reps;
+	char *text = export_to_string(a.bundle, f, &st, &reps);
+	assert_int_equal(st.skipped, 0);
+	assert_int_equal(reps, 0);
+	assert_int_equal(st.written, a.st.indicators);
+	char path[] = "/tmp/tp-convert-rtXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	const char *files[] = {path};
+	run_import(&b, &o, back, files, 1);
+	unlink(path);
+	assert_int_equal(b.st.rejected, 0);
+	char *sa = indicator_set(a.bundle), *sb = indicator_set(b.bundle);
+	assert_string_equal(sa, sb);
+	free(sa);
+	free(sb);
+	free(text);
+	run_free(&a);
+	run_free(&b);
+}
+
+static void test_round_trip_csv(void **state)
+{
+	round_trip(TP_EXPORT_CSV, CSV);
+}
+
+static void test_round_trip_misp(void **state)
+{
+	round_trip(TP_EXPORT_MISP, MISP);
+}
+
+static void test_misp_event(void **state)
+{
+	struct tp_convert_opts o = {.identity = "US CISA (demo)", .time = T2026, .tlp = TP_TLP_AMBER};
+	struct run a;
+	run_import(&a, &o, LIST, inputs + 2, 1);
+	struct tp_export_stats st;
+	int reps;
+	char *text = export_to_string(a.bundle, TP_EXPORT_MISP, &st, &reps);
+	json_t *ev;
+	assert_int_equal(tp_json_load(text, strlen(text), &ev, NULL), TP_OK);
+	const json_t *e = json_object_get(ev, "Event");
+	assert_non_null(e);
+	/* what MISP's import needs: info, date, levels, attributes with uuids */
+	assert_non_null(tp_json_str(e, "info"));
+	assert_int_equal(strlen(tp_json_str(e, "date")), 10);
+	assert_string_equal(tp_json_str(json_array_get(json_object_get(e, "Tag"), 0), "name"), "tlp:amber");
+	const json_t *attrs = json_object_get(e, "Attribute");
+	assert_int_equal(json_array_size(attrs), a.st.indicators);
+	size_t i;
+	const json_t *x;
+	int port = 0, btc = 0;
+	json_array_foreach(attrs, i, x)
+	{
+		assert_non_null(tp_json_str(x, "category"));
+		assert_int_equal(strlen(tp_json_str(x, "uuid")), 36);
+		assert_true(json_is_true(json_object_get(x, "to_ids")));
+		if (strcmp(tp_json_str(x, "type"), "ip-dst|port") == 0) {
+			assert_string_equal(tp_json_str(x, "value"), "203.0.113.5|8443");
+			port++;
+		}
+		btc += strcmp(tp_json_str(x, "type"), "btc") == 0;
+	}
+	assert_int_equal(port, 1);
+	assert_int_equal(btc, 1);
+	json_decref(ev);
+	free(text);
+	run_free(&a);
+}
+
+static void test_zeek(void **state)
+{
+	struct tp_convert_opts o = {.identity = "JP NISC (demo)", .time = T2026, .source = "demo"};
+	struct run a;
+	run_import(&a, &o, LIST, inputs + 2, 1);
+	struct tp_export_stats st;
+	int reps;
+	char *text = export_to_string(a.bundle, TP_EXPORT_ZEEK, &st, &reps);
+	assert_string_equal(strtok(text, "\n"),
+			    "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url");
+	int urls = 0, lines = 0;
+	for (char *l = strtok(NULL, "\n"); l; l = strtok(NULL, "\n")) {
+		lines++;
+		int tabs = 0;
+		for (char *p = l; *p; p++)
+			tabs += *p == '\t';
+		assert_int_equal(tabs, 4);
+		/* Zeek's Intel::URL has no scheme */
+		if (strstr(l, "\tIntel::URL\t")) {
+			assert_null(memmem(l, strcspn(l, "\t"), "://", 3));
+			urls++;
+		}
+	}
+	assert_int_equal(urls, 2);
+	/* ipv4:port, a URL path and a wallet have no exact Intel type */
+	assert_int_equal(lines + (int)st.skipped, (int)a.st.indicators);
+	assert_int_equal(st.skipped, 3);
+	assert_int_equal(reps, 3);
+	free(text);
+	run_free(&a);
+}
+
+static void test_suricata(void **state)
+{
+	struct tp_convert_opts o = {.time = T2026};
+	struct run a;
+	run_import(&a, &o, LIST, inputs + 2, 1);
+	char dir[] = "/tmp/tp-convert-suriXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct tp_export_stats st;
+	struct tp_diag d = {0};
+	struct run reps;
+	reps.nrep = 0;
+	assert_int_equal(tp_export_write(a.bundle, TP_EXPORT_SURICATA, NULL, dir, run_report, &reps,
+					 &st, &d),
+			 TP_OK);
+	char p[512];
+	snprintf(p, sizeof p, "%s/tripact-domains.lst", dir);
+	char *dom = tp_test_slurp(p, NULL);
+	assert_non_null(dom);
+	/* string datasets are base64: "c2.example.org" */
+	assert_non_null(strstr(dom, "YzIuZXhhbXBsZS5vcmc=\n"));
+	snprintf(p, sizeof p, "%s/tripact-ips.lst", dir);
+	char *ips = tp_test_slurp(p, NULL);
+	assert_string_equal(ips, "198.51.100.23\n2001:db8::5\n");
+	snprintf(p, sizeof p, "%s/tripact.rules", dir);
+	char *rules = tp_test_slurp(p, NULL);
+	assert_non_null(strstr(rules, "dns.query; dataset:isset,tripact-domains,type string,load "
+				      "tripact-domains.lst;"));
+	assert_non_null(strstr(rules, "ip.dst; dataset:isset,tripact-ips,type ip"));
+	free(dom);
+	free(ips);
+	free(rules);
+	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst", "tripact-md5.lst",
+			       "tripact-sha256.lst", "tripact.rules"};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	assert_true(st.skipped > 0);
+	assert_int_equal(st.skipped, (size_t)reps.nrep);
+	run_free(&a);
+}
+
+static void test_not_exact(void **state)
+{
+	static const char bundle[] =
+		"{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+		"\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--8e2e2d2b-17d4-4cbf-938f-"
+		"98ee46b3cd3f\",\"pattern\":\"[domain-name:value = 'a.example'] AND [file:size > "
+		"1]\",\"pattern_type\":\"stix\"},{\"type\":\"indicator\",\"id\":\"indicator--"
+		"1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",\"pattern\":\"alert tcp any\","
+		"\"pattern_type\":\"snort\"}]}";
+	json_t *b;
+	assert_int_equal(tp_json_load(bundle, sizeof bundle - 1, &b, NULL), TP_OK);
+	struct tp_export_stats st;
+	int reps;
+	char *text = export_to_string(b, TP_EXPORT_CSV, &st, &reps);
+	assert_string_equal(text, "value,type,notes\n");
+	assert_int_equal(st.indicators, 2);
+	assert_int_equal(st.skipped, 2);
+	assert_int_equal(reps, 2);
+	free(text);
+	json_decref(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_csv),
+		cmocka_unit_test(test_round_trip_misp),
+		cmocka_unit_test(test_misp_event),
+		cmocka_unit_test(test_zeek),
+		cmocka_unit_test(test_suricata),
+		cmocka_unit_test(test_not_exact),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
