@@ -9,7 +9,8 @@
  * attributes that are context (text, port, ...) go into the description of
  * the object's indicators, and so do its to_ids false values (which are
  * also SCOs). `tlp:` tags become TLP markings, other tags
- * labels; galaxy clusters become `indicates` targets when the ATT&CK bundle
+ * labels; the first `link` attribute becomes the url of every indicator's
+ * external reference; galaxy clusters become `indicates` targets when the ATT&CK bundle
  * given in the options has the object (by ATT&CK id, name or alias).
  *
  *	{"type":"ip-dst","value":"38.108.185.115","to_ids":true}
@@ -31,6 +32,7 @@ struct event {
 	enum tp_tlp tlp;
 	const char *info;
 	const char *uuid;
+	const char *link; /* the first `link` attribute: the reference url */
 	const char *targets[MAX_TARGETS];
 	size_t ntargets;
 	const char *labels[MAX_LABELS];
@@ -46,6 +48,7 @@ static enum tp_ioc_kind misp_kind(const char *t, int *ok)
 		enum tp_ioc_kind kind;
 	} map[] = {
 		{"ip-src", TP_IOC_UNKNOWN}, {"ip-dst", TP_IOC_UNKNOWN},
+		{"ip", TP_IOC_UNKNOWN},	    /* the second half of domain|ip */
 		{"domain", TP_IOC_DOMAIN}, {"hostname", TP_IOC_DOMAIN},
 		{"url", TP_IOC_UNKNOWN},   {"uri", TP_IOC_UNKNOWN},
 		{"md5", TP_IOC_MD5},
@@ -219,6 +222,7 @@ static enum tp_err one(struct event *ev, const json_t *a, const char *type, cons
 		.kind = k,
 		.description = ev->desc.len ? ev->desc.data : NULL,
 		.ref_id = ev->uuid,
+		.ref_url = ev->link,
 		.tlp = tlp,
 		.observable = !json_is_true(json_object_get(a, "to_ids")),
 		.targets = ev->targets,
@@ -240,6 +244,8 @@ static enum tp_err attribute(struct event *ev, const json_t *a, const char *cont
 	}
 	if (json_is_true(json_object_get(a, "deleted")))
 		return TP_OK;
+	if (strcmp(type, "link") == 0 && ev->link && strcmp(value, ev->link) == 0)
+		return TP_OK; /* the event's reference, on every indicator */
 	enum tp_tlp tlp = tags_tlp(json_object_get(a, "Tag"), ev->tlp);
 	const char *bar = strchr(type, '|');
 	const char *vbar = strchr(value, '|');
@@ -366,6 +372,13 @@ static enum tp_err event(struct tp_convert *c, const char *file, const json_t *e
 		if (name && strncasecmp(name, "tlp:", 4) != 0 &&
 		    strncmp(name, "misp-galaxy:", 12) != 0 && ev.nlabels < MAX_LABELS)
 			ev.labels[ev.nlabels++] = name;
+	}
+	json_array_foreach(json_object_get(ev_json, "Attribute"), i, x)
+	{
+		const char *t = tp_json_str(x, "type"), *v = tp_json_str(x, "value");
+		if (!ev.link && t && v && strcmp(t, "link") == 0 &&
+		    (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0))
+			ev.link = v;
 	}
 	enum tp_err e = set_path(&ev, base, ".Galaxy", 0, 0);
 	if (e == TP_OK)

@@ -169,6 +169,44 @@ static void test_misp_eset(void **state)
 	json_decref(attack);
 }
 
+static void test_misp_composites(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/misp-event.json"};
+	struct tp_convert_opts o = {.identity = "ESET (demo)", .time = T2026};
+	struct run r;
+	run_import(&r, &o, MISP, f, 1);
+	assert_int_equal(r.st.indicators, 10);
+	assert_int_equal(r.st.observables, 5);
+	/* no ATT&CK bundle: the galaxy is reported; two context-only objects */
+	assert_int_equal(r.st.rejected, 3);
+	assert_string_equal(r.rep_path[0], "Event.Galaxy");
+	assert_non_null(strstr(r.rep_msg[0], "no ATT&CK bundle given"));
+	/* filename|md5: the hash, described by the name */
+	const json_t *i = find(r.bundle, "indicator", "pattern",
+			       "[file:hashes.MD5 = '3cf7232e5185109321921046d039cf10']");
+	assert_non_null(i);
+	assert_non_null(strstr(tp_json_str(i, "description"), "file name: HSBC_job_offer.pdf"));
+	/* the event's link is every indicator's reference url */
+	const json_t *ref = json_array_get(json_object_get(i, "external_references"), 0);
+	assert_non_null(strstr(tp_json_str(ref, "url"), "welivesecurity.com"));
+	/* domain|ip: both halves */
+	assert_non_null(find(r.bundle, "indicator", "pattern", "[domain-name:value = 'journalide.org']"));
+	assert_non_null(find(r.bundle, "indicator", "pattern", "[ipv4-addr:value = '172.93.201.88']"));
+	/* ip-dst|port with its own tlp:red tag; the rest tlp:amber from the event */
+	i = find(r.bundle, "indicator", "name", "23.254.211.230:443");
+	assert_non_null(i);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
+			    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
+	i = find(r.bundle, "indicator", "pattern",
+		 "[cryptocurrency-wallet:address = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']");
+	assert_non_null(i);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
+			    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "labels"), 0)), "ESET");
+	assert_int_equal(count_type(r.bundle, "marking-definition"), 2);
+	run_free(&r);
+}
+
 static void test_stix20_attack(void **state)
 {
 	static const char *const f[] = {"data/intel/attack/attack-dprk-v18.1.stix20.json"};
@@ -337,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_list_eset_hashes),
 		cmocka_unit_test(test_csv_volexity),
 		cmocka_unit_test(test_misp_eset),
+		cmocka_unit_test(test_misp_composites),
 		cmocka_unit_test(test_stix20_attack),
 		cmocka_unit_test(test_stix20_observed_data),
 		cmocka_unit_test(test_deterministic_ids),
