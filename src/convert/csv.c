@@ -166,6 +166,17 @@ enum tp_err tp_convert_csv(struct tp_convert *c, const char *file, FILE *in, str
 	const char *msg = NULL;
 	int got;
 	while ((got = read_record(in, &r, &lineno, &rerr, &msg)) > 0) {
+		int nul = 0;
+		for (int k = 0; k < r.n; k++) {
+			size_t end = k + 1 < r.n ? r.off[k + 1] - 1 : r.text.len - 1;
+			nul |= strlen(r.text.data + r.off[k]) != end - r.off[k];
+		}
+		if (nul) {
+			c->st.rows++;
+			first = 0;
+			tp_convert_reject(c, file, r.line, NULL, "record holds a NUL byte");
+			continue;
+		}
 		char *v = field(&r, 0);
 		if (first && strncmp(v, "\xef\xbb\xbf", 3) == 0) {
 			r.off[0] += 3; /* a UTF-8 byte order mark */

@@ -63,7 +63,14 @@ enum tp_err tp_convert_list(struct tp_convert *c, const char *file, FILE *in, st
 	while ((r = tp_convert_getline(in, &line, &rerr)) > 0) {
 		lineno++;
 		size_t n = line.len;
-		char *s = line.data ? line.data : (char *)"";
+		char empty[1] = "";
+		char *s = line.data ? line.data : empty;
+		if (memchr(s, '\0', n)) {
+			c->st.rows++;
+			tp_convert_reject(c, file, lineno, NULL, "line holds a NUL byte");
+			prev_comment = 0;
+			continue;
+		}
 		if (lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 			s += 3;
 			n -= 3;

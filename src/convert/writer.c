@@ -170,7 +170,10 @@ static enum tp_err json_str(struct tp_buf *b, const char *s)
 			e = tp_buf_putc(b, (char)ch);
 			p++;
 		} else {
-			int n = ch >= 0xf0 && ch <= 0xf4 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc2 && ch < 0xe0 ? 2 : 0;
+			int n = ch >= 0xc2 && ch <= 0xdf   ? 2
+				: ch >= 0xe0 && ch <= 0xef ? 3
+				: ch >= 0xf0 && ch <= 0xf4 ? 4
+							   : 0;
 			int ok = n > 0;
 			for (int i = 1; ok && i < n; i++)
 				ok = (p[i] & 0xc0) == 0x80;
