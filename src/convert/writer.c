@@ -108,19 +108,24 @@ static int idset_add(struct idset *s, const uint8_t key[16])
 
 /* The key of a STIX id: its UUID, mixed with the type (SCOs of two types
  * may share a UUID). 0 if the id has no UUID (then it is not de-duplicated). */
+static void uuid_key(const char *type, size_t tlen, const struct tp_uuid *u, uint8_t key[16])
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < tlen; i++)
+		h = (h ^ (uint8_t)type[i]) * 16777619u;
+	memcpy(key, u->b, 16);
+	for (int i = 0; i < 4; i++)
+		key[i] ^= (uint8_t)(h >> (8 * i));
+	key[15] |= 1; /* never all-zero */
+}
+
 static int id_key(const char *id, uint8_t key[16])
 {
 	const char *dd = strstr(id, "--");
 	struct tp_uuid u;
 	if (!dd || tp_uuid_parse(dd + 2, strlen(dd + 2), &u) != TP_OK)
 		return 0;
-	uint32_t h = 2166136261u;
-	for (const char *p = id; p < dd; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	memcpy(key, u.b, 16);
-	for (int i = 0; i < 4; i++)
-		key[i] ^= (uint8_t)(h >> (8 * i));
-	key[15] |= 1; /* never all-zero */
+	uuid_key(id, (size_t)(dd - id), &u, key);
 	return 1;
 }
 
@@ -153,11 +158,19 @@ static enum tp_err json_str(struct tp_buf *b, const char *s)
 	enum tp_err e = tp_buf_putc(b, '"');
 	const unsigned char *p = (const unsigned char *)s;
 	while (e == TP_OK && *p) {
+		/* a run of bytes that need no escaping goes in at once */
+		const unsigned char *q = p;
+		while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			e = tp_buf_append(b, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
 		unsigned char ch = *p;
 		if (ch == '"' || ch == '\\') {
-			e = tp_buf_putc(b, '\\');
-			if (e == TP_OK)
-				e = tp_buf_putc(b, (char)ch);
+			char esc[2] = {'\\', (char)ch};
+			e = tp_buf_append(b, esc, 2);
 			p++;
 		} else if (ch < 0x20) {
 			static const char esc[] = "btn\0fr";
@@ -165,9 +178,6 @@ static enum tp_err json_str(struct tp_buf *b, const char *s)
 				e = tp_buf_printf(b, "\\%c", esc[ch - 8]);
 			else
 				e = tp_buf_printf(b, "\\u%04x", ch);
-			p++;
-		} else if (ch < 0x80) {
-			e = tp_buf_putc(b, (char)ch);
 			p++;
 		} else {
 			int n = ch >= 0xc2 && ch <= 0xdf   ? 2
@@ -196,6 +206,18 @@ static enum tp_err json_str(struct tp_buf *b, const char *s)
 	}
 	if (e == TP_OK)
 		e = tp_buf_putc(b, '"');
+	return e;
+}
+
+/* Appends the NULL-terminated list of strings: printf costs too much here. */
+static enum tp_err cat(struct tp_buf *b, ...)
+{
+	va_list ap;
+	va_start(ap, b);
+	enum tp_err e = TP_OK;
+	for (const char *s; e == TP_OK && (s = va_arg(ap, const char *)) != NULL;)
+		e = tp_buf_append(b, s, strlen(s));
+	va_end(ap);
 	return e;
 }
 
@@ -276,10 +298,12 @@ static enum tp_err need_identity(struct tp_convert *c)
 }
 
 static void make_id(struct tp_convert *c, const char *type, const char *name, size_t len,
-		    char *out)
+		    char *out, struct tp_uuid *uuid)
 {
 	struct tp_uuid u;
 	tp_uuid_v5(&c->ns, name, len, &u);
+	if (uuid)
+		*uuid = u;
 	size_t n = strlen(type);
 	memcpy(out, type, n);
 	memcpy(out + n, "--", 2);
@@ -293,7 +317,7 @@ enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char 
 	int n = snprintf(name, sizeof name, "relationship|%s|%s|%s", src, type, dst);
 	if (n < 0 || (size_t)n >= sizeof name)
 		return TP_EINVAL;
-	make_id(c, "relationship", name, (size_t)n, id);
+	make_id(c, "relationship", name, (size_t)n, id, NULL);
 	enum tp_err e = need_identity(c);
 	if (e != TP_OK)
 		return e;
@@ -401,7 +425,7 @@ static enum tp_err observable(struct tp_convert *c, const struct tp_convert_rec 
 
 static enum tp_err put_str_member(struct tp_buf *b, const char *key, const char *v)
 {
-	enum tp_err e = tp_buf_printf(b, ",\"%s\":", key);
+	enum tp_err e = cat(b, ",\"", key, "\":", NULL);
 	return e == TP_OK ? json_str(b, v) : e;
 }
 
@@ -411,22 +435,20 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 {
 	struct tp_buf *b = &c->obj;
 	tp_buf_reset(b);
-	enum tp_err e = tp_buf_printf(b,
-				      "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-				      "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\"",
-				      id, c->identity_id, c->time, c->time);
+	enum tp_err e = cat(b, "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"", id,
+			    "\",\"created_by_ref\":\"", c->identity_id, "\",\"created\":\"", c->time,
+			    "\",\"modified\":\"", c->time, "\"", NULL);
 	if (e == TP_OK)
 		e = put_str_member(b, "name", value);
 	if (e == TP_OK && r->description && *r->description)
 		e = put_str_member(b, "description", r->description);
 	if (e == TP_OK)
-		e = tp_buf_puts(b, ",\"indicator_types\":[\"malicious-activity\"]");
+		e = cat(b, ",\"indicator_types\":[\"malicious-activity\"]", NULL);
 	if (e == TP_OK)
 		e = put_str_member(b, "pattern", c->pat.data);
 	if (e == TP_OK)
-		e = tp_buf_printf(b, ",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\","
-				     "\"valid_from\":\"%s\"",
-				  c->time);
+		e = cat(b, ",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\",\"valid_from\":\"",
+			c->time, "\"", NULL);
 	if (e == TP_OK && r->nlabels) {
 		e = tp_buf_puts(b, ",\"labels\":[");
 		for (size_t i = 0; e == TP_OK && i < r->nlabels; i++) {
@@ -439,23 +461,21 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 			e = tp_buf_putc(b, ']');
 	}
 	/* the source reference */
-	const char *src = c->o.source;
-	if (!src) {
-		src = strrchr(r->file, '/');
-		src = src ? src + 1 : r->file;
-	}
+	const char *base = strrchr(r->file, '/');
+	base = base ? base + 1 : r->file;
+	const char *src = c->o.source ? c->o.source : base;
 	if (e == TP_OK)
 		e = tp_buf_puts(b, ",\"external_references\":[{\"source_name\":");
 	if (e == TP_OK)
 		e = json_str(b, src);
 	if (e == TP_OK) {
 		tp_buf_reset(&c->esc);
-		const char *base = strrchr(r->file, '/');
-		base = base ? base + 1 : r->file;
+		char num[32];
+		snprintf(num, sizeof num, "%ld", r->line);
 		if (r->line)
-			e = tp_buf_printf(&c->esc, "%s line %ld", base, r->line);
+			e = cat(&c->esc, base, " line ", num, NULL);
 		else if (r->path)
-			e = tp_buf_printf(&c->esc, "%s %s", base, r->path);
+			e = cat(&c->esc, base, " ", r->path, NULL);
 		else
 			e = tp_buf_puts(&c->esc, base);
 		if (e == TP_OK)
@@ -468,7 +488,7 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 	if (e == TP_OK)
 		e = tp_buf_puts(b, "}]");
 	if (e == TP_OK && tlp != TP_TLP_NONE)
-		e = tp_buf_printf(b, ",\"object_marking_refs\":[\"%s\"]", tp_convert_tlp_id(tlp));
+		e = cat(b, ",\"object_marking_refs\":[\"", tp_convert_tlp_id(tlp), "\"]", NULL);
 	if (e == TP_OK)
 		e = tp_buf_putc(b, '}');
 	if (e == TP_OK)
@@ -496,20 +516,20 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 		return e;
 	/* indicator id: producer + pattern */
 	tp_buf_reset(&c->name);
-	e = tp_buf_printf(&c->name, "indicator|%s|%s", c->identity_id, c->pat.data);
+	e = cat(&c->name, "indicator|", c->identity_id, "|", c->pat.data, NULL);
 	if (e != TP_OK)
 		return e;
 	char id[96];
-	make_id(c, "indicator", c->name.data, c->name.len, id);
+	struct tp_uuid u;
+	make_id(c, "indicator", c->name.data, c->name.len, id, &u);
 	uint8_t key[16];
-	if (id_key(id, key)) {
-		int added = idset_add(&c->ids, key);
-		if (added < 0)
-			return TP_ENOMEM;
-		if (added == 0) {
-			c->st.duplicates++;
-			return TP_OK;
-		}
+	uuid_key("indicator", 9, &u, key);
+	int added = idset_add(&c->ids, key);
+	if (added < 0)
+		return TP_ENOMEM;
+	if (added == 0) {
+		c->st.duplicates++;
+		return TP_OK;
 	}
 	e = need_identity(c);
 	if (e == TP_OK)
@@ -565,12 +585,12 @@ enum tp_err tp_convert_new(const struct tp_convert_opts *opts, tp_convert_sink_f
 		tp_convert_free(c);
 		return TP_EINVAL;
 	}
-	make_id(c, "identity", name, (size_t)n, c->identity_id);
+	make_id(c, "identity", name, (size_t)n, c->identity_id, NULL);
 
 	char bid[96];
 	if (!c->o.bundle_id) {
 		n = snprintf(name, sizeof name, "bundle|%s|%s", c->identity_id, c->time);
-		make_id(c, "bundle", name, (size_t)n, bid);
+		make_id(c, "bundle", name, (size_t)n, bid, NULL);
 	}
 	struct tp_buf *b = &c->obj;
 	enum tp_err e = tp_buf_puts(b, "{\"type\":\"bundle\",\"id\":");
@@ -616,14 +636,28 @@ int tp_convert_getline(FILE *in, struct tp_buf *b, enum tp_err *err)
 {
 	tp_buf_reset(b);
 	int ch, any = 0;
-	while ((ch = getc_unlocked(in)) != EOF) {
-		any = 1;
-		if (ch == '\n')
-			return 1;
-		if (tp_buf_putc(b, (char)ch) != TP_OK) {
+	for (;;) {
+		/* fill the reserved room directly; grow only when it is full */
+		if (tp_buf_reserve(b, 256) != TP_OK) {
 			*err = TP_ELIMIT;
 			return -1;
 		}
+		size_t room = b->cap - 1 - b->len;
+		char *p = b->data + b->len;
+		size_t n = 0;
+		while (n < room && (ch = getc_unlocked(in)) != EOF) {
+			any = 1;
+			if (ch == '\n') {
+				b->len += n;
+				b->data[b->len] = '\0';
+				return 1;
+			}
+			p[n++] = (char)ch;
+		}
+		b->len += n;
+		b->data[b->len] = '\0';
+		if (n < room)
+			break; /* EOF */
 	}
 	if (ferror(in)) {
 		*err = TP_EIO;
