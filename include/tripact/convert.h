@@ -107,6 +107,14 @@ enum tp_err tp_convert_new(const struct tp_convert_opts *opts, tp_convert_sink_f
 void tp_convert_free(struct tp_convert *c);
 
 /*
+ * Changes, for the inputs read from now on, the `indicates` targets and the
+ * source_name of opts (both borrowed; ids must be STIX ids: TP_EINVAL
+ * otherwise, nothing changed). source may be NULL (the file name).
+ */
+enum tp_err tp_convert_set_targets(struct tp_convert *c, const char *const *ids, size_t n,
+				   const char *source) TP_MUST_CHECK;
+
+/*
  * Readers. `file` names the input in reports and references (borrowed).
  * Streams read line by line (list, csv); JSON readers load the document.
  * An error return (I/O, out of memory, malformed JSON document) stops the

@@ -23,9 +23,11 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: tripact import --from FORMAT [options] FILE...\n"
+	fputs("usage: tripact import [options] --from FORMAT FILE... [--from FORMAT FILE...]\n"
 	      "\n"
 	      "Converts IOC files into one STIX 2.1 bundle (stdout, or -o FILE).\n"
+	      "--from, --attribute-to and --source apply to the files after them, so\n"
+	      "one bundle can gather several sources, each with its own attribution.\n"
 	      "\n"
 	      "formats:\n"
 	      "  misp     MISP event JSON (attributes and objects; to_ids decides\n"
@@ -40,7 +42,8 @@ static void usage(FILE *f)
 	      "  --tlp LEVEL           clear, green, amber, amber+strict or red marking\n"
 	      "  --attribute-to ID     add 'indicates' relationships to this SDO id, or to\n"
 	      "                        an ATT&CK id (G0032, S0001) found in --attack;\n"
-	      "                        may be repeated\n"
+	      "                        repeat for several targets; after a FILE, starts\n"
+	      "                        a new list ('none': no attribution)\n"
 	      "  --attack FILE         STIX bundle to resolve ATT&CK ids and MISP galaxies\n"
 	      "  --source NAME         source_name of the external references\n"
 	      "                        (default: the input file name)\n"
@@ -157,78 +160,126 @@ static enum tp_err import_one(struct tp_convert *cv, const char *from, const cha
 	return e;
 }
 
+/* One input file and the settings in effect where it appears. */
+struct input {
+	const char *path, *from, *source;
+	size_t first, n; /* its --attribute-to values in targets[] */
+};
+
+static int known_format(const char *f)
+{
+	return strcmp(f, "misp") == 0 || strcmp(f, "csv") == 0 || strcmp(f, "list") == 0 ||
+	       strcmp(f, "stix20") == 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	if (tp_cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return TP_EXIT_OK;
 	}
-	const char *from = NULL, *output = NULL, *attack_path = NULL, *time_s = NULL;
+	const char *output = NULL, *attack_path = NULL, *time_s = NULL;
+	const char *from = NULL, *source = NULL;
 	const char *targets_arg[MAX_TARGETS];
-	size_t ntargets = 0;
+	const char *targets[MAX_TARGETS];
+	size_t ntargets = 0, group = 0; /* group: first target of the current list */
+	int new_group = 0;		/* a file came after the last --attribute-to */
+	struct input *in = calloc((size_t)argc, sizeof *in);
+	size_t nin = 0;
 	struct tp_convert_opts o = {0};
 	struct ctx cx = {.out = stdout};
-	int i;
-	for (i = 1; i < argc; i++) {
+	int only_files = 0;
+	if (!in)
+		return tp_cli_fail("import: out of memory");
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
+		if (!only_files && strcmp(a, "--") == 0) {
+			only_files = 1;
+			continue;
 		}
-		if (a[0] != '-' || strcmp(a, "-") == 0)
-			break;
+		if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (!from) {
+				free(in);
+				return tp_cli_fail("import: --from FORMAT is required before %s "
+						   "(misp, csv, list, stix20)",
+						   a);
+			}
+			in[nin++] = (struct input){a, from, source, group, ntargets - group};
+			new_group = 1;
+			continue;
+		}
 		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			cx.quiet = 1;
 			continue;
 		}
-		if (!v)
+		if (!v) {
+			free(in);
 			return tp_cli_fail("import: %s needs a value (see 'tripact import --help')", a);
+		}
 		i++;
-		if (strcmp(a, "--from") == 0)
+		int bad = 0;
+		if (strcmp(a, "--from") == 0) {
 			from = v;
-		else if (strcmp(a, "--identity") == 0)
+			bad = !known_format(v);
+		} else if (strcmp(a, "--identity") == 0) {
 			o.identity = v;
-		else if (strcmp(a, "--tlp") == 0) {
-			if (tp_convert_tlp_parse(v, &o.tlp) != TP_OK)
+		} else if (strcmp(a, "--tlp") == 0) {
+			if (tp_convert_tlp_parse(v, &o.tlp) != TP_OK) {
+				free(in);
 				return tp_cli_fail("import: unknown TLP level '%s' (clear, green, "
 						   "amber, amber+strict, red)",
 						   v);
+			}
 		} else if (strcmp(a, "--attribute-to") == 0) {
-			if (ntargets == MAX_TARGETS)
+			if (new_group) {
+				group = ntargets;
+				new_group = 0;
+			}
+			if (strcmp(v, "none") == 0)
+				continue;
+			if (ntargets == MAX_TARGETS) {
+				free(in);
 				return tp_cli_fail("import: at most %d --attribute-to", MAX_TARGETS);
+			}
 			targets_arg[ntargets++] = v;
-		} else if (strcmp(a, "--attack") == 0)
+		} else if (strcmp(a, "--attack") == 0) {
 			attack_path = v;
-		else if (strcmp(a, "--source") == 0)
-			o.source = v;
-		else if (strcmp(a, "--time") == 0)
+		} else if (strcmp(a, "--source") == 0) {
+			source = v;
+		} else if (strcmp(a, "--time") == 0) {
 			time_s = v;
-		else if (strcmp(a, "--bundle-id") == 0)
+		} else if (strcmp(a, "--bundle-id") == 0) {
 			o.bundle_id = v;
-		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			output = v;
-		else
+		} else {
+			free(in);
 			return tp_cli_fail("import: unknown option '%s' (see 'tripact import --help')",
 					   a);
+		}
+		if (bad) {
+			free(in);
+			return tp_cli_fail("import: unknown format '%s' (misp, csv, list, stix20)", v);
+		}
 	}
-	if (!from)
-		return tp_cli_fail("import: --from FORMAT is required (misp, csv, list, stix20)");
-	if (strcmp(from, "misp") != 0 && strcmp(from, "csv") != 0 && strcmp(from, "list") != 0 &&
-	    strcmp(from, "stix20") != 0)
-		return tp_cli_fail("import: unknown format '%s' (misp, csv, list, stix20)", from);
-	if (i >= argc)
+	if (nin == 0) {
+		free(in);
+		if (!from)
+			return tp_cli_fail("import: --from FORMAT is required (misp, csv, list, stix20)");
 		return tp_cli_fail("import: no input FILE (use - for stdin)");
+	}
 	if (time_s && tp_time_parse(time_s, strlen(time_s), TP_TIME_ANY_OFFSET, &o.time, NULL,
-				    NULL) != TP_OK)
+				    NULL) != TP_OK) {
+		free(in);
 		return tp_cli_fail("import: --time '%s' is not an RFC 3339 timestamp", time_s);
+	}
 
 	int rc = TP_EXIT_ERROR;
 	json_t *attack = NULL;
 	struct tp_convert *cv = NULL;
 	struct tp_diag d;
 	tp_diag_clear(&d);
-	const char *targets[MAX_TARGETS];
 	if (attack_path) {
 		if (tp_json_load_file(attack_path, &attack, &d) != TP_OK) {
 			tp_cli_fail("import: %s:%ld:%ld: %s", attack_path, d.line, d.column,
@@ -249,8 +300,6 @@ int cmd_import(int argc, char **argv)
 			}
 		}
 	}
-	o.attribute_to = targets;
-	o.n_attribute_to = ntargets;
 	if (output && strcmp(output, "-") != 0) {
 		cx.out = fopen(output, "w");
 		if (!cx.out) {
@@ -259,16 +308,17 @@ int cmd_import(int argc, char **argv)
 		}
 	}
 	enum tp_err e = tp_convert_new(&o, sink, report, &cx, &cv);
-	if (e == TP_EINVAL) {
-		tp_cli_fail("import: an --attribute-to value is not a STIX id");
-		goto out;
-	}
 	if (e != TP_OK) {
 		tp_cli_fail("import: %s", tp_strerror(e));
 		goto out;
 	}
-	for (; i < argc; i++) {
-		e = import_one(cv, from, argv[i], &d);
+	for (size_t k = 0; k < nin; k++) {
+		e = tp_convert_set_targets(cv, targets + in[k].first, in[k].n, in[k].source);
+		if (e != TP_OK) {
+			tp_cli_fail("import: an --attribute-to value is not a STIX id");
+			goto out;
+		}
+		e = import_one(cv, in[k].from, in[k].path, &d);
 		if (e != TP_OK) {
 			tp_cli_fail("import: %s", d.message[0] ? d.message : tp_strerror(e));
 			goto out;
@@ -303,5 +353,6 @@ out:
 	}
 	tp_convert_free(cv);
 	json_decref(attack);
+	free(in);
 	return rc;
 }

@@ -548,18 +548,36 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 
 /* ---- life cycle ---- */
 
+static int ids_ok(const char *const *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *t = ids[i];
+		const char *dd = t ? strstr(t, "--") : NULL;
+		struct tp_uuid u;
+		if (!dd || dd == t || tp_uuid_parse(dd + 2, strlen(dd + 2), &u) != TP_OK)
+			return 0;
+	}
+	return 1;
+}
+
+enum tp_err tp_convert_set_targets(struct tp_convert *c, const char *const *ids, size_t n,
+				   const char *source)
+{
+	if (!ids_ok(ids, n))
+		return TP_EINVAL;
+	c->o.attribute_to = ids;
+	c->o.n_attribute_to = n;
+	c->o.source = source;
+	return TP_OK;
+}
+
 enum tp_err tp_convert_new(const struct tp_convert_opts *opts, tp_convert_sink_fn sink,
 			   tp_convert_report_fn report, void *ctx, struct tp_convert **out)
 {
 	if (!opts || !sink || !out)
 		return TP_EINVAL;
-	for (size_t i = 0; i < opts->n_attribute_to; i++) {
-		const char *t = opts->attribute_to[i];
-		const char *dd = t ? strstr(t, "--") : NULL;
-		struct tp_uuid u;
-		if (!dd || dd == t || tp_uuid_parse(dd + 2, strlen(dd + 2), &u) != TP_OK)
-			return TP_EINVAL;
-	}
+	if (!ids_ok(opts->attribute_to, opts->n_attribute_to))
+		return TP_EINVAL;
 	struct tp_convert *c = calloc(1, sizeof *c);
 	if (!c)
 		return TP_ENOMEM;

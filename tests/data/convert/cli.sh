@@ -66,6 +66,18 @@ grep -q '"target_ref":"intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"' "$W
 grep -q '"tlp_2_0":"amber"' "$W/b.json" ||
 	{ echo "FAIL: no TLP:AMBER marking-definition"; fails=$((fails + 1)); }
 
+# options apply to the files after them: two sources, two attributions
+expect 1 "interleaved sources" -- "$T" import --attack "$A" --from list --attribute-to G0032 \
+	"$D/mixed.txt" --from csv --attribute-to G0094 --source vendor "$D/malformed.csv" -o "$W/two.json"
+n=$(grep -c '"target_ref":"intrusion-set--0ec2f388-bf0f-4b5c-97b1-fc736d26c25f"' "$W/two.json")
+[ "$n" = 3 ] || { echo "FAIL: interleaved: $n Kimsuky relationships, want 3"; fails=$((fails + 1)); }
+n=$(grep -c '"target_ref":"intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"' "$W/two.json")
+[ "$n" = 13 ] || { echo "FAIL: interleaved: $n Lazarus relationships, want 13"; fails=$((fails + 1)); }
+n=$(grep -c '"source_name":"vendor"' "$W/two.json")
+[ "$n" = 3 ] || { echo "FAIL: interleaved: $n vendor references, want 3"; fails=$((fails + 1)); }
+expect 2 "file before --from" -- "$T" import "$D/mixed.txt" --from list
+grep_err "required before" "file before --from"
+
 # export
 expect 1 "export zeek" -- "$T" export --to zeek-intel -o "$W/z.intel" "$W/b.json"
 grep_err "13 indicators: 10 written, 3 left out" "export zeek summary"
