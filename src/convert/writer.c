@@ -106,6 +106,20 @@ static int idset_add(struct idset *s, const uint8_t key[16])
 	return 1;
 }
 
+static int idset_has(const struct idset *s, const uint8_t key[16])
+{
+	static const uint8_t zero[16];
+	if (!s->cap)
+		return 0;
+	size_t j = key_hash(key) & (s->cap - 1);
+	while (memcmp(s->keys[j], zero, 16) != 0) {
+		if (memcmp(s->keys[j], key, 16) == 0)
+			return 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	return 0;
+}
+
 /* The key of a STIX id: its UUID, mixed with the type (SCOs of two types
  * may share a UUID). 0 if the id has no UUID (then it is not de-duplicated). */
 static void uuid_key(const char *type, size_t tlen, const struct tp_uuid *u, uint8_t key[16])
@@ -249,7 +263,8 @@ enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp)
 			return TP_ENOMEM;
 		}
 		if (r == 0) {
-			c->st.duplicates++;
+			if (!type || strcmp(type, "relationship") != 0)
+				c->st.duplicates++; /* a record's object, not a derived one */
 			json_decref(obj);
 			return TP_OK;
 		}
@@ -310,6 +325,47 @@ static void make_id(struct tp_convert *c, const char *type, const char *name, si
 	tp_uuid_format(&u, out + n + 2);
 }
 
+/*
+ * Copies the object `id` of the ATT&CK bundle (opts.attack) into the output
+ * once, with the identity and markings it refers to, so a bundle whose
+ * indicators indicate ATT&CK objects stands alone.
+ */
+static enum tp_err copy_attack(struct tp_convert *c, const char *id, int depth)
+{
+	uint8_t key[16];
+	if (!c->o.attack || !id || depth > 2 || !id_key(id, key) || idset_has(&c->ids, key))
+		return TP_OK;
+	size_t i;
+	const json_t *o;
+	json_array_foreach(json_object_get((const json_t *)c->o.attack, "objects"), i, o)
+	{
+		const char *oid = tp_json_str(o, "id");
+		if (!oid || strcmp(oid, id) != 0)
+			continue;
+		json_t *copy = json_deep_copy(o);
+		if (!copy)
+			return TP_ENOMEM;
+		if (!json_object_get(copy, "spec_version"))
+			json_object_set_new(copy, "spec_version", json_string("2.1"));
+		enum tp_err e = copy_attack(c, tp_json_str(o, "created_by_ref"), depth + 1);
+		size_t k;
+		const json_t *m;
+		json_array_foreach(json_object_get(o, "object_marking_refs"), k, m)
+		{
+			if (e == TP_OK)
+				e = copy_attack(c, json_string_value(m), depth + 1);
+		}
+		if (e != TP_OK) {
+			json_decref(copy);
+			return e;
+		}
+		/* ATT&CK objects keep MITRE's markings (the TLP only joins an
+		 * object that has none) */
+		return tp_convert_emit(c, copy, TP_TLP_NONE);
+	}
+	return TP_OK;
+}
+
 enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char *type,
 			      const char *dst, enum tp_tlp tlp)
 {
@@ -319,6 +375,8 @@ enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char 
 		return TP_EINVAL;
 	make_id(c, "relationship", name, (size_t)n, id, NULL);
 	enum tp_err e = need_identity(c);
+	if (e == TP_OK)
+		e = copy_attack(c, dst, 0);
 	if (e != TP_OK)
 		return e;
 	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
@@ -528,17 +586,18 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 	if (added < 0)
 		return TP_ENOMEM;
 	if (added == 0) {
+		/* written already; this record may still add attributions */
 		c->st.duplicates++;
-		return TP_OK;
+	} else {
+		e = need_identity(c);
+		if (e == TP_OK)
+			e = tp_convert_need_tlp(c, tlp);
+		if (e == TP_OK)
+			e = indicator(c, r, c->value.data, id, tlp);
+		if (e != TP_OK)
+			return e;
+		c->st.indicators++;
 	}
-	e = need_identity(c);
-	if (e == TP_OK)
-		e = tp_convert_need_tlp(c, tlp);
-	if (e == TP_OK)
-		e = indicator(c, r, c->value.data, id, tlp);
-	if (e != TP_OK)
-		return e;
-	c->st.indicators++;
 	for (size_t i = 0; e == TP_OK && i < c->o.n_attribute_to; i++)
 		e = tp_convert_relate(c, id, "indicates", c->o.attribute_to[i], tlp);
 	for (size_t i = 0; e == TP_OK && i < r->ntargets; i++)
