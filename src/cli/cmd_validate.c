@@ -40,16 +40,23 @@ static const char usage_text[] =
 	"  -e, --enable CHECKS    run only these (or re-enable, with --disable)\n"
 	"  --version 2.1          the STIX version (only 2.1)\n"
 	"  -q, --silent           print only the summary\n"
+	"  -v, --verbose          print every warning (default: 10 per check and file)\n"
 	"  --max-object-size N    per-object size limit in bytes (default 16 MiB)\n"
 	"\n"
 	"Check names and codes: docs/validate.md.\n";
 
 #define MAX_TYPES 64
 
+/* Without -v, each best-practice check prints at most this many lines per
+ * file: a bundle with 2,000 objects missing the same recommended property
+ * should not bury its errors. Errors are always all printed. */
+#define WARNINGS_SHOWN 10
+
 struct file_run {
 	const char *name;
 	long line; /* of the object being validated */
-	int silent;
+	int silent, verbose;
+	size_t hidden;
 	struct tp_stix_counts counts;
 	size_t bundles, malformed;
 	struct {
@@ -62,27 +69,31 @@ struct file_run {
 	size_t nchecks;
 };
 
-static void count_check(struct file_run *f, const char *check, enum tp_stix_severity sev)
+/* Counts a problem under its check; returns how many it has now. */
+static size_t count_check(struct file_run *f, const char *check, enum tp_stix_severity sev)
 {
 	char key[40];
 	snprintf(key, sizeof key, "%s%s", sev == TP_STIX_WARNING ? "w:" : "e:", check);
 	for (size_t i = 0; i < f->nchecks; i++)
-		if (strcmp(f->by_check[i], key) == 0) {
-			f->by_check_n[i]++;
-			return;
-		}
+		if (strcmp(f->by_check[i], key) == 0)
+			return ++f->by_check_n[i];
 	if (f->nchecks < 32) {
 		snprintf(f->by_check[f->nchecks], sizeof f->by_check[0], "%s", key);
 		f->by_check_n[f->nchecks++] = 1;
 	}
+	return 1;
 }
 
 static void print_problem(void *ctx, const struct tp_stix_problem *p)
 {
 	struct file_run *f = ctx;
-	count_check(f, p->check, p->severity);
+	size_t n = count_check(f, p->check, p->severity);
 	if (f->silent)
 		return;
+	if (p->severity == TP_STIX_WARNING && !f->verbose && n > WARNINGS_SHOWN) {
+		f->hidden++;
+		return;
+	}
 	char code[16] = "";
 	if (p->code)
 		snprintf(code, sizeof code, " %d", p->code);
@@ -166,11 +177,15 @@ static void summary(struct file_run *f, int stix20)
 			       f->by_check_n[i]);
 		printf("\n");
 	}
+	if (f->hidden)
+		printf("  %zu more warning%s not shown (at most %d lines per check; -v shows all, "
+		       "--disable CHECK hides a check)\n",
+		       f->hidden, f->hidden == 1 ? "" : "s", WARNINGS_SHOWN);
 }
 
 /* Returns 0 valid, 1 invalid, 2 I/O error. */
 static int validate_file(const struct tp_stix_validator *v, const char *path, int silent,
-			 size_t max_object)
+			 int verbose, size_t max_object)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp) {
@@ -195,6 +210,7 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 	}
 	f->name = strcmp(path, "-") == 0 ? "(stdin)" : path;
 	f->silent = silent;
+	f->verbose = verbose;
 	struct tp_reader_item it;
 	struct tp_diag d;
 	enum tp_err e;
@@ -308,7 +324,7 @@ int cmd_validate(int argc, char **argv)
 		return TP_EXIT_OK;
 	}
 	struct tp_stix_validate_opts o = {0};
-	int silent = 0, nfiles = 0;
+	int silent = 0, verbose = 0, nfiles = 0;
 	size_t max_object = 0;
 	char **files = calloc((size_t)argc, sizeof *files);
 	if (!files)
@@ -334,7 +350,7 @@ int cmd_validate(int argc, char **argv)
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--silent") == 0) {
 			silent = 1;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			/* accepted for stix2-validator compatibility: output is already complete */
+			verbose = 1;
 		} else if (is_opt(a, "--disable") || is_opt(a, "--ignore") || strcmp(a, "-d") == 0) {
 			val = opt_value(argc, argv, &i, strcmp(a, "-d") == 0 ? "-d" : is_opt(a, "--ignore") ? "--ignore" : "--disable");
 			if (!val) {
@@ -383,7 +399,7 @@ int cmd_validate(int argc, char **argv)
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	for (int i = 0; i < nfiles; i++) {
-		int r = validate_file(v, files[i], silent, max_object);
+		int r = validate_file(v, files[i], silent, verbose, max_object);
 		if (r > rc)
 			rc = r;
 	}

@@ -123,11 +123,14 @@ void tp_check_hashes(struct vctx *c, const json_t *h)
 				vc_error(c, "format", "SSDEEP hash '%.80s' is not blocksize:hash:hash",
 					 val);
 		}
-		if (!tp_stix_vocab_has(&tp_v_hash_algorithm, k)) {
+		if (!tp_stix_vocab_has(&tp_v_hash_algorithm, k) && strncmp(k, "x_", 2) != 0) {
 			if (strlen(k) > 30)
 				vc_should(c, 150, "hash algorithm name '%.80s' is longer than 30 characters", k);
 			else
-				vc_should(c, 241, "hash algorithm '%.80s' is not in hash-algorithm-ov", k);
+				vc_should(c, 241,
+					  "hash algorithm '%.80s' is neither in hash-algorithm-ov nor a "
+					  "custom name starting with 'x_'",
+					  k);
 		}
 		vc_pop(c, s);
 	}
@@ -618,6 +621,26 @@ static void check_sco(struct vctx *c)
 	}
 }
 
+/* --interop (stix2-validator): a creator on every object and no repeated
+ * object markings. */
+static void check_interop(struct vctx *c)
+{
+	const json_t *o = c->obj;
+	if (c->kind != TP_STIX_SCO && strcmp(c->type, "marking-definition") != 0 &&
+	    !has(o, "created_by_ref"))
+		error_at(c, NULL, "interop", "--interop: the object must have created_by_ref");
+	const json_t *m = json_object_get(o, "object_marking_refs");
+	for (size_t i = 0; json_is_array(m) && i < json_array_size(m); i++)
+		for (size_t j = 0; j < i; j++)
+			if (json_equal(json_array_get(m, i), json_array_get(m, j))) {
+				size_t s = vc_push(c, "object_marking_refs"), s2 = vc_push_index(c, i);
+				vc_error(c, "interop", "--interop: marking listed twice");
+				vc_pop(c, s2);
+				vc_pop(c, s);
+				break;
+			}
+}
+
 void tp_check_object_rules(struct vctx *c)
 {
 	const json_t *o = c->obj;
@@ -678,7 +701,19 @@ void tp_check_object_rules(struct vctx *c)
 			}
 		}
 	}
-	if (c->v->o.interop && c->kind != TP_STIX_SCO && !has(o, "created_by_ref") &&
-	    strcmp(t, "marking-definition") != 0)
-		vc_error(c, "interop", "--interop: objects must name their creator (created_by_ref)");
+	/* extref-hashes: once per object, as stix2-validator reports it */
+	const json_t *refs = json_object_get(o, "external_references");
+	for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
+		const json_t *r = json_array_get(refs, i);
+		if (json_is_object(r) && has(r, "url") && !has(r, "hashes")) {
+			size_t s = vc_push(c, "external_references"), s2 = vc_push_index(c, i);
+			vc_should(c, 302, "External reference '%.80s' has a URL but no hash",
+				  tp_json_str(r, "source_name") ? tp_json_str(r, "source_name") : "");
+			vc_pop(c, s2);
+			vc_pop(c, s);
+			break;
+		}
+	}
+	if (c->v->o.interop)
+		check_interop(c);
 }

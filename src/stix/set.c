@@ -222,7 +222,7 @@ static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long
 		return TP_OK;
 	}
 	const char *mod = tp_json_str(o, "modified");
-	int dup = insert(s, hash(id, mod ? mod : "", 1));
+	int dup = mod ? insert(s, hash(id, mod, 1)) : 0;
 	if (insert(s, hash(id, NULL, 0)) < 0 || dup < 0)
 		return TP_ENOMEM;
 	if (dup && s->v->on[203]) {

@@ -599,10 +599,6 @@ static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
 				vc_error(c, "constraint",
 					 "an external reference needs description, url or "
 					 "external_id besides source_name");
-			if (json_object_get(v, "url") && !json_object_get(v, "hashes"))
-				vc_should(c, 302,
-					  "external reference with a url should have hashes of "
-					  "what it points at");
 		}
 		return;
 	case TP_PT_GRANULAR:
