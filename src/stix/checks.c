@@ -359,7 +359,8 @@ static void ref_type(const char *ref, char *out, size_t n)
 	size_t len = d ? (size_t)(d - ref) : 0;
 	if (len >= n)
 		len = 0;
-	memcpy(out, ref, len);
+	if (len)
+		memcpy(out, ref, len);
 	out[len] = '\0';
 }
 
@@ -384,7 +385,11 @@ static void check_relationship(struct vctx *c)
 	if (!*src || !*tgt)
 		return;
 	enum tp_stix_kind sk = tp_stix_kind_of(src), tk = tp_stix_kind_of(tgt);
-	if (sk == TP_STIX_CUSTOM || tk == TP_STIX_CUSTOM || sk == TP_STIX_META || tk == TP_STIX_META)
+	/* as stix2-validator: only relationships between SDOs/SCOs are compared
+	 * with the suggested list (custom and non-SDO ends are not) */
+	if (sk == TP_STIX_CUSTOM || tk == TP_STIX_CUSTOM || sk == TP_STIX_META ||
+	    tk == TP_STIX_META || sk == TP_STIX_SRO || tk == TP_STIX_SRO || sk == TP_STIX_BUNDLE ||
+	    tk == TP_STIX_BUNDLE || sk == TP_STIX_UNKNOWN || tk == TP_STIX_UNKNOWN)
 		return;
 	int src_known = 0, type_known = 0;
 	for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {

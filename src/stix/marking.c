@@ -92,13 +92,16 @@ void tp_check_marking_definition(struct vctx *c)
 	if (json_is_string(dt)) {
 		const char *t = json_string_value(dt);
 		size_t s = vc_push(c, "definition");
-		if (strcmp(t, "statement") == 0)
+		if (strcmp(t, "statement") == 0 && json_is_object(def))
 			tp_validate_props(c, &tp_def_statement, def, 0);
-		else if (strcmp(t, "tlp") == 0) {
+		else if (strcmp(t, "tlp") == 0 && json_is_object(def))
 			tp_validate_props(c, &tp_def_tlp, def, 0);
-			check_tlp1(c, def);
-		}
 		vc_pop(c, s);
+		if (strcmp(t, "tlp") == 0 && json_is_object(def)) {
+			s = vc_push(c, "id");
+			check_tlp1(c, def);
+			vc_pop(c, s);
+		}
 		if (strcmp(t, "statement") != 0 && strcmp(t, "tlp") != 0) {
 			s = vc_push(c, "definition_type");
 			vc_should(c, 201, "Marking definition `definition_type` should be one of: statement, tlp");
@@ -112,10 +115,8 @@ void tp_check_marking_definition(struct vctx *c)
 	}
 	const json_t *t2 = json_object_get(exts, TP_TLP2_EXTENSION_ID);
 	if (json_is_object(t2)) {
-		size_t s = vc_push(c, "extensions");
-		size_t s2 = vc_push(c, TP_TLP2_EXTENSION_ID);
+		size_t s = vc_push(c, "id");
 		check_tlp2(c, t2);
-		vc_pop(c, s2);
 		vc_pop(c, s);
 	}
 }

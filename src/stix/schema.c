@@ -99,7 +99,7 @@ EMBED(tp_def_tlp2, "tlp-2-0", tlp2_props)
 static const struct tp_stix_prop_def sdo_common[] = {
 	P("type", TP_PT_STRING, R),
 	PEN("spec_version", tp_e_spec_version, R),
-	P("id", TP_PT_IDENTIFIER, R),
+	P("id", TP_PT_ANY, R) /* checked first, with the type */,
 	PREF("created_by_ref", T_IDENTITY, 0),
 	P("created", TP_PT_TIMESTAMP, R),
 	P("modified", TP_PT_TIMESTAMP, R),
@@ -116,7 +116,7 @@ static const struct tp_stix_prop_def sdo_common[] = {
 static const struct tp_stix_prop_def sco_common[] = {
 	P("type", TP_PT_STRING, R),
 	PEN("spec_version", tp_e_spec_version, 0),
-	P("id", TP_PT_IDENTIFIER, R),
+	P("id", TP_PT_ANY, R) /* checked first, with the type */,
 	PREFS("object_marking_refs", T_MARKING, 0),
 	PL("granular_markings", TP_PT_GRANULAR, 0),
 	P("defanged", TP_PT_BOOLEAN, 0),
@@ -683,7 +683,7 @@ TYPE(def_x509, "x509-certificate", TP_STIX_SCO, x509_props, NULL, idc_x509)
 static const struct tp_stix_prop_def marking_props[] = {
 	P("type", TP_PT_STRING, R),
 	PEN("spec_version", tp_e_spec_version, R),
-	P("id", TP_PT_IDENTIFIER, R),
+	P("id", TP_PT_ANY, R) /* checked first, with the type */,
 	PREF("created_by_ref", T_IDENTITY, 0),
 	P("created", TP_PT_TIMESTAMP, R),
 	PL("external_references", TP_PT_EXTERNAL_REF, 0),
@@ -697,7 +697,7 @@ static const struct tp_stix_prop_def marking_props[] = {
 static const struct tp_stix_prop_def language_content_props[] = {
 	P("type", TP_PT_STRING, R),
 	PEN("spec_version", tp_e_spec_version, R),
-	P("id", TP_PT_IDENTIFIER, R),
+	P("id", TP_PT_ANY, R) /* checked first, with the type */,
 	PREF("created_by_ref", T_IDENTITY, 0),
 	P("created", TP_PT_TIMESTAMP, R),
 	P("modified", TP_PT_TIMESTAMP, R),
@@ -715,7 +715,7 @@ static const struct tp_stix_prop_def language_content_props[] = {
 static const struct tp_stix_prop_def extension_definition_props[] = {
 	P("type", TP_PT_STRING, R),
 	PEN("spec_version", tp_e_spec_version, R),
-	P("id", TP_PT_IDENTIFIER, R),
+	P("id", TP_PT_ANY, R) /* checked first, with the type */,
 	PREF("created_by_ref", T_IDENTITY, R),
 	P("created", TP_PT_TIMESTAMP, R),
 	P("modified", TP_PT_TIMESTAMP, R),
@@ -733,7 +733,10 @@ static const struct tp_stix_prop_def extension_definition_props[] = {
 };
 static const struct tp_stix_prop_def bundle_props[] = {
 	P("type", TP_PT_STRING, R),
-	P("id", TP_PT_IDENTIFIER, R),
+	/* not a 2.1 bundle property: present, it is reported as 2.0 content or
+	 * an error by the validator, not as a custom property */
+	P("spec_version", TP_PT_ANY, 0),
+	P("id", TP_PT_ANY, R) /* checked first, with the type */,
 	PL("objects", TP_PT_ANY, 0),
 };
 TYPE(def_marking, "marking-definition", TP_STIX_META, marking_props, NULL, NULL)
