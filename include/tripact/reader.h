@@ -64,6 +64,9 @@ enum tp_err tp_reader_next(struct tp_reader *r, struct tp_reader_item *it, struc
  * a JSON object text (borrowed until the next call). NULL otherwise. */
 const char *tp_reader_envelope(struct tp_reader *r, size_t *len);
 
+/* The line where the current bundle starts (0 outside a bundle). */
+long tp_reader_bundle_line(const struct tp_reader *r);
+
 /* Bytes consumed so far. */
 unsigned long long tp_reader_offset(const struct tp_reader *r);
 

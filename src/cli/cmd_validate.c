@@ -133,10 +133,13 @@ static void count_type(struct file_run *f, const json_t *o)
 	}
 }
 
+/* Most frequent first; ties in order of first appearance (deterministic). */
 static int by_count(const void *a, const void *b)
 {
 	const size_t *x = a, *y = b;
-	return *x < *y ? 1 : *x > *y ? -1 : 0;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? 1 : -1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
 static void summary(struct file_run *f, int stix20)
@@ -232,7 +235,7 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 						printf("%s:%ld: %s: spec_version: error: this is a STIX 2.0 "
 						       "bundle; tripact validates STIX 2.1 (convert it "
 						       "first) [spec-version]\n",
-						       f->name, it.line - 0,
+						       f->name, tp_reader_bundle_line(r),
 						       tp_json_str(envj, "id") ? tp_json_str(envj, "id") : "-");
 				}
 			}

@@ -75,6 +75,11 @@ void tp_reader_free(struct tp_reader *r)
 	free(r);
 }
 
+long tp_reader_bundle_line(const struct tp_reader *r)
+{
+	return r->state == S_BUNDLE_ARRAY || r->state == S_BUNDLE_TAIL ? r->bline : 0;
+}
+
 unsigned long long tp_reader_offset(const struct tp_reader *r)
 {
 	return r->base + r->pos;
