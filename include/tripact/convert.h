@@ -71,6 +71,11 @@ struct tp_convert_opts {
 	/* Optional STIX 2.x bundle (borrowed, jansson json_t *) used to map
 	 * MISP galaxy clusters to ATT&CK objects by ATT&CK id or name. */
 	const void *attack;
+	/* 1: copy each `indicates` target found in `attack` (with its
+	 * identity and markings) into the bundle, so it stands alone. MITRE's
+	 * objects carry reference URLs without hashes, which `validate
+	 * --strict` reports (extref-hashes). */
+	int include_targets;
 };
 
 /* Counts for the caller's summary. */

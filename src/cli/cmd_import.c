@@ -45,6 +45,7 @@ static void usage(FILE *f)
 	      "                        repeat for several targets; after a FILE, starts\n"
 	      "                        a new list ('none': no attribution)\n"
 	      "  --attack FILE         STIX bundle to resolve ATT&CK ids and MISP galaxies\n"
+	      "  --include-targets     copy the --attack objects indicated into the bundle\n"
 	      "  --source NAME         source_name of the external references\n"
 	      "                        (default: the input file name)\n"
 	      "  --time RFC3339        created/modified/valid_from (default: now)\n"
@@ -211,6 +212,10 @@ int cmd_import(int argc, char **argv)
 		}
 		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			cx.quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--include-targets") == 0) {
+			o.include_targets = 1;
 			continue;
 		}
 		if (!v) {

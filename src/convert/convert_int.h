@@ -80,9 +80,9 @@ enum tp_err tp_convert_need_tlp(struct tp_convert *c, enum tp_tlp tlp) TP_MUST_C
 enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char *type,
 			      const char *dst, enum tp_tlp tlp) TP_MUST_CHECK;
 
-/* The deterministic SCO id of `type` whose id-contributing properties are
- * the JSON object props (borrowed); out has at least 128 bytes. */
-enum tp_err tp_convert_sco_id(const char *type, const json_t *props, char *out) TP_MUST_CHECK;
+/* The deterministic id of an SCO (borrowed), or a UUIDv4 one when it has
+ * no ID contributing property; out has TP_STIX_ID_MAX bytes. */
+enum tp_err tp_convert_sco_id(const json_t *sco, char *out) TP_MUST_CHECK;
 
 /* A line reader with a size cap: returns 1 with the line (no newline) in
  * b, 0 at end of file, -1 on error or an over-long line (TP_ELIMIT). */

@@ -19,6 +19,7 @@
 
 #include "convert_int.h"
 #include "tripact/json.h"
+#include "tripact/stix.h"
 
 static const char *const malware_ov[] = {
 	"adware", "backdoor", "bot", "bootkit", "ddos", "downloader", "dropper", "exploit-kit",
@@ -80,86 +81,6 @@ nomem:
 	json_decref(keep);
 	json_decref(moved);
 	return TP_ENOMEM;
-}
-
-/* Id-contributing properties of the SCO types (STIX 2.1 section 6). */
-static const struct {
-	const char *type;
-	const char *props[8];
-} contributing[] = {
-	{"ipv4-addr", {"value"}},
-	{"ipv6-addr", {"value"}},
-	{"domain-name", {"value"}},
-	{"url", {"value"}},
-	{"email-addr", {"value"}},
-	{"mac-addr", {"value"}},
-	{"mutex", {"name"}},
-	{"directory", {"path"}},
-	{"autonomous-system", {"number"}},
-	{"file", {"hashes", "name", "extensions", "parent_directory_ref"}},
-	{"artifact", {"hashes", "payload_bin"}},
-	{"software", {"name", "cpe", "swid", "vendor", "version"}},
-	{"user-account", {"account_type", "user_id", "account_login"}},
-	{"windows-registry-key", {"key", "values"}},
-	{"x509-certificate", {"hashes", "serial_number"}},
-	{"email-message", {"from_ref", "subject", "body"}},
-	{"network-traffic",
-	 {"start", "end", "src_ref", "dst_ref", "src_port", "dst_port", "protocols", "extensions"}},
-};
-
-/* hashes: only one contributes, the first of MD5, SHA-1, SHA-256, SHA-512. */
-static json_t *one_hash(const json_t *hashes)
-{
-	static const char *const order[] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
-	for (size_t i = 0; i < 4; i++) {
-		json_t *h = json_object_get(hashes, order[i]);
-		if (h)
-			return json_pack("{s:O}", order[i], h);
-	}
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)hashes, k, v)
-	{
-		return json_pack("{s:O}", k, v);
-	}
-	return json_object();
-}
-
-static enum tp_err sco_id(json_t *sco, char *out)
-{
-	const char *type = tp_json_str(sco, "type");
-	json_t *props = json_object();
-	if (!props)
-		return TP_ENOMEM;
-	int known = 0;
-	for (size_t i = 0; type && i < sizeof contributing / sizeof contributing[0]; i++) {
-		if (strcmp(type, contributing[i].type) != 0)
-			continue;
-		known = 1;
-		for (int j = 0; j < 8 && contributing[i].props[j]; j++) {
-			const char *p = contributing[i].props[j];
-			json_t *v = json_object_get(sco, p);
-			if (!v)
-				continue;
-			json_t *x = strcmp(p, "hashes") == 0 ? one_hash(v) : json_incref(v);
-			json_object_set_new(props, p, x);
-		}
-	}
-	enum tp_err e;
-	if (!known || json_object_size(props) == 0) {
-		/* no contributing property: a random id, as the spec says */
-		struct tp_uuid u;
-		json_decref(props);
-		e = tp_uuid_v4(&u);
-		if (e != TP_OK)
-			return e;
-		snprintf(out, 96, "%s--", type ? type : "x");
-		tp_uuid_format(&u, out + strlen(out));
-		return TP_OK;
-	}
-	e = tp_convert_sco_id(type, props, out);
-	json_decref(props);
-	return e;
 }
 
 /* Rewrites a 2.0 reference ("0") to the id of that SCO; 0 if unknown. */
@@ -235,10 +156,14 @@ static enum tp_err observed(struct tp_convert *c, const char *file, json_t *od, 
 				left++;
 				continue;
 			}
-			char id[128];
-			enum tp_err e = sco_id(sco, id);
+			char id[TP_STIX_ID_MAX];
+			enum tp_err e = tp_convert_sco_id(sco, id);
+			if (e == TP_EINVAL) {
+				left++; /* reported below */
+				continue;
+			}
 			if (e != TP_OK)
-				goto fail;
+				goto nomem;
 			if (json_object_set_new(ids, k, json_string(id)) != 0)
 				goto nomem;
 		}
@@ -252,7 +177,8 @@ static enum tp_err observed(struct tp_convert *c, const char *file, json_t *od, 
 			char p[300];
 			snprintf(p, sizeof p, "%s.objects.%s", path, k);
 			tp_convert_reject(c, file, 0, p,
-					  "observed object refers to a key that is not in objects");
+					  "observed object has no valid type, or refers to a key "
+					  "that is not in objects");
 			continue;
 		}
 		json_t *o = json_deep_copy(sco);
@@ -263,8 +189,11 @@ static enum tp_err observed(struct tp_convert *c, const char *file, json_t *od, 
 			goto nomem;
 		}
 		enum tp_err e = tp_convert_emit(c, o, TP_TLP_NONE);
-		if (e != TP_OK)
-			goto fail;
+		if (e != TP_OK) {
+			json_decref(ids);
+			json_decref(refs);
+			return e;
+		}
 	}
 	json_object_del(od, "objects");
 	json_object_set(od, "object_refs", refs);
@@ -272,10 +201,6 @@ static enum tp_err observed(struct tp_convert *c, const char *file, json_t *od, 
 	json_decref(refs);
 	return TP_OK;
 nomem:
-	json_decref(ids);
-	json_decref(refs);
-	return TP_ENOMEM;
-fail:
 	json_decref(ids);
 	json_decref(refs);
 	return TP_ENOMEM;

@@ -22,6 +22,7 @@
 
 #include "convert_int.h"
 #include "tripact/json.h"
+#include "tripact/stix.h"
 
 static const struct {
 	const char *name, *uuid, *level;
@@ -333,7 +334,7 @@ static void make_id(struct tp_convert *c, const char *type, const char *name, si
 static enum tp_err copy_attack(struct tp_convert *c, const char *id, int depth)
 {
 	uint8_t key[16];
-	if (!c->o.attack || !id || depth > 2 || !id_key(id, key) || idset_has(&c->ids, key))
+	if (!c->o.attack || !c->o.include_targets || !id || depth > 2 || !id_key(id, key) || idset_has(&c->ids, key))
 		return TP_OK;
 	size_t i;
 	const json_t *o;
@@ -389,24 +390,21 @@ enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char 
 }
 
 
-enum tp_err tp_convert_sco_id(const char *type, const json_t *props, char *out)
+enum tp_err tp_convert_sco_id(const json_t *sco, char *out)
 {
-	static struct tp_uuid stix_ns;
-	static int have_ns;
-	if (!have_ns) {
-		if (tp_uuid_parse(TP_UUID_STIX_NAMESPACE, TP_UUID_STRLEN, &stix_ns) != TP_OK)
-			return TP_EINVAL;
-		have_ns = 1;
-	}
-	/* RFC 8785 for string-valued objects: sorted keys, compact, minimal
-	 * escapes; jansson's compact sorted form is exactly that. */
-	char *canon = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!canon)
-		return TP_ENOMEM;
+	enum tp_err e = tp_stix_sco_id(sco, out, NULL);
+	if (e != TP_ENOTFOUND && e != TP_EINVAL)
+		return e;
+	/* no ID contributing property present, or a custom SCO type whose
+	 * contributing properties are unknown: a UUIDv4, as the spec says */
+	const char *type = tp_json_str(sco, "type");
+	if (!type || !tp_stix_type_valid(type, strlen(type)))
+		return TP_EINVAL;
 	struct tp_uuid u;
-	tp_uuid_v5(&stix_ns, canon, strlen(canon), &u);
-	free(canon);
-	snprintf(out, 96, "%s--", type);
+	e = tp_uuid_v4(&u);
+	if (e != TP_OK)
+		return e;
+	snprintf(out, TP_STIX_ID_MAX, "%s--", type);
 	tp_uuid_format(&u, out + strlen(out));
 	return TP_OK;
 }
@@ -463,21 +461,21 @@ static enum tp_err observable(struct tp_convert *c, const struct tp_convert_rec 
 	}
 	if (!props)
 		props = json_pack("{s:s}", "value", v);
-	if (!props)
-		return TP_ENOMEM;
-	char id[128];
-	enum tp_err e = tp_convert_sco_id(type, props, id);
-	if (e != TP_OK) {
-		json_decref(props);
-		return e;
-	}
-	json_t *o = json_pack("{s:s, s:s, s:s}", "type", type, "spec_version", "2.1", "id", id);
+	json_t *o = props ? json_pack("{s:s, s:s}", "type", type, "spec_version", "2.1") : NULL;
 	if (!o || json_object_update(o, props) != 0) {
 		json_decref(o);
 		json_decref(props);
 		return TP_ENOMEM;
 	}
 	json_decref(props);
+	char id[TP_STIX_ID_MAX];
+	enum tp_err e = tp_convert_sco_id(o, id);
+	if (e == TP_OK && json_object_set_new(o, "id", json_string(id)) != 0)
+		e = TP_ENOMEM;
+	if (e != TP_OK) {
+		json_decref(o);
+		return e;
+	}
 	return tp_convert_emit(c, o, r->tlp);
 }
 
@@ -489,7 +487,7 @@ static enum tp_err put_str_member(struct tp_buf *b, const char *key, const char 
 
 /* Serialises the indicator directly: this is the hot path of big lists. */
 static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *r,
-			     const char *value, const char *id, enum tp_tlp tlp)
+			     enum tp_ioc_kind k, const char *value, const char *id, enum tp_tlp tlp)
 {
 	struct tp_buf *b = &c->obj;
 	tp_buf_reset(b);
@@ -498,8 +496,29 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 			    "\",\"modified\":\"", c->time, "\"", NULL);
 	if (e == TP_OK)
 		e = put_str_member(b, "name", value);
-	if (e == TP_OK && r->description && *r->description)
-		e = put_str_member(b, "description", r->description);
+	/* the base file name and the source, for the reference */
+	const char *base = strrchr(r->file, '/');
+	base = base ? base + 1 : r->file;
+	const char *src = c->o.source ? c->o.source : base;
+	/* A description always (a SHOULD of STIX); the source's reference URL
+	 * goes there too, as a URL in external_references SHOULD come with
+	 * the hashes of the document, which an import cannot know. */
+	if (e == TP_OK) {
+		struct tp_buf *dsc = &c->esc;
+		tp_buf_reset(dsc);
+		if (r->description && *r->description)
+			e = tp_buf_puts(dsc, r->description);
+		else
+			e = cat(dsc, tp_ioc_kind_name(k), " listed in ", base,
+				strcmp(src, base) ? " (" : "", strcmp(src, base) ? src : "",
+				strcmp(src, base) ? ")" : "", NULL);
+		if (e == TP_OK && r->ref_url && !strstr(dsc->data, r->ref_url))
+			e = cat(dsc, "\nReference: ", r->ref_url, NULL);
+		if (e == TP_ELIMIT)
+			e = TP_OK; /* a cut description */
+		if (e == TP_OK)
+			e = put_str_member(b, "description", dsc->data);
+	}
 	if (e == TP_OK)
 		e = cat(b, ",\"indicator_types\":[\"malicious-activity\"]", NULL);
 	if (e == TP_OK)
@@ -519,9 +538,6 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 			e = tp_buf_putc(b, ']');
 	}
 	/* the source reference */
-	const char *base = strrchr(r->file, '/');
-	base = base ? base + 1 : r->file;
-	const char *src = c->o.source ? c->o.source : base;
 	if (e == TP_OK)
 		e = tp_buf_puts(b, ",\"external_references\":[{\"source_name\":");
 	if (e == TP_OK)
@@ -539,8 +555,6 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 		if (e == TP_OK)
 			e = put_str_member(b, "description", c->esc.data);
 	}
-	if (e == TP_OK && r->ref_url)
-		e = put_str_member(b, "url", r->ref_url);
 	if (e == TP_OK && r->ref_id)
 		e = put_str_member(b, "external_id", r->ref_id);
 	if (e == TP_OK)
@@ -593,7 +607,7 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 		if (e == TP_OK)
 			e = tp_convert_need_tlp(c, tlp);
 		if (e == TP_OK)
-			e = indicator(c, r, c->value.data, id, tlp);
+			e = indicator(c, r, k, c->value.data, id, tlp);
 		if (e != TP_OK)
 			return e;
 		c->st.indicators++;

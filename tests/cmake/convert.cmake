@@ -10,3 +10,11 @@ add_test(NAME convert/demo-up-to-date
          COMMAND sh -c "out=$(mktemp -d) && scripts/build-demo \"$1\" \"$out\" >/dev/null 2>&1 && for f in data/demo/*.json; do cmp \"$f\" \"$out/$(basename \"$f\")\" || { echo \"$f is stale: rerun scripts/build-demo\"; rm -rf \"$out\"; exit 1; }; done; rm -rf \"$out\"" sh $<TARGET_FILE:tripact>
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(convert/demo-up-to-date PROPERTIES LABELS convert TIMEOUT 300)
+
+# The demo IOC bundles pass `validate --strict` except uuid-check (103):
+# tripact's ids are deterministic UUIDv5 by design. dprk-attack.json is
+# MITRE's content: every MUST holds; its best-practice warnings are MITRE's.
+add_test(NAME convert/demo-valid
+         COMMAND sh -c "\"$1\" validate -q --strict --disable uuid-check data/demo/dprk-iocs-*.json && \"$1\" validate -q data/demo/dprk-attack.json" sh $<TARGET_FILE:tripact>
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(convert/demo-valid PROPERTIES LABELS convert TIMEOUT 300)

@@ -11,6 +11,7 @@
 #include "tripact/buf.h"
 #include "tripact/convert.h"
 #include "tripact/json.h"
+#include "tripact/validate.h"
 
 #define MAX_REPORTS 256
 
@@ -39,6 +40,51 @@ static inline void run_report(void *ctx, const char *file, const struct tp_diag 
 		snprintf(r->rep_msg[r->nrep], 520, "%s", d->message);
 	}
 	r->nrep++;
+}
+
+struct vproblems {
+	int n;
+	char first[700];
+};
+
+static inline void vreport(void *ctx, const struct tp_stix_problem *p)
+{
+	struct vproblems *v = ctx;
+	if (p->severity == TP_STIX_ERROR && v->n++ == 0)
+		snprintf(v->first, sizeof v->first, "%s: %s: %s [%s]", p->object_id, p->path,
+			 p->message, p->check);
+}
+
+/*
+ * Every bundle an import makes must be valid STIX 2.1 under `validate
+ * --strict`, except uuid-check (103): tripact's ids are UUIDv5 by design
+ * (deterministic), which the spec allows for producers with their own
+ * namespace. STIX 2.0 upgrades keep the producer's content, so they get
+ * the MUST checks only.
+ */
+static inline void validate_bundle(const json_t *bundle, int strict)
+{
+	struct tp_stix_validate_opts vo = {.strict = strict, .disabled = "uuid-check"};
+	struct tp_stix_validator *v;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_stix_validator_new(&vo, &v, &d), TP_OK);
+	struct tp_stix_validate_set *set;
+	assert_int_equal(tp_stix_validate_set_new(v, 0, &set), TP_OK);
+	struct vproblems p = {0};
+	struct tp_stix_counts counts = {0};
+	size_t i;
+	const json_t *o;
+	json_array_foreach(json_object_get(bundle, "objects"), i, o)
+	{
+		enum tp_err e = tp_stix_validate_set_add(set, o, 0, vreport, &p, &counts);
+		assert_true(e == TP_OK || e == TP_EVALIDATE);
+	}
+	enum tp_err e = tp_stix_validate_set_finish(set, vreport, &p, &counts);
+	assert_true(e == TP_OK || e == TP_EVALIDATE);
+	tp_stix_validate_set_free(set);
+	tp_stix_validator_free(v);
+	if (p.n)
+		fail_msg("%d validation errors; first: %s", p.n, p.first);
 }
 
 enum fmt { LIST, CSV, MISP, STIX20 };
@@ -78,6 +124,7 @@ static inline void run_import(struct run *r, const struct tp_convert_opts *o, en
 	struct tp_diag jd = {0};
 	if (tp_json_load(r->out.data, r->out.len, &r->bundle, &jd) != TP_OK)
 		fail_msg("bundle is not JSON: %ld:%ld %s", jd.line, jd.column, jd.message);
+	validate_bundle(r->bundle, f != STIX20);
 }
 
 static inline void run_free(struct run *r)

@@ -47,7 +47,10 @@ static void test_list_maltrail(void **state)
 	assert_string_equal(tp_json_str(i, "valid_from"), "2026-01-01T00:00:00.000Z");
 	const json_t *ref = json_array_get(json_object_get(i, "external_references"), 0);
 	assert_string_equal(tp_json_str(ref, "source_name"), "maltrail");
-	assert_string_equal(tp_json_str(ref, "url"), "https://securelist.com/operation-applejeus/87553/");
+	assert_string_equal(tp_json_str(i, "description"),
+			    "Reference: https://securelist.com/operation-applejeus/87553/");
+	/* a URL in external_references SHOULD carry the document's hashes */
+	assert_null(json_object_get(ref, "url"));
 	assert_string_equal(tp_json_str(ref, "description"), "apt_lazarus.txt line 16");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
 			    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
@@ -78,6 +81,8 @@ static void test_list_eset_hashes(void **state)
 			       "[file:hashes.'SHA-256' = "
 			       "'6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6']");
 	assert_non_null(i);
+	/* no description in the source: one is made */
+	assert_string_equal(tp_json_str(i, "description"), "sha256 listed in samples.sha256");
 	/* no --tlp: no marking */
 	assert_null(json_object_get(i, "object_marking_refs"));
 	assert_int_equal(count_type(r.bundle, "marking-definition"), 0);
@@ -186,9 +191,9 @@ static void test_misp_composites(void **state)
 			       "[file:hashes.MD5 = '3cf7232e5185109321921046d039cf10']");
 	assert_non_null(i);
 	assert_non_null(strstr(tp_json_str(i, "description"), "file name: HSBC_job_offer.pdf"));
-	/* the event's link is every indicator's reference url */
-	const json_t *ref = json_array_get(json_object_get(i, "external_references"), 0);
-	assert_non_null(strstr(tp_json_str(ref, "url"), "welivesecurity.com"));
+	/* the event's link is every indicator's reference */
+	assert_non_null(strstr(tp_json_str(i, "description"),
+			       "\nReference: https://www.welivesecurity.com/2023/04/20/"));
 	/* domain|ip: both halves */
 	assert_non_null(find(r.bundle, "indicator", "pattern", "[domain-name:value = 'journalide.org']"));
 	assert_non_null(find(r.bundle, "indicator", "pattern", "[ipv4-addr:value = '172.93.201.88']"));
