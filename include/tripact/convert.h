@@ -50,6 +50,21 @@ enum tp_err tp_convert_tlp_parse(const char *s, enum tp_tlp *out) TP_MUST_CHECK;
 /* The marking-definition id of a TLP 2.0 level (borrowed, static); NULL for NONE. */
 const char *tp_convert_tlp_id(enum tp_tlp tlp);
 
+/*
+ * MISP warninglists (known false positives: RFC 1918, CDNs, top sites,
+ * empty-file hashes, ...). A value on a list is imported as an observable,
+ * not an indicator, and reported (see docs/import-export.md).
+ */
+struct tp_warninglists;
+enum tp_err tp_warninglists_new(struct tp_warninglists **out) TP_MUST_CHECK;
+/* Adds one list file, or every *.json (and <dir>/list.json) of a directory.
+ * Lists whose "category" is "known" are informational and not loaded. */
+enum tp_err tp_warninglists_add(struct tp_warninglists *w, const char *path,
+				struct tp_diag *d) TP_MUST_CHECK;
+/* The number of lists loaded. */
+size_t tp_warninglists_count(const struct tp_warninglists *w);
+void tp_warninglists_free(struct tp_warninglists *w);
+
 struct tp_convert_opts {
 	/* Name of the producing organisation; an identity object with a
 	 * deterministic id is emitted for it. NULL: "tripact import". */
@@ -76,6 +91,8 @@ struct tp_convert_opts {
 	 * objects carry reference URLs without hashes, which `validate
 	 * --strict` reports (extref-hashes). */
 	int include_targets;
+	/* Optional (borrowed): values on these lists become observables. */
+	const struct tp_warninglists *warninglists;
 };
 
 /* Counts for the caller's summary. */
@@ -87,6 +104,7 @@ struct tp_convert_stats {
 	size_t other;	    /* identities, markings, upgraded SDOs, ... */
 	size_t duplicates;  /* records that gave an id already written */
 	size_t rejected;    /* records reported through the report callback */
+	size_t warned;	    /* values on a warninglist: observables, reported */
 };
 
 /*
@@ -97,9 +115,11 @@ struct tp_convert_stats {
 typedef enum tp_err (*tp_convert_sink_fn)(void *ctx, const char *s, size_t len);
 
 /*
- * Told about every input record that could not be converted: d->line (and
- * d->path for JSON inputs) locate it in `file`; d->message says why.
- * Reports are not errors: the import goes on.
+ * Told about every input record that could not be converted (d->code
+ * TP_EPARSE), or that was converted as an observable because it is on a
+ * warninglist (d->code TP_EVALIDATE): d->line (and d->path for JSON
+ * inputs) locate it in `file`; d->message says why. Reports are not
+ * errors: the import goes on.
  */
 typedef void (*tp_convert_report_fn)(void *ctx, const char *file, const struct tp_diag *d);
 

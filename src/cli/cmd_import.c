@@ -46,6 +46,9 @@ static void usage(FILE *f)
 	      "                        a new list ('none': no attribution)\n"
 	      "  --attack FILE         STIX bundle to resolve ATT&CK ids and MISP galaxies\n"
 	      "  --include-targets     copy the --attack objects indicated into the bundle\n"
+	      "  --warninglist PATH    MISP warninglist file or directory (repeatable):\n"
+	      "                        values on a list become observables, not\n"
+	      "                        indicators, and are reported\n"
 	      "  --source NAME         source_name of the external references\n"
 	      "                        (default: the input file name)\n"
 	      "  --time RFC3339        created/modified/valid_from (default: now)\n"
@@ -181,6 +184,8 @@ int cmd_import(int argc, char **argv)
 	}
 	const char *output = NULL, *attack_path = NULL, *time_s = NULL;
 	const char *from = NULL, *source = NULL;
+	const char *wl_paths[MAX_TARGETS];
+	size_t nwl = 0;
 	const char *targets_arg[MAX_TARGETS];
 	const char *targets[MAX_TARGETS];
 	size_t ntargets = 0, group = 0; /* group: first target of the current list */
@@ -250,6 +255,12 @@ int cmd_import(int argc, char **argv)
 			targets_arg[ntargets++] = v;
 		} else if (strcmp(a, "--attack") == 0) {
 			attack_path = v;
+		} else if (strcmp(a, "--warninglist") == 0) {
+			if (nwl == MAX_TARGETS) {
+				free(in);
+				return tp_cli_fail("import: at most %d --warninglist", MAX_TARGETS);
+			}
+			wl_paths[nwl++] = v;
 		} else if (strcmp(a, "--source") == 0) {
 			source = v;
 		} else if (strcmp(a, "--time") == 0) {
@@ -283,8 +294,22 @@ int cmd_import(int argc, char **argv)
 	int rc = TP_EXIT_ERROR;
 	json_t *attack = NULL;
 	struct tp_convert *cv = NULL;
+	struct tp_warninglists *wl = NULL;
 	struct tp_diag d;
 	tp_diag_clear(&d);
+	if (nwl) {
+		if (tp_warninglists_new(&wl) != TP_OK) {
+			tp_cli_fail("import: out of memory");
+			goto out;
+		}
+		for (size_t k = 0; k < nwl; k++) {
+			if (tp_warninglists_add(wl, wl_paths[k], &d) != TP_OK) {
+				tp_cli_fail("import: --warninglist %s", d.message);
+				goto out;
+			}
+		}
+		o.warninglists = wl;
+	}
 	if (attack_path) {
 		if (tp_json_load_file(attack_path, &attack, &d) != TP_OK) {
 			tp_cli_fail("import: %s:%ld:%ld: %s", attack_path, d.line, d.column,
@@ -346,9 +371,12 @@ int cmd_import(int argc, char **argv)
 	cx.out = NULL;
 	fprintf(stderr,
 		"tripact import: %zu records: %zu indicators, %zu observables, %zu "
-		"relationships, %zu other objects; %zu duplicates merged, %zu rejected\n",
+		"relationships, %zu other objects; %zu duplicates merged, %zu rejected",
 		st.rows, st.indicators, st.observables, st.relationships, st.other, st.duplicates,
 		st.rejected);
+	if (nwl)
+		fprintf(stderr, ", %zu on warninglists (kept as observables)", st.warned);
+	fputc('\n', stderr);
 	rc = st.rejected ? TP_EXIT_NO : TP_EXIT_OK;
 out:
 	if (cx.out && cx.out != stdout) {
@@ -357,6 +385,7 @@ out:
 			unlink(output);
 	}
 	tp_convert_free(cv);
+	tp_warninglists_free(wl);
 	json_decref(attack);
 	free(in);
 	return rc;

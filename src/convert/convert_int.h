@@ -88,6 +88,9 @@ enum tp_err tp_convert_sco_id(const json_t *sco, char *out) TP_MUST_CHECK;
  * b, 0 at end of file, -1 on error or an over-long line (TP_ELIMIT). */
 int tp_convert_getline(FILE *in, struct tp_buf *b, enum tp_err *err);
 
+/* The name of the first warninglist (borrowed) holding value of kind, or NULL. */
+const char *tp_warninglists_match(const struct tp_warninglists *w, int kind, const char *value);
+
 /* Internal: whether a CSV/MISP type name is a known IOC name. */
 int tp_ioc_kind_known(const char *name);
 

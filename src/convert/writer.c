@@ -582,6 +582,24 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 	enum tp_tlp tlp = r->tlp != TP_TLP_NONE ? r->tlp : c->o.tlp;
 	if (r->observable)
 		return observable(c, r, k, c->value.data);
+	const char *wl = tp_warninglists_match(c->o.warninglists, k, c->value.data);
+	if (wl) {
+		/* a likely false positive: kept as data, not as a detection */
+		struct tp_diag w;
+		tp_diag_clear(&w);
+		w.code = TP_EVALIDATE;
+		w.line = r->line;
+		if (r->path)
+			tp_diag_path(&w, "%s", r->path);
+		snprintf(w.message, sizeof w.message,
+			 "'%.200s' is on the MISP warninglist '%.200s': imported as an "
+			 "observable, not an indicator",
+			 c->value.data, wl);
+		c->st.warned++;
+		if (c->report)
+			c->report(c->ctx, r->file, &w);
+		return observable(c, r, k, c->value.data);
+	}
 	tp_buf_reset(&c->pat);
 	e = tp_ioc_pattern(k, c->value.data, &c->pat);
 	if (e != TP_OK)

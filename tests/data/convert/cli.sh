@@ -78,6 +78,14 @@ n=$(grep -c '"source_name":"vendor"' "$W/two.json")
 expect 2 "file before --from" -- "$T" import "$D/mixed.txt" --from list
 grep_err "required before" "file before --from"
 
+# warninglists: flagged values become observables, reported, exit 0
+expect 0 "warninglists" -- "$T" import --from list --warninglist "$S/data/intel/misp-warninglists/rfc1918.json" \
+	-o "$W/wl.json" "$D/warninglist.txt"
+grep_err "warninglist.txt:3: '10.20.30.40' is on the MISP warninglist 'List of RFC 1918 CIDR blocks'" "warninglist report"
+grep_err "1 on warninglists" "warninglist summary"
+expect 2 "bad warninglist" -- "$T" import --from list --warninglist "$D/mixed.txt" "$D/mixed.txt"
+grep_err "import: --warninglist" "bad warninglist"
+
 # export
 expect 1 "export zeek" -- "$T" export --to zeek-intel -o "$W/z.intel" "$W/b.json"
 grep_err "13 indicators: 10 written, 3 left out" "export zeek summary"

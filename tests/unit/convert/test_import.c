@@ -359,6 +359,56 @@ static void test_unterminated_csv(void **state)
 	tp_buf_free(&r.out);
 }
 
+static void test_warninglists(void **state)
+{
+	struct tp_warninglists *w;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_warninglists_new(&w), TP_OK);
+	assert_int_equal(tp_warninglists_add(w, tp_test_path("data/intel/misp-warninglists"), &d),
+			 TP_OK);
+	assert_int_equal(tp_warninglists_count(w), 27);
+	static const char *const f[] = {"tests/data/convert/warninglist.txt"};
+	struct tp_convert_opts o = {.time = T2026, .warninglists = w};
+	struct run r;
+	run_import(&r, &o, LIST, f, 1);
+	/* RFC 1918, Cisco top sites (a host and a URL), the empty-file MD5 and
+	 * a dynamic DNS name become observables, each reported by line */
+	assert_int_equal(r.st.warned, 5);
+	assert_int_equal(r.st.indicators, 2);
+	assert_int_equal(r.st.observables, 5);
+	assert_int_equal(r.st.rejected, 0);
+	static const long want[] = {3, 4, 5, 6, 8};
+	assert_int_equal(r.nrep, 5);
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(r.rep_line[k], want[k]);
+	assert_non_null(strstr(r.rep_msg[0], "'List of RFC 1918 CIDR blocks'"));
+	assert_non_null(find(r.bundle, "ipv4-addr", "value", "10.20.30.40"));
+	assert_non_null(find(r.bundle, "indicator", "name", "celasllc.com"));
+	run_free(&r);
+	tp_warninglists_free(w);
+
+	/* chosen lists only: the dynamic DNS name (a real Lazarus C2 in
+	 * maltrail) stays an indicator */
+	assert_int_equal(tp_warninglists_new(&w), TP_OK);
+	static const char *const lists[] = {"rfc1918", "cisco_top1000", "empty-hashes",
+					    "common-ioc-false-positive"};
+	for (size_t i = 0; i < 4; i++) {
+		char p[256];
+		snprintf(p, sizeof p, "data/intel/misp-warninglists/%s.json", lists[i]);
+		assert_int_equal(tp_warninglists_add(w, tp_test_path(p), &d), TP_OK);
+	}
+	o.warninglists = w;
+	run_import(&r, &o, LIST, f, 1);
+	assert_int_equal(r.st.warned, 4);
+	assert_non_null(find(r.bundle, "indicator", "name", "movis-es.ignorelist.com"));
+	run_free(&r);
+	/* not a warninglist */
+	assert_int_equal(tp_warninglists_add(w, tp_test_path("tests/data/convert/misp-event.json"), &d),
+			 TP_EPARSE);
+	assert_non_null(strstr(d.message, "not a MISP warninglist"));
+	tp_warninglists_free(w);
+}
+
 static void test_bad_options(void **state)
 {
 	struct tp_convert *c;
@@ -387,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_list),
 		cmocka_unit_test(test_malformed_csv),
 		cmocka_unit_test(test_unterminated_csv),
+		cmocka_unit_test(test_warninglists),
 		cmocka_unit_test(test_bad_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
