@@ -54,8 +54,8 @@ static int run(const char *const *files, int n, struct result *res)
 	if (pid == 0) {
 		close(fd[0]);
 		FILE *devnull = fopen("/dev/null", "w");
-		struct tp_convert_opts o = {.identity = "bench", .tlp = TP_TLP_GREEN,
-					    .source = "bench"};
+		struct tp_convert_opts o = {
+			.identity = "bench", .tlp = TP_TLP_GREEN, .source = "bench"};
 		struct tp_convert *c;
 		struct result r = {0};
 		if (!devnull || tp_convert_new(&o, sink, NULL, devnull, &c) != TP_OK)
@@ -120,16 +120,26 @@ static int generate(const char *path, long lines)
 		if (i % 200 == 0)
 			fprintf(f, "\n# Reference: https://example.org/report/%ld\n", i / 200);
 		switch (i % 6) {
-		case 0: fprintf(f, "c2-%lx-%ld.example.com\n", x & 0xffffff, i); break;
-		case 1: fprintf(f, "%lu.%lu.%lu.%lu\n", 1 + (x >> 8 & 0xdf), x >> 16 & 0xff,
-				x >> 24 & 0xff, x >> 32 & 0xff); break;
-		case 2: fprintf(f, "hxxp://upd-%ld[.]example[.]net/gate.php?id=%lx\n", i, x); break;
-		case 3:
-			fprintf(f, "%016lx%016lx%016lx%016lx\n", x, x * 31 + (unsigned long)i, x ^ 0x5555,
-				(unsigned long)i);
+		case 0:
+			fprintf(f, "c2-%lx-%ld.example.com\n", x & 0xffffff, i);
 			break;
-		case 4: fprintf(f, "mail%ld[.]example[.]org\n", i); break;
-		default: fprintf(f, "cdn%ld.example.io/panel/%lx.php\n", i, x & 0xffff); break;
+		case 1:
+			fprintf(f, "%lu.%lu.%lu.%lu\n", 1 + (x >> 8 & 0xdf), x >> 16 & 0xff,
+				x >> 24 & 0xff, x >> 32 & 0xff);
+			break;
+		case 2:
+			fprintf(f, "hxxp://upd-%ld[.]example[.]net/gate.php?id=%lx\n", i, x);
+			break;
+		case 3:
+			fprintf(f, "%016lx%016lx%016lx%016lx\n", x, x * 31 + (unsigned long)i,
+				x ^ 0x5555, (unsigned long)i);
+			break;
+		case 4:
+			fprintf(f, "mail%ld[.]example[.]org\n", i);
+			break;
+		default:
+			fprintf(f, "cdn%ld.example.io/panel/%lx.php\n", i, x & 0xffff);
+			break;
 		}
 	}
 	return fclose(f);
@@ -154,7 +164,9 @@ int main(int argc, char **argv)
 	struct result r, best = {0};
 	for (int k = 0; k < 3; k++) {
 		if (run(files, 6, &r) != 0) {
-			fprintf(stderr, "bench_import: maltrail run failed (is %s the source tree?)\n", top);
+			fprintf(stderr,
+				"bench_import: maltrail run failed (is %s the source tree?)\n",
+				top);
 			return 1;
 		}
 		if (k == 0 || r.seconds < best.seconds)

@@ -97,14 +97,14 @@ struct tp_convert_opts {
 
 /* Counts for the caller's summary. */
 struct tp_convert_stats {
-	size_t rows;	   /* input records seen (lines, attributes, objects) */
-	size_t indicators; /* indicator objects written */
+	size_t rows;	    /* input records seen (lines, attributes, objects) */
+	size_t indicators;  /* indicator objects written */
 	size_t observables; /* SCOs written */
 	size_t relationships;
-	size_t other;	    /* identities, markings, upgraded SDOs, ... */
-	size_t duplicates;  /* records that gave an id already written */
-	size_t rejected;    /* records reported through the report callback */
-	size_t warned;	    /* values on a warninglist: observables, reported */
+	size_t other;	   /* identities, markings, upgraded SDOs, ... */
+	size_t duplicates; /* records that gave an id already written */
+	size_t rejected;   /* records reported through the report callback */
+	size_t warned;	   /* values on a warninglist: observables, reported */
 };
 
 /*
@@ -151,8 +151,8 @@ enum tp_err tp_convert_csv(struct tp_convert *c, const char *file, FILE *in,
 			   struct tp_diag *d) TP_MUST_CHECK;
 enum tp_err tp_convert_misp(struct tp_convert *c, const char *file, const char *text, size_t len,
 			    struct tp_diag *d) TP_MUST_CHECK;
-enum tp_err tp_convert_stix20(struct tp_convert *c, const char *file, const char *text,
-			      size_t len, struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_convert_stix20(struct tp_convert *c, const char *file, const char *text, size_t len,
+			      struct tp_diag *d) TP_MUST_CHECK;
 
 /* Writes what is pending and closes the bundle. stats may be NULL. */
 enum tp_err tp_convert_finish(struct tp_convert *c, struct tp_convert_stats *stats,

@@ -67,7 +67,8 @@ int cmd_export(int argc, char **argv)
 			continue;
 		}
 		if (!v)
-			return tp_cli_fail("export: %s needs a value (see 'tripact export --help')", a);
+			return tp_cli_fail("export: %s needs a value (see 'tripact export --help')",
+					   a);
 		i++;
 		if (strcmp(a, "--to") == 0)
 			to = v;
@@ -76,12 +77,13 @@ int cmd_export(int argc, char **argv)
 		else if (strcmp(a, "-d") == 0 || strcmp(a, "--dir") == 0)
 			dir = v;
 		else
-			return tp_cli_fail("export: unknown option '%s' (see 'tripact export --help')",
-					   a);
+			return tp_cli_fail(
+				"export: unknown option '%s' (see 'tripact export --help')", a);
 	}
 	enum tp_export_format fmt;
 	if (!to)
-		return tp_cli_fail("export: --to FORMAT is required (misp, csv, suricata, zeek-intel)");
+		return tp_cli_fail(
+			"export: --to FORMAT is required (misp, csv, suricata, zeek-intel)");
 	if (tp_export_format_parse(to, &fmt) != TP_OK)
 		return tp_cli_fail("export: unknown format '%s' (misp, csv, suricata, zeek-intel)",
 				   to);

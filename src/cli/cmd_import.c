@@ -225,7 +225,8 @@ int cmd_import(int argc, char **argv)
 		}
 		if (!v) {
 			free(in);
-			return tp_cli_fail("import: %s needs a value (see 'tripact import --help')", a);
+			return tp_cli_fail("import: %s needs a value (see 'tripact import --help')",
+					   a);
 		}
 		i++;
 		int bad = 0;
@@ -250,7 +251,8 @@ int cmd_import(int argc, char **argv)
 				continue;
 			if (ntargets == MAX_TARGETS) {
 				free(in);
-				return tp_cli_fail("import: at most %d --attribute-to", MAX_TARGETS);
+				return tp_cli_fail("import: at most %d --attribute-to",
+						   MAX_TARGETS);
 			}
 			targets_arg[ntargets++] = v;
 		} else if (strcmp(a, "--attack") == 0) {
@@ -271,18 +273,20 @@ int cmd_import(int argc, char **argv)
 			output = v;
 		} else {
 			free(in);
-			return tp_cli_fail("import: unknown option '%s' (see 'tripact import --help')",
-					   a);
+			return tp_cli_fail(
+				"import: unknown option '%s' (see 'tripact import --help')", a);
 		}
 		if (bad) {
 			free(in);
-			return tp_cli_fail("import: unknown format '%s' (misp, csv, list, stix20)", v);
+			return tp_cli_fail("import: unknown format '%s' (misp, csv, list, stix20)",
+					   v);
 		}
 	}
 	if (nin == 0) {
 		free(in);
 		if (!from)
-			return tp_cli_fail("import: --from FORMAT is required (misp, csv, list, stix20)");
+			return tp_cli_fail(
+				"import: --from FORMAT is required (misp, csv, list, stix20)");
 		return tp_cli_fail("import: no input FILE (use - for stdin)");
 	}
 	if (time_s && tp_time_parse(time_s, strlen(time_s), TP_TIME_ANY_OFFSET, &o.time, NULL,
@@ -323,9 +327,10 @@ int cmd_import(int argc, char **argv)
 		if (!strstr(targets_arg[k], "--")) {
 			targets[k] = attack ? attack_id(attack, targets_arg[k]) : NULL;
 			if (!targets[k]) {
-				tp_cli_fail("import: --attribute-to %s: %s", targets_arg[k],
-					    attack ? "no such ATT&CK id in --attack"
-						   : "not a STIX id (give --attack to use ATT&CK ids)");
+				tp_cli_fail(
+					"import: --attribute-to %s: %s", targets_arg[k],
+					attack ? "no such ATT&CK id in --attack"
+					       : "not a STIX id (give --attack to use ATT&CK ids)");
 				goto out;
 			}
 		}

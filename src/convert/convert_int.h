@@ -34,7 +34,7 @@ struct tp_convert {
 	struct idset ids;
 	struct tp_convert_stats st;
 	struct tp_buf obj, value, pat, esc, name; /* scratch */
-	enum tp_err fatal;			 /* a sink error, sticky */
+	enum tp_err fatal;			  /* a sink error, sticky */
 };
 
 /* One IOC as a reader found it. Strings are borrowed. */
@@ -43,12 +43,12 @@ struct tp_convert_rec {
 	long line;	  /* 0 when the input has no lines */
 	const char *path; /* JSON path, or NULL */
 	const char *value;
-	enum tp_ioc_kind kind;	 /* TP_IOC_UNKNOWN: infer */
-	const char *description; /* may be NULL */
-	const char *ref_url;	 /* external reference url, may be NULL */
-	const char *ref_id;	 /* external_id, may be NULL */
-	enum tp_tlp tlp;	 /* marking from the input itself; NONE: opts */
-	int observable;		 /* 1: an SCO, not an indicator */
+	enum tp_ioc_kind kind;	    /* TP_IOC_UNKNOWN: infer */
+	const char *description;    /* may be NULL */
+	const char *ref_url;	    /* external reference url, may be NULL */
+	const char *ref_id;	    /* external_id, may be NULL */
+	enum tp_tlp tlp;	    /* marking from the input itself; NONE: opts */
+	int observable;		    /* 1: an SCO, not an indicator */
 	const char *const *targets; /* more `indicates` targets */
 	size_t ntargets;
 	const char *const *labels; /* more labels (MISP tags) */

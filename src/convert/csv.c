@@ -21,7 +21,7 @@
 #define MAX_FIELDS 64
 
 struct record {
-	struct tp_buf text;	    /* the fields, NUL-separated */
+	struct tp_buf text;	/* the fields, NUL-separated */
 	size_t off[MAX_FIELDS]; /* offset of each field in text */
 	int n;
 	long line; /* first line of the record */
@@ -32,8 +32,7 @@ struct record {
  * TP_ELIMIT, or TP_EPARSE for an unterminated quote or too many fields,
  * with the reason in msg). *lineno counts physical lines.
  */
-static int read_record(FILE *in, struct record *r, long *lineno, enum tp_err *err,
-		       const char **msg)
+static int read_record(FILE *in, struct record *r, long *lineno, enum tp_err *err, const char **msg)
 {
 	tp_buf_reset(&r->text);
 	r->n = 0;
@@ -121,10 +120,10 @@ static int name_in(const char *s, const char *const *names)
 }
 
 static const char *const value_names[] = {"value", "indicator", "ioc", "observable", NULL};
-static const char *const type_names[] = {"type", "entity_type", "indicator_type", "ioc_type",
-					 "kind", NULL};
-static const char *const note_names[] = {"notes", "note", "description", "comment", "comments",
-					 NULL};
+static const char *const type_names[] = {"type",     "entity_type", "indicator_type",
+					 "ioc_type", "kind",	    NULL};
+static const char *const note_names[] = {"notes",   "note",	"description",
+					 "comment", "comments", NULL};
 
 /* A row of type `file`: one or more hashes separated by commas or blanks. */
 static enum tp_err file_row(struct tp_convert *c, struct tp_convert_rec *rec, char *v)

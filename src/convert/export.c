@@ -72,8 +72,8 @@ static enum tp_tlp tlp_of(const json_t *o)
 	json_array_foreach(json_object_get(o, "object_marking_refs"), i, m)
 	{
 		for (int k = TP_TLP_CLEAR; k <= TP_TLP_RED; k++)
-			if (json_is_string(m) && strcmp(json_string_value(m), tp_convert_tlp_id(k)) == 0 &&
-			    k > (int)t)
+			if (json_is_string(m) &&
+			    strcmp(json_string_value(m), tp_convert_tlp_id(k)) == 0 && k > (int)t)
 				t = k;
 	}
 	return t;
@@ -116,20 +116,32 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	const char *type = NULL, *id = tp_json_str(o, "id");
 	switch (k) {
 	case TP_IOC_IPV4:
-	case TP_IOC_IPV6: type = strchr(v, '/') ? "Intel::SUBNET" : "Intel::ADDR"; break;
-	case TP_IOC_DOMAIN: type = "Intel::DOMAIN"; break;
+	case TP_IOC_IPV6:
+		type = strchr(v, '/') ? "Intel::SUBNET" : "Intel::ADDR";
+		break;
+	case TP_IOC_DOMAIN:
+		type = "Intel::DOMAIN";
+		break;
 	case TP_IOC_URL:
 		/* Zeek's URLs have no scheme */
 		type = "Intel::URL";
 		v = strstr(v, "://") + 3;
 		break;
-	case TP_IOC_URL_NOSCHEME: type = "Intel::URL"; break;
-	case TP_IOC_EMAIL: type = "Intel::EMAIL"; break;
+	case TP_IOC_URL_NOSCHEME:
+		type = "Intel::URL";
+		break;
+	case TP_IOC_EMAIL:
+		type = "Intel::EMAIL";
+		break;
 	case TP_IOC_MD5:
 	case TP_IOC_SHA1:
 	case TP_IOC_SHA256:
-	case TP_IOC_SHA512: type = "Intel::FILE_HASH"; break;
-	case TP_IOC_FILENAME: type = "Intel::FILE_NAME"; break;
+	case TP_IOC_SHA512:
+		type = "Intel::FILE_HASH";
+		break;
+	case TP_IOC_FILENAME:
+		type = "Intel::FILE_NAME";
+		break;
 	default:
 		skip(x, id, "zeek-intel", "no Intel type for this kind of value");
 		return TP_OK;
@@ -163,7 +175,9 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	char val[1100];
 	switch (k) {
 	case TP_IOC_IPV4:
-	case TP_IOC_IPV6: type = "ip-dst"; break;
+	case TP_IOC_IPV6:
+		type = "ip-dst";
+		break;
 	case TP_IOC_IPV4_PORT: {
 		type = "ip-dst|port";
 		const char *colon = strrchr(v, ':');
@@ -171,22 +185,44 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		v = val;
 		break;
 	}
-	case TP_IOC_DOMAIN: type = "domain"; break;
+	case TP_IOC_DOMAIN:
+		type = "domain";
+		break;
 	case TP_IOC_URL:
-	case TP_IOC_URL_NOSCHEME: type = "url"; break;
-	case TP_IOC_URL_PATH: type = "uri"; break;
+	case TP_IOC_URL_NOSCHEME:
+		type = "url";
+		break;
+	case TP_IOC_URL_PATH:
+		type = "uri";
+		break;
 	case TP_IOC_EMAIL:
 		type = "email-src";
 		cat = "Payload delivery";
 		break;
-	case TP_IOC_MD5: type = "md5", cat = "Payload delivery"; break;
-	case TP_IOC_SHA1: type = "sha1", cat = "Payload delivery"; break;
-	case TP_IOC_SHA256: type = "sha256", cat = "Payload delivery"; break;
-	case TP_IOC_SHA512: type = "sha512", cat = "Payload delivery"; break;
-	case TP_IOC_FILENAME: type = "filename", cat = "Payload delivery"; break;
-	case TP_IOC_BTC: type = "btc", cat = "Financial fraud"; break;
-	case TP_IOC_XMR: type = "xmr", cat = "Financial fraud"; break;
-	default: skip(x, id, "misp", "no MISP attribute type for this kind of value"); return TP_OK;
+	case TP_IOC_MD5:
+		type = "md5", cat = "Payload delivery";
+		break;
+	case TP_IOC_SHA1:
+		type = "sha1", cat = "Payload delivery";
+		break;
+	case TP_IOC_SHA256:
+		type = "sha256", cat = "Payload delivery";
+		break;
+	case TP_IOC_SHA512:
+		type = "sha512", cat = "Payload delivery";
+		break;
+	case TP_IOC_FILENAME:
+		type = "filename", cat = "Payload delivery";
+		break;
+	case TP_IOC_BTC:
+		type = "btc", cat = "Financial fraud";
+		break;
+	case TP_IOC_XMR:
+		type = "xmr", cat = "Financial fraud";
+		break;
+	default:
+		skip(x, id, "misp", "no MISP attribute type for this kind of value");
+		return TP_OK;
 	}
 	const char *dd = strstr(id, "--");
 	json_t *a = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s}", "type", type, "category", cat,
@@ -196,8 +232,8 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		return TP_ENOMEM;
 	enum tp_tlp t = tlp_of(o);
 	if (t != TP_TLP_NONE) {
-		static const char *const tags[] = {NULL, "tlp:clear", "tlp:green", "tlp:amber",
-						   "tlp:amber+strict", "tlp:red"};
+		static const char *const tags[] = {NULL,	"tlp:clear",	    "tlp:green",
+						   "tlp:amber", "tlp:amber+strict", "tlp:red"};
 		json_object_set_new(a, "Tag", json_pack("[{s:s}]", "name", tags[t]));
 		if (t > x->misp_tlp)
 			x->misp_tlp = t;
@@ -216,17 +252,24 @@ static enum tp_err suricata(struct ex *x, const json_t *o, enum tp_ioc_kind k, c
 	int f;
 	const char *id = tp_json_str(o, "id");
 	switch (k) {
-	case TP_IOC_DOMAIN: f = 0; break;
+	case TP_IOC_DOMAIN:
+		f = 0;
+		break;
 	case TP_IOC_IPV4:
 	case TP_IOC_IPV6:
 		if (strchr(v, '/')) {
-			skip(x, id, "suricata", "ip datasets hold single addresses, not CIDR blocks");
+			skip(x, id, "suricata",
+			     "ip datasets hold single addresses, not CIDR blocks");
 			return TP_OK;
 		}
 		f = 1;
 		break;
-	case TP_IOC_MD5: f = 2; break;
-	case TP_IOC_SHA256: f = 3; break;
+	case TP_IOC_MD5:
+		f = 2;
+		break;
+	case TP_IOC_SHA256:
+		f = 3;
+		break;
 	default:
 		skip(x, id, "suricata", "no dataset type for this kind of value");
 		return TP_OK;
@@ -308,16 +351,17 @@ static enum tp_err suricata_rules(struct ex *x, const char *dir, struct tp_diag 
 
 static enum tp_err misp_write(struct ex *x, const json_t *bundle)
 {
-	static const char *const tags[] = {NULL, "tlp:clear", "tlp:green", "tlp:amber",
-					   "tlp:amber+strict", "tlp:red"};
+	static const char *const tags[] = {NULL,	"tlp:clear",	    "tlp:green",
+					   "tlp:amber", "tlp:amber+strict", "tlp:red"};
 	const char *bid = tp_json_str(bundle, "id");
 	const char *dd = bid ? strstr(bid, "--") : NULL;
 	char date[TP_TIME_BUFSZ];
 	tp_time_format(tp_time_now(), 0, date);
 	date[10] = '\0';
-	json_t *ev = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:b, s:O}}", "Event", "info",
-			       "tripact export", "date", date, "threat_level_id", "2", "analysis",
-			       "2", "distribution", "0", "published", 0, "Attribute", x->misp_attrs);
+	json_t *ev =
+		json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:b, s:O}}", "Event", "info",
+			  "tripact export", "date", date, "threat_level_id", "2", "analysis", "2",
+			  "distribution", "0", "published", 0, "Attribute", x->misp_attrs);
 	if (!ev)
 		return TP_ENOMEM;
 	json_t *e = json_object_get(ev, "Event");
@@ -353,7 +397,8 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 	if (e == TP_OK && fmt == TP_EXPORT_CSV)
 		fputs("value,type,notes\n", out);
 	if (e == TP_OK && fmt == TP_EXPORT_ZEEK)
-		fputs("#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n", out);
+		fputs("#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n",
+		      out);
 	size_t i;
 	const json_t *o;
 	json_array_foreach(objs, i, o)
@@ -375,10 +420,18 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 			continue;
 		}
 		switch (fmt) {
-		case TP_EXPORT_MISP: e = misp(&x, o, k, x.value.data); break;
-		case TP_EXPORT_CSV: e = csv(&x, o, k, x.value.data); break;
-		case TP_EXPORT_ZEEK: e = zeek(&x, o, k, x.value.data); break;
-		case TP_EXPORT_SURICATA: e = suricata(&x, o, k, x.value.data); break;
+		case TP_EXPORT_MISP:
+			e = misp(&x, o, k, x.value.data);
+			break;
+		case TP_EXPORT_CSV:
+			e = csv(&x, o, k, x.value.data);
+			break;
+		case TP_EXPORT_ZEEK:
+			e = zeek(&x, o, k, x.value.data);
+			break;
+		case TP_EXPORT_SURICATA:
+			e = suricata(&x, o, k, x.value.data);
+			break;
 		}
 	}
 	if (e == TP_OK && fmt == TP_EXPORT_MISP)

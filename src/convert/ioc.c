@@ -17,14 +17,22 @@
 #include "ioc.h"
 
 static const char *const kind_names[TP_IOC_KIND_COUNT] = {
-	[TP_IOC_UNKNOWN] = "unknown",	  [TP_IOC_IPV4] = "ipv4",
-	[TP_IOC_IPV6] = "ipv6",		  [TP_IOC_IPV4_PORT] = "ipv4-port",
-	[TP_IOC_DOMAIN] = "domain",	  [TP_IOC_URL] = "url",
-	[TP_IOC_URL_NOSCHEME] = "url-noscheme", [TP_IOC_URL_PATH] = "url-path",
-	[TP_IOC_MD5] = "md5",		  [TP_IOC_SHA1] = "sha1",
-	[TP_IOC_SHA256] = "sha256",	  [TP_IOC_SHA512] = "sha512",
-	[TP_IOC_EMAIL] = "email",	  [TP_IOC_FILENAME] = "filename",
-	[TP_IOC_BTC] = "btc",		  [TP_IOC_ETH] = "eth",
+	[TP_IOC_UNKNOWN] = "unknown",
+	[TP_IOC_IPV4] = "ipv4",
+	[TP_IOC_IPV6] = "ipv6",
+	[TP_IOC_IPV4_PORT] = "ipv4-port",
+	[TP_IOC_DOMAIN] = "domain",
+	[TP_IOC_URL] = "url",
+	[TP_IOC_URL_NOSCHEME] = "url-noscheme",
+	[TP_IOC_URL_PATH] = "url-path",
+	[TP_IOC_MD5] = "md5",
+	[TP_IOC_SHA1] = "sha1",
+	[TP_IOC_SHA256] = "sha256",
+	[TP_IOC_SHA512] = "sha512",
+	[TP_IOC_EMAIL] = "email",
+	[TP_IOC_FILENAME] = "filename",
+	[TP_IOC_BTC] = "btc",
+	[TP_IOC_ETH] = "eth",
 	[TP_IOC_XMR] = "xmr",
 };
 
@@ -38,21 +46,34 @@ static const struct {
 	const char *name;
 	enum tp_ioc_kind kind;
 } synonyms[] = {
-	{"ip", TP_IOC_UNKNOWN},	     /* v4 or v6: inferred */
-	{"ip-src", TP_IOC_UNKNOWN},  {"ip-dst", TP_IOC_UNKNOWN},
-	{"ipaddress", TP_IOC_UNKNOWN}, {"ipv4-addr", TP_IOC_IPV4},
-	{"ipv6-addr", TP_IOC_IPV6},  {"cidr", TP_IOC_UNKNOWN},
-	{"hostname", TP_IOC_DOMAIN}, {"host", TP_IOC_DOMAIN},
-	{"fqdn", TP_IOC_DOMAIN},     {"domain-name", TP_IOC_DOMAIN},
+	{"ip", TP_IOC_UNKNOWN}, /* v4 or v6: inferred */
+	{"ip-src", TP_IOC_UNKNOWN},
+	{"ip-dst", TP_IOC_UNKNOWN},
+	{"ipaddress", TP_IOC_UNKNOWN},
+	{"ipv4-addr", TP_IOC_IPV4},
+	{"ipv6-addr", TP_IOC_IPV6},
+	{"cidr", TP_IOC_UNKNOWN},
+	{"hostname", TP_IOC_DOMAIN},
+	{"host", TP_IOC_DOMAIN},
+	{"fqdn", TP_IOC_DOMAIN},
+	{"domain-name", TP_IOC_DOMAIN},
 	{"uri", TP_IOC_URL},
-	{"sha-1", TP_IOC_SHA1},	     {"sha-256", TP_IOC_SHA256},
-	{"sha-512", TP_IOC_SHA512},  {"md5hash", TP_IOC_MD5},
-	{"email-src", TP_IOC_EMAIL}, {"email-dst", TP_IOC_EMAIL},
-	{"email-addr", TP_IOC_EMAIL}, {"emailwhois", TP_IOC_EMAIL},
-	{"whois-registrant-email", TP_IOC_EMAIL}, {"email-address", TP_IOC_EMAIL},
-	{"file-name", TP_IOC_FILENAME}, {"btc", TP_IOC_BTC},
-	{"bitcoin", TP_IOC_BTC},     {"ethereum", TP_IOC_ETH},
-	{"monero", TP_IOC_XMR},	     {"xmr", TP_IOC_XMR},
+	{"sha-1", TP_IOC_SHA1},
+	{"sha-256", TP_IOC_SHA256},
+	{"sha-512", TP_IOC_SHA512},
+	{"md5hash", TP_IOC_MD5},
+	{"email-src", TP_IOC_EMAIL},
+	{"email-dst", TP_IOC_EMAIL},
+	{"email-addr", TP_IOC_EMAIL},
+	{"emailwhois", TP_IOC_EMAIL},
+	{"whois-registrant-email", TP_IOC_EMAIL},
+	{"email-address", TP_IOC_EMAIL},
+	{"file-name", TP_IOC_FILENAME},
+	{"btc", TP_IOC_BTC},
+	{"bitcoin", TP_IOC_BTC},
+	{"ethereum", TP_IOC_ETH},
+	{"monero", TP_IOC_XMR},
+	{"xmr", TP_IOC_XMR},
 };
 
 enum tp_ioc_kind tp_ioc_kind_parse(const char *name)
@@ -97,7 +118,7 @@ size_t tp_ioc_refang(char *s, size_t len)
 	static const struct {
 		const char *from, *to;
 	} subs[] = {
-		{"[://]", "://"}, {"[.]", "."}, {"(.)", "."}, {"{.}", "."}, {"[dot]", "."},
+		{"[://]", "://"}, {"[.]", "."}, {"(.)", "."}, {"{.}", "."},  {"[dot]", "."},
 		{"(dot)", "."},	  {"[:]", ":"}, {"[@]", "@"}, {"[at]", "@"}, {"(at)", "@"},
 	};
 	while (len && isspace((unsigned char)s[len - 1]))
@@ -316,10 +337,14 @@ static enum tp_ioc_kind infer(const char *s)
 		return TP_IOC_URL;
 	if (all_hex(s, n)) {
 		switch (n) {
-		case 32: return TP_IOC_MD5;
-		case 40: return TP_IOC_SHA1;
-		case 64: return TP_IOC_SHA256;
-		case 128: return TP_IOC_SHA512;
+		case 32:
+			return TP_IOC_MD5;
+		case 40:
+			return TP_IOC_SHA1;
+		case 64:
+			return TP_IOC_SHA256;
+		case 128:
+			return TP_IOC_SHA512;
 		}
 	}
 	if (is_eth(s, n))
@@ -365,27 +390,43 @@ static int check(enum tp_ioc_kind k, const char *s)
 {
 	size_t n = strlen(s);
 	switch (k) {
-	case TP_IOC_IPV4: return is_ipv4(s, 1);
-	case TP_IOC_IPV6: return is_ipv6(s, 1);
-	case TP_IOC_IPV4_PORT: return is_ipv4_port(s);
-	case TP_IOC_DOMAIN: return is_domain(s, n);
-	case TP_IOC_URL: return is_url(s);
-	case TP_IOC_URL_NOSCHEME: return infer(s) == TP_IOC_URL_NOSCHEME;
-	case TP_IOC_URL_PATH: return s[0] == '/' && n > 1 && no_space(s);
-	case TP_IOC_MD5: return n == 32 && all_hex(s, n);
-	case TP_IOC_SHA1: return n == 40 && all_hex(s, n);
-	case TP_IOC_SHA256: return n == 64 && all_hex(s, n);
-	case TP_IOC_SHA512: return n == 128 && all_hex(s, n);
-	case TP_IOC_EMAIL: return is_email(s);
+	case TP_IOC_IPV4:
+		return is_ipv4(s, 1);
+	case TP_IOC_IPV6:
+		return is_ipv6(s, 1);
+	case TP_IOC_IPV4_PORT:
+		return is_ipv4_port(s);
+	case TP_IOC_DOMAIN:
+		return is_domain(s, n);
+	case TP_IOC_URL:
+		return is_url(s);
+	case TP_IOC_URL_NOSCHEME:
+		return infer(s) == TP_IOC_URL_NOSCHEME;
+	case TP_IOC_URL_PATH:
+		return s[0] == '/' && n > 1 && no_space(s);
+	case TP_IOC_MD5:
+		return n == 32 && all_hex(s, n);
+	case TP_IOC_SHA1:
+		return n == 40 && all_hex(s, n);
+	case TP_IOC_SHA256:
+		return n == 64 && all_hex(s, n);
+	case TP_IOC_SHA512:
+		return n == 128 && all_hex(s, n);
+	case TP_IOC_EMAIL:
+		return is_email(s);
 	case TP_IOC_FILENAME:
 		for (const char *p = s; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				return 0;
 		return n > 0 && n <= 1024;
-	case TP_IOC_BTC: return is_btc(s, n);
-	case TP_IOC_ETH: return is_eth(s, n);
-	case TP_IOC_XMR: return is_xmr(s, n);
-	default: return 0;
+	case TP_IOC_BTC:
+		return is_btc(s, n);
+	case TP_IOC_ETH:
+		return is_eth(s, n);
+	case TP_IOC_XMR:
+		return is_xmr(s, n);
+	default:
+		return 0;
 	}
 }
 
@@ -479,7 +520,9 @@ enum tp_err tp_ioc_pattern(enum tp_ioc_kind k, const char *value, struct tp_buf 
 	}
 	int like = k == TP_IOC_URL_NOSCHEME || k == TP_IOC_URL_PATH;
 	e = tp_buf_printf(out, "[%s %s '%s", paths[k], like ? "LIKE" : "=",
-			  k == TP_IOC_URL_NOSCHEME ? "%://" : like ? "%" : "");
+			  k == TP_IOC_URL_NOSCHEME ? "%://"
+			  : like		   ? "%"
+						   : "");
 	if (e == TP_OK)
 		e = tp_ioc_quote(out, value);
 	if (e == TP_OK)

@@ -17,7 +17,7 @@
 
 #include "convert_int.h"
 
-#define MAX_LINE (1 << 16)
+#define MAX_LINE    (1 << 16)
 #define MAX_COMMENT (1 << 16)
 
 static char *trim(char *s, size_t *len)
@@ -121,7 +121,9 @@ enum tp_err tp_convert_list(struct tp_convert *c, const char *file, FILE *in, st
 			.file = file,
 			.line = lineno,
 			.value = s,
-			.description = own && *own ? own : desc.len ? desc.data : NULL,
+			.description = own && *own ? own
+				       : desc.len  ? desc.data
+						   : NULL,
 			.ref_url = ref.len ? ref.data : NULL,
 		};
 		e = tp_convert_rec(c, &rec);

@@ -23,7 +23,7 @@
 #include "tripact/json.h"
 
 #define MAX_TARGETS 64
-#define MAX_LABELS 32
+#define MAX_LABELS  32
 
 struct event {
 	struct tp_convert *c;
@@ -47,17 +47,26 @@ static enum tp_ioc_kind misp_kind(const char *t, int *ok)
 		const char *type;
 		enum tp_ioc_kind kind;
 	} map[] = {
-		{"ip-src", TP_IOC_UNKNOWN}, {"ip-dst", TP_IOC_UNKNOWN},
-		{"ip", TP_IOC_UNKNOWN},	    /* the second half of domain|ip */
-		{"domain", TP_IOC_DOMAIN}, {"hostname", TP_IOC_DOMAIN},
-		{"url", TP_IOC_UNKNOWN},   {"uri", TP_IOC_UNKNOWN},
+		{"ip-src", TP_IOC_UNKNOWN},
+		{"ip-dst", TP_IOC_UNKNOWN},
+		{"ip", TP_IOC_UNKNOWN}, /* the second half of domain|ip */
+		{"domain", TP_IOC_DOMAIN},
+		{"hostname", TP_IOC_DOMAIN},
+		{"url", TP_IOC_UNKNOWN},
+		{"uri", TP_IOC_UNKNOWN},
 		{"md5", TP_IOC_MD5},
-		{"sha1", TP_IOC_SHA1},	     {"sha256", TP_IOC_SHA256},
-		{"sha512", TP_IOC_SHA512}, {"email", TP_IOC_EMAIL},
-		{"email-src", TP_IOC_EMAIL}, {"email-dst", TP_IOC_EMAIL},
-		{"whois-registrant-email", TP_IOC_EMAIL}, {"filename", TP_IOC_FILENAME},
-		{"btc", TP_IOC_BTC},	     {"xmr", TP_IOC_XMR},
-		{"ip-dst|port", TP_IOC_IPV4_PORT}, {"ip-src|port", TP_IOC_IPV4_PORT},
+		{"sha1", TP_IOC_SHA1},
+		{"sha256", TP_IOC_SHA256},
+		{"sha512", TP_IOC_SHA512},
+		{"email", TP_IOC_EMAIL},
+		{"email-src", TP_IOC_EMAIL},
+		{"email-dst", TP_IOC_EMAIL},
+		{"whois-registrant-email", TP_IOC_EMAIL},
+		{"filename", TP_IOC_FILENAME},
+		{"btc", TP_IOC_BTC},
+		{"xmr", TP_IOC_XMR},
+		{"ip-dst|port", TP_IOC_IPV4_PORT},
+		{"ip-src|port", TP_IOC_IPV4_PORT},
 	};
 	*ok = 1;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -111,7 +120,8 @@ static const char *attack_lookup(const json_t *attack, const char *type, const c
 			const json_t *a;
 			json_array_foreach(json_object_get(o, "aliases"), j, a)
 			{
-				if (json_is_string(a) && strcasecmp(json_string_value(a), name) == 0)
+				if (json_is_string(a) &&
+				    strcasecmp(json_string_value(a), name) == 0)
 					return tp_json_str(o, "id");
 			}
 		}
@@ -155,7 +165,8 @@ static void galaxies(struct event *ev, const json_t *gal, const char *path)
 					/* "Name - T1234.001": the id is after the dash */
 					const char *dash = strstr(value, " - ");
 					if (dash)
-						id = attack_lookup(ev->attack, stype, dash + 3, NULL);
+						id = attack_lookup(ev->attack, stype, dash + 3,
+								   NULL);
 				}
 				if (!id && stype[0] == 'i') {
 					const json_t *syn = json_object_get(meta, "synonyms");
@@ -176,11 +187,12 @@ static void galaxies(struct event *ev, const json_t *gal, const char *path)
 				if (!dup)
 					ev->targets[ev->ntargets++] = id;
 			} else if (!id) {
-				tp_convert_reject(ev->c, ev->file, 0, path,
-						  "galaxy cluster '%.100s' (%s) has no ATT&CK object "
-						  "to relate to%s",
-						  value, gtype ? gtype : "?",
-						  ev->attack ? "" : " (no ATT&CK bundle given)");
+				tp_convert_reject(
+					ev->c, ev->file, 0, path,
+					"galaxy cluster '%.100s' (%s) has no ATT&CK object "
+					"to relate to%s",
+					value, gtype ? gtype : "?",
+					ev->attack ? "" : " (no ATT&CK bundle given)");
 			}
 		}
 	}
@@ -196,8 +208,8 @@ static enum tp_err one(struct event *ev, const json_t *a, const char *type, cons
 	if (!ok) {
 		c->st.rows++;
 		return tp_convert_reject(c, ev->file, 0, ev->path.data,
-					 "MISP type '%.40s' ('%.80s') is not an indicator type", type,
-					 value);
+					 "MISP type '%.40s' ('%.80s') is not an indicator type",
+					 type, value);
 	}
 	tp_buf_reset(&ev->desc);
 	enum tp_err e = TP_OK;
@@ -285,8 +297,7 @@ static enum tp_err attribute(struct event *ev, const json_t *a, const char *cont
 	return e;
 }
 
-static enum tp_err set_path(struct event *ev, const char *base, const char *fmt, size_t i,
-			    size_t j)
+static enum tp_err set_path(struct event *ev, const char *base, const char *fmt, size_t i, size_t j)
 {
 	tp_buf_reset(&ev->path);
 	enum tp_err e = tp_buf_puts(&ev->path, base);

@@ -21,24 +21,57 @@
 #include "tripact/json.h"
 #include "tripact/stix.h"
 
-static const char *const malware_ov[] = {
-	"adware", "backdoor", "bot", "bootkit", "ddos", "downloader", "dropper", "exploit-kit",
-	"keylogger", "ransomware", "remote-access-trojan", "resource-exploitation",
-	"rogue-security-software", "rootkit", "screen-capture", "spyware", "trojan", "unknown",
-	"virus", "webshell", "wiper", "worm", NULL};
-static const char *const tool_ov[] = {
-	"denial-of-service", "exploitation", "information-gathering", "network-capture",
-	"credential-exploitation", "remote-access", "vulnerability-scanning", "unknown", NULL};
-static const char *const indicator_ov[] = {"anomalous-activity", "anonymization", "benign",
-					   "compromised", "malicious-activity", "attribution",
-					   "unknown", NULL};
-static const char *const actor_ov[] = {
-	"activist", "competitor", "crime-syndicate", "criminal", "hacker", "insider-accidental",
-	"insider-disgruntled", "nation-state", "sensationalist", "spy", "terrorist", "unknown",
-	NULL};
+static const char *const malware_ov[] = {"adware",
+					 "backdoor",
+					 "bot",
+					 "bootkit",
+					 "ddos",
+					 "downloader",
+					 "dropper",
+					 "exploit-kit",
+					 "keylogger",
+					 "ransomware",
+					 "remote-access-trojan",
+					 "resource-exploitation",
+					 "rogue-security-software",
+					 "rootkit",
+					 "screen-capture",
+					 "spyware",
+					 "trojan",
+					 "unknown",
+					 "virus",
+					 "webshell",
+					 "wiper",
+					 "worm",
+					 NULL};
+static const char *const tool_ov[] = {"denial-of-service",
+				      "exploitation",
+				      "information-gathering",
+				      "network-capture",
+				      "credential-exploitation",
+				      "remote-access",
+				      "vulnerability-scanning",
+				      "unknown",
+				      NULL};
+static const char *const indicator_ov[] = {
+	"anomalous-activity", "anonymization", "benign",  "compromised",
+	"malicious-activity", "attribution",   "unknown", NULL};
+static const char *const actor_ov[] = {"activist",
+				       "competitor",
+				       "crime-syndicate",
+				       "criminal",
+				       "hacker",
+				       "insider-accidental",
+				       "insider-disgruntled",
+				       "nation-state",
+				       "sensationalist",
+				       "spy",
+				       "terrorist",
+				       "unknown",
+				       NULL};
 static const char *const report_ov[] = {
-	"attack-pattern", "campaign", "identity", "indicator", "intrusion-set", "malware",
-	"observed-data", "threat-actor", "threat-report", "tool", "vulnerability", NULL};
+	"attack-pattern", "campaign",	  "identity",	   "indicator", "intrusion-set", "malware",
+	"observed-data",  "threat-actor", "threat-report", "tool",	"vulnerability", NULL};
 
 static int in_list(const char *s, const char *const *l)
 {
@@ -272,8 +305,8 @@ static enum tp_err upgrade(struct tp_convert *c, const char *file, json_t *o, co
 	return e;
 }
 
-enum tp_err tp_convert_stix20(struct tp_convert *c, const char *file, const char *text,
-			      size_t len, struct tp_diag *d)
+enum tp_err tp_convert_stix20(struct tp_convert *c, const char *file, const char *text, size_t len,
+			      struct tp_diag *d)
 {
 	json_t *root;
 	enum tp_err e = tp_json_load(text, len, &root, d);

@@ -33,10 +33,10 @@ enum wl_type { WL_STRING, WL_HOSTNAME, WL_SUBSTRING, WL_CIDR };
 
 /* Kinds a list applies to, as a bit set. */
 #define KBIT(k) (1u << (k))
-#define K_IP (KBIT(TP_IOC_IPV4) | KBIT(TP_IOC_IPV6) | KBIT(TP_IOC_IPV4_PORT))
-#define K_HOST (KBIT(TP_IOC_DOMAIN))
-#define K_URL (KBIT(TP_IOC_URL) | KBIT(TP_IOC_URL_NOSCHEME))
-#define K_HASH (KBIT(TP_IOC_MD5) | KBIT(TP_IOC_SHA1) | KBIT(TP_IOC_SHA256) | KBIT(TP_IOC_SHA512))
+#define K_IP	(KBIT(TP_IOC_IPV4) | KBIT(TP_IOC_IPV6) | KBIT(TP_IOC_IPV4_PORT))
+#define K_HOST	(KBIT(TP_IOC_DOMAIN))
+#define K_URL	(KBIT(TP_IOC_URL) | KBIT(TP_IOC_URL_NOSCHEME))
+#define K_HASH	(KBIT(TP_IOC_MD5) | KBIT(TP_IOC_SHA1) | KBIT(TP_IOC_SHA256) | KBIT(TP_IOC_SHA512))
 
 struct cidr {
 	int family;
@@ -155,7 +155,8 @@ static enum tp_err add_file(struct tp_warninglists *w, const char *path, struct 
 	if (!name || !type || !json_is_array(items)) {
 		json_decref(root);
 		return tp_diag_set(d, TP_EPARSE,
-				   "%s: not a MISP warninglist (name, type and list required)", path);
+				   "%s: not a MISP warninglist (name, type and list required)",
+				   path);
 	}
 	const char *category = tp_json_str(root, "category");
 	if (category && strcmp(category, "known") == 0) {
@@ -347,8 +348,8 @@ const char *tp_warninglists_match(const struct tp_warninglists *w, int kind, con
 	int family = 0;
 	if (kind == TP_IOC_IPV4 || kind == TP_IOC_IPV6 || kind == TP_IOC_IPV4_PORT) {
 		char ip[64];
-		snprintf(ip, sizeof ip, "%.*s", (int)strcspn(v, kind == TP_IOC_IPV4_PORT ? ":" : "/"),
-			 v);
+		snprintf(ip, sizeof ip, "%.*s",
+			 (int)strcspn(v, kind == TP_IOC_IPV4_PORT ? ":" : "/"), v);
 		if (inet_pton(AF_INET, ip, addr) == 1)
 			family = AF_INET;
 		else if (inet_pton(AF_INET6, ip, addr) == 1)
@@ -373,7 +374,8 @@ const char *tp_warninglists_match(const struct tp_warninglists *w, int kind, con
 			if (kind == TP_IOC_DOMAIN)
 				hit = host_match(l, v);
 			else if (host[0])
-				hit = host_match(l, host) || (l->type == WL_STRING && has_word(l, v));
+				hit = host_match(l, host) ||
+				      (l->type == WL_STRING && has_word(l, v));
 			else
 				hit = l->type == WL_STRING && has_word(l, v);
 			break;

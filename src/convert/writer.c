@@ -203,7 +203,8 @@ static enum tp_err json_str(struct tp_buf *b, const char *s)
 			for (int i = 1; ok && i < n; i++)
 				ok = (p[i] & 0xc0) == 0x80;
 			if (ok && n == 3) {
-				unsigned cp = (ch & 0x0f) << 12 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+				unsigned cp =
+					(ch & 0x0f) << 12 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f);
 				ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
 			}
 			if (ok && n == 4) {
@@ -313,8 +314,8 @@ static enum tp_err need_identity(struct tp_convert *c)
 	return ident ? tp_convert_emit(c, ident, TP_TLP_NONE) : TP_ENOMEM;
 }
 
-static void make_id(struct tp_convert *c, const char *type, const char *name, size_t len,
-		    char *out, struct tp_uuid *uuid)
+static void make_id(struct tp_convert *c, const char *type, const char *name, size_t len, char *out,
+		    struct tp_uuid *uuid)
 {
 	struct tp_uuid u;
 	tp_uuid_v5(&c->ns, name, len, &u);
@@ -334,7 +335,8 @@ static void make_id(struct tp_convert *c, const char *type, const char *name, si
 static enum tp_err copy_attack(struct tp_convert *c, const char *id, int depth)
 {
 	uint8_t key[16];
-	if (!c->o.attack || !c->o.include_targets || !id || depth > 2 || !id_key(id, key) || idset_has(&c->ids, key))
+	if (!c->o.attack || !c->o.include_targets || !id || depth > 2 || !id_key(id, key) ||
+	    idset_has(&c->ids, key))
 		return TP_OK;
 	size_t i;
 	const json_t *o;
@@ -389,7 +391,6 @@ enum tp_err tp_convert_relate(struct tp_convert *c, const char *src, const char 
 	return tp_convert_emit(c, r, tlp);
 }
 
-
 enum tp_err tp_convert_sco_id(const json_t *sco, char *out)
 {
 	enum tp_err e = tp_stix_sco_id(sco, out, NULL);
@@ -435,11 +436,21 @@ static enum tp_err observable(struct tp_convert *c, const struct tp_convert_rec 
 	const char *type = NULL;
 	json_t *props = NULL;
 	switch (k) {
-	case TP_IOC_IPV4: type = "ipv4-addr"; break;
-	case TP_IOC_IPV6: type = "ipv6-addr"; break;
-	case TP_IOC_DOMAIN: type = "domain-name"; break;
-	case TP_IOC_URL: type = "url"; break;
-	case TP_IOC_EMAIL: type = "email-addr"; break;
+	case TP_IOC_IPV4:
+		type = "ipv4-addr";
+		break;
+	case TP_IOC_IPV6:
+		type = "ipv6-addr";
+		break;
+	case TP_IOC_DOMAIN:
+		type = "domain-name";
+		break;
+	case TP_IOC_URL:
+		type = "url";
+		break;
+	case TP_IOC_EMAIL:
+		type = "email-addr";
+		break;
 	case TP_IOC_FILENAME:
 		type = "file";
 		props = json_pack("{s:s}", "name", v);
@@ -492,8 +503,8 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 	struct tp_buf *b = &c->obj;
 	tp_buf_reset(b);
 	enum tp_err e = cat(b, "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"", id,
-			    "\",\"created_by_ref\":\"", c->identity_id, "\",\"created\":\"", c->time,
-			    "\",\"modified\":\"", c->time, "\"", NULL);
+			    "\",\"created_by_ref\":\"", c->identity_id, "\",\"created\":\"",
+			    c->time, "\",\"modified\":\"", c->time, "\"", NULL);
 	if (e == TP_OK)
 		e = put_str_member(b, "name", value);
 	/* the base file name and the source, for the reference */
@@ -524,7 +535,8 @@ static enum tp_err indicator(struct tp_convert *c, const struct tp_convert_rec *
 	if (e == TP_OK)
 		e = put_str_member(b, "pattern", c->pat.data);
 	if (e == TP_OK)
-		e = cat(b, ",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\",\"valid_from\":\"",
+		e = cat(b,
+			",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\",\"valid_from\":\"",
 			c->time, "\"", NULL);
 	if (e == TP_OK && r->nlabels) {
 		e = tp_buf_puts(b, ",\"labels\":[");

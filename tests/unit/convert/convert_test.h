@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "tp_test.h"
 #include "tripact/buf.h"
 #include "tripact/convert.h"
 #include "tripact/json.h"
@@ -91,7 +92,7 @@ enum fmt { LIST, CSV, MISP, STIX20 };
 
 /* Imports the files (paths below the source tree) with opts; asserts success. */
 static inline void run_import(struct run *r, const struct tp_convert_opts *o, enum fmt f,
-		       const char *const *files, size_t nfiles)
+			      const char *const *files, size_t nfiles)
 {
 	memset(r, 0, sizeof *r);
 	tp_buf_init(&r->out, 0);
@@ -146,7 +147,7 @@ static inline size_t count_type(const json_t *bundle, const char *type)
 
 /* The object of `type` whose `key` is `value` (borrowed), or NULL. */
 static inline const json_t *find(const json_t *bundle, const char *type, const char *key,
-			  const char *value)
+				 const char *value)
 {
 	size_t i;
 	const json_t *o;

@@ -3,17 +3,20 @@
  * indicators (same ids, same patterns) for CSV and MISP; the Zeek and
  * Suricata files have the layout those sensors read.
  */
+/* cmocka needs these first, in this order */
+// clang-format off
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tp_test.h"
 #include "convert_test.h"
+#include "tp_test.h"
 
 #define T2026 1767225600000000LL
 
@@ -54,7 +57,8 @@ static char *indicator_set(const json_t *bundle)
 	{
 		if (strcmp(tp_json_str(o, "type"), "indicator") != 0)
 			continue;
-		if (asprintf(&v[n++], "%s %s\n", tp_json_str(o, "id"), tp_json_str(o, "pattern")) < 0)
+		if (asprintf(&v[n++], "%s %s\n", tp_json_str(o, "id"), tp_json_str(o, "pattern")) <
+		    0)
 			fail();
 	}
 	qsort(v, n, sizeof *v, cmp);
@@ -110,7 +114,8 @@ static void test_round_trip_misp(void **state)
 
 static void test_misp_event(void **state)
 {
-	struct tp_convert_opts o = {.identity = "US CISA (demo)", .time = T2026, .tlp = TP_TLP_AMBER};
+	struct tp_convert_opts o = {
+		.identity = "US CISA (demo)", .time = T2026, .tlp = TP_TLP_AMBER};
 	struct run a;
 	run_import(&a, &o, LIST, inputs + 2, 1);
 	struct tp_export_stats st;
@@ -123,7 +128,8 @@ static void test_misp_event(void **state)
 	/* what MISP's import needs: info, date, levels, attributes with uuids */
 	assert_non_null(tp_json_str(e, "info"));
 	assert_int_equal(strlen(tp_json_str(e, "date")), 10);
-	assert_string_equal(tp_json_str(json_array_get(json_object_get(e, "Tag"), 0), "name"), "tlp:amber");
+	assert_string_equal(tp_json_str(json_array_get(json_object_get(e, "Tag"), 0), "name"),
+			    "tlp:amber");
 	const json_t *attrs = json_object_get(e, "Attribute");
 	assert_int_equal(json_array_size(attrs), a.st.indicators);
 	size_t i;
@@ -247,12 +253,9 @@ static void test_not_exact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_csv),
-		cmocka_unit_test(test_round_trip_misp),
-		cmocka_unit_test(test_misp_event),
-		cmocka_unit_test(test_zeek),
-		cmocka_unit_test(test_suricata),
-		cmocka_unit_test(test_not_exact),
+		cmocka_unit_test(test_round_trip_csv), cmocka_unit_test(test_round_trip_misp),
+		cmocka_unit_test(test_misp_event),     cmocka_unit_test(test_zeek),
+		cmocka_unit_test(test_suricata),       cmocka_unit_test(test_not_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,19 +3,22 @@
  * spot-checked conversions per format, determinism, TLP markings,
  * attribution, and malformed input reported with its line.
  */
+/* cmocka needs these first, in this order */
+// clang-format off
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 #include <string.h>
 
-#include "tp_test.h"
 #include "convert_test.h"
+#include "tp_test.h"
 #include "tripact/time.h"
 
-#define T2026 1767225600000000LL /* 2026-01-01T00:00:00Z */
-#define LAZARUS "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
+#define T2026	 1767225600000000LL /* 2026-01-01T00:00:00Z */
+#define LAZARUS	 "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
 #define ATTACK21 "data/intel/attack/attack-dprk-v18.1.stix21.json"
 
 static const char *const maltrail[] = {
@@ -26,8 +29,10 @@ static const char *const maltrail[] = {
 
 static void test_list_maltrail(void **state)
 {
-	struct tp_convert_opts o = {.identity = "JP NISC (demo)", .tlp = TP_TLP_GREEN,
-				    .time = T2026, .source = "maltrail"};
+	struct tp_convert_opts o = {.identity = "JP NISC (demo)",
+				    .tlp = TP_TLP_GREEN,
+				    .time = T2026,
+				    .source = "maltrail"};
 	struct run r;
 	run_import(&r, &o, LIST, maltrail, 6);
 	/* 34,711 entries; 34,098 distinct once refanged and lower-cased */
@@ -52,15 +57,18 @@ static void test_list_maltrail(void **state)
 	/* a URL in external_references SHOULD carry the document's hashes */
 	assert_null(json_object_get(ref, "url"));
 	assert_string_equal(tp_json_str(ref, "description"), "apt_lazarus.txt line 16");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
-			    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
+		"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
 	/* a real host name that merely starts with "hxxp" stays as it is */
 	assert_non_null(find(r.bundle, "indicator", "name", "hxxp-naver.wetax-pay.online"));
 	/* host:port/path and bare paths */
-	i = find(r.bundle, "indicator", "name", "newidealupvc.com:443/img/prettyPhoto/jquery.max.php");
+	i = find(r.bundle, "indicator", "name",
+		 "newidealupvc.com:443/img/prettyPhoto/jquery.max.php");
 	assert_non_null(i);
-	assert_string_equal(tp_json_str(i, "pattern"),
-			    "[url:value LIKE '%://newidealupvc.com:443/img/prettyPhoto/jquery.max.php%']");
+	assert_string_equal(
+		tp_json_str(i, "pattern"),
+		"[url:value LIKE '%://newidealupvc.com:443/img/prettyPhoto/jquery.max.php%']");
 	run_free(&r);
 }
 
@@ -77,9 +85,10 @@ static void test_list_eset_hashes(void **state)
 	assert_int_equal(r.st.indicators, 3 * 555);
 	assert_int_equal(r.st.rejected, 0);
 	/* first line of samples.sha256 */
-	const json_t *i = find(r.bundle, "indicator", "pattern",
-			       "[file:hashes.'SHA-256' = "
-			       "'6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6']");
+	const json_t *i =
+		find(r.bundle, "indicator", "pattern",
+		     "[file:hashes.'SHA-256' = "
+		     "'6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6']");
 	assert_non_null(i);
 	/* no description in the source: one is made */
 	assert_string_equal(tp_json_str(i, "description"), "sha256 listed in samples.sha256");
@@ -99,8 +108,8 @@ static const char *const volexity[] = {
 
 static void test_csv_volexity(void **state)
 {
-	struct tp_convert_opts o = {.identity = "Volexity (demo)", .time = T2026,
-				    .tlp = TP_TLP_CLEAR};
+	struct tp_convert_opts o = {
+		.identity = "Volexity (demo)", .time = T2026, .tlp = TP_TLP_CLEAR};
 	struct run r;
 	run_import(&r, &o, CSV, volexity, 5);
 	/* 10 + 7 + 3 + 23 file rows of 3 hashes (69) + 34 = 123 values */
@@ -110,14 +119,16 @@ static void test_csv_volexity(void **state)
 	assert_int_equal(r.st.rejected, 1);
 	assert_int_equal(r.nrep, 1);
 	assert_int_equal(r.rep_line[0], 6);
-	assert_non_null(strstr(r.rep_msg[0], "82e67114d632795edf29ce1d50a4c1c444846d9e16cd121ce26e63c8dc4a162"));
+	assert_non_null(strstr(r.rep_msg[0],
+			       "82e67114d632795edf29ce1d50a4c1c444846d9e16cd121ce26e63c8dc4a162"));
 	const json_t *i = find(r.bundle, "indicator", "name", "gonamod.com");
 	assert_non_null(i);
 	assert_string_equal(tp_json_str(i, "description"), "SHARPEXT C2 server");
 	/* emailwhois rows are e-mail addresses */
 	i = find(r.bundle, "indicator", "name", "philip.je@proton.me");
 	assert_non_null(i);
-	assert_string_equal(tp_json_str(i, "pattern"), "[email-addr:value = 'philip.je@proton.me']");
+	assert_string_equal(tp_json_str(i, "pattern"),
+			    "[email-addr:value = 'philip.je@proton.me']");
 	/* the BOM-prefixed AppleJeus header was understood: its file rows split */
 	assert_non_null(find(r.bundle, "indicator", "pattern",
 			     "[file:hashes.MD5 = '51871504c1d5c09ade5e2a1e6e98c37a']"));
@@ -132,7 +143,8 @@ static void test_misp_eset(void **state)
 	json_t *attack;
 	assert_int_equal(tp_json_load(attack_text, len, &attack, NULL), TP_OK);
 	free(attack_text);
-	static const char *const f[] = {"data/intel/eset_malware-ioc/nukesped_lazarus/lazarus_3cx.json"};
+	static const char *const f[] = {
+		"data/intel/eset_malware-ioc/nukesped_lazarus/lazarus_3cx.json"};
 	struct tp_convert_opts o = {.identity = "ESET (demo)", .time = T2026, .attack = attack};
 	struct run r;
 	run_import(&r, &o, MISP, f, 1);
@@ -195,19 +207,24 @@ static void test_misp_composites(void **state)
 	assert_non_null(strstr(tp_json_str(i, "description"),
 			       "\nReference: https://www.welivesecurity.com/2023/04/20/"));
 	/* domain|ip: both halves */
-	assert_non_null(find(r.bundle, "indicator", "pattern", "[domain-name:value = 'journalide.org']"));
-	assert_non_null(find(r.bundle, "indicator", "pattern", "[ipv4-addr:value = '172.93.201.88']"));
+	assert_non_null(
+		find(r.bundle, "indicator", "pattern", "[domain-name:value = 'journalide.org']"));
+	assert_non_null(
+		find(r.bundle, "indicator", "pattern", "[ipv4-addr:value = '172.93.201.88']"));
 	/* ip-dst|port with its own tlp:red tag; the rest tlp:amber from the event */
 	i = find(r.bundle, "indicator", "name", "23.254.211.230:443");
 	assert_non_null(i);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
-			    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
+		"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
 	i = find(r.bundle, "indicator", "pattern",
 		 "[cryptocurrency-wallet:address = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']");
 	assert_non_null(i);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
-			    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "labels"), 0)), "ESET");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
+		"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(i, "labels"), 0)),
+			    "ESET");
 	assert_int_equal(count_type(r.bundle, "marking-definition"), 2);
 	run_free(&r);
 }
@@ -257,25 +274,29 @@ static void test_stix20_observed_data(void **state)
 	/* its resolves_to_refs now names the ipv4-addr SCO by id */
 	const json_t *ip = find(r.bundle, "ipv4-addr", "value", "198.51.100.3");
 	assert_non_null(ip);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(dn, "resolves_to_refs"), 0)),
-			    tp_json_str(ip, "id"));
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(dn, "resolves_to_refs"), 0)),
+		tp_json_str(ip, "id"));
 	/* indicator: labels -> indicator_types, pattern_type added */
 	const json_t *ind = find(r.bundle, "indicator", "spec_version", "2.1");
 	assert_non_null(ind);
 	assert_string_equal(tp_json_str(ind, "pattern_type"), "stix");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(ind, "indicator_types"), 0)),
-			    "malicious-activity");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(ind, "indicator_types"), 0)),
+		"malicious-activity");
 	assert_null(json_object_get(ind, "labels"));
 	/* --tlp joins the markings */
-	assert_string_equal(json_string_value(json_array_get(json_object_get(ind, "object_marking_refs"), 0)),
-			    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(ind, "object_marking_refs"), 0)),
+		"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
 	run_free(&r);
 }
 
 static void test_deterministic_ids(void **state)
 {
 	static const char *const f[] = {"data/intel/maltrail/apt_reaper.txt"};
-	struct tp_convert_opts o = {.identity = "KR KISA (demo)", .time = T2026,
+	struct tp_convert_opts o = {.identity = "KR KISA (demo)",
+				    .time = T2026,
 				    .attribute_to = (const char *const[]){LAZARUS},
 				    .n_attribute_to = 1};
 	struct run a, b;
@@ -289,14 +310,18 @@ static void test_deterministic_ids(void **state)
 	json_array_foreach(json_object_get(a.bundle, "objects"), i, x)
 	{
 		const char *id = tp_json_str(x, "id");
-		assert_string_equal(id, tp_json_str(json_array_get(json_object_get(b.bundle, "objects"), i), "id"));
+		assert_string_equal(
+			id,
+			tp_json_str(json_array_get(json_object_get(b.bundle, "objects"), i), "id"));
 	}
 	/* another producer: other indicator ids, same patterns */
 	run_free(&b);
 	o.identity = "US CISA (demo)";
 	run_import(&b, &o, LIST, f, 1);
-	const json_t *ia = find(a.bundle, "indicator", "pattern", "[domain-name:value = 'mlobby.mobi']");
-	const json_t *ib = find(b.bundle, "indicator", "pattern", "[domain-name:value = 'mlobby.mobi']");
+	const json_t *ia =
+		find(a.bundle, "indicator", "pattern", "[domain-name:value = 'mlobby.mobi']");
+	const json_t *ib =
+		find(b.bundle, "indicator", "pattern", "[domain-name:value = 'mlobby.mobi']");
 	if (ia && ib)
 		assert_string_not_equal(tp_json_str(ia, "id"), tp_json_str(ib, "id"));
 	run_free(&a);
@@ -403,8 +428,9 @@ static void test_warninglists(void **state)
 	assert_non_null(find(r.bundle, "indicator", "name", "movis-es.ignorelist.com"));
 	run_free(&r);
 	/* not a warninglist */
-	assert_int_equal(tp_warninglists_add(w, tp_test_path("tests/data/convert/misp-event.json"), &d),
-			 TP_EPARSE);
+	assert_int_equal(
+		tp_warninglists_add(w, tp_test_path("tests/data/convert/misp-event.json"), &d),
+		TP_EPARSE);
 	assert_non_null(strstr(d.message, "not a MISP warninglist"));
 	tp_warninglists_free(w);
 }

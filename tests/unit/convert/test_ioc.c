@@ -4,11 +4,14 @@
  * Every pattern must also read back (tp_ioc_from_pattern) to the same kind
  * and value, as the exporters rely on that.
  */
+/* cmocka needs these first, in this order */
+// clang-format off
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 #include <string.h>
 
 #include "convert/ioc.h"
@@ -63,7 +66,8 @@ static void test_cases(void **state)
 			if (e != TP_OK)
 				fail_msg("ioc.test:%d: %s", at, d.message);
 			if (strcmp(tp_ioc_kind_name(k), kind) != 0)
-				fail_msg("ioc.test:%d: kind %s, want %s", at, tp_ioc_kind_name(k), kind);
+				fail_msg("ioc.test:%d: kind %s, want %s", at, tp_ioc_kind_name(k),
+					 kind);
 			tp_buf_reset(&pat);
 			assert_int_equal(tp_ioc_pattern(k, v.data, &pat), TP_OK);
 			if (strcmp(pat.data, want) != 0)
