@@ -44,6 +44,9 @@ struct tp_convert_rec {
 	const char *path; /* JSON path, or NULL */
 	const char *value;
 	enum tp_ioc_kind kind;	    /* TP_IOC_UNKNOWN: infer */
+	unsigned allowed;	    /* kind UNKNOWN: the kinds the source's type name
+				     * allows (bit 1 << kind); 0 = any */
+	const char *declared;	    /* that type name, for reports */
 	const char *description;    /* may be NULL */
 	const char *ref_url;	    /* external reference url, may be NULL */
 	const char *ref_id;	    /* external_id, may be NULL */

@@ -223,6 +223,8 @@ enum tp_err tp_convert_csv(struct tp_convert *c, const char *file, FILE *in, str
 		} else {
 			rec.value = v;
 			rec.kind = type ? tp_ioc_kind_parse(type) : TP_IOC_UNKNOWN;
+			rec.allowed = type && *type ? tp_ioc_name_kinds(type) : 0;
+			rec.declared = type;
 			e = tp_convert_rec(c, &rec);
 		}
 		if (e != TP_OK)

@@ -99,6 +99,16 @@ int tp_ioc_kind_known(const char *name)
 	return 0;
 }
 
+unsigned tp_ioc_name_kinds(const char *name)
+{
+	enum tp_ioc_kind k = tp_ioc_kind_parse(name);
+	if (k != TP_IOC_UNKNOWN)
+		return 1u << k;
+	if (strcasecmp(name, "url") == 0 || strcasecmp(name, "uri") == 0)
+		return TP_IOC_KINDS_URL;
+	return tp_ioc_kind_known(name) ? TP_IOC_KINDS_IP : 0;
+}
+
 int tp_ioc_is_hash(enum tp_ioc_kind k)
 {
 	return k == TP_IOC_MD5 || k == TP_IOC_SHA1 || k == TP_IOC_SHA256 || k == TP_IOC_SHA512;
@@ -152,6 +162,9 @@ size_t tp_ioc_refang(char *s, size_t len)
 			}
 		}
 	}
+	/* the absolute form of a host name: "evil.example." */
+	if (len > 1 && s[len - 1] == '.' && s[len - 2] != '.' && !memchr(s, '/', len))
+		len--;
 	s[len] = '\0';
 	return len;
 }

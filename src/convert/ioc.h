@@ -41,13 +41,21 @@ const char *tp_ioc_kind_name(enum tp_ioc_kind k);
  * ("ip", "ip-dst", "hostname", "fqdn", "sha-256", "emailwhois", ...);
  * TP_IOC_UNKNOWN if none. Case-insensitive. */
 enum tp_ioc_kind tp_ioc_kind_parse(const char *name);
+/* The kinds (bit 1 << kind) a type name allows: one kind for most names,
+ * IPv4 or IPv6 for "ip"-like names, the URL kinds for "url"/"uri"; 0 for an
+ * unknown name. */
+unsigned tp_ioc_name_kinds(const char *name);
+#define TP_IOC_KINDS_IP ((1u << TP_IOC_IPV4) | (1u << TP_IOC_IPV6))
+#define TP_IOC_KINDS_URL                                                                           \
+	((1u << TP_IOC_URL) | (1u << TP_IOC_URL_NOSCHEME) | (1u << TP_IOC_URL_PATH))
+
 /* 1 if the kind is a file hash. */
 int tp_ioc_is_hash(enum tp_ioc_kind k);
 
 /*
  * Undoes the usual defanging in place: hxxp -> http, [.] (.) {.} [dot] -> .,
- * [:] -> :, [@] [at] -> @, [://] -> ://, and trims blanks. Returns the new
- * length.
+ * [:] -> :, [@] [at] -> @, [://] -> ://, drops the final dot of an absolute
+ * host name ("evil.example.") and trims blanks. Returns the new length.
  */
 size_t tp_ioc_refang(char *s, size_t len);
 

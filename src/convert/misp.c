@@ -232,6 +232,10 @@ static enum tp_err one(struct event *ev, const json_t *a, const char *type, cons
 		.path = ev->path.data,
 		.value = ev->value.data,
 		.kind = k,
+		.allowed = k != TP_IOC_UNKNOWN		 ? 0
+			   : strncmp(type, "ip", 2) == 0 ? TP_IOC_KINDS_IP
+							 : TP_IOC_KINDS_URL,
+		.declared = type,
 		.description = ev->desc.len ? ev->desc.data : NULL,
 		.ref_id = ev->uuid,
 		.ref_url = ev->link,

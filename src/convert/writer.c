@@ -591,6 +591,11 @@ enum tp_err tp_convert_rec(struct tp_convert *c, const struct tp_convert_rec *r)
 		return tp_convert_reject(c, r->file, r->line, r->path, "%s", d.message);
 	if (e != TP_OK)
 		return e;
+	if (r->allowed && !(r->allowed & (1u << k)))
+		return tp_convert_reject(c, r->file, r->line, r->path,
+					 "'%.80s' is a %s value, not %s", c->value.data,
+					 tp_ioc_kind_name(k),
+					 r->declared ? r->declared : "the declared type");
 	enum tp_tlp tlp = r->tlp != TP_TLP_NONE ? r->tlp : c->o.tlp;
 	if (r->observable)
 		return observable(c, r, k, c->value.data);

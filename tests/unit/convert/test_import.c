@@ -352,11 +352,13 @@ static void test_malformed_csv(void **state)
 	struct tp_convert_opts o = {.time = T2026};
 	struct run r;
 	run_import(&r, &o, CSV, f, 1);
-	static const long want[] = {3, 4, 7, 8};
-	assert_int_equal(r.nrep, 4);
-	for (int k = 0; k < 4; k++)
+	static const long want[] = {3, 4, 7, 8, 10};
+	assert_int_equal(r.nrep, 5);
+	for (int k = 0; k < 5; k++)
 		assert_int_equal(r.rep_line[k], want[k]);
 	assert_non_null(strstr(r.rep_msg[1], "unknown type 'registry-key'"));
+	/* a declared type is kept to: a host name is not an "ip" */
+	assert_string_equal(r.rep_msg[4], "'not-an-ip.example' is a domain value, not ip");
 	/* a quoted field with a comma and a line break */
 	const json_t *i = find(r.bundle, "indicator", "name", "quoted.example.net");
 	assert_non_null(i);
