@@ -60,7 +60,22 @@ enum tp_err tp_convert_list(struct tp_convert *c, const char *file, FILE *in, st
 	int prev_comment = 0;
 	enum tp_err e = TP_OK, rerr = TP_OK;
 	int r;
-	while ((r = tp_convert_getline(in, &line, &rerr)) > 0) {
+	for (;;) {
+		r = tp_convert_getline(in, &line, &rerr);
+		if (r < 0 && rerr == TP_ELIMIT) {
+			/* one absurd line does not stop a feed: skip it, say so */
+			int ch;
+			while ((ch = getc_unlocked(in)) != EOF && ch != '\n')
+				;
+			lineno++;
+			c->st.rows++;
+			tp_convert_reject(c, file, lineno, NULL, "line longer than %d bytes",
+					  MAX_LINE);
+			prev_comment = 0;
+			continue;
+		}
+		if (r <= 0)
+			break;
 		lineno++;
 		size_t n = line.len;
 		char empty[1] = "";
@@ -134,11 +149,7 @@ enum tp_err tp_convert_list(struct tp_convert *c, const char *file, FILE *in, st
 		e = rerr;
 		if (d)
 			d->line = lineno + 1;
-		if (e == TP_ELIMIT)
-			tp_diag_set(d, e, "%s line %ld: longer than %d bytes", file, lineno + 1,
-				    MAX_LINE);
-		else
-			tp_diag_set(d, e, "%s: read error after line %ld", file, lineno);
+		tp_diag_set(d, e, "%s: read error after line %ld", file, lineno);
 	} else if (e != TP_OK) {
 		if (d)
 			d->line = lineno;

@@ -367,6 +367,35 @@ static void test_malformed_csv(void **state)
 	run_free(&r);
 }
 
+static void test_long_line(void **state)
+{
+	struct run r;
+	memset(&r, 0, sizeof r);
+	tp_buf_init(&r.out, 0);
+	struct tp_convert_opts o = {.time = T2026};
+	struct tp_convert *c;
+	assert_int_equal(tp_convert_new(&o, run_sink, run_report, &r, &c), TP_OK);
+	size_t n = 200000;
+	char *text = malloc(n);
+	memset(text, 'a', n);
+	memcpy(text, "one.example\n", 12);
+	memcpy(text + n - 12, "\ntwo.example", 12);
+	FILE *in = fmemopen(text, n, "r");
+	struct tp_diag d = {0};
+	assert_int_equal(tp_convert_list(c, "long.txt", in, &d), TP_OK);
+	fclose(in);
+	struct tp_convert_stats st;
+	assert_int_equal(tp_convert_finish(c, &st, &d), TP_OK);
+	/* the 200 KB line is reported and skipped; the next line still read */
+	assert_int_equal(st.indicators, 2);
+	assert_int_equal(r.nrep, 1);
+	assert_int_equal(r.rep_line[0], 2);
+	assert_non_null(strstr(r.rep_msg[0], "line longer than 65536 bytes"));
+	tp_convert_free(c);
+	tp_buf_free(&r.out);
+	free(text);
+}
+
 static void test_unterminated_csv(void **state)
 {
 	struct run r;
@@ -464,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic_ids),
 		cmocka_unit_test(test_malformed_list),
 		cmocka_unit_test(test_malformed_csv),
+		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_unterminated_csv),
 		cmocka_unit_test(test_warninglists),
 		cmocka_unit_test(test_bad_options),
