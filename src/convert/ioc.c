@@ -443,12 +443,40 @@ static int check(enum tp_ioc_kind k, const char *s)
 	}
 }
 
+/* 1 if s is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+static int utf8_valid(const unsigned char *p)
+{
+	while (*p) {
+		unsigned c = *p;
+		int n = c < 0x80		 ? 0
+			: c >= 0xc2 && c <= 0xdf ? 1
+			: c >= 0xe0 && c <= 0xef ? 2
+			: c >= 0xf0 && c <= 0xf4 ? 3
+						 : -1;
+		if (n < 0)
+			return 0;
+		unsigned cp = n == 0 ? c : c & (0x3f >> n);
+		for (int i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
 enum tp_err tp_ioc_classify(const char *s, enum tp_ioc_kind *kind, struct tp_buf *out,
 			    struct tp_diag *d)
 {
 	enum tp_ioc_kind k = *kind;
 	if (*s == '\0')
 		return tp_diag_set(d, TP_EPARSE, "empty value");
+	if (!utf8_valid((const unsigned char *)s))
+		return tp_diag_set(d, TP_EPARSE, "the value is not valid UTF-8");
 	if (k == TP_IOC_UNKNOWN) {
 		k = infer(s);
 		if (k == TP_IOC_UNKNOWN)
