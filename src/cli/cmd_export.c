@@ -24,7 +24,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "formats:\n"
 	      "  misp        a MISP event (core format JSON) with one attribute each\n"
-	      "  csv         value,type,notes (readable by 'tripact import --from csv')\n"
+	      "  csv         value,type,notes,id,tlp (readable by 'tripact import --from csv')\n"
 	      "  suricata    Suricata 7 dataset files + tripact.rules, into -d DIR\n"
 	      "  zeek-intel  a Zeek Intel framework file\n"
 	      "\n"

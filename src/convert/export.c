@@ -6,7 +6,7 @@
  *
  *	[domain-name:value = 'gonamod.com'] ->
  *	  misp      {"type":"domain","category":"Network activity","value":"gonamod.com",...}
- *	  csv       gonamod.com,domain,SHARPEXT C2 server
+ *	  csv       gonamod.com,domain,SHARPEXT C2 server,indicator--...,clear
  *	  zeek      gonamod.com<TAB>Intel::DOMAIN<TAB>volexity<TAB>SHARPEXT C2 server<TAB>-
  *	  suricata  Z29uYW1vZC5jb20=   (tripact-domains.lst, base64 as datasets want)
  */
@@ -161,10 +161,11 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 
 static enum tp_err csv(struct ex *x, const json_t *o, enum tp_ioc_kind k, const char *v)
 {
+	static const char *const tlp[] = {"", "clear", "green", "amber", "amber+strict", "red"};
 	csv_field(x->out, v);
 	fprintf(x->out, ",%s,", tp_ioc_kind_name(k));
 	csv_field(x->out, tp_json_str(o, "description"));
-	fputc('\n', x->out);
+	fprintf(x->out, ",%s,%s\n", tp_json_str(o, "id"), tlp[tlp_of(o)]);
 	x->st->written++;
 	return TP_OK;
 }
@@ -395,7 +396,7 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 	if (fmt == TP_EXPORT_MISP && !(x.misp_attrs = json_array()))
 		e = TP_ENOMEM;
 	if (e == TP_OK && fmt == TP_EXPORT_CSV)
-		fputs("value,type,notes\n", out);
+		fputs("value,type,notes,id,tlp\n", out);
 	if (e == TP_OK && fmt == TP_EXPORT_ZEEK)
 		fputs("#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n",
 		      out);

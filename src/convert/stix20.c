@@ -321,9 +321,9 @@ enum tp_err tp_convert_stix20(struct tp_convert *c, const char *file, const char
 	}
 	const char *sv = tp_json_str(root, "spec_version");
 	if (sv && strcmp(sv, "2.0") != 0) {
+		tp_diag_set(d, TP_EPARSE, "%s: bundle spec_version is '%.40s', not 2.0", file, sv);
 		json_decref(root);
-		return tp_diag_set(d, TP_EPARSE, "%s: bundle spec_version is '%s', not 2.0", file,
-				   sv);
+		return TP_EPARSE;
 	}
 	size_t i;
 	json_t *o;

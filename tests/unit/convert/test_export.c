@@ -242,7 +242,7 @@ static void test_not_exact(void **state)
 	struct tp_export_stats st;
 	int reps;
 	char *text = export_to_string(b, TP_EXPORT_CSV, &st, &reps);
-	assert_string_equal(text, "value,type,notes\n");
+	assert_string_equal(text, "value,type,notes,id,tlp\n");
 	assert_int_equal(st.indicators, 2);
 	assert_int_equal(st.skipped, 2);
 	assert_int_equal(reps, 2);
