@@ -611,52 +611,107 @@ enum tp_err tp_ioc_from_pattern(const char *pat, enum tp_ioc_kind *kind, struct 
 		*kind = TP_IOC_IPV4_PORT;
 		return TP_OK;
 	}
+	/* one comparison, spacing as any producer writes it:
+	 * "[" path ("=" | "LIKE") 'literal' "]" */
+	const char *p = pat;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '[')
+		return TP_EUNSUPPORTED;
+	while (isspace((unsigned char)*p))
+		p++;
+	char path[64];
+	size_t pn = 0;
+	int inq = 0;
+	for (; *p && (inq || (!isspace((unsigned char)*p) && *p != '=' && *p != ']')); p++) {
+		if (*p == '\'')
+			inq = !inq;
+		else if (pn + 1 < sizeof path)
+			path[pn++] = *p; /* hashes.'SHA-256' -> hashes.SHA-256 */
+		else
+			return TP_EUNSUPPORTED;
+	}
+	path[pn] = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	int like_op = 0;
+	if (*p == '=')
+		p++;
+	else if (strncmp(p, "LIKE", 4) == 0 && isspace((unsigned char)p[4]))
+		p += 4, like_op = 1;
+	else
+		return TP_EUNSUPPORTED;
+	while (isspace((unsigned char)*p))
+		p++;
+	tp_buf_reset(value);
+	if (!unquote(&p, value))
+		return TP_EUNSUPPORTED;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != ']')
+		return TP_EUNSUPPORTED;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p)
+		return TP_EUNSUPPORTED; /* qualifiers, more observations */
 	for (int k = 1; k < TP_IOC_KIND_COUNT; k++) {
 		if (!paths[k])
 			continue;
-		size_t n = strlen(paths[k]);
-		if (pat[0] != '[' || strncmp(pat + 1, paths[k], n) != 0)
+		/* the table's path without its quotes */
+		char want[64];
+		size_t wn = 0;
+		for (const char *q = paths[k]; *q && wn + 1 < sizeof want; q++)
+			if (*q != '\'')
+				want[wn++] = *q;
+		want[wn] = '\0';
+		if (strcasecmp(path, want) != 0)
 			continue;
-		const char *p = pat + 1 + n;
 		int like = k == TP_IOC_URL_NOSCHEME || k == TP_IOC_URL_PATH;
-		const char *op = like ? " LIKE " : " = ";
-		if (strncmp(p, op, strlen(op)) != 0)
+		if (like != like_op)
 			continue;
-		p += strlen(op);
-		tp_buf_reset(value);
-		if (!unquote(&p, value) || strcmp(p, "]") != 0)
-			continue;
+		struct tp_buf raw;
+		tp_buf_init(&raw, 0);
+		if (tp_buf_append(&raw, value->data ? value->data : "", value->len) != TP_OK) {
+			tp_buf_free(&raw);
+			return TP_ENOMEM;
+		}
 		if (like) {
 			const char *pre = k == TP_IOC_URL_NOSCHEME ? "%://" : "%";
-			size_t pn = strlen(pre);
-			if (value->len < pn + 1 || strncmp(value->data, pre, pn) != 0 ||
-			    value->data[value->len - 1] != '%')
+			size_t pl = strlen(pre);
+			if (raw.len < pl + 1 || strncmp(raw.data, pre, pl) != 0 ||
+			    raw.data[raw.len - 1] != '%') {
+				tp_buf_free(&raw);
 				continue;
-			memmove(value->data, value->data + pn, value->len - pn);
-			value->len -= pn + 1;
-			value->data[value->len] = '\0';
-			if ((k == TP_IOC_URL_PATH) != (value->data[0] == '/'))
+			}
+			memmove(raw.data, raw.data + pl, raw.len - pl);
+			raw.len -= pl + 1;
+			raw.data[raw.len] = '\0';
+			if ((k == TP_IOC_URL_PATH) != (raw.data[0] == '/')) {
+				tp_buf_free(&raw);
 				continue;
+			}
 		}
 		enum tp_ioc_kind kk = k;
 		if (k == TP_IOC_BTC || k == TP_IOC_ETH || k == TP_IOC_XMR)
 			kk = TP_IOC_UNKNOWN; /* which coin: by the address form */
 		struct tp_buf canon;
 		tp_buf_init(&canon, 0);
-		enum tp_err e = tp_ioc_classify(value->data, &kk, &canon, NULL);
+		enum tp_err e = tp_ioc_classify(raw.data, &kk, &canon, NULL);
+		tp_buf_reset(value);
 		if (e == TP_OK && ((int)kk == k || (k >= TP_IOC_BTC && (int)kk >= TP_IOC_BTC))) {
-			tp_buf_reset(value);
 			e = tp_buf_append(value, canon.data, canon.len);
-			tp_buf_free(&canon);
 			*kind = kk;
-			return e;
+		} else if (e == TP_OK || k == TP_IOC_FILENAME || k == TP_IOC_URL) {
+			/* not in canonical form, but still an exact value */
+			e = tp_buf_append(value, raw.data, raw.len);
+			*kind = k;
+		} else {
+			e = TP_EUNSUPPORTED;
 		}
 		tp_buf_free(&canon);
-		/* the value is not in canonical form: still exact, keep as is */
-		if (e == TP_OK || k == TP_IOC_FILENAME || k == TP_IOC_URL) {
-			*kind = k;
-			return TP_OK;
-		}
+		tp_buf_free(&raw);
+		if (e != TP_EUNSUPPORTED)
+			return e;
 	}
 	return TP_EUNSUPPORTED;
 }

@@ -107,6 +107,34 @@ static void test_declared_kind(void **state)
 	tp_buf_free(&v);
 }
 
+/* Other producers' spacing and quoting of the same comparison. */
+static void test_from_pattern_variants(void **state)
+{
+	static const struct {
+		const char *pattern, *kind, *value;
+	} cases[] = {
+		{"[domain-name:value='Evil.Example.COM']", "domain", "evil.example.com"},
+		{" [ file:hashes.'SHA-256'  =  "
+		 "'94B71EE0861CC7CFBBAE53AD2E411A76F296FD5684EDF6B25EBE79BF6A2A600A' ] ",
+		 "sha256", "94b71ee0861cc7cfbbae53ad2e411a76f296fd5684edf6b25ebe79bf6a2a600a"},
+		{"[file:hashes.'MD5' = 'bfbe94391dc7e0eaa1e59ae6d6029393']", "md5",
+		 "bfbe94391dc7e0eaa1e59ae6d6029393"},
+		{"[ipv4-addr:value = '198.51.100.7']", "ipv4", "198.51.100.7"},
+		{"[url:value = 'http://Example.com/A']", "url", "http://Example.com/A"},
+		{"[email-addr:value = 'a@b.example']", "email", "a@b.example"},
+	};
+	struct tp_buf v;
+	tp_buf_init(&v, 0);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum tp_ioc_kind k;
+		if (tp_ioc_from_pattern(cases[i].pattern, &k, &v) != TP_OK)
+			fail_msg("not read: %s", cases[i].pattern);
+		assert_string_equal(tp_ioc_kind_name(k), cases[i].kind);
+		assert_string_equal(v.data, cases[i].value);
+	}
+	tp_buf_free(&v);
+}
+
 static void test_from_pattern_rejects(void **state)
 {
 	struct tp_buf v;
@@ -118,6 +146,9 @@ static void test_from_pattern_rejects(void **state)
 		"[domain-name:value = 'a.com'] REPEATS 2 TIMES",
 		"[process:name = 'x']",
 		"[url:value = 'unterminated]",
+		"[url:value = 'http://a.example/'] WITHIN 5 SECONDS",
+		"[domain-name:value != 'a.example']",
+		"[domain-name:value = 'not a domain']",
 	};
 	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++)
 		assert_int_equal(tp_ioc_from_pattern(pats[i], &k, &v), TP_EUNSUPPORTED);
@@ -129,6 +160,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_declared_kind),
+		cmocka_unit_test(test_from_pattern_variants),
 		cmocka_unit_test(test_from_pattern_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
