@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "tripact/convert.h"
 #include "tripact/json.h"
+#include "tripact/stix.h"
 #include "tripact/time.h"
 
 #define MAX_TARGETS 32
@@ -56,8 +57,9 @@ static void usage(FILE *f)
 	      "  -o, --output FILE     write the bundle to FILE instead of stdout\n"
 	      "  -q, --quiet           do not print rejected records\n"
 	      "\n"
-	      "Exit status: 0 all records converted, 1 some were rejected (each reported\n"
-	      "with file and line), 2 usage or I/O error.\n",
+	      "Exit status: 0 all records converted (values on a warninglist included),\n"
+	      "1 some were rejected (each reported with file and line), 2 usage or\n"
+	      "I/O error (no output file is left behind).\n",
 	      f);
 }
 
@@ -288,6 +290,11 @@ int cmd_import(int argc, char **argv)
 			return tp_cli_fail(
 				"import: --from FORMAT is required (misp, csv, list, stix20)");
 		return tp_cli_fail("import: no input FILE (use - for stdin)");
+	}
+	struct tp_diag idd = {0};
+	if (o.bundle_id && tp_stix_id_check(o.bundle_id, "bundle", NULL, &idd) != TP_OK) {
+		free(in);
+		return tp_cli_fail("import: --bundle-id: %s", idd.message);
 	}
 	if (time_s && tp_time_parse(time_s, strlen(time_s), TP_TIME_ANY_OFFSET, &o.time, NULL,
 				    NULL) != TP_OK) {

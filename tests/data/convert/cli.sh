@@ -45,6 +45,8 @@ grep_err "cannot open" "missing file"
 [ -e "$W/x.json" ] && { echo "FAIL: output left behind after an error"; fails=$((fails + 1)); }
 expect 2 "ATT&CK id without --attack" -- "$T" import --from list --attribute-to G0032 "$D/mixed.txt"
 grep_err "give --attack" "ATT&CK id without --attack"
+expect 2 "bad --bundle-id" -- "$T" import --from list --bundle-id report--1 "$D/mixed.txt"
+grep_err "import: --bundle-id" "bad --bundle-id"
 expect 2 "bad --time" -- "$T" import --from list --time yesterday "$D/mixed.txt"
 
 # malformed rows: the bundle is written, each bad line named, exit 1
