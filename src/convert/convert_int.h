@@ -76,6 +76,10 @@ enum tp_err tp_convert_reject(struct tp_convert *c, const char *file, long line,
  */
 enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp) TP_MUST_CHECK;
 
+/* As tp_convert_emit, without de-duplication: for objects of a STIX input,
+ * where one id may come in several versions. */
+enum tp_err tp_convert_emit_version(struct tp_convert *c, json_t *obj) TP_MUST_CHECK;
+
 /* Makes sure the marking-definition of tlp is in the bundle. */
 enum tp_err tp_convert_need_tlp(struct tp_convert *c, enum tp_tlp tlp) TP_MUST_CHECK;
 

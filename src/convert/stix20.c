@@ -296,7 +296,8 @@ static enum tp_err upgrade(struct tp_convert *c, const char *file, json_t *o, co
 	char *id = strdup(tp_json_str(o, "id"));
 	if (!id)
 		return TP_ENOMEM;
-	e = tp_convert_emit(c, json_incref(o), TP_TLP_NONE);
+	/* an SDO may come in several versions (same id, other modified) */
+	e = tp_convert_emit_version(c, json_incref(o));
 	if (e == TP_OK && strcmp(type, "indicator") == 0) {
 		for (size_t i = 0; e == TP_OK && i < c->o.n_attribute_to; i++)
 			e = tp_convert_relate(c, id, "indicates", c->o.attribute_to[i], c->o.tlp);

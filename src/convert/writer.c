@@ -252,7 +252,7 @@ enum tp_err tp_convert_need_tlp(struct tp_convert *c, enum tp_tlp tlp)
 	return tp_convert_emit(c, m, TP_TLP_NONE);
 }
 
-enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp)
+static enum tp_err emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp, int dedup)
 {
 	const char *id = tp_json_str(obj, "id");
 	const char *type = tp_json_str(obj, "type");
@@ -264,7 +264,7 @@ enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp)
 			json_decref(obj);
 			return TP_ENOMEM;
 		}
-		if (r == 0) {
+		if (r == 0 && dedup) {
 			if (!type || strcmp(type, "relationship") != 0)
 				c->st.duplicates++; /* a record's object, not a derived one */
 			json_decref(obj);
@@ -299,6 +299,16 @@ enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp)
 	free(s);
 	json_decref(obj);
 	return e;
+}
+
+enum tp_err tp_convert_emit(struct tp_convert *c, json_t *obj, enum tp_tlp tlp)
+{
+	return emit(c, obj, tlp, 1);
+}
+
+enum tp_err tp_convert_emit_version(struct tp_convert *c, json_t *obj)
+{
+	return emit(c, obj, TP_TLP_NONE, 0);
 }
 
 /* The producer's identity goes out with the first object that refers to it. */

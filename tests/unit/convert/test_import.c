@@ -292,6 +292,28 @@ static void test_stix20_observed_data(void **state)
 	run_free(&r);
 }
 
+static void test_stix20_versions(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/versions.stix20.json"};
+	struct tp_convert_opts o = {.time = T2026};
+	struct run r;
+	run_import(&r, &o, STIX20, f, 1);
+	/* two versions of one object: both kept, neither a duplicate */
+	assert_int_equal(count_type(r.bundle, "malware"), 2);
+	assert_int_equal(r.st.duplicates, 0);
+	const json_t *m = json_array_get(json_object_get(r.bundle, "objects"), 1);
+	assert_true(json_is_true(json_object_get(m, "is_family")));
+	/* vocabulary words move to malware_types; "malware" goes; others stay */
+	const json_t *types = json_object_get(m, "malware_types");
+	assert_int_equal(json_array_size(types), 2);
+	assert_string_equal(json_string_value(json_array_get(types, 0)), "remote-access-trojan");
+	assert_string_equal(json_string_value(json_array_get(types, 1)), "backdoor");
+	const json_t *labels = json_object_get(m, "labels");
+	assert_int_equal(json_array_size(labels), 1);
+	assert_string_equal(json_string_value(json_array_get(labels, 0)), "pivy");
+	run_free(&r);
+}
+
 static void test_deterministic_ids(void **state)
 {
 	static const char *const f[] = {"data/intel/maltrail/apt_reaper.txt"};
@@ -490,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_misp_composites),
 		cmocka_unit_test(test_stix20_attack),
 		cmocka_unit_test(test_stix20_observed_data),
+		cmocka_unit_test(test_stix20_versions),
 		cmocka_unit_test(test_deterministic_ids),
 		cmocka_unit_test(test_malformed_list),
 		cmocka_unit_test(test_malformed_csv),
