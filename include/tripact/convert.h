@@ -149,6 +149,10 @@ enum tp_err tp_convert_list(struct tp_convert *c, const char *file, FILE *in,
 			    struct tp_diag *d) TP_MUST_CHECK;
 enum tp_err tp_convert_csv(struct tp_convert *c, const char *file, FILE *in,
 			   struct tp_diag *d) TP_MUST_CHECK;
+/* IOC tables and network/hash listings of AsciiDoc reports (ESET's
+ * README.adoc files). */
+enum tp_err tp_convert_adoc(struct tp_convert *c, const char *file, FILE *in,
+			    struct tp_diag *d) TP_MUST_CHECK;
 enum tp_err tp_convert_misp(struct tp_convert *c, const char *file, const char *text, size_t len,
 			    struct tp_diag *d) TP_MUST_CHECK;
 enum tp_err tp_convert_stix20(struct tp_convert *c, const char *file, const char *text, size_t len,

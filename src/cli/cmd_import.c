@@ -37,6 +37,8 @@ static void usage(FILE *f)
 	      "  list     one IOC per line, type inferred, defanged forms undone,\n"
 	      "           '#' comments kept as descriptions\n"
 	      "  stix20   STIX 2.0 bundles, upgraded to 2.1\n"
+	      "  adoc     IOC tables and network/hash listings of AsciiDoc reports\n"
+	      "           (ESET's README.adoc)\n"
 	      "\n"
 	      "options:\n"
 	      "  --identity NAME       producing organisation (identity object made)\n"
@@ -143,12 +145,13 @@ static enum tp_err slurp(const char *path, char **text, size_t *len)
 static enum tp_err import_one(struct tp_convert *cv, const char *from, const char *path,
 			      struct tp_diag *d)
 {
-	if (strcmp(from, "list") == 0 || strcmp(from, "csv") == 0) {
+	if (strcmp(from, "list") == 0 || strcmp(from, "csv") == 0 || strcmp(from, "adoc") == 0) {
 		FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 		if (!f)
 			return tp_diag_set(d, TP_EIO, "cannot open %s: %s", path, strerror(errno));
-		enum tp_err e = from[0] == 'l' ? tp_convert_list(cv, path, f, d)
-					       : tp_convert_csv(cv, path, f, d);
+		enum tp_err e = from[0] == 'l'	 ? tp_convert_list(cv, path, f, d)
+				: from[0] == 'c' ? tp_convert_csv(cv, path, f, d)
+						 : tp_convert_adoc(cv, path, f, d);
 		if (f != stdin)
 			fclose(f);
 		return e;
@@ -175,7 +178,7 @@ struct input {
 static int known_format(const char *f)
 {
 	return strcmp(f, "misp") == 0 || strcmp(f, "csv") == 0 || strcmp(f, "list") == 0 ||
-	       strcmp(f, "stix20") == 0;
+	       strcmp(f, "stix20") == 0 || strcmp(f, "adoc") == 0;
 }
 
 int cmd_import(int argc, char **argv)
@@ -210,7 +213,7 @@ int cmd_import(int argc, char **argv)
 			if (!from) {
 				free(in);
 				return tp_cli_fail("import: --from FORMAT is required before %s "
-						   "(misp, csv, list, stix20)",
+						   "(misp, csv, list, stix20, adoc)",
 						   a);
 			}
 			in[nin++] = (struct input){a, from, source, group, ntargets - group};
@@ -280,15 +283,15 @@ int cmd_import(int argc, char **argv)
 		}
 		if (bad) {
 			free(in);
-			return tp_cli_fail("import: unknown format '%s' (misp, csv, list, stix20)",
-					   v);
+			return tp_cli_fail(
+				"import: unknown format '%s' (misp, csv, list, stix20, adoc)", v);
 		}
 	}
 	if (nin == 0) {
 		free(in);
 		if (!from)
-			return tp_cli_fail(
-				"import: --from FORMAT is required (misp, csv, list, stix20)");
+			return tp_cli_fail("import: --from FORMAT is required (misp, csv, list, "
+					   "stix20, adoc)");
 		return tp_cli_fail("import: no input FILE (use - for stdin)");
 	}
 	struct tp_diag idd = {0};

@@ -88,7 +88,7 @@ static inline void validate_bundle(const json_t *bundle, int strict)
 		fail_msg("%d validation errors; first: %s", p.n, p.first);
 }
 
-enum fmt { LIST, CSV, MISP, STIX20 };
+enum fmt { LIST, CSV, MISP, STIX20, ADOC };
 
 /* Imports the files (paths below the source tree) with opts; asserts success. */
 static inline void run_import(struct run *r, const struct tp_convert_opts *o, enum fmt f,
@@ -102,11 +102,12 @@ static inline void run_import(struct run *r, const struct tp_convert_opts *o, en
 		const char *path = files[i][0] == '/' ? files[i] : tp_test_path(files[i]);
 		struct tp_diag d = {0};
 		enum tp_err e;
-		if (f == LIST || f == CSV) {
+		if (f == LIST || f == CSV || f == ADOC) {
 			FILE *in = fopen(path, "rb");
 			assert_non_null(in);
-			e = f == LIST ? tp_convert_list(c, files[i], in, &d)
-				      : tp_convert_csv(c, files[i], in, &d);
+			e = f == LIST  ? tp_convert_list(c, files[i], in, &d)
+			    : f == CSV ? tp_convert_csv(c, files[i], in, &d)
+				       : tp_convert_adoc(c, files[i], in, &d);
 			fclose(in);
 		} else {
 			size_t len;

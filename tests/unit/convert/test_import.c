@@ -135,6 +135,59 @@ static void test_csv_volexity(void **state)
 	run_free(&r);
 }
 
+static void test_adoc_eset(void **state)
+{
+	static const char *const f[] = {"data/intel/eset_malware-ioc/nukesped_lazarus/README.adoc"};
+	struct tp_convert_opts o = {.identity = "ESET (demo)", .time = T2026, .source = "ESET"};
+	struct run r;
+	run_import(&r, &o, ADOC, f, 1);
+	/* tables, listings and lists of values; repeated hashes merged */
+	assert_int_equal(r.st.indicators, 613);
+	assert_int_equal(r.st.duplicates, 142);
+	/* lists that are not network indicators or hashes: named, by line */
+	static const long want[] = {91, 100, 145, 1775, 1810, 1837};
+	assert_int_equal(r.nrep, 6);
+	for (int k = 0; k < 6; k++)
+		assert_int_equal(r.rep_line[k], want[k]);
+	assert_non_null(strstr(r.rep_msg[2], "listing under 'Amazon-themed campaigns of Lazarus in "
+					     "the Netherlands and Belgium / Mutexes' is not read"));
+	/* `++url++` list items under "C&C servers" */
+	assert_non_null(find(r.bundle, "indicator", "pattern",
+			     "[url:value = 'http://www.stracarrara.org/images/img.asp']"));
+	/* the 3CX table row: IP, domain, Details and context, the blog post */
+	const json_t *i =
+		find(r.bundle, "indicator", "pattern", "[domain-name:value = 'journalide.org']");
+	assert_non_null(i);
+	const char *desc = tp_json_str(i, "description");
+	assert_non_null(strstr(desc, "C&C server for SimplexTea (/djour.php)"));
+	assert_non_null(strstr(desc, "Hosting provider: Nexeon Technologies, Inc."));
+	assert_non_null(strstr(desc,
+			       "Reference: https://www.welivesecurity.com/2023/04/20/"
+			       "linux-malware-strengthens-links-lazarus-3cx-supply-chain-attack"));
+	/* two addresses in one cell, a URL on its own line */
+	assert_non_null(
+		find(r.bundle, "indicator", "pattern", "[ipv4-addr:value = '38.108.185.79']"));
+	assert_non_null(
+		find(r.bundle, "indicator", "pattern", "[ipv4-addr:value = '38.108.185.115']"));
+	assert_non_null(find(r.bundle, "indicator", "pattern",
+			     "[url:value = 'http://bug.restoroad.com/admin/view_status.php']"));
+	/* SHA-1 table cells are upper case in the report */
+	assert_non_null(find(r.bundle, "indicator", "pattern",
+			     "[file:hashes.'SHA-1' = 'f6760fb1f8b019af2304ea6410001b63a1809f1d']"));
+	run_free(&r);
+
+	static const char *const k[] = {
+		"data/intel/eset_malware-ioc/kimsuky/hotdoge_donutcat_case/README.adoc"};
+	run_import(&r, &o, ADOC, k, 1);
+	assert_int_equal(r.st.indicators, 14);
+	int placeholders = 0;
+	for (int n = 0; n < r.nrep; n++)
+		placeholders += strstr(r.rep_msg[n], "holds a placeholder") != NULL;
+	assert_int_equal(placeholders, 6);
+	assert_non_null(find(r.bundle, "indicator", "name", "103.125.219.119:81"));
+	run_free(&r);
+}
+
 static void test_misp_eset(void **state)
 {
 	size_t len;
@@ -505,21 +558,14 @@ static void test_bad_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_list_maltrail),
-		cmocka_unit_test(test_list_eset_hashes),
-		cmocka_unit_test(test_csv_volexity),
-		cmocka_unit_test(test_misp_eset),
-		cmocka_unit_test(test_misp_composites),
-		cmocka_unit_test(test_stix20_attack),
-		cmocka_unit_test(test_stix20_observed_data),
-		cmocka_unit_test(test_stix20_versions),
-		cmocka_unit_test(test_deterministic_ids),
-		cmocka_unit_test(test_malformed_list),
-		cmocka_unit_test(test_malformed_csv),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_unterminated_csv),
-		cmocka_unit_test(test_warninglists),
-		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_list_maltrail),	cmocka_unit_test(test_list_eset_hashes),
+		cmocka_unit_test(test_csv_volexity),	cmocka_unit_test(test_adoc_eset),
+		cmocka_unit_test(test_misp_eset),	cmocka_unit_test(test_misp_composites),
+		cmocka_unit_test(test_stix20_attack),	cmocka_unit_test(test_stix20_observed_data),
+		cmocka_unit_test(test_stix20_versions), cmocka_unit_test(test_deterministic_ids),
+		cmocka_unit_test(test_malformed_list),	cmocka_unit_test(test_malformed_csv),
+		cmocka_unit_test(test_long_line),	cmocka_unit_test(test_unterminated_csv),
+		cmocka_unit_test(test_warninglists),	cmocka_unit_test(test_bad_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
