@@ -101,8 +101,10 @@ struct tp_btc_txout {
 	/*
 	 * The address in binary: HASH160 for P2PKH, P2SH, P2WPKH and P2PK
 	 * (of the key); the witness program for P2WSH, P2TR and unknown
-	 * witness versions (2..40 bytes); SHA-256(script) for multisig,
-	 * OP_RETURN and nonstandard (32 bytes).
+	 * witness versions (2..40 bytes); the first 20 bytes of
+	 * SHA-256(script) for multisig, OP_RETURN and nonstandard. Two
+	 * outputs have the same address string exactly when they have the
+	 * same tp_btc_address_class(type), witness_version and key.
 	 */
 	uint8_t key[40];
 	const uint8_t *script; /* scriptPubKey, borrowed (inside the block) */
@@ -197,6 +199,23 @@ enum tp_err tp_btc_address_format(enum tp_btc_network net,
 void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *script,
 			    size_t len, int no_address,
 			    struct tp_btc_txout *o);
+
+/*
+ * The address family of a type: P2PK counts as P2PKH, multisig and
+ * OP_RETURN as nonstandard (they share the address text).
+ */
+enum tp_btc_script tp_btc_address_class(enum tp_btc_script type);
+
+/*
+ * Parses an address string for net into its binary form: type (P2PKH,
+ * P2SH, P2WPKH, P2WSH, P2TR, witness_unknown or nonstandard for the
+ * "nonstandard<40 hex>" form), witness version, key (40 bytes) and
+ * *key_len. Checksums are verified. TP_EPARSE with a message otherwise.
+ */
+enum tp_err tp_btc_address_parse(enum tp_btc_network net, const char *addr,
+				 enum tp_btc_script *type,
+				 uint8_t *witness_version, uint8_t key[40],
+				 size_t *key_len, struct tp_diag *d) TP_MUST_CHECK;
 
 /* Bitcoin Core's name for a type ("pubkeyhash", "witness_v1_taproot"). */
 const char *tp_btc_script_name(enum tp_btc_script type);
