@@ -259,6 +259,12 @@ int64_t tp_btc_chain_tip(const struct tp_btc_chain *c);
 int64_t tp_btc_chain_root(const struct tp_btc_chain *c);
 /* Block records seen, including stale branches and duplicates. */
 size_t tp_btc_chain_records(const struct tp_btc_chain *c);
+/*
+ * Files whose last record was cut short (a node writing, or a crash) and
+ * were read up to that record; such a block, if needed, is missing from
+ * the chain. Zero on a cleanly shut down node.
+ */
+size_t tp_btc_chain_truncated(const struct tp_btc_chain *c);
 
 /*
  * The raw block at height (borrowed, valid until the next call on c) and
