@@ -135,11 +135,13 @@ truncated:
 static enum tp_err bytes(struct cursor *c, const uint8_t **p, size_t *n, const char *what)
 {
 	uint64_t v;
+	const uint8_t *at = c->p;
 	enum tp_err e = varint(c, &v, what);
 	if (e)
 		return e;
 	if (!need(c, v)) {
 		char msg[128];
+		c->p = at; /* point at the length */
 		snprintf(msg, sizeof msg, "%s of %llu bytes runs past the end of the block",
 			 what, (unsigned long long)v);
 		return fail(c, msg);
