@@ -354,7 +354,8 @@ static void generated(int blocks)
 			break;
 		}
 		double t_dec = now() - t1, t_all = now() - t0;
-		printf("blk files%-18s %8.0f tx/s  %7.1f MB/s  (%llu tx, %llu in+out; index %.2f s, "
+		printf("blk files%-18s %8.0f tx/s  %7.1f MB/s  (%llu tx, %llu in+out; index %.2f "
+		       "s, "
 		       "decode %.2f s; %.0f tx/s counting the index)\n",
 		       mode ? " (no addresses):" : ":", (double)n[0] / t_dec,
 		       (double)bytes / t_dec / 1e6, (unsigned long long)n[0],

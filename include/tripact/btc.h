@@ -94,7 +94,7 @@ enum tp_btc_script {
 };
 
 struct tp_btc_txout {
-	uint64_t value;		 /* satoshi */
+	uint64_t value; /* satoshi */
 	enum tp_btc_script type;
 	uint8_t witness_version; /* 0..16 for witness types, else 0 */
 	uint8_t key_len;	 /* bytes used in key */
@@ -120,29 +120,29 @@ struct tp_btc_txin {
 };
 
 struct tp_btc_tx {
-	uint8_t txid[32];     /* SHA-256d of the non-witness serialization */
-	uint32_t index;	      /* position in the block, 0 = coinbase */
-	int is_coinbase;      /* its one null-prevout input is not listed */
-	int has_witness;      /* serialized with SegWit marker and flag */
+	uint8_t txid[32]; /* SHA-256d of the non-witness serialization */
+	uint32_t index;	  /* position in the block, 0 = coinbase */
+	int is_coinbase;  /* its one null-prevout input is not listed */
+	int has_witness;  /* serialized with SegWit marker and flag */
 	int32_t version;
 	uint32_t locktime;
-	size_t size;	      /* serialized bytes, witness included */
+	size_t size; /* serialized bytes, witness included */
 	size_t n_in, n_out;
 	const struct tp_btc_txin *in;	/* borrowed, valid during the callback */
 	const struct tp_btc_txout *out; /* borrowed, valid during the callback */
 };
 
 struct tp_btc_header {
-	uint8_t hash[32];	 /* SHA-256d of the 80-byte header */
-	uint8_t prev_hash[32];	 /* all zero for a genesis block */
+	uint8_t hash[32];      /* SHA-256d of the 80-byte header */
+	uint8_t prev_hash[32]; /* all zero for a genesis block */
 	uint8_t merkle_root[32];
 	int32_t version;
-	uint32_t time;		 /* Unix seconds */
+	uint32_t time; /* Unix seconds */
 	uint32_t bits;
 	uint32_t nonce;
-	int64_t height;		 /* -1 when unknown */
+	int64_t height; /* -1 when unknown */
 	size_t n_tx;
-	size_t size;		 /* serialized block bytes */
+	size_t size; /* serialized block bytes */
 };
 
 /*
@@ -172,33 +172,28 @@ void tp_btc_decoder_free(struct tp_btc_decoder *dec);
  * If h is not NULL it receives the header (n_tx, size filled) on success.
  * The whole block must be consumed exactly: trailing bytes are an error.
  */
-enum tp_err tp_btc_block_decode(struct tp_btc_decoder *dec, const uint8_t *raw,
-				size_t len, int64_t height, tp_btc_tx_fn fn,
-				void *ctx, struct tp_btc_header *h,
+enum tp_err tp_btc_block_decode(struct tp_btc_decoder *dec, const uint8_t *raw, size_t len,
+				int64_t height, tp_btc_tx_fn fn, void *ctx, struct tp_btc_header *h,
 				struct tp_diag *d) TP_MUST_CHECK;
 
 /* Parses and hashes the 80-byte header at raw (len >= 80); height = -1. */
-enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len,
-				struct tp_btc_header *h,
+enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len, struct tp_btc_header *h,
 				struct tp_diag *d) TP_MUST_CHECK;
 
 /*
  * Formats an address from its binary form (as in struct tp_btc_txout) into
  * out (TP_BTC_ADDR_MAX bytes). TP_EINVAL if key_len does not fit the type.
  */
-enum tp_err tp_btc_address_format(enum tp_btc_network net,
-				  enum tp_btc_script type,
-				  uint8_t witness_version, const uint8_t *key,
-				  size_t key_len,
+enum tp_err tp_btc_address_format(enum tp_btc_network net, enum tp_btc_script type,
+				  uint8_t witness_version, const uint8_t *key, size_t key_len,
 				  char out[TP_BTC_ADDR_MAX]) TP_MUST_CHECK;
 
 /*
  * Classifies a scriptPubKey and fills type, witness_version, key, key_len
  * and (unless no_address) address of o; value and script are left alone.
  */
-void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *script,
-			    size_t len, int no_address,
-			    struct tp_btc_txout *o);
+void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *script, size_t len,
+			    int no_address, struct tp_btc_txout *o);
 
 /*
  * The address family of a type: P2PK counts as P2PKH, multisig and
@@ -213,17 +208,15 @@ enum tp_btc_script tp_btc_address_class(enum tp_btc_script type);
  * *key_len. Checksums are verified. TP_EPARSE with a message otherwise.
  */
 enum tp_err tp_btc_address_parse(enum tp_btc_network net, const char *addr,
-				 enum tp_btc_script *type,
-				 uint8_t *witness_version, uint8_t key[40],
-				 size_t *key_len, struct tp_diag *d) TP_MUST_CHECK;
+				 enum tp_btc_script *type, uint8_t *witness_version,
+				 uint8_t key[40], size_t *key_len, struct tp_diag *d) TP_MUST_CHECK;
 
 /* Bitcoin Core's name for a type ("pubkeyhash", "witness_v1_taproot"). */
 const char *tp_btc_script_name(enum tp_btc_script type);
 
 /* "main", "test", "testnet4", "signet", "regtest" and back. */
 const char *tp_btc_network_name(enum tp_btc_network net);
-enum tp_err tp_btc_network_parse(const char *name,
-				 enum tp_btc_network *out) TP_MUST_CHECK;
+enum tp_err tp_btc_network_parse(const char *name, enum tp_btc_network *out) TP_MUST_CHECK;
 
 /* Hash in display order (reversed), 64 lowercase hex digits + NUL. */
 void tp_btc_hash_to_hex(const uint8_t hash[32], char out[TP_BTC_HASH_HEX]);
@@ -248,8 +241,7 @@ struct tp_btc_chain;
  * path: a blocks directory (blk?????.dat files read in number order,
  * xor.dat applied if present) or a single blk file. net selects the magic.
  */
-enum tp_err tp_btc_chain_open(const char *path, enum tp_btc_network net,
-			      struct tp_btc_chain **out,
+enum tp_err tp_btc_chain_open(const char *path, enum tp_btc_network net, struct tp_btc_chain **out,
 			      struct tp_diag *d) TP_MUST_CHECK;
 void tp_btc_chain_free(struct tp_btc_chain *c);
 
@@ -270,9 +262,8 @@ size_t tp_btc_chain_truncated(const struct tp_btc_chain *c);
  * The raw block at height (borrowed, valid until the next call on c) and
  * its header (height set). TP_ENOTFOUND outside [root, tip].
  */
-enum tp_err tp_btc_chain_block(struct tp_btc_chain *c, int64_t height,
-			       const uint8_t **raw, size_t *len,
-			       struct tp_btc_header *h,
+enum tp_err tp_btc_chain_block(struct tp_btc_chain *c, int64_t height, const uint8_t **raw,
+			       size_t *len, struct tp_btc_header *h,
 			       struct tp_diag *d) TP_MUST_CHECK;
 
 /*
@@ -280,8 +271,7 @@ enum tp_err tp_btc_chain_block(struct tp_btc_chain *c, int64_t height,
  * below the root start at the root) to `to` inclusive (-1: the tip), in
  * height order, calling fn for every transaction.
  */
-enum tp_err tp_btc_chain_decode(struct tp_btc_chain *c,
-				struct tp_btc_decoder *dec, int64_t from,
+enum tp_err tp_btc_chain_decode(struct tp_btc_chain *c, struct tp_btc_decoder *dec, int64_t from,
 				int64_t to, tp_btc_tx_fn fn, void *ctx,
 				struct tp_diag *d) TP_MUST_CHECK;
 
@@ -293,15 +283,13 @@ enum tp_err tp_btc_chain_decode(struct tp_btc_chain *c,
  * parent (TP_EPARSE otherwise); with -1 heights are unknown. Errors name
  * the line (diag line) and the byte offset in the block.
  */
-enum tp_err tp_btc_hex_decode(struct tp_btc_decoder *dec, const char *text,
-			      size_t len, int64_t first_height,
-			      tp_btc_tx_fn fn, void *ctx,
+enum tp_err tp_btc_hex_decode(struct tp_btc_decoder *dec, const char *text, size_t len,
+			      int64_t first_height, tp_btc_tx_fn fn, void *ctx,
 			      struct tp_diag *d) TP_MUST_CHECK;
 
 /* The same, streaming a file (path; "-" is not special). */
-enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec,
-				   const char *path, int64_t first_height,
-				   tp_btc_tx_fn fn, void *ctx,
+enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec, const char *path,
+				   int64_t first_height, tp_btc_tx_fn fn, void *ctx,
 				   struct tp_diag *d) TP_MUST_CHECK;
 
 #endif

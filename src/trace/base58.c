@@ -14,10 +14,9 @@
 
 #include "btc_codec.h"
 
-static const char ALPHABET[] =
-	"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+static const char ALPHABET[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-#define LIMB 656356768u /* 58^5 */
+#define LIMB   656356768u /* 58^5 */
 #define MAX_IN 128
 
 size_t tp_base58_encode(const uint8_t *in, size_t n, char *out, size_t outcap)
@@ -135,8 +134,8 @@ void tp_btc_hash160(const void *p, size_t n, uint8_t out[20])
 	ripemd160_digest(&r, 20, out);
 }
 
-size_t tp_base58check_encode(uint8_t version, const uint8_t *payload, size_t n,
-			     char *out, size_t outcap)
+size_t tp_base58check_encode(uint8_t version, const uint8_t *payload, size_t n, char *out,
+			     size_t outcap)
 {
 	uint8_t buf[1 + 64 + 4], sum[32];
 	if (n > 64)
@@ -148,8 +147,7 @@ size_t tp_base58check_encode(uint8_t version, const uint8_t *payload, size_t n,
 	return tp_base58_encode(buf, n + 5, out, outcap);
 }
 
-long tp_base58check_decode(const char *s, uint8_t *version, uint8_t *out,
-			   size_t outcap)
+long tp_base58check_decode(const char *s, uint8_t *version, uint8_t *out, size_t outcap)
 {
 	uint8_t buf[MAX_IN], sum[32];
 	long n = tp_base58_decode(s, buf, sizeof buf);

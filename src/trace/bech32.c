@@ -14,9 +14,9 @@
 
 #include "btc_codec.h"
 
-#define BECH32_CONST 1u
+#define BECH32_CONST  1u
 #define BECH32M_CONST 0x2bc830a3u
-#define MAX_LEN 90
+#define MAX_LEN	      90
 
 static const char CHARSET[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
@@ -40,8 +40,8 @@ static uint32_t hrp_polymod(const char *hrp, size_t n)
 }
 
 /* Regroups bits; pad adds a final partial group (encoding). */
-static int convert_bits(uint8_t *out, size_t *outlen, int outbits,
-			const uint8_t *in, size_t inlen, int inbits, int pad)
+static int convert_bits(uint8_t *out, size_t *outlen, int outbits, const uint8_t *in, size_t inlen,
+			int inbits, int pad)
 {
 	uint32_t val = 0;
 	int bits = 0;
@@ -64,8 +64,8 @@ static int convert_bits(uint8_t *out, size_t *outlen, int outbits,
 	return 0;
 }
 
-size_t tp_bech32_segwit_encode(const char *hrp, int witver, const uint8_t *prog,
-			       size_t prog_len, char *out, size_t outcap)
+size_t tp_bech32_segwit_encode(const char *hrp, int witver, const uint8_t *prog, size_t prog_len,
+			       char *out, size_t outcap)
 {
 	size_t hl = strlen(hrp);
 	if (witver < 0 || witver > 16 || prog_len < 2 || prog_len > 40)
@@ -104,8 +104,7 @@ static int charset_rev(char c)
 	return p ? (int)(p - CHARSET) : -1;
 }
 
-long tp_bech32_segwit_decode(const char *hrp, const char *addr, int *witver,
-			     uint8_t prog[40])
+long tp_bech32_segwit_decode(const char *hrp, const char *addr, int *witver, uint8_t prog[40])
 {
 	size_t len = strlen(addr), hl = strlen(hrp);
 	int lower = 0, upper = 0;

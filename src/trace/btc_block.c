@@ -27,7 +27,7 @@
 #include "tripact/btc.h"
 
 #define MAX_MONEY (21000000ull * 100000000ull)
-#define MAX_SIZE 0x02000000u /* Core's MAX_SIZE for CompactSize values */
+#define MAX_SIZE  0x02000000u /* Core's MAX_SIZE for CompactSize values */
 
 struct tp_btc_decoder {
 	enum tp_btc_network net;
@@ -43,8 +43,7 @@ struct cursor {
 	struct tp_diag *d;
 };
 
-enum tp_err tp_btc_decoder_new(enum tp_btc_network net, unsigned flags,
-			       struct tp_btc_decoder **out)
+enum tp_err tp_btc_decoder_new(enum tp_btc_network net, unsigned flags, struct tp_btc_decoder **out)
 {
 	if ((unsigned)net >= TP_BTC_NETWORK_COUNT)
 		return TP_EINVAL;
@@ -86,8 +85,7 @@ static int need(const struct cursor *c, size_t n)
 
 static uint32_t le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static uint64_t le64(const uint8_t *p)
@@ -142,8 +140,8 @@ static enum tp_err bytes(struct cursor *c, const uint8_t **p, size_t *n, const c
 	if (!need(c, v)) {
 		char msg[128];
 		c->p = at; /* point at the length */
-		snprintf(msg, sizeof msg, "%s of %llu bytes runs past the end of the block",
-			 what, (unsigned long long)v);
+		snprintf(msg, sizeof msg, "%s of %llu bytes runs past the end of the block", what,
+			 (unsigned long long)v);
 		return fail(c, msg);
 	}
 	*p = c->p;
@@ -163,9 +161,8 @@ static enum tp_err count(struct cursor *c, size_t *n, size_t min_each, const cha
 		char msg[160];
 		size_t left = (size_t)(c->end - c->p);
 		c->p = at; /* point at the count */
-		snprintf(msg, sizeof msg,
-			 "%s %llu cannot fit in the %zu bytes left in the block", what,
-			 (unsigned long long)v, left);
+		snprintf(msg, sizeof msg, "%s %llu cannot fit in the %zu bytes left in the block",
+			 what, (unsigned long long)v, left);
 		return fail(c, msg);
 	}
 	*n = (size_t)v;
@@ -192,8 +189,7 @@ enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len, struct tp_btc_he
 {
 	if (len < TP_BTC_HEADER_SIZE)
 		return tp_diag_set(d, TP_EPARSE,
-				   "block byte offset 0: truncated header (%zu of 80 bytes)",
-				   len);
+				   "block byte offset 0: truncated header (%zu of 80 bytes)", len);
 	memset(h, 0, sizeof *h);
 	tp_btc_sha256d(raw, TP_BTC_HEADER_SIZE, h->hash);
 	h->version = (int32_t)le32(raw);
@@ -206,8 +202,7 @@ enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len, struct tp_btc_he
 	return TP_OK;
 }
 
-static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c,
-			     struct tp_btc_tx *tx)
+static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struct tp_btc_tx *tx)
 {
 	static const uint8_t null_txid[32];
 	const uint8_t *start = c->p;

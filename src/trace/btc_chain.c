@@ -32,21 +32,19 @@
 #include "tripact/btc.h"
 
 static const uint8_t MAGIC[TP_BTC_NETWORK_COUNT][4] = {
-	[TP_BTC_MAINNET] = {0xf9, 0xbe, 0xb4, 0xd9},
-	[TP_BTC_TESTNET] = {0x0b, 0x11, 0x09, 0x07},
-	[TP_BTC_TESTNET4] = {0x1c, 0x16, 0x3f, 0x28},
-	[TP_BTC_SIGNET] = {0x0a, 0x03, 0xcf, 0x40},
+	[TP_BTC_MAINNET] = {0xf9, 0xbe, 0xb4, 0xd9},  [TP_BTC_TESTNET] = {0x0b, 0x11, 0x09, 0x07},
+	[TP_BTC_TESTNET4] = {0x1c, 0x16, 0x3f, 0x28}, [TP_BTC_SIGNET] = {0x0a, 0x03, 0xcf, 0x40},
 	[TP_BTC_REGTEST] = {0xfa, 0xbf, 0xb5, 0xda},
 };
 
 struct rec {
 	uint8_t hash[32];
 	uint8_t prev[32];
-	uint64_t offset; /* of the block bytes in the file */
+	uint64_t offset;	/* of the block bytes in the file */
 	unsigned __int128 work; /* chain work from the root, once known */
-	int64_t height;	 /* from the root; -1 until known */
-	int32_t parent;	 /* record index, -1 if not on disk */
-	int32_t root;	 /* record index of the branch's oldest block */
+	int64_t height;		/* from the root; -1 until known */
+	int32_t parent;		/* record index, -1 if not on disk */
+	int32_t root;		/* record index of the branch's oldest block */
 	uint32_t file;
 	uint32_t size;
 	uint32_t bits;
@@ -178,8 +176,8 @@ static enum tp_err read_key(struct tp_btc_chain *c, const char *dir, struct tp_d
 	}
 	ssize_t r = read(fd, c->key, 8);
 	if (r != 8) {
-		e = tp_diag_set(d, TP_EPARSE, "%s: expected an 8-byte obfuscation key, got %zd bytes",
-				p, r);
+		e = tp_diag_set(d, TP_EPARSE,
+				"%s: expected an 8-byte obfuscation key, got %zd bytes", p, r);
 	} else {
 		static const uint8_t zero[8];
 		c->has_key = memcmp(c->key, zero, 8) != 0;
@@ -199,8 +197,7 @@ static void unxor(const struct tp_btc_chain *c, uint8_t *p, size_t n, uint64_t f
 
 static uint32_t le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static size_t slot(const struct tp_btc_chain *c, const uint8_t *hash)
@@ -499,8 +496,8 @@ static enum tp_err pick_best(struct tp_btc_chain *c, struct tp_diag *d)
 	return TP_OK;
 }
 
-enum tp_err tp_btc_chain_open(const char *path, enum tp_btc_network net,
-			      struct tp_btc_chain **out, struct tp_diag *d)
+enum tp_err tp_btc_chain_open(const char *path, enum tp_btc_network net, struct tp_btc_chain **out,
+			      struct tp_diag *d)
 {
 	struct stat st;
 	enum tp_err e;

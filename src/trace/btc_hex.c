@@ -108,8 +108,8 @@ static enum tp_err one_line(struct hexrun *run, const char *s, size_t n, long li
 				   line, (long long)run->height, got, want);
 	}
 	if (!e)
-		e = tp_btc_block_decode(run->dec, run->buf, len, run->height, run->fn, run->ctx,
-					&h, d);
+		e = tp_btc_block_decode(run->dec, run->buf, len, run->height, run->fn, run->ctx, &h,
+					d);
 	if (e == TP_EPARSE && d) {
 		char msg[sizeof d->message];
 		memcpy(msg, d->message, sizeof msg);

@@ -39,16 +39,11 @@ static const struct net_params NETS[TP_BTC_NETWORK_COUNT] = {
 };
 
 static const char *const NAMES[TP_BTC_SCRIPT_COUNT] = {
-	[TP_BTC_NONSTANDARD] = "nonstandard",
-	[TP_BTC_P2PK] = "pubkey",
-	[TP_BTC_P2PKH] = "pubkeyhash",
-	[TP_BTC_P2SH] = "scripthash",
-	[TP_BTC_MULTISIG] = "multisig",
-	[TP_BTC_OP_RETURN] = "nulldata",
-	[TP_BTC_P2WPKH] = "witness_v0_keyhash",
-	[TP_BTC_P2WSH] = "witness_v0_scripthash",
-	[TP_BTC_P2TR] = "witness_v1_taproot",
-	[TP_BTC_WITNESS_UNKNOWN] = "witness_unknown",
+	[TP_BTC_NONSTANDARD] = "nonstandard",	[TP_BTC_P2PK] = "pubkey",
+	[TP_BTC_P2PKH] = "pubkeyhash",		[TP_BTC_P2SH] = "scripthash",
+	[TP_BTC_MULTISIG] = "multisig",		[TP_BTC_OP_RETURN] = "nulldata",
+	[TP_BTC_P2WPKH] = "witness_v0_keyhash", [TP_BTC_P2WSH] = "witness_v0_scripthash",
+	[TP_BTC_P2TR] = "witness_v1_taproot",	[TP_BTC_WITNESS_UNKNOWN] = "witness_unknown",
 };
 
 const char *tp_btc_script_name(enum tp_btc_script type)
@@ -66,8 +61,10 @@ enum tp_err tp_btc_network_parse(const char *name, enum tp_btc_network *out)
 	static const struct {
 		const char *alias;
 		enum tp_btc_network net;
-	} extra[] = {{"mainnet", TP_BTC_MAINNET}, {"bitcoin", TP_BTC_MAINNET},
-		     {"testnet", TP_BTC_TESTNET}, {"testnet3", TP_BTC_TESTNET}};
+	} extra[] = {{"mainnet", TP_BTC_MAINNET},
+		     {"bitcoin", TP_BTC_MAINNET},
+		     {"testnet", TP_BTC_TESTNET},
+		     {"testnet3", TP_BTC_TESTNET}};
 	for (int i = 0; i < TP_BTC_NETWORK_COUNT; i++) {
 		if (strcmp(name, NETS[i].name) == 0) {
 			*out = (enum tp_btc_network)i;
@@ -156,8 +153,7 @@ static int is_multisig(const uint8_t *s, size_t len)
 	int keys = 0;
 	while (i < len - 2) {
 		size_t k = s[i];
-		if ((k != 33 && k != 65) || i + 1 + k > len - 2 ||
-		    !pubkey_size_ok(s + i + 1, k))
+		if ((k != 33 && k != 65) || i + 1 + k > len - 2 || !pubkey_size_ok(s + i + 1, k))
 			return 0;
 		i += 1 + k;
 		keys++;
@@ -176,8 +172,8 @@ static void script_key(const uint8_t *s, size_t len, struct tp_btc_txout *o)
 	o->key_len = 20;
 }
 
-void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *s, size_t len,
-			    int no_address, struct tp_btc_txout *o)
+void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *s, size_t len, int no_address,
+			    struct tp_btc_txout *o)
 {
 	o->witness_version = 0;
 	if (len == 25 && s[0] == 0x76 && s[1] == 0xa9 && s[2] == 0x14 && s[23] == 0x88 &&
@@ -197,7 +193,7 @@ void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *s, size_t le
 			o->type = TP_BTC_NONSTANDARD;
 			script_key(s, len, o);
 		} else {
-			o->type = ver == 0 ? (pl == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH)
+			o->type = ver == 0		 ? (pl == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH)
 				  : ver == 1 && pl == 32 ? TP_BTC_P2TR
 							 : TP_BTC_WITNESS_UNKNOWN;
 			o->witness_version = (uint8_t)ver;
@@ -220,15 +216,13 @@ void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *s, size_t le
 		script_key(s, len, o);
 	}
 	o->address[0] = '\0';
-	if (!no_address &&
-	    tp_btc_address_format(net, o->type, o->witness_version, o->key, o->key_len,
-				  o->address) != TP_OK)
+	if (!no_address && tp_btc_address_format(net, o->type, o->witness_version, o->key,
+						 o->key_len, o->address) != TP_OK)
 		o->address[0] = '\0';
 }
 
-enum tp_err tp_btc_address_format(enum tp_btc_network net, enum tp_btc_script type,
-				  uint8_t witver, const uint8_t *key, size_t key_len,
-				  char out[TP_BTC_ADDR_MAX])
+enum tp_err tp_btc_address_format(enum tp_btc_network net, enum tp_btc_script type, uint8_t witver,
+				  const uint8_t *key, size_t key_len, char out[TP_BTC_ADDR_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
@@ -305,7 +299,7 @@ enum tp_err tp_btc_address_parse(enum tp_btc_network net, const char *addr,
 	if (pl > 0) {
 		*witver = (uint8_t)ver;
 		*key_len = (size_t)pl;
-		*type = ver == 0 ? (pl == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH)
+		*type = ver == 0	       ? (pl == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH)
 			: ver == 1 && pl == 32 ? TP_BTC_P2TR
 					       : TP_BTC_WITNESS_UNKNOWN;
 		return TP_OK;

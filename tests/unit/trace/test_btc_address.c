@@ -6,10 +6,11 @@
  * header, OP_RETURN followed by a non-push, witness v0 of the wrong size,
  * the v1 anchor).
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 
@@ -190,7 +191,8 @@ struct script_case {
 
 static const struct script_case SCRIPTS[] = {
 	{"21" G "ac", TP_BTC_MAINNET, TP_BTC_P2PK, "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"},
-	{"210579be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798ac", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL}, /* key header 0x05 */
+	{"210579be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798ac", TP_BTC_MAINNET,
+	 TP_BTC_NONSTANDARD, NULL}, /* key header 0x05 */
 	{"76a914751e76e8199196d454941c45d1b3a323f1433bd688ac", TP_BTC_MAINNET, TP_BTC_P2PKH,
 	 "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"},
 	{"76a914751e76e8199196d454941c45d1b3a323f1433bd688ac", TP_BTC_REGTEST, TP_BTC_P2PKH,
@@ -202,14 +204,18 @@ static const struct script_case SCRIPTS[] = {
 	{"5121" G "51ae", TP_BTC_MAINNET, TP_BTC_MULTISIG,
 	 "nonstandard28205333db922f66e8a941b4a32d66de5cea03d9"},
 	{"5221" G "51ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL}, /* 2-of-1 */
-	{"", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, "nonstandarde3b0c44298fc1c149afbf4c8996fb92427ae41e4"},
-	{"6a", TP_BTC_MAINNET, TP_BTC_OP_RETURN, "nonstandard189f40034be7a199f1fa9891668ee3ab6049f82d"},
+	{"", TP_BTC_MAINNET, TP_BTC_NONSTANDARD,
+	 "nonstandarde3b0c44298fc1c149afbf4c8996fb92427ae41e4"},
+	{"6a", TP_BTC_MAINNET, TP_BTC_OP_RETURN,
+	 "nonstandard189f40034be7a199f1fa9891668ee3ab6049f82d"},
 	{"6a0548656c6c6f", TP_BTC_MAINNET, TP_BTC_OP_RETURN,
 	 "nonstandard1e46a0bb0714683e95f8b61f011bc33dc6553726"},
-	{"6aac", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, "nonstandard93af8b469f9cfcfd82e49c981dd861f1fdf78bff"},
+	{"6aac", TP_BTC_MAINNET, TP_BTC_NONSTANDARD,
+	 "nonstandard93af8b469f9cfcfd82e49c981dd861f1fdf78bff"},
 	{"6a05aabb", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL}, /* push runs past the end */
-	{"0019" "00000000000000000000000000000000000000000000000000", TP_BTC_MAINNET,
-	 TP_BTC_NONSTANDARD, "nonstandard7acc09475078717e08654e6432c7cbf322556c24"},
+	{"0019"
+	 "00000000000000000000000000000000000000000000000000",
+	 TP_BTC_MAINNET, TP_BTC_NONSTANDARD, "nonstandard7acc09475078717e08654e6432c7cbf322556c24"},
 	{"51024e73", TP_BTC_MAINNET, TP_BTC_WITNESS_UNKNOWN, "bc1pfeessrawgf"},
 	{"a914b472a266d0bd89c13706a4132ccfb16f7c3b9fcb88", TP_BTC_MAINNET, TP_BTC_NONSTANDARD,
 	 NULL}, /* P2SH with OP_EQUALVERIFY */
@@ -240,8 +246,9 @@ static void test_script_types(void **state)
 		enum tp_btc_script type;
 		uint8_t v, key[40];
 		size_t klen;
-		assert_int_equal(tp_btc_address_parse(c->net, o.address, &type, &v, key, &klen, NULL),
-				 TP_OK);
+		assert_int_equal(
+			tp_btc_address_parse(c->net, o.address, &type, &v, key, &klen, NULL),
+			TP_OK);
 		assert_int_equal(type, tp_btc_address_class(o.type));
 		assert_int_equal(klen, o.key_len);
 		assert_memory_equal(key, o.key, klen);
@@ -271,14 +278,16 @@ static void test_names_and_hashes(void **state)
 	tp_btc_hash_to_hex(h, back);
 	assert_string_equal(back, hex);
 	assert_int_equal(tp_btc_hash_from_hex("00ff", h), TP_EPARSE);
-	assert_int_equal(tp_btc_hash_from_hex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b"
-					      "60a8ce26f00",
-					      h),
-			 TP_EPARSE);
-	assert_int_equal(tp_btc_hash_from_hex("x00000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b"
-					      "60a8ce26f",
-					      h),
-			 TP_EPARSE);
+	assert_int_equal(
+		tp_btc_hash_from_hex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b"
+				     "60a8ce26f00",
+				     h),
+		TP_EPARSE);
+	assert_int_equal(
+		tp_btc_hash_from_hex("x00000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b"
+				     "60a8ce26f",
+				     h),
+		TP_EPARSE);
 }
 
 int main(void)

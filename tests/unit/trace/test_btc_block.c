@@ -6,10 +6,11 @@
  * JSON, and bitcoin-etl's normalized export of blocks 50001-50002 (blocks
  * rebuilt from the RPC response: header fields + transaction hex).
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 #include <math.h>
@@ -19,7 +20,7 @@
 #include "trace/btc_codec.h"
 #include "tripact/btc.h"
 
-#define JS "data/crypto/bitcoin_blocks_js-bitcoin-block/"
+#define JS  "data/crypto/bitcoin_blocks_js-bitcoin-block/"
 #define ETL "data/crypto/bitcoin_etl_blocks_50001_50002/"
 
 static int hexval(int c)
@@ -85,7 +86,8 @@ static enum tp_err cmp_tx(void *ctx, const struct tp_btc_header *h, const struct
 	tp_btc_hash_to_hex(tx->txid, hex);
 	assert_string_equal(hex, json_string_value(json_object_get(jt, "txid")));
 	json_t *vin = json_object_get(jt, "vin"), *vout = json_object_get(jt, "vout");
-	assert_int_equal(tx->is_coinbase, json_object_get(json_array_get(vin, 0), "coinbase") != NULL);
+	assert_int_equal(tx->is_coinbase,
+			 json_object_get(json_array_get(vin, 0), "coinbase") != NULL);
 	assert_int_equal(tx->n_in, tx->is_coinbase ? 0 : json_array_size(vin));
 	for (size_t i = 0; i < tx->n_in; i++) {
 		json_t *ji = json_array_get(vin, i);
@@ -252,12 +254,13 @@ static uint8_t *block_from_rpc(json_t *b, size_t *len)
 	uint8_t *raw = malloc(cap);
 	assert_non_null(raw);
 	put32(raw, (uint32_t)json_integer_value(json_object_get(b, "version")));
-	assert_int_equal(tp_btc_hash_from_hex(json_string_value(json_object_get(b, "previousblockhash")),
-					      raw + 4),
-			 TP_OK);
-	assert_int_equal(tp_btc_hash_from_hex(json_string_value(json_object_get(b, "merkleroot")),
-					      raw + 36),
-			 TP_OK);
+	assert_int_equal(
+		tp_btc_hash_from_hex(json_string_value(json_object_get(b, "previousblockhash")),
+				     raw + 4),
+		TP_OK);
+	assert_int_equal(
+		tp_btc_hash_from_hex(json_string_value(json_object_get(b, "merkleroot")), raw + 36),
+		TP_OK);
 	put32(raw + 68, (uint32_t)json_integer_value(json_object_get(b, "time")));
 	put32(raw + 72, (uint32_t)strtoul(json_string_value(json_object_get(b, "bits")), NULL, 16));
 	put32(raw + 76, (uint32_t)json_integer_value(json_object_get(b, "nonce")));
@@ -302,8 +305,8 @@ static enum tp_err cmp_etl(void *ctx, const struct tp_btc_header *h, const struc
 	for (size_t i = 0; i < tx->n_in; i++) {
 		json_t *ji = json_array_get(ins, i);
 		tp_btc_hash_to_hex(tx->in[i].prev_txid, hex);
-		assert_string_equal(hex,
-				    json_string_value(json_object_get(ji, "spent_transaction_hash")));
+		assert_string_equal(
+			hex, json_string_value(json_object_get(ji, "spent_transaction_hash")));
 		assert_int_equal(tx->in[i].prev_index,
 				 json_integer_value(json_object_get(ji, "spent_output_index")));
 		assert_int_equal(tx->in[i].sequence,
@@ -313,11 +316,13 @@ static enum tp_err cmp_etl(void *ctx, const struct tp_btc_header *h, const struc
 	for (size_t i = 0; i < tx->n_out; i++) {
 		json_t *jo = json_array_get(outs, i);
 		json_t *addrs = json_object_get(jo, "addresses");
-		assert_int_equal(tx->out[i].value, json_integer_value(json_object_get(jo, "value")));
+		assert_int_equal(tx->out[i].value,
+				 json_integer_value(json_object_get(jo, "value")));
 		assert_string_equal(tp_btc_script_name(tx->out[i].type),
 				    json_string_value(json_object_get(jo, "type")));
 		assert_int_equal(json_array_size(addrs), 1);
-		assert_string_equal(tx->out[i].address, json_string_value(json_array_get(addrs, 0)));
+		assert_string_equal(tx->out[i].address,
+				    json_string_value(json_array_get(addrs, 0)));
 	}
 	return TP_OK;
 }
@@ -351,9 +356,9 @@ static void test_bitcoin_etl_50001_50002(void **state)
 		uint8_t *raw = block_from_rpc(b, &len);
 		struct tp_btc_header h;
 		char hex[TP_BTC_HASH_HEX];
-		assert_int_equal(tp_btc_block_decode(dec, raw, len, 50001 + k, cmp_etl, &e, &h,
-						     NULL),
-				 TP_OK);
+		assert_int_equal(
+			tp_btc_block_decode(dec, raw, len, 50001 + k, cmp_etl, &e, &h, NULL),
+			TP_OK);
 		tp_btc_hash_to_hex(h.hash, hex);
 		assert_string_equal(hex, json_string_value(json_object_get(b, "hash")));
 		assert_int_equal(h.size, json_integer_value(json_object_get(b, "size")));

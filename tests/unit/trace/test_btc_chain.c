@@ -6,10 +6,11 @@
  * shorter but has more work, a pruned directory (heights from BIP-34), the
  * wrong network, and a corrupt block.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -68,8 +69,8 @@ static void make_block(struct blk *b, const uint8_t prev[32], uint32_t height, u
 	put32(p + n, 5000000000u % 4294967296u);
 	put32(p + n + 4, (uint32_t)(5000000000ull >> 32));
 	n += 8;
-	static const uint8_t spk[] = {0x76, 0xa9, 0x14, 1, 2,	 3,    4,  5, 6, 7, 8, 9, 10, 11,
-				      12,   13,	  14,	15, 16, 17, 18, 19, 20, 0x88, 0xac};
+	static const uint8_t spk[] = {0x76, 0xa9, 0x14, 1,  2,	3,  4,	5,  6,	7,  8,	  9,   10,
+				      11,   12,	  13,	14, 15, 16, 17, 18, 19, 20, 0x88, 0xac};
 	p[n++] = sizeof spk;
 	memcpy(p + n, spk, sizeof spk);
 	n += sizeof spk;
@@ -106,7 +107,7 @@ static void write_file(const char *dir, const char *name, const struct file *f, 
 	assert_non_null(fp);
 	for (size_t i = 0; i < f->len; i++) {
 		uint8_t c = f->data[i];
-		fputc(xor ? c ^ KEY[i % 8] : c, fp);
+		fputc(xor? c ^ KEY[i % 8] : c, fp);
 	}
 	fclose(fp);
 }
@@ -329,8 +330,7 @@ static void test_pruned_and_single_file(void **state)
 
 	/* a missing directory, an empty one */
 	assert_int_equal(tp_btc_chain_open("no/such/dir", TP_BTC_MAINNET, &c, &d), TP_ENOTFOUND);
-	assert_int_equal(tp_btc_chain_open(scratch("empty"), TP_BTC_MAINNET, &c, &d),
-			 TP_ENOTFOUND);
+	assert_int_equal(tp_btc_chain_open(scratch("empty"), TP_BTC_MAINNET, &c, &d), TP_ENOTFOUND);
 	tp_btc_decoder_free(dec);
 }
 

@@ -4,10 +4,11 @@
  * from a file: heights assigned from a first height and checked to chain,
  * JSON quotes, CRLF, blank lines, and errors naming line and column.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 #include <unistd.h>

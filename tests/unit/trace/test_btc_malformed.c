@@ -5,10 +5,11 @@
  * block 50002 (216 bytes, one coinbase) and block 549400 (123 kB) cut at
  * many points.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 
@@ -134,10 +135,11 @@ static void test_every_cut_of_a_real_block(void **state)
 {
 	(void)state;
 	size_t n;
-	char *t = tp_test_slurp(tp_test_path("data/crypto/bitcoin_blocks_js-bitcoin-block/"
-					     "000000000000000000008c31945b2012258366cc600a3e9a3ee0598e"
-					     "8f797731.hex"),
-				&n);
+	char *t = tp_test_slurp(
+		tp_test_path("data/crypto/bitcoin_blocks_js-bitcoin-block/"
+			     "000000000000000000008c31945b2012258366cc600a3e9a3ee0598e"
+			     "8f797731.hex"),
+		&n);
 	assert_non_null(t);
 	size_t len = strcspn(t, "\r\n") / 2;
 	uint8_t *raw = malloc(len);
