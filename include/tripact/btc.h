@@ -232,14 +232,16 @@ enum tp_err tp_btc_hash_from_hex(const char *hex, uint8_t hash[32]) TP_MUST_CHEC
  * back to its root. Heights count from the genesis block; a pruned
  * directory whose oldest block is not genesis takes the root's height from
  * its coinbase (BIP-34), or fails with TP_EUNSUPPORTED if it has none.
- * Blocks are read from disk only when decoded, so memory is about 100
- * bytes per block.
+ * Blocks are read from disk only when decoded, so memory is about 130
+ * bytes per block on disk. While a node is still downloading, blocks past
+ * a gap are not connected to genesis and are left out until the gap fills.
  */
 struct tp_btc_chain;
 
 /*
  * path: a blocks directory (blk?????.dat files read in number order,
- * xor.dat applied if present) or a single blk file. net selects the magic.
+ * xor.dat applied if present), a node's data directory (its blocks/ is
+ * used) or a single blk file. net selects the magic.
  */
 enum tp_err tp_btc_chain_open(const char *path, enum tp_btc_network net, struct tp_btc_chain **out,
 			      struct tp_diag *d) TP_MUST_CHECK;

@@ -427,13 +427,18 @@ static enum tp_err read_record(struct tp_btc_chain *c, int32_t r, struct tp_diag
 	return TP_OK;
 }
 
-/* BIP-34: the coinbase's scriptSig starts by pushing the height. */
+/*
+ * BIP-34: the coinbase's scriptSig starts by pushing the height (blocks of
+ * version 2 and up). The block is whole (its record was read), but it has
+ * not been decoded yet, so every step is bounds-checked.
+ */
 static int64_t bip34_height(const uint8_t *b, size_t n)
 {
 	size_t p = 80;
-	if (n < p + 1 || b[p] >= 0xfd)
+	if (n < p + 1 || (int32_t)le32(b) < 2)
 		return -1;
-	p += 1 + 4; /* tx count (< 0xfd), version */
+	p += b[p] < 0xfd ? 1 : b[p] == 0xfd ? 3 : b[p] == 0xfe ? 5 : 9; /* tx count */
+	p += 4;								/* version */
 	if (p + 2 <= n && b[p] == 0 && b[p + 1] == 1)
 		p += 2;
 	if (p + 1 + 36 + 1 > n || b[p] != 1)
@@ -510,12 +515,25 @@ enum tp_err tp_btc_chain_open(const char *path, enum tp_btc_network net, struct 
 		return TP_ENOMEM;
 	c->fd = -1;
 	if (S_ISDIR(st.st_mode)) {
-		if ((e = list_files(c, path, d)) || (e = read_key(c, path, d)))
-			goto fail;
-		if (c->n_files == 0) {
-			e = tp_diag_set(d, TP_ENOTFOUND, "%s: no blk*.dat files", path);
+		char *sub = join(path, "blocks");
+		const char *dir = path;
+		struct stat sst;
+		if (!sub) {
+			e = TP_ENOMEM;
 			goto fail;
 		}
+		if ((e = list_files(c, dir, d)) == TP_OK && c->n_files == 0 &&
+		    stat(sub, &sst) == 0 && S_ISDIR(sst.st_mode)) {
+			dir = sub; /* a node's data directory: its blocks are in blocks/ */
+			e = list_files(c, dir, d);
+		}
+		if (!e)
+			e = read_key(c, dir, d);
+		if (!e && c->n_files == 0)
+			e = tp_diag_set(d, TP_ENOTFOUND, "%s: no blk*.dat files", dir);
+		free(sub);
+		if (e)
+			goto fail;
 	} else {
 		char *dir = strdup(path), *slash;
 		if (!dir || !(c->files = malloc(sizeof *c->files)) ||

@@ -112,13 +112,13 @@ static void write_file(const char *dir, const char *name, const struct file *f, 
 	fclose(fp);
 }
 
-static char made[8][128];
+static char made[12][128];
 static size_t n_made;
 
 /* A fresh directory in the test's working directory, removed at exit. */
 static const char *scratch(const char *name)
 {
-	assert_true(n_made < 8);
+	assert_true(n_made < 12);
 	char *path = made[n_made++];
 	snprintf(path, sizeof made[0], "btc_chain_%s_%d", name, (int)getpid());
 	mkdir(path, 0700);
@@ -127,7 +127,7 @@ static const char *scratch(const char *name)
 
 static void remove_scratch(void)
 {
-	for (size_t i = 0; i < n_made; i++) {
+	for (size_t i = n_made; i-- > 0;) {
 		DIR *dh = opendir(made[i]);
 		struct dirent *de;
 		char p[1536];
@@ -317,10 +317,35 @@ static void test_pruned_and_single_file(void **state)
 	assert_memory_equal(s.hash[2], B4.hash, 32);
 	tp_btc_chain_free(c);
 
+	/* a pruned directory whose oldest block predates BIP-34 (version 1) */
+	struct blk v1;
+	make_block(&v1, B2.hash, 3, EASY, 5);
+	v1.raw[0] = 1, v1.raw[1] = v1.raw[2] = v1.raw[3] = 0;
+	const char *old = scratch("v1");
+	memset(&f, 0, sizeof f);
+	add_rec(&f, &v1);
+	write_file(old, "blk00000.dat", &f, 0);
+	assert_int_equal(tp_btc_chain_open(old, TP_BTC_REGTEST, &c, &d), TP_EUNSUPPORTED);
+	assert_non_null(strstr(d.message, "is not the genesis block"));
+	memset(&f, 0, sizeof f);
+	add_rec(&f, &B3);
+	add_rec(&f, &B2);
+	add_rec(&f, &B4);
+
 	/* one file named directly */
 	char path[600];
 	snprintf(path, sizeof path, "%s/blk00007.dat", dir);
 	assert_int_equal(tp_btc_chain_open(path, TP_BTC_REGTEST, &c, &d), TP_OK);
+	assert_int_equal(tp_btc_chain_tip(c), 4);
+	tp_btc_chain_free(c);
+
+	/* a node's data directory: blocks/ is used */
+	const char *datadir = scratch("datadir");
+	assert_true(n_made < 12);
+	snprintf(made[n_made], sizeof made[0], "%s/blocks", datadir);
+	assert_int_equal(mkdir(made[n_made], 0700), 0);
+	write_file(made[n_made++], "blk00000.dat", &f, 0);
+	assert_int_equal(tp_btc_chain_open(datadir, TP_BTC_REGTEST, &c, &d), TP_OK);
 	assert_int_equal(tp_btc_chain_tip(c), 4);
 	tp_btc_chain_free(c);
 
