@@ -30,7 +30,7 @@
  * Addresses. Every output gets an address string the tracer can key value
  * by, never empty:
  *   - P2PKH, P2SH: Base58Check; P2WPKH, P2WSH: Bech32 (witness v0);
- *     P2TR and other witness versions 1..16: Bech32m; with the network's
+ *     P2TR, anchor and other witness versions 1..16: Bech32m; with the network's
  *     prefixes (1/3/bc on mainnet; m,n/2/tb on testnet and signet; bcrt on
  *     regtest).
  *   - P2PK (pay to a bare public key): the P2PKH address of that key,
@@ -88,8 +88,8 @@ enum tp_btc_script {
 	TP_BTC_P2WPKH,		/* "witness_v0_keyhash" */
 	TP_BTC_P2WSH,		/* "witness_v0_scripthash" */
 	TP_BTC_P2TR,		/* "witness_v1_taproot" */
-	TP_BTC_WITNESS_UNKNOWN, /* other witness programs ("witness_unknown",
-				   including the v1 "anchor") */
+	TP_BTC_WITNESS_UNKNOWN, /* other witness programs ("witness_unknown") */
+	TP_BTC_ANCHOR,		/* v1 program 4e73, pay-to-anchor ("anchor", Core 28) */
 	TP_BTC_SCRIPT_COUNT
 };
 
@@ -203,7 +203,7 @@ enum tp_btc_script tp_btc_address_class(enum tp_btc_script type);
 
 /*
  * Parses an address string for net into its binary form: type (P2PKH,
- * P2SH, P2WPKH, P2WSH, P2TR, witness_unknown or nonstandard for the
+ * P2SH, P2WPKH, P2WSH, P2TR, anchor, witness_unknown or nonstandard for the
  * "nonstandard<40 hex>" form), witness version, key (40 bytes) and
  * *key_len. Checksums are verified. TP_EPARSE with a message otherwise.
  */

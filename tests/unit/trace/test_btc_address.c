@@ -143,7 +143,7 @@ static void segwit_valid_case(char *addr, char *spk_hex)
 	assert_string_equal(o.address, want);
 	assert_int_equal(o.witness_version, ver);
 	assert_true(o.type == TP_BTC_P2WPKH || o.type == TP_BTC_P2WSH || o.type == TP_BTC_P2TR ||
-		    o.type == TP_BTC_WITNESS_UNKNOWN);
+		    o.type == TP_BTC_ANCHOR || o.type == TP_BTC_WITNESS_UNKNOWN);
 	assert_int_equal(tp_bech32_segwit_encode(hrp, ver, prog, (size_t)pl, out, sizeof out),
 			 strlen(want));
 	assert_string_equal(out, want);
@@ -187,7 +187,9 @@ struct script_case {
 	const char *address;
 };
 
-#define G "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+#define G   "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+#define K4  "21" G "21" G "21" G "21" G
+#define K17 K4 K4 K4 K4 "21" G
 
 static const struct script_case SCRIPTS[] = {
 	{"21" G "ac", TP_BTC_MAINNET, TP_BTC_P2PK, "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"},
@@ -216,7 +218,19 @@ static const struct script_case SCRIPTS[] = {
 	{"0019"
 	 "00000000000000000000000000000000000000000000000000",
 	 TP_BTC_MAINNET, TP_BTC_NONSTANDARD, "nonstandard7acc09475078717e08654e6432c7cbf322556c24"},
-	{"51024e73", TP_BTC_MAINNET, TP_BTC_WITNESS_UNKNOWN, "bc1pfeessrawgf"},
+	{"51024e73", TP_BTC_MAINNET, TP_BTC_ANCHOR, "bc1pfeessrawgf"},
+	{"51024e74", TP_BTC_MAINNET, TP_BTC_WITNESS_UNKNOWN, NULL},
+	/* keys pushed with OP_PUSHDATA1 count; 17 keys by a one-byte push */
+	{"51"
+	 "4c21" G "51ae",
+	 TP_BTC_MAINNET, TP_BTC_MULTISIG, NULL},
+	{"51"
+	 "21" G "21" G "0102ae",
+	 TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL},		       /* non-minimal 2 */
+	{"5121" G "52ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL},   /* says 2 keys, has 1 */
+	{"5121" G "5175ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL}, /* OP_DROP before ae */
+	{"51" K17 "0111ae", TP_BTC_MAINNET, TP_BTC_MULTISIG, NULL},
+	{"51" K17 "51ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL},
 	{"a914b472a266d0bd89c13706a4132ccfb16f7c3b9fcb88", TP_BTC_MAINNET, TP_BTC_NONSTANDARD,
 	 NULL}, /* P2SH with OP_EQUALVERIFY */
 };
@@ -226,7 +240,7 @@ static void test_script_types(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof SCRIPTS / sizeof SCRIPTS[0]; i++) {
 		const struct script_case *c = &SCRIPTS[i];
-		uint8_t s[200];
+		uint8_t s[1024];
 		size_t n = unhex(c->hex, s, sizeof s);
 		struct tp_btc_txout o, q;
 		tp_btc_script_classify(c->net, s, n, 0, &o);
