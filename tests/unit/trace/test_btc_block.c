@@ -85,6 +85,12 @@ static enum tp_err cmp_tx(void *ctx, const struct tp_btc_header *h, const struct
 	assert_non_null(jt);
 	tp_btc_hash_to_hex(tx->txid, hex);
 	assert_string_equal(hex, json_string_value(json_object_get(jt, "txid")));
+	assert_int_equal(tx->size, json_integer_value(json_object_get(jt, "size")));
+	assert_int_equal(tx->has_witness,
+			 strcmp(json_string_value(json_object_get(jt, "hash")),
+				json_string_value(json_object_get(jt, "txid"))) != 0);
+	assert_int_equal(tx->locktime, json_integer_value(json_object_get(jt, "locktime")));
+	assert_int_equal(tx->version, json_integer_value(json_object_get(jt, "version")));
 	json_t *vin = json_object_get(jt, "vin"), *vout = json_object_get(jt, "vout");
 	assert_int_equal(tx->is_coinbase,
 			 json_object_get(json_array_get(vin, 0), "coinbase") != NULL);
