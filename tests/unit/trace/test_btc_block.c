@@ -47,7 +47,7 @@ static uint8_t *unhex(const char *s, size_t n, size_t *out_len)
 
 static uint8_t *load_hex(const char *rel, size_t *len)
 {
-	size_t n;
+	size_t n = 0;
 	char *t = tp_test_slurp(tp_test_path(rel), &n);
 	assert_non_null(t);
 	uint8_t *b = unhex(t, n, len);
@@ -128,7 +128,7 @@ static void check_against_core(const char *hash, size_t n_tx, size_t n_in, size_
 			       int64_t height)
 {
 	char rel[256];
-	size_t len;
+	size_t len = 0;
 	snprintf(rel, sizeof rel, JS "%s.hex", hash);
 	uint8_t *raw = load_hex(rel, &len);
 	snprintf(rel, sizeof rel, JS "%s.json", hash);
@@ -218,7 +218,7 @@ static void test_block_merkle_root(void **state)
 	};
 	for (size_t k = 0; k < 3; k++) {
 		char rel[256], hex[TP_BTC_HASH_HEX];
-		size_t len;
+		size_t len = 0;
 		snprintf(rel, sizeof rel, JS "%s.hex", hashes[k]);
 		uint8_t *raw = load_hex(rel, &len);
 		struct tp_btc_decoder *dec;
@@ -275,7 +275,7 @@ static uint8_t *block_from_rpc(json_t *b, size_t *len)
 	raw[n++] = (uint8_t)json_array_size(txs);
 	for (size_t i = 0; i < json_array_size(txs); i++) {
 		const char *hx = json_string_value(json_object_get(json_array_get(txs, i), "hex"));
-		size_t tl;
+		size_t tl = 0;
 		uint8_t *t = unhex(hx, strlen(hx), &tl);
 		memcpy(raw + n, t, tl);
 		n += tl;
@@ -342,7 +342,7 @@ static void test_bitcoin_etl_50001_50002(void **state)
 		ETL "rpc_response_getblock_"
 		    "000000002066d7f9b134c30b5005b7bf5fbfa52f279883f1fde793dcdc964266_2.json",
 	};
-	size_t n;
+	size_t n = 0;
 	char *text = tp_test_slurp(tp_test_path(ETL "expected_transactions.json"), &n);
 	assert_non_null(text);
 	struct etl e = {json_array(), 0};
@@ -358,7 +358,7 @@ static void test_bitcoin_etl_50001_50002(void **state)
 	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec), TP_OK);
 	for (int k = 0; k < 2; k++) {
 		json_t *b = load_json(files[k]);
-		size_t len;
+		size_t len = 0;
 		uint8_t *raw = block_from_rpc(b, &len);
 		struct tp_btc_header h;
 		char hex[TP_BTC_HASH_HEX];

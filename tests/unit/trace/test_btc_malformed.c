@@ -72,7 +72,7 @@ static void expect(const uint8_t *raw, size_t len, size_t offset, const char *wh
 static void test_damaged_fields(void **state)
 {
 	(void)state;
-	size_t len;
+	size_t len = 0;
 	uint8_t *good = load_line("tests/data/btc/blocks_50001_50002.hex", 1, &len);
 	uint8_t b[256];
 	assert_int_equal(len, 216);
@@ -122,7 +122,7 @@ static enum tp_err stop_at_first(void *ctx, const struct tp_btc_header *h,
 static void test_callback_stops(void **state)
 {
 	(void)state;
-	size_t len;
+	size_t len = 0;
 	uint8_t *raw = load_line("tests/data/btc/blocks_50001_50002.hex", 0, &len);
 	int calls = 0;
 	assert_int_equal(tp_btc_block_decode(dec, raw, len, -1, stop_at_first, &calls, NULL, NULL),
@@ -134,7 +134,7 @@ static void test_callback_stops(void **state)
 static void test_every_cut_of_a_real_block(void **state)
 {
 	(void)state;
-	size_t n;
+	size_t n = 0;
 	char *t = tp_test_slurp(
 		tp_test_path("data/crypto/bitcoin_blocks_js-bitcoin-block/"
 			     "000000000000000000008c31945b2012258366cc600a3e9a3ee0598e"
