@@ -11,9 +11,9 @@
  *
  * Both are timed with and without formatting address strings
  * (TP_BTC_NO_ADDRESS): an importer that keys addresses in binary needs no
- * strings. Single-threaded; the files are in the page cache (just written).
- * Rates are per CPU second of this process (the per-core figure, which a
- * busy shared machine distorts less than wall time); wall rates follow.
+ * strings. The real blocks are also decoded with TP_BTC_CHECK_MERKLE. Single-threaded; the files
+ *are in the page cache (just written). Rates are per CPU second of this process (the per-core
+ *figure, which a busy shared machine distorts less than wall time); wall rates follow.
  *
  *	build/release/bench/bench_btc_decode [BLOCKS] [SOURCE_DIR]
  *	(BLOCKS: generated blocks, default 150; SOURCE_DIR: default ".")
@@ -104,12 +104,15 @@ static void real_blocks(const char *top)
 			return;
 		}
 	}
-	for (int mode = 0; mode < 2; mode++) {
+	static const unsigned flags[] = {0, TP_BTC_NO_ADDRESS,
+					 TP_BTC_NO_ADDRESS | TP_BTC_CHECK_MERKLE};
+	static const char *const label[] = {":", " (no addresses):", " (+merkle check):"};
+	for (int mode = 0; mode < 3; mode++) {
 		struct tp_btc_decoder *dec;
 		struct tp_diag d = {0};
 		uint64_t n[3] = {0};
 		size_t bytes = 0;
-		if (tp_btc_decoder_new(TP_BTC_MAINNET, mode ? TP_BTC_NO_ADDRESS : 0, &dec))
+		if (tp_btc_decoder_new(TP_BTC_MAINNET, flags[mode], &dec))
 			return;
 		double t0 = now(), c0 = cpu(), t;
 		int rounds = 0;
@@ -127,8 +130,8 @@ static void real_blocks(const char *top)
 		double tc = cpu() - c0;
 		printf("real blocks%-16s %8.0f tx/s  %7.1f MB/s per CPU second  (wall: %.0f tx/s; "
 		       "%d rounds of 3 blocks, %llu tx, %.2f s CPU)\n",
-		       mode ? " (no addresses):" : ":", (double)n[0] / tc, (double)bytes / tc / 1e6,
-		       (double)n[0] / t, rounds, (unsigned long long)n[0], tc);
+		       label[mode], (double)n[0] / tc, (double)bytes / tc / 1e6, (double)n[0] / t,
+		       rounds, (unsigned long long)n[0], tc);
 		tp_btc_decoder_free(dec);
 	}
 	for (int i = 0; i < 3; i++)

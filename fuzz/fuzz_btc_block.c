@@ -2,7 +2,7 @@
  * Fuzzes the raw Bitcoin block decoder, the hex block reader and the
  * address parser with the same bytes; an input that starts with the
  * regtest network magic is also read as a blk*.dat file (framing, block
- * tree, best chain, decoding). Contract checked: malformed input is
+ * tree, best chain, decoding with the merkle check). Contract checked: malformed input is
  * TP_EPARSE (or TP_ELIMIT for an oversized hex line) with a message naming
  * the byte offset, line or file offset, never a crash, hang or
  * out-of-bounds read.
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size >= 4 && memcmp(data, "\xfa\xbf\xb5\xda", 4) == 0) {
 		static struct tp_btc_decoder *rdec;
-		if (rdec || tp_btc_decoder_new(TP_BTC_REGTEST, 0, &rdec) == TP_OK)
+		if (rdec || tp_btc_decoder_new(TP_BTC_REGTEST, TP_BTC_CHECK_MERKLE, &rdec) == TP_OK)
 			as_blk_file(rdec, data, size, &sum);
 	}
 

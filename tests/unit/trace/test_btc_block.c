@@ -125,7 +125,7 @@ static enum tp_err cmp_tx(void *ctx, const struct tp_btc_header *h, const struct
 }
 
 static void check_against_core(const char *hash, size_t n_tx, size_t n_in, size_t n_out,
-			       int64_t height)
+			       int64_t height, unsigned flags)
 {
 	char rel[256];
 	size_t len = 0;
@@ -138,7 +138,7 @@ static void check_against_core(const char *hash, size_t n_tx, size_t n_in, size_
 	struct tp_diag d = {0};
 	struct cmp c = {json_object_get(j, "tx"), 0, 0, 0, 0};
 	char hex[TP_BTC_HASH_HEX];
-	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec), TP_OK);
+	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, flags, &dec), TP_OK);
 	assert_int_equal(tp_btc_block_decode(dec, raw, len, height, cmp_tx, &c, &h, &d), TP_OK);
 	tp_btc_hash_to_hex(h.hash, hex);
 	assert_string_equal(hex, hash);
@@ -162,14 +162,17 @@ static void test_block_549400(void **state)
 	(void)state;
 	/* 198 txs; 551 inputs counted by getblock include 1 coinbase */
 	check_against_core("000000000000000000008c31945b2012258366cc600a3e9a3ee0598e8f797731", 198,
-			   550, 787, 549400);
+			   550, 787, 549400, 0);
+	/* the same with the merkle check on: txids come from its first pass */
+	check_against_core("000000000000000000008c31945b2012258366cc600a3e9a3ee0598e8f797731", 198,
+			   550, 787, 549400, TP_BTC_CHECK_MERKLE);
 }
 
 static void test_block_237500(void **state)
 {
 	(void)state;
 	check_against_core("0000000000000115020104600c9689785b8fe8d684b6be343f7849f2d9946106", 352,
-			   1002, 761, 237500);
+			   1002, 761, 237500, TP_BTC_CHECK_MERKLE);
 }
 
 /* ---- merkle root from our txids ---- */
