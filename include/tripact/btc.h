@@ -268,6 +268,16 @@ size_t tp_btc_chain_records(const struct tp_btc_chain *c);
 size_t tp_btc_chain_truncated(const struct tp_btc_chain *c);
 
 /*
+ * The hash of the best chain's block at height, from the index (no disk
+ * read). An incremental import checks that the last block it imported is
+ * still on the best chain before resuming after it; if not, the node has
+ * reorganised and the import must go back to where the chains agree.
+ * TP_ENOTFOUND outside [root, tip].
+ */
+enum tp_err tp_btc_chain_hash(const struct tp_btc_chain *c, int64_t height,
+			      uint8_t hash[32]) TP_MUST_CHECK;
+
+/*
  * The raw block at height (borrowed, valid until the next call on c) and
  * its header (height set). TP_ENOTFOUND outside [root, tip].
  */

@@ -600,6 +600,14 @@ size_t tp_btc_chain_truncated(const struct tp_btc_chain *c)
 	return c->truncated;
 }
 
+enum tp_err tp_btc_chain_hash(const struct tp_btc_chain *c, int64_t height, uint8_t hash[32])
+{
+	if (height < c->root || height > c->tip)
+		return TP_ENOTFOUND;
+	memcpy(hash, c->rec[c->best[height - c->root]].hash, 32);
+	return TP_OK;
+}
+
 enum tp_err tp_btc_chain_block(struct tp_btc_chain *c, int64_t height, const uint8_t **raw,
 			       size_t *len, struct tp_btc_header *h, struct tp_diag *d)
 {
