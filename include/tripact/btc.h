@@ -49,7 +49,8 @@
  * Errors. Malformed input (truncated data, a varint beyond the buffer, a
  * count larger than the bytes left) gives TP_EPARSE with the byte offset of
  * the problem in the block, and in the file for blk*.dat, in the diag
- * message; column holds the block offset + 1. Nothing is read past `len`.
+ * message; column holds the block offset + 1 (for hex input: line, and the
+ * column of the hex digits at that offset). Nothing is read past `len`.
  */
 #ifndef TRIPACT_BTC_H
 #define TRIPACT_BTC_H
