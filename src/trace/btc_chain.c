@@ -306,9 +306,10 @@ static enum tp_err scan_file(struct tp_btc_chain *c, enum tp_btc_network net, ui
 		}
 		memcpy(raw, fr, 8);
 		unxor(c, fr, (size_t)got, pos);
-		if (all_zero(raw, 4) || all_zero(fr, 4))
+		int magic = memcmp(fr, MAGIC[net], 4) == 0;
+		if (!magic && (all_zero(raw, 4) || all_zero(fr, 4)))
 			break; /* preallocated zeros: the end of the data */
-		if (memcmp(fr, MAGIC[net], 4) != 0) {
+		if (!magic) {
 			e = tp_diag_set(d, TP_EPARSE,
 					"%s: file offset %llu: expected the %s network magic "
 					"%02x%02x%02x%02x, found %02x%02x%02x%02x%s",
