@@ -266,6 +266,7 @@ static enum tp_err add_record(struct tp_btc_chain *c, const uint8_t *hdr, uint32
 	r->bits = le32(hdr + 72);
 	r->height = -1;
 	r->parent = -1;
+	r->root = (int32_t)c->n_rec;
 	r->work = 0;
 	size_t i = slot(c, hash);
 	while (c->table[i] >= 0)
