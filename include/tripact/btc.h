@@ -42,9 +42,9 @@
  *     followed by the first 20 bytes (40 hex digits) of SHA-256(script), the
  *     bitcoin-etl convention for outputs without an address. The type field
  *     tells these apart from real addresses.
- * The same identity in binary form (key, key_len) is cheaper to hash and to
- * store than the string; TP_BTC_NO_ADDRESS skips formatting the strings and
- * tp_btc_address_format() makes one on demand.
+ * The same identity in binary form (tp_btc_txout_key) is cheaper to hash and
+ * to store than the string; TP_BTC_NO_ADDRESS skips formatting the strings
+ * and tp_btc_key_format() makes one on demand.
  *
  * Errors. Malformed input (truncated data, a varint beyond the buffer, a
  * count larger than the bytes left) gives TP_EPARSE with the byte offset of
@@ -208,6 +208,21 @@ void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *script, size
  * OP_RETURN as nonstandard (they share the address text).
  */
 enum tp_btc_script tp_btc_address_class(enum tp_btc_script type);
+
+/* Bytes of the longest binary address key (class, version, 40-byte key). */
+#define TP_BTC_KEY_MAX 42
+
+/*
+ * The output's address as a compact byte string for a dictionary: address
+ * class, witness version and key (22 bytes for most outputs, at most
+ * TP_BTC_KEY_MAX). Two outputs get equal keys exactly when their address
+ * strings are equal. Returns the length written to out.
+ */
+size_t tp_btc_txout_key(const struct tp_btc_txout *o, uint8_t out[TP_BTC_KEY_MAX]);
+
+/* The address string of a key made by tp_btc_txout_key (TP_EINVAL if bad). */
+enum tp_err tp_btc_key_format(enum tp_btc_network net, const uint8_t *key, size_t len,
+			      char out[TP_BTC_ADDR_MAX]) TP_MUST_CHECK;
 
 /*
  * Parses an address string for net into its binary form: type (P2PKH,

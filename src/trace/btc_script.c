@@ -301,6 +301,25 @@ enum tp_err tp_btc_address_format(enum tp_btc_network net, enum tp_btc_script ty
 	return n ? TP_OK : TP_EINVAL;
 }
 
+size_t tp_btc_txout_key(const struct tp_btc_txout *o, uint8_t out[TP_BTC_KEY_MAX])
+{
+	size_t n = o->key_len <= 40 ? o->key_len : 40;
+	out[0] = (uint8_t)tp_btc_address_class(o->type);
+	out[1] = o->witness_version;
+	memcpy(out + 2, o->key, n);
+	return n + 2;
+}
+
+enum tp_err tp_btc_key_format(enum tp_btc_network net, const uint8_t *key, size_t len,
+			      char out[TP_BTC_ADDR_MAX])
+{
+	out[0] = '\0';
+	if (len < 2 || len > TP_BTC_KEY_MAX || key[0] >= TP_BTC_SCRIPT_COUNT)
+		return TP_EINVAL;
+	return tp_btc_address_format(net, (enum tp_btc_script)key[0], key[1], key + 2, len - 2,
+				     out);
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

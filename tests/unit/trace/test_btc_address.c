@@ -256,6 +256,13 @@ static void test_script_types(void **state)
 		assert_int_equal(q.key_len, o.key_len);
 		assert_memory_equal(q.key, o.key, o.key_len);
 		assert_string_equal(q.address, "");
+		/* the dictionary key formats to the same string */
+		uint8_t k[TP_BTC_KEY_MAX];
+		char again[TP_BTC_ADDR_MAX];
+		size_t kl = tp_btc_txout_key(&q, k);
+		assert_int_equal(kl, 2u + o.key_len);
+		assert_int_equal(tp_btc_key_format(c->net, k, kl, again), TP_OK);
+		assert_string_equal(again, o.address);
 		/* and the string parses back to that binary form (by class) */
 		enum tp_btc_script type;
 		uint8_t v, key[40];
@@ -267,6 +274,30 @@ static void test_script_types(void **state)
 		assert_int_equal(klen, o.key_len);
 		assert_memory_equal(key, o.key, klen);
 	}
+}
+
+static void test_keys_match_strings(void **state)
+{
+	(void)state;
+	/* P2PK and P2PKH of the same key: one address, one key */
+	uint8_t s1[64], s2[64], k1[TP_BTC_KEY_MAX], k2[TP_BTC_KEY_MAX];
+	size_t n1 = unhex("21" G "ac", s1, sizeof s1);
+	size_t n2 = unhex("76a914751e76e8199196d454941c45d1b3a323f1433bd688ac", s2, sizeof s2);
+	struct tp_btc_txout a, b;
+	tp_btc_script_classify(TP_BTC_MAINNET, s1, n1, 0, &a);
+	tp_btc_script_classify(TP_BTC_MAINNET, s2, n2, 0, &b);
+	assert_string_equal(a.address, b.address);
+	assert_int_equal(tp_btc_txout_key(&a, k1), tp_btc_txout_key(&b, k2));
+	assert_memory_equal(k1, k2, 22);
+	/* P2SH with the same 20 bytes: another address, another key */
+	n2 = unhex("a914751e76e8199196d454941c45d1b3a323f1433bd687", s2, sizeof s2);
+	tp_btc_script_classify(TP_BTC_MAINNET, s2, n2, 0, &b);
+	tp_btc_txout_key(&b, k2);
+	assert_memory_not_equal(k1, k2, 22);
+	char out[TP_BTC_ADDR_MAX];
+	k2[0] = 200;
+	assert_int_equal(tp_btc_key_format(TP_BTC_MAINNET, k2, 22, out), TP_EINVAL);
+	assert_int_equal(tp_btc_key_format(TP_BTC_MAINNET, k2, 1, out), TP_EINVAL);
 }
 
 static void test_names_and_hashes(void **state)
@@ -311,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_base58check_addresses),
 		cmocka_unit_test(test_bip350_vectors),
 		cmocka_unit_test(test_script_types),
+		cmocka_unit_test(test_keys_match_strings),
 		cmocka_unit_test(test_names_and_hashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
