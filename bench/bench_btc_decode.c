@@ -49,8 +49,11 @@ static enum tp_err count_tx(void *ctx, const struct tp_btc_header *h, const stru
 	(void)h;
 	n[0]++;
 	n[1] += tx->n_in + tx->n_out;
-	for (size_t i = 0; i < tx->n_out; i++)
-		n[2] += tx->out[i].key[0] + (unsigned char)tx->out[i].address[0];
+	for (size_t i = 0; i < tx->n_out; i++) {
+		uint8_t key[TP_BTC_KEY_MAX]; /* what an importer keys its dictionary by */
+		n[2] += tp_btc_txout_key(&tx->out[i], key) + key[2] +
+			(unsigned char)tx->out[i].address[0];
+	}
 	return TP_OK;
 }
 
