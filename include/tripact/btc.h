@@ -284,6 +284,13 @@ size_t tp_btc_chain_records(const struct tp_btc_chain *c);
 size_t tp_btc_chain_truncated(const struct tp_btc_chain *c);
 
 /*
+ * Bytes of the best chain's blocks from height `from` to `to` inclusive
+ * (clamped to [root, tip]; -1 for the tip), from the index: the total for
+ * an import's progress bar (each callback's header has its block's size).
+ */
+uint64_t tp_btc_chain_bytes(const struct tp_btc_chain *c, int64_t from, int64_t to);
+
+/*
  * The hash of the best chain's block at height, from the index (no disk
  * read). An incremental import checks that the last block it imported is
  * still on the best chain before resuming after it; if not, the node has

@@ -602,6 +602,18 @@ size_t tp_btc_chain_truncated(const struct tp_btc_chain *c)
 	return c->truncated;
 }
 
+uint64_t tp_btc_chain_bytes(const struct tp_btc_chain *c, int64_t from, int64_t to)
+{
+	uint64_t sum = 0;
+	if (from < c->root)
+		from = c->root;
+	if (to < 0 || to > c->tip)
+		to = c->tip;
+	for (int64_t h = from; h <= to; h++)
+		sum += c->rec[c->best[h - c->root]].size;
+	return sum;
+}
+
 enum tp_err tp_btc_chain_hash(const struct tp_btc_chain *c, int64_t height, uint8_t hash[32])
 {
 	if (height < c->root || height > c->tip)

@@ -235,6 +235,9 @@ static void test_directory_best_chain(void **state)
 	assert_int_equal(len, B2.len);
 	assert_memory_equal(raw, B2.raw, len);
 	assert_int_equal(h.height, 2);
+	assert_int_equal(tp_btc_chain_bytes(c, 0, -1), G.len + B1.len + B2.len + B3.len + B4.len);
+	assert_int_equal(tp_btc_chain_bytes(c, 3, 3), B3.len);
+	assert_int_equal(tp_btc_chain_bytes(c, 5, -1), 0);
 	uint8_t hash[32];
 	assert_int_equal(tp_btc_chain_hash(c, 3, hash), TP_OK);
 	assert_memory_equal(hash, B3.hash, 32); /* not the stale S3 */
