@@ -34,10 +34,10 @@
  *     prefixes (1/3/bc on mainnet; m,n/2/tb on testnet and signet; bcrt on
  *     regtest).
  *   - P2PK (pay to a bare public key): the P2PKH address of that key,
- *     HASH160(pubkey). This is what bitcoin-etl exported from Bitcoin Core
- *     before 0.22 (`addresses` of a "pubkey" output) and what explorers
- *     show, and it puts coins paid to a key and to its hash under one
- *     address, which is what a tracer wants.
+ *     HASH160(pubkey). This is what older Bitcoin Core versions reported,
+ *     and so bitcoin-etl exported (`addresses` of a "pubkey" output), and
+ *     what explorers show; it puts coins paid to a key and to its hash
+ *     under one address, which is what a tracer wants.
  *   - bare multisig, OP_RETURN and nonstandard scripts: "nonstandard"
  *     followed by the first 20 bytes (40 hex digits) of SHA-256(script), the
  *     bitcoin-etl convention for outputs without an address. The type field
