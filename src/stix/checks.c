@@ -159,7 +159,7 @@ void tp_check_custom_property(struct vctx *c, const char *name)
 		return;
 	}
 	for (size_t i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], name) == 0 && c->plen == strlen(name)) {
+		if (strcmp(reserved[i], name) == 0 && c->plen == 1) {
 			vc_error(c, "reserved", "'%s' is a reserved property name", name);
 			return;
 		}

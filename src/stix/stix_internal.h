@@ -51,8 +51,13 @@ struct vctx {
 	void *rctx;
 	struct tp_stix_counts *counts;
 	size_t errors; /* in this object */
-	char path[256];
+	/* The JSON path as a stack of components (a name, or an index when
+	 * the name is NULL), formatted into path only when a problem is
+	 * reported: most objects have none. */
+	const char *pname[48];
+	size_t pidx[48];
 	size_t plen;
+	char path[256];
 	int depth;
 };
 

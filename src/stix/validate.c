@@ -178,6 +178,8 @@ void tp_stix_validator_free(struct tp_stix_validator *v)
 }
 
 /* ---- reporting ---- */
+static void format_path(struct vctx *c);
+
 static void emit(struct vctx *c, enum tp_stix_severity sev, const char *check, int code,
 		 const char *fmt, va_list ap)
 {
@@ -192,6 +194,7 @@ static void emit(struct vctx *c, enum tp_stix_severity sev, const char *check, i
 	}
 	if (!c->report)
 		return;
+	format_path(c);
 	struct tp_stix_problem p = {sev, check, code, c->id ? c->id : "", c->path, msg, 0};
 	c->report(c->rctx, &p);
 }
@@ -231,30 +234,50 @@ static int plain_name(const char *s)
 	return 1;
 }
 
+/* "external_references[0].hashes['SHA-256']" from the component stack. */
+static void format_path(struct vctx *c)
+{
+	size_t len = 0, room = sizeof c->path;
+	c->path[0] = '\0';
+	for (size_t i = 0; i < c->plen && i < 48 && len + 1 < room; i++) {
+		int n;
+		if (!c->pname[i])
+			n = snprintf(c->path + len, room - len, "[%zu]", c->pidx[i]);
+		else if (plain_name(c->pname[i]))
+			n = snprintf(c->path + len, room - len, "%s%.120s", len ? "." : "", c->pname[i]);
+		else
+			n = snprintf(c->path + len, room - len, "['%.120s']", c->pname[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n < room - len ? (size_t)n : room - len - 1;
+	}
+}
+
 size_t vc_push(struct vctx *c, const char *name)
 {
-	size_t saved = c->plen, room = sizeof c->path - c->plen;
-	int n = plain_name(name) ? snprintf(c->path + c->plen, room, "%s%.120s",
-					    c->plen ? "." : "", name)
-				 : snprintf(c->path + c->plen, room, "['%.120s']", name);
-	if (n > 0)
-		c->plen += (size_t)n < room ? (size_t)n : room - 1;
+	size_t saved = c->plen;
+	if (c->plen < 48) {
+		c->pname[c->plen] = name;
+		c->pidx[c->plen] = 0;
+	}
+	c->plen++;
 	return saved;
 }
 
 size_t vc_push_index(struct vctx *c, size_t i)
 {
-	size_t saved = c->plen, room = sizeof c->path - c->plen;
-	int n = snprintf(c->path + c->plen, room, "[%zu]", i);
-	if (n > 0)
-		c->plen += (size_t)n < room ? (size_t)n : room - 1;
+	size_t saved = c->plen;
+	if (c->plen < 48) {
+		c->pname[c->plen] = NULL;
+		c->pidx[c->plen] = i;
+	}
+	c->plen++;
 	return saved;
 }
 
 void vc_pop(struct vctx *c, size_t saved)
 {
 	c->plen = saved;
-	c->path[saved] = '\0';
 }
 
 int vc_time(const json_t *o, const char *key, long long *t)
@@ -759,7 +782,6 @@ static void validate_bundle(struct vctx *c, const json_t *o)
 	sub.depth = 1; /* marks "inside a bundle" */
 	for (size_t i = 0; i < json_array_size(objs); i++) {
 		sub.plen = 0;
-		sub.path[0] = '\0';
 		sub.errors = 0;
 		validate_one(&sub, json_array_get(objs, i));
 	}
