@@ -96,8 +96,9 @@ const char *tp_stix_check_name(int code);
 /*
  * Cross-object checks for one input: duplicate-ids (203: the same id and
  * modified twice) and, with enforce_refs, references to ids that never
- * appear. Memory is about 16 bytes per object; beyond max_objects
- * (0 = 4,000,000) the set stops tracking and reports that once.
+ * appear. Objects are kept as 8-byte hashes (two with enforce_refs) in
+ * a table sized for max_objects (0 = 1,500,000: 16 MiB); beyond that the
+ * set stops tracking and reports that once, so memory stays bounded.
  */
 struct tp_stix_validate_set;
 enum tp_err tp_stix_validate_set_new(const struct tp_stix_validator *v, size_t max_objects,
