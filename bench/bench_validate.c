@@ -141,6 +141,13 @@ static void count_problem(void *ctx, const struct tp_stix_problem *p)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: bench_validate [OBJECTS]   (default 1000000)\n"
+		       "Generates a bundle of OBJECTS mixed STIX 2.1 objects in /tmp, validates it\n"
+		       "streaming and prints objects/s, MB/s and peak memory. TP_BENCH_KEEP=PATH\n"
+		       "keeps the generated bundle.\n");
+		return 0;
+	}
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000UL;
 	if (n == 0)
 		n = 1000000UL;
