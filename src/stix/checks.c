@@ -148,6 +148,19 @@ static int custom_prop_name_ok(const char *k)
 	return 1;
 }
 
+static int has_toplevel_extension(const json_t *o)
+{
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)json_object_get(o, "extensions"), k, v)
+	{
+		const char *t = tp_json_str(v, "extension_type");
+		if (t && strcmp(t, "toplevel-property-extension") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void tp_check_custom_property(struct vctx *c, const char *name)
 {
 	static const char *const reserved[] = {"severity", "usernames", "phone_numbers", NULL};
@@ -168,6 +181,10 @@ void tp_check_custom_property(struct vctx *c, const char *name)
 			 "custom property '%.80s' is not allowed (--strict-properties)", name);
 		return;
 	}
+	/* Top-level properties defined by a toplevel-property-extension carry
+	 * no prefix by design (section 7.3). */
+	if (c->plen == 1 && has_toplevel_extension(c->obj))
+		return;
 	if (vc_on(c, 101)) {
 		const char *us = strncmp(name, "x_", 2) == 0 ? strchr(name + 2, '_') : NULL;
 		if (!us || us == name + 2 || !us[1])

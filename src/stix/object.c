@@ -138,7 +138,11 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 	if (sv && strcmp(sv, "2.1") != 0)
 		return tp_diag_set(d, TP_EVALIDATE,
 				   "spec_version '%.20s' is not supported (only STIX 2.1)", sv);
-	if (!sv && kind != TP_STIX_SCO)
+	/* custom objects without `created` are observable-like: spec_version is
+	 * optional for them, as for SCOs */
+	int sco_like = kind == TP_STIX_SCO ||
+		       (kind == TP_STIX_CUSTOM && !json_object_get(json, "created"));
+	if (!sv && !sco_like)
 		return tp_diag_set(d, TP_EVALIDATE,
 				   "required property 'spec_version' is missing (STIX 2.0 content?)");
 	int need_created = kind == TP_STIX_SDO || kind == TP_STIX_SRO || kind == TP_STIX_META;
