@@ -102,17 +102,19 @@ static void print_problem(void *ctx, const struct tp_stix_problem *p)
 	       p->severity == TP_STIX_ERROR ? "error" : "warning", p->message, p->check, code);
 }
 
-static void input_error(struct file_run *f, const struct tp_diag *d, const char *what)
+static void input_error(struct file_run *f, const struct tp_diag *d, const char *what,
+			const char *check)
 {
 	f->counts.errors++;
 	f->malformed++;
-	count_check(f, "json", TP_STIX_ERROR);
+	count_check(f, check, TP_STIX_ERROR);
 	if (f->silent)
 		return;
 	if (d->column > 0)
-		printf("%s:%ld:%ld: error: %s%s\n", f->name, d->line, d->column, what, d->message);
+		printf("%s:%ld:%ld: error: %s%s [%s]\n", f->name, d->line, d->column, what,
+		       d->message, check);
 	else
-		printf("%s:%ld: error: %s%s\n", f->name, d->line, what, d->message);
+		printf("%s:%ld: error: %s%s [%s]\n", f->name, d->line, what, d->message, check);
 }
 
 static void count_type(struct file_run *f, const json_t *o)
@@ -241,6 +243,21 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 			}
 			json_decref(envj);
 		}
+		if (it.len && it.text[0] != '{') {
+			/* a scalar or list where an object belongs */
+			d.line = it.line;
+			d.column = it.column;
+			snprintf(d.message, sizeof d.message,
+				 "a STIX object must be a JSON object, not %s",
+				 it.text[0] == '[' ? "a list" : it.text[0] == '"' ? "a string" : "a scalar");
+			char what[64];
+			if (it.where == TP_READER_OBJECTS || it.where == TP_READER_ARRAY)
+				snprintf(what, sizeof what, "object %zu: ", it.index);
+			else
+				what[0] = '\0';
+			input_error(f, &d, what, "property-type");
+			continue;
+		}
 		if (tp_json_load(it.text, it.len, &o, &d) != TP_OK) {
 			/* positions inside the object -> positions in the file */
 			if (d.line <= 1)
@@ -251,7 +268,7 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 				snprintf(what, sizeof what, "object %zu: ", it.index);
 			else
 				what[0] = '\0';
-			input_error(f, &d, what);
+			input_error(f, &d, what, d.code == TP_ELIMIT ? "limit" : "json");
 			continue;
 		}
 		if (it.where == TP_READER_BUNDLE) {
@@ -281,7 +298,8 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 		json_decref(o);
 	}
 	if (e == TP_EPARSE || e == TP_ELIMIT) {
-		input_error(f, &d, e == TP_ELIMIT ? "limit: " : "malformed JSON: ");
+		input_error(f, &d, e == TP_ELIMIT ? "" : "malformed JSON: ",
+			    e == TP_ELIMIT ? "limit" : "json");
 		e = TP_ENOTFOUND;
 	}
 	if (e != TP_ENOTFOUND) {
@@ -290,6 +308,11 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 	}
 	if (tp_stix_validate_set_finish(set, print_problem, f, &f->counts) == TP_ENOMEM)
 		goto out;
+	if (f->counts.objects == 0 && f->bundles == 0 && f->counts.errors == 0) {
+		struct tp_diag empty = {.line = 1};
+		snprintf(empty.message, sizeof empty.message, "no STIX content (empty input)");
+		input_error(f, &empty, "", "json");
+	}
 	summary(f, stix20);
 	rc = f->counts.errors ? 1 : 0;
 out:
