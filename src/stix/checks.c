@@ -433,6 +433,81 @@ static void check_relationship(struct vctx *c)
 	vc_pop(c, s);
 }
 
+/* RFC 5646 well-formedness, simplified: a 2-3 letter (or 4-8) primary
+ * subtag, then subtags of 1-8 letters or digits ("en", "ja-JP",
+ * "zh-Hant-TW", "ko-KR"). stix2-validator compares with a fixed list of
+ * codes; a syntax check accepts every registered tag. */
+static int lang_ok(const char *s)
+{
+	size_t n = 0;
+	while (isalpha((unsigned char)s[n]))
+		n++;
+	if (n < 2 || n > 8)
+		return 0;
+	while (s[n] == '-') {
+		size_t k = 0;
+		n++;
+		while (isalnum((unsigned char)s[n + k]))
+			k++;
+		if (k < 1 || k > 8)
+			return 0;
+		n += k;
+	}
+	return s[n] == '\0';
+}
+
+static void check_lang(struct vctx *c, const json_t *o, const char *prop)
+{
+	const char *l = tp_json_str(o, prop);
+	if (l && !lang_ok(l)) {
+		size_t s = vc_push(c, prop);
+		vc_error(c, "format", "'%.40s' is not an RFC 5646 language tag", l);
+		vc_pop(c, s);
+	}
+}
+
+/* IANA character set names: letters, digits, '_', '(', ')', '-'. */
+static void check_charset(struct vctx *c, const char *prop)
+{
+	const char *v = tp_json_str(c->obj, prop);
+	if (!v)
+		return;
+	int ok = *v != '\0';
+	for (const char *p = v; *p && ok; p++)
+		ok = isalnum((unsigned char)*p) || strchr("_()-", *p) != NULL;
+	if (!ok) {
+		size_t s = vc_push(c, prop);
+		vc_error(c, "format", "'%s' is not an IANA character set name ('%.40s')", prop, v);
+		vc_pop(c, s);
+	}
+}
+
+/* A marking definition must not mark itself (no circular references). */
+static void check_marking_circular(struct vctx *c)
+{
+	const json_t *o = c->obj;
+	const json_t *m = json_object_get(o, "object_marking_refs");
+	for (size_t i = 0; c->id && json_is_array(m) && i < json_array_size(m); i++) {
+		const char *r = json_string_value(json_array_get(m, i));
+		if (r && strcmp(r, c->id) == 0) {
+			size_t s = vc_push(c, "object_marking_refs"), s2 = vc_push_index(c, i);
+			vc_error(c, "constraint", "a marking definition must not mark itself");
+			vc_pop(c, s2);
+			vc_pop(c, s);
+		}
+	}
+	const json_t *g = json_object_get(o, "granular_markings");
+	for (size_t i = 0; c->id && json_is_array(g) && i < json_array_size(g); i++) {
+		const char *r = tp_json_str(json_array_get(g, i), "marking_ref");
+		if (r && strcmp(r, c->id) == 0) {
+			size_t s = vc_push(c, "granular_markings"), s2 = vc_push_index(c, i);
+			vc_error(c, "constraint", "a marking definition must not mark itself");
+			vc_pop(c, s2);
+			vc_pop(c, s);
+		}
+	}
+}
+
 /* ---- per type ---- */
 static void check_indicator(struct vctx *c)
 {
@@ -577,6 +652,30 @@ static void check_mime_type(struct vctx *c, const char *prop)
 	}
 }
 
+/* Artifact mime_type MUST be an IANA media type: checked offline by its
+ * form, top-level type from the registry's list. */
+static void check_artifact_mime(struct vctx *c)
+{
+	static const char *const tops[] = {"application/", "audio/", "font/", "image/", "message/",
+					   "model/", "multipart/", "text/", "video/", NULL};
+	const char *m = tp_json_str(c->obj, "mime_type");
+	if (!m)
+		return;
+	const char *rest = NULL;
+	for (size_t i = 0; tops[i] && !rest; i++)
+		if (strncmp(m, tops[i], strlen(tops[i])) == 0)
+			rest = m + strlen(tops[i]);
+	int ok = rest && *rest;
+	for (const char *p = rest; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || strchr(".+_-", *p) != NULL;
+	if (!ok) {
+		size_t s = vc_push(c, "mime_type");
+		vc_error(c, "format",
+			 "'mime_type' ('%.60s') must be an IANA media type of the form type/subtype", m);
+		vc_pop(c, s);
+	}
+}
+
 static void check_sco(struct vctx *c)
 {
 	const json_t *o = c->obj;
@@ -590,7 +689,7 @@ static void check_sco(struct vctx *c)
 		if (has(o, "decryption_key") && !has(o, "encryption_algorithm"))
 			error_at(c, "decryption_key", "constraint",
 				 "'decryption_key' requires 'encryption_algorithm'");
-		check_mime_type(c, "mime_type");
+		check_artifact_mime(c);
 	} else if (strcmp(t, "email-message") == 0) {
 		int multi = json_is_true(json_object_get(o, "is_multipart"));
 		if (multi && has(o, "body"))
@@ -612,6 +711,21 @@ static void check_sco(struct vctx *c)
 		if (!has(o, "hashes") && !has(o, "name"))
 			error_at(c, NULL, "constraint", "a file needs hashes or name");
 		check_mime_type(c, "mime_type");
+		check_charset(c, "name_enc");
+	} else if (strcmp(t, "directory") == 0) {
+		check_charset(c, "path_enc");
+	} else if (strcmp(t, "software") == 0) {
+		const json_t *ls = json_object_get(o, "languages");
+		for (size_t i = 0; json_is_array(ls) && i < json_array_size(ls); i++) {
+			const char *l = json_string_value(json_array_get(ls, i));
+			if (l && !(strlen(l) == 3 && islower((unsigned char)l[0]) &&
+				   islower((unsigned char)l[1]) && islower((unsigned char)l[2]))) {
+				size_t s = vc_push(c, "languages"), s2 = vc_push_index(c, i);
+				vc_error(c, "format", "'%.40s' is not an ISO 639-2 language code", l);
+				vc_pop(c, s2);
+				vc_pop(c, s);
+			}
+		}
 	} else if (strcmp(t, "network-traffic") == 0) {
 		check_network_traffic(c);
 	} else if (strcmp(t, "process") == 0 || strcmp(t, "x509-certificate") == 0) {
@@ -670,10 +784,18 @@ void tp_check_object_rules(struct vctx *c)
 	if (c->kind == TP_STIX_SDO || c->kind == TP_STIX_SRO ||
 	    strcmp(t, "language-content") == 0 || strcmp(t, "extension-definition") == 0)
 		order(c, "created", "modified", 0);
+	const json_t *gm = json_object_get(o, "granular_markings");
+	for (size_t i = 0; json_is_array(gm) && i < json_array_size(gm); i++) {
+		size_t s = vc_push(c, "granular_markings"), s2 = vc_push_index(c, i);
+		check_lang(c, json_array_get(gm, i), "lang");
+		vc_pop(c, s2);
+		vc_pop(c, s);
+	}
 	if (c->kind == TP_STIX_SCO) {
 		check_sco(c);
 		return;
 	}
+	check_lang(c, o, "lang");
 	if (strcmp(t, "campaign") == 0 || strcmp(t, "infrastructure") == 0 ||
 	    strcmp(t, "intrusion-set") == 0 || strcmp(t, "malware") == 0 ||
 	    strcmp(t, "threat-actor") == 0 || strcmp(t, "sighting") == 0)
@@ -708,6 +830,7 @@ void tp_check_object_rules(struct vctx *c)
 			}
 	} else if (strcmp(t, "marking-definition") == 0) {
 		tp_check_marking_definition(c);
+		check_marking_circular(c);
 	} else if (strcmp(t, "language-content") == 0) {
 		const json_t *cs = json_object_get(o, "contents");
 		const char *k;
