@@ -16,20 +16,14 @@
 #include "stix_internal.h"
 #include "tripact/json.h"
 
-static int has(const json_t *o, const char *k)
-{
-	return json_object_get(o, k) != NULL;
-}
-
-static void error_at(struct vctx *c, const char *prop, const char *check, const char *msg)
+void vc_error_at(struct vctx *c, const char *prop, const char *check, const char *msg)
 {
 	size_t s = prop ? vc_push(c, prop) : c->plen;
 	vc_error(c, check, "%s", msg);
 	vc_pop(c, s);
 }
 
-/* later >= earlier (or > when strict_gt); only when both parse. */
-static void order(struct vctx *c, const char *earlier, const char *later, int strict_gt)
+void vc_order(struct vctx *c, const char *earlier, const char *later, int strict_gt)
 {
 	long long a, b;
 	if (!vc_time(c->obj, earlier, &a) || !vc_time(c->obj, later, &b))
@@ -229,58 +223,6 @@ void tp_check_custom_type(struct vctx *c)
 	}
 }
 
-void tp_check_observable_dict_keys(struct vctx *c, const char *prop, const json_t *dict)
-{
-	static const char *const exceptions[] = {
-		"hashes",      "file_header_hashes", "request_header", "additional_header_fields",
-		"document_info_dict", "exif_tags",   "ipfix",	       "options",
-		"environment_variables", "key",	     "startup_info",   NULL,
-	};
-	for (size_t i = 0; exceptions[i]; i++)
-		if (strcmp(exceptions[i], prop) == 0)
-			goto special;
-	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)dict, k, v)
-	{
-		for (const char *p = k; *p; p++)
-			if (isupper((unsigned char)*p)) {
-				vc_should(c, 142, "dictionary key '%.80s' should be all lowercase", k);
-				break;
-			}
-	}
-	return;
-special:
-	if (strcmp(prop, "document_info_dict") == 0) {
-		static const char *const did[] = {"Title", "Author", "Subject", "Keywords", "Creator",
-						  "Producer", "CreationDate", "ModDate", "Trapped", NULL};
-		json_object_foreach((json_t *)dict, k, v)
-		{
-			int ok = 0;
-			for (size_t i = 0; did[i] && !ok; i++)
-				ok = strcmp(did[i], k) == 0;
-			if (!ok)
-				vc_should(c, 276,
-					  "'%.80s' is not a valid PDF Document Information Dictionary key",
-					  k);
-		}
-	} else if (strcmp(prop, "options") == 0) {
-		static const char *const pre[] = {"SO_", "ICMP_", "ICMP6_", "IP_", "IPV6_",
-						  "MCAST_", "TCP_", "IRLMP_", NULL};
-		json_object_foreach((json_t *)dict, k, v)
-		{
-			int ok = 0;
-			for (size_t i = 0; pre[i] && !ok; i++)
-				ok = strncmp(k, pre[i], strlen(pre[i])) == 0;
-			if (!ok)
-				vc_should(c, 275,
-					  "socket option '%.80s' should start with SO_, ICMP_, ICMP6_, IP_, "
-					  "IPV6_, MCAST_, TCP_ or IRLMP_",
-					  k);
-		}
-	}
-}
-
 /* ---- relationships (section 5.1, Appendix B) ---- */
 struct rel {
 	const char *src, *type, *targets;
@@ -388,7 +330,7 @@ static void check_relationship(struct vctx *c)
 		return;
 	for (const char *p = rt; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-			error_at(c, "relationship_type", "format",
+			vc_error_at(c, "relationship_type", "format",
 				 "'relationship_type' must be lower-case ASCII letters, digits and "
 				 "hyphens");
 			return;
@@ -466,22 +408,6 @@ static void check_lang(struct vctx *c, const json_t *o, const char *prop)
 	}
 }
 
-/* IANA character set names: letters, digits, '_', '(', ')', '-'. */
-static void check_charset(struct vctx *c, const char *prop)
-{
-	const char *v = tp_json_str(c->obj, prop);
-	if (!v)
-		return;
-	int ok = *v != '\0';
-	for (const char *p = v; *p && ok; p++)
-		ok = isalnum((unsigned char)*p) || strchr("_()-", *p) != NULL;
-	if (!ok) {
-		size_t s = vc_push(c, prop);
-		vc_error(c, "format", "'%s' is not an IANA character set name ('%.40s')", prop, v);
-		vc_pop(c, s);
-	}
-}
-
 /* A marking definition must not mark itself (no circular references). */
 static void check_marking_circular(struct vctx *c)
 {
@@ -512,8 +438,8 @@ static void check_marking_circular(struct vctx *c)
 static void check_indicator(struct vctx *c)
 {
 	const json_t *o = c->obj;
-	order(c, "valid_from", "valid_until", 1);
-	if (!has(o, "name") || !has(o, "description"))
+	vc_order(c, "valid_from", "valid_until", 1);
+	if (!vc_has(o, "name") || !vc_has(o, "description"))
 		vc_should(c, 303, "Both the name and description properties SHOULD be present");
 	const char *pt = tp_json_str(o, "pattern_type");
 	const json_t *pat = json_object_get(o, "pattern");
@@ -535,15 +461,15 @@ static void check_indicator(struct vctx *c)
 static void check_location(struct vctx *c)
 {
 	const json_t *o = c->obj;
-	int lat = has(o, "latitude"), lon = has(o, "longitude");
+	int lat = vc_has(o, "latitude"), lon = vc_has(o, "longitude");
 	if (lat != lon)
-		error_at(c, lat ? "latitude" : "longitude", "constraint",
+		vc_error_at(c, lat ? "latitude" : "longitude", "constraint",
 			 "'latitude' and 'longitude' must be present together");
-	if (has(o, "precision") && !(lat && lon))
-		error_at(c, "precision", "constraint",
+	if (vc_has(o, "precision") && !(lat && lon))
+		vc_error_at(c, "precision", "constraint",
 			 "'precision' requires 'latitude' and 'longitude'");
-	if (!has(o, "region") && !has(o, "country") && !(lat && lon))
-		error_at(c, NULL, "constraint",
+	if (!vc_has(o, "region") && !vc_has(o, "country") && !(lat && lon))
+		vc_error_at(c, NULL, "constraint",
 			 "a location needs region, country, or latitude and longitude");
 	const char *cc = tp_json_str(o, "country");
 	if (cc && !(strlen(cc) == 2 && isupper((unsigned char)cc[0]) && isupper((unsigned char)cc[1]))) {
@@ -556,13 +482,13 @@ static void check_location(struct vctx *c)
 static void check_observed_data(struct vctx *c)
 {
 	const json_t *o = c->obj;
-	order(c, "first_observed", "last_observed", 0);
-	int objs = has(o, "objects"), refs = has(o, "object_refs");
+	vc_order(c, "first_observed", "last_observed", 0);
+	int objs = vc_has(o, "objects"), refs = vc_has(o, "object_refs");
 	if (objs && refs)
-		error_at(c, "objects", "constraint",
+		vc_error_at(c, "objects", "constraint",
 			 "'objects' and 'object_refs' must not both be present");
 	else if (!objs && !refs)
-		error_at(c, NULL, "required-property",
+		vc_error_at(c, NULL, "required-property",
 			 "observed-data needs 'object_refs' (or the deprecated 'objects')");
 	if (objs) {
 		size_t s = vc_push(c, "objects");
@@ -588,183 +514,14 @@ static void check_observed_data(struct vctx *c)
 	}
 }
 
-static void check_network_traffic(struct vctx *c)
-{
-	const json_t *o = c->obj;
-	order(c, "start", "end", 0);
-	if (!has(o, "src_ref") && !has(o, "dst_ref"))
-		error_at(c, NULL, "constraint", "network-traffic needs src_ref or dst_ref");
-	if (json_is_true(json_object_get(o, "is_active")) && has(o, "end"))
-		error_at(c, "end", "constraint", "'end' must not be present when 'is_active' is true");
-	if (!has(o, "src_port") || !has(o, "dst_port"))
-		vc_should(c, 301, "network-traffic should contain both src_port and dst_port");
-	const json_t *pr = json_object_get(o, "protocols");
-	for (size_t i = 0; json_is_array(pr) && i < json_array_size(pr); i++) {
-		const char *p = json_string_value(json_array_get(pr, i));
-		if (!p)
-			continue;
-		size_t n = strlen(p);
-		int ok = n >= 1 && n <= 15;
-		for (const char *q = p; *q && ok; q++)
-			ok = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-';
-		if (!ok) {
-			size_t s = vc_push(c, "protocols"), s2 = vc_push_index(c, i);
-			vc_should(c, 272, "protocol '%.40s' should be a lower-case IANA service name", p);
-			vc_pop(c, s2);
-			vc_pop(c, s);
-		}
-	}
-	const json_t *tcp = json_object_get(json_object_get(o, "extensions"), "tcp-ext");
-	if (json_is_object(tcp) && !has(tcp, "src_flags_hex") && !has(tcp, "dst_flags_hex"))
-		error_at(c, "extensions", "constraint", "tcp-ext needs src_flags_hex or dst_flags_hex");
-}
-
-static int has_other_than_common(const json_t *o)
-{
-	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)o, k, v)
-	{
-		size_t n;
-		const struct tp_stix_prop_def *common = tp_stix_schema_common(TP_STIX_SCO, &n);
-		int is_common = 0;
-		for (size_t i = 0; i < n && !is_common; i++)
-			is_common = strcmp(common[i].name, k) == 0 && strcmp(k, "extensions") != 0;
-		if (!is_common)
-			return 1;
-	}
-	return 0;
-}
-
-static void check_mime_type(struct vctx *c, const char *prop)
-{
-	const char *m = tp_json_str(c->obj, prop);
-	if (!m)
-		return;
-	const char *slash = strchr(m, '/');
-	int ok = slash && slash != m && slash[1];
-	for (const char *p = m; *p && ok; p++)
-		ok = !isspace((unsigned char)*p) && !isupper((unsigned char)*p);
-	if (!ok) {
-		size_t s = vc_push(c, prop);
-		vc_should(c, 271, "'%.80s' is not a valid IANA media type (type/subtype)", m);
-		vc_pop(c, s);
-	}
-}
-
-/* Artifact mime_type MUST be an IANA media type: checked offline by its
- * form, top-level type from the registry's list. */
-static void check_artifact_mime(struct vctx *c)
-{
-	static const char *const tops[] = {"application/", "audio/", "font/", "image/", "message/",
-					   "model/", "multipart/", "text/", "video/", NULL};
-	const char *m = tp_json_str(c->obj, "mime_type");
-	if (!m)
-		return;
-	const char *rest = NULL;
-	for (size_t i = 0; tops[i] && !rest; i++)
-		if (strncmp(m, tops[i], strlen(tops[i])) == 0)
-			rest = m + strlen(tops[i]);
-	int ok = rest && *rest;
-	for (const char *p = rest; ok && *p; p++)
-		ok = isalnum((unsigned char)*p) || strchr(".+_-", *p) != NULL;
-	if (!ok) {
-		size_t s = vc_push(c, "mime_type");
-		vc_error(c, "format",
-			 "'mime_type' ('%.60s') must be an IANA media type of the form type/subtype", m);
-		vc_pop(c, s);
-	}
-}
-
-static void check_sco(struct vctx *c)
-{
-	const json_t *o = c->obj;
-	const char *t = c->type;
-	if (strcmp(t, "artifact") == 0) {
-		int bin = has(o, "payload_bin"), url = has(o, "url");
-		if (bin == url)
-			error_at(c, NULL, "constraint", "artifact needs exactly one of payload_bin and url");
-		if (url && !has(o, "hashes"))
-			error_at(c, "url", "required-property", "an artifact with a url must have hashes");
-		if (has(o, "decryption_key") && !has(o, "encryption_algorithm"))
-			error_at(c, "decryption_key", "constraint",
-				 "'decryption_key' requires 'encryption_algorithm'");
-		check_artifact_mime(c);
-	} else if (strcmp(t, "email-message") == 0) {
-		int multi = json_is_true(json_object_get(o, "is_multipart"));
-		if (multi && has(o, "body"))
-			error_at(c, "body", "constraint", "'body' must not be present when is_multipart is true");
-		if (!multi && has(o, "body_multipart"))
-			error_at(c, "body_multipart", "constraint",
-				 "'body_multipart' must not be present when is_multipart is false");
-		const json_t *parts = json_object_get(o, "body_multipart");
-		for (size_t i = 0; json_is_array(parts) && i < json_array_size(parts); i++) {
-			const json_t *p = json_array_get(parts, i);
-			if (json_is_object(p) && has(p, "body") == has(p, "body_raw_ref")) {
-				size_t s = vc_push(c, "body_multipart"), s2 = vc_push_index(c, i);
-				vc_error(c, "constraint", "a MIME part needs exactly one of body and body_raw_ref");
-				vc_pop(c, s2);
-				vc_pop(c, s);
-			}
-		}
-	} else if (strcmp(t, "file") == 0) {
-		if (!has(o, "hashes") && !has(o, "name"))
-			error_at(c, NULL, "constraint", "a file needs hashes or name");
-		check_mime_type(c, "mime_type");
-		check_charset(c, "name_enc");
-	} else if (strcmp(t, "directory") == 0) {
-		check_charset(c, "path_enc");
-	} else if (strcmp(t, "software") == 0) {
-		const json_t *ls = json_object_get(o, "languages");
-		for (size_t i = 0; json_is_array(ls) && i < json_array_size(ls); i++) {
-			const char *l = json_string_value(json_array_get(ls, i));
-			if (l && !(strlen(l) == 3 && islower((unsigned char)l[0]) &&
-				   islower((unsigned char)l[1]) && islower((unsigned char)l[2]))) {
-				size_t s = vc_push(c, "languages"), s2 = vc_push_index(c, i);
-				vc_error(c, "format", "'%.40s' is not an ISO 639-2 language code", l);
-				vc_pop(c, s2);
-				vc_pop(c, s);
-			}
-		}
-	} else if (strcmp(t, "network-traffic") == 0) {
-		check_network_traffic(c);
-	} else if (strcmp(t, "process") == 0 || strcmp(t, "x509-certificate") == 0) {
-		if (!has_other_than_common(o))
-			error_at(c, NULL, "constraint",
-				 "this object must have at least one property of its own");
-		const char *prio = tp_json_str(json_object_get(json_object_get(o, "extensions"),
-							       "windows-process-ext"),
-					       "priority");
-		if (prio && (strlen(prio) < 7 || strcmp(prio + strlen(prio) - 6, "_CLASS") != 0))
-			vc_should(c, 149, "The 'priority' property of object '%s' should end in '_CLASS'",
-				  c->id ? c->id : "");
-	}
-	/* A v5 id should be the deterministic one. */
-	const char *id = c->id;
-	if (id && vc_on(c, 103)) {
-		int ver = 0;
-		if (tp_stix_id_check(id, c->type, &ver, NULL) == TP_OK && ver == 5) {
-			char want[TP_STIX_ID_MAX];
-			if (tp_stix_sco_id(o, want, NULL) == TP_OK && strcmp(want, id) != 0) {
-				size_t s = vc_push(c, "id");
-				vc_should(c, 103,
-					  "UUIDv5 id %s is not the deterministic id of its ID "
-					  "contributing properties (%s)",
-					  id, want);
-				vc_pop(c, s);
-			}
-		}
-	}
-}
-
 /* --interop (stix2-validator): a creator on every object and no repeated
  * object markings. */
 static void check_interop(struct vctx *c)
 {
 	const json_t *o = c->obj;
 	if (c->kind != TP_STIX_SCO && strcmp(c->type, "marking-definition") != 0 &&
-	    !has(o, "created_by_ref"))
-		error_at(c, NULL, "interop", "--interop: the object must have created_by_ref");
+	    !vc_has(o, "created_by_ref"))
+		vc_error_at(c, NULL, "interop", "--interop: the object must have created_by_ref");
 	const json_t *m = json_object_get(o, "object_marking_refs");
 	for (size_t i = 0; json_is_array(m) && i < json_array_size(m); i++)
 		for (size_t j = 0; j < i; j++)
@@ -783,7 +540,7 @@ void tp_check_object_rules(struct vctx *c)
 	const char *t = c->type;
 	if (c->kind == TP_STIX_SDO || c->kind == TP_STIX_SRO ||
 	    strcmp(t, "language-content") == 0 || strcmp(t, "extension-definition") == 0)
-		order(c, "created", "modified", 0);
+		vc_order(c, "created", "modified", 0);
 	const json_t *gm = json_object_get(o, "granular_markings");
 	for (size_t i = 0; json_is_array(gm) && i < json_array_size(gm); i++) {
 		size_t s = vc_push(c, "granular_markings"), s2 = vc_push_index(c, i);
@@ -792,14 +549,14 @@ void tp_check_object_rules(struct vctx *c)
 		vc_pop(c, s);
 	}
 	if (c->kind == TP_STIX_SCO) {
-		check_sco(c);
+		tp_check_sco_rules(c);
 		return;
 	}
 	check_lang(c, o, "lang");
 	if (strcmp(t, "campaign") == 0 || strcmp(t, "infrastructure") == 0 ||
 	    strcmp(t, "intrusion-set") == 0 || strcmp(t, "malware") == 0 ||
 	    strcmp(t, "threat-actor") == 0 || strcmp(t, "sighting") == 0)
-		order(c, "first_seen", "last_seen", 0);
+		vc_order(c, "first_seen", "last_seen", 0);
 	if (strcmp(t, "indicator") == 0)
 		check_indicator(c);
 	else if (strcmp(t, "location") == 0)
@@ -807,15 +564,15 @@ void tp_check_object_rules(struct vctx *c)
 	else if (strcmp(t, "observed-data") == 0)
 		check_observed_data(c);
 	else if (strcmp(t, "relationship") == 0) {
-		order(c, "start_time", "stop_time", 1);
+		vc_order(c, "start_time", "stop_time", 1);
 		check_relationship(c);
 	} else if (strcmp(t, "malware") == 0) {
-		if (json_is_true(json_object_get(o, "is_family")) && !has(o, "name"))
-			error_at(c, "name", "required-property",
+		if (json_is_true(json_object_get(o, "is_family")) && !vc_has(o, "name"))
+			vc_error_at(c, "name", "required-property",
 				 "'name' is required when is_family is true");
 	} else if (strcmp(t, "malware-analysis") == 0) {
-		if (!has(o, "result") && !has(o, "analysis_sco_refs"))
-			error_at(c, NULL, "required-property",
+		if (!vc_has(o, "result") && !vc_has(o, "analysis_sco_refs"))
+			vc_error_at(c, NULL, "required-property",
 				 "malware-analysis needs 'result' or 'analysis_sco_refs'");
 		const char *p = tp_json_str(o, "product");
 		for (const char *q = p; q && *q; q++)
@@ -850,7 +607,7 @@ void tp_check_object_rules(struct vctx *c)
 	const json_t *refs = json_object_get(o, "external_references");
 	for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
 		const json_t *r = json_array_get(refs, i);
-		if (json_is_object(r) && has(r, "url") && !has(r, "hashes")) {
+		if (json_is_object(r) && vc_has(r, "url") && !vc_has(r, "hashes")) {
 			size_t s = vc_push(c, "external_references"), s2 = vc_push_index(c, i);
 			vc_should(c, 302, "External reference '%.80s' has a URL but no hash",
 				  tp_json_str(r, "source_name") ? tp_json_str(r, "source_name") : "");

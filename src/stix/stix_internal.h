@@ -75,7 +75,18 @@ void vc_pop(struct vctx *c, size_t saved);
 /* Timestamp of member key of o into *t; 0 if absent or invalid. */
 int vc_time(const json_t *o, const char *key, long long *t);
 
-/* Type-specific MUST rules and SHOULD checks (checks.c). */
+/* 1 if o has member k. */
+static inline int vc_has(const json_t *o, const char *k)
+{
+	return json_object_get(o, k) != NULL;
+}
+/* An error at property prop (NULL: the object). */
+void vc_error_at(struct vctx *c, const char *prop, const char *check, const char *msg);
+/* later >= earlier (> with strict_gt), when both are valid timestamps. */
+void vc_order(struct vctx *c, const char *earlier, const char *later, int strict_gt);
+
+/* Type-specific MUST rules and SHOULD checks (checks.c, observable.c). */
+void tp_check_sco_rules(struct vctx *c);
 void tp_check_object_rules(struct vctx *c);
 void tp_check_hashes(struct vctx *c, const json_t *h);
 void tp_check_open_vocab(struct vctx *c, const struct tp_stix_vocab *vc, const char *value);
