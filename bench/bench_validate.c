@@ -54,31 +54,42 @@ static void write_object(FILE *f, unsigned long i)
 	switch (i % 8) {
 	case 0:
 		fprintf(f,
-			"{\"type\":\"indicator\",\"id\":\"indicator--%s\",%s,\"name\":\"C2 domain %lu\","
-			"\"description\":\"Lazarus infrastructure\",\"indicator_types\":[\"malicious-activity\"],"
-			"\"pattern\":\"[domain-name:value = 'c2-%lu.example.com']\",\"pattern_type\":\"stix\","
-			"\"valid_from\":\"2024-03-01T09:00:00Z\",\"labels\":[\"dprk\"],\"confidence\":80,"
-			"\"object_marking_refs\":[\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\"]}",
+			"{\"type\":\"indicator\",\"id\":\"indicator--%s\",%s,\"name\":\"C2 domain "
+			"%lu\","
+			"\"description\":\"Lazarus "
+			"infrastructure\",\"indicator_types\":[\"malicious-activity\"],"
+			"\"pattern\":\"[domain-name:value = "
+			"'c2-%lu.example.com']\",\"pattern_type\":\"stix\","
+			"\"valid_from\":\"2024-03-01T09:00:00Z\",\"labels\":[\"dprk\"],"
+			"\"confidence\":80,"
+			"\"object_marking_refs\":[\"marking-definition--34098fce-860f-48ae-8e50-"
+			"ebd3cc5e41da\"]}",
 			u, common, i, i);
 		break;
 	case 1:
 		fprintf(f,
-			"{\"type\":\"relationship\",\"id\":\"relationship--%s\",%s,\"relationship_type\":\"indicates\","
+			"{\"type\":\"relationship\",\"id\":\"relationship--%s\",%s,\"relationship_"
+			"type\":\"indicates\","
 			"\"source_ref\":\"indicator--%s\",\"target_ref\":\"malware--%s\"}",
 			u, common, v, v);
 		break;
 	case 2:
 		fprintf(f,
-			"{\"type\":\"malware\",\"id\":\"malware--%s\",%s,\"name\":\"AppleJeus variant %lu\","
+			"{\"type\":\"malware\",\"id\":\"malware--%s\",%s,\"name\":\"AppleJeus "
+			"variant %lu\","
 			"\"is_family\":false,\"malware_types\":[\"trojan\",\"backdoor\"],"
-			"\"kill_chain_phases\":[{\"kill_chain_name\":\"mitre-attack\",\"phase_name\":\"execution\"}],"
-			"\"external_references\":[{\"source_name\":\"cisa\",\"external_id\":\"AA21-048A\"}]}",
+			"\"kill_chain_phases\":[{\"kill_chain_name\":\"mitre-attack\",\"phase_"
+			"name\":\"execution\"}],"
+			"\"external_references\":[{\"source_name\":\"cisa\",\"external_id\":\"AA21-"
+			"048A\"}]}",
 			u, common, i);
 		break;
 	case 3: {
 		char val[40];
 		snprintf(val, sizeof val, "198.51.%lu.%lu", (i >> 8) & 255, i & 255);
-		fprintf(f, "{\"type\":\"ipv4-addr\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"%s\"}",
+		fprintf(f,
+			"{\"type\":\"ipv4-addr\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":"
+			"\"%s\"}",
 			sco_id("{s:s,s:s}", "type", "ipv4-addr", "value", val), val);
 		break;
 	}
@@ -90,27 +101,33 @@ static void write_object(FILE *f, unsigned long i)
 		fprintf(f,
 			"{\"type\":\"file\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"name\":\"%s\","
 			"\"size\":%lu,\"hashes\":{\"SHA-256\":\"%s\",\"MD5\":\"%s\"}}",
-			sco_id("{s:s,s:s,s:{s:s}}", "type", "file", "name", name, "hashes", "MD5", md5),
+			sco_id("{s:s,s:s,s:{s:s}}", "type", "file", "name", name, "hashes", "MD5",
+			       md5),
 			name, 1000 + i, sha, md5);
 		break;
 	}
 	case 5:
 		fprintf(f,
 			"{\"type\":\"observed-data\",\"id\":\"observed-data--%s\",%s,"
-			"\"first_observed\":\"2024-03-01T09:00:00Z\",\"last_observed\":\"2024-03-01T10:00:00Z\","
-			"\"number_observed\":%lu,\"object_refs\":[\"ipv4-addr--%s\",\"domain-name--%s\"]}",
+			"\"first_observed\":\"2024-03-01T09:00:00Z\",\"last_observed\":\"2024-03-"
+			"01T10:00:00Z\","
+			"\"number_observed\":%lu,\"object_refs\":[\"ipv4-addr--%s\",\"domain-name--"
+			"%s\"]}",
 			u, common, 1 + i % 50, v, v);
 		break;
 	case 6: {
 		char val[60];
 		snprintf(val, sizeof val, "c2-%lu.example.com", i);
-		fprintf(f, "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"%s\"}",
+		fprintf(f,
+			"{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+			"\"value\":\"%s\"}",
 			sco_id("{s:s,s:s}", "type", "domain-name", "value", val), val);
 		break;
 	}
 	default:
 		fprintf(f,
-			"{\"type\":\"identity\",\"id\":\"identity--%s\",%s,\"name\":\"Exchange %lu\","
+			"{\"type\":\"identity\",\"id\":\"identity--%s\",%s,\"name\":\"Exchange "
+			"%lu\","
 			"\"identity_class\":\"organization\",\"sectors\":[\"financial-services\"],"
 			"\"x_acme_region\":\"apac\"}",
 			u, common, i);
@@ -143,7 +160,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: bench_validate [OBJECTS]   (default 1000000)\n"
-		       "Generates a bundle of OBJECTS mixed STIX 2.1 objects in /tmp, validates it\n"
+		       "Generates a bundle of OBJECTS mixed STIX 2.1 objects in /tmp, validates "
+		       "it\n"
 		       "streaming and prints objects/s, MB/s and peak memory. TP_BENCH_KEEP=PATH\n"
 		       "keeps the generated bundle.\n");
 		return 0;
@@ -159,7 +177,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	FILE *f = fdopen(fd, "w");
-	fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\",\"objects\":[\n");
+	fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+		   "\"objects\":[\n");
 	for (unsigned long i = 0; i < n; i++) {
 		if (i)
 			fputs(",\n", f);
@@ -190,7 +209,8 @@ int main(int argc, char **argv)
 
 	struct tp_stix_validator *v;
 	struct tp_stix_validate_set *set;
-	if (tp_stix_validator_new(NULL, &v, NULL) != TP_OK || tp_stix_validate_set_new(v, 0, &set) != TP_OK)
+	if (tp_stix_validator_new(NULL, &v, NULL) != TP_OK ||
+	    tp_stix_validate_set_new(v, 0, &set) != TP_OK)
 		return 2;
 	FILE *in = fopen(path, "rb");
 	struct tp_reader *r;
@@ -208,13 +228,16 @@ int main(int argc, char **argv)
 	while ((e = tp_reader_next(r, &it, NULL)) == TP_OK) {
 		json_t *o;
 		if (tp_json_load(it.text, it.len, &o, NULL) != TP_OK) {
-			fprintf(stderr, "bench: generated object at line %ld does not parse\n", it.line);
+			fprintf(stderr, "bench: generated object at line %ld does not parse\n",
+				it.line);
 			return 2;
 		}
 		if (it.where == TP_READER_BUNDLE) {
-			if (tp_stix_validate_object(v, o, count_problem, &problems, NULL) == TP_ENOMEM)
+			if (tp_stix_validate_object(v, o, count_problem, &problems, NULL) ==
+			    TP_ENOMEM)
 				return 2;
-		} else if (tp_stix_validate_set_add(set, o, it.line, count_problem, &problems, &c) == TP_ENOMEM) {
+		} else if (tp_stix_validate_set_add(set, o, it.line, count_problem, &problems,
+						    &c) == TP_ENOMEM) {
 			return 2;
 		}
 		json_decref(o);
@@ -235,7 +258,8 @@ int main(int argc, char **argv)
 	tp_stix_validate_set_free(set);
 	tp_stix_validator_free(v);
 
-	printf("bench_validate: %lu objects, %.1f MB bundle (generated), validated streaming in %.2f s\n",
+	printf("bench_validate: %lu objects, %.1f MB bundle (generated), validated streaming in "
+	       "%.2f s\n",
 	       (unsigned long)c.objects, bytes / 1e6, dt);
 	printf("  %.0f objects/s, %.1f MB/s wall clock; %.0f objects/s, %.1f MB/s per CPU second\n",
 	       c.objects / dt, bytes / 1e6 / dt, c.objects / cpu, bytes / 1e6 / cpu);
@@ -243,13 +267,16 @@ int main(int argc, char **argv)
 	       c.objects / base_cpu);
 	printf("  peak RSS %.1f MiB, %zu problems (%zu errors)\n", ru.ru_maxrss / 1024.0, problems,
 	       c.errors);
-	printf("  goal: >= 200000 objects/s on one core, peak RSS < 64 MiB (one thread; the machine is\n"
+	printf("  goal: >= 200000 objects/s on one core, peak RSS < 64 MiB (one thread; the "
+	       "machine is\n"
 	       "  shared, so figures are noisy)\n");
 	printf("  rerun: build/release/bench/bench_validate [OBJECTS]\n");
 	if (system("command -v stix2_validator >/dev/null 2>&1") == 0)
-		printf("  reference: stix2_validator is installed; time it with: stix2_validator FILE\n");
+		printf("  reference: stix2_validator is installed; time it with: stix2_validator "
+		       "FILE\n");
 	else
-		printf("  reference: OASIS stix2-validator is not installed (PyPI is unreachable here), so no\n"
+		printf("  reference: OASIS stix2-validator is not installed (PyPI is unreachable "
+		       "here), so no\n"
 		       "  figure is given for it\n");
 	return c.errors ? 1 : 0;
 }

@@ -46,8 +46,7 @@ typedef void (*tp_stix_report_fn)(void *ctx, const struct tp_stix_problem *p);
 
 /* Checks a STIX pattern; returns TP_OK or TP_EPARSE with d->message and
  * d->column set. Set by the caller that links the pattern module. */
-typedef enum tp_err (*tp_stix_pattern_check_fn)(const char *pattern, size_t len,
-						 struct tp_diag *d);
+typedef enum tp_err (*tp_stix_pattern_check_fn)(const char *pattern, size_t len, struct tp_diag *d);
 
 struct tp_stix_validate_opts {
 	int strict;	       /* SHOULD warnings become errors */
@@ -107,14 +106,13 @@ void tp_stix_validate_set_free(struct tp_stix_validate_set *s);
 
 /* As tp_stix_validate_object, and records obj in the set; line (0 if
  * unknown) is where obj starts, given back in later reports about it. */
-enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj,
-				     long line, tp_stix_report_fn report, void *ctx,
+enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj, long line,
+				     tp_stix_report_fn report, void *ctx,
 				     struct tp_stix_counts *counts) TP_MUST_CHECK;
 
 /* Reports what only the whole input shows (unresolved references). Call
  * once at the end. Returns TP_EVALIDATE if it reported an error. */
-enum tp_err tp_stix_validate_set_finish(struct tp_stix_validate_set *s,
-					tp_stix_report_fn report, void *ctx,
-					struct tp_stix_counts *counts) TP_MUST_CHECK;
+enum tp_err tp_stix_validate_set_finish(struct tp_stix_validate_set *s, tp_stix_report_fn report,
+					void *ctx, struct tp_stix_counts *counts) TP_MUST_CHECK;
 
 #endif

@@ -152,9 +152,9 @@ static void summary(struct file_run *f, int stix20)
 	printf(", %zu error%s, %zu warning%s: %s\n", f->counts.errors,
 	       f->counts.errors == 1 ? "" : "s", f->counts.warnings,
 	       f->counts.warnings == 1 ? "" : "s",
-	       stix20 ? "STIX 2.0, not validated (tripact validates STIX 2.1)"
-		      : f->counts.errors ? "INVALID"
-					  : "valid STIX 2.1");
+	       stix20		  ? "STIX 2.0, not validated (tripact validates STIX 2.1)"
+	       : f->counts.errors ? "INVALID"
+				  : "valid STIX 2.1");
 	if (f->ntypes) {
 		/* sort the types by count (the struct starts with the name, so
 		 * sort an index instead) */
@@ -234,11 +234,15 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 					f->counts.errors++;
 					count_check(f, "spec-version", TP_STIX_ERROR);
 					if (!silent)
-						printf("%s:%ld: %s: spec_version: error: this is a STIX 2.0 "
-						       "bundle; tripact validates STIX 2.1 (convert it "
+						printf("%s:%ld: %s: spec_version: error: this is a "
+						       "STIX 2.0 "
+						       "bundle; tripact validates STIX 2.1 "
+						       "(convert it "
 						       "first) [spec-version]\n",
 						       f->name, tp_reader_bundle_line(r),
-						       tp_json_str(envj, "id") ? tp_json_str(envj, "id") : "-");
+						       tp_json_str(envj, "id")
+							       ? tp_json_str(envj, "id")
+							       : "-");
 				}
 			}
 			json_decref(envj);
@@ -249,7 +253,9 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 			d.column = it.column;
 			snprintf(d.message, sizeof d.message,
 				 "a STIX object must be a JSON object, not %s",
-				 it.text[0] == '[' ? "a list" : it.text[0] == '"' ? "a string" : "a scalar");
+				 it.text[0] == '['   ? "a list"
+				 : it.text[0] == '"' ? "a string"
+						     : "a scalar");
 			char what[64];
 			if (it.where == TP_READER_OBJECTS || it.where == TP_READER_ARRAY)
 				snprintf(what, sizeof what, "object %zu: ", it.index);
@@ -276,7 +282,8 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 			f->bundles++;
 			if (!stix20) {
 				struct tp_stix_counts c = {0};
-				if (tp_stix_validate_object(v, o, print_problem, f, &c) == TP_ENOMEM)
+				if (tp_stix_validate_object(v, o, print_problem, f, &c) ==
+				    TP_ENOMEM)
 					e = TP_ENOMEM;
 				f->counts.errors += c.errors;
 				f->counts.warnings += c.warnings;
@@ -289,8 +296,8 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 		count_type(f, o);
 		if (stix20) {
 			f->counts.objects++;
-		} else if (tp_stix_validate_set_add(set, o, it.line, print_problem, f, &f->counts) ==
-			   TP_ENOMEM) {
+		} else if (tp_stix_validate_set_add(set, o, it.line, print_problem, f,
+						    &f->counts) == TP_ENOMEM) {
 			json_decref(o);
 			e = TP_ENOMEM;
 			break;
@@ -377,15 +384,22 @@ int cmd_validate(int argc, char **argv)
 			silent = 1;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			verbose = 1;
-		} else if (is_opt(a, "--disable") || is_opt(a, "--ignore") || strcmp(a, "-d") == 0) {
-			val = opt_value(argc, argv, &i, strcmp(a, "-d") == 0 ? "-d" : is_opt(a, "--ignore") ? "--ignore" : "--disable");
+		} else if (is_opt(a, "--disable") || is_opt(a, "--ignore") ||
+			   strcmp(a, "-d") == 0) {
+			val = opt_value(argc, argv, &i,
+					strcmp(a, "-d") == 0	? "-d"
+					: is_opt(a, "--ignore") ? "--ignore"
+								: "--disable");
 			if (!val) {
 				rc = tp_cli_fail("%s needs a list of checks", a);
 				goto out;
 			}
 			o.disabled = val;
 		} else if (is_opt(a, "--enable") || is_opt(a, "--select") || strcmp(a, "-e") == 0) {
-			val = opt_value(argc, argv, &i, strcmp(a, "-e") == 0 ? "-e" : is_opt(a, "--select") ? "--select" : "--enable");
+			val = opt_value(argc, argv, &i,
+					strcmp(a, "-e") == 0	? "-e"
+					: is_opt(a, "--select") ? "--select"
+								: "--enable");
 			if (!val) {
 				rc = tp_cli_fail("%s needs a list of checks", a);
 				goto out;
@@ -394,8 +408,9 @@ int cmd_validate(int argc, char **argv)
 		} else if (is_opt(a, "--version")) {
 			val = opt_value(argc, argv, &i, "--version");
 			if (!val || strcmp(val, "2.1") != 0) {
-				rc = tp_cli_fail("only STIX 2.1 is validated (--version 2.1); convert 2.0 "
-						 "content with 'tripact import' first");
+				rc = tp_cli_fail(
+					"only STIX 2.1 is validated (--version 2.1); convert 2.0 "
+					"content with 'tripact import' first");
 				goto out;
 			}
 		} else if (is_opt(a, "--max-object-size")) {
@@ -403,7 +418,8 @@ int cmd_validate(int argc, char **argv)
 			char *end;
 			unsigned long long n = val ? strtoull(val, &end, 10) : 0;
 			if (!val || *end || n < 1024 || n > (1ULL << 30)) {
-				rc = tp_cli_fail("--max-object-size needs a byte count from 1024 to 1 GiB");
+				rc = tp_cli_fail(
+					"--max-object-size needs a byte count from 1024 to 1 GiB");
 				goto out;
 			}
 			max_object = (size_t)n;

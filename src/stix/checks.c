@@ -55,7 +55,8 @@ void tp_check_open_vocab(struct vctx *c, const struct tp_stix_vocab *vc, const c
 			  "instead of spaces or underscores as word separators",
 			  value);
 	if (!tp_stix_vocab_has(vc, value))
-		vc_should(c, vc->code, "value '%.80s' is not in the %s vocabulary", value, vc->name);
+		vc_should(c, vc->code, "value '%.80s' is not in the %s vocabulary", value,
+			  vc->name);
 }
 
 void tp_check_kill_chain(struct vctx *c, const json_t *kcp)
@@ -107,22 +108,27 @@ void tp_check_hashes(struct vctx *c, const json_t *h)
 			int want = hash_hex_len(k);
 			size_t n = strlen(val);
 			if (want && ((int)n != want || !all_hex(val)))
-				vc_error(c, "format", "%s hash must be %d hex digits, not '%.80s'", k,
-					 want, val);
+				vc_error(c, "format", "%s hash must be %d hex digits, not '%.80s'",
+					 k, want, val);
 			else if (strcmp(k, "TLSH") == 0 &&
 				 !((n == 70 && all_hex(val)) ||
 				   (n == 72 && val[0] == 'T' && val[1] == '1' && all_hex(val + 2))))
-				vc_error(c, "format", "TLSH hash must be 70 hex digits (or T1 and 70)");
+				vc_error(c, "format",
+					 "TLSH hash must be 70 hex digits (or T1 and 70)");
 			else if (strcmp(k, "SSDEEP") == 0 && !strchr(val, ':'))
-				vc_error(c, "format", "SSDEEP hash '%.80s' is not blocksize:hash:hash",
-					 val);
+				vc_error(c, "format",
+					 "SSDEEP hash '%.80s' is not blocksize:hash:hash", val);
 		}
 		if (!tp_stix_vocab_has(&tp_v_hash_algorithm, k) && strncmp(k, "x_", 2) != 0) {
 			if (strlen(k) > 30)
-				vc_should(c, 150, "hash algorithm name '%.80s' is longer than 30 characters", k);
+				vc_should(
+					c, 150,
+					"hash algorithm name '%.80s' is longer than 30 characters",
+					k);
 			else
 				vc_should(c, 241,
-					  "hash algorithm '%.80s' is neither in hash-algorithm-ov nor a "
+					  "hash algorithm '%.80s' is neither in hash-algorithm-ov "
+					  "nor a "
 					  "custom name starting with 'x_'",
 					  k);
 		}
@@ -182,11 +188,12 @@ void tp_check_custom_property(struct vctx *c, const char *name)
 	if (vc_on(c, 101)) {
 		const char *us = strncmp(name, "x_", 2) == 0 ? strchr(name + 2, '_') : NULL;
 		if (!us || us == name + 2 || !us[1])
-			vc_should(c, 101,
-				  "Custom property '%.80s' should have a type that starts with 'x_' "
-				  "followed by a source unique identifier (like a domain name with "
-				  "dots replaced by hyphen), a hyphen and then the name",
-				  name);
+			vc_should(
+				c, 101,
+				"Custom property '%.80s' should have a type that starts with 'x_' "
+				"followed by a source unique identifier (like a domain name with "
+				"dots replaced by hyphen), a hyphen and then the name",
+				name);
 	} else if (strncmp(name, "x_", 2) != 0) {
 		vc_should(c, 102,
 			  "Custom property '%.80s' should have a type that starts with 'x_' in "
@@ -212,7 +219,8 @@ void tp_check_custom_type(struct vctx *c)
 		if (!dash || dash == t + 2 || !dash[1])
 			vc_should(c, 101,
 				  "Custom object type '%.80s' should start with 'x-' followed by a "
-				  "source unique identifier (like a domain name with dots replaced by "
+				  "source unique identifier (like a domain name with dots replaced "
+				  "by "
 				  "hyphens), a hyphen and then the name",
 				  t);
 	} else if (strncmp(t, "x-", 2) != 0) {
@@ -245,7 +253,8 @@ static const struct rel rels[] = {
 	{"indicator", "indicates",
 	 "attack-pattern campaign infrastructure intrusion-set malware threat-actor tool"},
 	{"indicator", "based-on", "observed-data"},
-	{"infrastructure", "communicates-with", "infrastructure ipv4-addr ipv6-addr domain-name url"},
+	{"infrastructure", "communicates-with",
+	 "infrastructure ipv4-addr ipv6-addr domain-name url"},
 	{"infrastructure", "consists-of",
 	 "infrastructure observed-data artifact autonomous-system directory domain-name "
 	 "email-addr email-message file ipv4-addr ipv6-addr mac-addr mutex network-traffic "
@@ -330,9 +339,10 @@ static void check_relationship(struct vctx *c)
 		return;
 	for (const char *p = rt; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-			vc_error_at(c, "relationship_type", "format",
-				 "'relationship_type' must be lower-case ASCII letters, digits and "
-				 "hyphens");
+			vc_error_at(
+				c, "relationship_type", "format",
+				"'relationship_type' must be lower-case ASCII letters, digits and "
+				"hyphens");
 			return;
 		}
 	if (strcmp(rt, "derived-from") == 0 || strcmp(rt, "duplicate-of") == 0 ||
@@ -363,15 +373,19 @@ static void check_relationship(struct vctx *c)
 	}
 	size_t s = vc_push(c, "relationship_type");
 	if (!src_known)
-		vc_should(c, 202, "'%s' is not a suggested relationship source object for the '%s' relationship",
+		vc_should(c, 202,
+			  "'%s' is not a suggested relationship source object for the '%s' "
+			  "relationship",
 			  src, rt);
 	else if (!type_known)
-		vc_should(c, 202, "'%s' is not a suggested relationship type for '%s' objects", rt, src);
+		vc_should(c, 202, "'%s' is not a suggested relationship type for '%s' objects", rt,
+			  src);
 	else
-		vc_should(c, 202,
-			  "'%s' is not a suggested relationship target object for '%s' objects with "
-			  "the '%s' relationship",
-			  tgt, src, rt);
+		vc_should(
+			c, 202,
+			"'%s' is not a suggested relationship target object for '%s' objects with "
+			"the '%s' relationship",
+			tgt, src, rt);
 	vc_pop(c, s);
 }
 
@@ -464,15 +478,16 @@ static void check_location(struct vctx *c)
 	int lat = vc_has(o, "latitude"), lon = vc_has(o, "longitude");
 	if (lat != lon)
 		vc_error_at(c, lat ? "latitude" : "longitude", "constraint",
-			 "'latitude' and 'longitude' must be present together");
+			    "'latitude' and 'longitude' must be present together");
 	if (vc_has(o, "precision") && !(lat && lon))
 		vc_error_at(c, "precision", "constraint",
-			 "'precision' requires 'latitude' and 'longitude'");
+			    "'precision' requires 'latitude' and 'longitude'");
 	if (!vc_has(o, "region") && !vc_has(o, "country") && !(lat && lon))
 		vc_error_at(c, NULL, "constraint",
-			 "a location needs region, country, or latitude and longitude");
+			    "a location needs region, country, or latitude and longitude");
 	const char *cc = tp_json_str(o, "country");
-	if (cc && !(strlen(cc) == 2 && isupper((unsigned char)cc[0]) && isupper((unsigned char)cc[1]))) {
+	if (cc &&
+	    !(strlen(cc) == 2 && isupper((unsigned char)cc[0]) && isupper((unsigned char)cc[1]))) {
 		size_t s = vc_push(c, "country");
 		vc_should(c, 277, "Location `country` should be a valid ISO 3166-1 ALPHA-2 Code");
 		vc_pop(c, s);
@@ -486,13 +501,15 @@ static void check_observed_data(struct vctx *c)
 	int objs = vc_has(o, "objects"), refs = vc_has(o, "object_refs");
 	if (objs && refs)
 		vc_error_at(c, "objects", "constraint",
-			 "'objects' and 'object_refs' must not both be present");
+			    "'objects' and 'object_refs' must not both be present");
 	else if (!objs && !refs)
 		vc_error_at(c, NULL, "required-property",
-			 "observed-data needs 'object_refs' (or the deprecated 'objects')");
+			    "observed-data needs 'object_refs' (or the deprecated 'objects')");
 	if (objs) {
 		size_t s = vc_push(c, "objects");
-		vc_should(c, 304, "Included property 'objects' is deprecated within the indicated spec version");
+		vc_should(c, 304,
+			  "Included property 'objects' is deprecated within the indicated spec "
+			  "version");
 		const char *k;
 		const json_t *v;
 		json_object_foreach((json_t *)json_object_get(o, "objects"), k, v)
@@ -502,11 +519,15 @@ static void check_observed_data(struct vctx *c)
 			while (isdigit((unsigned char)*p))
 				p++;
 			if (*p || p == k)
-				vc_should(c, 141, "observable object key '%.40s' should be a non-negative integer", k);
+				vc_should(c, 141,
+					  "observable object key '%.40s' should be a non-negative "
+					  "integer",
+					  k);
 			const char *t = json_string_value(json_object_get(v, "type"));
 			if (!json_is_object(v) || !t)
 				vc_error(c, "required-property", "an observable needs a 'type'");
-			else if (tp_stix_kind_of(t) != TP_STIX_SCO && tp_stix_kind_of(t) != TP_STIX_CUSTOM)
+			else if (tp_stix_kind_of(t) != TP_STIX_SCO &&
+				 tp_stix_kind_of(t) != TP_STIX_CUSTOM)
 				vc_error(c, "constraint", "'%.80s' is not an observable type", t);
 			vc_pop(c, s2);
 		}
@@ -526,7 +547,8 @@ static void check_interop(struct vctx *c)
 	for (size_t i = 0; json_is_array(m) && i < json_array_size(m); i++)
 		for (size_t j = 0; j < i; j++)
 			if (json_equal(json_array_get(m, i), json_array_get(m, j))) {
-				size_t s = vc_push(c, "object_marking_refs"), s2 = vc_push_index(c, i);
+				size_t s = vc_push(c, "object_marking_refs"),
+				       s2 = vc_push_index(c, i);
 				vc_error(c, "interop", "--interop: marking listed twice");
 				vc_pop(c, s2);
 				vc_pop(c, s);
@@ -569,17 +591,18 @@ void tp_check_object_rules(struct vctx *c)
 	} else if (strcmp(t, "malware") == 0) {
 		if (json_is_true(json_object_get(o, "is_family")) && !vc_has(o, "name"))
 			vc_error_at(c, "name", "required-property",
-				 "'name' is required when is_family is true");
+				    "'name' is required when is_family is true");
 	} else if (strcmp(t, "malware-analysis") == 0) {
 		if (!vc_has(o, "result") && !vc_has(o, "analysis_sco_refs"))
 			vc_error_at(c, NULL, "required-property",
-				 "malware-analysis needs 'result' or 'analysis_sco_refs'");
+				    "malware-analysis needs 'result' or 'analysis_sco_refs'");
 		const char *p = tp_json_str(o, "product");
 		for (const char *q = p; q && *q; q++)
 			if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')) {
 				size_t s = vc_push(c, "product");
 				vc_should(c, 143,
-					  "The 'product' property of object '%s' should be all lowercase "
+					  "The 'product' property of object '%s' should be all "
+					  "lowercase "
 					  "with words seperated by dash",
 					  c->id ? c->id : "");
 				vc_pop(c, s);
@@ -597,7 +620,8 @@ void tp_check_object_rules(struct vctx *c)
 			if (!json_is_object(v)) {
 				size_t s = vc_push(c, "contents"), s2 = vc_push(c, k);
 				vc_error(c, "property-type",
-					 "each language in 'contents' maps to a dictionary of translations");
+					 "each language in 'contents' maps to a dictionary of "
+					 "translations");
 				vc_pop(c, s2);
 				vc_pop(c, s);
 			}
@@ -610,7 +634,8 @@ void tp_check_object_rules(struct vctx *c)
 		if (json_is_object(r) && vc_has(r, "url") && !vc_has(r, "hashes")) {
 			size_t s = vc_push(c, "external_references"), s2 = vc_push_index(c, i);
 			vc_should(c, 302, "External reference '%.80s' has a URL but no hash",
-				  tp_json_str(r, "source_name") ? tp_json_str(r, "source_name") : "");
+				  tp_json_str(r, "source_name") ? tp_json_str(r, "source_name")
+								: "");
 			vc_pop(c, s2);
 			vc_pop(c, s);
 			break;

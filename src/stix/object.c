@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "stix_internal.h"
-#include "tripact/uuid.h" /* TP_UUID_STRLEN */
 #include "tripact/json.h"
+#include "tripact/uuid.h" /* TP_UUID_STRLEN */
 
 struct tp_stix_object {
 	json_t *json;
@@ -112,9 +112,10 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 		tp_diag_object(d, id);
 	tp_diag_path(d, "type");
 	if (!type)
-		return tp_diag_set(d, TP_EVALIDATE, json_object_get(json, "type")
-							     ? "'type' must be a string"
-							     : "required property 'type' is missing");
+		return tp_diag_set(d, TP_EVALIDATE,
+				   json_object_get(json, "type")
+					   ? "'type' must be a string"
+					   : "required property 'type' is missing");
 	enum tp_stix_kind kind = tp_stix_kind_of(type);
 	if (kind == TP_STIX_UNKNOWN)
 		return tp_diag_set(d, TP_EVALIDATE, "'%.80s' is not a valid STIX type name", type);
@@ -122,9 +123,10 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 		return tp_diag_set(d, TP_EVALIDATE, "a bundle is not a STIX object");
 	tp_diag_path(d, "id");
 	if (!id)
-		return tp_diag_set(d, TP_EVALIDATE, json_object_get(json, "id")
-							     ? "'id' must be a string"
-							     : "required property 'id' is missing");
+		return tp_diag_set(d, TP_EVALIDATE,
+				   json_object_get(json, "id")
+					   ? "'id' must be a string"
+					   : "required property 'id' is missing");
 	if (strlen(id) >= TP_STIX_ID_MAX)
 		return tp_diag_set(d, TP_EVALIDATE, "'id' is longer than %d bytes",
 				   TP_STIX_ID_MAX - 1);
@@ -143,8 +145,9 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 	int sco_like = kind == TP_STIX_SCO ||
 		       (kind == TP_STIX_CUSTOM && !json_object_get(json, "created"));
 	if (!sv && !sco_like)
-		return tp_diag_set(d, TP_EVALIDATE,
-				   "required property 'spec_version' is missing (STIX 2.0 content?)");
+		return tp_diag_set(
+			d, TP_EVALIDATE,
+			"required property 'spec_version' is missing (STIX 2.0 content?)");
 	int need_created = kind == TP_STIX_SDO || kind == TP_STIX_SRO || kind == TP_STIX_META;
 	int need_modified = need_created && strcmp(type, "marking-definition") != 0;
 	tp_time_us c, m;

@@ -17,9 +17,18 @@
 void tp_check_observable_dict_keys(struct vctx *c, const char *prop, const json_t *dict)
 {
 	static const char *const exceptions[] = {
-		"hashes",      "file_header_hashes", "request_header", "additional_header_fields",
-		"document_info_dict", "exif_tags",   "ipfix",	       "options",
-		"environment_variables", "key",	     "startup_info",   NULL,
+		"hashes",
+		"file_header_hashes",
+		"request_header",
+		"additional_header_fields",
+		"document_info_dict",
+		"exif_tags",
+		"ipfix",
+		"options",
+		"environment_variables",
+		"key",
+		"startup_info",
+		NULL,
 	};
 	for (size_t i = 0; exceptions[i]; i++)
 		if (strcmp(exceptions[i], prop) == 0)
@@ -30,15 +39,17 @@ void tp_check_observable_dict_keys(struct vctx *c, const char *prop, const json_
 	{
 		for (const char *p = k; *p; p++)
 			if (isupper((unsigned char)*p)) {
-				vc_should(c, 142, "dictionary key '%.80s' should be all lowercase", k);
+				vc_should(c, 142, "dictionary key '%.80s' should be all lowercase",
+					  k);
 				break;
 			}
 	}
 	return;
 special:
 	if (strcmp(prop, "document_info_dict") == 0) {
-		static const char *const did[] = {"Title", "Author", "Subject", "Keywords", "Creator",
-						  "Producer", "CreationDate", "ModDate", "Trapped", NULL};
+		static const char *const did[] = {"Title",   "Author",	 "Subject",	 "Keywords",
+						  "Creator", "Producer", "CreationDate", "ModDate",
+						  "Trapped", NULL};
 		json_object_foreach((json_t *)dict, k, v)
 		{
 			int ok = 0;
@@ -46,12 +57,13 @@ special:
 				ok = strcmp(did[i], k) == 0;
 			if (!ok)
 				vc_should(c, 276,
-					  "'%.80s' is not a valid PDF Document Information Dictionary key",
+					  "'%.80s' is not a valid PDF Document Information "
+					  "Dictionary key",
 					  k);
 		}
 	} else if (strcmp(prop, "options") == 0) {
-		static const char *const pre[] = {"SO_", "ICMP_", "ICMP6_", "IP_", "IPV6_",
-						  "MCAST_", "TCP_", "IRLMP_", NULL};
+		static const char *const pre[] = {"SO_",    "ICMP_", "ICMP6_", "IP_", "IPV6_",
+						  "MCAST_", "TCP_",  "IRLMP_", NULL};
 		json_object_foreach((json_t *)dict, k, v)
 		{
 			int ok = 0;
@@ -59,7 +71,8 @@ special:
 				ok = strncmp(k, pre[i], strlen(pre[i])) == 0;
 			if (!ok)
 				vc_should(c, 275,
-					  "socket option '%.80s' should start with SO_, ICMP_, ICMP6_, IP_, "
+					  "socket option '%.80s' should start with SO_, ICMP_, "
+					  "ICMP6_, IP_, "
 					  "IPV6_, MCAST_, TCP_ or IRLMP_",
 					  k);
 		}
@@ -89,7 +102,8 @@ static void check_network_traffic(struct vctx *c)
 	if (!vc_has(o, "src_ref") && !vc_has(o, "dst_ref"))
 		vc_error_at(c, NULL, "constraint", "network-traffic needs src_ref or dst_ref");
 	if (json_is_true(json_object_get(o, "is_active")) && vc_has(o, "end"))
-		vc_error_at(c, "end", "constraint", "'end' must not be present when 'is_active' is true");
+		vc_error_at(c, "end", "constraint",
+			    "'end' must not be present when 'is_active' is true");
 	if (!vc_has(o, "src_port") || !vc_has(o, "dst_port"))
 		vc_should(c, 301, "network-traffic should contain both src_port and dst_port");
 	const json_t *pr = json_object_get(o, "protocols");
@@ -103,14 +117,16 @@ static void check_network_traffic(struct vctx *c)
 			ok = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-';
 		if (!ok) {
 			size_t s = vc_push(c, "protocols"), s2 = vc_push_index(c, i);
-			vc_should(c, 272, "protocol '%.40s' should be a lower-case IANA service name", p);
+			vc_should(c, 272,
+				  "protocol '%.40s' should be a lower-case IANA service name", p);
 			vc_pop(c, s2);
 			vc_pop(c, s);
 		}
 	}
 	const json_t *tcp = json_object_get(json_object_get(o, "extensions"), "tcp-ext");
 	if (json_is_object(tcp) && !vc_has(tcp, "src_flags_hex") && !vc_has(tcp, "dst_flags_hex"))
-		vc_error_at(c, "extensions", "constraint", "tcp-ext needs src_flags_hex or dst_flags_hex");
+		vc_error_at(c, "extensions", "constraint",
+			    "tcp-ext needs src_flags_hex or dst_flags_hex");
 }
 
 static int has_other_than_common(const json_t *o)
@@ -150,8 +166,9 @@ static void check_mime_type(struct vctx *c, const char *prop)
  * form, top-level type from the registry's list. */
 static void check_artifact_mime(struct vctx *c)
 {
-	static const char *const tops[] = {"application/", "audio/", "font/", "image/", "message/",
-					   "model/", "multipart/", "text/", "video/", NULL};
+	static const char *const tops[] = {"application/", "audio/", "font/",	   "image/",
+					   "message/",	   "model/", "multipart/", "text/",
+					   "video/",	   NULL};
 	const char *m = tp_json_str(c->obj, "mime_type");
 	if (!m)
 		return;
@@ -164,8 +181,10 @@ static void check_artifact_mime(struct vctx *c)
 		ok = isalnum((unsigned char)*p) || strchr(".+_-", *p) != NULL;
 	if (!ok) {
 		size_t s = vc_push(c, "mime_type");
-		vc_error(c, "format",
-			 "'mime_type' ('%.60s') must be an IANA media type of the form type/subtype", m);
+		vc_error(
+			c, "format",
+			"'mime_type' ('%.60s') must be an IANA media type of the form type/subtype",
+			m);
 		vc_pop(c, s);
 	}
 }
@@ -177,26 +196,31 @@ void tp_check_sco_rules(struct vctx *c)
 	if (strcmp(t, "artifact") == 0) {
 		int bin = vc_has(o, "payload_bin"), url = vc_has(o, "url");
 		if (bin == url)
-			vc_error_at(c, NULL, "constraint", "artifact needs exactly one of payload_bin and url");
+			vc_error_at(c, NULL, "constraint",
+				    "artifact needs exactly one of payload_bin and url");
 		if (url && !vc_has(o, "hashes"))
-			vc_error_at(c, "url", "required-property", "an artifact with a url must have hashes");
+			vc_error_at(c, "url", "required-property",
+				    "an artifact with a url must have hashes");
 		if (vc_has(o, "decryption_key") && !vc_has(o, "encryption_algorithm"))
 			vc_error_at(c, "decryption_key", "constraint",
-				 "'decryption_key' requires 'encryption_algorithm'");
+				    "'decryption_key' requires 'encryption_algorithm'");
 		check_artifact_mime(c);
 	} else if (strcmp(t, "email-message") == 0) {
 		int multi = json_is_true(json_object_get(o, "is_multipart"));
 		if (multi && vc_has(o, "body"))
-			vc_error_at(c, "body", "constraint", "'body' must not be present when is_multipart is true");
+			vc_error_at(c, "body", "constraint",
+				    "'body' must not be present when is_multipart is true");
 		if (!multi && vc_has(o, "body_multipart"))
-			vc_error_at(c, "body_multipart", "constraint",
-				 "'body_multipart' must not be present when is_multipart is false");
+			vc_error_at(
+				c, "body_multipart", "constraint",
+				"'body_multipart' must not be present when is_multipart is false");
 		const json_t *parts = json_object_get(o, "body_multipart");
 		for (size_t i = 0; json_is_array(parts) && i < json_array_size(parts); i++) {
 			const json_t *p = json_array_get(parts, i);
 			if (json_is_object(p) && vc_has(p, "body") == vc_has(p, "body_raw_ref")) {
 				size_t s = vc_push(c, "body_multipart"), s2 = vc_push_index(c, i);
-				vc_error(c, "constraint", "a MIME part needs exactly one of body and body_raw_ref");
+				vc_error(c, "constraint",
+					 "a MIME part needs exactly one of body and body_raw_ref");
 				vc_pop(c, s2);
 				vc_pop(c, s);
 			}
@@ -215,7 +239,8 @@ void tp_check_sco_rules(struct vctx *c)
 			if (l && !(strlen(l) == 3 && islower((unsigned char)l[0]) &&
 				   islower((unsigned char)l[1]) && islower((unsigned char)l[2]))) {
 				size_t s = vc_push(c, "languages"), s2 = vc_push_index(c, i);
-				vc_error(c, "format", "'%.40s' is not an ISO 639-2 language code", l);
+				vc_error(c, "format", "'%.40s' is not an ISO 639-2 language code",
+					 l);
 				vc_pop(c, s2);
 				vc_pop(c, s);
 			}
@@ -225,12 +250,13 @@ void tp_check_sco_rules(struct vctx *c)
 	} else if (strcmp(t, "process") == 0 || strcmp(t, "x509-certificate") == 0) {
 		if (!has_other_than_common(o))
 			vc_error_at(c, NULL, "constraint",
-				 "this object must have at least one property of its own");
-		const char *prio = tp_json_str(json_object_get(json_object_get(o, "extensions"),
-							       "windows-process-ext"),
-					       "priority");
+				    "this object must have at least one property of its own");
+		const char *prio = tp_json_str(
+			json_object_get(json_object_get(o, "extensions"), "windows-process-ext"),
+			"priority");
 		if (prio && (strlen(prio) < 7 || strcmp(prio + strlen(prio) - 6, "_CLASS") != 0))
-			vc_should(c, 149, "The 'priority' property of object '%s' should end in '_CLASS'",
+			vc_should(c, 149,
+				  "The 'priority' property of object '%s' should end in '_CLASS'",
 				  c->id ? c->id : "");
 	}
 	/* A v5 id should be the deterministic one. */
@@ -250,4 +276,3 @@ void tp_check_sco_rules(struct vctx *c)
 		}
 	}
 }
-

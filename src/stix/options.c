@@ -123,7 +123,8 @@ static enum tp_err apply_list(unsigned char *on, const char *list, unsigned char
 				code = tp_stix_check_code(item);
 			if (code < 0 || code >= TP_CHECK_CODE_MAX || !tp_stix_check_name((int)code))
 				return tp_diag_set(d, TP_EINVAL,
-						   "unknown check '%s' (see docs/validate.md)", item);
+						   "unknown check '%s' (see docs/validate.md)",
+						   item);
 			set_code(on, (int)code, val);
 		}
 		list += strcspn(list, ",");
@@ -161,4 +162,3 @@ void tp_stix_validator_free(struct tp_stix_validator *v)
 {
 	free(v);
 }
-

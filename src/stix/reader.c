@@ -19,8 +19,8 @@
 #include "tripact/buf.h"
 #include "tripact/reader.h"
 
-#define NONE SIZE_MAX
-#define CHUNK (64u << 10)
+#define NONE	     SIZE_MAX
+#define CHUNK	     (64u << 10)
 #define ENVELOPE_MAX (1u << 20)
 
 enum state { S_TOP, S_ARRAY, S_BUNDLE_ARRAY, S_BUNDLE_TAIL };
@@ -210,8 +210,8 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 		int k;
 		while ((k = fill(r, d)) > 0) {
 			char c = r->buf[r->pos];
-			if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\t' ||
-			    c == '\r')
+			if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' ||
+			    c == '\t' || c == '\r')
 				break;
 			step(r);
 		}
@@ -222,10 +222,11 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 		if (k < 0)
 			return r->err;
 		if (k == 0)
-			return fail(r, TP_EPARSE, r->line, col(r), d,
-				    "unexpected end of input: the value starting at line %ld is not "
-				    "closed (truncated file?)",
-				    sline);
+			return fail(
+				r, TP_EPARSE, r->line, col(r), d,
+				"unexpected end of input: the value starting at line %ld is not "
+				"closed (truncated file?)",
+				sline);
 		const char *b = r->buf;
 		size_t i = r->pos, end = r->end;
 		while (i < end) {
@@ -253,7 +254,9 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 					if (detect && depth == 1 && expect_key) {
 						expect_key = 0;
 						size_t ks = r->keep + key_rel;
-						objects_next = i - ks == 9 && memcmp(b + ks, "\"objects\"", 9) == 0;
+						objects_next =
+							i - ks == 9 &&
+							memcmp(b + ks, "\"objects\"", 9) == 0;
 					}
 					if (depth == 0) {
 						r->pos = i;
@@ -290,7 +293,8 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 				if (++depth > TP_READER_MAX_DEPTH) {
 					r->pos = i - 1;
 					return fail(r, TP_ELIMIT, r->line, col(r), d,
-						    "nesting deeper than %ld levels", TP_READER_MAX_DEPTH);
+						    "nesting deeper than %ld levels",
+						    TP_READER_MAX_DEPTH);
 				}
 				if (depth == 1)
 					expect_key = c == '{';
@@ -336,8 +340,8 @@ static void trim_envelope(struct tp_buf *b)
 		b->data[b->len] = '\0';
 }
 
-static enum tp_err item_here(struct tp_reader *r, struct tp_reader_item *it,
-			     enum tp_reader_where w, long line, long column)
+static enum tp_err item_here(struct tp_reader *r, struct tp_reader_item *it, enum tp_reader_where w,
+			     long line, long column)
 {
 	it->text = r->buf + r->keep;
 	it->len = r->pos - r->keep;
@@ -395,8 +399,8 @@ static enum tp_err next_top(struct tp_reader *r, struct tp_reader_item *it, stru
 	return TP_OK;
 }
 
-static enum tp_err next_element(struct tp_reader *r, struct tp_reader_item *it,
-				struct tp_diag *d, int *again)
+static enum tp_err next_element(struct tp_reader *r, struct tp_reader_item *it, struct tp_diag *d,
+				int *again)
 {
 	int k = skip_ws(r, d);
 	if (k < 0)
@@ -449,10 +453,11 @@ static enum tp_err next_tail(struct tp_reader *r, struct tp_reader_item *it, str
 		if (k < 0)
 			return r->err;
 		if (k == 0)
-			return fail(r, TP_EPARSE, r->line, col(r), d,
-				    "unexpected end of input: the bundle starting at line %ld is not "
-				    "closed",
-				    r->bline);
+			return fail(
+				r, TP_EPARSE, r->line, col(r), d,
+				"unexpected end of input: the bundle starting at line %ld is not "
+				"closed",
+				r->bline);
 		char c = r->buf[r->pos];
 		step(r);
 		if (in_str) {

@@ -208,7 +208,8 @@ static void collect_refs(struct tp_stix_validate_set *s, const json_t *o, long l
 			for (size_t i = 0; i < json_array_size(v); i++) {
 				char path[300];
 				snprintf(path, sizeof path, "%.250s[%zu]", k, i);
-				note_ref(s, json_string_value(json_array_get(v, i)), id, path, line);
+				note_ref(s, json_string_value(json_array_get(v, i)), id, path,
+					 line);
 			}
 		}
 	}
@@ -238,7 +239,8 @@ static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long
 		if (!s->full_reported) {
 			s->full_reported = 1;
 			report(fn, ctx, counts, TP_STIX_WARNING, "duplicate-ids", 203, id, "", line,
-			       "more objects than the duplicate-id table holds: from here on, objects "
+			       "more objects than the duplicate-id table holds: from here on, "
+			       "objects "
 			       "are not checked for duplicate ids (nor as reference targets)");
 		}
 		return TP_OK;
@@ -252,9 +254,8 @@ static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long
 	return TP_OK;
 }
 
-enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj,
-				     long line, tp_stix_report_fn fn, void *ctx,
-				     struct tp_stix_counts *counts)
+enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj, long line,
+				     tp_stix_report_fn fn, void *ctx, struct tp_stix_counts *counts)
 {
 	enum tp_err e = tp_stix_validate_object(s->v, obj, fn, ctx, counts);
 	if (e == TP_ENOMEM)
@@ -298,8 +299,8 @@ enum tp_err tp_stix_validate_set_finish(struct tp_stix_validate_set *s, tp_stix_
 			continue;
 		char msg[300];
 		snprintf(msg, sizeof msg, "%.200s is not in this input (--enforce-refs)", p->ref);
-		report(fn, ctx, counts, TP_STIX_ERROR, "enforce-refs", 0, p->from, p->path,
-		       p->line, msg);
+		report(fn, ctx, counts, TP_STIX_ERROR, "enforce-refs", 0, p->from, p->path, p->line,
+		       msg);
 		e = TP_EVALIDATE;
 	}
 	if (s->pend_dropped) {

@@ -12,8 +12,8 @@ extern const struct tp_stix_vocab tp_v_attack_motivation, tp_v_attack_resource_l
 	tp_v_processor_architecture, tp_v_malware_result, tp_v_hash_algorithm,
 	tp_v_windows_pebinary_type, tp_v_account_type, tp_v_pattern_type, tp_e_opinion,
 	tp_e_encryption_algorithm, tp_e_extension_type, tp_e_address_family, tp_e_socket_type,
-	tp_e_integrity_level, tp_e_registry_datatype, tp_e_service_start_type,
-	tp_e_service_type, tp_e_service_status, tp_e_tlp1, tp_e_tlp2, tp_e_spec_version;
+	tp_e_integrity_level, tp_e_registry_datatype, tp_e_service_start_type, tp_e_service_type,
+	tp_e_service_status, tp_e_tlp1, tp_e_tlp2, tp_e_spec_version;
 
 /* Pseudo target types in identifier target lists: any object of a kind. */
 #define TP_TARGET_SDO "<sdo>"

@@ -92,7 +92,8 @@ static void format_path(struct vctx *c)
 		if (!c->pname[i])
 			n = snprintf(c->path + len, room - len, "[%zu]", c->pidx[i]);
 		else if (plain_name(c->pname[i]))
-			n = snprintf(c->path + len, room - len, "%s%.120s", len ? "." : "", c->pname[i]);
+			n = snprintf(c->path + len, room - len, "%s%.120s", len ? "." : "",
+				     c->pname[i]);
 		else
 			n = snprintf(c->path + len, room - len, "['%.120s']", c->pname[i]);
 		if (n < 0)
@@ -234,8 +235,8 @@ static void targets_text(const char *const *targets, char *out, size_t n)
 			t = "an SCO";
 		else if (strcmp(t, TP_TARGET_SRO) == 0)
 			t = "an SRO";
-		int w = snprintf(out + len, n - len, "%s%s", i ? (targets[i + 1] ? ", " : " or ") : "",
-				 t);
+		int w = snprintf(out + len, n - len, "%s%s",
+				 i ? (targets[i + 1] ? ", " : " or ") : "", t);
 		if (w < 0)
 			break;
 		len += (size_t)w;
@@ -261,12 +262,13 @@ static void check_identifier(struct vctx *c, const struct tp_stix_prop_def *p, c
 	if (!target_ok(p->targets, tt)) {
 		char want[200];
 		targets_text(p->targets, want, sizeof want);
-		vc_error(c, "reference-type", "'%s' must refer to %s, not to a %s", p->name, want, tt);
+		vc_error(c, "reference-type", "'%s' must refer to %s, not to a %s", p->name, want,
+			 tt);
 	}
 }
 
-static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
-			 enum tp_stix_ptype t, const json_t *v);
+static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p, enum tp_stix_ptype t,
+			 const json_t *v);
 
 static void check_embedded(struct vctx *c, const struct tp_stix_type_def *def, const json_t *v)
 {
@@ -286,7 +288,8 @@ static void check_dictionary(struct vctx *c, const char *name, const json_t *v)
 		return;
 	}
 	if (json_object_size(v) == 0)
-		vc_error(c, "format", "'%s' is an empty dictionary (STIX 2.1 prohibits them)", name);
+		vc_error(c, "format", "'%s' is an empty dictionary (STIX 2.1 prohibits them)",
+			 name);
 	const char *k;
 	const json_t *m;
 	json_object_foreach((json_t *)v, k, m)
@@ -294,7 +297,8 @@ static void check_dictionary(struct vctx *c, const char *name, const json_t *v)
 		if (!dict_key_ok(k)) {
 			size_t s = vc_push(c, k);
 			vc_error(c, "format",
-				 "dictionary key '%.80s' must be 1-250 ASCII letters, digits, '-' or '_'",
+				 "dictionary key '%.80s' must be 1-250 ASCII letters, digits, '-' "
+				 "or '_'",
 				 k);
 			vc_pop(c, s);
 		}
@@ -321,36 +325,40 @@ static void check_extensions(struct vctx *c, const json_t *v)
 			if (tp_stix_id_check(k, "extension-definition", NULL, &d) != TP_OK)
 				vc_error(c, "format", "extension key: %s", d.message);
 			if (!json_is_object(m)) {
-				vc_error(c, "property-type", "an extension must be an object, not %s",
-					 json_kind(m));
+				vc_error(c, "property-type",
+					 "an extension must be an object, not %s", json_kind(m));
 			} else {
 				const json_t *et = json_object_get(m, "extension_type");
 				if (et && (!json_is_string(et) ||
 					   !tp_stix_vocab_has(&tp_e_extension_type,
 							      json_string_value(et))))
-					vc_error(c, "enum",
-						 "'extension_type' must be one of new-sdo, new-sco, "
-						 "new-sro, property-extension, toplevel-property-extension");
+					vc_error(
+						c, "enum",
+						"'extension_type' must be one of new-sdo, new-sco, "
+						"new-sro, property-extension, "
+						"toplevel-property-extension");
 				if (strcmp(k, TP_TLP2_EXTENSION_ID) == 0)
 					tp_validate_props(c, &tp_def_tlp2, m, 0);
 			}
 		} else if (pre) {
 			if (json_is_object(m) && json_object_size(m) == 0)
-				vc_error(c, "constraint", "extension '%s' must have at least one property",
-					 k);
+				vc_error(c, "constraint",
+					 "extension '%s' must have at least one property", k);
 			else
 				check_embedded(c, pre, m);
-		} else if (c->kind == TP_STIX_SCO && strncmp(k, "x-", 2) == 0 &&
-			   strlen(k) > 4 && strcmp(k + strlen(k) - 4, "-ext") == 0) {
+		} else if (c->kind == TP_STIX_SCO && strncmp(k, "x-", 2) == 0 && strlen(k) > 4 &&
+			   strcmp(k + strlen(k) - 4, "-ext") == 0) {
 			if (c->v->o.strict_properties)
 				vc_error(c, "custom-content",
-					 "custom extension '%s' (STIX 2.0 style) is not allowed with "
+					 "custom extension '%s' (STIX 2.0 style) is not allowed "
+					 "with "
 					 "--strict-properties",
 					 k);
 			else
 				vc_should(c, 101,
 					  "custom extension '%s' uses the STIX 2.0 form; STIX 2.1 "
-					  "custom extensions should be defined by an extension-definition",
+					  "custom extensions should be defined by an "
+					  "extension-definition",
 					  k);
 		} else {
 			vc_error(c, "custom-content",
@@ -362,8 +370,8 @@ static void check_extensions(struct vctx *c, const json_t *v)
 	}
 }
 
-static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
-			 enum tp_stix_ptype t, const json_t *v)
+static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p, enum tp_stix_ptype t,
+			 const json_t *v)
 {
 	const char *name = p->name;
 	switch (t) {
@@ -392,14 +400,14 @@ static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
 		return;
 	case TP_PT_TIMESTAMP: {
 		if (!json_is_string(v)) {
-			vc_error(c, "property-type", "'%s' must be a timestamp string, not %s", name,
-				 json_kind(v));
+			vc_error(c, "property-type", "'%s' must be a timestamp string, not %s",
+				 name, json_kind(v));
 			return;
 		}
 		struct tp_diag d = {0};
 		tp_time_us us;
-		if (tp_time_parse(json_string_value(v), json_string_length(v), 0, &us, NULL,
-				  &d) != TP_OK)
+		if (tp_time_parse(json_string_value(v), json_string_length(v), 0, &us, NULL, &d) !=
+		    TP_OK)
 			vc_error(c, "format", "'%s' is not an RFC 3339 UTC timestamp ('%.40s'): %s",
 				 name, json_string_value(v), d.message);
 		return;
@@ -443,14 +451,15 @@ static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
 			size_t len = 0;
 			list[0] = '\0';
 			for (size_t i = 0; p->vocab->values[i] && len + 1 < sizeof list; i++) {
-				int w = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
-						 p->vocab->values[i]);
+				int w = snprintf(list + len, sizeof list - len, "%s%s",
+						 i ? ", " : "", p->vocab->values[i]);
 				if (w > 0)
 					len += (size_t)w;
 			}
 			if (strcmp(p->name, "spec_version") == 0 && json_is_string(v))
 				vc_error(c, "spec-version",
-					 "spec_version '%.20s' is not STIX 2.1: tripact validates STIX "
+					 "spec_version '%.20s' is not STIX 2.1: tripact validates "
+					 "STIX "
 					 "2.1 content only",
 					 json_string_value(v));
 			else
@@ -520,8 +529,7 @@ static void check_value(struct vctx *c, const struct tp_stix_prop_def *p, const 
 	}
 }
 
-void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const json_t *o,
-		       int top)
+void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const json_t *o, int top)
 {
 	if (++c->depth > MAX_DEPTH) {
 		vc_error(c, "limit", "nesting deeper than %d levels", MAX_DEPTH);
@@ -547,7 +555,8 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 	}
 	/* required properties */
 	size_t ncommon = 0;
-	const struct tp_stix_prop_def *common = top ? tp_stix_schema_common(def->kind, &ncommon) : NULL;
+	const struct tp_stix_prop_def *common =
+		top ? tp_stix_schema_common(def->kind, &ncommon) : NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		const struct tp_stix_prop_def *ps = pass ? common : def->props;
 		size_t n = pass ? ncommon : def->nprops;
@@ -559,8 +568,8 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 					 "required property 'spec_version' is missing: STIX 2.0 "
 					 "content? tripact validates STIX 2.1");
 			else
-				vc_error(c, "required-property", "required property '%s' is missing",
-					 ps[i].name);
+				vc_error(c, "required-property",
+					 "required property '%s' is missing", ps[i].name);
 		}
 	}
 	c->depth--;
@@ -598,7 +607,8 @@ static void validate_custom(struct vctx *c, const json_t *o)
 	}
 	if (sdo_like) {
 		for (size_t i = 0; i < n; i++)
-			if ((common[i].flags & TP_PROP_REQUIRED) && !json_object_get(o, common[i].name))
+			if ((common[i].flags & TP_PROP_REQUIRED) &&
+			    !json_object_get(o, common[i].name))
 				vc_error(c, "required-property",
 					 "required property '%s' is missing", common[i].name);
 	}
@@ -681,7 +691,8 @@ static void validate_one(struct vctx *c, const json_t *o)
 			vc_error(c, "format", "%s", d.message);
 		else if (c->kind == TP_STIX_SCO && strcmp(c->type, "process") != 0) {
 			if (version != 5)
-				vc_should(c, 103, "Cyber Observable ID value %s is not a valid UUIDv5 ID",
+				vc_should(c, 103,
+					  "Cyber Observable ID value %s is not a valid UUIDv5 ID",
 					  c->id);
 		} else if (version != 4 && c->kind != TP_STIX_SCO) {
 			vc_should(c, 103, "Given ID value %s is not a valid UUIDv4 ID", c->id);
