@@ -194,25 +194,52 @@ static void note_ref(struct tp_stix_validate_set *s, const char *ref, const char
 		add_pending(s, ref, from, path, line);
 }
 
-static void collect_refs(struct tp_stix_validate_set *s, const json_t *o, long line)
+/* Every *_ref / *_refs below v, at any depth up to 8 (extensions, MIME
+ * parts, granular markings); path is the JSON path of v. The deprecated
+ * observed-data `objects` map is skipped: its references are map keys. */
+static void collect_refs_in(struct tp_stix_validate_set *s, const json_t *v, const char *id,
+			    const char *path, long line, int depth)
 {
-	const char *id = tp_json_str(o, "id");
+	if (depth > 8)
+		return;
+	char sub[300];
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			snprintf(sub, sizeof sub, "%.250s[%zu]", path, i);
+			collect_refs_in(s, json_array_get(v, i), id, sub, line, depth + 1);
+		}
+		return;
+	}
+	if (!json_is_object(v))
+		return;
 	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)o, k, v)
+	const json_t *m;
+	json_object_foreach((json_t *)v, k, m)
 	{
 		size_t n = strlen(k);
-		if (n > 4 && strcmp(k + n - 4, "_ref") == 0) {
-			note_ref(s, json_string_value(v), id, k, line);
-		} else if (n > 5 && strcmp(k + n - 5, "_refs") == 0 && json_is_array(v)) {
-			for (size_t i = 0; i < json_array_size(v); i++) {
-				char path[300];
-				snprintf(path, sizeof path, "%.250s[%zu]", k, i);
-				note_ref(s, json_string_value(json_array_get(v, i)), id, path,
-					 line);
+		if (*path)
+			snprintf(sub, sizeof sub, "%.150s.%.120s", path, k);
+		else
+			snprintf(sub, sizeof sub, "%.250s", k);
+		if (depth == 0 && strcmp(k, "objects") == 0)
+			continue;
+		if (n > 4 && strcmp(k + n - 4, "_ref") == 0 && json_is_string(m)) {
+			note_ref(s, json_string_value(m), id, sub, line);
+		} else if (n > 5 && strcmp(k + n - 5, "_refs") == 0 && json_is_array(m)) {
+			for (size_t i = 0; i < json_array_size(m); i++) {
+				char item[340];
+				snprintf(item, sizeof item, "%.290s[%zu]", sub, i);
+				note_ref(s, json_string_value(json_array_get(m, i)), id, item, line);
 			}
+		} else if (json_is_object(m) || json_is_array(m)) {
+			collect_refs_in(s, m, id, sub, line, depth + 1);
 		}
 	}
+}
+
+static void collect_refs(struct tp_stix_validate_set *s, const json_t *o, long line)
+{
+	collect_refs_in(s, o, tp_json_str(o, "id"), "", line, 0);
 }
 
 static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long line,

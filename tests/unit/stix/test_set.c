@@ -87,6 +87,29 @@ static void test_refs(void **state)
 	tp_stix_validator_free(v);
 }
 
+static void test_nested_refs(void **state)
+{
+	struct tp_stix_validate_opts o = {.enforce_refs = 1};
+	struct tp_stix_validator *v;
+	assert_int_equal(tp_stix_validator_new(&o, &v, NULL), TP_OK);
+	struct tp_stix_validate_set *s;
+	assert_int_equal(tp_stix_validate_set_new(v, 0, &s), TP_OK);
+	struct got g = {0};
+	const char *msg = "{\"type\":\"email-message\",\"spec_version\":\"2.1\","
+			  "\"id\":\"email-message--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
+			  "\"is_multipart\":true,\"body_multipart\":[{\"body\":\"x\"},"
+			  "{\"body_raw_ref\":\"artifact--00000009-17d4-4cbf-938f-98ee46b3cd3f\"}]}";
+	json_t *m;
+	assert_int_equal(tp_json_load(msg, strlen(msg), &m, NULL), TP_OK);
+	assert_int_equal(tp_stix_validate_set_add(s, m, 4, collect, &g, NULL), TP_OK);
+	assert_int_equal(tp_stix_validate_set_finish(s, collect, &g, NULL), TP_EVALIDATE);
+	assert_int_equal(g.n, 1);
+	assert_non_null(strstr(g.last, "body_multipart[1].body_raw_ref"));
+	json_decref(m);
+	tp_stix_validate_set_free(s);
+	tp_stix_validator_free(v);
+}
+
 static void test_bounded(void **state)
 {
 	struct tp_stix_validator *v;
@@ -110,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_nested_refs),
 		cmocka_unit_test(test_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
