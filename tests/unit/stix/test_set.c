@@ -102,6 +102,7 @@ static void test_nested_refs(void **state)
 	json_t *m;
 	assert_int_equal(tp_json_load(msg, strlen(msg), &m, NULL), TP_OK);
 	assert_int_equal(tp_stix_validate_set_add(s, m, 4, collect, &g, NULL), TP_OK);
+	g.n = 0; /* (the v4 id of an SCO is a uuid-check warning: not what is tested) */
 	assert_int_equal(tp_stix_validate_set_finish(s, collect, &g, NULL), TP_EVALIDATE);
 	assert_int_equal(g.n, 1);
 	assert_non_null(strstr(g.last, "body_multipart[1].body_raw_ref"));
