@@ -494,6 +494,49 @@ static void check_location(struct vctx *c)
 	}
 }
 
+/* In the deprecated observed-data `objects` map, references are the map's
+ * keys: each must exist and name an object of an allowed type. */
+static void check_map_ref(struct vctx *c, const json_t *map, const struct tp_stix_prop_def *p,
+			  const char *ref)
+{
+	const json_t *target = ref ? json_object_get(map, ref) : NULL;
+	if (!target) {
+		vc_error(c, "reference-type", "'%s' refers to '%.40s', which is not a key of 'objects'",
+			 p->name, ref ? ref : "(not a string)");
+		return;
+	}
+	const char *tt = tp_json_str(target, "type");
+	if (!tt || !p->targets)
+		return;
+	for (size_t i = 0; p->targets[i]; i++)
+		if (strcmp(p->targets[i], tt) == 0 || strcmp(p->targets[i], TP_TARGET_SCO) == 0)
+			return;
+	vc_error(c, "reference-type", "'%s' refers to object '%.40s', a %.80s, which it must not",
+		 p->name, ref, tt);
+}
+
+static void check_map_refs(struct vctx *c, const json_t *map, const json_t *obs, const char *type)
+{
+	const struct tp_stix_type_def *def = tp_stix_schema_type(type);
+	for (size_t i = 0; def && i < def->nprops; i++) {
+		const struct tp_stix_prop_def *p = &def->props[i];
+		const json_t *v = json_object_get(obs, p->name);
+		if (!v)
+			continue;
+		size_t s = vc_push(c, p->name);
+		if (p->type == TP_PT_IDENTIFIER) {
+			check_map_ref(c, map, p, json_string_value(v));
+		} else if (p->type == TP_PT_LIST && p->item == TP_PT_IDENTIFIER && json_is_array(v)) {
+			for (size_t j = 0; j < json_array_size(v); j++) {
+				size_t s2 = vc_push_index(c, j);
+				check_map_ref(c, map, p, json_string_value(json_array_get(v, j)));
+				vc_pop(c, s2);
+			}
+		}
+		vc_pop(c, s);
+	}
+}
+
 static void check_observed_data(struct vctx *c)
 {
 	const json_t *o = c->obj;
@@ -529,6 +572,8 @@ static void check_observed_data(struct vctx *c)
 			else if (tp_stix_kind_of(t) != TP_STIX_SCO &&
 				 tp_stix_kind_of(t) != TP_STIX_CUSTOM)
 				vc_error(c, "constraint", "'%.80s' is not an observable type", t);
+			else
+				check_map_refs(c, json_object_get(o, "objects"), v, t);
 			vc_pop(c, s2);
 		}
 		vc_pop(c, s);
