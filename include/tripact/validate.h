@@ -11,7 +11,9 @@
  *	struct tp_stix_counts c = {0};
  *	tp_stix_validate_object(v, obj, print_problem, NULL, &c);
  *	// print_problem gets {TP_STIX_ERROR, "required-property", 0,
- *	//   "indicator--8e2e...", "valid_from", "required property 'valid_from' is missing"}
+ *	//   "indicator--8e2e...", "", "required property 'valid_from' is missing"}
+ *	// or, for a bad value, {TP_STIX_WARNING, "indicator-types", 214,
+ *	//   "indicator--8e2e...", "indicator_types[0]", "value 'C2' is not in ..."}
  *	tp_stix_validator_free(v);
  *
  * Checks that span objects (duplicate ids, references that must resolve)
