@@ -268,7 +268,14 @@ static enum tp_err attribute(struct event *ev, const json_t *a, const char *cont
 	if (!bar || strcmp(type, "ip-dst|port") == 0 || strcmp(type, "ip-src|port") == 0) {
 		if (bar && vbar) {
 			char v[128];
-			snprintf(v, sizeof v, "%.*s:%s", (int)(vbar - value), value, vbar + 1);
+			int n = snprintf(v, sizeof v, "%.*s:%s", (int)(vbar - value), value,
+					 vbar + 1);
+			if (n < 0 || (size_t)n >= sizeof v) {
+				ev->c->st.rows++;
+				return tp_convert_reject(ev->c, ev->file, 0, ev->path.data,
+							 "'%.80s' is not an address|port value",
+							 value);
+			}
 			return one(ev, a, type, v, context, tlp);
 		}
 		return one(ev, a, type, value, context, tlp);
@@ -288,10 +295,14 @@ static enum tp_err attribute(struct event *ev, const json_t *a, const char *cont
 	enum tp_err e;
 	if (strcmp(t1, "filename") == 0) {
 		/* the hash is the indicator; the name describes it */
-		char ctx[600];
-		snprintf(ctx, sizeof ctx, "%s%sfile name: %s", context ? context : "",
-			 context && *context ? "\n" : "", v1);
+		char *ctx = NULL;
+		if (asprintf(&ctx, "%s%sfile name: %s", context ? context : "",
+			     context && *context ? "\n" : "", v1) < 0) {
+			free(v1);
+			return TP_ENOMEM;
+		}
 		e = one(ev, a, t2, v2, ctx, tlp);
+		free(ctx);
 	} else {
 		e = one(ev, a, t1, v1, context, tlp);
 		if (e == TP_OK)
