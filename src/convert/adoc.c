@@ -44,6 +44,7 @@ struct adoc {
 	struct tp_buf top, section, ref, desc, value;
 	/* the table being read */
 	int in_table, ncols, cell;
+	int skip; /* a table too wide to read (reported) */
 	enum col cols[MAX_COLS];
 	char *head[MAX_COLS];
 	struct tp_buf cells[MAX_COLS];
@@ -224,8 +225,11 @@ static enum tp_err table_line(struct adoc *a, char *s, long line)
 				*p = '\0';
 				char *t = trim(start);
 				if (header) {
-					if (a->ncols < MAX_COLS) {
-						a->head[a->ncols] = strdup(t);
+					if (a->ncols == MAX_COLS) {
+						a->skip = 1;
+					} else if (!(a->head[a->ncols] = strdup(t))) {
+						e = TP_ENOMEM;
+					} else {
 						a->cols[a->ncols] = col_of(t);
 						a->ncols++;
 					}
@@ -251,7 +255,22 @@ static enum tp_err table_line(struct adoc *a, char *s, long line)
 		/* a continuation line of the last cell */
 		e = tp_buf_printf(&a->cells[a->cell - 1], " %s", trim(s));
 	}
-	return e == TP_ELIMIT ? TP_OK : e;
+	if (header && a->skip) {
+		a->c->st.rows++;
+		tp_convert_reject(a->c, a->file, line, NULL,
+				  "table with more than %d columns is not read", MAX_COLS);
+	}
+	if (e == TP_ELIMIT) {
+		/* a cell over 64 KiB: this row is dropped, and said so */
+		a->c->st.rows++;
+		tp_convert_reject(a->c, a->file, a->row_line, NULL,
+				  "table cell longer than 64 KiB; row not read");
+		for (int k = 0; k < a->ncols; k++)
+			tp_buf_reset(&a->cells[k]);
+		a->cell = 0;
+		e = TP_OK;
+	}
+	return e;
 }
 
 static void end_table(struct adoc *a)
@@ -265,7 +284,7 @@ static void end_table(struct adoc *a)
 		tp_buf_reset(&a->cells[k]);
 	}
 	a->ncols = a->cell = 0;
-	a->in_table = 0;
+	a->in_table = a->skip = 0;
 }
 
 /* "`E9C3...406D`": a hash needs no section title to be recognised. */
@@ -324,7 +343,7 @@ enum tp_err tp_convert_adoc(struct tp_convert *c, const char *file, FILE *in, st
 			continue;
 		}
 		if (a.in_table) {
-			if (*s)
+			if (*s && !a.skip)
 				e = table_line(&a, s, lineno);
 			continue;
 		}

@@ -220,8 +220,10 @@ static enum tp_err one(struct event *ev, const json_t *a, const char *type, cons
 		e = tp_buf_printf(&ev->desc, "%s%s", ev->desc.len ? "\n" : "", comment);
 	if (e == TP_OK && context && *context)
 		e = tp_buf_printf(&ev->desc, "%s%s", ev->desc.len ? "\n" : "", context);
+	if (e == TP_ELIMIT)
+		e = TP_OK; /* a description over 64 KiB is cut, the value still goes */
 	if (e != TP_OK)
-		return e == TP_ELIMIT ? TP_OK : e;
+		return e;
 	tp_buf_reset(&ev->value);
 	e = tp_buf_puts(&ev->value, value);
 	if (e != TP_OK)

@@ -188,6 +188,44 @@ static void test_adoc_eset(void **state)
 	run_free(&r);
 }
 
+static void test_adoc_edges(void **state)
+{
+	struct run r;
+	memset(&r, 0, sizeof r);
+	tp_buf_init(&r.out, 0);
+	struct tp_convert_opts o = {.time = T2026};
+	struct tp_convert *c;
+	assert_int_equal(tp_convert_new(&o, run_sink, run_report, &r, &c), TP_OK);
+	static const char text[] = "== Network indicators\n"		   /* 1 */
+				   "|===\n"				   /* 2 */
+				   "| IP address | Domain | Details\n"	   /* 3 */
+				   "| `198.51.100[.]1` | N/A | C&C\n"	   /* 4 */
+				   "| `198.51.100.2` | `c2[.]example` |\n" /* 5 */
+				   "| `c2.example` | N/A | wrong column\n" /* 6 */
+				   "| `198.51.100.3`\n"			   /* 7: row left open */
+				   "|===\n"				   /* 8 */
+				   "|===\n"				   /* 9 */
+				   "|a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q\n"  /* 10: too wide */
+				   "|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17\n" /* 11 */
+				   "|===\n";					  /* 12 */
+	FILE *in = fmemopen((void *)text, sizeof text - 1, "r");
+	struct tp_diag d = {0};
+	assert_int_equal(tp_convert_adoc(c, "edges.adoc", in, &d), TP_OK);
+	fclose(in);
+	struct tp_convert_stats st;
+	assert_int_equal(tp_convert_finish(c, &st, &d), TP_OK);
+	assert_int_equal(st.indicators, 3);
+	static const long want[] = {6, 7, 10};
+	assert_int_equal(r.nrep, 3);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(r.rep_line[k], want[k]);
+	assert_string_equal(r.rep_msg[0], "'c2.example' is a domain value, not IP address");
+	assert_non_null(strstr(r.rep_msg[1], "incomplete table row (1 of 3 cells)"));
+	assert_non_null(strstr(r.rep_msg[2], "more than 16 columns"));
+	tp_convert_free(c);
+	tp_buf_free(&r.out);
+}
+
 static void test_misp_eset(void **state)
 {
 	size_t len;
@@ -558,14 +596,23 @@ static void test_bad_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_list_maltrail),	cmocka_unit_test(test_list_eset_hashes),
-		cmocka_unit_test(test_csv_volexity),	cmocka_unit_test(test_adoc_eset),
-		cmocka_unit_test(test_misp_eset),	cmocka_unit_test(test_misp_composites),
-		cmocka_unit_test(test_stix20_attack),	cmocka_unit_test(test_stix20_observed_data),
-		cmocka_unit_test(test_stix20_versions), cmocka_unit_test(test_deterministic_ids),
-		cmocka_unit_test(test_malformed_list),	cmocka_unit_test(test_malformed_csv),
-		cmocka_unit_test(test_long_line),	cmocka_unit_test(test_unterminated_csv),
-		cmocka_unit_test(test_warninglists),	cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_list_maltrail),
+		cmocka_unit_test(test_list_eset_hashes),
+		cmocka_unit_test(test_csv_volexity),
+		cmocka_unit_test(test_adoc_eset),
+		cmocka_unit_test(test_adoc_edges),
+		cmocka_unit_test(test_misp_eset),
+		cmocka_unit_test(test_misp_composites),
+		cmocka_unit_test(test_stix20_attack),
+		cmocka_unit_test(test_stix20_observed_data),
+		cmocka_unit_test(test_stix20_versions),
+		cmocka_unit_test(test_deterministic_ids),
+		cmocka_unit_test(test_malformed_list),
+		cmocka_unit_test(test_malformed_csv),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_unterminated_csv),
+		cmocka_unit_test(test_warninglists),
+		cmocka_unit_test(test_bad_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
