@@ -384,5 +384,9 @@ void lexer_next(struct lexer *lx)
 		lx->pos = i;
 		return;
 	}
-	fail(lx, lx->pos, "unexpected character");
+	static const char *const msgs[] = {
+		"unexpected character (not part of any STIX pattern token)",
+		"unexpected non-ASCII character outside a string",
+	};
+	fail(lx, lx->pos, msgs[(unsigned char)c >= 0x80]);
 }

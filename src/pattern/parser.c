@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ast.h"
 #include "lexer.h"
@@ -103,8 +104,25 @@ static enum tp_err expected(struct parser *ps, const char *what)
 	int n = (int)(lx->end - lx->start);
 	if (n > 40)
 		n = 40;
-	return perr_at(ps, TP_EPARSE, lx->start, "expected %s, found %s '%.*s'", what,
-		       lexer_tok_name(lx->tok), n, lx->s + lx->start);
+	const char *name = lexer_tok_name(lx->tok);
+	if (name[0] == '\'')
+		return perr_at(ps, TP_EPARSE, lx->start, "expected %s, found %s", what, name);
+	if (lx->tok < T_IDENT)
+		return perr_at(ps, TP_EPARSE, lx->start, "expected %s, found keyword %s", what,
+			       name);
+	const char *q = lx->tok >= T_STRING && lx->tok != T_INT && lx->tok != T_FLOAT ? "" : "'";
+	const char *hint = "";
+	if (lx->tok == T_IDENT) {
+		static const char *const kw[] = {"and", "or", "not", "followedby", "like", "matches",
+						 "in", "within", "repeats", "start", "stop",
+						 "exists", "issubset", "issuperset", NULL};
+		for (size_t i = 0; kw[i]; i++)
+			if (strlen(kw[i]) == lx->end - lx->start &&
+			    strncasecmp(kw[i], lx->s + lx->start, lx->end - lx->start) == 0)
+				hint = " (keywords are upper case)";
+	}
+	return perr_at(ps, TP_EPARSE, lx->start, "expected %s, found %s %s%.*s%s%s", what, name, q,
+		       n, lx->s + lx->start, q, hint);
 }
 
 static void *alloc(struct parser *ps, size_t n)
