@@ -516,7 +516,8 @@ static int repeats(struct ectx *x, const struct bset *in, int64_t k, struct bset
 	int ok = 1;
 	/* Depth-first over increasing index tuples; tmp holds the concatenation. */
 	while (ok) {
-		if (idx[depth] >= in->n) {
+		/* Prune when too few bindings remain to fill the other slots. */
+		if (idx[depth] >= in->n || in->n - idx[depth] < (size_t)k - depth) {
 			if (depth == 0)
 				break;
 			depth--;
@@ -526,6 +527,8 @@ static int repeats(struct ectx *x, const struct bset *in, int64_t k, struct bset
 		}
 		const uint32_t *e = bel(in, idx[depth]);
 		size_t en = blen(in, idx[depth]);
+		/* every step of the search counts, so no input makes it unbounded */
+		x->s->work += 1 + (tmpn * en) / 64;
 		if (!disjoint(tmp, tmpn, e, en)) {
 			idx[depth]++;
 			continue;
@@ -596,6 +599,15 @@ static int eval_node(struct ectx *x, const struct node *n, const uint32_t *first
 							? max_first(x, bel(&a, i), blen(&a, i))
 							: 0;
 				for (size_t j = 0; ok && j < c.n; j++) {
+					if (++x->s->work > TP_EVAL_MAX_WORK) {
+						x->err = tp_diag_set(
+							x->d, TP_ELIMIT,
+							"evaluation needs more than %u candidate "
+							"combinations; narrow the pattern or the data",
+							TP_EVAL_MAX_WORK);
+						ok = 0;
+						break;
+					}
 					if (!disjoint(bel(&a, i), blen(&a, i), bel(&c, j), blen(&c, j)))
 						continue;
 					if (n->kind == N_FOLLOWEDBY &&
