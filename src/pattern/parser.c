@@ -43,7 +43,9 @@ void *arena_alloc(struct arena *a, size_t n)
 {
 	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	if (!a->head || a->head->cap - a->head->used < n) {
-		size_t cap = n > 8192 ? n : 8192;
+		/* Small first chunks: a compiled set keeps thousands of patterns. */
+		size_t chunk = a->head ? (a->head->cap < 4096 ? a->head->cap * 2 : 8192) : 512;
+		size_t cap = n > chunk ? n : chunk;
 		struct arena_chunk *c = malloc(sizeof *c + cap);
 		if (!c)
 			return NULL;

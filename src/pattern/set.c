@@ -1,0 +1,866 @@
+/*
+ * The compiled matcher (pattern_set.h). Each indicator is reduced to
+ * "atoms", conditions one of which must hold on some SCO of an observation
+ * for the indicator to have a chance:
+ *
+ *	[ipv4-addr:value = '198.51.100.7' OR ipv4-addr:value ISSUBSET '10.0.0.0/8']
+ *	   -> EQ   (ipv4-addr, value, "198.51.100.7")
+ *	      CIDR (ipv4-addr, value, 10.0.0.0/8)          exact: no evaluation
+ *	[file:name MATCHES '^inv.*\.pdf$' AND file:size > 10]
+ *	   -> REGEX (file, name, ^inv.*\.pdf$)               confirmed by the evaluator
+ *	[file:size > 10]  -> no atom: evaluated for every observation
+ *
+ * AND takes the cheapest child's atoms (any child must hold), OR the union
+ * of all children's (one must hold); so atoms are a necessary condition
+ * and the evaluator has the last word unless the indicator is "exact" (a
+ * bare equality, IN or ISSUBSET, or an OR of them, with no qualifier).
+ *
+ * Atoms live in open-addressing hash tables keyed by (path key, value) and
+ * (path key, prefix length, masked address); regex atoms of one path key
+ * form one Hyperscan database in prefilter mode. Exact indicators keep no
+ * parsed pattern, so an indexed indicator costs a table entry and its
+ * string (about 100 bytes).
+ */
+#include <hs/hs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "tripact/pattern_set.h"
+
+enum { ATOM_EQ, ATOM_CIDR, ATOM_RX };
+
+struct key {
+	char *type;
+	size_t typelen;
+	char **props; /* NUL-terminated property names */
+	size_t nprops;
+	uint8_t lens4[33], lens6[129]; /* prefix lengths with CIDR atoms */
+	bool has_eq, has_cidr;
+	/* regex atoms (builder), then the database */
+	char **rx;
+	unsigned *rxflags;
+	uint32_t *rxind;
+	size_t nrx, caprx;
+	hs_database_t *db;
+};
+
+struct ind {
+	uint32_t id;
+	uint32_t exact;
+	struct tp_pattern *p; /* NULL when exact */
+};
+
+struct eq_ent {
+	uint64_t h; /* 0 = empty */
+	uint32_t ind;
+	uint32_t off; /* into strs: u32 len, u32 key, bytes */
+};
+
+struct cidr_atom {
+	uint32_t key, ind;
+	struct cidr c;
+};
+
+struct cidr_ent {
+	uint64_t h;
+	uint32_t atom;
+};
+
+struct tp_pattern_set {
+	bool compiled;
+	bool broken; /* an add failed half way (out of memory): only free() is left */
+	struct key *keys;
+	size_t nkeys, capkeys;
+	struct ind *inds;
+	size_t ninds, capinds;
+	uint32_t *eqoff; /* builder: one per EQ atom */
+	uint32_t *eqind;
+	size_t neq, capeq;
+	char *strs;
+	size_t nstrs, capstrs;
+	struct cidr_atom *cat;
+	size_t ncat, capcat;
+	uint32_t *always;
+	size_t nalways, capalways;
+	struct eq_ent *eqt;
+	size_t eqmask;
+	struct cidr_ent *ct;
+	size_t cmask;
+	hs_scratch_t *proto;
+	struct tp_pattern_set_stats st;
+};
+
+struct tp_pattern_scratch {
+	const struct tp_pattern_set *set;
+	uint32_t *stamp;
+	uint32_t gen;
+	uint32_t *verify;
+	size_t nverify;
+	hs_scratch_t *hs;
+	struct eval_scratch ev;
+	size_t limit_hits;
+	/* current match */
+	tp_pattern_hit_fn fn;
+	void *ctx;
+	int stop;
+	const struct key *cur;
+};
+
+/* ---- small helpers ---- */
+
+static int grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *nv = realloc(*v, nc * elem);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+#define GROW(arr, n, cap) grow((void **)&(arr), &(cap), (n), sizeof *(arr))
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	/* FNV-1a over 8-byte words, then a final mix (splitmix64). */
+	const uint8_t *s = p;
+	uint64_t h = 1469598103934665603ull ^ seed;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 1099511628211ull;
+	}
+	for (; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ull;
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h | 1;
+}
+
+static int ends_with(const char *k, size_t n, const char *suf)
+{
+	size_t m = strlen(suf);
+	return n >= m && memcmp(k + n - m, suf, m) == 0;
+}
+
+/* A path the index can read directly: only keys, no reference to follow, not binary. */
+static int indexable(const struct path *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct step *s = &p->steps[i];
+		/* (the evaluator reads keys up to 255 bytes) */
+		if (s->kind != STEP_KEY || s->keylen > 255 || memchr(s->key, 0, s->keylen))
+			return 0;
+		if (i + 1 < p->n && (ends_with(s->key, s->keylen, "_ref") ||
+				     ends_with(s->key, s->keylen, "_refs")))
+			return 0;
+	}
+	const struct step *l = &p->steps[p->n - 1];
+	return !ends_with(l->key, l->keylen, "_hex") && !ends_with(l->key, l->keylen, "_bin");
+}
+
+/* The key index for path p, created if needed; -1 on allocation failure. */
+static long key_of(struct tp_pattern_set *s, const struct path *p)
+{
+	for (size_t i = 0; i < s->nkeys; i++) {
+		struct key *k = &s->keys[i];
+		if (k->typelen != p->typelen || memcmp(k->type, p->type, p->typelen) ||
+		    k->nprops != p->n)
+			continue;
+		size_t j;
+		for (j = 0; j < p->n; j++)
+			if (strlen(k->props[j]) != p->steps[j].keylen ||
+			    memcmp(k->props[j], p->steps[j].key, p->steps[j].keylen))
+				break;
+		if (j == p->n)
+			return (long)i;
+	}
+	if (s->nkeys >= UINT32_MAX / 2 || GROW(s->keys, s->nkeys, s->capkeys))
+		return -1;
+	struct key *k = &s->keys[s->nkeys];
+	memset(k, 0, sizeof *k);
+	k->type = strndup(p->type, p->typelen);
+	k->typelen = p->typelen;
+	k->props = calloc(p->n, sizeof *k->props);
+	if (!k->type || !k->props)
+		goto fail;
+	k->nprops = p->n;
+	for (size_t j = 0; j < p->n; j++)
+		if (!(k->props[j] = strndup(p->steps[j].key, p->steps[j].keylen)))
+			goto fail;
+	return (long)s->nkeys++;
+fail:
+	for (size_t j = 0; k->props && j < p->n; j++)
+		free(k->props[j]);
+	free(k->props);
+	free(k->type);
+	return -1;
+}
+
+/* Hyperscan flags for our regexes: prefilter (a superset), UTF-8, once. */
+#define RX_FLAGS (HS_FLAG_PREFILTER | HS_FLAG_UTF8 | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY)
+
+/* LIKE as a Hyperscan regex: anchored, % = .*, _ = one character. */
+static char *like_regex(const char *s, size_t n)
+{
+	char *o = malloc(4 * n + 8), *q = o;
+	if (!o)
+		return NULL;
+	*q++ = '^';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '%') {
+			*q++ = '.', *q++ = '*';
+		} else if (c == '_') {
+			*q++ = '.';
+		} else if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+			*q++ = (char)c;
+		} else {
+			static const char hx[] = "0123456789abcdef";
+			*q++ = '\\', *q++ = 'x', *q++ = hx[c >> 4], *q++ = hx[c & 15];
+		}
+	}
+	*q++ = '$';
+	*q = 0;
+	return o;
+}
+
+static char *regex_source(const struct node *t, unsigned *flags)
+{
+	*flags = RX_FLAGS;
+	if (t->op == OP_LIKE) {
+		*flags |= HS_FLAG_DOTALL;
+		return like_regex(t->lit.s, t->lit.n);
+	}
+	return strndup(t->lit.s, t->lit.n);
+}
+
+/* ---- atoms ---- */
+
+#define COST_NONE (-1L)
+
+/* Cost of anchoring on test t (COST_NONE: cannot be indexed). */
+static long test_cost(const struct node *t)
+{
+	if (t->neg || !indexable(&t->path))
+		return COST_NONE;
+	switch (t->op) {
+	case OP_EQ:
+		return t->lit.kind == LIT_STR ? 1 : COST_NONE;
+	case OP_IN:
+		for (size_t i = 0; i < t->lit.n; i++)
+			if (t->lit.items[i].kind != LIT_STR)
+				return COST_NONE;
+		return t->lit.n ? (long)t->lit.n : COST_NONE;
+	case OP_ISSUBSET:
+		return 2;
+	case OP_LIKE:
+	case OP_MATCHES: {
+		unsigned fl;
+		char *src = regex_source(t, &fl);
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *err = NULL;
+		long c = COST_NONE;
+		if (src && hs_expression_info(src, fl, &info, &err) == HS_SUCCESS)
+			c = 16;
+		free(info);
+		if (err)
+			hs_free_compile_error(err);
+		free(src);
+		return c;
+	}
+	default:
+		return COST_NONE;
+	}
+}
+
+static long node_cost(const struct node *n);
+
+/* The kid with the cheapest atoms (for AND-like nodes), or -1. */
+static long best_kid(const struct node *n, long *cost)
+{
+	long best = -1;
+	*cost = COST_NONE;
+	for (size_t i = 0; i < n->nkids; i++) {
+		long c = node_cost(n->kids[i]);
+		if (c != COST_NONE && (*cost == COST_NONE || c < *cost)) {
+			*cost = c;
+			best = (long)i;
+		}
+	}
+	return best;
+}
+
+static long node_cost(const struct node *n)
+{
+	long c, sum = 0;
+	switch (n->kind) {
+	case N_TEST:
+		return test_cost(n);
+	case N_CMP_AND:
+	case N_OBS_AND:
+	case N_FOLLOWEDBY:
+		best_kid(n, &c);
+		return c;
+	case N_CMP_OR:
+	case N_OBS_OR:
+		for (size_t i = 0; i < n->nkids; i++) {
+			if ((c = node_cost(n->kids[i])) == COST_NONE)
+				return COST_NONE;
+			sum += c;
+		}
+		return sum;
+	default: /* N_OBS and qualifiers */
+		return node_cost(n->kids[0]);
+	}
+}
+
+static int add_eq(struct tp_pattern_set *s, uint32_t key, uint32_t ind, const char *v, size_t n)
+{
+	if (n > UINT32_MAX - 16 || s->nstrs + n + 8 > UINT32_MAX)
+		return -1;
+	while (s->nstrs + n + 8 > s->capstrs) {
+		size_t cap = s->capstrs ? s->capstrs * 2 : 4096;
+		char *ns = realloc(s->strs, cap);
+		if (!ns)
+			return -1;
+		s->strs = ns;
+		s->capstrs = cap;
+	}
+	size_t oldcap = s->capeq;
+	if (GROW(s->eqoff, s->neq, s->capeq))
+		return -1;
+	if (s->capeq != oldcap) { /* eqind shares eqoff's capacity */
+		uint32_t *ni = realloc(s->eqind, s->capeq * sizeof *ni);
+		if (!ni) {
+			s->capeq = oldcap;
+			return -1;
+		}
+		s->eqind = ni;
+	}
+	uint32_t len = (uint32_t)n;
+	memcpy(s->strs + s->nstrs, &len, 4);
+	memcpy(s->strs + s->nstrs + 4, &key, 4);
+	memcpy(s->strs + s->nstrs + 8, v, n);
+	s->eqoff[s->neq] = (uint32_t)s->nstrs;
+	s->eqind[s->neq++] = ind;
+	s->nstrs += n + 8;
+	s->keys[key].has_eq = true;
+	return 0;
+}
+
+static int emit(struct tp_pattern_set *s, const struct node *n, uint32_t ind)
+{
+	long c;
+	switch (n->kind) {
+	case N_TEST: {
+		long k = key_of(s, &n->path);
+		if (k < 0)
+			return -1;
+		struct key *key = &s->keys[k];
+		if (n->op == OP_EQ)
+			return add_eq(s, (uint32_t)k, ind, n->lit.s, n->lit.n);
+		if (n->op == OP_IN) {
+			for (size_t i = 0; i < n->lit.n; i++)
+				if (add_eq(s, (uint32_t)k, ind, n->lit.items[i].s, n->lit.items[i].n))
+					return -1;
+			return 0;
+		}
+		if (n->op == OP_ISSUBSET) {
+			if (GROW(s->cat, s->ncat, s->capcat))
+				return -1;
+			s->cat[s->ncat++] = (struct cidr_atom){(uint32_t)k, ind, n->cidr};
+			key->has_cidr = true;
+			if (n->cidr.v6)
+				key->lens6[n->cidr.bits] = 1;
+			else
+				key->lens4[n->cidr.bits] = 1;
+			return 0;
+		}
+		/* LIKE / MATCHES */
+		if (key->nrx == key->caprx) {
+			size_t cap = key->caprx ? key->caprx * 2 : 8;
+			char **a = realloc(key->rx, cap * sizeof *a);
+			if (a)
+				key->rx = a;
+			unsigned *f = a ? realloc(key->rxflags, cap * sizeof *f) : NULL;
+			if (f)
+				key->rxflags = f;
+			uint32_t *i2 = f ? realloc(key->rxind, cap * sizeof *i2) : NULL;
+			if (!i2)
+				return -1;
+			key->rxind = i2;
+			key->caprx = cap;
+		}
+		char *src = regex_source(n, &key->rxflags[key->nrx]);
+		if (!src)
+			return -1;
+		key->rx[key->nrx] = src;
+		key->rxind[key->nrx++] = ind;
+		return 0;
+	}
+	case N_CMP_AND:
+	case N_OBS_AND:
+	case N_FOLLOWEDBY: {
+		long b = best_kid(n, &c);
+		return b < 0 ? -1 : emit(s, n->kids[b], ind);
+	}
+	case N_CMP_OR:
+	case N_OBS_OR:
+		for (size_t i = 0; i < n->nkids; i++)
+			if (emit(s, n->kids[i], ind))
+				return -1;
+		return 0;
+	default:
+		return emit(s, n->kids[0], ind);
+	}
+}
+
+/* Exact: the atoms are the whole meaning (no evaluation needed). */
+static int exact_cmp(const struct node *n)
+{
+	if (n->kind == N_CMP_OR) {
+		for (size_t i = 0; i < n->nkids; i++)
+			if (!exact_cmp(n->kids[i]))
+				return 0;
+		return 1;
+	}
+	return n->kind == N_TEST && (n->op == OP_EQ || n->op == OP_IN || n->op == OP_ISSUBSET) &&
+	       test_cost(n) != COST_NONE;
+}
+
+static int exact_obs(const struct node *n)
+{
+	if (n->kind == N_OBS)
+		return exact_cmp(n->kids[0]);
+	if (n->kind == N_OBS_OR) {
+		for (size_t i = 0; i < n->nkids; i++)
+			if (!exact_obs(n->kids[i]))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- building ---- */
+
+enum tp_err tp_pattern_set_new(struct tp_pattern_set **out)
+{
+	if (!out)
+		return TP_EINVAL;
+	struct tp_pattern_set *s = calloc(1, sizeof *s);
+	if (!s)
+		return TP_ENOMEM;
+	*out = s;
+	return TP_OK;
+}
+
+static int push_always(struct tp_pattern_set *s, uint32_t ind)
+{
+	if (GROW(s->always, s->nalways, s->capalways))
+		return -1;
+	s->always[s->nalways++] = ind;
+	return 0;
+}
+
+enum tp_err tp_pattern_set_add(struct tp_pattern_set *s, const char *pattern, size_t len,
+			       uint32_t id, struct tp_diag *d)
+{
+	if (!s || s->compiled || s->broken)
+		return tp_diag_set(d, TP_EINVAL, "the set is already compiled (or broken)");
+	if (s->ninds >= UINT32_MAX - 1)
+		return tp_diag_set(d, TP_ELIMIT, "too many indicators");
+	struct tp_pattern *p = NULL;
+	enum tp_err e = tp_pattern_parse(pattern, len, 0, &p, d);
+	if (e)
+		return e;
+	if (GROW(s->inds, s->ninds, s->capinds)) {
+		tp_pattern_free(p);
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
+	uint32_t ind = (uint32_t)s->ninds;
+	struct ind *in = &s->inds[ind];
+	in->id = id;
+	in->exact = (uint32_t)exact_obs(p->root);
+	in->p = p;
+	int rc;
+	if (node_cost(p->root) == COST_NONE) {
+		in->exact = 0;
+		rc = push_always(s, ind);
+		s->st.unindexed++;
+	} else {
+		rc = emit(s, p->root, ind);
+		if (in->exact)
+			s->st.exact++;
+		else
+			s->st.verified++;
+	}
+	if (rc) {
+		/* Atoms of this indicator may be half emitted: refuse further use. */
+		s->broken = true;
+		tp_pattern_free(p);
+		return tp_diag_set(d, TP_ENOMEM, "out of memory (the set can only be freed)");
+	}
+	if (in->exact) {
+		tp_pattern_free(p); /* the atoms say it all */
+		in->p = NULL;
+	}
+	s->ninds++;
+	return TP_OK;
+}
+
+static uint64_t cidr_hash(uint32_t key, const struct cidr *c)
+{
+	uint8_t buf[24];
+	memcpy(buf, c->addr, 16);
+	memcpy(buf + 16, &key, 4);
+	buf[20] = (uint8_t)c->bits;
+	buf[21] = c->v6;
+	buf[22] = buf[23] = 0;
+	return hash_bytes(buf, sizeof buf, 7);
+}
+
+static uint64_t eq_hash(uint32_t key, const char *v, size_t n)
+{
+	return hash_bytes(v, n, (uint64_t)key * 0x9e3779b97f4a7c15ull);
+}
+
+static size_t table_size(size_t n)
+{
+	size_t sz = 16;
+	while (sz < 2 * n)
+		sz *= 2;
+	return sz;
+}
+
+static enum tp_err build_hs(struct tp_pattern_set *s, struct key *k, struct tp_diag *d)
+{
+	unsigned *ids = malloc(k->nrx * sizeof *ids);
+	if (!ids)
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < k->nrx; i++)
+		ids[i] = (unsigned)i;
+	hs_compile_error_t *err = NULL;
+	hs_error_t he = hs_compile_multi((const char *const *)k->rx, k->rxflags, ids,
+					 (unsigned)k->nrx, HS_MODE_BLOCK, NULL, &k->db, &err);
+	free(ids);
+	if (err)
+		hs_free_compile_error(err);
+	if (he != HS_SUCCESS) {
+		/* Hyperscan could not take this set: the evaluator covers it. */
+		k->db = NULL;
+		s->st.regex_fallback += k->nrx;
+		for (size_t i = 0; i < k->nrx; i++)
+			if (push_always(s, k->rxind[i]))
+				return tp_diag_set(d, TP_ENOMEM, "out of memory");
+		return TP_OK;
+	}
+	if (hs_alloc_scratch(k->db, &s->proto) != HS_SUCCESS)
+		return tp_diag_set(d, TP_ENOMEM, "cannot allocate Hyperscan scratch");
+	size_t dbsz = 0;
+	if (hs_database_size(k->db, &dbsz) == HS_SUCCESS)
+		s->st.bytes += dbsz;
+	s->st.regex_atoms += k->nrx;
+	s->st.hs_databases++;
+	return TP_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
+{
+	/* equality table */
+	size_t sz = table_size(s->neq);
+	s->eqt = calloc(sz, sizeof *s->eqt);
+	if (!s->eqt)
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	s->eqmask = sz - 1;
+	for (size_t i = 0; i < s->neq; i++) {
+		uint32_t len, key;
+		memcpy(&len, s->strs + s->eqoff[i], 4);
+		memcpy(&key, s->strs + s->eqoff[i] + 4, 4);
+		uint64_t h = eq_hash(key, s->strs + s->eqoff[i] + 8, len);
+		size_t j = h & s->eqmask;
+		while (s->eqt[j].h)
+			j = (j + 1) & s->eqmask;
+		s->eqt[j] = (struct eq_ent){h, s->eqind[i], s->eqoff[i]};
+	}
+	s->st.eq_atoms = s->neq;
+	free(s->eqoff);
+	free(s->eqind);
+	s->eqoff = s->eqind = NULL;
+	/* CIDR table */
+	sz = table_size(s->ncat);
+	s->ct = calloc(sz, sizeof *s->ct);
+	if (!s->ct)
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	s->cmask = sz - 1;
+	for (size_t i = 0; i < s->ncat; i++) {
+		uint64_t h = cidr_hash(s->cat[i].key, &s->cat[i].c);
+		size_t j = h & s->cmask;
+		while (s->ct[j].h)
+			j = (j + 1) & s->cmask;
+		s->ct[j] = (struct cidr_ent){h, (uint32_t)i};
+	}
+	s->st.cidr_atoms = s->ncat;
+	/* one Hyperscan database per path key */
+	for (size_t i = 0; i < s->nkeys; i++) {
+		struct key *k = &s->keys[i];
+		if (k->nrx) {
+			enum tp_err e = build_hs(s, k, d);
+			if (e)
+				return e;
+		}
+	}
+	/* evaluate-always list: sorted, without duplicates */
+	qsort(s->always, s->nalways, sizeof *s->always, cmp_u32);
+	size_t w = 0;
+	for (size_t i = 0; i < s->nalways; i++)
+		if (w == 0 || s->always[w - 1] != s->always[i])
+			s->always[w++] = s->always[i];
+	s->nalways = w;
+	/* builder regex sources are no longer needed */
+	for (size_t i = 0; i < s->nkeys; i++) {
+		struct key *k = &s->keys[i];
+		for (size_t j = 0; j < k->nrx; j++)
+			free(k->rx[j]);
+		free(k->rx);
+		free(k->rxflags);
+		k->rx = NULL;
+		k->rxflags = NULL;
+	}
+	s->st.indicators = s->ninds;
+	s->st.bytes += sizeof *s + s->capkeys * sizeof *s->keys + s->capinds * sizeof *s->inds +
+		       s->capstrs + (s->eqmask + 1) * sizeof *s->eqt +
+		       (s->cmask + 1) * sizeof *s->ct + s->capcat * sizeof *s->cat +
+		       s->capalways * sizeof *s->always;
+	for (size_t i = 0; i < s->ninds; i++)
+		if (s->inds[i].p)
+			s->st.bytes += s->inds[i].p->arena.total + sizeof *s->inds[i].p;
+	for (size_t i = 0; i < s->nkeys; i++)
+		s->st.bytes += s->keys[i].caprx * sizeof(uint32_t);
+	s->compiled = true;
+	return TP_OK;
+}
+
+enum tp_err tp_pattern_set_compile(struct tp_pattern_set *s, struct tp_diag *d)
+{
+	if (!s || s->compiled || s->broken)
+		return tp_diag_set(d, TP_EINVAL, "the set is already compiled (or broken)");
+	enum tp_err e = compile(s, d);
+	if (e != TP_OK)
+		s->broken = true; /* half-built indexes: only free() is left */
+	return e;
+}
+
+void tp_pattern_set_free(struct tp_pattern_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nkeys; i++) {
+		struct key *k = &s->keys[i];
+		free(k->type);
+		for (size_t j = 0; j < k->nprops; j++)
+			free(k->props[j]);
+		free(k->props);
+		for (size_t j = 0; k->rx && j < k->nrx; j++)
+			free(k->rx[j]);
+		free(k->rx);
+		free(k->rxflags);
+		free(k->rxind);
+		hs_free_database(k->db);
+	}
+	free(s->keys);
+	for (size_t i = 0; i < s->ninds; i++)
+		tp_pattern_free(s->inds[i].p);
+	free(s->inds);
+	free(s->eqoff);
+	free(s->eqind);
+	free(s->strs);
+	free(s->cat);
+	free(s->always);
+	free(s->eqt);
+	free(s->ct);
+	hs_free_scratch(s->proto);
+	free(s);
+}
+
+void tp_pattern_set_stats(const struct tp_pattern_set *s, struct tp_pattern_set_stats *st)
+{
+	if (s && st)
+		*st = s->st;
+}
+
+/* ---- matching ---- */
+
+enum tp_err tp_pattern_scratch_new(const struct tp_pattern_set *s, struct tp_pattern_scratch **out)
+{
+	if (!s || !s->compiled || !out)
+		return TP_EINVAL;
+	struct tp_pattern_scratch *sc = calloc(1, sizeof *sc);
+	if (!sc)
+		return TP_ENOMEM;
+	sc->set = s;
+	sc->stamp = calloc(s->ninds ? s->ninds : 1, sizeof *sc->stamp);
+	sc->verify = malloc((s->ninds ? s->ninds : 1) * sizeof *sc->verify);
+	if (!sc->stamp || !sc->verify || eval_scratch_init(&sc->ev) != 0 ||
+	    (s->proto && hs_clone_scratch(s->proto, &sc->hs) != HS_SUCCESS)) {
+		tp_pattern_scratch_free(sc);
+		return TP_ENOMEM;
+	}
+	*out = sc;
+	return TP_OK;
+}
+
+void tp_pattern_scratch_free(struct tp_pattern_scratch *sc)
+{
+	if (!sc)
+		return;
+	free(sc->stamp);
+	free(sc->verify);
+	hs_free_scratch(sc->hs);
+	eval_scratch_fini(&sc->ev);
+	free(sc);
+}
+
+size_t tp_pattern_scratch_limit_hits(const struct tp_pattern_scratch *sc)
+{
+	return sc ? sc->limit_hits : 0;
+}
+
+static void candidate(struct tp_pattern_scratch *sc, uint32_t ind)
+{
+	if (sc->stop || sc->stamp[ind] == sc->gen)
+		return;
+	sc->stamp[ind] = sc->gen;
+	const struct ind *in = &sc->set->inds[ind];
+	if (in->exact)
+		sc->stop = sc->fn(in->id, sc->ctx) != 0;
+	else
+		sc->verify[sc->nverify++] = ind;
+}
+
+static void lookup_eq(struct tp_pattern_scratch *sc, uint32_t key, const char *v, size_t n)
+{
+	const struct tp_pattern_set *s = sc->set;
+	uint64_t h = eq_hash(key, v, n);
+	for (size_t j = h & s->eqmask; s->eqt[j].h; j = (j + 1) & s->eqmask) {
+		const struct eq_ent *e = &s->eqt[j];
+		if (e->h != h)
+			continue;
+		uint32_t len, k;
+		memcpy(&len, s->strs + e->off, 4);
+		memcpy(&k, s->strs + e->off + 4, 4);
+		if (k == key && len == n && memcmp(s->strs + e->off + 8, v, n) == 0)
+			candidate(sc, e->ind);
+	}
+}
+
+static void lookup_cidr(struct tp_pattern_scratch *sc, uint32_t key, const struct key *k,
+			const char *v, size_t n)
+{
+	const struct tp_pattern_set *s = sc->set;
+	struct cidr x;
+	if (tp_pattern_cidr_parse(v, n, &x))
+		return;
+	const uint8_t *lens = x.v6 ? k->lens6 : k->lens4;
+	for (int L = 0; L <= x.bits; L++) {
+		if (!lens[L])
+			continue;
+		struct cidr m = x;
+		m.bits = L;
+		int total = x.v6 ? L : L + 96;
+		for (int i = total; i < 128; i++)
+			m.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+		uint64_t h = cidr_hash(key, &m);
+		for (size_t j = h & s->cmask; s->ct[j].h; j = (j + 1) & s->cmask) {
+			const struct cidr_atom *a = &s->cat[s->ct[j].atom];
+			if (s->ct[j].h == h && a->key == key && a->c.bits == L && a->c.v6 == m.v6 &&
+			    memcmp(a->c.addr, m.addr, 16) == 0)
+				candidate(sc, a->ind);
+		}
+	}
+}
+
+static int on_hs(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		 void *ctx)
+{
+	struct tp_pattern_scratch *sc = ctx;
+	candidate(sc, sc->cur->rxind[id]);
+	return sc->stop;
+}
+
+enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_pattern_scratch *sc,
+				 const struct tp_pattern_data *data, size_t obs,
+				 tp_pattern_hit_fn fn, void *ctx)
+{
+	if (!s || !sc || sc->set != s || !data || obs >= data->nobs || !fn)
+		return TP_EINVAL;
+	if (++sc->gen == 0) {
+		memset(sc->stamp, 0, s->ninds * sizeof *sc->stamp);
+		sc->gen = 1;
+	}
+	sc->fn = fn;
+	sc->ctx = ctx;
+	sc->stop = 0;
+	sc->nverify = 0;
+	const struct obs *o = &data->obs[obs];
+	for (size_t r = 0; r < o->nroots && !sc->stop; r++) {
+		const json_t *root = o->roots[r];
+		const json_t *tj = json_object_get(root, "type");
+		if (!json_is_string(tj))
+			continue;
+		const char *type = json_string_value(tj);
+		size_t tl = json_string_length(tj);
+		for (size_t ki = 0; ki < s->nkeys && !sc->stop; ki++) {
+			const struct key *k = &s->keys[ki];
+			if (k->typelen != tl || memcmp(k->type, type, tl) != 0)
+				continue;
+			const json_t *v = root;
+			for (size_t i = 0; v && i < k->nprops; i++)
+				v = json_object_get(v, k->props[i]);
+			if (!json_is_string(v))
+				continue;
+			const char *str = json_string_value(v);
+			size_t n = json_string_length(v);
+			if (k->has_eq)
+				lookup_eq(sc, (uint32_t)ki, str, n);
+			if (k->has_cidr && !sc->stop)
+				lookup_cidr(sc, (uint32_t)ki, k, str, n);
+			if (k->db && !sc->stop) {
+				sc->cur = k;
+				hs_error_t he = hs_scan(k->db, str, (unsigned)n, 0, sc->hs, on_hs, sc);
+				if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
+					return TP_EINVAL;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->nalways && !sc->stop; i++)
+		candidate(sc, s->always[i]);
+	uint32_t which = (uint32_t)obs;
+	for (size_t i = 0; i < sc->nverify && !sc->stop; i++) {
+		const struct ind *in = &s->inds[sc->verify[i]];
+		int m = 0;
+		sc->ev.limit_hit = 0;
+		enum tp_err e = eval_pattern(in->p, data, &which, 1, &sc->ev, &m, NULL, NULL);
+		if (e == TP_ENOMEM)
+			return e;
+		if (e != TP_OK || sc->ev.limit_hit)
+			sc->limit_hits++;
+		if (e == TP_OK && m)
+			sc->stop = fn(in->id, ctx) != 0;
+	}
+	return TP_OK;
+}
