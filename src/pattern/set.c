@@ -625,7 +625,8 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 		}
 	}
 	/* evaluate-always list: sorted, without duplicates */
-	qsort(s->always, s->nalways, sizeof *s->always, cmp_u32);
+	if (s->nalways)
+		qsort(s->always, s->nalways, sizeof *s->always, cmp_u32);
 	size_t w = 0;
 	for (size_t i = 0; i < s->nalways; i++)
 		if (w == 0 || s->always[w - 1] != s->always[i])
