@@ -642,14 +642,37 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 		k->rx = NULL;
 		k->rxflags = NULL;
 	}
+	/* Give back builder slack: the set is immutable from here on. */
+	if (s->nstrs && s->nstrs < s->capstrs) {
+		char *ns = realloc(s->strs, s->nstrs);
+		if (ns) {
+			s->strs = ns;
+			s->capstrs = s->nstrs;
+		}
+	}
+	if (s->ninds && s->ninds < s->capinds) {
+		struct ind *ni = realloc(s->inds, s->ninds * sizeof *ni);
+		if (ni) {
+			s->inds = ni;
+			s->capinds = s->ninds;
+		}
+	}
 	s->st.indicators = s->ninds;
 	s->st.bytes += sizeof *s + s->capkeys * sizeof *s->keys + s->capinds * sizeof *s->inds +
 		       s->capstrs + (s->eqmask + 1) * sizeof *s->eqt +
 		       (s->cmask + 1) * sizeof *s->ct + s->capcat * sizeof *s->cat +
 		       s->capalways * sizeof *s->always;
-	for (size_t i = 0; i < s->ninds; i++)
-		if (s->inds[i].p)
-			s->st.bytes += s->inds[i].p->arena.total + sizeof *s->inds[i].p;
+	for (size_t i = 0; i < s->ninds; i++) {
+		const struct tp_pattern *p = s->inds[i].p;
+		if (!p)
+			continue;
+		s->st.bytes += p->arena.total + sizeof *p + p->capcodes * sizeof *p->codes;
+		for (size_t c = 0; c < p->ncodes; c++) {
+			size_t csz = 0;
+			if (pcre2_pattern_info(p->codes[c], PCRE2_INFO_SIZE, &csz) == 0)
+				s->st.bytes += csz;
+		}
+	}
 	for (size_t i = 0; i < s->nkeys; i++)
 		s->st.bytes += s->keys[i].caprx * sizeof(uint32_t);
 	s->compiled = true;
