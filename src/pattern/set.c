@@ -85,6 +85,8 @@ struct tp_pattern_set {
 	size_t nalways, capalways;
 	struct eq_ent *eqt;
 	size_t eqmask;
+	uint64_t *bloom; /* blocked Bloom filter over eqt: most lookups miss */
+	size_t bmask;
 	struct cidr_ent *ct;
 	size_t cmask;
 	hs_scratch_t *proto;
@@ -142,7 +144,7 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
 	h ^= h >> 27;
 	h *= 0x94d049bb133111ebull;
 	h ^= h >> 31;
-	return h | 1;
+	return h | (1ull << 63); /* non-zero marks a used slot; low bits index */
 }
 
 static int ends_with(const char *k, size_t n, const char *suf)
@@ -528,6 +530,12 @@ static uint64_t cidr_hash(uint32_t key, const struct cidr *c)
 	return hash_bytes(buf, sizeof buf, 7);
 }
 
+static uint64_t bloom_bits(uint64_t h)
+{
+	return 1ull << (h & 63) | 1ull << ((h >> 6) & 63) | 1ull << ((h >> 12) & 63) |
+	       1ull << ((h >> 18) & 63);
+}
+
 static uint64_t eq_hash(uint32_t key, const char *v, size_t n)
 {
 	return hash_bytes(v, n, (uint64_t)key * 0x9e3779b97f4a7c15ull);
@@ -597,6 +605,18 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 			j = (j + 1) & s->eqmask;
 		s->eqt[j] = (struct eq_ent){h, s->eqind[i], s->eqoff[i]};
 	}
+	/* ~12 bits per value, 4 bits set in one 64-bit word: a miss costs one
+	 * access to a table that fits in cache instead of one to the big one. */
+	size_t words = 64;
+	while (words * 64 < s->neq * 12)
+		words *= 2;
+	s->bloom = calloc(words, sizeof *s->bloom);
+	if (!s->bloom)
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	s->bmask = words - 1;
+	for (size_t j = 0; j <= s->eqmask; j++)
+		if (s->eqt[j].h)
+			s->bloom[(s->eqt[j].h >> 32) & s->bmask] |= bloom_bits(s->eqt[j].h);
 	s->st.eq_atoms = s->neq;
 	free(s->eqoff);
 	free(s->eqind);
@@ -660,6 +680,7 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 	s->st.indicators = s->ninds;
 	s->st.bytes += sizeof *s + s->capkeys * sizeof *s->keys + s->capinds * sizeof *s->inds +
 		       s->capstrs + (s->eqmask + 1) * sizeof *s->eqt +
+		       (s->bmask + 1) * sizeof *s->bloom +
 		       (s->cmask + 1) * sizeof *s->ct + s->capcat * sizeof *s->cat +
 		       s->capalways * sizeof *s->always;
 	for (size_t i = 0; i < s->ninds; i++) {
@@ -716,6 +737,7 @@ void tp_pattern_set_free(struct tp_pattern_set *s)
 	free(s->cat);
 	free(s->always);
 	free(s->eqt);
+	free(s->bloom);
 	free(s->ct);
 	hs_free_scratch(s->proto);
 	free(s);
@@ -780,6 +802,9 @@ static void lookup_eq(struct tp_pattern_scratch *sc, uint32_t key, const char *v
 {
 	const struct tp_pattern_set *s = sc->set;
 	uint64_t h = eq_hash(key, v, n);
+	uint64_t bits = bloom_bits(h);
+	if ((s->bloom[(h >> 32) & s->bmask] & bits) != bits)
+		return;
 	for (size_t j = h & s->eqmask; s->eqt[j].h; j = (j + 1) & s->eqmask) {
 		const struct eq_ent *e = &s->eqt[j];
 		if (e->h != h)
