@@ -28,7 +28,10 @@ static const char usage_text[] =
 
 static void print_diag_pattern(const char *what, const char *pattern, const struct tp_diag *d)
 {
-	fprintf(stderr, "tripact: %s: %s\n", what, d->message);
+	if (d->column > 0)
+		fprintf(stderr, "tripact: %s: column %ld: %s\n", what, d->column, d->message);
+	else
+		fprintf(stderr, "tripact: %s: %s\n", what, d->message);
 	size_t len = strlen(pattern);
 	if (d->column > 0 && len < 200 && !strchr(pattern, '\n')) {
 		fprintf(stderr, "  %s\n  %*s^\n", pattern, (int)(d->column - 1), "");

@@ -90,7 +90,7 @@ static enum tp_err perr_at(struct parser *ps, enum tp_err code, size_t off, cons
 		va_end(ap);
 		ps->d->line = 1;
 		ps->d->column = lexer_column(&ps->lx, off);
-		tp_diag_set(ps->d, code, "column %ld: %s", ps->d->column, msg);
+		tp_diag_set(ps->d, code, "%s", msg);
 	}
 	return code;
 }
@@ -1012,7 +1012,7 @@ enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags,
 			d->line = 1;
 			d->column = (long)bad + 1;
 		}
-		return tp_diag_set(d, TP_EPARSE, "column %ld: %s", (long)bad + 1,
+		return tp_diag_set(d, TP_EPARSE, "%s",
 				   text[bad] ? "invalid UTF-8" : "NUL byte in pattern");
 	}
 	struct tp_pattern *p = calloc(1, sizeof *p);

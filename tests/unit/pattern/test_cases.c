@@ -69,8 +69,13 @@ static void check_record(struct run *r, int line, int strict, const char *pat, c
 		tp_pattern_parse(pat, strlen(pat), strict ? TP_PATTERN_STRICT : 0, &p, &d);
 	const char *want = exp[0];
 	if (strncmp(want, "error: ", 7) == 0 && (e != TP_OK)) {
-		if (!strstr(d.message, want + 7))
-			fail_case(r, line, "wrong error: got '%s', want '%s'", d.message, want + 7);
+		char full[600];
+		if (d.column > 0)
+			snprintf(full, sizeof full, "column %ld: %s", d.column, d.message);
+		else
+			snprintf(full, sizeof full, "%s", d.message);
+		if (!strstr(full, want + 7))
+			fail_case(r, line, "wrong error: got '%s', want '%s'", full, want + 7);
 		return;
 	}
 	if (e != TP_OK)
