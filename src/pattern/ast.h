@@ -147,6 +147,9 @@ int tp_pattern_cidr_within(const struct cidr *a, const struct cidr *b);
 /* Max observations one binding of node can use (REPEATS multiplies). */
 int64_t tp_pattern_binding_size(const struct node *n);
 
+/* Warnings and (with TP_PATTERN_STRICT) hash checks over a parsed tree. */
+enum tp_err tp_pattern_check_tree(struct tp_pattern *p, unsigned flags, struct tp_diag *d);
+
 /* Schema check of one path: NULL or a warning (static or arena string). */
 const char *tp_pattern_schema_check(struct arena *a, const struct path *p);
 

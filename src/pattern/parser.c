@@ -17,7 +17,6 @@
  * from the pattern's arena; nesting is bounded by TP_PATTERN_MAX_DEPTH so
  * 10,000 '(' are an error, not a stack overflow.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,59 +24,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ast.h"
-#include "lexer.h"
-
-struct parser {
-	struct lexer lx;
-	struct tp_pattern *p;
-	struct tp_diag *d;
-	unsigned flags;
-	int depth;
-	enum tp_err err;
-};
-
-/* ---- arena ---- */
-
-void *arena_alloc(struct arena *a, size_t n)
-{
-	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	if (!a->head || a->head->cap - a->head->used < n) {
-		/* Small first chunks: a compiled set keeps thousands of patterns. */
-		size_t chunk = a->head ? (a->head->cap < 4096 ? a->head->cap * 2 : 8192) : 512;
-		size_t cap = n > chunk ? n : chunk;
-		struct arena_chunk *c = malloc(sizeof *c + cap);
-		if (!c)
-			return NULL;
-		c->next = a->head;
-		c->used = 0;
-		c->cap = cap;
-		a->head = c;
-		a->total += cap;
-	}
-	void *r = (char *)a->head->data + a->head->used;
-	a->head->used += n;
-	memset(r, 0, n);
-	return r;
-}
-
-void arena_free(struct arena *a)
-{
-	struct arena_chunk *c = a->head;
-	while (c) {
-		struct arena_chunk *n = c->next;
-		free(c);
-		c = n;
-	}
-	a->head = NULL;
-}
+#include "parser.h"
 
 /* ---- errors ---- */
 
-static enum tp_err perr_at(struct parser *ps, enum tp_err code, size_t off, const char *fmt, ...)
-	TP_PRINTF(4, 5);
-
-static enum tp_err perr_at(struct parser *ps, enum tp_err code, size_t off, const char *fmt, ...)
+enum tp_err perr_at(struct parser *ps, enum tp_err code, size_t off, const char *fmt, ...)
 {
 	if (ps->err)
 		return ps->err;
@@ -96,7 +47,7 @@ static enum tp_err perr_at(struct parser *ps, enum tp_err code, size_t off, cons
 }
 
 /* "expected X, found Y" at the current token. */
-static enum tp_err expected(struct parser *ps, const char *what)
+enum tp_err expected(struct parser *ps, const char *what)
 {
 	struct lexer *lx = &ps->lx;
 	if (lx->tok == T_ERROR)
@@ -127,7 +78,7 @@ static enum tp_err expected(struct parser *ps, const char *what)
 		       n, lx->s + lx->start, q, hint);
 }
 
-static void *alloc(struct parser *ps, size_t n)
+void *alloc(struct parser *ps, size_t n)
 {
 	void *r = arena_alloc(&ps->p->arena, n);
 	if (!r)
@@ -218,274 +169,6 @@ static struct node *kids_finish(struct parser *ps, struct kids *k, enum node_kin
 	free(k->v);
 	return r;
 }
-
-/* ---- literals ---- */
-
-static char *unescape(struct parser *ps, const char *s, size_t n, size_t *outn)
-{
-	char *o = alloc(ps, n + 1);
-	if (!o)
-		return NULL;
-	size_t j = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n)
-			i++;
-		o[j++] = s[i];
-	}
-	o[j] = 0;
-	*outn = j;
-	return o;
-}
-
-static int hexval(int c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
-long tp_pattern_b64_decode(const char *s, size_t n, uint8_t *out)
-{
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	if (n % 4)
-		return -1;
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '=') {
-			if (i < n - 2 || (i == n - 2 && s[n - 1] != '='))
-				return -1;
-			break;
-		}
-		const char *q = memchr(tbl, s[i], 64);
-		if (!q || !s[i])
-			return -1;
-		acc = (acc << 6) | (uint32_t)(q - tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (long)o;
-}
-
-/* Checks the literal t'...' against the grammar's TimestampLiteral. */
-static int time_shape_ok(const char *b, size_t n)
-{
-	const char *shape = "dddd-dd-ddTdd:dd:dd";
-	if (n < 20)
-		return 0;
-	for (size_t i = 0; i < 19; i++) {
-		if (shape[i] == 'd' ? (b[i] < '0' || b[i] > '9') : b[i] != shape[i])
-			return 0;
-	}
-	size_t i = 19;
-	if (b[i] == '.') {
-		size_t s = ++i;
-		while (i < n && b[i] >= '0' && b[i] <= '9')
-			i++;
-		if (i == s)
-			return 0;
-	}
-	return i == n - 1 && b[i] == 'Z';
-}
-
-static int parse_literal(struct parser *ps, struct lit *l)
-{
-	struct lexer *lx = &ps->lx;
-	const char *t = lx->s + lx->start;
-	size_t n = lx->end - lx->start;
-	l->src = t;
-	l->srclen = n;
-	switch (lx->tok) {
-	case T_STRING:
-		l->kind = LIT_STR;
-		l->s = unescape(ps, t + 1, n - 2, &l->n);
-		break;
-	case T_TRUE:
-	case T_FALSE:
-		l->kind = LIT_BOOL;
-		l->i = lx->tok == T_TRUE;
-		break;
-	case T_INT: {
-		char buf[40];
-		if (n >= sizeof buf)
-			return perr_at(ps, TP_EPARSE, lx->start, "integer out of range"), 0;
-		memcpy(buf, t, n);
-		buf[n] = 0;
-		errno = 0;
-		long long v = strtoll(buf, NULL, 10);
-		if (errno)
-			return perr_at(ps, TP_EPARSE, lx->start, "integer out of range"), 0;
-		l->kind = LIT_INT;
-		l->i = v;
-		l->f = (double)v;
-		break;
-	}
-	case T_FLOAT: {
-		char buf[64];
-		if (n >= sizeof buf)
-			return perr_at(ps, TP_EPARSE, lx->start, "float literal too long"), 0;
-		memcpy(buf, t, n);
-		buf[n] = 0;
-		l->kind = LIT_FLOAT;
-		l->f = strtod(buf, NULL);
-		if (!isfinite(l->f))
-			return perr_at(ps, TP_EPARSE, lx->start, "float out of range"), 0;
-		break;
-	}
-	case T_HEX: {
-		l->kind = LIT_BIN;
-		l->hex = true;
-		size_t hn = (n - 3) / 2;
-		uint8_t *o = alloc(ps, hn + 1);
-		if (!o)
-			return 0;
-		for (size_t i = 0; i < hn; i++)
-			o[i] = (uint8_t)(hexval(t[2 + 2 * i]) << 4 | hexval(t[3 + 2 * i]));
-		l->s = (const char *)o;
-		l->n = hn;
-		break;
-	}
-	case T_BIN: {
-		l->kind = LIT_BIN;
-		uint8_t *o = alloc(ps, n);
-		if (!o)
-			return 0;
-		long bn = tp_pattern_b64_decode(t + 2, n - 3, o);
-		if (bn < 0)
-			return perr_at(ps, TP_EPARSE, lx->start, "invalid base64 in b'...'"), 0;
-		l->s = (const char *)o;
-		l->n = (size_t)bn;
-		break;
-	}
-	case T_TIME: {
-		l->kind = LIT_TIME;
-		if (!time_shape_ok(t + 2, n - 3) ||
-		    tp_time_parse(t + 2, n - 3, 0, &l->i, NULL, NULL) != TP_OK)
-			return perr_at(ps, TP_EPARSE, lx->start,
-				       "invalid timestamp: expected t'YYYY-MM-DDTHH:MM:SS[.s+]Z'"),
-			       0;
-		break;
-	}
-	default:
-		expected(ps, "a constant (string, number, boolean, t'..', h'..' or b'..')");
-		return 0;
-	}
-	lexer_next(lx);
-	return !ps->err;
-}
-
-/* ---- object paths ---- */
-
-static int parse_key(struct parser *ps, struct step *st, int first)
-{
-	struct lexer *lx = &ps->lx;
-	const char *t = lx->s + lx->start;
-	size_t n = lx->end - lx->start;
-	st->kind = STEP_KEY;
-	if (lx->tok == T_IDENT) {
-		char *k = alloc(ps, n + 1);
-		if (!k)
-			return 0;
-		memcpy(k, t, n);
-		st->key = k;
-		st->keylen = n;
-	} else if (lx->tok == T_STRING) {
-		st->quoted = true;
-		st->key = unescape(ps, t + 1, n - 2, &st->keylen);
-		if (!st->key)
-			return 0;
-	} else if (lx->tok == T_IDENTH) {
-		return perr_at(ps, TP_EPARSE, lx->start,
-			       "property name '%.*s' contains '-': quote it ('%.*s')", (int)n, t,
-			       (int)n, t),
-		       0;
-	} else {
-		expected(ps, first ? "a property name after ':'" : "a property name after '.'");
-		return 0;
-	}
-	lexer_next(lx);
-	return 1;
-}
-
-static int parse_path(struct parser *ps, struct path *pa)
-{
-	struct lexer *lx = &ps->lx;
-	if (lx->tok != T_IDENT && lx->tok != T_IDENTH)
-		return expected(ps, "an object path (type:property)"), 0;
-	size_t tn = lx->end - lx->start;
-	char *type = alloc(ps, tn + 1);
-	if (!type)
-		return 0;
-	memcpy(type, lx->s + lx->start, tn);
-	pa->type = type;
-	pa->typelen = tn;
-	lexer_next(lx);
-	if (lx->tok != T_COLON)
-		return expected(ps, "':' after the object type"), 0;
-	lexer_next(lx);
-	size_t cap = 4, n = 0;
-	struct step *steps = malloc(cap * sizeof *steps);
-	if (!steps)
-		return perr_at(ps, TP_ENOMEM, lx->start, "out of memory"), 0;
-	memset(&steps[0], 0, sizeof steps[0]);
-	if (!parse_key(ps, &steps[n++], 1))
-		goto fail;
-	while (lx->tok == T_DOT || lx->tok == T_LBRACK) {
-		if (n == cap) {
-			cap *= 2;
-			struct step *ns = realloc(steps, cap * sizeof *ns);
-			if (!ns) {
-				perr_at(ps, TP_ENOMEM, lx->start, "out of memory");
-				goto fail;
-			}
-			steps = ns;
-		}
-		struct step *st = &steps[n++];
-		memset(st, 0, sizeof *st);
-		if (lx->tok == T_DOT) {
-			lexer_next(lx);
-			if (!parse_key(ps, st, 0))
-				goto fail;
-			continue;
-		}
-		lexer_next(lx);
-		if (lx->tok == T_STAR) {
-			st->kind = STEP_STAR;
-		} else if (lx->tok == T_INT) {
-			st->kind = STEP_INDEX;
-			errno = 0;
-			st->index = strtol(lx->s + lx->start, NULL, 10);
-			if (errno) {
-				perr_at(ps, TP_EPARSE, lx->start, "list index out of range");
-				goto fail;
-			}
-		} else {
-			expected(ps, "a list index or '*' inside '[ ]'");
-			goto fail;
-		}
-		lexer_next(lx);
-		if (lx->tok != T_RBRACK) {
-			expected(ps, "']' after the list index");
-			goto fail;
-		}
-		lexer_next(lx);
-	}
-	pa->steps = alloc(ps, n * sizeof *pa->steps);
-	if (!pa->steps)
-		goto fail;
-	memcpy(pa->steps, steps, n * sizeof *steps);
-	pa->n = n;
-	free(steps);
-	return 1;
-fail:
-	free(steps);
-	return 0;
-}
-
-/* ---- comparison expressions ---- */
-
 static struct node *cmp_or(struct parser *ps);
 
 /* LIKE -> anchored regex: % is .*, _ is one code point, the rest literal. */
@@ -554,52 +237,6 @@ static enum cmp_op tok_op(enum tok t, int *ok)
 	case T_ISSUPERSET: return OP_ISSUPERSET;
 	default: *ok = 0; return OP_EQ;
 	}
-}
-
-static int parse_set(struct parser *ps, struct lit *l)
-{
-	struct lexer *lx = &ps->lx;
-	l->kind = LIT_SET;
-	l->src = lx->s + lx->start;
-	size_t from = lx->start;
-	lexer_next(lx); /* '(' */
-	size_t cap = 4, n = 0;
-	struct lit *items = calloc(cap, sizeof *items);
-	if (!items)
-		return perr_at(ps, TP_ENOMEM, lx->start, "out of memory"), 0;
-	while (lx->tok != T_RPAREN) {
-		if (n) {
-			if (lx->tok != T_COMMA) {
-				expected(ps, "',' or ')' in the set");
-				goto fail;
-			}
-			lexer_next(lx);
-		}
-		if (n == cap) {
-			cap *= 2;
-			struct lit *ni = realloc(items, cap * sizeof *ni);
-			if (!ni) {
-				perr_at(ps, TP_ENOMEM, lx->start, "out of memory");
-				goto fail;
-			}
-			items = ni;
-		}
-		memset(&items[n], 0, sizeof items[n]);
-		if (!parse_literal(ps, &items[n++]))
-			goto fail;
-	}
-	l->srclen = lx->end - from;
-	lexer_next(lx);
-	l->items = alloc(ps, (n ? n : 1) * sizeof *items);
-	if (!l->items)
-		goto fail;
-	memcpy(l->items, items, n * sizeof *items);
-	l->n = n;
-	free(items);
-	return 1;
-fail:
-	free(items);
-	return 0;
 }
 
 static struct node *test(struct parser *ps)
@@ -902,100 +539,6 @@ static struct node *obs_fby(struct parser *ps)
 	return obs_chain(ps, obs_or, T_FOLLOWEDBY, N_FOLLOWEDBY);
 }
 
-/* ---- strict checks on a finished tree ---- */
-
-static const struct {
-	const char *name; /* upper case, '-' removed */
-	const char *label;
-	unsigned len;
-} hash_lens[] = {
-	{"MD5", "MD5", 32},	     {"SHA1", "SHA-1", 40},	  {"SHA224", "SHA-224", 56},
-	{"SHA256", "SHA-256", 64},   {"SHA384", "SHA-384", 96},	  {"SHA512", "SHA-512", 128},
-	{"SHA3224", "SHA3-224", 56}, {"SHA3256", "SHA3-256", 64}, {"SHA3384", "SHA3-384", 96},
-	{"SHA3512", "SHA3-512", 128}, {"RIPEMD160", "RIPEMD-160", 40}, {"WHIRLPOOL", "WHIRLPOOL", 128},
-};
-
-static int check_hash_value(struct parser *ps, const struct node *n, const struct lit *l,
-			    unsigned want, const char *label)
-{
-	if (l->kind != LIT_STR)
-		return 1;
-	int ok = l->n == want;
-	for (size_t i = 0; ok && i < l->n; i++) {
-		char c = l->s[i];
-		ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-	}
-	if (!ok)
-		return perr_at(ps, TP_EVALIDATE, (size_t)n->column - 1,
-			       "'%.*s' is not a valid %s hash (%u hex digits)",
-			       (int)(l->n > 140 ? 140 : l->n), l->s, label, want),
-		       0;
-	return 1;
-}
-
-static int check_hash(struct parser *ps, const struct node *n)
-{
-	const struct path *pa = &n->path;
-	if (pa->n < 2 || pa->steps[pa->n - 1].kind != STEP_KEY ||
-	    pa->steps[pa->n - 2].kind != STEP_KEY || pa->steps[pa->n - 2].keylen != 6 ||
-	    memcmp(pa->steps[pa->n - 2].key, "hashes", 6) != 0)
-		return 1;
-	if (n->op != OP_EQ && n->op != OP_NE && n->op != OP_IN)
-		return 1;
-	const struct step *k = &pa->steps[pa->n - 1];
-	char norm[32];
-	size_t j = 0;
-	for (size_t i = 0; i < k->keylen && j + 1 < sizeof norm; i++)
-		if (k->key[i] != '-')
-			norm[j++] = (char)(k->key[i] >= 'a' && k->key[i] <= 'z' ? k->key[i] - 32
-										   : k->key[i]);
-	norm[j] = 0;
-	for (size_t h = 0; h < sizeof hash_lens / sizeof hash_lens[0]; h++) {
-		if (strcmp(norm, hash_lens[h].name) != 0)
-			continue;
-		if (n->lit.kind == LIT_SET) {
-			for (size_t i = 0; i < n->lit.n; i++)
-				if (!check_hash_value(ps, n, &n->lit.items[i], hash_lens[h].len,
-						      hash_lens[h].label))
-					return 0;
-			return 1;
-		}
-		return check_hash_value(ps, n, &n->lit, hash_lens[h].len, hash_lens[h].label);
-	}
-	return 1;
-}
-
-static int add_warning(struct parser *ps, const char *w)
-{
-	struct tp_pattern *p = ps->p;
-	for (size_t i = 0; i < p->nwarnings; i++)
-		if (strcmp(p->warnings[i], w) == 0)
-			return 1;
-	const char **nw = realloc(p->warnings, (p->nwarnings + 1) * sizeof *nw);
-	if (!nw)
-		return perr_at(ps, TP_ENOMEM, 0, "out of memory"), 0;
-	p->warnings = nw;
-	p->warnings[p->nwarnings++] = w;
-	return 1;
-}
-
-/* Walks the tree (depth bounded by the parser) for warnings and strict checks. */
-static int walk_checks(struct parser *ps, const struct node *n)
-{
-	if (n->kind == N_TEST) {
-		const char *w = tp_pattern_schema_check(&ps->p->arena, &n->path);
-		if (w && !add_warning(ps, w))
-			return 0;
-		if ((ps->flags & TP_PATTERN_STRICT) && !check_hash(ps, n))
-			return 0;
-		return 1;
-	}
-	for (size_t i = 0; i < n->nkids; i++)
-		if (!walk_checks(ps, n->kids[i]))
-			return 0;
-	return 1;
-}
-
 /* ---- entry points ---- */
 
 enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags,
@@ -1036,7 +579,7 @@ enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags,
 					      ? "AND, OR, FOLLOWEDBY or a qualifier (unbalanced ']')"
 					      : "AND, OR, FOLLOWEDBY, a qualifier or the end");
 		if (p->root && !ps.err)
-			walk_checks(&ps, p->root);
+			ps.err = tp_pattern_check_tree(p, flags, d);
 	}
 	if (ps.err) {
 		tp_pattern_free(p);
@@ -1076,62 +619,3 @@ const char *tp_pattern_warning(const struct tp_pattern *p, size_t i)
 	return p && i < p->nwarnings ? p->warnings[i] : NULL;
 }
 
-/* ---- CIDR ---- */
-
-int tp_pattern_cidr_parse(const char *s, size_t n, struct cidr *out)
-{
-	char buf[64];
-	if (n == 0 || n >= sizeof buf)
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	char *slash = strchr(buf, '/');
-	long bits = -1;
-	if (slash) {
-		*slash = 0;
-		char *e;
-		if (!slash[1] || slash[1] == '+' || slash[1] == '-')
-			return -1;
-		errno = 0;
-		bits = strtol(slash + 1, &e, 10);
-		if (*e || errno)
-			return -1;
-	}
-	memset(out, 0, sizeof *out);
-	if (inet_pton(AF_INET, buf, out->addr + 12) == 1) {
-		out->v6 = false;
-		if (bits < 0)
-			bits = 32;
-		if (bits > 32)
-			return -1;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		out->v6 = true;
-		if (bits < 0)
-			bits = 128;
-		if (bits > 128)
-			return -1;
-	} else {
-		return -1;
-	}
-	out->bits = (int)bits;
-	/* Zero the host bits so containment is a prefix comparison. */
-	int total = out->v6 ? (int)bits : (int)bits + 96;
-	for (int i = total; i < 128; i++)
-		out->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
-	return 0;
-}
-
-int tp_pattern_cidr_within(const struct cidr *a, const struct cidr *b)
-{
-	if (a->v6 != b->v6 || a->bits < b->bits)
-		return 0;
-	int off = a->v6 ? 0 : 96;
-	int bits = b->bits + off;
-	for (int i = off; i < bits; i++) {
-		int ba = a->addr[i / 8] & (0x80 >> (i % 8));
-		int bb = b->addr[i / 8] & (0x80 >> (i % 8));
-		if (!ba != !bb)
-			return 0;
-	}
-	return 1;
-}
