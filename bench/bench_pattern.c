@@ -68,16 +68,34 @@ static void hex(char *out, int n, uint64_t seed)
 	out[n] = 0;
 }
 
-enum kind { K_IP4, K_CIDR4, K_IP6, K_CIDR6, K_DOMAIN, K_URL, K_MD5, K_SHA1, K_SHA256,
-	    K_EMAIL, K_WALLET, K_HASHPAIR, K_REGEX, K_COUNT };
+enum kind {
+	K_IP4,
+	K_CIDR4,
+	K_IP6,
+	K_CIDR6,
+	K_DOMAIN,
+	K_URL,
+	K_MD5,
+	K_SHA1,
+	K_SHA256,
+	K_EMAIL,
+	K_WALLET,
+	K_HASHPAIR,
+	K_REGEX,
+	K_COUNT
+};
 
 static enum kind pick_kind(uint64_t r)
 {
 	unsigned p = (unsigned)(r % 1000);
-	static const struct { unsigned upto; enum kind k; } mix[] = {
-		{230, K_IP4},	{280, K_CIDR4}, {330, K_IP6},	 {350, K_CIDR6}, {500, K_DOMAIN},
-		{600, K_URL},	{670, K_MD5},	{720, K_SHA1},	 {800, K_SHA256}, {860, K_EMAIL},
-		{940, K_WALLET}, {990, K_HASHPAIR}, {1000, K_REGEX},
+	static const struct {
+		unsigned upto;
+		enum kind k;
+	} mix[] = {
+		{230, K_IP4},	 {280, K_CIDR4}, {330, K_IP6},	  {350, K_CIDR6},
+		{500, K_DOMAIN}, {600, K_URL},	 {670, K_MD5},	  {720, K_SHA1},
+		{800, K_SHA256}, {860, K_EMAIL}, {940, K_WALLET}, {990, K_HASHPAIR},
+		{1000, K_REGEX},
 	};
 	for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++)
 		if (p < mix[i].upto)
@@ -114,7 +132,8 @@ static enum kind value_of(uint64_t i, char *type, char *prop, char *val)
 	case K_REGEX:
 		strcpy(type, "url"), strcpy(prop, "value");
 		hex(h, 12, x);
-		sprintf(val, "http://%s.example.org/dl/%s.php?id=%u", h, h + 6, (unsigned)(x % 9973));
+		sprintf(val, "http://%s.example.org/dl/%s.php?id=%u", h, h + 6,
+			(unsigned)(x % 9973));
 		break;
 	case K_MD5:
 	case K_HASHPAIR:
@@ -160,14 +179,15 @@ static int pattern_of(uint64_t i, char *out, size_t cap)
 		return snprintf(out, cap, "[ipv6-addr:value ISSUBSET '%s/112']", val);
 	case K_HASHPAIR:
 		hex(h, 64, i);
-		return snprintf(out, cap, "[file:hashes.MD5 = '%s' OR file:hashes.'SHA-256' = '%s']",
-				val, h);
+		return snprintf(out, cap,
+				"[file:hashes.MD5 = '%s' OR file:hashes.'SHA-256' = '%s']", val, h);
 	case K_REGEX: {
 		/* regexes on the URL's host, as analysts write them */
 		char host[64];
 		sscanf(val + 7, "%63[^.]", host);
-		return snprintf(out, cap, "[url:value MATCHES '^https?://%.8s[0-9a-f]*\\\\.example\\\\.org/']",
-				host);
+		return snprintf(
+			out, cap,
+			"[url:value MATCHES '^https?://%.8s[0-9a-f]*\\\\.example\\\\.org/']", host);
 	}
 	default:
 		return snprintf(out, cap, "[%s:%s = '%s']", type, prop, val);
@@ -282,7 +302,8 @@ int main(int argc, char **argv)
 	printf("memory:  %.1f MB accounted = %.0f bytes/indexed indicator (goal <= 150); "
 	       "RSS grew %.1f MB = %.0f bytes/indicator\n",
 	       (double)st.bytes / 1e6, indexed ? (double)st.bytes / (double)indexed : 0.0,
-	       (double)(rss1 - rss0) / 1024, nind ? (double)(rss1 - rss0) * 1024 / (double)nind : 0);
+	       (double)(rss1 - rss0) / 1024,
+	       nind ? (double)(rss1 - rss0) * 1024 / (double)nind : 0);
 
 	/* observations: 10,000 distinct ones reused */
 	long ndistinct = nobs < 10000 ? nobs : 10000;

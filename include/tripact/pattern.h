@@ -54,8 +54,8 @@ enum tp_pattern_flags {
  * (too long, too deep); d gets the 1-based column and what was expected.
  * *out: caller owns (tp_pattern_free).
  */
-enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags,
-			     struct tp_pattern **out, struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags, struct tp_pattern **out,
+			     struct tp_diag *d) TP_MUST_CHECK;
 
 void tp_pattern_free(struct tp_pattern *p);
 
@@ -63,8 +63,7 @@ void tp_pattern_free(struct tp_pattern *p);
  * The validator hook: parses with TP_PATTERN_STRICT and frees. TP_OK if
  * the pattern is valid; otherwise the reason and column are in d.
  */
-enum tp_err tp_pattern_validate(const char *pattern, size_t len,
-				struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_pattern_validate(const char *pattern, size_t len, struct tp_diag *d) TP_MUST_CHECK;
 
 /*
  * Warnings found while parsing (object types or properties that are not

@@ -74,15 +74,15 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *set, struct tp_pat
 
 struct tp_pattern_set_stats {
 	size_t indicators;
-	size_t exact;	    /* answered by an index alone */
-	size_t verified;    /* found by an index, confirmed by the evaluator */
-	size_t unindexed;   /* evaluated for every observation */
-	size_t eq_atoms;    /* (type, path, value) entries */
+	size_t exact;	  /* answered by an index alone */
+	size_t verified;  /* found by an index, confirmed by the evaluator */
+	size_t unindexed; /* evaluated for every observation */
+	size_t eq_atoms;  /* (type, path, value) entries */
 	size_t cidr_atoms;
-	size_t regex_atoms; /* in Hyperscan databases */
+	size_t regex_atoms;    /* in Hyperscan databases */
 	size_t regex_fallback; /* regexes Hyperscan rejected (evaluator instead) */
 	size_t hs_databases;
-	size_t bytes;	    /* memory held by the compiled set */
+	size_t bytes; /* memory held by the compiled set */
 };
 
 void tp_pattern_set_stats(const struct tp_pattern_set *set, struct tp_pattern_set_stats *st);

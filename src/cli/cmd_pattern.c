@@ -74,7 +74,8 @@ static int do_explain(const char *pattern, int compact)
 	print_warnings(p);
 	struct tp_buf b;
 	tp_buf_init(&b, 0);
-	e = tp_pattern_explain(p, compact ? TP_PATTERN_EXPLAIN_COMPACT : TP_PATTERN_EXPLAIN_TREE, &b);
+	e = tp_pattern_explain(p, compact ? TP_PATTERN_EXPLAIN_COMPACT : TP_PATTERN_EXPLAIN_TREE,
+			       &b);
 	if (e == TP_OK && compact)
 		e = tp_buf_putc(&b, '\n');
 	if (e == TP_OK)

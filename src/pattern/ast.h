@@ -50,13 +50,13 @@ enum lit_kind { LIT_INT, LIT_FLOAT, LIT_STR, LIT_BOOL, LIT_BIN, LIT_TIME, LIT_SE
 
 struct lit {
 	enum lit_kind kind;
-	bool hex;	  /* LIT_BIN written as h'..' (else b'..') */
-	const char *src;  /* the literal as written (for explain) */
+	bool hex;	 /* LIT_BIN written as h'..' (else b'..') */
+	const char *src; /* the literal as written (for explain) */
 	size_t srclen;
-	int64_t i;	  /* LIT_INT, LIT_BOOL (0/1), LIT_TIME (microseconds) */
-	double f;	  /* LIT_FLOAT; also LIT_INT as a double */
-	const char *s;	  /* LIT_STR (unescaped UTF-8), LIT_BIN (bytes) */
-	size_t n;	  /* length of s; LIT_SET: number of items */
+	int64_t i;	   /* LIT_INT, LIT_BOOL (0/1), LIT_TIME (microseconds) */
+	double f;	   /* LIT_FLOAT; also LIT_INT as a double */
+	const char *s;	   /* LIT_STR (unescaped UTF-8), LIT_BIN (bytes) */
+	size_t n;	   /* length of s; LIT_SET: number of items */
 	struct lit *items; /* LIT_SET */
 };
 
@@ -82,8 +82,18 @@ struct path {
 /* ---- nodes ---- */
 
 enum cmp_op {
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-	OP_IN, OP_LIKE, OP_MATCHES, OP_ISSUBSET, OP_ISSUPERSET, OP_EXISTS
+	OP_EQ,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_IN,
+	OP_LIKE,
+	OP_MATCHES,
+	OP_ISSUBSET,
+	OP_ISSUPERSET,
+	OP_EXISTS
 };
 
 enum node_kind {
@@ -102,7 +112,7 @@ enum node_kind {
 /* An IP network for ISSUBSET/ISSUPERSET: 16 bytes (IPv4 mapped at the end). */
 struct cidr {
 	uint8_t addr[16];
-	int bits;  /* prefix length within the family (0..32 or 0..128) */
+	int bits; /* prefix length within the family (0..32 or 0..128) */
 	bool v6;
 };
 
@@ -114,11 +124,11 @@ struct node {
 	/* N_TEST */
 	struct path path;
 	enum cmp_op op;
-	bool neg;	   /* NOT */
+	bool neg; /* NOT */
 	struct lit lit;
-	pcre2_code *re;	   /* OP_MATCHES (UTF mode), OP_LIKE (translated) */
+	pcre2_code *re;	    /* OP_MATCHES (UTF mode), OP_LIKE (translated) */
 	pcre2_code *re_bin; /* OP_MATCHES against binary values (byte mode) */
-	struct cidr cidr;  /* OP_ISSUBSET / OP_ISSUPERSET */
+	struct cidr cidr;   /* OP_ISSUBSET / OP_ISSUPERSET */
 	/* qualifiers */
 	int64_t within_us;
 	int64_t repeats;

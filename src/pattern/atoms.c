@@ -43,8 +43,8 @@ static int indexable(const struct path *p)
 		/* (the evaluator reads keys up to 255 bytes) */
 		if (s->kind != STEP_KEY || s->keylen > 255 || memchr(s->key, 0, s->keylen))
 			return 0;
-		if (i + 1 < p->n && (ends_with(s->key, s->keylen, "_ref") ||
-				     ends_with(s->key, s->keylen, "_refs")))
+		if (i + 1 < p->n &&
+		    (ends_with(s->key, s->keylen, "_ref") || ends_with(s->key, s->keylen, "_refs")))
 			return 0;
 	}
 	const struct step *l = &p->steps[p->n - 1];
@@ -89,7 +89,6 @@ fail:
 	return -1;
 }
 
-
 /* LIKE as a Hyperscan regex: anchored, % = .*, _ = one character. */
 static char *like_regex(const char *s, size_t n)
 {
@@ -103,7 +102,8 @@ static char *like_regex(const char *s, size_t n)
 			*q++ = '.', *q++ = '*';
 		} else if (c == '_') {
 			*q++ = '.';
-		} else if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+		} else if (c >= 0x80 || (c >= '0' && c <= '9') ||
+			   ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
 			*q++ = (char)c;
 		} else {
 			static const char hx[] = "0123456789abcdef";
@@ -252,7 +252,8 @@ int set_emit(struct tp_pattern_set *s, const struct node *n, uint32_t ind)
 			return add_eq(s, (uint32_t)k, ind, n->lit.s, n->lit.n);
 		if (n->op == OP_IN) {
 			for (size_t i = 0; i < n->lit.n; i++)
-				if (add_eq(s, (uint32_t)k, ind, n->lit.items[i].s, n->lit.items[i].n))
+				if (add_eq(s, (uint32_t)k, ind, n->lit.items[i].s,
+					   n->lit.items[i].n))
 					return -1;
 			return 0;
 		}
@@ -336,4 +337,3 @@ long set_cost(const struct node *n)
 {
 	return node_cost(n);
 }
-

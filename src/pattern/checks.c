@@ -45,10 +45,18 @@ static const struct {
 	const char *label;
 	unsigned len;
 } hash_lens[] = {
-	{"MD5", "MD5", 32},	     {"SHA1", "SHA-1", 40},	  {"SHA224", "SHA-224", 56},
-	{"SHA256", "SHA-256", 64},   {"SHA384", "SHA-384", 96},	  {"SHA512", "SHA-512", 128},
-	{"SHA3224", "SHA3-224", 56}, {"SHA3256", "SHA3-256", 64}, {"SHA3384", "SHA3-384", 96},
-	{"SHA3512", "SHA3-512", 128}, {"RIPEMD160", "RIPEMD-160", 40}, {"WHIRLPOOL", "WHIRLPOOL", 128},
+	{"MD5", "MD5", 32},
+	{"SHA1", "SHA-1", 40},
+	{"SHA224", "SHA-224", 56},
+	{"SHA256", "SHA-256", 64},
+	{"SHA384", "SHA-384", 96},
+	{"SHA512", "SHA-512", 128},
+	{"SHA3224", "SHA3-224", 56},
+	{"SHA3256", "SHA3-256", 64},
+	{"SHA3384", "SHA3-384", 96},
+	{"SHA3512", "SHA3-512", 128},
+	{"RIPEMD160", "RIPEMD-160", 40},
+	{"WHIRLPOOL", "WHIRLPOOL", 128},
 };
 
 static int check_hash_value(struct checker *ck, const struct node *n, const struct lit *l,
@@ -63,8 +71,8 @@ static int check_hash_value(struct checker *ck, const struct node *n, const stru
 	}
 	if (!ok)
 		return fail(ck, TP_EVALIDATE, (size_t)n->column - 1,
-			       "'%.*s' is not a valid %s hash (%u hex digits)",
-			       (int)(l->n > 140 ? 140 : l->n), l->s, label, want),
+			    "'%.*s' is not a valid %s hash (%u hex digits)",
+			    (int)(l->n > 140 ? 140 : l->n), l->s, label, want),
 		       0;
 	return 1;
 }
@@ -84,7 +92,7 @@ static int check_hash(struct checker *ck, const struct node *n)
 	for (size_t i = 0; i < k->keylen && j + 1 < sizeof norm; i++)
 		if (k->key[i] != '-')
 			norm[j++] = (char)(k->key[i] >= 'a' && k->key[i] <= 'z' ? k->key[i] - 32
-										   : k->key[i]);
+										: k->key[i]);
 	norm[j] = 0;
 	for (size_t h = 0; h < sizeof hash_lens / sizeof hash_lens[0]; h++) {
 		if (strcmp(norm, hash_lens[h].name) != 0)

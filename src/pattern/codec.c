@@ -15,7 +15,8 @@
 
 long tp_pattern_b64_decode(const char *s, size_t n, uint8_t *out)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	if (n % 4)
 		return -1;
 	size_t o = 0;
@@ -79,7 +80,7 @@ int tp_pattern_cidr_parse(const char *s, size_t n, struct cidr *out)
 	/* Zero the host bits so containment is a prefix comparison. */
 	int total = out->v6 ? (int)bits : (int)bits + 96;
 	for (int i = total; i < 128; i++)
-		out->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+		out->addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
 	return 0;
 }
 

@@ -14,8 +14,8 @@
 #include "eval.h"
 #include "tripact/json.h"
 
-static enum tp_err add_object(struct tp_pattern_data *dt, json_t *o, size_t *nod,
-			      struct tp_diag *d, const char *where, int top)
+static enum tp_err add_object(struct tp_pattern_data *dt, json_t *o, size_t *nod, struct tp_diag *d,
+			      const char *where, int top)
 {
 	if (!json_is_object(o)) {
 		tp_diag_path(d, "%s", where);
@@ -36,7 +36,8 @@ static enum tp_err add_object(struct tp_pattern_data *dt, json_t *o, size_t *nod
 		}
 		size_t i;
 		json_t *v;
-		json_array_foreach(objs, i, v) {
+		json_array_foreach(objs, i, v)
+		{
 			char w[96];
 			snprintf(w, sizeof w, "%s.objects[%zu]", where, i);
 			enum tp_err e = add_object(dt, v, nod, d, w, 0);
@@ -94,9 +95,11 @@ static enum tp_err fill_obs(struct tp_pattern_data *dt, json_t *od, struct obs *
 	if (json_is_array(refs)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(refs, i, v) {
-			json_t *t = json_is_string(v) ? json_object_get(dt->pool, json_string_value(v))
-						      : NULL;
+		json_array_foreach(refs, i, v)
+		{
+			json_t *t = json_is_string(v)
+					    ? json_object_get(dt->pool, json_string_value(v))
+					    : NULL;
 			if (json_is_object(t))
 				o->roots[o->nroots++] = t;
 		}
@@ -104,7 +107,8 @@ static enum tp_err fill_obs(struct tp_pattern_data *dt, json_t *od, struct obs *
 		o->dict = dict;
 		const char *k;
 		json_t *v;
-		json_object_foreach(dict, k, v) {
+		json_object_foreach(dict, k, v)
+		{
 			if (json_is_object(v))
 				o->roots[o->nroots++] = v;
 		}
@@ -139,7 +143,8 @@ enum tp_err tp_pattern_data_new(json_t *root, struct tp_pattern_data **out, stru
 	if (json_is_array(root)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(root, i, v) {
+		json_array_foreach(root, i, v)
+		{
 			char w[48];
 			snprintf(w, sizeof w, "[%zu]", i);
 			if ((e = add_object(dt, v, &nod, d, w, 1)))

@@ -164,7 +164,8 @@ static int order(const struct val *v, const struct lit *l, int *c)
 		if (!json_is_number(j) || v->binary)
 			return 0;
 		{
-			double x = json_number_value(j), y = l->kind == LIT_INT ? (double)l->i : l->f;
+			double x = json_number_value(j),
+			       y = l->kind == LIT_INT ? (double)l->i : l->f;
 			*c = x < y ? -1 : x > y;
 		}
 		return 1;
@@ -218,13 +219,20 @@ static int test_value(const struct node *n, const struct val *v, struct eval_scr
 {
 	int c;
 	switch (n->op) {
-	case OP_EXISTS: return 1;
-	case OP_EQ: return order(v, &n->lit, &c) && c == 0;
-	case OP_NE: return order(v, &n->lit, &c) && c != 0;
-	case OP_LT: return order(v, &n->lit, &c) && c < 0;
-	case OP_LE: return order(v, &n->lit, &c) && c <= 0;
-	case OP_GT: return order(v, &n->lit, &c) && c > 0;
-	case OP_GE: return order(v, &n->lit, &c) && c >= 0;
+	case OP_EXISTS:
+		return 1;
+	case OP_EQ:
+		return order(v, &n->lit, &c) && c == 0;
+	case OP_NE:
+		return order(v, &n->lit, &c) && c != 0;
+	case OP_LT:
+		return order(v, &n->lit, &c) && c < 0;
+	case OP_LE:
+		return order(v, &n->lit, &c) && c <= 0;
+	case OP_GT:
+		return order(v, &n->lit, &c) && c > 0;
+	case OP_GE:
+		return order(v, &n->lit, &c) && c >= 0;
 	case OP_IN:
 		for (size_t i = 0; i < n->lit.n; i++)
 			if (order(v, &n->lit.items[i], &c) && c == 0)
@@ -257,7 +265,8 @@ static int leaf(const struct node *n, const json_t *j, const struct step *last,
 	struct val v = {.j = j};
 	int r;
 	if (last && last->kind == STEP_KEY && json_is_string(j) &&
-	    (ends_with(last->key, last->keylen, "_hex") || ends_with(last->key, last->keylen, "_bin"))) {
+	    (ends_with(last->key, last->keylen, "_hex") ||
+	     ends_with(last->key, last->keylen, "_bin"))) {
 		if (decode_binary(last->key, last->keylen, j, &v) != 0) {
 			free(v.b);
 			v.b = NULL;
@@ -603,12 +612,14 @@ static int eval_node(struct ectx *x, const struct node *n, const uint32_t *first
 						x->err = tp_diag_set(
 							x->d, TP_ELIMIT,
 							"evaluation needs more than %u candidate "
-							"combinations; narrow the pattern or the data",
+							"combinations; narrow the pattern or the "
+							"data",
 							TP_EVAL_MAX_WORK);
 						ok = 0;
 						break;
 					}
-					if (!disjoint(bel(&a, i), blen(&a, i), bel(&c, j), blen(&c, j)))
+					if (!disjoint(bel(&a, i), blen(&a, i), bel(&c, j),
+						      blen(&c, j)))
 						continue;
 					if (n->kind == N_FOLLOWEDBY &&
 					    lf > min_last(x, bel(&c, j), blen(&c, j)))
@@ -669,7 +680,8 @@ static int eval_node(struct ectx *x, const struct node *n, const uint32_t *first
 int64_t tp_pattern_binding_size(const struct node *n)
 {
 	switch (n->kind) {
-	case N_OBS: return 1;
+	case N_OBS:
+		return 1;
 	case N_REPEATS: {
 		int64_t k = tp_pattern_binding_size(n->kids[0]);
 		return k > INT64_MAX / n->repeats ? INT64_MAX : k * n->repeats;

@@ -10,17 +10,17 @@
 #include "ast.h"
 
 /* Work bounds: a search that exceeds them fails with TP_ELIMIT. */
-#define TP_EVAL_MAX_WORK (4u << 20)	 /* binding elements built per match */
-#define TP_EVAL_PCRE_MATCH_LIMIT 200000u /* pcre2 backtracking steps per value */
+#define TP_EVAL_MAX_WORK	 (4u << 20) /* binding elements built per match */
+#define TP_EVAL_PCRE_MATCH_LIMIT 200000u    /* pcre2 backtracking steps per value */
 #define TP_EVAL_PCRE_DEPTH_LIMIT 5000u
 
 struct obs {
-	const char *id;	      /* borrowed from the JSON */
+	const char *id; /* borrowed from the JSON */
 	tp_time_us first, last;
-	int64_t number;	      /* number_observed */
-	json_t **roots;	      /* the SCOs the observed-data refers to (borrowed) */
+	int64_t number; /* number_observed */
+	json_t **roots; /* the SCOs the observed-data refers to (borrowed) */
 	size_t nroots;
-	json_t *dict;	      /* STIX 2.0 `objects` dictionary, or NULL */
+	json_t *dict; /* STIX 2.0 `objects` dictionary, or NULL */
 };
 
 struct tp_pattern_data {
@@ -34,7 +34,7 @@ struct tp_pattern_data {
 struct eval_scratch {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
-	size_t work; /* reset per match */
+	size_t work;   /* reset per match */
 	int limit_hit; /* a regex hit its match limit (value treated as no match) */
 };
 

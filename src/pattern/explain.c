@@ -22,10 +22,18 @@
 static const char *op_name(enum cmp_op op)
 {
 	static const char *const names[] = {
-		[OP_EQ] = "=",	       [OP_NE] = "!=",		 [OP_LT] = "<",
-		[OP_LE] = "<=",	       [OP_GT] = ">",		 [OP_GE] = ">=",
-		[OP_IN] = "IN",	       [OP_LIKE] = "LIKE",	 [OP_MATCHES] = "MATCHES",
-		[OP_ISSUBSET] = "ISSUBSET", [OP_ISSUPERSET] = "ISSUPERSET", [OP_EXISTS] = "EXISTS",
+		[OP_EQ] = "=",
+		[OP_NE] = "!=",
+		[OP_LT] = "<",
+		[OP_LE] = "<=",
+		[OP_GT] = ">",
+		[OP_GE] = ">=",
+		[OP_IN] = "IN",
+		[OP_LIKE] = "LIKE",
+		[OP_MATCHES] = "MATCHES",
+		[OP_ISSUBSET] = "ISSUBSET",
+		[OP_ISSUPERSET] = "ISSUPERSET",
+		[OP_EXISTS] = "EXISTS",
 	};
 	return names[op];
 }
@@ -33,13 +41,20 @@ static const char *op_name(enum cmp_op op)
 static const char *lit_kind_name(enum lit_kind k, bool hex)
 {
 	switch (k) {
-	case LIT_INT: return "integer";
-	case LIT_FLOAT: return "float";
-	case LIT_STR: return "string";
-	case LIT_BOOL: return "boolean";
-	case LIT_BIN: return hex ? "binary (hex)" : "binary (base64)";
-	case LIT_TIME: return "timestamp";
-	case LIT_SET: return "set";
+	case LIT_INT:
+		return "integer";
+	case LIT_FLOAT:
+		return "float";
+	case LIT_STR:
+		return "string";
+	case LIT_BOOL:
+		return "boolean";
+	case LIT_BIN:
+		return hex ? "binary (hex)" : "binary (base64)";
+	case LIT_TIME:
+		return "timestamp";
+	case LIT_SET:
+		return "set";
 	}
 	return "?";
 }
@@ -198,15 +213,28 @@ static enum tp_err tree(struct tp_buf *b, const struct node *n, int indent)
 			if (!e)
 				e = put_lit(b, &n->lit);
 			if (!e)
-				e = tp_buf_printf(b, "  [%s]", lit_kind_name(n->lit.kind, n->lit.hex));
+				e = tp_buf_printf(b, "  [%s]",
+						  lit_kind_name(n->lit.kind, n->lit.hex));
 		}
 		return e ? e : tp_buf_putc(b, '\n');
-	case N_OBS: e = tp_buf_puts(b, "OBSERVATION (one observed-data)"); break;
-	case N_CMP_AND: e = tp_buf_puts(b, "AND (same object)"); break;
-	case N_CMP_OR: e = tp_buf_puts(b, "OR"); break;
-	case N_OBS_AND: e = tp_buf_puts(b, "AND (distinct observations)"); break;
-	case N_OBS_OR: e = tp_buf_puts(b, "OR (observations)"); break;
-	case N_FOLLOWEDBY: e = tp_buf_puts(b, "FOLLOWEDBY (in this order)"); break;
+	case N_OBS:
+		e = tp_buf_puts(b, "OBSERVATION (one observed-data)");
+		break;
+	case N_CMP_AND:
+		e = tp_buf_puts(b, "AND (same object)");
+		break;
+	case N_CMP_OR:
+		e = tp_buf_puts(b, "OR");
+		break;
+	case N_OBS_AND:
+		e = tp_buf_puts(b, "AND (distinct observations)");
+		break;
+	case N_OBS_OR:
+		e = tp_buf_puts(b, "OR (observations)");
+		break;
+	case N_FOLLOWEDBY:
+		e = tp_buf_puts(b, "FOLLOWEDBY (in this order)");
+		break;
 	case N_WITHIN:
 		e = tp_buf_puts(b, "WITHIN ");
 		if (!e)
@@ -214,7 +242,9 @@ static enum tp_err tree(struct tp_buf *b, const struct node *n, int indent)
 		if (!e)
 			e = tp_buf_puts(b, " SECONDS");
 		break;
-	case N_REPEATS: e = tp_buf_printf(b, "REPEATS %" PRId64 " TIMES", n->repeats); break;
+	case N_REPEATS:
+		e = tp_buf_printf(b, "REPEATS %" PRId64 " TIMES", n->repeats);
+		break;
 	case N_STARTSTOP:
 		e = tp_buf_puts(b, "START ");
 		if (!e)

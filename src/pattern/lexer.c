@@ -14,42 +14,78 @@ static const struct {
 	const char *word;
 	enum tok tok;
 } keywords[] = {
-	{"AND", T_AND},		{"OR", T_OR},		  {"NOT", T_NOT},
-	{"FOLLOWEDBY", T_FOLLOWEDBY}, {"LIKE", T_LIKE},	  {"MATCHES", T_MATCHES},
-	{"ISSUPERSET", T_ISSUPERSET}, {"ISSUBSET", T_ISSUBSET}, {"EXISTS", T_EXISTS},
-	{"LAST", T_LAST},	{"IN", T_IN},		  {"START", T_START},
-	{"STOP", T_STOP},	{"SECONDS", T_SECONDS},	  {"WITHIN", T_WITHIN},
-	{"REPEATS", T_REPEATS}, {"TIMES", T_TIMES},	  {"true", T_TRUE},
+	{"AND", T_AND},
+	{"OR", T_OR},
+	{"NOT", T_NOT},
+	{"FOLLOWEDBY", T_FOLLOWEDBY},
+	{"LIKE", T_LIKE},
+	{"MATCHES", T_MATCHES},
+	{"ISSUPERSET", T_ISSUPERSET},
+	{"ISSUBSET", T_ISSUBSET},
+	{"EXISTS", T_EXISTS},
+	{"LAST", T_LAST},
+	{"IN", T_IN},
+	{"START", T_START},
+	{"STOP", T_STOP},
+	{"SECONDS", T_SECONDS},
+	{"WITHIN", T_WITHIN},
+	{"REPEATS", T_REPEATS},
+	{"TIMES", T_TIMES},
+	{"true", T_TRUE},
 	{"false", T_FALSE},
 };
 
 const char *lexer_tok_name(enum tok t)
 {
 	switch (t) {
-	case T_EOF: return "end of pattern";
-	case T_ERROR: return "invalid input";
-	case T_LBRACK: return "'['";
-	case T_RBRACK: return "']'";
-	case T_LPAREN: return "'('";
-	case T_RPAREN: return "')'";
-	case T_COLON: return "':'";
-	case T_DOT: return "'.'";
-	case T_COMMA: return "','";
-	case T_STAR: return "'*'";
-	case T_EQ: return "'='";
-	case T_NE: return "'!='";
-	case T_LT: return "'<'";
-	case T_LE: return "'<='";
-	case T_GT: return "'>'";
-	case T_GE: return "'>='";
-	case T_IDENT: return "an identifier";
-	case T_IDENTH: return "a hyphenated identifier";
-	case T_STRING: return "a string";
-	case T_INT: return "an integer";
-	case T_FLOAT: return "a float";
-	case T_HEX: return "a hex literal";
-	case T_BIN: return "a binary literal";
-	case T_TIME: return "a timestamp";
+	case T_EOF:
+		return "end of pattern";
+	case T_ERROR:
+		return "invalid input";
+	case T_LBRACK:
+		return "'['";
+	case T_RBRACK:
+		return "']'";
+	case T_LPAREN:
+		return "'('";
+	case T_RPAREN:
+		return "')'";
+	case T_COLON:
+		return "':'";
+	case T_DOT:
+		return "'.'";
+	case T_COMMA:
+		return "','";
+	case T_STAR:
+		return "'*'";
+	case T_EQ:
+		return "'='";
+	case T_NE:
+		return "'!='";
+	case T_LT:
+		return "'<'";
+	case T_LE:
+		return "'<='";
+	case T_GT:
+		return "'>'";
+	case T_GE:
+		return "'>='";
+	case T_IDENT:
+		return "an identifier";
+	case T_IDENTH:
+		return "a hyphenated identifier";
+	case T_STRING:
+		return "a string";
+	case T_INT:
+		return "an integer";
+	case T_FLOAT:
+		return "a float";
+	case T_HEX:
+		return "a hex literal";
+	case T_BIN:
+		return "a binary literal";
+	case T_TIME:
+		return "a timestamp";
 	default:
 		for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
 			if (keywords[i].tok == t)
@@ -306,13 +342,27 @@ void lexer_next(struct lexer *lx)
 	char c1 = lx->pos + 1 < lx->len ? s[lx->pos + 1] : 0;
 	enum tok one = T_EOF;
 	switch (c) {
-	case '[': one = T_LBRACK; break;
-	case ']': one = T_RBRACK; break;
-	case '(': one = T_LPAREN; break;
-	case ')': one = T_RPAREN; break;
-	case ':': one = T_COLON; break;
-	case ',': one = T_COMMA; break;
-	case '*': one = T_STAR; break;
+	case '[':
+		one = T_LBRACK;
+		break;
+	case ']':
+		one = T_RBRACK;
+		break;
+	case '(':
+		one = T_LPAREN;
+		break;
+	case ')':
+		one = T_RPAREN;
+		break;
+	case ':':
+		one = T_COLON;
+		break;
+	case ',':
+		one = T_COMMA;
+		break;
+	case '*':
+		one = T_STAR;
+		break;
 	case '=':
 		lx->tok = T_EQ;
 		lx->pos += c1 == '=' ? 2 : 1;
@@ -370,8 +420,8 @@ void lexer_next(struct lexer *lx)
 	if (is_ident_start((unsigned char)c)) {
 		size_t i = lx->pos + 1;
 		int hy = 0;
-		while (i < lx->len && (is_ident_start((unsigned char)s[i]) || is_digit(s[i]) ||
-				       s[i] == '-')) {
+		while (i < lx->len &&
+		       (is_ident_start((unsigned char)s[i]) || is_digit(s[i]) || s[i] == '-')) {
 			hy |= s[i] == '-';
 			i++;
 		}

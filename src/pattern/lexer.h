@@ -12,21 +12,55 @@
 #include <stddef.h>
 
 enum tok {
-	T_EOF, T_ERROR,
-	T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_COLON, T_DOT, T_COMMA, T_STAR,
-	T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE,
-	T_AND, T_OR, T_NOT, T_FOLLOWEDBY, T_LIKE, T_MATCHES, T_ISSUPERSET, T_ISSUBSET,
-	T_EXISTS, T_LAST, T_IN, T_START, T_STOP, T_SECONDS, T_WITHIN, T_REPEATS, T_TIMES,
-	T_TRUE, T_FALSE,
+	T_EOF,
+	T_ERROR,
+	T_LBRACK,
+	T_RBRACK,
+	T_LPAREN,
+	T_RPAREN,
+	T_COLON,
+	T_DOT,
+	T_COMMA,
+	T_STAR,
+	T_EQ,
+	T_NE,
+	T_LT,
+	T_LE,
+	T_GT,
+	T_GE,
+	T_AND,
+	T_OR,
+	T_NOT,
+	T_FOLLOWEDBY,
+	T_LIKE,
+	T_MATCHES,
+	T_ISSUPERSET,
+	T_ISSUBSET,
+	T_EXISTS,
+	T_LAST,
+	T_IN,
+	T_START,
+	T_STOP,
+	T_SECONDS,
+	T_WITHIN,
+	T_REPEATS,
+	T_TIMES,
+	T_TRUE,
+	T_FALSE,
 	T_IDENT,  /* [A-Za-z_][A-Za-z0-9_]* */
 	T_IDENTH, /* [A-Za-z_][A-Za-z0-9_-]* with at least one '-' */
-	T_STRING, T_INT, T_FLOAT, T_HEX, T_BIN, T_TIME,
+	T_STRING,
+	T_INT,
+	T_FLOAT,
+	T_HEX,
+	T_BIN,
+	T_TIME,
 };
 
 struct lexer {
 	const char *s;
 	size_t len;
-	size_t pos;	   /* next byte to read */
+	size_t pos; /* next byte to read */
 	/* the current token */
 	enum tok tok;
 	size_t start, end; /* token bytes s[start..end) */

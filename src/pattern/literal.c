@@ -6,7 +6,8 @@
  *	b'AQID'                  -> LIT_BIN {1, 2, 3}
  *	t'2016-02-29T12:00:00Z'  -> LIT_TIME (microseconds)
  *	file:extensions.'archive-ext'.contains_refs[*].name
- *	                         -> type "file", steps extensions, archive-ext, contains_refs, [*], name
+ *	                         -> type "file", steps extensions, archive-ext, contains_refs, [*],
+ *name
  */
 #include <errno.h>
 #include <math.h>

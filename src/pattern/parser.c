@@ -66,9 +66,10 @@ enum tp_err expected(struct parser *ps, const char *what)
 	const char *q = lx->tok >= T_STRING && lx->tok != T_INT && lx->tok != T_FLOAT ? "" : "'";
 	const char *hint = "";
 	if (lx->tok == T_IDENT) {
-		static const char *const kw[] = {"and", "or", "not", "followedby", "like", "matches",
-						 "in", "within", "repeats", "start", "stop",
-						 "exists", "issubset", "issuperset", NULL};
+		static const char *const kw[] = {"and",	     "or",	   "not",  "followedby",
+						 "like",     "matches",	   "in",   "within",
+						 "repeats",  "start",	   "stop", "exists",
+						 "issubset", "issuperset", NULL};
 		for (size_t i = 0; kw[i]; i++)
 			if (strlen(kw[i]) == lx->end - lx->start &&
 			    strncasecmp(kw[i], lx->s + lx->start, lx->end - lx->start) == 0)
@@ -149,8 +150,7 @@ static int kids_push(struct parser *ps, struct kids *k, struct node *n)
 }
 
 /* Turns the collected kids into node kind (or the single kid itself). */
-static struct node *kids_finish(struct parser *ps, struct kids *k, enum node_kind kind,
-				size_t off)
+static struct node *kids_finish(struct parser *ps, struct kids *k, enum node_kind kind, size_t off)
 {
 	struct node *r = NULL;
 	if (!ps->err && k->n == 1) {
@@ -182,7 +182,8 @@ static pcre2_code *compile_like(const char *s, size_t n)
 			ok = tp_buf_puts(&b, ".*") == TP_OK;
 		else if (s[i] == '_')
 			ok = tp_buf_putc(&b, '.') == TP_OK;
-		else if ((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+		else if ((s[i] >= '0' && s[i] <= '9') ||
+			 ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
 			 (unsigned char)s[i] >= 0x80)
 			ok = tp_buf_putc(&b, s[i]) == TP_OK;
 		else
@@ -193,8 +194,8 @@ static pcre2_code *compile_like(const char *s, size_t n)
 	int ec;
 	PCRE2_SIZE eo;
 	if (ok)
-		c = pcre2_compile((PCRE2_SPTR)b.data, b.len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &ec, &eo,
-				  NULL);
+		c = pcre2_compile((PCRE2_SPTR)b.data, b.len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &ec,
+				  &eo, NULL);
 	tp_buf_free(&b);
 	return c;
 }
@@ -207,8 +208,9 @@ static int compile_regex(struct parser *ps, struct node *n, size_t off)
 	if (!n->re) {
 		PCRE2_UCHAR msg[200];
 		pcre2_get_error_message(ec, msg, sizeof msg);
-		return perr_at(ps, TP_EVALIDATE, off, "invalid regular expression at offset %zu: %s",
-			       (size_t)eo, (char *)msg),
+		return perr_at(ps, TP_EVALIDATE, off,
+			       "invalid regular expression at offset %zu: %s", (size_t)eo,
+			       (char *)msg),
 		       0;
 	}
 	if (!keep_code(ps, n->re))
@@ -224,18 +226,31 @@ static enum cmp_op tok_op(enum tok t, int *ok)
 {
 	*ok = 1;
 	switch (t) {
-	case T_EQ: return OP_EQ;
-	case T_NE: return OP_NE;
-	case T_LT: return OP_LT;
-	case T_LE: return OP_LE;
-	case T_GT: return OP_GT;
-	case T_GE: return OP_GE;
-	case T_IN: return OP_IN;
-	case T_LIKE: return OP_LIKE;
-	case T_MATCHES: return OP_MATCHES;
-	case T_ISSUBSET: return OP_ISSUBSET;
-	case T_ISSUPERSET: return OP_ISSUPERSET;
-	default: *ok = 0; return OP_EQ;
+	case T_EQ:
+		return OP_EQ;
+	case T_NE:
+		return OP_NE;
+	case T_LT:
+		return OP_LT;
+	case T_LE:
+		return OP_LE;
+	case T_GT:
+		return OP_GT;
+	case T_GE:
+		return OP_GE;
+	case T_IN:
+		return OP_IN;
+	case T_LIKE:
+		return OP_LIKE;
+	case T_MATCHES:
+		return OP_MATCHES;
+	case T_ISSUBSET:
+		return OP_ISSUBSET;
+	case T_ISSUPERSET:
+		return OP_ISSUPERSET;
+	default:
+		*ok = 0;
+		return OP_EQ;
 	}
 }
 
@@ -317,7 +332,8 @@ static struct node *test(struct parser *ps)
 	if (n->op == OP_LIKE) {
 		n->re = compile_like(n->lit.s, n->lit.n);
 		if (!n->re)
-			return perr_at(ps, TP_EVALIDATE, litat, "cannot translate the LIKE pattern"),
+			return perr_at(ps, TP_EVALIDATE, litat,
+				       "cannot translate the LIKE pattern"),
 			       NULL;
 		if (!keep_code(ps, n->re))
 			return NULL;
@@ -414,7 +430,8 @@ static int pos_number(struct parser *ps, int allow_float, double *v)
 {
 	struct lexer *lx = &ps->lx;
 	if (lx->tok != T_INT && !(allow_float && lx->tok == T_FLOAT))
-		return expected(ps, allow_float ? "a positive number of seconds" : "a positive integer"),
+		return expected(ps, allow_float ? "a positive number of seconds"
+						: "a positive integer"),
 		       0;
 	if (lx->s[lx->start] == '-')
 		return perr_at(ps, TP_EVALIDATE, lx->start, "the number must be positive"), 0;
@@ -435,9 +452,10 @@ static struct node *qualify(struct parser *ps, struct node *inner, unsigned *see
 	*seen |= bit;
 	if (!enter(ps))
 		return NULL;
-	struct node *n = new_node(ps, q == T_WITHIN	 ? N_WITHIN
-				      : q == T_REPEATS ? N_REPEATS
-						       : N_STARTSTOP,
+	struct node *n = new_node(ps,
+				  q == T_WITHIN	   ? N_WITHIN
+				  : q == T_REPEATS ? N_REPEATS
+						   : N_STARTSTOP,
 				  at);
 	if (!n)
 		return NULL;
@@ -490,7 +508,8 @@ static struct node *qualify(struct parser *ps, struct node *inner, unsigned *see
 		n->start = a.i;
 		n->stop = b.i;
 		if ((ps->flags & TP_PATTERN_STRICT) && n->start >= n->stop)
-			return perr_at(ps, TP_EVALIDATE, sat, "STOP must be later than START"), NULL;
+			return perr_at(ps, TP_EVALIDATE, sat, "STOP must be later than START"),
+			       NULL;
 		return n; /* parse_literal advanced */
 	}
 	lexer_next(lx);
@@ -541,8 +560,8 @@ static struct node *obs_fby(struct parser *ps)
 
 /* ---- entry points ---- */
 
-enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags,
-			     struct tp_pattern **out, struct tp_diag *d)
+enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags, struct tp_pattern **out,
+			     struct tp_diag *d)
 {
 	if (!text || !out)
 		return tp_diag_set(d, TP_EINVAL, "no pattern given");
@@ -575,9 +594,10 @@ enum tp_err tp_pattern_parse(const char *text, size_t len, unsigned flags,
 	} else {
 		p->root = obs_fby(&ps);
 		if (p->root && ps.lx.tok != T_EOF)
-			expected(&ps, ps.depth == 0 && ps.lx.tok == T_RBRACK
-					      ? "AND, OR, FOLLOWEDBY or a qualifier (unbalanced ']')"
-					      : "AND, OR, FOLLOWEDBY, a qualifier or the end");
+			expected(&ps,
+				 ps.depth == 0 && ps.lx.tok == T_RBRACK
+					 ? "AND, OR, FOLLOWEDBY or a qualifier (unbalanced ']')"
+					 : "AND, OR, FOLLOWEDBY, a qualifier or the end");
 		if (p->root && !ps.err)
 			ps.err = tp_pattern_check_tree(p, flags, d);
 	}
@@ -618,4 +638,3 @@ const char *tp_pattern_warning(const struct tp_pattern *p, size_t i)
 {
 	return p && i < p->nwarnings ? p->warnings[i] : NULL;
 }
-

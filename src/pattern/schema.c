@@ -70,7 +70,9 @@ const char *tp_pattern_schema_check(struct arena *a, const struct path *p)
 	    kind == TP_STIX_BUNDLE) {
 		char why[80];
 		snprintf(why, sizeof why, "an %s, not a cyber-observable type",
-			 kind == TP_STIX_SDO ? "SDO" : kind == TP_STIX_SRO ? "SRO" : "object");
+			 kind == TP_STIX_SDO   ? "SDO"
+			 : kind == TP_STIX_SRO ? "SRO"
+					       : "object");
 		return warn_type(a, p, why);
 	}
 	/* Keys only: list indexes are not part of a schema path. */

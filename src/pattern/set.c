@@ -281,9 +281,8 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 	s->st.indicators = s->ninds;
 	s->st.bytes += sizeof *s + s->capkeys * sizeof *s->keys + s->capinds * sizeof *s->inds +
 		       s->capstrs + (s->eqmask + 1) * sizeof *s->eqt +
-		       (s->bmask + 1) * sizeof *s->bloom +
-		       (s->cmask + 1) * sizeof *s->ct + s->capcat * sizeof *s->cat +
-		       s->capalways * sizeof *s->always;
+		       (s->bmask + 1) * sizeof *s->bloom + (s->cmask + 1) * sizeof *s->ct +
+		       s->capcat * sizeof *s->cat + s->capalways * sizeof *s->always;
 	for (size_t i = 0; i < s->ninds; i++) {
 		const struct tp_pattern *p = s->inds[i].p;
 		if (!p)
@@ -491,7 +490,8 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 				lookup_cidr(sc, (uint32_t)ki, k, str, n);
 			if (k->db && !sc->stop) {
 				sc->cur = k;
-				hs_error_t he = hs_scan(k->db, str, (unsigned)n, 0, sc->hs, on_hs, sc);
+				hs_error_t he =
+					hs_scan(k->db, str, (unsigned)n, 0, sc->hs, on_hs, sc);
 				if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
 					return TP_EINVAL;
 			}

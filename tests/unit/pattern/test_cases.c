@@ -13,10 +13,11 @@
  * "error: TEXT" passes when the parse (or, with %%data, the evaluation)
  * fails and its message contains TEXT. One new record = one new case.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <dirent.h>
@@ -59,14 +60,12 @@ static void load_data(struct run *r, const char *rel, int line)
 	}
 }
 
-static void check_record(struct run *r, int line, int strict, const char *pat, char **exp,
-			 int nexp)
+static void check_record(struct run *r, int line, int strict, const char *pat, char **exp, int nexp)
 {
 	r->cases++;
 	struct tp_pattern *p = NULL;
 	struct tp_diag d = {0};
-	enum tp_err e =
-		tp_pattern_parse(pat, strlen(pat), strict ? TP_PATTERN_STRICT : 0, &p, &d);
+	enum tp_err e = tp_pattern_parse(pat, strlen(pat), strict ? TP_PATTERN_STRICT : 0, &p, &d);
 	const char *want = exp[0];
 	if (strncmp(want, "error: ", 7) == 0 && (e != TP_OK)) {
 		char full[600];
@@ -100,7 +99,8 @@ static void check_record(struct run *r, int line, int strict, const char *pat, c
 			if (tp_pattern_data_new(r->root, &dd, &dd_d) == TP_OK)
 				tp_pattern_data_free(dd);
 			if (strncmp(want, "error: ", 7) != 0 || !strstr(dd_d.message, want + 7))
-				fail_case(r, line, "data error '%s', want '%s'", dd_d.message, want);
+				fail_case(r, line, "data error '%s', want '%s'", dd_d.message,
+					  want);
 		} else {
 			struct tp_pattern_result res = {0};
 			e = tp_pattern_match(p, r->data, &res, &d);
@@ -116,7 +116,8 @@ static void check_record(struct run *r, int line, int strict, const char *pat, c
 					strcpy(got, "match:");
 					for (size_t i = 0; i < res.n; i++) {
 						strncat(got, " ", sizeof got - strlen(got) - 1);
-						strncat(got, res.ids[i], sizeof got - strlen(got) - 1);
+						strncat(got, res.ids[i],
+							sizeof got - strlen(got) - 1);
 					}
 				}
 				if (strcmp(got, want) != 0)
@@ -154,7 +155,8 @@ static void run_file(struct run *r, const char *path)
 		int end = !ln || (!nl && !*ln);
 		if ((end || !*ln) && pat) {
 			if (nexp == 0)
-				fail_case(r, patline, "record without an expected line%s%s", "", "");
+				fail_case(r, patline, "record without an expected line%s%s", "",
+					  "");
 			else
 				check_record(r, patline, strict, pat, exp, nexp);
 			pat = NULL;

@@ -3,10 +3,11 @@
  * bytes, catastrophic regexes and combinatorial qualifiers must end in a
  * clear error or a bounded evaluation, never a crash, overflow or hang.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <string.h>

@@ -5,10 +5,11 @@
  * every observation the set's answer must equal the evaluator's, pattern
  * by pattern. Also: two threads sharing one set, early stop, statistics.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <pthread.h>
@@ -33,7 +34,7 @@ static unsigned rnd(unsigned n)
 	return (unsigned)(rng % n);
 }
 
-static const char *const ips[] = {"10.0.0.1", "10.0.0.2", "10.0.0.17", "10.1.2.3",
+static const char *const ips[] = {"10.0.0.1",	 "10.0.0.2",	"10.0.0.17", "10.1.2.3",
 				  "192.168.7.7", "203.0.113.9", "8.8.8.8"};
 static const char *const ip6s[] = {"2001:db8::1", "2001:db8:dead:beef::7", "fe80::1"};
 static const char *const domains[] = {"evil.example.com", "mail.example.com", "cdn.example.org",
@@ -45,13 +46,13 @@ static const char *const md5s[] = {"79054025255fb1a26e4bc422aef54eb4",
 				   "d41d8cd98f00b204e9800998ecf8427e"};
 static const char *const wallets[] = {"0x098B716B8Aaf21512996dC57EB0615e2383E2f96",
 				      "bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6"};
-static const char *const cidrs4[] = {"10.0.0.0/8", "10.0.0.0/28", "10.0.0.17/32",
-				     "192.168.0.0/16", "0.0.0.0/0", "203.0.113.0/24"};
+static const char *const cidrs4[] = {"10.0.0.0/8",     "10.0.0.0/28", "10.0.0.17/32",
+				     "192.168.0.0/16", "0.0.0.0/0",   "203.0.113.0/24"};
 static const char *const cidrs6[] = {"2001:db8::/32", "2001:db8:dead:beef::/64", "::/0"};
 static const char *const likes[] = {"%.exe", "invoice.%", "%example.com", "_0.0.0.1", "%Jeus%"};
-static const char *const regexes[] = {"^inv.*\\\\.(pdf|exe)$", "example\\\\.(com|org)$",
+static const char *const regexes[] = {"^inv.*\\\\.(pdf|exe)$",	    "example\\\\.(com|org)$",
 				      "^10\\\\.0\\\\.0\\\\.[0-9]$", "(?i)applejeus",
-				      "^0x[0-9a-fA-F]{40}$", "(a|b)\\\\1"};
+				      "^0x[0-9a-fA-F]{40}$",	    "(a|b)\\\\1"};
 
 #define PICK(a) a[rnd(sizeof a / sizeof a[0])]
 
@@ -60,20 +61,49 @@ static void leaf(struct tp_buf *b)
 {
 	enum tp_err e = TP_OK;
 	switch (rnd(14)) {
-	case 0: e = tp_buf_printf(b, "ipv4-addr:value = '%s'", PICK(ips)); break;
-	case 1: e = tp_buf_printf(b, "ipv4-addr:value ISSUBSET '%s'", PICK(cidrs4)); break;
-	case 2: e = tp_buf_printf(b, "ipv6-addr:value ISSUBSET '%s'", PICK(cidrs6)); break;
-	case 3: e = tp_buf_printf(b, "domain-name:value IN ('%s', '%s')", PICK(domains), PICK(domains)); break;
-	case 4: e = tp_buf_printf(b, "file:name LIKE '%s'", PICK(likes)); break;
-	case 5: e = tp_buf_printf(b, "file:name MATCHES '%s'", PICK(regexes)); break;
-	case 6: e = tp_buf_printf(b, "file:hashes.MD5 = '%s'", PICK(md5s)); break;
-	case 7: e = tp_buf_printf(b, "x-crypto-wallet:address = '%s'", PICK(wallets)); break;
-	case 8: e = tp_buf_printf(b, "file:size > %u", rnd(3000)); break;
-	case 9: e = tp_buf_printf(b, "domain-name:value NOT = '%s'", PICK(domains)); break;
-	case 10: e = tp_buf_printf(b, "network-traffic:dst_ref.value = '%s'", PICK(ips)); break;
-	case 11: e = tp_buf_printf(b, "domain-name:value MATCHES '%s'", PICK(regexes)); break;
-	case 12: e = tp_buf_printf(b, "EXISTS x-crypto-wallet:chain"); break;
-	default: e = tp_buf_printf(b, "url:value LIKE 'http://%s/%%'", PICK(domains)); break;
+	case 0:
+		e = tp_buf_printf(b, "ipv4-addr:value = '%s'", PICK(ips));
+		break;
+	case 1:
+		e = tp_buf_printf(b, "ipv4-addr:value ISSUBSET '%s'", PICK(cidrs4));
+		break;
+	case 2:
+		e = tp_buf_printf(b, "ipv6-addr:value ISSUBSET '%s'", PICK(cidrs6));
+		break;
+	case 3:
+		e = tp_buf_printf(b, "domain-name:value IN ('%s', '%s')", PICK(domains),
+				  PICK(domains));
+		break;
+	case 4:
+		e = tp_buf_printf(b, "file:name LIKE '%s'", PICK(likes));
+		break;
+	case 5:
+		e = tp_buf_printf(b, "file:name MATCHES '%s'", PICK(regexes));
+		break;
+	case 6:
+		e = tp_buf_printf(b, "file:hashes.MD5 = '%s'", PICK(md5s));
+		break;
+	case 7:
+		e = tp_buf_printf(b, "x-crypto-wallet:address = '%s'", PICK(wallets));
+		break;
+	case 8:
+		e = tp_buf_printf(b, "file:size > %u", rnd(3000));
+		break;
+	case 9:
+		e = tp_buf_printf(b, "domain-name:value NOT = '%s'", PICK(domains));
+		break;
+	case 10:
+		e = tp_buf_printf(b, "network-traffic:dst_ref.value = '%s'", PICK(ips));
+		break;
+	case 11:
+		e = tp_buf_printf(b, "domain-name:value MATCHES '%s'", PICK(regexes));
+		break;
+	case 12:
+		e = tp_buf_printf(b, "EXISTS x-crypto-wallet:chain");
+		break;
+	default:
+		e = tp_buf_printf(b, "url:value LIKE 'http://%s/%%'", PICK(domains));
+		break;
 	}
 	assert_int_equal(e, TP_OK);
 }
@@ -266,11 +296,12 @@ static void test_differential(void **state)
 		for (int i = 0; i < NIND; i++) {
 			uint32_t which = (uint32_t)o;
 			int m = 0;
-			assert_int_equal(eval_pattern(f->parsed[i], f->data, &which, 1, &ev, &m, NULL,
-						      NULL),
-					 TP_OK);
+			assert_int_equal(
+				eval_pattern(f->parsed[i], f->data, &which, 1, &ev, &m, NULL, NULL),
+				TP_OK);
 			if (m != h.hit[i] && mismatches++ < 10)
-				fprintf(stderr, "observation %zu, indicator %d %s: set %d, evaluator %d\n",
+				fprintf(stderr,
+					"observation %zu, indicator %d %s: set %d, evaluator %d\n",
 					o, i, f->pats[i], h.hit[i], m);
 			total += (size_t)m;
 		}
@@ -313,7 +344,8 @@ static void test_early_stop_and_errors(void **state)
 		assert_true(h.n <= 1);
 	}
 	struct hits h = {0};
-	assert_int_equal(tp_pattern_set_match(f->set, sc, f->data, 1u << 30, on_hit, &h), TP_EINVAL);
+	assert_int_equal(tp_pattern_set_match(f->set, sc, f->data, 1u << 30, on_hit, &h),
+			 TP_EINVAL);
 	struct tp_diag d = {0};
 	assert_int_equal(tp_pattern_set_add(f->set, "[a:b = 1]", 9, 1, &d), TP_EINVAL);
 	tp_pattern_scratch_free(sc);
