@@ -75,6 +75,12 @@ expect 2 "broken JSON" -- "$t" pattern match "[a:b = 1]" "$tmp/broken.json"
 has err "broken.json:1:"
 expect 2 "match without file" -- "$t" pattern match "[a:b = 1]"
 
+# tripact validate checks indicator patterns with this parser
+expect 1 "validate indicators" -- "$t" validate "$data/indicators.json"
+has out "invalid STIX pattern at column 34"
+has out "'abc' is not a valid MD5 hash"
+grep -q "indicator--ae2e2d2b" "$tmp/out" && { echo "FAIL: valid pattern reported"; fails=$((fails + 1)); }
+
 if [ $fails -ne 0 ]; then
 	echo "$fails failure(s)"
 	exit 1
