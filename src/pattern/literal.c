@@ -193,22 +193,24 @@ int parse_path(struct parser *ps, struct path *pa)
 	if (lx->tok != T_COLON)
 		return expected(ps, "':' after the object type"), 0;
 	lexer_next(lx);
-	size_t cap = 4, n = 0;
-	struct step *steps = malloc(cap * sizeof *steps);
-	if (!steps)
-		return perr_at(ps, TP_ENOMEM, lx->start, "out of memory"), 0;
+	struct step inl[8]; /* most paths are short: no heap until they are not */
+	size_t cap = 8, n = 0;
+	struct step *steps = inl;
 	memset(&steps[0], 0, sizeof steps[0]);
 	if (!parse_key(ps, &steps[n++], 1))
 		goto fail;
 	while (lx->tok == T_DOT || lx->tok == T_LBRACK) {
 		if (n == cap) {
-			cap *= 2;
-			struct step *ns = realloc(steps, cap * sizeof *ns);
+			struct step *ns = malloc(2 * cap * sizeof *ns);
 			if (!ns) {
 				perr_at(ps, TP_ENOMEM, lx->start, "out of memory");
 				goto fail;
 			}
+			memcpy(ns, steps, n * sizeof *ns);
+			if (steps != inl)
+				free(steps);
 			steps = ns;
+			cap *= 2;
 		}
 		struct step *st = &steps[n++];
 		memset(st, 0, sizeof *st);
@@ -245,10 +247,12 @@ int parse_path(struct parser *ps, struct path *pa)
 		goto fail;
 	memcpy(pa->steps, steps, n * sizeof *steps);
 	pa->n = n;
-	free(steps);
+	if (steps != inl)
+		free(steps);
 	return 1;
 fail:
-	free(steps);
+	if (steps != inl)
+		free(steps);
 	return 0;
 }
 

@@ -129,19 +129,25 @@ static int keep_code(struct parser *ps, pcre2_code *c)
 /* ---- n-ary node building: collects kids in a growable temp array ---- */
 
 struct kids {
-	struct node **v;
+	struct node **v; /* inl until more than 4 kids */
 	size_t n, cap;
+	struct node *inl[4];
 };
+
+#define KIDS_INIT(k) ((k).v = (k).inl, (k).n = 0, (k).cap = 4)
 
 static int kids_push(struct parser *ps, struct kids *k, struct node *n)
 {
 	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 4;
-		struct node **nv = realloc(k->v, cap * sizeof *nv);
+		size_t cap = k->cap * 2;
+		struct node **nv = malloc(cap * sizeof *nv);
 		if (!nv) {
 			perr_at(ps, TP_ENOMEM, ps->lx.start, "out of memory");
 			return 0;
 		}
+		memcpy(nv, k->v, k->n * sizeof *nv);
+		if (k->v != k->inl)
+			free(k->v);
 		k->v = nv;
 		k->cap = cap;
 	}
@@ -166,9 +172,11 @@ static struct node *kids_finish(struct parser *ps, struct kids *k, enum node_kin
 			r = NULL;
 		}
 	}
-	free(k->v);
+	if (k->v != k->inl)
+		free(k->v);
 	return r;
 }
+
 static struct node *cmp_or(struct parser *ps);
 
 /* LIKE -> anchored regex: % is .*, _ is one code point, the rest literal. */
@@ -351,7 +359,8 @@ static struct node *test(struct parser *ps)
 
 static struct node *cmp_and(struct parser *ps)
 {
-	struct kids k = {0};
+	struct kids k;
+	KIDS_INIT(k);
 	size_t at = ps->lx.start;
 	for (;;) {
 		struct node *n = test(ps);
@@ -366,7 +375,8 @@ static struct node *cmp_and(struct parser *ps)
 
 static struct node *cmp_or(struct parser *ps)
 {
-	struct kids k = {0};
+	struct kids k;
+	KIDS_INIT(k);
 	size_t at = ps->lx.start;
 	for (;;) {
 		struct node *n = cmp_and(ps);
@@ -530,7 +540,8 @@ static struct node *obs_q(struct parser *ps)
 static struct node *obs_chain(struct parser *ps, struct node *(*sub)(struct parser *), enum tok op,
 			      enum node_kind kind)
 {
-	struct kids k = {0};
+	struct kids k;
+	KIDS_INIT(k);
 	size_t at = ps->lx.start;
 	for (;;) {
 		struct node *n = sub(ps);
