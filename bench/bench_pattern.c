@@ -16,6 +16,7 @@
  * Rerun: build/release/bench/bench_pattern [--patterns N] [--indicators N]
  *        [--observations N]
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
 	       npat, (double)bytes / 1e6, tparse, (double)npat / tparse);
 
 	/* (b) compile */
+	malloc_trim(0);
 	long rss0 = rss_kb();
 	struct tp_pattern_set *set = NULL;
 	if (tp_pattern_set_new(&set) != TP_OK)
@@ -288,6 +290,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double tcomp = now() - t0;
+	/* Hand the builder's freed temporaries back (glibc keeps them), so the
+	 * RSS figure is what the compiled set holds. */
+	malloc_trim(0);
 	long rss1 = rss_kb();
 	struct tp_pattern_set_stats st;
 	tp_pattern_set_stats(set, &st);
@@ -318,16 +323,26 @@ int main(int argc, char **argv)
 	struct tp_pattern_scratch *sc = NULL;
 	if (tp_pattern_scratch_new(set, &sc) != TP_OK)
 		return 1;
+	/* Three passes; the best is the figure least disturbed by other load. */
 	size_t hits = 0;
-	t0 = now();
-	for (long j = 0; j < nobs; j++)
-		if (tp_pattern_set_match(set, sc, data, (size_t)(j % ndistinct), on_hit, &hits) !=
-		    TP_OK)
-			return 1;
-	double tmatch = now() - t0;
-	printf("match:   %ld observations (%ld distinct, ~10%% carry an indicator value) in "
-	       "%.3f s = %.0f observations/s on one thread (goal >= 2000000); %zu hits\n",
-	       nobs, ndistinct, tmatch, (double)nobs / tmatch, hits);
+	double best = 0, worst = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		hits = 0;
+		t0 = now();
+		for (long j = 0; j < nobs; j++)
+			if (tp_pattern_set_match(set, sc, data, (size_t)(j % ndistinct), on_hit,
+						 &hits) != TP_OK)
+				return 1;
+		double t = now() - t0;
+		if (pass == 0 || t < best)
+			best = t;
+		if (t > worst)
+			worst = t;
+	}
+	printf("match:   %ld observations (%ld distinct, ~10%% carry an indicator value), best of 3 "
+	       "passes %.3f s = %.0f observations/s on one thread (worst %.0f/s; goal >= "
+	       "2000000); %zu hits\n",
+	       nobs, ndistinct, best, (double)nobs / best, (double)nobs / worst, hits);
 	printf("reference: no figure for the OASIS cti-pattern-matcher (Python, not installable "
 	       "offline here); it evaluates one pattern at a time.\n");
 	printf("rerun:   build/release/bench/bench_pattern --patterns %ld --indicators %ld "
