@@ -127,6 +127,10 @@ struct node {
 	bool neg; /* NOT */
 	struct lit lit;
 	pcre2_code *re;	    /* OP_MATCHES (UTF mode), OP_LIKE (translated) */
+	/* LIKE / MATCHES constant in Unicode NFC (the value is normalized too
+	 * before matching, as the OASIS matcher does); == lit.s when already NFC */
+	const char *rx;
+	size_t rxn;
 	pcre2_code *re_bin; /* OP_MATCHES against binary values (byte mode) */
 	struct cidr cidr;   /* OP_ISSUBSET / OP_ISSUPERSET */
 	/* qualifiers */
@@ -162,6 +166,13 @@ enum tp_err tp_pattern_check_tree(struct tp_pattern *p, unsigned flags, struct t
 
 /* Schema check of one path: NULL or a warning (static or arena string). */
 const char *tp_pattern_schema_check(struct arena *a, const struct path *p);
+
+/*
+ * s[0..n) in Unicode NFC: 0 with *out NULL when it already is (ASCII, the
+ * common case), 0 with *out malloc'd (caller frees) otherwise, -1 when it
+ * is not UTF-8 or memory ran out.
+ */
+int tp_pattern_nfc(const char *s, size_t n, char **out, size_t *outn);
 
 /* Decodes base64 s[0..n) into out (at least n bytes); -1 if invalid. */
 long tp_pattern_b64_decode(const char *s, size_t n, uint8_t *out);

@@ -120,9 +120,9 @@ static char *regex_source(const struct node *t, unsigned *flags)
 	*flags = RX_FLAGS;
 	if (t->op == OP_LIKE) {
 		*flags |= HS_FLAG_DOTALL;
-		return like_regex(t->lit.s, t->lit.n);
+		return like_regex(t->rx, t->rxn);
 	}
-	return strndup(t->lit.s, t->lit.n);
+	return strndup(t->rx, t->rxn);
 }
 
 /* ---- atoms ---- */

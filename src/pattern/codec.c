@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "ast.h"
 
 long tp_pattern_b64_decode(const char *s, size_t n, uint8_t *out)
@@ -97,4 +99,24 @@ int tp_pattern_cidr_within(const struct cidr *a, const struct cidr *b)
 			return 0;
 	}
 	return 1;
+}
+
+int tp_pattern_nfc(const char *s, size_t n, char **out, size_t *outn)
+{
+	*out = NULL;
+	size_t i = 0;
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	if (i == n)
+		return 0;
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
+					  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (r < 0) {
+		free(dst);
+		return -1;
+	}
+	*out = (char *)dst;
+	*outn = (size_t)r;
+	return 0;
 }

@@ -214,6 +214,19 @@ static int regex_match(pcre2_code *re, const void *subj, size_t n, struct eval_s
 	return 0;
 }
 
+/* A string value against a UTF-mode regex, both sides in NFC. */
+static int match_nfc(pcre2_code *re, const json_t *j, struct eval_scratch *s)
+{
+	char *nf = NULL;
+	size_t nfn = 0;
+	if (tp_pattern_nfc(json_string_value(j), json_string_length(j), &nf, &nfn) == 0 && nf) {
+		int r = regex_match(re, nf, nfn, s);
+		free(nf);
+		return r;
+	}
+	return regex_match(re, json_string_value(j), json_string_length(j), s);
+}
+
 /* The test of node n on one value, before NOT. */
 static int test_value(const struct node *n, const struct val *v, struct eval_scratch *s)
 {
@@ -239,13 +252,11 @@ static int test_value(const struct node *n, const struct val *v, struct eval_scr
 				return 1;
 		return 0;
 	case OP_LIKE:
-		return !v->binary && json_is_string(v->j) &&
-		       regex_match(n->re, json_string_value(v->j), json_string_length(v->j), s);
+		return !v->binary && json_is_string(v->j) && match_nfc(n->re, v->j, s);
 	case OP_MATCHES:
 		if (v->binary)
 			return n->re_bin && regex_match(n->re_bin, v->b, v->bn, s);
-		return json_is_string(v->j) &&
-		       regex_match(n->re, json_string_value(v->j), json_string_length(v->j), s);
+		return json_is_string(v->j) && match_nfc(n->re, v->j, s);
 	case OP_ISSUBSET:
 	case OP_ISSUPERSET: {
 		struct cidr x;

@@ -212,7 +212,7 @@ static int compile_regex(struct parser *ps, struct node *n, size_t off)
 {
 	int ec;
 	PCRE2_SIZE eo;
-	n->re = pcre2_compile((PCRE2_SPTR)n->lit.s, n->lit.n, PCRE2_UTF, &ec, &eo, NULL);
+	n->re = pcre2_compile((PCRE2_SPTR)n->rx, n->rxn, PCRE2_UTF, &ec, &eo, NULL);
 	if (!n->re) {
 		PCRE2_UCHAR msg[200];
 		pcre2_get_error_message(ec, msg, sizeof msg);
@@ -335,10 +335,28 @@ static struct node *test(struct parser *ps)
 				       "booleans can only be compared with = or !="),
 			       NULL;
 	}
+	if (n->op == OP_LIKE || n->op == OP_MATCHES) {
+		/* Strings match in NFC on both sides (the OASIS matcher's rule). */
+		char *nf = NULL;
+		size_t nfn = 0;
+		n->rx = n->lit.s;
+		n->rxn = n->lit.n;
+		if (tp_pattern_nfc(n->lit.s, n->lit.n, &nf, &nfn) == 0 && nf) {
+			char *c = alloc(ps, nfn + 1);
+			if (c) {
+				memcpy(c, nf, nfn);
+				n->rx = c;
+				n->rxn = nfn;
+			}
+			free(nf);
+			if (!c)
+				return NULL;
+		}
+	}
 	if (n->op == OP_MATCHES && !compile_regex(ps, n, litat))
 		return NULL;
 	if (n->op == OP_LIKE) {
-		n->re = compile_like(n->lit.s, n->lit.n);
+		n->re = compile_like(n->rx, n->rxn);
 		if (!n->re)
 			return perr_at(ps, TP_EVALIDATE, litat,
 				       "cannot translate the LIKE pattern"),

@@ -489,9 +489,17 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 			if (k->has_cidr && !sc->stop)
 				lookup_cidr(sc, (uint32_t)ki, k, str, n);
 			if (k->db && !sc->stop) {
+				/* the regexes were compiled from NFC: scan the NFC value */
+				char *nf = NULL;
+				size_t nfn = 0;
+				if (tp_pattern_nfc(str, n, &nf, &nfn) == 0 && nf) {
+					str = nf;
+					n = nfn;
+				}
 				sc->cur = k;
 				hs_error_t he =
 					hs_scan(k->db, str, (unsigned)n, 0, sc->hs, on_hs, sc);
+				free(nf);
 				if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
 					return TP_EINVAL;
 			}

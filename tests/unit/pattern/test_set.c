@@ -39,8 +39,13 @@ static const char *const ips[] = {"10.0.0.1",	 "10.0.0.2",	"10.0.0.17", "10.1.2.
 static const char *const ip6s[] = {"2001:db8::1", "2001:db8:dead:beef::7", "fe80::1"};
 static const char *const domains[] = {"evil.example.com", "mail.example.com", "cdn.example.org",
 				      "update-check.example.net"};
-static const char *const names[] = {"invoice.pdf", "invoice.exe", "setup.msi", "readme.txt",
-				    "AppleJeus.dmg"};
+static const char *const names[] = {
+	"invoice.pdf",
+	"invoice.exe",
+	"setup.msi",
+	"readme.txt",
+	"AppleJeus.dmg",
+	"\xe1\x84\x87\xe1\x85\xa9\xe1\x84\x80\xe1\x85\xa9\xe1\x84\x89\xe1\x85\xa5.hwp" /* NFD */};
 static const char *const md5s[] = {"79054025255fb1a26e4bc422aef54eb4",
 				   "cead3f77f6cda6ec00f57d76c9a6879f",
 				   "d41d8cd98f00b204e9800998ecf8427e"};
@@ -49,7 +54,9 @@ static const char *const wallets[] = {"0x098B716B8Aaf21512996dC57EB0615e2383E2f9
 static const char *const cidrs4[] = {"10.0.0.0/8",     "10.0.0.0/28", "10.0.0.17/32",
 				     "192.168.0.0/16", "0.0.0.0/0",   "203.0.113.0/24"};
 static const char *const cidrs6[] = {"2001:db8::/32", "2001:db8:dead:beef::/64", "::/0"};
-static const char *const likes[] = {"%.exe", "invoice.%", "%example.com", "_0.0.0.1", "%Jeus%"};
+static const char *const likes[] = {
+	"%.exe",    "invoice.%", "%example.com",
+	"_0.0.0.1", "%Jeus%",	 "\xeb\xb3\xb4\xea\xb3\xa0\xec\x84\x9c%" /* NFC */};
 static const char *const regexes[] = {"^inv.*\\\\.(pdf|exe)$",	    "example\\\\.(com|org)$",
 				      "^10\\\\.0\\\\.0\\\\.[0-9]$", "(?i)applejeus",
 				      "^0x[0-9a-fA-F]{40}$",	    "(a|b)\\\\1"};
