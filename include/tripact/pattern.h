@@ -30,6 +30,8 @@
 
 /* Deepest nesting of parentheses, brackets and qualifiers accepted. */
 #define TP_PATTERN_MAX_DEPTH 256
+/* Most steps in one object path (file:a.b[0].c has 4). */
+#define TP_PATTERN_MAX_PATH 256
 /* Longest pattern accepted, in bytes. */
 #define TP_PATTERN_MAX_LEN (1u << 20)
 

@@ -200,6 +200,12 @@ int parse_path(struct parser *ps, struct path *pa)
 	if (!parse_key(ps, &steps[n++], 1))
 		goto fail;
 	while (lx->tok == T_DOT || lx->tok == T_LBRACK) {
+		/* The evaluator walks a path recursively: keep it bounded. */
+		if (n >= TP_PATTERN_MAX_PATH) {
+			perr_at(ps, TP_ELIMIT, lx->start, "object path longer than %d steps",
+				TP_PATTERN_MAX_PATH);
+			goto fail;
+		}
 		if (n == cap) {
 			struct step *ns = malloc(2 * cap * sizeof *ns);
 			if (!ns) {

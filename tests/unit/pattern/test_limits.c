@@ -93,6 +93,28 @@ static void test_long_flat_chains(void **state)
 	tp_buf_free(&b);
 }
 
+static void test_long_path(void **state)
+{
+	(void)state;
+	struct tp_buf b;
+	tp_buf_init(&b, 0);
+	assert_int_equal(tp_buf_puts(&b, "[x-deep:a"), TP_OK);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(tp_buf_puts(&b, i % 2 ? ".k" : "[*]"), TP_OK);
+	assert_int_equal(tp_buf_puts(&b, " = 1]"), TP_OK);
+	struct tp_diag d = {0};
+	assert_int_equal(parse(b.data, b.len, &d), TP_ELIMIT);
+	assert_non_null(strstr(d.message, "object path longer than"));
+	/* 255 steps after the first property are fine */
+	tp_buf_reset(&b);
+	assert_int_equal(tp_buf_puts(&b, "[x-deep:a"), TP_OK);
+	for (int i = 0; i < TP_PATTERN_MAX_PATH - 1; i++)
+		assert_int_equal(tp_buf_puts(&b, ".k"), TP_OK);
+	assert_int_equal(tp_buf_puts(&b, " = 1]"), TP_OK);
+	assert_int_equal(parse(b.data, b.len, &d), TP_OK);
+	tp_buf_free(&b);
+}
+
 static void test_too_long(void **state)
 {
 	(void)state;
@@ -265,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deep_parentheses),
 		cmocka_unit_test(test_long_flat_chains),
+		cmocka_unit_test(test_long_path),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_catastrophic_regex),
