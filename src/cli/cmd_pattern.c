@@ -33,9 +33,13 @@ static void print_diag_pattern(const char *what, const char *pattern, const stru
 	else
 		fprintf(stderr, "tripact: %s: %s\n", what, d->message);
 	size_t len = strlen(pattern);
-	if (d->column > 0 && len < 200 && !strchr(pattern, '\n')) {
+	int plain = len < 200 && !strstr(d->message, "UTF-8");
+	for (size_t i = 0; plain && i < len; i++)
+		plain = (unsigned char)pattern[i] >= 0x20 && pattern[i] != 0x7f;
+	/* A caret under the column, for one-line patterns that print as they are
+	 * (columns count bytes, so the caret is exact for ASCII). */
+	if (d->column > 0 && plain)
 		fprintf(stderr, "  %s\n  %*s^\n", pattern, (int)(d->column - 1), "");
-	}
 }
 
 static void print_warnings(const struct tp_pattern *p)
