@@ -188,6 +188,50 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct keyref {
+	const struct key *k;
+	uint32_t i;
+};
+
+static int cmp_keys(const void *a, const void *b)
+{
+	const struct key *x = ((const struct keyref *)a)->k, *y = ((const struct keyref *)b)->k;
+	int c = strcmp(x->type, y->type);
+	for (size_t i = 0; !c && i < x->nprops && i < y->nprops; i++)
+		c = strcmp(x->props[i], y->props[i]);
+	return c ? c : (x->nprops > y->nprops) - (x->nprops < y->nprops);
+}
+
+static int build_types(struct tp_pattern_set *s)
+{
+	size_t n = s->nkeys ? s->nkeys : 1;
+	struct keyref *refs = malloc(n * sizeof *refs);
+	s->korder = malloc(n * sizeof *s->korder);
+	s->types = malloc(n * sizeof *s->types);
+	if (!refs || !s->korder || !s->types) {
+		free(refs);
+		return -1;
+	}
+	for (size_t i = 0; i < s->nkeys; i++)
+		refs[i] = (struct keyref){&s->keys[i], (uint32_t)i};
+	qsort(refs, s->nkeys, sizeof *refs, cmp_keys);
+	for (size_t i = 0; i < s->nkeys; i++)
+		s->korder[i] = refs[i].i;
+	free(refs);
+	for (size_t i = 0; i < s->nkeys; i++) {
+		const struct key *k = &s->keys[s->korder[i]];
+		struct tgroup *g = s->ntypes ? &s->types[s->ntypes - 1] : NULL;
+		if (!g || g->typelen != k->typelen || memcmp(g->type, k->type, k->typelen)) {
+			g = &s->types[s->ntypes++];
+			g->type = k->type;
+			g->typelen = k->typelen;
+			g->from = (uint32_t)i;
+		}
+		g->to = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 {
 	/* equality table */
@@ -296,6 +340,9 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 	}
 	for (size_t i = 0; i < s->nkeys; i++)
 		s->st.bytes += s->keys[i].caprx * sizeof(uint32_t);
+	if (build_types(s) != 0)
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	s->st.bytes += s->nkeys * sizeof *s->korder + s->ntypes * sizeof *s->types;
 	s->compiled = true;
 	return TP_OK;
 }
@@ -336,6 +383,8 @@ void tp_pattern_set_free(struct tp_pattern_set *s)
 	free(s->strs);
 	free(s->cat);
 	free(s->always);
+	free(s->korder);
+	free(s->types);
 	free(s->eqt);
 	free(s->bloom);
 	free(s->ct);
@@ -473,13 +522,32 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 			continue;
 		const char *type = json_string_value(tj);
 		size_t tl = json_string_length(tj);
-		for (size_t ki = 0; ki < s->nkeys && !sc->stop; ki++) {
+		const struct tgroup *g = NULL;
+		for (size_t t = 0; t < s->ntypes && !g; t++)
+			if (s->types[t].typelen == tl && memcmp(s->types[t].type, type, tl) == 0)
+				g = &s->types[t];
+		if (!g)
+			continue;
+		/* vals[i]: the value after props[0..i] of the previous key */
+		const json_t *vals[16];
+		const struct key *prev = NULL;
+		size_t have = 0;
+		for (uint32_t q = g->from; q < g->to && !sc->stop; q++) {
+			uint32_t ki = s->korder[q];
 			const struct key *k = &s->keys[ki];
-			if (k->typelen != tl || memcmp(k->type, type, tl) != 0)
-				continue;
-			const json_t *v = root;
-			for (size_t i = 0; v && i < k->nprops; i++)
+			size_t c = 0;
+			while (prev && c < have && c < k->nprops && c < prev->nprops &&
+			       strcmp(prev->props[c], k->props[c]) == 0)
+				c++;
+			const json_t *v = c ? vals[c - 1] : root;
+			size_t i = c;
+			for (; v && i < k->nprops; i++) {
 				v = json_object_get(v, k->props[i]);
+				if (i < 16)
+					vals[i] = v;
+			}
+			prev = k;
+			have = i < 16 ? i : 16;
 			if (!json_is_string(v))
 				continue;
 			const char *str = json_string_value(v);

@@ -70,6 +70,15 @@ struct tp_pattern_set {
 	struct cidr_ent *ct;
 	size_t cmask;
 	hs_scratch_t *proto;
+	/* keys in (type, path) order and one group per object type, so an SCO
+	 * visits only its type's keys and shares the lookups of common prefixes */
+	uint32_t *korder;
+	struct tgroup {
+		const char *type;
+		size_t typelen;
+		uint32_t from, to; /* korder[from..to) */
+	} * types;
+	size_t ntypes;
 	struct tp_pattern_set_stats st;
 };
 
