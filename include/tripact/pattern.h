@@ -89,7 +89,8 @@ enum tp_err tp_pattern_explain(const struct tp_pattern *p, enum tp_pattern_expla
  * of bundles, or a JSON array of bare objects (or one bare object); all
  * objects are pooled, so object_refs and *_ref properties resolve across
  * bundles. The deprecated STIX 2.0 `objects` dictionary is honoured too.
- * Takes a reference to root (the caller keeps its own). Fails with the
+ * root: borrowed (the data holds its own reference until freed, so the
+ * caller may release root at any time). Fails with the
  * object id and JSON path in d when an observed-data is malformed
  * (missing first_observed, number_observed < 1, ...). *out: caller owns.
  */
