@@ -126,7 +126,7 @@ struct node {
 	enum cmp_op op;
 	bool neg; /* NOT */
 	struct lit lit;
-	pcre2_code *re;	    /* OP_MATCHES (UTF mode), OP_LIKE (translated) */
+	pcre2_code *re; /* OP_MATCHES (UTF mode), OP_LIKE (translated) */
 	/* LIKE / MATCHES constant in Unicode NFC (the value is normalized too
 	 * before matching, as the OASIS matcher does); == lit.s when already NFC */
 	const char *rx;
