@@ -308,7 +308,6 @@ static struct node *test(struct parser *ps)
 		return expected(ps, "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, "
 				    "MATCHES, ISSUBSET, ISSUPERSET)"),
 		       NULL;
-	size_t opat = lx->start;
 	lexer_next(lx);
 	size_t litat = lx->start;
 	switch (n->op) {
@@ -371,7 +370,6 @@ static struct node *test(struct parser *ps)
 			       n->op == OP_ISSUBSET ? "ISSUBSET" : "ISSUPERSET", (int)n->lit.n,
 			       n->lit.s),
 		       NULL;
-	(void)opat;
 	return n;
 }
 
