@@ -20,7 +20,8 @@
  * indicators need to be looked at:
  *  - equality and IN on strings (addresses, domains, URLs, hashes, wallet
  *    addresses, ...): one hash table over (object type, path, value);
- *  - ISSUBSET on IPv4/IPv6 networks: a table per prefix length;
+ *  - ISSUBSET on IPv4/IPv6 networks: a prefix tree per (object type, path)
+ *    and address family;
  *  - MATCHES and LIKE: one Hyperscan database per (object type, path), used
  *    as a prefilter and confirmed with PCRE;
  *  - anything else (or a regex Hyperscan cannot take): the evaluator.

@@ -262,10 +262,6 @@ int set_emit(struct tp_pattern_set *s, const struct node *n, uint32_t ind)
 				return -1;
 			s->cat[s->ncat++] = (struct cidr_atom){(uint32_t)k, ind, n->cidr};
 			key->has_cidr = true;
-			if (n->cidr.v6)
-				key->lens6[n->cidr.bits] = 1;
-			else
-				key->lens4[n->cidr.bits] = 1;
 			return 0;
 		}
 		/* LIKE / MATCHES */

@@ -2,9 +2,10 @@
  * The compiled matcher (pattern_set.h): building the indexes from the
  * atoms of every indicator (atoms.c) and probing them per observation.
  *
- * Atoms live in open-addressing hash tables keyed by (path key, value) and
- * (path key, prefix length, masked address); regex atoms of one path key
- * form one Hyperscan database in prefilter mode. Exact indicators keep no
+ * Equality atoms live in an open-addressing hash table keyed by (path key,
+ * value) behind a Bloom filter; CIDR atoms in a prefix tree per path key
+ * and family (prefix.c); regex atoms of one path key form one Hyperscan
+ * database in prefilter mode. Exact indicators keep no
  * parsed pattern, so an indexed indicator costs a table entry and its
  * string (about 100 bytes). Per observation, for each SCO and each path
  * key of its type, the value is read once and probed; candidates are
@@ -118,17 +119,6 @@ enum tp_err tp_pattern_set_add(struct tp_pattern_set *s, const char *pattern, si
 	}
 	s->ninds++;
 	return TP_OK;
-}
-
-static uint64_t cidr_hash(uint32_t key, const struct cidr *c)
-{
-	uint8_t buf[24];
-	memcpy(buf, c->addr, 16);
-	memcpy(buf + 16, &key, 4);
-	buf[20] = (uint8_t)c->bits;
-	buf[21] = c->v6;
-	buf[22] = buf[23] = 0;
-	return hash_bytes(buf, sizeof buf, 7);
 }
 
 static uint64_t bloom_bits(uint64_t h)
@@ -266,18 +256,35 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 	free(s->eqoff);
 	free(s->eqind);
 	s->eqoff = s->eqind = NULL;
-	/* CIDR table */
-	sz = table_size(s->ncat);
-	s->ct = calloc(sz, sizeof *s->ct);
-	if (!s->ct)
+	/* CIDR prefix trees, one per path key and family */
+	s->cat_next = calloc(s->ncat ? s->ncat : 1, sizeof *s->cat_next);
+	if (!s->cat_next)
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
-	s->cmask = sz - 1;
 	for (size_t i = 0; i < s->ncat; i++) {
-		uint64_t h = cidr_hash(s->cat[i].key, &s->cat[i].c);
-		size_t j = h & s->cmask;
-		while (s->ct[j].h)
-			j = (j + 1) & s->cmask;
-		s->ct[j] = (struct cidr_ent){h, (uint32_t)i};
+		const struct cidr_atom *a = &s->cat[i];
+		struct key *k = &s->keys[a->key];
+		if (ptree_add(&s->tree, a->c.v6 ? &k->root6 : &k->root4, a->c.addr,
+			      a->c.v6 ? a->c.bits : a->c.bits + 96, (uint32_t)i, s->cat_next))
+			return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
+	/* Jump tables for big trees; counting nodes per tree is not worth it,
+	 * so "big" is judged by the key's share of the atoms. */
+	for (size_t i = 0; i < s->nkeys; i++) {
+		struct key *k = &s->keys[i];
+		size_t n4 = 0, n6 = 0;
+		for (size_t c = 0; c < s->ncat && k->has_cidr; c++)
+			if (s->cat[c].key == i)
+				(*(s->cat[c].c.v6 ? &n6 : &n4))++;
+		if (n4 >= 256 &&
+		    ptree_jump_build(&s->tree, k->root4, 96, s->cat_next, &k->jump4) != 0)
+			return tp_diag_set(d, TP_ENOMEM, "out of memory");
+		if (n6 >= 256 &&
+		    ptree_jump_build(&s->tree, k->root6, 0, s->cat_next, &k->jump6) != 0)
+			return tp_diag_set(d, TP_ENOMEM, "out of memory");
+		if (k->jump4.node)
+			s->st.bytes += (2 * 65536 + 1 + k->jump4.nlist) * sizeof(uint32_t);
+		if (k->jump6.node)
+			s->st.bytes += (2 * 65536 + 1 + k->jump6.nlist) * sizeof(uint32_t);
 	}
 	s->st.cidr_atoms = s->ncat;
 	/* one Hyperscan database per path key */
@@ -325,8 +332,9 @@ static enum tp_err compile(struct tp_pattern_set *s, struct tp_diag *d)
 	s->st.indicators = s->ninds;
 	s->st.bytes += sizeof *s + s->capkeys * sizeof *s->keys + s->capinds * sizeof *s->inds +
 		       s->capstrs + (s->eqmask + 1) * sizeof *s->eqt +
-		       (s->bmask + 1) * sizeof *s->bloom + (s->cmask + 1) * sizeof *s->ct +
-		       s->capcat * sizeof *s->cat + s->capalways * sizeof *s->always;
+		       (s->bmask + 1) * sizeof *s->bloom + s->tree.cap * sizeof *s->tree.v +
+		       s->ncat * sizeof *s->cat_next + s->capcat * sizeof *s->cat +
+		       s->capalways * sizeof *s->always;
 	for (size_t i = 0; i < s->ninds; i++) {
 		const struct tp_pattern *p = s->inds[i].p;
 		if (!p)
@@ -373,6 +381,8 @@ void tp_pattern_set_free(struct tp_pattern_set *s)
 		free(k->rxflags);
 		free(k->rxind);
 		hs_free_database(k->db);
+		ptree_jump_free(&k->jump4);
+		ptree_jump_free(&k->jump6);
 	}
 	free(s->keys);
 	for (size_t i = 0; i < s->ninds; i++)
@@ -387,7 +397,8 @@ void tp_pattern_set_free(struct tp_pattern_set *s)
 	free(s->types);
 	free(s->eqt);
 	free(s->bloom);
-	free(s->ct);
+	free(s->tree.v);
+	free(s->cat_next);
 	hs_free_scratch(s->proto);
 	free(s);
 }
@@ -466,30 +477,22 @@ static void lookup_eq(struct tp_pattern_scratch *sc, uint32_t key, const char *v
 	}
 }
 
-static void lookup_cidr(struct tp_pattern_scratch *sc, uint32_t key, const struct key *k,
-			const char *v, size_t n)
+static void cidr_hit(uint32_t atom, void *ctx)
+{
+	struct tp_pattern_scratch *sc = ctx;
+	candidate(sc, sc->set->cat[atom].ind);
+}
+
+static void lookup_cidr(struct tp_pattern_scratch *sc, const struct key *k, const char *v, size_t n)
 {
 	const struct tp_pattern_set *s = sc->set;
 	struct cidr x;
 	if (tp_pattern_cidr_parse(v, n, &x))
 		return;
-	const uint8_t *lens = x.v6 ? k->lens6 : k->lens4;
-	for (int L = 0; L <= x.bits; L++) {
-		if (!lens[L])
-			continue;
-		struct cidr m = x;
-		m.bits = L;
-		int total = x.v6 ? L : L + 96;
-		for (int i = total; i < 128; i++)
-			m.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
-		uint64_t h = cidr_hash(key, &m);
-		for (size_t j = h & s->cmask; s->ct[j].h; j = (j + 1) & s->cmask) {
-			const struct cidr_atom *a = &s->cat[s->ct[j].atom];
-			if (s->ct[j].h == h && a->key == key && a->c.bits == L && a->c.v6 == m.v6 &&
-			    memcmp(a->c.addr, m.addr, 16) == 0)
-				candidate(sc, a->ind);
-		}
-	}
+	uint32_t root = x.v6 ? k->root6 : k->root4;
+	if (root)
+		ptree_jump_find(&s->tree, x.v6 ? &k->jump6 : &k->jump4, root, x.addr,
+				x.v6 ? x.bits : x.bits + 96, s->cat_next, cidr_hit, sc);
 }
 
 static int on_hs(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
@@ -555,7 +558,7 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 			if (k->has_eq)
 				lookup_eq(sc, (uint32_t)ki, str, n);
 			if (k->has_cidr && !sc->stop)
-				lookup_cidr(sc, (uint32_t)ki, k, str, n);
+				lookup_cidr(sc, k, str, n);
 			if (k->db && !sc->stop) {
 				/* the regexes were compiled from NFC: scan the NFC value */
 				char *nf = NULL;

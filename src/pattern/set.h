@@ -15,7 +15,14 @@ struct key {
 	size_t typelen;
 	char **props; /* NUL-terminated property names */
 	size_t nprops;
-	uint8_t lens4[33], lens6[129]; /* prefix lengths with CIDR atoms */
+	uint32_t root4, root6; /* prefix trees of the CIDR atoms (0: none) */
+	struct pjump {
+		uint32_t *node; /* [65536] where the walk goes on (0: nowhere) */
+		uint32_t *off;	/* [65537] list[off[v]..off[v+1]): atoms above */
+		uint32_t *list;
+		size_t nlist;
+		int base; /* first bit of the 16 (96 for IPv4, 0 for IPv6) */
+	} jump4, jump6;	  /* jump tables of big trees (node NULL: none) */
 	bool has_eq, has_cidr;
 	/* regex atoms (builder), then the database */
 	char **rx;
@@ -42,10 +49,33 @@ struct cidr_atom {
 	struct cidr c;
 };
 
-struct cidr_ent {
-	uint64_t h;
-	uint32_t atom;
+/* A path-compressed prefix tree over 128-bit addresses (prefix.c). */
+struct pnode {
+	uint8_t addr[16]; /* prefix bits, the rest zero */
+	uint32_t child[2];
+	uint32_t atoms; /* first CIDR atom + 1 ending here, 0 if none */
+	uint8_t bits;	/* prefix length, absolute (IPv4 as 96 + n) */
 };
+
+struct ptree {
+	struct pnode *v; /* v[0] unused: index 0 is "none" */
+	size_t n, cap;
+};
+
+/* Adds atom under prefix addr/bits to the tree at *root; -1 on allocation failure. */
+int ptree_add(struct ptree *t, uint32_t *root, const uint8_t addr[16], int bits, uint32_t atom,
+	      uint32_t *atom_next);
+/* A jump table for the tree at root (see prefix.c); -1 on allocation failure. */
+int ptree_jump_build(const struct ptree *t, uint32_t root, int base, const uint32_t *atom_next,
+		     struct pjump *j);
+void ptree_jump_free(struct pjump *j);
+/* ptree_find through the jump table when it has one. */
+void ptree_jump_find(const struct ptree *t, const struct pjump *j, uint32_t root,
+		     const uint8_t addr[16], int bits, const uint32_t *atom_next,
+		     void (*fn)(uint32_t atom, void *ctx), void *ctx);
+/* Calls fn for every atom whose prefix contains addr/bits. */
+void ptree_find(const struct ptree *t, uint32_t root, const uint8_t addr[16], int bits,
+		const uint32_t *atom_next, void (*fn)(uint32_t atom, void *ctx), void *ctx);
 
 struct tp_pattern_set {
 	bool compiled;
@@ -67,8 +97,8 @@ struct tp_pattern_set {
 	size_t eqmask;
 	uint64_t *bloom; /* blocked Bloom filter over eqt: most lookups miss */
 	size_t bmask;
-	struct cidr_ent *ct;
-	size_t cmask;
+	struct ptree tree;  /* every key's prefix trees share one node array */
+	uint32_t *cat_next; /* per CIDR atom: the next atom on the same node + 1 */
 	hs_scratch_t *proto;
 	/* keys in (type, path) order and one group per object type, so an SCO
 	 * visits only its type's keys and shares the lookups of common prefixes */

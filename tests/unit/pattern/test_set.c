@@ -289,6 +289,18 @@ static int on_hit(uint32_t id, void *ctx)
 	return h->stop_after && h->n >= h->stop_after;
 }
 
+static int on_hit_prefix(uint32_t id, void *ctx)
+{
+	struct {
+		uint8_t *hit;
+		size_t n;
+	} *h = ctx;
+	assert_int_equal(h->hit[id], 0);
+	h->hit[id] = 1;
+	h->n++;
+	return 0;
+}
+
 static void test_differential(void **state)
 {
 	struct fixture *f = *state;
@@ -403,6 +415,89 @@ static void test_threads_share_a_set(void **state)
 	assert_int_equal(a[2].hits, a[0].hits);
 }
 
+/* The CIDR prefix tree against brute force: overlapping random networks. */
+static void test_prefix_tree(void **state)
+{
+	(void)state;
+	enum { NNET = 3000, NVAL = 600 };
+	static char nets[NNET][64];
+	static struct cidr parsed[NNET];
+	struct tp_pattern_set *s = NULL;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_pattern_set_new(&s), TP_OK);
+	for (int i = 0; i < NNET; i++) {
+		const char *type = (i % 3 == 2) ? "ipv6-addr" : "ipv4-addr";
+		if (i % 3 == 2)
+			snprintf(nets[i], sizeof nets[i], "2001:db8:%x:%x::/%u", rnd(4), rnd(3),
+				 rnd(129));
+		else
+			snprintf(nets[i], sizeof nets[i], "%u.%u.%u.%u/%u", 10 + rnd(2), rnd(4),
+				 rnd(3), rnd(256), rnd(33));
+		assert_int_equal(tp_pattern_cidr_parse(nets[i], strlen(nets[i]), &parsed[i]), 0);
+		char pat[160];
+		int n = snprintf(pat, sizeof pat, "[%s:value ISSUBSET '%s']", type, nets[i]);
+		assert_int_equal(tp_pattern_set_add(s, pat, (size_t)n, (uint32_t)i, &d), TP_OK);
+	}
+	assert_int_equal(tp_pattern_set_compile(s, &d), TP_OK);
+	json_t *objs = json_array();
+	static char vals[NVAL][64];
+	for (int j = 0; j < NVAL; j++) {
+		int v6 = j % 3 == 2;
+		if (v6)
+			snprintf(vals[j], sizeof vals[j], "2001:db8:%x:%x::%x%s", rnd(4), rnd(3),
+				 rnd(65536), rnd(4) ? "" : "/100");
+		else
+			snprintf(vals[j], sizeof vals[j], "%u.%u.%u.%u%s", 10 + rnd(2), rnd(4),
+				 rnd(3), rnd(256), rnd(4) ? "" : "/20");
+		char id[40], od[40];
+		snprintf(id, sizeof id, "sco--%d", j);
+		snprintf(od, sizeof od, "observed-data--%d", j);
+		json_array_append_new(objs, json_pack("{s:s,s:s,s:s}", "type",
+						      v6 ? "ipv6-addr" : "ipv4-addr", "id", id,
+						      "value", vals[j]));
+		json_array_append_new(objs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:[s]}", "type",
+						      "observed-data", "id", od, "first_observed",
+						      "2024-01-01T00:00:00Z", "last_observed",
+						      "2024-01-01T00:00:00Z", "number_observed", 1,
+						      "object_refs", id));
+	}
+	struct tp_pattern_data *data = NULL;
+	assert_int_equal(tp_pattern_data_new(objs, &data, &d), TP_OK);
+	struct tp_pattern_scratch *sc = NULL;
+	assert_int_equal(tp_pattern_scratch_new(s, &sc), TP_OK);
+	static uint8_t hit[NNET];
+	size_t total = 0;
+	for (int j = 0; j < NVAL; j++) {
+		memset(hit, 0, sizeof hit);
+		struct hits2 {
+			uint8_t *hit;
+			size_t n;
+		} h = {hit, 0};
+		assert_int_equal(tp_pattern_set_match(s, sc, data, (size_t)j, on_hit_prefix, &h),
+				 TP_OK);
+		struct cidr x;
+		assert_int_equal(tp_pattern_cidr_parse(vals[j], strlen(vals[j]), &x), 0);
+		size_t want = 0;
+		for (int i = 0; i < NNET; i++) {
+			int w = tp_pattern_cidr_within(&x, &parsed[i]);
+			want += (size_t)w;
+			if (w != hit[i])
+				fprintf(stderr, "%s in %s: set %d, brute force %d\n", vals[j],
+					nets[i], hit[i], w);
+			assert_int_equal(w, hit[i]);
+		}
+		assert_int_equal(h.n, want);
+		total += want;
+	}
+	fprintf(stderr, "prefix tree: %d networks x %d values, %zu containments\n", NNET, NVAL,
+		total);
+	assert_true(total > NVAL);
+	tp_pattern_scratch_free(sc);
+	tp_pattern_data_free(data);
+	json_decref(objs);
+	tp_pattern_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_early_stop_and_errors),
 		cmocka_unit_test(test_threads_share_a_set),
+		cmocka_unit_test(test_prefix_tree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
