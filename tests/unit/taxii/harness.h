@@ -33,18 +33,18 @@ struct http {
 	json_t *json; /* parsed body, NULL if not JSON */
 };
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+static inline int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	return remove(p);
 }
 
-static void node_rmdir(const char *dir)
+static inline void node_rmdir(const char *dir)
 {
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A fresh store in a scratch directory. */
-static void node_open(struct node *n)
+static inline void node_open(struct node *n)
 {
 	memset(n, 0, sizeof *n);
 	snprintf(n->dir, sizeof n->dir, "/tmp/tp-taxii-test-XXXXXX");
@@ -53,7 +53,7 @@ static void node_open(struct node *n)
 	assert_int_equal(tp_store_open(n->dir, &n->store, &d), TP_OK);
 }
 
-static void node_serve(struct node *n, const struct tp_taxii_config *extra)
+static inline void node_serve(struct node *n, const struct tp_taxii_config *extra)
 {
 	struct tp_taxii_config cfg = {0};
 	if (extra)
@@ -67,7 +67,7 @@ static void node_serve(struct node *n, const struct tp_taxii_config *extra)
 	snprintf(n->base, sizeof n->base, "http://127.0.0.1:%u", tp_taxii_port(n->srv));
 }
 
-static void node_close(struct node *n)
+static inline void node_close(struct node *n)
 {
 	tp_taxii_stop(n->srv);
 	n->srv = NULL;
@@ -78,13 +78,13 @@ static void node_close(struct node *n)
 	n->dir[0] = '\0';
 }
 
-static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
+static inline size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct tp_buf *b = ud;
 	return tp_buf_append(b, p, size * nmemb) == TP_OK ? size * nmemb : 0;
 }
 
-static void http_free(struct http *h)
+static inline void http_free(struct http *h)
 {
 	tp_buf_free(&h->body);
 	tp_buf_free(&h->headers);
@@ -97,7 +97,7 @@ static void http_free(struct http *h)
  * "user:password" for Basic when it has a colon, or NULL; extra headers
  * NULL-terminated (may be NULL); body may be NULL.
  */
-static void http_do(struct node *n, const char *method, const char *path, const char *auth,
+static inline void http_do(struct node *n, const char *method, const char *path, const char *auth,
 		    const char *const *hdrs, const char *body, struct http *out)
 {
 	memset(out, 0, sizeof *out);
@@ -142,7 +142,7 @@ static void http_do(struct node *n, const char *method, const char *path, const 
 		out->json = json_loadb(out->body.data, out->body.len, 0, NULL);
 }
 
-static void http_get(struct node *n, const char *path, const char *auth, struct http *out)
+static inline void http_get(struct node *n, const char *path, const char *auth, struct http *out)
 {
 	http_do(n, "GET", path, auth, NULL, NULL, out);
 }
@@ -151,14 +151,14 @@ static const char *const taxii_post[] = {
 	"Content-Type: application/taxii+json;version=2.1",
 	"Accept: application/taxii+json;version=2.1", NULL};
 
-static void http_post(struct node *n, const char *path, const char *auth, const char *body,
+static inline void http_post(struct node *n, const char *path, const char *auth, const char *body,
 		      struct http *out)
 {
 	http_do(n, "POST", path, auth, taxii_post, body, out);
 }
 
 /* The value of response header name (case-insensitive), or NULL (static). */
-static const char *http_header(const struct http *h, const char *name)
+static inline const char *http_header(const struct http *h, const char *name)
 {
 	static char v[512];
 	size_t nl = strlen(name);
@@ -179,7 +179,7 @@ static const char *http_header(const struct http *h, const char *name)
 }
 
 /* A token for a new user of org (created with an unguessable password). */
-static void make_user(struct node *n, const char *user, const char *org, int partner, char *token)
+static inline void make_user(struct node *n, const char *user, const char *org, int partner, char *token)
 {
 	struct tp_diag d = {0};
 	int64_t id;
@@ -190,7 +190,7 @@ static void make_user(struct node *n, const char *user, const char *org, int par
 
 /* An indicator with the given id suffix number, modified stamp and markings
  * (a JSON array text, or NULL). Caller frees. */
-static char *indicator(int k, const char *modified, const char *markings)
+static inline char *indicator(int k, const char *modified, const char *markings)
 {
 	char *s = NULL;
 	int rc = asprintf(&s,

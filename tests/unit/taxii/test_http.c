@@ -373,7 +373,7 @@ static int walk(const char *tok, int limit, json_t *seen, int *pages)
 	int n = 0;
 	*pages = 0;
 	const char *prev_last = NULL;
-	char last[64] = "";
+	char last[512] = "";
 	for (;;) {
 		struct http h;
 		if (next[0])
@@ -456,13 +456,13 @@ static void test_pagination_concurrent(void **state)
 	json_t *seen = json_object();
 	assert_int_equal(pthread_create(&t, NULL, write_loop, &w), 0);
 	int total = 0, rounds = 0;
-	char next[64] = "", after[64] = "";
+	char next[64] = "", after[512] = "";
 	/* Page with `next` while there is more; at the end of the data poll
 	 * with added_after=<X-TAXII-Date-Added-Last>, as TAXII clients do,
 	 * until the writer is done and a poll finds nothing new. */
 	for (;;) {
 		int done = __atomic_load_n(&w.done, __ATOMIC_SEQ_CST);
-		char path[256];
+		char path[1024];
 		struct http h;
 		if (next[0])
 			snprintf(path, sizeof path, "/api/collections/c2/objects/?limit=7&next=%s",
