@@ -116,14 +116,17 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	}
 	tp_time_us now = tp_time_now();
 	tp_time_us added = now > l->last ? now : l->last + 1;
-	tp_time_us version = 0;
-	if (!stamp(p->object, "modified", &version) && !stamp(p->object, "created", &version)) {
-		if (json_object_get(p->object, "modified") || json_object_get(p->object, "created")) {
+	tp_time_us version = added;
+	static const char *const keys[] = {"created", "modified"}; /* the later one wins */
+	for (int k = 0; k < 2; k++) {
+		if (!json_object_get(p->object, keys[k]))
+			continue;
+		if (!stamp(p->object, keys[k], &version)) {
 			r->err = TP_EVALIDATE;
-			snprintf(r->message, sizeof r->message, "invalid created/modified timestamp");
+			snprintf(r->message, sizeof r->message, "%s: not an RFC 3339 timestamp",
+				 keys[k]);
 			return TP_OK;
 		}
-		version = added;
 	}
 	int unresolved = 0;
 	struct resolve_ctx rc = {c, p->origin};
