@@ -253,7 +253,7 @@ enum tp_err sq_put_many(struct tp_store *s, const struct tp_store_put *puts, siz
 			int is_md = type && strcmp(type, "marking-definition") == 0;
 			if (is_md != (pass == 0))
 				continue;
-			struct last *l;
+			struct last *l = NULL;
 			e = last_added(c, ls, &nls, puts[i].collection, &l, d);
 			if (!e)
 				e = put_one(c, &puts[i], l, &res[i], &new_marking, d);
