@@ -90,13 +90,18 @@ enum tp_err tp_taxii_next_parse(const char *s, tp_time_us *out) TP_MUST_CHECK;
 
 /* ---- what may be stored ---- */
 
+struct tp_stix_validator;
+
 /*
  * Checks objects[i] of an incoming envelope or bundle (borrowed) before it
- * is stored: the checks the store depends on (a JSON object with a STIX id
- * whose prefix is its type, spec_version 2.1, readable created/modified,
- * modified not before created). TP_EVALIDATE with the reason in d.
+ * is stored: first what the store itself relies on (a JSON object with a
+ * STIX id whose prefix is its type, spec_version 2.1, readable
+ * created/modified), then, when v is not NULL, every error check of the
+ * STIX 2.1 validator (validate.h; warnings do not reject). TP_EVALIDATE
+ * with "objects[i].<path>: <reason>" in d.
  */
-enum tp_err tp_taxii_check_object(const json_t *o, size_t i, struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_taxii_check_object(const struct tp_stix_validator *v, const json_t *o, size_t i,
+				  struct tp_diag *d) TP_MUST_CHECK;
 
 /* ---- the server ---- */
 

@@ -19,6 +19,7 @@
 #include "tripact/json.h"
 #include "tripact/store.h"
 #include "tripact/taxii.h"
+#include "tripact/validate.h"
 
 static const char usage[] =
 	"usage: tripact admin --data DIR <command> [options]\n"
@@ -180,6 +181,10 @@ static int load(struct tp_store *s, const struct opts *o, int argc, char **argv)
 		 tp_tlp_parse(setting, &dflt) != TP_OK)
 		dflt = TP_TLP_AMBER;
 	free(setting);
+	struct tp_stix_validator *v;
+	struct tp_diag vd = {0};
+	if (tp_stix_validator_new(NULL, &v, &vd) != TP_OK)
+		return tp_cli_fail("%s", vd.message);
 	int status = TP_EXIT_OK;
 	for (int f = 0; f < argc; f++) {
 		json_t *b = NULL;
@@ -204,7 +209,7 @@ static int load(struct tp_store *s, const struct opts *o, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			json_t *obj = json_array_get(objs, i);
 			struct tp_diag od = {0};
-			if (tp_taxii_check_object(obj, i, &od) != TP_OK) {
+			if (tp_taxii_check_object(v, obj, i, &od) != TP_OK) {
 				fprintf(stderr, "tripact: %s: %s\n", argv[f], od.message);
 				failed++;
 				continue;
@@ -238,6 +243,7 @@ next:
 		free(res);
 		json_decref(b);
 	}
+	tp_stix_validator_free(v);
 	return status;
 }
 

@@ -20,10 +20,44 @@
 #include "taxii_int.h"
 #include "tripact/json.h"
 #include "tripact/uuid.h"
+#include "tripact/validate.h"
 
 #define MAX_OBJECTS 100000
 
-enum tp_err tp_taxii_check_object(const json_t *o, size_t i, struct tp_diag *d)
+/* Keeps the first error the STIX validator reports. */
+struct first_error {
+	char msg[400];
+};
+
+static void on_problem(void *ctx, const struct tp_stix_problem *p)
+{
+	struct first_error *f = ctx;
+	if (p->severity != TP_STIX_ERROR || f->msg[0])
+		return;
+	snprintf(f->msg, sizeof f->msg, "%s%s%s", p->path && *p->path ? p->path : "",
+		 p->path && *p->path ? ": " : "", p->message);
+}
+
+static enum tp_err store_checks(const json_t *o, size_t i, struct tp_diag *d);
+
+enum tp_err tp_taxii_check_object(const struct tp_stix_validator *v, const json_t *o, size_t i,
+				  struct tp_diag *d)
+{
+	enum tp_err e = store_checks(o, i, d);
+	if (e || !v)
+		return e;
+	struct first_error f = {{0}};
+	e = tp_stix_validate_object(v, o, on_problem, &f, NULL);
+	if (e == TP_ENOMEM)
+		return tp_diag_set(d, e, "objects[%zu]: out of memory", i);
+	if (e)
+		return tp_diag_set(d, TP_EVALIDATE, "objects[%zu]%s%s", i, f.msg[0] ? "." : "",
+				   f.msg[0] ? f.msg : ": not valid STIX 2.1");
+	return TP_OK;
+}
+
+/* What the store relies on, checked even without a validator. */
+static enum tp_err store_checks(const json_t *o, size_t i, struct tp_diag *d)
 {
 	if (!json_is_object(o))
 		return tp_diag_set(d, TP_EVALIDATE, "objects[%zu]: not a JSON object", i);
@@ -150,7 +184,7 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_array_get(objs, i);
 		struct tp_diag od = {0};
-		if (tp_taxii_check_object(o, i, &od) != TP_OK) {
+		if (tp_taxii_check_object(q->srv->validator, o, i, &od) != TP_OK) {
 			json_array_append_new(failures, entry(o, sent_version(o), od.message));
 			continue;
 		}

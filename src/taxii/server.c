@@ -19,6 +19,7 @@
 
 #include "taxii_int.h"
 #include "tripact/json.h"
+#include "tripact/validate.h"
 
 /* Per-connection request state (MHD's con_cls). */
 struct state {
@@ -316,6 +317,10 @@ enum tp_err tp_taxii_start(const struct tp_taxii_config *cfg, struct tp_taxii_se
 	if (!srv)
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
 	srv->cfg = *cfg;
+	if ((e = tp_stix_validator_new(NULL, &srv->validator, d)) != TP_OK) {
+		free(srv);
+		return e;
+	}
 	if (!srv->cfg.threads)
 		srv->cfg.threads = 4;
 	if (!srv->cfg.timeout)
@@ -326,10 +331,12 @@ enum tp_err tp_taxii_start(const struct tp_taxii_config *cfg, struct tp_taxii_se
 	snprintf(srv->scheme, sizeof srv->scheme, "http");
 	if (cfg->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			tp_stix_validator_free(srv->validator);
 			free(srv);
 			return tp_diag_set(d, TP_EUNSUPPORTED, "this libmicrohttpd has no TLS");
 		}
 		if ((e = slurp(cfg->tls_cert, &srv->cert, d)) || (e = slurp(cfg->tls_key, &srv->key, d))) {
+			tp_stix_validator_free(srv->validator);
 			free(srv->cert);
 			free(srv);
 			return e;
@@ -352,6 +359,7 @@ enum tp_err tp_taxii_start(const struct tp_taxii_config *cfg, struct tp_taxii_se
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_ARRAY,
 		cfg->tls_cert ? tls : tls + 2, MHD_OPTION_END);
 	if (!srv->mhd) {
+		tp_stix_validator_free(srv->validator);
 		free(srv->cert);
 		free(srv->key);
 		free(srv);
@@ -374,6 +382,7 @@ void tp_taxii_stop(struct tp_taxii_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
+	tp_stix_validator_free(srv->validator);
 	free(srv->cert);
 	free(srv->key);
 	free(srv);

@@ -16,6 +16,7 @@ struct tp_taxii_server {
 	char *cert, *key; /* PEM text for TLS */
 	unsigned port;
 	char scheme[8];
+	struct tp_stix_validator *validator; /* shared by every worker thread */
 };
 
 /* One request as the handlers see it. */

@@ -205,6 +205,21 @@ static void test_post_and_status(void **state)
 	http_get(&N, "/api/status/00000000-0000-4000-8000-000000000000/", alice, &h);
 	assert_int_equal(h.status, 404);
 	http_free(&h);
+	/* the STIX validator runs on every object: a missing required
+	 * property is a per-object failure naming the property */
+	http_post(&N, OBJS, alice,
+		  "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
+		  "\"indicator--00000000-0000-4000-8000-000000000077\",\"created\":"
+		  "\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":"
+		  "\"[x:y = 1]\",\"pattern_type\":\"stix\"}]}",
+		  &h);
+	assert_int_equal(h.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(h.json, "failure_count")), 1);
+	f = json_array_get(json_object_get(h.json, "failures"), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "version")),
+			    "2024-01-01T00:00:00Z");
+	assert_non_null(strstr(json_string_value(json_object_get(f, "message")), "valid_from"));
+	http_free(&h);
 	/* the same version again: success, reported as already present */
 	good = indicator(900001, "2024-02-01T00:00:00.000Z", NULL);
 	snprintf(body, sizeof body, "{\"objects\":[%s]}", good);
