@@ -703,6 +703,54 @@ static void test_slow_client(void **state)
 	assert_true(time(NULL) - t0 < 8);
 }
 
+/* HTTPS with --tls-cert/--tls-key: a second server on the same store. The
+ * certificate is made with openssl(1) (scripts/install-deps installs it). */
+static void test_tls(void **state)
+{
+	char cmd[1024], cert[300], key[300];
+	snprintf(cert, sizeof cert, "%s/cert.pem", N.dir);
+	snprintf(key, sizeof key, "%s/key.pem", N.dir);
+	snprintf(cmd, sizeof cmd,
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 2 "
+		 "-subj /CN=127.0.0.1 >/dev/null 2>&1",
+		 key, cert);
+	if (system(cmd) != 0) {
+		print_message("openssl(1) is not installed: TLS not tested\n");
+		skip();
+	}
+	struct node t = N;
+	struct tp_taxii_config cfg = {.store = N.store, .listen = "127.0.0.1:0", .threads = 2,
+				      .tls_cert = cert, .tls_key = key};
+	struct tp_diag d = {0};
+	assert_int_equal(tp_taxii_start(&cfg, &t.srv, &d), TP_OK);
+	snprintf(t.base, sizeof t.base, "https://127.0.0.1:%u", tp_taxii_port(t.srv));
+	CURL *c = curl_easy_init();
+	struct tp_buf body;
+	tp_buf_init(&body, 1 << 20);
+	char url[128], auth[128];
+	snprintf(url, sizeof url, "%s/taxii2/", t.base);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", alice);
+	struct curl_slist *hl = curl_slist_append(NULL, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_CAINFO, cert);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	tp_taxii_stop(t.srv);
+	assert_int_equal(rc, CURLE_OK);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(body.data, "\"https://127.0.0.1:"));
+	tp_buf_free(&body);
+	/* a certificate without its key is refused */
+	cfg.tls_key = NULL;
+	assert_int_equal(tp_taxii_start(&cfg, &t.srv, &d), TP_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_slow_client),
+		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
