@@ -61,7 +61,8 @@ static char *indicator(long k)
 		     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--"
 		     "00000000-0000-4000-8000-%012ld\",\"created\":\"2024-01-01T00:00:00.000Z\","
 		     "\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"bench %ld\","
-		     "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
+		     "\"pattern\":\"[ipv4-addr:value = "
+		     "'10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
 		     "\"valid_from\":\"2024-01-01T00:00:00Z\",\"object_marking_refs\":"
 		     "[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
 		     k, k, (k >> 16) & 255, (k >> 8) & 255, k & 255) < 0)
@@ -114,7 +115,8 @@ static void *post_loop(void *arg)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, b.data);
 		long status = 0;
 		if (ok && curl_easy_perform(c) == CURLE_OK &&
-		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 202)
+		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+		    status == 202)
 			p->objects += 100;
 		else
 			p->errors++;
@@ -208,8 +210,10 @@ int main(int argc, char **argv)
 			char *t = indicator(k + i);
 			objs[i] = json_loads(t, 0, NULL);
 			free(t);
-			puts[i] = (struct tp_store_put){.collection = coll.id, .object = objs[i],
-							.origin = org, .default_tlp = TP_TLP_AMBER};
+			puts[i] = (struct tp_store_put){.collection = coll.id,
+							.object = objs[i],
+							.origin = org,
+							.default_tlp = TP_TLP_AMBER};
 		}
 		if (tp_store_put_many(s, puts, (size_t)m, res, &d) != TP_OK)
 			die("bulk load", &d);
@@ -225,8 +229,11 @@ int main(int argc, char **argv)
 	free(puts);
 	free(res);
 
-	struct tp_taxii_config cfg = {.store = s, .listen = "127.0.0.1:0", .threads = 4,
-				      .default_tlp = TP_TLP_AMBER, .max_content_length = 64u << 20};
+	struct tp_taxii_config cfg = {.store = s,
+				      .listen = "127.0.0.1:0",
+				      .threads = 4,
+				      .default_tlp = TP_TLP_AMBER,
+				      .max_content_length = 64u << 20};
 	struct tp_taxii_server *srv;
 	if (tp_taxii_start(&cfg, &srv, &d) != TP_OK)
 		die("starting the server", &d);

@@ -40,22 +40,24 @@ void tp_store_close(struct tp_store *s);
 /* Node-wide settings kept in the store (key/value text). *out: caller owns
  * (free()); TP_ENOTFOUND if unset. */
 enum tp_err tp_store_setting_get(struct tp_store *s, const char *key, char **out) TP_MUST_CHECK;
-enum tp_err tp_store_setting_set(struct tp_store *s, const char *key, const char *value) TP_MUST_CHECK;
+enum tp_err tp_store_setting_set(struct tp_store *s, const char *key,
+				 const char *value) TP_MUST_CHECK;
 
 /* ---- organisations, users, tokens ---- */
 
-enum tp_err tp_store_org_add(struct tp_store *s, const char *name, const char *title,
-			     int64_t *id, struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_store_org_add(struct tp_store *s, const char *name, const char *title, int64_t *id,
+			     struct tp_diag *d) TP_MUST_CHECK;
 /* The id of organisation `name`, TP_ENOTFOUND if none. */
 enum tp_err tp_store_org_find(struct tp_store *s, const char *name, int64_t *id) TP_MUST_CHECK;
 /* Fails with TP_ECONFLICT while users still belong to it. */
-enum tp_err tp_store_org_remove(struct tp_store *s, const char *name, struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_store_org_remove(struct tp_store *s, const char *name,
+				struct tp_diag *d) TP_MUST_CHECK;
 
 /* An authenticated account. */
 struct tp_account {
 	int64_t user;
 	int64_t org;
-	int partner;	/* a partner node's account: what it posts is "from partner" */
+	int partner; /* a partner node's account: what it posts is "from partner" */
 	char name[128];
 	char org_name[128];
 };
@@ -67,7 +69,8 @@ enum tp_err tp_store_user_add(struct tp_store *s, const char *name, const char *
 enum tp_err tp_store_user_passwd(struct tp_store *s, const char *name, const char *password,
 				 struct tp_diag *d) TP_MUST_CHECK;
 /* Removes the user with its tokens and grants. */
-enum tp_err tp_store_user_remove(struct tp_store *s, const char *name, struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_store_user_remove(struct tp_store *s, const char *name,
+				 struct tp_diag *d) TP_MUST_CHECK;
 /* Checks a password: TP_EAUTH if the user is unknown or the password wrong. */
 enum tp_err tp_store_login(struct tp_store *s, const char *name, const char *password,
 			   struct tp_account *out) TP_MUST_CHECK;
@@ -86,24 +89,25 @@ enum tp_err tp_store_token_check(struct tp_store *s, const char *token,
 
 struct tp_api_root {
 	int64_t id;
-	char name[64];	/* the URL path segment */
+	char name[64]; /* the URL path segment */
 	char title[256];
 	char description[512];
 	int is_default;
 };
 
 struct tp_collection {
-	int64_t id;	 /* internal number */
-	int64_t root;	 /* its API root */
-	char uuid[40];	 /* the TAXII collection id */
-	char alias[64];	 /* "" if none */
+	int64_t id;	/* internal number */
+	int64_t root;	/* its API root */
+	char uuid[40];	/* the TAXII collection id */
+	char alias[64]; /* "" if none */
 	char title[256];
 	char description[512];
 	int default_tlp; /* enum tp_tlp for unmarked objects, -1: the node's */
 };
 
 enum tp_err tp_store_root_add(struct tp_store *s, const char *name, const char *title,
-			      const char *description, int is_default, struct tp_diag *d) TP_MUST_CHECK;
+			      const char *description, int is_default,
+			      struct tp_diag *d) TP_MUST_CHECK;
 enum tp_err tp_store_root_find(struct tp_store *s, const char *name,
 			       struct tp_api_root *out) TP_MUST_CHECK;
 /* Calls fn for every API root in name order; stops early if fn returns non-zero. */
@@ -132,7 +136,8 @@ enum { TP_GRANT_READ = 1, TP_GRANT_WRITE = 2 };
 /* Grants (or with revoke, takes away) bits of TP_GRANT_* on a collection to
  * a user (user != NULL) or a whole organisation (org != NULL). */
 enum tp_err tp_store_grant(struct tp_store *s, int64_t collection, const char *user,
-			   const char *org, unsigned bits, int revoke, struct tp_diag *d) TP_MUST_CHECK;
+			   const char *org, unsigned bits, int revoke,
+			   struct tp_diag *d) TP_MUST_CHECK;
 /* The TP_GRANT_* bits an account holds on a collection (its own and its
  * organisation's). */
 enum tp_err tp_store_access(struct tp_store *s, const struct tp_account *a, int64_t collection,
@@ -156,8 +161,8 @@ struct tp_store_put {
 
 /* What happened to one put. */
 struct tp_store_put_result {
-	enum tp_err err;	/* TP_OK (stored or already present) or why not */
-	int duplicate;		/* that version was already in the collection */
+	enum tp_err err; /* TP_OK (stored or already present) or why not */
+	int duplicate;	 /* that version was already in the collection */
 	tp_time_us date_added;
 	tp_time_us version;
 	enum tp_tlp tlp;
@@ -196,7 +201,7 @@ struct tp_query {
 	int n_types;
 	const char *spec_versions[TP_QUERY_MAX_VALUES];
 	int n_spec_versions;
-	unsigned versions;	/* TP_VERSION_* bits; 0 means LAST */
+	unsigned versions;			/* TP_VERSION_* bits; 0 means LAST */
 	tp_time_us stamps[TP_QUERY_MAX_VALUES]; /* match[version]=<timestamp> */
 	int n_stamps;
 };
@@ -226,7 +231,8 @@ enum tp_err tp_store_query(struct tp_store *s, const struct tp_query *q,
 /* Deletes the versions of object id selected by q (ids/types ignored) that
  * v may see; *count receives how many. */
 enum tp_err tp_store_delete(struct tp_store *s, const struct tp_query *q, const char *id,
-			    const struct tp_tlp_viewer *v, int *count, struct tp_diag *d) TP_MUST_CHECK;
+			    const struct tp_tlp_viewer *v, int *count,
+			    struct tp_diag *d) TP_MUST_CHECK;
 
 /* ---- status resources ---- */
 

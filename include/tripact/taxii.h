@@ -26,7 +26,7 @@
 #include "tripact/tlp.h"
 
 #define TP_TAXII_MEDIA "application/taxii+json;version=2.1"
-#define TP_STIX_MEDIA "application/stix+json;version=2.1"
+#define TP_STIX_MEDIA  "application/stix+json;version=2.1"
 
 /* ---- content negotiation (RFC 9110 section 12.5.1) ---- */
 
@@ -64,7 +64,7 @@ enum tp_filter_bits {
 };
 
 #define TP_TAXII_PAGE_DEFAULT 100
-#define TP_TAXII_PAGE_MAX 1000
+#define TP_TAXII_PAGE_MAX     1000
 
 /* Parsed query parameters; owns copies of the values the query points to. */
 struct tp_taxii_filter {
@@ -106,15 +106,15 @@ enum tp_err tp_taxii_check_object(const struct tp_stix_validator *v, const json_
 /* ---- the server ---- */
 
 struct tp_taxii_config {
-	struct tp_store *store;	  /* borrowed; must outlive the server */
-	const char *listen;	  /* "host:port"; port 0 picks a free one */
-	unsigned threads;	  /* worker threads (0: 4) */
-	unsigned timeout;	  /* seconds of client silence before closing (0: 30) */
+	struct tp_store *store;	   /* borrowed; must outlive the server */
+	const char *listen;	   /* "host:port"; port 0 picks a free one */
+	unsigned threads;	   /* worker threads (0: 4) */
+	unsigned timeout;	   /* seconds of client silence before closing (0: 30) */
 	size_t max_content_length; /* request body cap (0: 10 MiB) */
-	enum tp_tlp default_tlp;  /* for unmarked objects (collections may override) */
-	int64_t node_org;	  /* this node's organisation (0: none) */
-	const char *title;	  /* discovery title (NULL: "tripact TAXII node") */
-	const char *tls_cert;	  /* PEM file names; both or neither */
+	enum tp_tlp default_tlp;   /* for unmarked objects (collections may override) */
+	int64_t node_org;	   /* this node's organisation (0: none) */
+	const char *title;	   /* discovery title (NULL: "tripact TAXII node") */
+	const char *tls_cert;	   /* PEM file names; both or neither */
 	const char *tls_key;
 	/* Called once per request with an access log line (no newline). */
 	void (*log)(void *ctx, const char *line);

@@ -66,8 +66,7 @@ enum tp_marking_kind tp_tlp_of_definition(const json_t *def, enum tp_tlp *level)
  * Looks up a marking-definition id the node has stored. Returns its kind and
  * sets *level for TP_MARKING_TLP. ctx is the caller's.
  */
-typedef enum tp_marking_kind (*tp_marking_resolver)(void *ctx, const char *id,
-						     enum tp_tlp *level);
+typedef enum tp_marking_kind (*tp_marking_resolver)(void *ctx, const char *id, enum tp_tlp *level);
 
 /*
  * The effective TLP of a STIX object (borrowed): the strictest level among
@@ -90,9 +89,9 @@ struct tp_tlp_viewer {
 
 /* What is asked for: one stored version of an object. */
 struct tp_tlp_subject {
-	enum tp_tlp tlp;   /* effective TLP */
-	int64_t origin;	   /* originating organisation */
-	int from_partner;  /* arrived from a partner node */
+	enum tp_tlp tlp;  /* effective TLP */
+	int64_t origin;	  /* originating organisation */
+	int from_partner; /* arrived from a partner node */
 };
 
 /*

@@ -49,8 +49,8 @@ static const char usage[] =
 	"LEVEL is clear, green, amber, amber+strict or red.\n";
 
 struct opts {
-	const char *title, *description, *org, *user, *label, *root, *alias, *id, *collection,
-		*tlp, *default_tlp;
+	const char *title, *description, *org, *user, *label, *root, *alias, *id, *collection, *tlp,
+		*default_tlp;
 	int partner, is_default;
 };
 
@@ -77,20 +77,47 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': o->title = optarg; break;
-		case 'D': o->description = optarg; break;
-		case 'o': o->org = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'l': o->label = optarg; break;
-		case 'r': o->root = optarg; break;
-		case 'a': o->alias = optarg; break;
-		case 'i': o->id = optarg; break;
-		case 'c': o->collection = optarg; break;
-		case 'T': o->tlp = optarg; break;
-		case 'L': o->default_tlp = optarg; break;
-		case 'p': o->partner = 1; break;
-		case 'd': o->is_default = 1; break;
-		default: return 0;
+		case 't':
+			o->title = optarg;
+			break;
+		case 'D':
+			o->description = optarg;
+			break;
+		case 'o':
+			o->org = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'l':
+			o->label = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'a':
+			o->alias = optarg;
+			break;
+		case 'i':
+			o->id = optarg;
+			break;
+		case 'c':
+			o->collection = optarg;
+			break;
+		case 'T':
+			o->tlp = optarg;
+			break;
+		case 'L':
+			o->default_tlp = optarg;
+			break;
+		case 'p':
+			o->partner = 1;
+			break;
+		case 'd':
+			o->is_default = 1;
+			break;
+		default:
+			return 0;
 		}
 	}
 	return 1;
@@ -214,8 +241,10 @@ static int load(struct tp_store *s, const struct opts *o, int argc, char **argv)
 				failed++;
 				continue;
 			}
-			puts[np++] = (struct tp_store_put){.collection = c.id, .object = obj,
-							   .origin = org, .from_partner = o->partner,
+			puts[np++] = (struct tp_store_put){.collection = c.id,
+							   .object = obj,
+							   .origin = org,
+							   .from_partner = o->partner,
 							   .default_tlp = dflt};
 		}
 		if (np && tp_store_put_many(s, puts, np, res, &d) != TP_OK) {
@@ -238,7 +267,7 @@ static int load(struct tp_store *s, const struct opts *o, int argc, char **argv)
 		       dup, failed, c.alias[0] ? c.alias : c.uuid);
 		if (failed)
 			status = TP_EXIT_NO;
-next:
+	next:
 		free(puts);
 		free(res);
 		json_decref(b);
@@ -277,7 +306,8 @@ static int run(struct tp_store *s, int argc, char **argv)
 		if (!need(arg, "NAME"))
 			return TP_EXIT_ERROR;
 		e = tp_store_org_remove(s, arg, &d);
-	} else if (strcmp(noun, "user") == 0 && (strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0)) {
+	} else if (strcmp(noun, "user") == 0 &&
+		   (strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0)) {
 		char pw[1024];
 		if (!need(arg, "NAME") || (verb[0] == 'a' && !need(o.org, "--org")))
 			return TP_EXIT_ERROR;
@@ -302,13 +332,15 @@ static int run(struct tp_store *s, int argc, char **argv)
 		char *end;
 		long long id = arg ? strtoll(arg, &end, 10) : 0;
 		if (!arg || *end || id <= 0)
-			return tp_cli_fail("admin token revoke: give the token number (see 'token list')");
+			return tp_cli_fail(
+				"admin token revoke: give the token number (see 'token list')");
 		e = tp_store_token_revoke(s, id, &d);
 	} else if (strcmp(noun, "api-root") == 0 && strcmp(verb, "add") == 0) {
 		if (!need(arg, "NAME"))
 			return TP_EXIT_ERROR;
 		if (strcmp(arg, "taxii2") == 0)
-			return tp_cli_fail("admin: 'taxii2' is the discovery path, not an API root name");
+			return tp_cli_fail(
+				"admin: 'taxii2' is the discovery path, not an API root name");
 		e = tp_store_root_add(s, arg, o.title, o.description, o.is_default, &d);
 	} else if (strcmp(noun, "collection") == 0 && strcmp(verb, "add") == 0) {
 		struct tp_collection c;
@@ -341,9 +373,11 @@ static int run(struct tp_store *s, int argc, char **argv)
 		if (o.org && tp_store_org_find(s, o.org, &id) != TP_OK)
 			return tp_cli_fail("admin: no organisation '%s'", o.org);
 		if (o.default_tlp && tp_tlp_parse(o.default_tlp, &t) != TP_OK)
-			return tp_cli_fail("admin: --default-tlp '%s' is not a TLP level", o.default_tlp);
+			return tp_cli_fail("admin: --default-tlp '%s' is not a TLP level",
+					   o.default_tlp);
 		if ((o.org && tp_store_setting_set(s, "node.org", o.org) != TP_OK) ||
-		    (o.default_tlp && tp_store_setting_set(s, "node.default_tlp", tp_tlp_name(t)) != TP_OK) ||
+		    (o.default_tlp &&
+		     tp_store_setting_set(s, "node.default_tlp", tp_tlp_name(t)) != TP_OK) ||
 		    (o.title && tp_store_setting_set(s, "node.title", o.title) != TP_OK))
 			return tp_cli_fail("admin: cannot save the node settings");
 	} else if (strcmp(noun, "node") == 0 && strcmp(verb, "show") == 0) {
@@ -353,15 +387,19 @@ static int run(struct tp_store *s, int argc, char **argv)
 			if (tp_store_setting_get(s, keys[i], &v) == TP_OK)
 				printf("%s=%s\n", keys[i] + 5, v);
 			else
-				printf("%s=%s\n", keys[i] + 5, i == 1 ? "amber (not set)" : "(not set)");
+				printf("%s=%s\n", keys[i] + 5,
+				       i == 1 ? "amber (not set)" : "(not set)");
 			free(v);
 		}
 	} else if (strcmp(verb, "list") == 0) {
 		static const struct {
 			const char *noun, *what;
-		} lists[] = {{"org", "orgs"},	      {"user", "users"},
-			     {"token", "tokens"},     {"api-root", "roots"},
-			     {"collection", "collections"}, {"grant", "grants"}};
+		} lists[] = {{"org", "orgs"},
+			     {"user", "users"},
+			     {"token", "tokens"},
+			     {"api-root", "roots"},
+			     {"collection", "collections"},
+			     {"grant", "grants"}};
 		const char *what = NULL;
 		for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 			if (strcmp(noun, lists[i].noun) == 0)
@@ -370,8 +408,8 @@ static int run(struct tp_store *s, int argc, char **argv)
 			return tp_cli_fail("admin: cannot list '%s'", noun);
 		e = tp_store_list(s, what, print_line, NULL);
 	} else {
-		return tp_cli_fail("admin: unknown command '%s %s' (see 'tripact admin --help')", noun,
-				   verb);
+		return tp_cli_fail("admin: unknown command '%s %s' (see 'tripact admin --help')",
+				   noun, verb);
 	}
 	if (e)
 		return fail_diag(&d, e);
@@ -394,7 +432,8 @@ int cmd_admin(int argc, char **argv)
 		i++;
 	}
 	if (!data)
-		return tp_cli_fail("admin: --data DIR must come first (see 'tripact admin --help')");
+		return tp_cli_fail(
+			"admin: --data DIR must come first (see 'tripact admin --help')");
 	struct tp_diag d = {0};
 	struct tp_store *s;
 	if (tp_store_open(data, &s, &d) != TP_OK)

@@ -78,16 +78,26 @@ int cmd_serve(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': data = optarg; break;
-		case 'l': cfg.listen = optarg; break;
+		case 'd':
+			data = optarg;
+			break;
+		case 'l':
+			cfg.listen = optarg;
+			break;
 		case 't':
 			if (!parse_uint(optarg, 256, &v) || v == 0)
 				return tp_cli_fail("--threads: '%s' is not 1-256", optarg);
 			cfg.threads = (unsigned)v;
 			break;
-		case 'c': cfg.tls_cert = optarg; break;
-		case 'k': cfg.tls_key = optarg; break;
-		case 'p': tlp = optarg; break;
+		case 'c':
+			cfg.tls_cert = optarg;
+			break;
+		case 'k':
+			cfg.tls_key = optarg;
+			break;
+		case 'p':
+			tlp = optarg;
+			break;
 		case 'o':
 			if (!parse_uint(optarg, 3600, &v) || v == 0)
 				return tp_cli_fail("--timeout: '%s' is not 1-3600 seconds", optarg);
@@ -95,14 +105,23 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'm':
 			if (!parse_uint(optarg, 1ull << 31, &v) || v < 1024)
-				return tp_cli_fail("--max-content-length: '%s' is not 1024-2147483648",
-						   optarg);
+				return tp_cli_fail(
+					"--max-content-length: '%s' is not 1024-2147483648",
+					optarg);
 			cfg.max_content_length = (size_t)v;
 			break;
-		case 'f': port_file = optarg; break;
-		case 'q': cfg.log = NULL; break;
-		case 'h': fputs(usage, stdout); return TP_EXIT_OK;
-		default: fputs(usage, stderr); return TP_EXIT_ERROR;
+		case 'f':
+			port_file = optarg;
+			break;
+		case 'q':
+			cfg.log = NULL;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return TP_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return TP_EXIT_ERROR;
 		}
 	}
 	if (optind < argc)
@@ -120,8 +139,8 @@ int cmd_serve(int argc, char **argv)
 		tlp = setting;
 	if (tlp && tp_tlp_parse(tlp, &level) != TP_OK) {
 		tp_store_close(s);
-		int rc = tp_cli_fail("--default-tlp: '%s' is not clear, green, amber, amber+strict or red",
-				     tlp);
+		int rc = tp_cli_fail(
+			"--default-tlp: '%s' is not clear, green, amber, amber+strict or red", tlp);
 		free(setting);
 		return rc;
 	}
@@ -130,7 +149,8 @@ int cmd_serve(int argc, char **argv)
 	setting = NULL;
 	if (tp_store_setting_get(s, "node.org", &setting) == TP_OK &&
 	    tp_store_org_find(s, setting, &cfg.node_org) != TP_OK)
-		fprintf(stderr, "tripact: warning: node organisation '%s' does not exist\n", setting);
+		fprintf(stderr, "tripact: warning: node organisation '%s' does not exist\n",
+			setting);
 	free(setting);
 	setting = NULL;
 	if (tp_store_setting_get(s, "node.title", &setting) == TP_OK)

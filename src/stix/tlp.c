@@ -77,7 +77,8 @@ static int level_from_extensions(const json_t *def, enum tp_tlp *level)
 	const json_t *exts = json_object_get(def, "extensions");
 	const char *k;
 	const json_t *v;
-	json_object_foreach((json_t *)exts, k, v) {
+	json_object_foreach((json_t *)exts, k, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "tlp_2_0"));
 		if (s) {
 			if (tp_tlp_parse(s, level) != TP_OK)
@@ -156,12 +157,13 @@ void tp_tlp_of_object(const json_t *obj, tp_marking_resolver resolve, void *ctx,
 		     &have, unresolved);
 	/* A granular marking that is not a string reference cannot be read
 	 * safely: treat the object as RED. */
-	json_array_foreach(json_object_get(obj, "granular_markings"), i, v)
-		if (!json_is_string(json_object_get(v, "marking_ref")) &&
-		    !json_is_string(json_object_get(v, "lang"))) {
-			acc = TP_TLP_RED;
-			have = 1;
-		}
+	json_array_foreach(json_object_get(obj, "granular_markings"), i,
+			   v) if (!json_is_string(json_object_get(v, "marking_ref")) &&
+				  !json_is_string(json_object_get(v, "lang")))
+	{
+		acc = TP_TLP_RED;
+		have = 1;
+	}
 	*out = have ? acc : default_tlp;
 }
 

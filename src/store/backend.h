@@ -15,8 +15,8 @@ struct tp_store_ops {
 	void (*close)(struct tp_store *s);
 	enum tp_err (*setting_get)(struct tp_store *s, const char *key, char **out);
 	enum tp_err (*setting_set)(struct tp_store *s, const char *key, const char *value);
-	enum tp_err (*org_add)(struct tp_store *s, const char *name, const char *title,
-			       int64_t *id, struct tp_diag *d);
+	enum tp_err (*org_add)(struct tp_store *s, const char *name, const char *title, int64_t *id,
+			       struct tp_diag *d);
 	enum tp_err (*org_find)(struct tp_store *s, const char *name, int64_t *id);
 	enum tp_err (*org_remove)(struct tp_store *s, const char *name, struct tp_diag *d);
 	/* pwhash: an Argon2id encoded string (account.c makes it) */
@@ -39,9 +39,8 @@ struct tp_store_ops {
 	enum tp_err (*root_list)(struct tp_store *s, int (*fn)(void *, const struct tp_api_root *),
 				 void *ctx);
 	enum tp_err (*collection_add)(struct tp_store *s, const char *root_name, const char *uuid,
-				      const char *alias, const char *title,
-				      const char *description, int default_tlp,
-				      struct tp_collection *out,
+				      const char *alias, const char *title, const char *description,
+				      int default_tlp, struct tp_collection *out,
 				      struct tp_diag *d);
 	enum tp_err (*collection_find)(struct tp_store *s, int64_t root, const char *key,
 				       struct tp_collection *out);
@@ -60,13 +59,13 @@ struct tp_store_ops {
 			     const struct tp_tlp_viewer *v, int with_body,
 			     int (*fn)(void *, const struct tp_store_row *), void *ctx, int *more,
 			     struct tp_diag *d);
-	enum tp_err (*delete_versions)(struct tp_store *s, const struct tp_query *q,
-				       const char *id, const struct tp_tlp_viewer *v, int *count,
+	enum tp_err (*delete_versions)(struct tp_store *s, const struct tp_query *q, const char *id,
+				       const struct tp_tlp_viewer *v, int *count,
 				       struct tp_diag *d);
-	enum tp_err (*status_put)(struct tp_store *s, const char *uuid, int64_t root,
-				  int64_t user, const char *json);
-	enum tp_err (*status_get)(struct tp_store *s, const char *uuid, int64_t root,
-				  int64_t user, char **json);
+	enum tp_err (*status_put)(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
+				  const char *json);
+	enum tp_err (*status_get)(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
+				  char **json);
 };
 
 #define TP_LOGIN_CACHE 64

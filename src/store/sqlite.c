@@ -61,7 +61,8 @@ static const char schema[] =
 	" tlp INTEGER NOT NULL, partner INTEGER NOT NULL, dflt INTEGER NOT NULL,"
 	" unresolved INTEGER NOT NULL, body TEXT NOT NULL);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS objects_added ON objects(collection, date_added);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(collection, stix_id, version);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(collection, stix_id, "
+	"version);"
 	"CREATE INDEX IF NOT EXISTS objects_type ON objects(collection, type, date_added);"
 	"CREATE INDEX IF NOT EXISTS objects_unresolved ON objects(unresolved) WHERE unresolved;"
 	"CREATE TABLE IF NOT EXISTS markings(stix_id TEXT NOT NULL, origin INTEGER NOT NULL,"
@@ -191,7 +192,6 @@ sqlite3_stmt *sq_prep(struct conn *c, const char *sql)
 	return st;
 }
 
-
 static void sq_close(struct tp_store *s)
 {
 	struct sq *q = SQ(s);
@@ -299,8 +299,14 @@ out:
 	return e;
 }
 
-#define A_S(x) {.s = (x)}
-#define A_I(x) {.i = (x)}
+#define A_S(x)                                                                                     \
+	{                                                                                          \
+		.s = (x)                                                                           \
+	}
+#define A_I(x)                                                                                     \
+	{                                                                                          \
+		.i = (x)                                                                           \
+	}
 
 /* ---- organisations and users ---- */
 
@@ -310,8 +316,7 @@ static enum tp_err check_name(const char *name, const char *what, struct tp_diag
 		return tp_diag_set(d, TP_EINVAL, "%s name must be 1 to 100 characters", what);
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-		      *p == '@'))
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '@'))
 			return tp_diag_set(d, TP_EINVAL,
 					   "%s name '%s': only letters, digits and - _ . @ are "
 					   "allowed",
@@ -319,8 +324,8 @@ static enum tp_err check_name(const char *name, const char *what, struct tp_diag
 	return TP_OK;
 }
 
-static enum tp_err sq_org_add(struct tp_store *s, const char *name, const char *title,
-			      int64_t *id, struct tp_diag *d)
+static enum tp_err sq_org_add(struct tp_store *s, const char *name, const char *title, int64_t *id,
+			      struct tp_diag *d)
 {
 	enum tp_err e = check_name(name, "organisation", d);
 	if (e)
@@ -393,8 +398,8 @@ static enum tp_err sq_user_add(struct tp_store *s, const char *name, const char 
 	if (e)
 		return tp_diag_set(d, e, "cannot look up organisation");
 	struct arg a[] = {A_S(name), A_I(org), A_S(pwhash), A_I(partner ? 1 : 0)};
-	e = exec1(s, "INSERT INTO users(name, org, pwhash, partner) VALUES(?1, ?2, ?3, ?4)", a,
-		  4, NULL, NULL, "user", d);
+	e = exec1(s, "INSERT INTO users(name, org, pwhash, partner) VALUES(?1, ?2, ?3, ?4)", a, 4,
+		  NULL, NULL, "user", d);
 	if (e == TP_EEXIST)
 		return tp_diag_set(d, e, "user '%s' already exists", name);
 	return e;
@@ -442,7 +447,7 @@ static enum tp_err sq_user_get(struct tp_store *s, const char *name, struct tp_a
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
 	sqlite3_stmt *st = sq_prep(c, "SELECT " ACCOUNT_COLS ", u.pwhash FROM users u JOIN orgs o"
-				   " ON o.id=u.org WHERE u.name=?1");
+				      " ON o.id=u.org WHERE u.name=?1");
 	if (st) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
@@ -472,7 +477,7 @@ static enum tp_err sq_token_add(struct tp_store *s, const char *user, const char
 	if (!c)
 		return TP_EDB;
 	sqlite3_stmt *st = sq_prep(c, "INSERT INTO tokens(user, hash, label, created)"
-				   " VALUES(?1, ?2, ?3, ?4)");
+				      " VALUES(?1, ?2, ?3, ?4)");
 	if (!st) {
 		e = sq_db_err(c->db, d, "token");
 	} else {
@@ -506,7 +511,7 @@ static enum tp_err sq_token_get(struct tp_store *s, const unsigned char hash[32]
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
 	sqlite3_stmt *st = sq_prep(c, "SELECT " ACCOUNT_COLS " FROM tokens t JOIN users u ON"
-				   " u.id=t.user JOIN orgs o ON o.id=u.org WHERE t.hash=?1");
+				      " u.id=t.user JOIN orgs o ON o.id=u.org WHERE t.hash=?1");
 	if (st) {
 		sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
@@ -561,7 +566,7 @@ static enum tp_err sq_root_find(struct tp_store *s, const char *name, struct tp_
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
 	sqlite3_stmt *st = sq_prep(c, "SELECT id, name, title, description, is_default FROM roots"
-				   " WHERE name=?1");
+				      " WHERE name=?1");
 	if (st) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
@@ -584,8 +589,8 @@ static enum tp_err sq_root_list(struct tp_store *s, int (*fn)(void *, const stru
 	if (!c)
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
-	sqlite3_stmt *st =
-		sq_prep(c, "SELECT id, name, title, description, is_default FROM roots ORDER BY name");
+	sqlite3_stmt *st = sq_prep(
+		c, "SELECT id, name, title, description, is_default FROM roots ORDER BY name");
 	if (st) {
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -623,8 +628,8 @@ static enum tp_err sq_collection_find(struct tp_store *s, int64_t root, const ch
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
 	sqlite3_stmt *st = sq_prep(c, "SELECT " COLL_COLS " FROM collections WHERE"
-				   " (?1=0 OR root=?1) AND (uuid=?2 OR alias=?2)"
-				   " ORDER BY uuid=?2 DESC LIMIT 1");
+				      " (?1=0 OR root=?1) AND (uuid=?2 OR alias=?2)"
+				      " ORDER BY uuid=?2 DESC LIMIT 1");
 	if (st) {
 		sqlite3_bind_int64(st, 1, root);
 		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -642,10 +647,8 @@ static enum tp_err sq_collection_find(struct tp_store *s, int64_t root, const ch
 }
 
 static enum tp_err sq_collection_add(struct tp_store *s, const char *root_name, const char *uuid,
-				     const char *alias, const char *title,
-				     const char *description, int default_tlp,
-				     struct tp_collection *out,
-				     struct tp_diag *d)
+				     const char *alias, const char *title, const char *description,
+				     int default_tlp, struct tp_collection *out, struct tp_diag *d)
 {
 	struct tp_api_root r;
 	enum tp_err e = sq_root_find(s, root_name ? root_name : "", &r);
@@ -673,10 +676,15 @@ static enum tp_err sq_collection_add(struct tp_store *s, const char *root_name, 
 	}
 	if (!title || !*title)
 		return tp_diag_set(d, TP_EINVAL, "a collection needs a title");
-	struct arg a[] = {A_I(r.id), A_S(idbuf), {.is_null = !(alias && *alias), .s = alias},
-			  A_S(title), A_S(description ? description : ""), A_I(default_tlp)};
-	e = exec1(s, "INSERT INTO collections(root, uuid, alias, title, description, default_tlp)"
-		     " VALUES(?1,?2,?3,?4,?5,?6)",
+	struct arg a[] = {A_I(r.id),
+			  A_S(idbuf),
+			  {.is_null = !(alias && *alias), .s = alias},
+			  A_S(title),
+			  A_S(description ? description : ""),
+			  A_I(default_tlp)};
+	e = exec1(s,
+		  "INSERT INTO collections(root, uuid, alias, title, description, default_tlp)"
+		  " VALUES(?1,?2,?3,?4,?5,?6)",
 		  a, 6, NULL, NULL, "collection", d);
 	if (e == TP_EEXIST)
 		return tp_diag_set(d, e, "a collection with id %s or alias '%s' already exists",
@@ -693,8 +701,9 @@ static enum tp_err sq_collection_list(struct tp_store *s, int64_t root,
 	if (!c)
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
-	sqlite3_stmt *st = sq_prep(c, "SELECT " COLL_COLS " FROM collections WHERE (?1=0 OR root=?1)"
-				   " ORDER BY id");
+	sqlite3_stmt *st =
+		sq_prep(c, "SELECT " COLL_COLS " FROM collections WHERE (?1=0 OR root=?1)"
+			   " ORDER BY id");
 	if (st) {
 		sqlite3_bind_int64(st, 1, root);
 		int rc;
@@ -733,20 +742,24 @@ static enum tp_err sq_grant(struct tp_store *s, int64_t collection, const char *
 				   user ? user : org);
 	if (e)
 		return tp_diag_set(d, e, "cannot look up grantee");
-	struct arg a[] = {A_I(collection), {.is_null = !uid, .i = uid}, {.is_null = !oid, .i = oid},
+	struct arg a[] = {A_I(collection),
+			  {.is_null = !uid, .i = uid},
+			  {.is_null = !oid, .i = oid},
 			  A_I(bits)};
 	if (revoke) {
-		e = exec1(s, "UPDATE grants SET bits = bits & ~?4 WHERE collection=?1 AND"
-			     " ifnull(user,0)=ifnull(?2,0) AND ifnull(org,0)=ifnull(?3,0)",
+		e = exec1(s,
+			  "UPDATE grants SET bits = bits & ~?4 WHERE collection=?1 AND"
+			  " ifnull(user,0)=ifnull(?2,0) AND ifnull(org,0)=ifnull(?3,0)",
 			  a, 4, NULL, NULL, "grant", d);
 		if (!e)
 			e = exec1(s, "DELETE FROM grants WHERE bits=0", NULL, 0, NULL, NULL,
 				  "grant", d);
 		return e;
 	}
-	return exec1(s, "INSERT INTO grants(collection, user, org, bits) VALUES(?1,?2,?3,?4)"
-			" ON CONFLICT(collection, ifnull(user, 0), ifnull(org, 0))"
-			" DO UPDATE SET bits = bits | excluded.bits",
+	return exec1(s,
+		     "INSERT INTO grants(collection, user, org, bits) VALUES(?1,?2,?3,?4)"
+		     " ON CONFLICT(collection, ifnull(user, 0), ifnull(org, 0))"
+		     " DO UPDATE SET bits = bits | excluded.bits",
 		     a, 4, NULL, NULL, "grant", d);
 }
 
@@ -758,8 +771,8 @@ static enum tp_err sq_access(struct tp_store *s, const struct tp_account *a, int
 		return TP_EDB;
 	enum tp_err e = TP_EDB;
 	sqlite3_stmt *st = sq_prep(c, "SELECT ifnull(sum(DISTINCT bits & 1), 0) |"
-				   " ifnull(sum(DISTINCT bits & 2), 0) FROM grants"
-				   " WHERE collection=?1 AND (user=?2 OR org=?3)");
+				      " ifnull(sum(DISTINCT bits & 2), 0) FROM grants"
+				      " WHERE collection=?1 AND (user=?2 OR org=?3)");
 	if (st) {
 		sqlite3_bind_int64(st, 1, collection);
 		sqlite3_bind_int64(st, 2, a->user);
@@ -781,23 +794,27 @@ static enum tp_err sq_list(struct tp_store *s, const char *what,
 		const char *what, *sql;
 	} lists[] = {
 		{"orgs", "SELECT name || '  ' || title FROM orgs ORDER BY name"},
-		{"users", "SELECT u.name || '  org=' || o.name || iif(u.partner, '  partner-node', '')"
-			  " FROM users u JOIN orgs o ON o.id=u.org ORDER BY u.name"},
-		{"tokens", "SELECT t.id || '  user=' || u.name || '  label=' || t.label FROM tokens t"
-			   " JOIN users u ON u.id=t.user ORDER BY t.id"},
+		{"users",
+		 "SELECT u.name || '  org=' || o.name || iif(u.partner, '  partner-node', '')"
+		 " FROM users u JOIN orgs o ON o.id=u.org ORDER BY u.name"},
+		{"tokens",
+		 "SELECT t.id || '  user=' || u.name || '  label=' || t.label FROM tokens t"
+		 " JOIN users u ON u.id=t.user ORDER BY t.id"},
 		{"roots", "SELECT name || iif(is_default, '  (default)', '') || '  ' || title"
 			  " FROM roots ORDER BY name"},
 		{"collections",
 		 "SELECT r.name || '  ' || c.uuid || '  alias=' || ifnull(c.alias, '-') ||"
 		 " '  ' || c.title || '  tlp=' || CASE c.default_tlp WHEN -1 THEN 'node-default'"
 		 " WHEN 0 THEN 'clear' WHEN 1 THEN 'green' WHEN 2 THEN 'amber' WHEN 3 THEN"
-		 " 'amber+strict' ELSE 'red' END || '  objects=' || (SELECT count(*) FROM objects WHERE"
+		 " 'amber+strict' ELSE 'red' END || '  objects=' || (SELECT count(*) FROM objects "
+		 "WHERE"
 		 " collection=c.id) FROM collections c JOIN roots r ON r.id=c.root ORDER BY c.id"},
-		{"grants", "SELECT ifnull(c.alias, c.uuid) || '  ' || iif(g.user IS NOT NULL,"
-			   " 'user=' || u.name, 'org=' || o.name) || '  ' || iif(g.bits & 1, 'read',"
-			   " '') || iif(g.bits = 3, ',', '') || iif(g.bits & 2, 'write', '')"
-			   " FROM grants g JOIN collections c ON c.id=g.collection LEFT JOIN users u"
-			   " ON u.id=g.user LEFT JOIN orgs o ON o.id=g.org ORDER BY c.id"},
+		{"grants",
+		 "SELECT ifnull(c.alias, c.uuid) || '  ' || iif(g.user IS NOT NULL,"
+		 " 'user=' || u.name, 'org=' || o.name) || '  ' || iif(g.bits & 1, 'read',"
+		 " '') || iif(g.bits = 3, ',', '') || iif(g.bits & 2, 'write', '')"
+		 " FROM grants g JOIN collections c ON c.id=g.collection LEFT JOIN users u"
+		 " ON u.id=g.user LEFT JOIN orgs o ON o.id=g.org ORDER BY c.id"},
 	};
 	const char *sql = NULL;
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -823,17 +840,18 @@ static enum tp_err sq_list(struct tp_store *s, const char *what,
 
 /* ---- status resources ---- */
 
-static enum tp_err sq_status_put(struct tp_store *s, const char *uuid, int64_t root,
-				 int64_t user, const char *json)
+static enum tp_err sq_status_put(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
+				 const char *json)
 {
 	struct arg a[] = {A_S(uuid), A_I(root), A_I(user), A_I(tp_time_now()), A_S(json)};
-	return exec1(s, "INSERT OR REPLACE INTO statuses(uuid, root, user, created, body)"
-			" VALUES(?1,?2,?3,?4,?5)",
+	return exec1(s,
+		     "INSERT OR REPLACE INTO statuses(uuid, root, user, created, body)"
+		     " VALUES(?1,?2,?3,?4,?5)",
 		     a, 5, NULL, NULL, "status", NULL);
 }
 
-static enum tp_err sq_status_get(struct tp_store *s, const char *uuid, int64_t root,
-				 int64_t user, char **json)
+static enum tp_err sq_status_get(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
+				 char **json)
 {
 	struct conn *c = sq_take(SQ(s), NULL);
 	if (!c)
@@ -857,7 +875,6 @@ static enum tp_err sq_status_get(struct tp_store *s, const char *uuid, int64_t r
 	sq_give(SQ(s), c);
 	return e;
 }
-
 
 static const struct tp_store_ops sqlite_ops = {
 	.name = "sqlite",

@@ -10,7 +10,7 @@
 
 #include "backend.h"
 
-#define POOL_MAX 16
+#define POOL_MAX   16
 #define STMT_CACHE 24
 
 struct stmt_slot {

@@ -199,8 +199,9 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 static enum tp_err reevaluate(struct conn *c, struct tp_diag *d)
 {
 	sqlite3_stmt *sel = NULL, *upd;
-	if (sqlite3_prepare_v2(c->db, "SELECT rowid, origin, dflt, body FROM objects WHERE"
-				      " unresolved",
+	if (sqlite3_prepare_v2(c->db,
+			       "SELECT rowid, origin, dflt, body FROM objects WHERE"
+			       " unresolved",
 			       -1, &sel, NULL) != SQLITE_OK)
 		return sq_db_err(c->db, d, "re-evaluate");
 	enum tp_err e = TP_OK;
@@ -300,7 +301,8 @@ static enum tp_err in_list(struct tp_buf *b, const char *col, int n, int *param)
 static enum tp_err where(struct tp_buf *b, const struct tp_query *q, const char *id)
 {
 	int param = 7;
-	enum tp_err e = tp_buf_puts(b, " WHERE o.collection=?1 AND o.date_added>?2 AND " MAY_READ("o"));
+	enum tp_err e =
+		tp_buf_puts(b, " WHERE o.collection=?1 AND o.date_added>?2 AND " MAY_READ("o"));
 	if (!e && id)
 		e = tp_buf_printf(b, " AND o.stix_id=?%d", param++);
 	if (!e && q->n_ids)
@@ -320,9 +322,10 @@ static enum tp_err where(struct tp_buf *b, const struct tp_query *q, const char 
 		unsigned bit = k == 0 ? TP_VERSION_LAST : TP_VERSION_FIRST;
 		if (!(sel & bit))
 			continue;
-		e = tp_buf_printf(b, " OR NOT EXISTS (SELECT 1 FROM objects n WHERE"
-				     " n.collection=o.collection AND n.stix_id=o.stix_id AND"
-				     " n.version%co.version AND " MAY_READ("n"),
+		e = tp_buf_printf(b,
+				  " OR NOT EXISTS (SELECT 1 FROM objects n WHERE"
+				  " n.collection=o.collection AND n.stix_id=o.stix_id AND"
+				  " n.version%co.version AND " MAY_READ("n"),
 				  k == 0 ? '>' : '<');
 		if (!e && q->n_spec_versions) {
 			e = tp_buf_puts(b, " AND n.spec_version IN (");
@@ -448,8 +451,9 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 		qq.versions = TP_VERSION_ALL; /* DELETE without match[version]: every version */
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
-	enum tp_err e = build(&b, "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o",
-			      &qq, id, " LIMIT ?6)");
+	enum tp_err e =
+		build(&b, "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
+		      id, " LIMIT ?6)");
 	if (e) {
 		tp_buf_free(&b);
 		return tp_diag_set(d, e, "query too large");

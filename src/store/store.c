@@ -75,8 +75,8 @@ static enum tp_err hash_password(const char *pw, char *enc, size_t encsz, struct
 		return tp_diag_set(d, TP_EINVAL, "password too short (at least 8 characters)");
 	if (getrandom(salt, sizeof salt, 0) != sizeof salt)
 		return tp_diag_set(d, TP_EIO, "getrandom failed");
-	int rc = argon2id_hash_encoded(PW_T, PW_M, PW_P, pw, strlen(pw), salt, sizeof salt, 32,
-				       enc, encsz);
+	int rc = argon2id_hash_encoded(PW_T, PW_M, PW_P, pw, strlen(pw), salt, sizeof salt, 32, enc,
+				       encsz);
 	if (rc != ARGON2_OK)
 		return tp_diag_set(d, TP_ENOMEM, "argon2: %s", argon2_error_message(rc));
 	return TP_OK;

@@ -103,8 +103,8 @@ static enum tp_err keep(struct tp_taxii_filter *f, const char *s, size_t n, cons
 
 enum kind { K_ID, K_TYPE, K_VERSION, K_SPEC };
 
-static enum tp_err add_value(struct tp_taxii_filter *f, enum kind k, const char *key,
-			     const char *v, size_t n, struct tp_diag *d)
+static enum tp_err add_value(struct tp_taxii_filter *f, enum kind k, const char *key, const char *v,
+			     size_t n, struct tp_diag *d)
 {
 	struct tp_query *q = &f->q;
 	if (n == 0)
@@ -126,8 +126,9 @@ static enum tp_err add_value(struct tp_taxii_filter *f, enum kind k, const char 
 		return keep(f, v, n, &q->types[q->n_types++], d);
 	case K_SPEC:
 		if (!((n == 3 && memcmp(v, "2.1", 3) == 0) || (n == 3 && memcmp(v, "2.0", 3) == 0)))
-			return tp_diag_set(d, TP_EINVAL, "%s: '%.*s' is not a STIX version (2.0, 2.1)",
-					   key, (int)(n > 80 ? 80 : n), v);
+			return tp_diag_set(d, TP_EINVAL,
+					   "%s: '%.*s' is not a STIX version (2.0, 2.1)", key,
+					   (int)(n > 80 ? 80 : n), v);
 		if (q->n_spec_versions == TP_QUERY_MAX_VALUES)
 			break;
 		return keep(f, v, n, &q->spec_versions[q->n_spec_versions++], d);
@@ -164,9 +165,12 @@ enum tp_err tp_taxii_filter_add(struct tp_taxii_filter *f, const char *key, cons
 		unsigned bit;
 		int kind; /* -1: not a list */
 	} params[] = {
-		{"added_after", TP_F_ADDED_AFTER, -1}, {"limit", TP_F_LIMIT, -1},
-		{"next", TP_F_NEXT, -1},	       {"match[id]", TP_F_ID, K_ID},
-		{"match[type]", TP_F_TYPE, K_TYPE},    {"match[version]", TP_F_VERSION, K_VERSION},
+		{"added_after", TP_F_ADDED_AFTER, -1},
+		{"limit", TP_F_LIMIT, -1},
+		{"next", TP_F_NEXT, -1},
+		{"match[id]", TP_F_ID, K_ID},
+		{"match[type]", TP_F_TYPE, K_TYPE},
+		{"match[version]", TP_F_VERSION, K_VERSION},
 		{"match[spec_version]", TP_F_SPEC_VERSION, K_SPEC},
 	};
 	if (!key)
@@ -204,7 +208,8 @@ enum tp_err tp_taxii_filter_add(struct tp_taxii_filter *f, const char *key, cons
 	}
 	if (params[i].bit == TP_F_NEXT) {
 		if (tp_taxii_next_parse(value, &f->q.cursor) != TP_OK)
-			return tp_diag_set(d, TP_EINVAL, "next: '%.80s' is not a valid token", value);
+			return tp_diag_set(d, TP_EINVAL, "next: '%.80s' is not a valid token",
+					   value);
 		return TP_OK;
 	}
 	/* limit */

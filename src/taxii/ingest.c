@@ -64,7 +64,8 @@ static enum tp_err store_checks(const json_t *o, size_t i, struct tp_diag *d)
 	const char *type = tp_json_str(o, "type");
 	const char *id = tp_json_str(o, "id");
 	if (!type)
-		return tp_diag_set(d, TP_EVALIDATE, "objects[%zu].type: missing or not a string", i);
+		return tp_diag_set(d, TP_EVALIDATE, "objects[%zu].type: missing or not a string",
+				   i);
 	if (!id)
 		return tp_diag_set(d, TP_EVALIDATE, "objects[%zu].id: missing or not a string", i);
 	size_t tl = strlen(type);
@@ -120,7 +121,8 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 		     const struct tp_collection *c)
 {
 	enum tp_media m;
-	const char *a = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *a =
+		MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	if (tp_taxii_accept(a, TP_MEDIA_TAXII, &m) != TP_OK) {
 		tp_taxii_error(r, 406, "Not Acceptable", "the response is %s", TP_TAXII_MEDIA);
 		return;
@@ -136,11 +138,12 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 		return;
 	}
 	if (!(bits & TP_GRANT_WRITE)) {
-		tp_taxii_error(r, 403, "Forbidden", "this account may not write to this collection");
+		tp_taxii_error(r, 403, "Forbidden",
+			       "this account may not write to this collection");
 		return;
 	}
-	const char *ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *ct =
+		MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	enum tp_media in;
 	if (tp_taxii_content_type(ct, TP_MEDIA_TAXII | TP_MEDIA_STIX, &in) != TP_OK) {
 		tp_taxii_error(r, 415, "Unsupported Media Type",
@@ -157,10 +160,11 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 	}
 	json_t *objs = json_object_get(env, "objects");
 	if (!json_is_object(env) || !json_is_array(objs) ||
-	    (in == TP_MEDIA_STIX && !(tp_json_str(env, "type") &&
-				      strcmp(tp_json_str(env, "type"), "bundle") == 0))) {
+	    (in == TP_MEDIA_STIX &&
+	     !(tp_json_str(env, "type") && strcmp(tp_json_str(env, "type"), "bundle") == 0))) {
 		json_decref(env);
-		tp_taxii_error(r, 400, "Bad Request", "the body is not a %s with an \"objects\" list",
+		tp_taxii_error(r, 400, "Bad Request",
+			       "the body is not a %s with an \"objects\" list",
 			       in == TP_MEDIA_STIX ? "STIX bundle" : "TAXII envelope");
 		return;
 	}
@@ -180,7 +184,8 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 		tp_taxii_error(r, 500, "Internal Server Error", "out of memory");
 		goto out;
 	}
-	enum tp_tlp dflt = c->default_tlp >= 0 ? (enum tp_tlp)c->default_tlp : q->srv->cfg.default_tlp;
+	enum tp_tlp dflt =
+		c->default_tlp >= 0 ? (enum tp_tlp)c->default_tlp : q->srv->cfg.default_tlp;
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_array_get(objs, i);
 		struct tp_diag od = {0};
@@ -198,7 +203,8 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 		index[np++] = i;
 	}
 	if (np && tp_store_put_many(q->srv->cfg.store, puts, np, res, &d) != TP_OK) {
-		tp_taxii_error(r, 500, "Internal Server Error", "nothing was stored: %s", d.message);
+		tp_taxii_error(r, 500, "Internal Server Error", "nothing was stored: %s",
+			       d.message);
 		goto out;
 	}
 	for (size_t k = 0; k < np; k++) {
@@ -223,11 +229,12 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 	size_t ns = json_array_size(successes), nf = json_array_size(failures);
 	json_t *st = json_pack("{s:s, s:s, s:s, s:I, s:I, s:O, s:I, s:O, s:I, s:[]}", "id", us,
 			       "status", "complete", "request_timestamp", now, "total_count",
-			       (json_int_t)n, "success_count", (json_int_t)ns, "successes", successes,
-			       "failure_count", (json_int_t)nf, "failures", failures,
+			       (json_int_t)n, "success_count", (json_int_t)ns, "successes",
+			       successes, "failure_count", (json_int_t)nf, "failures", failures,
 			       "pending_count", (json_int_t)0, "pendings");
 	char *text = st ? tp_json_dump(st) : NULL;
-	if (!text || tp_store_status_put(q->srv->cfg.store, us, root->id, q->acct.user, text) != TP_OK) {
+	if (!text ||
+	    tp_store_status_put(q->srv->cfg.store, us, root->id, q->acct.user, text) != TP_OK) {
 		free(text);
 		json_decref(st);
 		tp_taxii_error(r, 500, "Internal Server Error", "cannot record the status");

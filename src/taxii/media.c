@@ -20,9 +20,9 @@
 
 struct range {
 	char type[64], sub[64];
-	int version_ok;	  /* no version, or version=2.1 */
+	int version_ok; /* no version, or version=2.1 */
 	int has_version;
-	int q;		  /* 0..1000 */
+	int q; /* 0..1000 */
 };
 
 static const char *skip_ws(const char *p)

@@ -22,7 +22,8 @@
 
 static int method_is(const struct req *q, const char *m)
 {
-	return strcmp(q->method, m) == 0 || (strcmp(m, "GET") == 0 && strcmp(q->method, "HEAD") == 0);
+	return strcmp(q->method, m) == 0 ||
+	       (strcmp(m, "GET") == 0 && strcmp(q->method, "HEAD") == 0);
 }
 
 static unsigned not_allowed(struct resp *r, const char *allow)
@@ -40,12 +41,13 @@ static unsigned not_found(struct resp *r)
 /* Content negotiation for the response; 406 on failure. */
 static int negotiate(struct req *q, struct resp *r, unsigned allowed, enum tp_media *m)
 {
-	const char *a = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *a =
+		MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	enum tp_err e = tp_taxii_accept(a, allowed, m);
 	if (e == TP_OK)
 		return 1;
-	tp_taxii_error(r, 406, "Not Acceptable", "this resource is served as %s%s",
-		       TP_TAXII_MEDIA, (allowed & TP_MEDIA_STIX) ? " or " TP_STIX_MEDIA : "");
+	tp_taxii_error(r, 406, "Not Acceptable", "this resource is served as %s%s", TP_TAXII_MEDIA,
+		       (allowed & TP_MEDIA_STIX) ? " or " TP_STIX_MEDIA : "");
 	return 0;
 }
 
@@ -57,7 +59,7 @@ struct arg_ctx {
 };
 
 static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
+				const char *value)
 {
 	struct arg_ctx *a = cls;
 	if (tp_taxii_filter_add(a->f, key, value, a->allowed, &a->d) != TP_OK) {
@@ -179,9 +181,10 @@ static void status(struct req *q, struct resp *r, const struct tp_api_root *root
 
 static json_t *collection_json(const struct tp_collection *c, unsigned bits)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
-			      "description", c->description, "can_read", (bits & TP_GRANT_READ) != 0,
-			      "can_write", (bits & TP_GRANT_WRITE) != 0, "media_types", TP_STIX_MEDIA);
+	json_t *o =
+		json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
+			  "description", c->description, "can_read", (bits & TP_GRANT_READ) != 0,
+			  "can_write", (bits & TP_GRANT_WRITE) != 0, "media_types", TP_STIX_MEDIA);
 	if (c->alias[0])
 		json_object_set_new(o, "alias", json_string(c->alias));
 	return o;
@@ -315,7 +318,8 @@ static void read_page(struct req *q, struct resp *r, const struct tp_collection 
 	if (kind == P_OBJECTS && id)
 		allow &= ~(unsigned)(TP_F_ID | TP_F_TYPE);
 	enum tp_media m;
-	if (!negotiate(q, r, kind == P_OBJECTS ? TP_MEDIA_TAXII | TP_MEDIA_STIX : TP_MEDIA_TAXII, &m))
+	if (!negotiate(q, r, kind == P_OBJECTS ? TP_MEDIA_TAXII | TP_MEDIA_STIX : TP_MEDIA_TAXII,
+		       &m))
 		return;
 	struct tp_tlp_viewer v;
 	if (!viewer(q, r, c, TP_GRANT_READ, &v))
@@ -342,16 +346,17 @@ static void read_page(struct req *q, struct resp *r, const struct tp_collection 
 			goto out;
 		}
 		tp_uuid_format(&u, us);
-		e = tp_buf_printf(&r->body, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[",
-				  us);
+		e = tp_buf_printf(&r->body,
+				  "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", us);
 	} else {
-		e = tp_buf_puts(&r->body, kind == P_VERSIONS ? "{\"versions\":[" : "{\"objects\":[");
+		e = tp_buf_puts(&r->body,
+				kind == P_VERSIONS ? "{\"versions\":[" : "{\"objects\":[");
 	}
 	int more = 0;
 	struct tp_diag d = {0};
 	if (!e)
-		e = tp_store_query(q->srv->cfg.store, &f.q, &v, kind == P_OBJECTS, add_row, &p, &more,
-				   &d);
+		e = tp_store_query(q->srv->cfg.store, &f.q, &v, kind == P_OBJECTS, add_row, &p,
+				   &more, &d);
 	if (!e)
 		e = p.err;
 	if (e) {

@@ -9,8 +9,8 @@
  *	127.0.0.1 alice@jp-nisc "GET /api/collections/ HTTP/1.1" 200 412 0.4ms
  */
 #include <arpa/inet.h>
-#include <nettle/base64.h>
 #include <netinet/in.h>
+#include <nettle/base64.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@
 /* Per-connection request state (MHD's con_cls). */
 struct state {
 	struct tp_buf body;
-	unsigned early;		/* a status decided before the body was read */
+	unsigned early; /* a status decided before the body was read */
 	struct resp r;
 	int have_resp;
 	int authed;
@@ -44,8 +44,8 @@ unsigned tp_taxii_error(struct resp *r, unsigned status, const char *title, cons
 	va_end(ap);
 	char code[8];
 	snprintf(code, sizeof code, "%u", status);
-	json_t *e = json_pack("{s:s, s:s, s:s}", "title", title, "description", msg,
-			      "http_status", code);
+	json_t *e = json_pack("{s:s, s:s, s:s}", "title", title, "description", msg, "http_status",
+			      code);
 	tp_taxii_json(r, status, e);
 	return status;
 }
@@ -106,8 +106,8 @@ static enum tp_err authenticate(struct tp_taxii_server *srv, const char *h, stru
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *r)
 {
-	struct MHD_Response *m = MHD_create_response_from_buffer(r->body.len, r->body.data,
-								MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *m =
+		MHD_create_response_from_buffer(r->body.len, r->body.data, MHD_RESPMEM_MUST_COPY);
 	if (!m)
 		return MHD_NO;
 	if (r->body.len || r->status >= 300)
@@ -234,7 +234,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		snprintf(line, sizeof line, "%s %s \"%s %s %s\" %u %zu %.1fms%s", addr, who,
 			 st->method, url, st->version, st->have_resp ? st->r.status : 0,
 			 st->r.body.len, ms_since(&st->t0),
-			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK	     ? ""
+			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK	 ? ""
 			 : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout"
 									 : " aborted");
 		srv->cfg.log(srv->cfg.log_ctx, line);
@@ -335,7 +335,8 @@ enum tp_err tp_taxii_start(const struct tp_taxii_config *cfg, struct tp_taxii_se
 			free(srv);
 			return tp_diag_set(d, TP_EUNSUPPORTED, "this libmicrohttpd has no TLS");
 		}
-		if ((e = slurp(cfg->tls_cert, &srv->cert, d)) || (e = slurp(cfg->tls_key, &srv->key, d))) {
+		if ((e = slurp(cfg->tls_cert, &srv->cert, d)) ||
+		    (e = slurp(cfg->tls_key, &srv->key, d))) {
 			tp_stix_validator_free(srv->validator);
 			free(srv->cert);
 			free(srv);
@@ -351,13 +352,13 @@ enum tp_err tp_taxii_start(const struct tp_taxii_config *cfg, struct tp_taxii_se
 	};
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.timeout,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_ARRAY,
-		cfg->tls_cert ? tls : tls + 2, MHD_OPTION_END);
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)srv->cfg.timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+		(unsigned)1, MHD_OPTION_ARRAY, cfg->tls_cert ? tls : tls + 2, MHD_OPTION_END);
 	if (!srv->mhd) {
 		tp_stix_validator_free(srv->validator);
 		free(srv->cert);

@@ -3,16 +3,17 @@
  * roots and collections, then objects -- strictly increasing date_added,
  * versions, duplicates, paging by cursor, status resources, persistence.
  */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "tp_test.h"
 #include "tripact/json.h"
@@ -93,18 +94,19 @@ static void test_grants(void **state)
 	assert_int_equal(tp_store_org_add(S, "jp", NULL, NULL, &d), TP_OK);
 	assert_int_equal(tp_store_user_add(S, "ken", "jp", "long enough", 0, &d), TP_OK);
 	assert_int_equal(tp_store_root_add(S, "api", "API", "", 1, &d), TP_OK);
-	assert_int_equal(tp_store_collection_add(S, "api", NULL, "intel", "Intel", NULL, -1, &c, &d),
-			 TP_OK);
+	assert_int_equal(
+		tp_store_collection_add(S, "api", NULL, "intel", "Intel", NULL, -1, &c, &d), TP_OK);
 	assert_int_equal(tp_store_collection_add(S, "api", NULL, "intel", "Dup", NULL, -1, &c2, &d),
 			 TP_EEXIST);
-	assert_int_equal(tp_store_collection_add(S, "api", "not-a-uuid", NULL, "X", NULL, -1, &c2, &d),
-			 TP_EINVAL);
+	assert_int_equal(
+		tp_store_collection_add(S, "api", "not-a-uuid", NULL, "X", NULL, -1, &c2, &d),
+		TP_EINVAL);
 	assert_int_equal(tp_store_collection_add(S, "api", "0f0e0d0c-0b0a-4908-8706-050403020100",
 						 NULL, "By id", NULL, TP_TLP_RED, &c2, &d),
 			 TP_OK);
 	assert_int_equal(c2.default_tlp, TP_TLP_RED);
-	assert_int_equal(tp_store_collection_find(S, 0, "0f0e0d0c-0b0a-4908-8706-050403020100", &c2),
-			 TP_OK);
+	assert_int_equal(
+		tp_store_collection_find(S, 0, "0f0e0d0c-0b0a-4908-8706-050403020100", &c2), TP_OK);
 	assert_int_equal(tp_store_collection_find(S, 0, "intel", &c2), TP_OK);
 	assert_int_equal(c2.id, c.id);
 	assert_int_equal(tp_store_login(S, "ken", "long enough", &a), TP_OK);
@@ -118,14 +120,16 @@ static void test_grants(void **state)
 	assert_int_equal(tp_store_access(S, &a, c.id, &bits), TP_OK);
 	assert_int_equal(bits, TP_GRANT_WRITE);
 	assert_int_equal(tp_store_grant(S, c.id, "ken", "jp", TP_GRANT_READ, 0, &d), TP_EINVAL);
-	assert_int_equal(tp_store_grant(S, c.id, "nobody", NULL, TP_GRANT_READ, 0, &d), TP_ENOTFOUND);
+	assert_int_equal(tp_store_grant(S, c.id, "nobody", NULL, TP_GRANT_READ, 0, &d),
+			 TP_ENOTFOUND);
 }
 
 static int collect(void *ctx, const struct tp_store_row *r)
 {
 	json_t *a = ctx;
 	json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "id", r->id, "added",
-					   (json_int_t)r->date_added, "version", (json_int_t)r->version));
+					   (json_int_t)r->date_added, "version",
+					   (json_int_t)r->version));
 	return 0;
 }
 
@@ -144,8 +148,11 @@ static void test_objects(void **state)
 		char id[64];
 		snprintf(id, sizeof id, "ipv4-addr--00000000-0000-5000-8000-%012d", i % 250);
 		/* SCOs without created/modified: the version is the date_added */
-		objs[i] = json_pack("{s:s, s:s, s:s}", "type", "ipv4-addr", "id", id, "value", "1.2.3.4");
-		puts[i] = (struct tp_store_put){.collection = c.id, .object = objs[i], .origin = org,
+		objs[i] = json_pack("{s:s, s:s, s:s}", "type", "ipv4-addr", "id", id, "value",
+				    "1.2.3.4");
+		puts[i] = (struct tp_store_put){.collection = c.id,
+						.object = objs[i],
+						.origin = org,
 						.default_tlp = TP_TLP_GREEN};
 	}
 	assert_int_equal(tp_store_put_many(S, puts, N, res, &d), TP_OK);
@@ -181,8 +188,8 @@ static void test_objects(void **state)
 		size_t before = json_array_size(all);
 		assert_int_equal(tp_store_query(S, &q, &v, 1, collect, all, &more, &d), TP_OK);
 		assert_true(json_array_size(all) > before);
-		q.cursor = json_integer_value(json_object_get(json_array_get(all, json_array_size(all) - 1),
-							      "added"));
+		q.cursor = json_integer_value(
+			json_object_get(json_array_get(all, json_array_size(all) - 1), "added"));
 		pages++;
 	}
 	assert_int_equal(json_array_size(all), N + 1);
@@ -197,7 +204,8 @@ static void test_objects(void **state)
 	json_decref(all);
 	/* type and id filters */
 	all = json_array();
-	q = (struct tp_query){.collection = c.id, .limit = 10, .n_types = 1, .types = {"indicator"}};
+	q = (struct tp_query){
+		.collection = c.id, .limit = 10, .n_types = 1, .types = {"indicator"}};
 	assert_int_equal(tp_store_query(S, &q, &v, 1, collect, all, &more, &d), TP_OK);
 	assert_int_equal(json_array_size(all), 1);
 	json_decref(all);
@@ -211,8 +219,8 @@ static void test_objects(void **state)
 	v.can_read = 1;
 	int n = 0;
 	q = (struct tp_query){.collection = c.id};
-	assert_int_equal(tp_store_delete(S, &q, "ipv4-addr--00000000-0000-5000-8000-000000000007", &v,
-					 &n, &d),
+	assert_int_equal(tp_store_delete(S, &q, "ipv4-addr--00000000-0000-5000-8000-000000000007",
+					 &v, &n, &d),
 			 TP_OK);
 	assert_int_equal(n, 2);
 }
@@ -223,10 +231,11 @@ static void test_status_and_reopen(void **state)
 	assert_int_equal(tp_store_status_put(S, "11111111-1111-4111-8111-111111111111", 1, 7,
 					     "{\"id\":\"x\"}"),
 			 TP_OK);
-	assert_int_equal(tp_store_status_get(S, "11111111-1111-4111-8111-111111111111", 1, 8, &json),
-			 TP_ENOTFOUND);
-	assert_int_equal(tp_store_status_get(S, "11111111-1111-4111-8111-111111111111", 1, 7, &json),
-			 TP_OK);
+	assert_int_equal(
+		tp_store_status_get(S, "11111111-1111-4111-8111-111111111111", 1, 8, &json),
+		TP_ENOTFOUND);
+	assert_int_equal(
+		tp_store_status_get(S, "11111111-1111-4111-8111-111111111111", 1, 7, &json), TP_OK);
 	assert_string_equal(json, "{\"id\":\"x\"}");
 	free(json);
 	assert_int_equal(tp_store_setting_set(S, "node.org", "jp"), TP_OK);

@@ -3,15 +3,16 @@
  * unknown ids, definitions) and the store re-evaluating objects when a
  * marking definition arrives -- from the originator only.
  */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "tp_test.h"
 #include "tripact/json.h"
@@ -78,13 +79,14 @@ static void test_levels(void **state)
 				  TP_TLP_CLEAR, &u),
 			 TP_TLP_AMBER);
 	/* a language granular marking is not a TLP marking */
-	assert_int_equal(level_of("{\"granular_markings\":[{\"selectors\":[\"name\"],\"lang\":\"ja\"}]}",
-				  TP_TLP_GREEN, &u),
-			 TP_TLP_GREEN);
+	assert_int_equal(
+		level_of("{\"granular_markings\":[{\"selectors\":[\"name\"],\"lang\":\"ja\"}]}",
+			 TP_TLP_GREEN, &u),
+		TP_TLP_GREEN);
 	/* a granular marking that is neither: RED */
-	assert_int_equal(level_of("{\"granular_markings\":[{\"selectors\":[\"name\"]}]}",
-				  TP_TLP_GREEN, &u),
-			 TP_TLP_RED);
+	assert_int_equal(
+		level_of("{\"granular_markings\":[{\"selectors\":[\"name\"]}]}", TP_TLP_GREEN, &u),
+		TP_TLP_RED);
 	/* non-string refs are ignored, not crashes */
 	assert_int_equal(level_of("{\"object_marking_refs\":[1,null,{}]}", TP_TLP_GREEN, &u),
 			 TP_TLP_GREEN);
@@ -103,7 +105,8 @@ static void test_definitions(void **state)
 		{"{\"id\":\"marking-definition--x\",\"definition_type\":\"TLP\",\"definition\":"
 		 "{\"TLP\":\"TLP:AMBER+STRICT\"}}",
 		 TP_MARKING_TLP, TP_TLP_AMBER_STRICT},
-		{"{\"id\":\"marking-definition--x\",\"extensions\":{\"extension-definition--60a3c5c5-"
+		{"{\"id\":\"marking-definition--x\",\"extensions\":{\"extension-definition--"
+		 "60a3c5c5-"
 		 "0d10-413e-aab3-9e08dde9e88d\":{\"extension_type\":\"property-extension\","
 		 "\"tlp_2_0\":\"amber\"}}}",
 		 TP_MARKING_TLP, TP_TLP_AMBER},
@@ -185,7 +188,8 @@ static void test_store_reevaluates(void **state)
 	assert_int_equal(tp_store_org_add(s, "us", NULL, &us, &d), TP_OK);
 	assert_int_equal(tp_store_org_add(s, "jp", NULL, &jp, &d), TP_OK);
 	assert_int_equal(tp_store_root_add(s, "api", NULL, NULL, 1, &d), TP_OK);
-	assert_int_equal(tp_store_collection_add(s, "api", NULL, "c", "C", NULL, -1, &c, &d), TP_OK);
+	assert_int_equal(tp_store_collection_add(s, "api", NULL, "c", "C", NULL, -1, &c, &d),
+			 TP_OK);
 	const char *obj = "{\"type\":\"indicator\",\"id\":\"indicator--00000000-0000-4000-8000-"
 			  "000000000001\",\"modified\":\"2024-01-01T00:00:00Z\","
 			  "\"object_marking_refs\":[\"marking-definition--aaaaaaaa-0000-4000-8000-"
@@ -195,16 +199,16 @@ static void test_store_reevaluates(void **state)
 			       "\"2024-01-01T00:00:00Z\",\"definition_type\":\"statement\","
 			       "\"definition\":{\"statement\":\"(c) us\"}}";
 	json_t *o = json_loads(obj, 0, NULL), *def = json_loads(def_stmt, 0, NULL);
-	struct tp_store_put p = {.collection = c.id, .object = o, .origin = us,
-				 .default_tlp = TP_TLP_GREEN};
+	struct tp_store_put p = {
+		.collection = c.id, .object = o, .origin = us, .default_tlp = TP_TLP_GREEN};
 	struct tp_store_put_result r;
 	assert_int_equal(tp_store_put_many(s, &p, 1, &r, &d), TP_OK);
 	assert_int_equal(r.tlp, TP_TLP_RED);
 	assert_int_equal(count_visible(s, c.id, jp), 0);
 	assert_int_equal(count_visible(s, c.id, us), 1);
 	/* jp posts a definition for us's marking: ignored for us's objects */
-	p = (struct tp_store_put){.collection = c.id, .object = def, .origin = jp,
-				  .default_tlp = TP_TLP_GREEN};
+	p = (struct tp_store_put){
+		.collection = c.id, .object = def, .origin = jp, .default_tlp = TP_TLP_GREEN};
 	assert_int_equal(tp_store_put_many(s, &p, 1, &r, &d), TP_OK);
 	assert_int_equal(count_visible(s, c.id, jp), 1); /* only the definition itself */
 	/* us posts it (a new version so it is stored): the object becomes GREEN */
@@ -221,8 +225,10 @@ static void test_store_reevaluates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),	   cmocka_unit_test(test_levels),
-		cmocka_unit_test(test_definitions), cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_definitions),
+		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_store_reevaluates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,7 +98,7 @@ static inline void http_free(struct http *h)
  * NULL-terminated (may be NULL); body may be NULL.
  */
 static inline void http_do(struct node *n, const char *method, const char *path, const char *auth,
-		    const char *const *hdrs, const char *body, struct http *out)
+			   const char *const *hdrs, const char *body, struct http *out)
 {
 	memset(out, 0, sizeof *out);
 	tp_buf_init(&out->body, 64u << 20);
@@ -147,12 +147,11 @@ static inline void http_get(struct node *n, const char *path, const char *auth, 
 	http_do(n, "GET", path, auth, NULL, NULL, out);
 }
 
-static const char *const taxii_post[] = {
-	"Content-Type: application/taxii+json;version=2.1",
-	"Accept: application/taxii+json;version=2.1", NULL};
+static const char *const taxii_post[] = {"Content-Type: application/taxii+json;version=2.1",
+					 "Accept: application/taxii+json;version=2.1", NULL};
 
 static inline void http_post(struct node *n, const char *path, const char *auth, const char *body,
-		      struct http *out)
+			     struct http *out)
 {
 	http_do(n, "POST", path, auth, taxii_post, body, out);
 }
@@ -179,12 +178,14 @@ static inline const char *http_header(const struct http *h, const char *name)
 }
 
 /* A token for a new user of org (created with an unguessable password). */
-static inline void make_user(struct node *n, const char *user, const char *org, int partner, char *token)
+static inline void make_user(struct node *n, const char *user, const char *org, int partner,
+			     char *token)
 {
 	struct tp_diag d = {0};
 	int64_t id;
-	assert_int_equal(tp_store_user_add(n->store, user, org, "correct horse battery", partner, &d),
-			 TP_OK);
+	assert_int_equal(
+		tp_store_user_add(n->store, user, org, "correct horse battery", partner, &d),
+		TP_OK);
 	assert_int_equal(tp_store_token_create(n->store, user, "test", token, &id, &d), TP_OK);
 }
 
@@ -193,14 +194,15 @@ static inline void make_user(struct node *n, const char *user, const char *org, 
 static inline char *indicator(int k, const char *modified, const char *markings)
 {
 	char *s = NULL;
-	int rc = asprintf(&s,
-			  "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--"
-			  "00000000-0000-4000-8000-%012d\",\"created\":\"2024-01-01T00:00:00.000Z\","
-			  "\"modified\":\"%s\",\"name\":\"ind %d\",\"pattern\":\"[ipv4-addr:value = "
-			  "'10.0.%d.%d']\",\"pattern_type\":\"stix\",\"valid_from\":"
-			  "\"2024-01-01T00:00:00Z\"%s%s}",
-			  k, modified, k, (k / 256) % 256, k % 256, markings ? ",\"object_marking_refs\":" : "",
-			  markings ? markings : "");
+	int rc =
+		asprintf(&s,
+			 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--"
+			 "00000000-0000-4000-8000-%012d\",\"created\":\"2024-01-01T00:00:00.000Z\","
+			 "\"modified\":\"%s\",\"name\":\"ind %d\",\"pattern\":\"[ipv4-addr:value = "
+			 "'10.0.%d.%d']\",\"pattern_type\":\"stix\",\"valid_from\":"
+			 "\"2024-01-01T00:00:00Z\"%s%s}",
+			 k, modified, k, (k / 256) % 256, k % 256,
+			 markings ? ",\"object_marking_refs\":" : "", markings ? markings : "");
 	assert_true(rc > 0);
 	return s;
 }

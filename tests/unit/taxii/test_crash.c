@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+
 #include <cmocka.h>
 
 #include "harness.h"
@@ -82,19 +83,21 @@ static int setup(void **state)
 		"node set --org us-cisa --default-tlp amber",
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' %s >/dev/null", t, N.dir, steps[i]);
+		snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' %s >/dev/null", t, N.dir,
+			 steps[i]);
 		run_ok(cmd);
 	}
 	snprintf(cmd, sizeof cmd,
-		 "echo 'a long passphrase' | '%s' admin --data '%s' user add poster --org us-cisa", t,
-		 N.dir);
+		 "echo 'a long passphrase' | '%s' admin --data '%s' user add poster --org us-cisa",
+		 t, N.dir);
 	run_ok(cmd);
 	/* a password on the command line is not a thing: user add reads stdin */
-	snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' user add x --org us-cisa </dev/null 2>/dev/null",
-		 t, N.dir);
-	assert_int_not_equal(system(cmd), 0);
-	snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' token create --user poster --label crash", t,
+	snprintf(cmd, sizeof cmd,
+		 "'%s' admin --data '%s' user add x --org us-cisa </dev/null 2>/dev/null", t,
 		 N.dir);
+	assert_int_not_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' token create --user poster --label crash",
+		 t, N.dir);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_non_null(fgets(token, sizeof token, p));
@@ -192,7 +195,8 @@ static void test_sigkill_during_posts(void **state)
 		pthread_join(t, NULL);
 		waitpid(server, NULL, 0);
 		server = -1;
-		print_message("round %d: killed after %d acknowledged batches\n", round, acked_total);
+		print_message("round %d: killed after %d acknowledged batches\n", round,
+			      acked_total);
 	}
 	assert_true(acked_total > 0);
 	/* restart and check every acknowledged object */
@@ -207,9 +211,8 @@ static void test_sigkill_during_posts(void **state)
 		assert_int_equal(h.status, 200);
 		size_t i;
 		json_t *o;
-		json_array_foreach(json_object_get(h.json, "objects"), i, o)
-			json_object_set_new(have, json_string_value(json_object_get(o, "id")),
-					    json_true());
+		json_array_foreach(json_object_get(h.json, "objects"), i, o) json_object_set_new(
+			have, json_string_value(json_object_get(o, "id")), json_true());
 		int more = json_is_true(json_object_get(h.json, "more"));
 		if (more)
 			snprintf(next, sizeof next, "%s",

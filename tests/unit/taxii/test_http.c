@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <time.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -15,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
+
 #include <cmocka.h>
 
 #include "harness.h"
@@ -32,10 +33,11 @@ static int setup(void **state)
 	assert_int_equal(tp_store_org_add(N.store, "us-cisa", "CISA", NULL, &d), TP_OK);
 	assert_int_equal(tp_store_org_add(N.store, "jp-nisc", "NISC", NULL, &d), TP_OK);
 	assert_int_equal(tp_store_root_add(N.store, "api", "Test root", "for tests", 1, &d), TP_OK);
-	assert_int_equal(tp_store_collection_add(N.store, "api", NULL, "c1", "One", "first", TP_TLP_GREEN,
-						 &C1, &d), TP_OK);
-	assert_int_equal(tp_store_collection_add(N.store, "api", NULL, "c2", "Two", "", -1, &C2, &d),
+	assert_int_equal(tp_store_collection_add(N.store, "api", NULL, "c1", "One", "first",
+						 TP_TLP_GREEN, &C1, &d),
 			 TP_OK);
+	assert_int_equal(
+		tp_store_collection_add(N.store, "api", NULL, "c2", "Two", "", -1, &C2, &d), TP_OK);
 	make_user(&N, "alice", "us-cisa", 0, alice);
 	make_user(&N, "bob", "jp-nisc", 0, bob);
 	make_user(&N, "carol", "jp-nisc", 0, carol);
@@ -44,8 +46,8 @@ static int setup(void **state)
 	assert_int_equal(tp_store_grant(N.store, C1.id, "bob", NULL, 1, 0, &d), TP_OK);
 	assert_int_equal(tp_store_grant(N.store, C1.id, "wonly", NULL, 2, 0, &d), TP_OK);
 	assert_int_equal(tp_store_grant(N.store, C2.id, NULL, "us-cisa", 3, 0, &d), TP_OK);
-	struct tp_taxii_config cfg = {.timeout = 2, .max_content_length = 1 << 20,
-				      .default_tlp = TP_TLP_AMBER};
+	struct tp_taxii_config cfg = {
+		.timeout = 2, .max_content_length = 1 << 20, .default_tlp = TP_TLP_AMBER};
 	node_serve(&N, &cfg);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return 0;
@@ -75,7 +77,8 @@ static void post_range(const char *path, const char *tok, int k0, int n, const c
 	http_post(&N, path, tok, b.data, &h);
 	assert_int_equal(h.status, want_status);
 	if (want_status == 202)
-		assert_int_equal(json_integer_value(json_object_get(h.json, "success_count")), want_ok);
+		assert_int_equal(json_integer_value(json_object_get(h.json, "success_count")),
+				 want_ok);
 	http_free(&h);
 	tp_buf_free(&b);
 }
@@ -115,15 +118,17 @@ static void test_discovery_and_root(void **state)
 	char want[128];
 	snprintf(want, sizeof want, "%s/api/", N.base);
 	assert_string_equal(json_string_value(json_object_get(h.json, "default")), want);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(h.json, "api_roots"), 0)),
-			    want);
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(h.json, "api_roots"), 0)), want);
 	http_free(&h);
 	http_get(&N, "/api/", alice, &h);
 	assert_int_equal(h.status, 200);
 	assert_string_equal(json_string_value(json_object_get(h.json, "title")), "Test root");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(h.json, "versions"), 0)),
-			    TP_TAXII_MEDIA);
-	assert_int_equal(json_integer_value(json_object_get(h.json, "max_content_length")), 1 << 20);
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(h.json, "versions"), 0)),
+		TP_TAXII_MEDIA);
+	assert_int_equal(json_integer_value(json_object_get(h.json, "max_content_length")),
+			 1 << 20);
 	http_free(&h);
 	http_get(&N, "/nope/", alice, &h);
 	assert_int_equal(h.status, 404);
@@ -176,7 +181,8 @@ static void test_post_and_status(void **state)
 	char body[8192];
 	snprintf(body, sizeof body,
 		 "{\"objects\":[%s,{\"type\":\"indicator\",\"id\":\"malware--00000000-0000-4000-"
-		 "8000-000000000001\"},{\"type\":\"x\"},42,{\"type\":\"note\",\"spec_version\":\"2.0\","
+		 "8000-000000000001\"},{\"type\":\"x\"},42,{\"type\":\"note\",\"spec_version\":\"2."
+		 "0\","
 		 "\"id\":\"note--00000000-0000-4000-8000-000000000001\"}]}",
 		 good);
 	free(good);
@@ -227,9 +233,10 @@ static void test_post_and_status(void **state)
 	http_post(&N, OBJS, alice, body, &h);
 	assert_int_equal(h.status, 202);
 	assert_int_equal(json_integer_value(json_object_get(h.json, "success_count")), 1);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(h.json, "successes"), 0), "message")),
-			    "already present");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(h.json, "successes"), 0), "message")),
+		"already present");
 	http_free(&h);
 	/* a bundle as stix+json */
 	good = indicator(900002, "2024-02-01T00:00:00.000Z", NULL);
@@ -316,8 +323,9 @@ static void test_versions_and_filters(void **state)
 		http_free(&h);
 	}
 	/* match[id] and match[type] on the collection */
-	http_get(&N, OBJS "?match[id]=indicator--00000000-0000-4000-8000-000000700001,"
-			  "indicator--00000000-0000-4000-8000-000000700002",
+	http_get(&N,
+		 OBJS "?match[id]=indicator--00000000-0000-4000-8000-000000700001,"
+		      "indicator--00000000-0000-4000-8000-000000700002",
 		 bob, &h);
 	assert_int_equal(h.status, 200);
 	assert_int_equal(json_array_size(json_object_get(h.json, "objects")), 2);
@@ -327,7 +335,9 @@ static void test_versions_and_filters(void **state)
 	assert_int_equal(json_object_size(h.json), 0); /* an empty envelope */
 	http_free(&h);
 	/* manifest */
-	http_get(&N, "/api/collections/c1/manifest/?match[id]=" "indicator--00000000-0000-4000-8000-000000700000&match[version]=all",
+	http_get(&N,
+		 "/api/collections/c1/manifest/?match[id]="
+		 "indicator--00000000-0000-4000-8000-000000700000&match[version]=all",
 		 bob, &h);
 	assert_int_equal(h.status, 200);
 	os = json_object_get(h.json, "objects");
@@ -340,12 +350,14 @@ static void test_versions_and_filters(void **state)
 			    json_string_value(json_object_get(m, "date_added")));
 	http_free(&h);
 	/* added_after: only what came after the second version */
-	http_get(&N, "/api/collections/c1/manifest/?match[id]=" "indicator--00000000-0000-4000-8000-000000700000&match[version]=all",
+	http_get(&N,
+		 "/api/collections/c1/manifest/?match[id]="
+		 "indicator--00000000-0000-4000-8000-000000700000&match[version]=all",
 		 bob, &h);
 	char after[64];
 	snprintf(after, sizeof after, "%s",
-		 json_string_value(json_object_get(json_array_get(json_object_get(h.json, "objects"), 1),
-						   "date_added")));
+		 json_string_value(json_object_get(
+			 json_array_get(json_object_get(h.json, "objects"), 1), "date_added")));
 	http_free(&h);
 	snprintf(path, sizeof path, OBJS "%s/versions/?added_after=%s", id, after);
 	http_get(&N, path, bob, &h);
@@ -402,7 +414,8 @@ static int walk(const char *tok, int limit, json_t *seen, int *pages)
 		json_t *os = json_object_get(h.json, "objects");
 		size_t i;
 		json_t *o;
-		json_array_foreach(os, i, o) {
+		json_array_foreach(os, i, o)
+		{
 			const char *id = json_string_value(json_object_get(o, "id"));
 			assert_null(json_object_get(seen, id));
 			json_object_set_new(seen, id, json_true());
@@ -413,7 +426,8 @@ static int walk(const char *tok, int limit, json_t *seen, int *pages)
 			assert_non_null(first);
 			if (prev_last)
 				assert_true(strcmp(first, last) > 0);
-			snprintf(last, sizeof last, "%s", http_header(&h, "X-TAXII-Date-Added-Last"));
+			snprintf(last, sizeof last, "%s",
+				 http_header(&h, "X-TAXII-Date-Added-Last"));
 			prev_last = last;
 		}
 		int more = json_is_true(json_object_get(h.json, "more"));
@@ -429,8 +443,8 @@ static int walk(const char *tok, int limit, json_t *seen, int *pages)
 
 static void test_pagination(void **state)
 {
-	post_range("/api/collections/c2/objects/", alice, 1000, 250, "2024-01-02T00:00:00.000Z", 202,
-		   250);
+	post_range("/api/collections/c2/objects/", alice, 1000, 250, "2024-01-02T00:00:00.000Z",
+		   202, 250);
 	json_t *seen = json_object();
 	int pages;
 	assert_int_equal(walk(alice, 40, seen, &pages), 250);
@@ -441,7 +455,8 @@ static void test_pagination(void **state)
 	assert_int_equal(pages, 1);
 	json_decref(seen);
 	struct http h;
-	http_get(&N, "/api/collections/c2/objects/?limit=5000", alice, &h); /* capped, not refused */
+	http_get(&N, "/api/collections/c2/objects/?limit=5000", alice,
+		 &h); /* capped, not refused */
 	assert_int_equal(h.status, 200);
 	http_free(&h);
 }
@@ -491,7 +506,8 @@ static void test_pagination_concurrent(void **state)
 		assert_int_equal(h.status, 200);
 		size_t i;
 		json_t *o;
-		json_array_foreach(json_object_get(h.json, "objects"), i, o) {
+		json_array_foreach(json_object_get(h.json, "objects"), i, o)
+		{
 			const char *id = json_string_value(json_object_get(o, "id"));
 			assert_null(json_object_get(seen, id));
 			json_object_set_new(seen, id, json_true());
@@ -500,7 +516,8 @@ static void test_pagination_concurrent(void **state)
 		const char *nx = json_string_value(json_object_get(h.json, "next"));
 		snprintf(next, sizeof next, "%s", nx ? nx : "");
 		if (http_header(&h, "X-TAXII-Date-Added-Last"))
-			snprintf(after, sizeof after, "%s", http_header(&h, "X-TAXII-Date-Added-Last"));
+			snprintf(after, sizeof after, "%s",
+				 http_header(&h, "X-TAXII-Date-Added-Last"));
 		int more = json_is_true(json_object_get(h.json, "more"));
 		http_free(&h);
 		rounds++;
@@ -545,8 +562,8 @@ static void test_negotiation(void **state)
 		if (cases[i].ctype)
 			assert_string_equal(http_header(&h, "Content-Type"), cases[i].ctype);
 		if (cases[i].status == 406) /* errors are TAXII error resources */
-			assert_string_equal(json_string_value(json_object_get(h.json, "http_status")),
-					    "406");
+			assert_string_equal(
+				json_string_value(json_object_get(h.json, "http_status")), "406");
 		http_free(&h);
 	}
 	const char *stix[] = {"Accept: application/stix+json", NULL};
@@ -593,7 +610,8 @@ static void test_bad_input(void **state)
 	struct http h;
 	http_post(&N, OBJS, alice, "{\"objects\": [", &h);
 	assert_int_equal(h.status, 400);
-	assert_non_null(strstr(json_string_value(json_object_get(h.json, "description")), "line 1"));
+	assert_non_null(
+		strstr(json_string_value(json_object_get(h.json, "description")), "line 1"));
 	http_free(&h);
 	http_post(&N, OBJS, alice, "{\"objects\":[],\"objects\":[]}", &h); /* duplicate key */
 	assert_int_equal(h.status, 400);
@@ -633,7 +651,8 @@ static void test_bad_input(void **state)
 		{"/api/collections/c1/objects/%2e%2e%2f%2e%2e%2fetc/", 404},
 		{"/api/collections/c1/objects/indicator--'%20OR%201=1--/", 404},
 		{"/api/collections/c1'%20OR%20'1'='1/objects/", 404},
-		{"/api/collections/c1/objects/indicator--00000000-0000-4000-8000-000000000000/", 404},
+		{"/api/collections/c1/objects/indicator--00000000-0000-4000-8000-000000000000/",
+		 404},
 		{"/api/collections/c1/objects/?match[id]=indicator--'%20OR%201=1--", 400},
 		{"/api/collections/c1/objects/?match[type]=indicator'%20OR%20'1'='1", 400},
 		{"/api/collections/c1/objects/?match[type]=indicator;DROP%20TABLE%20objects", 400},
@@ -719,8 +738,11 @@ static void test_tls(void **state)
 		skip();
 	}
 	struct node t = N;
-	struct tp_taxii_config cfg = {.store = N.store, .listen = "127.0.0.1:0", .threads = 2,
-				      .tls_cert = cert, .tls_key = key};
+	struct tp_taxii_config cfg = {.store = N.store,
+				      .listen = "127.0.0.1:0",
+				      .threads = 2,
+				      .tls_cert = cert,
+				      .tls_key = key};
 	struct tp_diag d = {0};
 	assert_int_equal(tp_taxii_start(&cfg, &t.srv, &d), TP_OK);
 	snprintf(t.base, sizeof t.base, "https://127.0.0.1:%u", tp_taxii_port(t.srv));

@@ -6,8 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "tp_test.h"
 #include "tripact/taxii.h"
@@ -40,10 +41,10 @@ static void test_accept_cases(void **state)
 		enum tp_media m = TP_MEDIA_NONE;
 		enum tp_err e = tp_taxii_accept(hdr, media_of(line), &m);
 		const char *want = t1 + 1;
-		const char *got = e == TP_EUNSUPPORTED ? "406"
-				  : e == TP_EPARSE	 ? "400"
-				  : m == TP_MEDIA_TAXII	 ? "taxii"
-							 : "stix";
+		const char *got = e == TP_EUNSUPPORTED	? "406"
+				  : e == TP_EPARSE	? "400"
+				  : m == TP_MEDIA_TAXII ? "taxii"
+							: "stix";
 		if (e != TP_OK && e != TP_EUNSUPPORTED && e != TP_EPARSE)
 			got = "?";
 		if (strcmp(got, want) != 0)
@@ -75,10 +76,11 @@ static void test_content_type(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		enum tp_media m = TP_MEDIA_NONE;
-		enum tp_err e = tp_taxii_content_type(cases[i].ct, TP_MEDIA_TAXII | TP_MEDIA_STIX, &m);
+		enum tp_err e =
+			tp_taxii_content_type(cases[i].ct, TP_MEDIA_TAXII | TP_MEDIA_STIX, &m);
 		if (e != cases[i].e || (e == TP_OK && m != cases[i].m))
-			fail_msg("Content-Type '%s': got %d/%d", cases[i].ct ? cases[i].ct : "(none)",
-				 e, m);
+			fail_msg("Content-Type '%s': got %d/%d",
+				 cases[i].ct ? cases[i].ct : "(none)", e, m);
 	}
 }
 
@@ -89,25 +91,28 @@ static void test_filters(void **state)
 	unsigned all = 0x7f;
 	tp_taxii_filter_init(&f);
 	assert_int_equal(f.q.limit, TP_TAXII_PAGE_DEFAULT);
-	assert_int_equal(tp_taxii_filter_add(&f, "match[type]", "indicator,malware", all, &d), TP_OK);
+	assert_int_equal(tp_taxii_filter_add(&f, "match[type]", "indicator,malware", all, &d),
+			 TP_OK);
 	assert_int_equal(f.q.n_types, 2);
 	assert_string_equal(f.q.types[1], "malware");
-	assert_int_equal(tp_taxii_filter_add(&f, "match[version]", "first,2024-01-01T00:00:00.5Z",
-					     all, &d),
-			 TP_OK);
+	assert_int_equal(
+		tp_taxii_filter_add(&f, "match[version]", "first,2024-01-01T00:00:00.5Z", all, &d),
+		TP_OK);
 	assert_int_equal(f.q.versions, TP_VERSION_FIRST);
 	assert_int_equal(f.q.stamps[0], 1704067200500000LL);
 	assert_int_equal(tp_taxii_filter_add(&f, "limit", "5000", all, &d), TP_OK);
 	assert_int_equal(f.q.limit, TP_TAXII_PAGE_MAX);
-	assert_int_equal(tp_taxii_filter_add(&f, "added_after", "2024-01-01T09:00:00+09:00", all, &d),
-			 TP_OK);
+	assert_int_equal(
+		tp_taxii_filter_add(&f, "added_after", "2024-01-01T09:00:00+09:00", all, &d),
+		TP_OK);
 	assert_int_equal(f.q.added_after, 1704067200000000LL);
 	assert_int_equal(tp_taxii_filter_add(&f, "match[type]", "indicator,", all, &d), TP_EINVAL);
 	assert_non_null(strstr(d.message, "empty value"));
 	assert_int_equal(tp_taxii_filter_add(&f, "match[id]", "indicator--1", all, &d), TP_EINVAL);
 	assert_int_equal(tp_taxii_filter_add(&f, "limit", "0x10", all, &d), TP_EINVAL);
 	assert_int_equal(tp_taxii_filter_add(&f, "limit", "", all, &d), TP_EINVAL);
-	assert_int_equal(tp_taxii_filter_add(&f, "match[type]", "indicator", TP_F_LIMIT, &d), TP_EINVAL);
+	assert_int_equal(tp_taxii_filter_add(&f, "match[type]", "indicator", TP_F_LIMIT, &d),
+			 TP_EINVAL);
 	assert_non_null(strstr(d.message, "match[type]"));
 	assert_int_equal(tp_taxii_filter_add(&f, "next", "7fffffffffffffff", all, &d), TP_EINVAL);
 	char tok[24];

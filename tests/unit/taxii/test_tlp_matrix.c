@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "harness.h"
@@ -38,14 +39,17 @@ static const struct {
 	{"opencti-amber-strict", "[" MD "826578e1-40ad-459f-bc73-ede076f81f37\"]", NULL,
 	 TP_TLP_AMBER_STRICT},
 	{"unknown-marking", "[" MD "11111111-2222-4333-8444-555555555555\"]", NULL, TP_TLP_RED},
-	{"green-and-red", "[" MD "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"," MD
-			  "5e57c739-391a-4eb3-b6be-7d15ca92d5ed\"]",
+	{"green-and-red",
+	 "[" MD "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"," MD
+	 "5e57c739-391a-4eb3-b6be-7d15ca92d5ed\"]",
 	 NULL, TP_TLP_RED},
 	{"granular-red", "[" MD "94868c89-83c2-464b-929b-a1a8aa3c8487\"]",
-	 "[{\"selectors\":[\"pattern\"],\"marking_ref\":" MD "e828b379-4e03-4974-9ac4-e53a884c97c1\"}]",
+	 "[{\"selectors\":[\"pattern\"],\"marking_ref\":" MD
+	 "e828b379-4e03-4974-9ac4-e53a884c97c1\"}]",
 	 TP_TLP_RED},
 	{"granular-green-only", NULL,
-	 "[{\"selectors\":[\"name\"],\"marking_ref\":" MD "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"}]",
+	 "[{\"selectors\":[\"name\"],\"marking_ref\":" MD
+	 "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"}]",
 	 TP_TLP_GREEN},
 	{"unmarked", NULL, NULL, TP_TLP_AMBER}, /* the node default in this test */
 };
@@ -111,15 +115,15 @@ static int setup(void **state)
 	for (int o = US; o <= KR; o++)
 		assert_int_equal(tp_store_org_add(N.store, orgs[o], NULL, NULL, &d), TP_OK);
 	assert_int_equal(tp_store_root_add(N.store, "api", "Matrix", "", 1, &d), TP_OK);
-	assert_int_equal(tp_store_collection_add(N.store, "api", NULL, "shared", "Shared", "", -1,
-						 &c, &d),
-			 TP_OK);
+	assert_int_equal(
+		tp_store_collection_add(N.store, "api", NULL, "shared", "Shared", "", -1, &c, &d),
+		TP_OK);
 	for (size_t p = 0; p < NPOSTERS; p++) {
 		make_user(&N, posters[p].user, orgs[posters[p].org], posters[p].partner,
 			  poster_tok[p]);
-		assert_int_equal(tp_store_grant(N.store, c.id, posters[p].user, NULL, TP_GRANT_WRITE,
-						0, &d),
-				 TP_OK);
+		assert_int_equal(
+			tp_store_grant(N.store, c.id, posters[p].user, NULL, TP_GRANT_WRITE, 0, &d),
+			TP_OK);
 	}
 	int k = 0;
 	for (int o = US; o <= KR; o++)
@@ -130,11 +134,11 @@ static int setup(void **state)
 			v->grant = (enum grant)g;
 			make_user(&N, v->name, orgs[o], 0, v->token);
 			if (g != G_NONE)
-				assert_int_equal(tp_store_grant(N.store, c.id, v->name, NULL,
-								g == G_READ ? TP_GRANT_READ
-									    : TP_GRANT_WRITE,
-								0, &d),
-						 TP_OK);
+				assert_int_equal(
+					tp_store_grant(N.store, c.id, v->name, NULL,
+						       g == G_READ ? TP_GRANT_READ : TP_GRANT_WRITE,
+						       0, &d),
+					TP_OK);
 		}
 	struct tp_taxii_config cfg = {.default_tlp = TP_TLP_AMBER};
 	assert_int_equal(tp_store_org_find(N.store, orgs[NODE_ORG], &cfg.node_org), TP_OK);
@@ -148,24 +152,26 @@ static int setup(void **state)
 			char id[64];
 			object_id(p, ci, id);
 			assert_int_equal(
-				tp_buf_printf(&b,
-					      "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
-					      "\"id\":\"%s\",\"created\":\"2024-01-01T00:00:00Z\","
-					      "\"modified\":\"2024-01-01T00:00:00Z\",\"name\":\"%s\","
-					      "\"pattern\":\"[x:y = 1]\",\"pattern_type\":\"stix\","
-					      "\"valid_from\":\"2024-01-01T00:00:00Z\"%s%s%s%s}",
-					      ci ? "," : "", id, cases[ci].name,
-					      cases[ci].markings ? ",\"object_marking_refs\":" : "",
-					      cases[ci].markings ? cases[ci].markings : "",
-					      cases[ci].granular ? ",\"granular_markings\":" : "",
-					      cases[ci].granular ? cases[ci].granular : ""),
+				tp_buf_printf(
+					&b,
+					"%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+					"\"id\":\"%s\",\"created\":\"2024-01-01T00:00:00Z\","
+					"\"modified\":\"2024-01-01T00:00:00Z\",\"name\":\"%s\","
+					"\"pattern\":\"[x:y = 1]\",\"pattern_type\":\"stix\","
+					"\"valid_from\":\"2024-01-01T00:00:00Z\"%s%s%s%s}",
+					ci ? "," : "", id, cases[ci].name,
+					cases[ci].markings ? ",\"object_marking_refs\":" : "",
+					cases[ci].markings ? cases[ci].markings : "",
+					cases[ci].granular ? ",\"granular_markings\":" : "",
+					cases[ci].granular ? cases[ci].granular : ""),
 				TP_OK);
 		}
 		assert_int_equal(tp_buf_puts(&b, "]}"), TP_OK);
 		struct http h;
 		http_post(&N, "/api/collections/shared/objects/", poster_tok[p], b.data, &h);
 		assert_int_equal(h.status, 202);
-		assert_int_equal(json_integer_value(json_object_get(h.json, "success_count")), NCASES);
+		assert_int_equal(json_integer_value(json_object_get(h.json, "success_count")),
+				 NCASES);
 		http_free(&h);
 		tp_buf_free(&b);
 	}
@@ -198,15 +204,15 @@ static void collect(const struct viewer *v, const char *endpoint, int limit, jso
 		(*pages)++;
 		size_t i;
 		json_t *o;
-		json_array_foreach(json_object_get(h.json, "objects"), i, o) {
+		json_array_foreach(json_object_get(h.json, "objects"), i, o)
+		{
 			const char *id = json_string_value(json_object_get(o, "id"));
 			assert_null(json_object_get(ids, id)); /* never twice */
 			json_object_set_new(ids, id, json_true());
 		}
 		int more = json_is_true(json_object_get(h.json, "more"));
 		/* an empty page after `more` would reveal withheld rows */
-		assert_true(json_array_size(json_object_get(h.json, "objects")) > 0 ||
-			    *pages == 1);
+		assert_true(json_array_size(json_object_get(h.json, "objects")) > 0 || *pages == 1);
 		if (more)
 			snprintf(next, sizeof next, "%s",
 				 json_string_value(json_object_get(h.json, "next")));
@@ -234,26 +240,31 @@ static void test_matrix(void **state)
 				long st;
 				int pages;
 				collect(v, lists[li], limits[k], ids, &st, &pages);
-				long want_st = v->grant == G_READ ? 200 : v->grant == G_NONE ? 404 : 403;
+				long want_st = v->grant == G_READ   ? 200
+					       : v->grant == G_NONE ? 404
+								    : 403;
 				if (st != want_st)
-					fail_msg("%s %s: status %ld, want %ld", v->name, lists[li], st,
-						 want_st);
+					fail_msg("%s %s: status %ld, want %ld", v->name, lists[li],
+						 st, want_st);
 				if (st == 200) {
 					assert_int_equal(json_object_size(ids), want_count);
 					if (want_count)
-						assert_int_equal(pages, (want_count + limits[k] - 1) /
-									       limits[k]);
+						assert_int_equal(pages, (want_count + limits[k] -
+									 1) / limits[k]);
 					for (size_t p = 0; p < NPOSTERS; p++)
 						for (size_t c = 0; c < NCASES; c++) {
 							char id[64];
 							object_id(p, c, id);
 							int got = json_object_get(ids, id) != NULL;
-							if (got != expect_readable(v, p, cases[c].level))
+							if (got !=
+							    expect_readable(v, p, cases[c].level))
 								fail_msg("%s via %s: %s by %s %s",
-									 v->name, lists[li], cases[c].name,
+									 v->name, lists[li],
+									 cases[c].name,
 									 posters[p].user,
 									 got ? "served but withheld"
-									     : "allowed but missing");
+									     : "allowed but "
+									       "missing");
 							checked++;
 						}
 				}
@@ -276,13 +287,15 @@ static void test_matrix(void **state)
 					snprintf(path, sizeof path, fmt[f], id);
 					http_get(&N, path, v->token, &h);
 					if (h.status != want)
-						fail_msg("%s: %s by %s: %s -> %ld, want %ld", v->name,
-							 cases[c].name, posters[p].user, path, h.status,
-							 want);
+						fail_msg("%s: %s by %s: %s -> %ld, want %ld",
+							 v->name, cases[c].name, posters[p].user,
+							 path, h.status, want);
 					if (!ok && want == 404)
 						assert_string_equal(
-							json_string_value(json_object_get(h.json, "description")),
-							"no such resource, or it is not available to this account");
+							json_string_value(json_object_get(
+								h.json, "description")),
+							"no such resource, or it is not available "
+							"to this account");
 					http_free(&h);
 					checked++;
 				}
@@ -323,8 +336,8 @@ static void test_versions_across_levels(void **state)
 			continue;
 		http_get(&N, path, v->token, &h);
 		assert_int_equal(h.status, 200);
-		const char *mod = json_string_value(
-			json_object_get(json_array_get(json_object_get(h.json, "objects"), 0), "modified"));
+		const char *mod = json_string_value(json_object_get(
+			json_array_get(json_object_get(h.json, "objects"), 0), "modified"));
 		assert_string_equal(mod, v->org == KR ? "2024-06-01T00:00:00.000Z"
 						      : "2024-01-01T00:00:00.000Z");
 		http_free(&h);
