@@ -252,7 +252,8 @@ static int add_row(void *ctx, const struct tp_store_row *row)
 		p->first = row->date_added;
 	p->last = row->date_added;
 	p->n++;
-	tp_time_format(row->version, -1, ver);
+	if (p->kind != P_OBJECTS)
+		tp_time_format(row->version, -1, ver);
 	switch (p->kind) {
 	case P_OBJECTS:
 		if (!e)

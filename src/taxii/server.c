@@ -106,11 +106,18 @@ static enum tp_err authenticate(struct tp_taxii_server *srv, const char *h, stru
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *r)
 {
+	/* the response takes the body over: no copy of a 100-object page */
+	r->sent = r->body.len;
+	char *body = tp_buf_steal(&r->body);
+	if (!body)
+		return MHD_NO;
 	struct MHD_Response *m =
-		MHD_create_response_from_buffer(r->body.len, r->body.data, MHD_RESPMEM_MUST_COPY);
+		MHD_create_response_from_buffer_with_free_callback(r->sent, body, free);
+	if (!m)
+		free(body);
 	if (!m)
 		return MHD_NO;
-	if (r->body.len || r->status >= 300)
+	if (r->sent || r->status >= 300)
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE,
 					r->ctype ? r->ctype : TP_TAXII_MEDIA);
 	if (r->allow)
@@ -233,7 +240,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		url[k] = '\0';
 		snprintf(line, sizeof line, "%s %s \"%s %s %s\" %u %zu %.1fms%s", addr, who,
 			 st->method, url, st->version, st->have_resp ? st->r.status : 0,
-			 st->r.body.len, ms_since(&st->t0),
+			 st->r.sent, ms_since(&st->t0),
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK	 ? ""
 			 : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout"
 									 : " aborted");

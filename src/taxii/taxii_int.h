@@ -34,6 +34,7 @@ struct req {
 struct resp {
 	unsigned status;
 	struct tp_buf body;
+	size_t sent;	   /* bytes of body handed to the connection */
 	const char *ctype; /* static string */
 	const char *allow; /* for 405 */
 	int challenge;	   /* send WWW-Authenticate */
