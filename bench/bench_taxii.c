@@ -175,6 +175,12 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: bench_taxii [OBJECTS [SECONDS]]   (default 1000000 10)\n"
+		       "TP_BENCH_THREADS=N sets the server's worker threads (default 4).\n"
+		       "Needs wrk(1) for the GET figures.\n");
+		return 0;
+	}
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	int secs = argc > 2 ? atoi(argv[2]) : 10;
 	if (n < 1000 || secs < 1) {
