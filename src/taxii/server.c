@@ -24,7 +24,8 @@
 /* Per-connection request state (MHD's con_cls). */
 struct state {
 	struct tp_buf body;
-	unsigned early; /* a status decided before the body was read */
+	unsigned early; /* 413 decided while reading the body */
+	size_t dropped; /* body bytes dropped after that */
 	struct resp r;
 	int have_resp;
 	int authed;
@@ -189,15 +190,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (tp_buf_append(&st->body, upload, *upload_size) != TP_OK) {
+		/* Over the cap (a body without Content-Length): keep reading and
+		 * dropping so the client gets its 413 once it has sent the body,
+		 * but hang up on one that sends far more. libmicrohttpd cannot
+		 * answer in the middle of an upload. */
+		if (st->early) {
+			st->dropped += *upload_size;
 			*upload_size = 0;
-			tp_taxii_error(&st->r, 413, "Payload Too Large",
-				       "the request body may be at most %zu bytes",
-				       srv->cfg.max_content_length);
-			return respond_now(c, st);
+			return st->dropped > 4 * srv->cfg.max_content_length ? MHD_NO : MHD_YES;
 		}
+		if (tp_buf_append(&st->body, upload, *upload_size) != TP_OK)
+			st->early = 413;
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (st->early) {
+		tp_taxii_error(&st->r, 413, "Payload Too Large",
+			       "the request body may be at most %zu bytes",
+			       srv->cfg.max_content_length);
+		return respond_now(c, st);
 	}
 	struct req q = {
 		.srv = srv,
@@ -239,8 +250,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			url[k++] = (*p >= 0x20 && *p < 0x7f && *p != '"') ? *p : '?';
 		url[k] = '\0';
 		snprintf(line, sizeof line, "%s %s \"%s %s %s\" %u %zu %.1fms%s", addr, who,
-			 st->method, url, st->version, st->have_resp ? st->r.status : 0,
-			 st->r.sent, ms_since(&st->t0),
+			 st->method, url, st->version, st->have_resp ? st->r.status : 0, st->r.sent,
+			 ms_since(&st->t0),
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK	 ? ""
 			 : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout"
 									 : " aborted");

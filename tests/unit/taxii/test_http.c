@@ -628,6 +628,12 @@ static void test_bad_input(void **state)
 	http_post(&N, OBJS, alice, big, &h);
 	assert_int_equal(h.status, 413);
 	http_free(&h);
+	/* the same without a Content-Length (chunked): cut off while reading */
+	const char *const chunked[] = {"Content-Type: application/taxii+json;version=2.1",
+				       "Transfer-Encoding: chunked", NULL};
+	http_do(&N, "POST", OBJS, alice, chunked, big, &h);
+	assert_int_equal(h.status, 413);
+	http_free(&h);
 	free(big);
 	/* 2 GB announced: refused before any body is read */
 	int fd = raw_connect();
