@@ -5,3 +5,10 @@ foreach(t test_http test_tlp_matrix test_crash)
     target_link_libraries(unit_taxii_${t} PRIVATE PkgConfig::CURL Threads::Threads)
   endif()
 endforeach()
+
+# tripact admin and serve from the command line: outputs, exit statuses,
+# error messages.
+add_test(NAME taxii/admin-cli
+         COMMAND sh ${PROJECT_SOURCE_DIR}/tests/integration/taxii/admin.sh
+                 $<TARGET_FILE:tripact> ${PROJECT_SOURCE_DIR})
+set_tests_properties(taxii/admin-cli PROPERTIES LABELS taxii TIMEOUT 300)
