@@ -59,7 +59,8 @@ static const char schema[] =
 	" date_added INTEGER NOT NULL, stix_id TEXT NOT NULL, type TEXT NOT NULL,"
 	" spec_version TEXT NOT NULL, version INTEGER NOT NULL, origin INTEGER NOT NULL,"
 	" tlp INTEGER NOT NULL, partner INTEGER NOT NULL, dflt INTEGER NOT NULL,"
-	" unresolved INTEGER NOT NULL, body TEXT NOT NULL);"
+	" unresolved INTEGER NOT NULL, latest INTEGER NOT NULL DEFAULT 0,"
+	" body TEXT NOT NULL);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS objects_added ON objects(collection, date_added);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(collection, stix_id, "
 	"version);"
@@ -938,6 +939,19 @@ enum tp_err tp_store_sqlite_open(const char *dir, struct tp_store **out, struct 
 		sq_close(&q->base);
 		return TP_EDB;
 	}
+	/* a store made before the `latest` column existed cannot be served */
+	sqlite3_stmt *probe = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT latest FROM objects LIMIT 0", -1, &probe, NULL) !=
+	    SQLITE_OK) {
+		tp_diag_set(d, TP_EDB,
+			    "%s was made by an older development version of tripact: "
+			    "re-create it",
+			    q->path);
+		conn_close(c);
+		sq_close(&q->base);
+		return TP_EDB;
+	}
+	sqlite3_finalize(probe);
 	sq_give(q, c);
 	*out = &q->base;
 	return TP_OK;

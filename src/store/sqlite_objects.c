@@ -131,14 +131,29 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	int unresolved = 0;
 	struct resolve_ctx rc = {c, p->origin};
 	tp_tlp_of_object(p->object, resolve, &rc, p->default_tlp, &r->tlp, &unresolved);
+	/* `latest` marks the newest version of an id in its collection, so a
+	 * page of last versions rarely needs to look for newer ones */
+	sqlite3_stmt *st = sq_prep(c, "SELECT max(version) FROM objects WHERE collection=?1 AND"
+				      " stix_id=?2");
+	if (!st)
+		return sq_db_err(c->db, d, "object");
+	sqlite3_bind_int64(st, 1, p->collection);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	int have_older = 0;
+	tp_time_us newest = 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		have_older = 1;
+		newest = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	int latest = !have_older || version > newest;
 	char *body = tp_json_dump(p->object);
 	if (!body)
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
-	sqlite3_stmt *st = sq_prep(
-		c, "INSERT INTO objects(collection, date_added, stix_id, type, spec_version,"
-		   " version, origin, tlp, partner, dflt, unresolved, body)"
-		   " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-		   " ON CONFLICT(collection, stix_id, version) DO NOTHING");
+	st = sq_prep(c, "INSERT INTO objects(collection, date_added, stix_id, type, spec_version,"
+			" version, origin, tlp, partner, dflt, unresolved, body, latest)"
+			" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+			" ON CONFLICT(collection, stix_id, version) DO NOTHING");
 	if (!st) {
 		free(body);
 		return sq_db_err(c->db, d, "object");
@@ -155,6 +170,7 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	sqlite3_bind_int(st, 10, (int)p->default_tlp);
 	sqlite3_bind_int(st, 11, unresolved);
 	sqlite3_bind_text(st, 12, body, -1, free);
+	sqlite3_bind_int(st, 13, latest);
 	int ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_reset(st);
 	if (!ok)
@@ -175,6 +191,17 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	} else {
 		r->date_added = added;
 		l->last = added;
+		if (latest && have_older) {
+			st = sq_prep(c, "UPDATE objects SET latest=0 WHERE collection=?1 AND"
+					" stix_id=?2 AND latest AND version<?3");
+			if (!st)
+				return sq_db_err(c->db, d, "object");
+			sqlite3_bind_int64(st, 1, p->collection);
+			sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, version);
+			if (!step_ok(st))
+				return sq_db_err(c->db, d, "object");
+		}
 	}
 	if (strcmp(type, "marking-definition") == 0) {
 		enum tp_tlp lv = TP_TLP_RED;
@@ -323,10 +350,10 @@ static enum tp_err where(struct tp_buf *b, const struct tp_query *q, const char 
 		if (!(sel & bit))
 			continue;
 		e = tp_buf_printf(b,
-				  " OR NOT EXISTS (SELECT 1 FROM objects n WHERE"
+				  " OR %sNOT EXISTS (SELECT 1 FROM objects n WHERE"
 				  " n.collection=o.collection AND n.stix_id=o.stix_id AND"
 				  " n.version%co.version AND " MAY_READ("n"),
-				  k == 0 ? '>' : '<');
+				  k == 0 ? "o.latest OR " : "", k == 0 ? '>' : '<');
 		if (!e && q->n_spec_versions) {
 			e = tp_buf_puts(b, " AND n.spec_version IN (");
 			for (int i = 0; i < q->n_spec_versions && !e; i++)
@@ -467,11 +494,31 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 	if (!st) {
 		e = sq_db_err(c->db, d, "delete");
 	} else {
+		e = run(c, "BEGIN IMMEDIATE", d);
 		bind_all(st, &qq, v, id, INT64_MAX);
-		if (step_ok(st))
+		if (!e && step_ok(st))
 			*count = sqlite3_changes(c->db);
-		else
+		else if (!e)
 			e = sq_db_err(c->db, d, "delete");
+		/* the newest remaining version is the latest again */
+		sqlite3_stmt *up =
+			e ? NULL
+			  : sq_prep(c, "UPDATE objects SET latest = (version = (SELECT"
+				       " max(version) FROM objects n WHERE n.collection=?1"
+				       " AND n.stix_id=?2)) WHERE collection=?1 AND"
+				       " stix_id=?2");
+		if (!e && !up)
+			e = sq_db_err(c->db, d, "delete");
+		if (!e) {
+			sqlite3_bind_int64(up, 1, qq.collection);
+			sqlite3_bind_text(up, 2, id, -1, SQLITE_STATIC);
+			if (!step_ok(up))
+				e = sq_db_err(c->db, d, "delete");
+		}
+		if (!e)
+			e = run(c, "COMMIT", d);
+		if (e)
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	sq_give(SQ(s), c);
 	tp_buf_free(&b);

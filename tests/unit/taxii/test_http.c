@@ -372,13 +372,47 @@ static void test_versions_and_filters(void **state)
 	http_do(&N, "DELETE", path, bob, NULL, NULL, &h);
 	assert_int_equal(h.status, 403);
 	http_free(&h);
+	/* deleting the newest version makes the one before it the last */
+	snprintf(path, sizeof path, OBJS "%s/?match[version]=last", id);
+	http_do(&N, "DELETE", path, alice, NULL, NULL, &h);
+	assert_int_equal(h.status, 200);
+	http_free(&h);
+	snprintf(path, sizeof path, OBJS "%s/", id);
+	http_get(&N, path, bob, &h);
+	assert_int_equal(h.status, 200);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(h.json, "objects"), 0), "modified")),
+		stamps[1]);
+	http_free(&h);
 	snprintf(path, sizeof path, OBJS "%s/?match[version]=first", id);
 	http_do(&N, "DELETE", path, alice, NULL, NULL, &h);
 	assert_int_equal(h.status, 200);
 	http_free(&h);
 	snprintf(path, sizeof path, OBJS "%s/versions/", id);
 	http_get(&N, path, bob, &h);
-	assert_int_equal(json_array_size(json_object_get(h.json, "versions")), 2);
+	assert_int_equal(json_array_size(json_object_get(h.json, "versions")), 1);
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(h.json, "versions"), 0)),
+		stamps[1]);
+	http_free(&h);
+	/* a new version after that is the last again */
+	post_range(OBJS, alice, 700000, 1, "2024-03-04T00:00:00.000Z", 202, 1);
+	snprintf(path, sizeof path, OBJS "%s/", id);
+	http_get(&N, path, bob, &h);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(h.json, "objects"), 0), "modified")),
+		"2024-03-04T00:00:00.000Z");
+	http_free(&h);
+	/* and an older one posted late does not displace it */
+	post_range(OBJS, alice, 700000, 1, "2024-02-04T00:00:00.000Z", 202, 1);
+	http_get(&N, path, bob, &h);
+	assert_int_equal(json_array_size(json_object_get(h.json, "objects")), 1);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(h.json, "objects"), 0), "modified")),
+		"2024-03-04T00:00:00.000Z");
 	http_free(&h);
 	snprintf(path, sizeof path, OBJS "%s/", id);
 	http_do(&N, "DELETE", path, alice, NULL, NULL, &h);
