@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "tripact/json.h"
+#include "tripact/pattern.h"
 #include "tripact/reader.h"
 #include "tripact/validate.h"
 
@@ -357,6 +358,7 @@ int cmd_validate(int argc, char **argv)
 		return TP_EXIT_OK;
 	}
 	struct tp_stix_validate_opts o = {0};
+	o.pattern_check = tp_pattern_validate; /* indicators with pattern_type "stix" */
 	int silent = 0, verbose = 0, nfiles = 0;
 	size_t max_object = 0;
 	char **files = calloc((size_t)argc, sizeof *files);
