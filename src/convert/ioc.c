@@ -540,9 +540,10 @@ static const char *const paths[TP_IOC_KIND_COUNT] = {
 	[TP_IOC_SHA512] = "file:hashes.'SHA-512'",
 	[TP_IOC_EMAIL] = "email-addr:value",
 	[TP_IOC_FILENAME] = "file:name",
-	[TP_IOC_BTC] = "cryptocurrency-wallet:address",
-	[TP_IOC_ETH] = "cryptocurrency-wallet:address",
-	[TP_IOC_XMR] = "cryptocurrency-wallet:address",
+	/* not a STIX 2.1 type: OpenCTI's cryptocurrency-wallet observable */
+	[TP_IOC_BTC] = "cryptocurrency-wallet:value",
+	[TP_IOC_ETH] = "cryptocurrency-wallet:value",
+	[TP_IOC_XMR] = "cryptocurrency-wallet:value",
 };
 
 enum tp_err tp_ioc_pattern(enum tp_ioc_kind k, const char *value, struct tp_buf *out)
@@ -560,10 +561,11 @@ enum tp_err tp_ioc_pattern(enum tp_ioc_kind k, const char *value, struct tp_buf 
 		return e;
 	}
 	int like = k == TP_IOC_URL_NOSCHEME || k == TP_IOC_URL_PATH;
-	e = tp_buf_printf(out, "[%s %s '%s", paths[k], like ? "LIKE" : "=",
-			  k == TP_IOC_URL_NOSCHEME ? "%://"
-			  : like		   ? "%"
-						   : "");
+	/* a CIDR block stands for the addresses it holds: ISSUBSET, not = */
+	int subset = (k == TP_IOC_IPV4 || k == TP_IOC_IPV6) && strchr(value, '/');
+	const char *op = like ? "LIKE" : subset ? "ISSUBSET" : "=";
+	const char *pre = k == TP_IOC_URL_NOSCHEME ? "%://" : like ? "%" : "";
+	e = tp_buf_printf(out, "[%s %s '%s", paths[k], op, pre);
 	if (e == TP_OK)
 		e = tp_ioc_quote(out, value);
 	if (e == TP_OK)
@@ -634,11 +636,13 @@ enum tp_err tp_ioc_from_pattern(const char *pat, enum tp_ioc_kind *kind, struct 
 	path[pn] = '\0';
 	while (isspace((unsigned char)*p))
 		p++;
-	int like_op = 0;
+	int like_op = 0, subset_op = 0;
 	if (*p == '=')
 		p++;
 	else if (strncmp(p, "LIKE", 4) == 0 && isspace((unsigned char)p[4]))
 		p += 4, like_op = 1;
+	else if (strncmp(p, "ISSUBSET", 8) == 0 && isspace((unsigned char)p[8]))
+		p += 8, subset_op = 1;
 	else
 		return TP_EUNSUPPORTED;
 	while (isspace((unsigned char)*p))
@@ -668,6 +672,10 @@ enum tp_err tp_ioc_from_pattern(const char *pat, enum tp_ioc_kind *kind, struct 
 			continue;
 		int like = k == TP_IOC_URL_NOSCHEME || k == TP_IOC_URL_PATH;
 		if (like != like_op)
+			continue;
+		/* ISSUBSET only on addresses, and then with a CIDR block */
+		if (subset_op && ((k != TP_IOC_IPV4 && k != TP_IOC_IPV6) || !value->data ||
+				  !strchr(value->data, '/')))
 			continue;
 		struct tp_buf raw;
 		tp_buf_init(&raw, 0);

@@ -12,6 +12,7 @@
 #include "tripact/buf.h"
 #include "tripact/convert.h"
 #include "tripact/json.h"
+#include "tripact/pattern.h"
 #include "tripact/validate.h"
 
 #define MAX_REPORTS 256
@@ -65,7 +66,11 @@ static inline void vreport(void *ctx, const struct tp_stix_problem *p)
  */
 static inline void validate_bundle(const json_t *bundle, int strict)
 {
-	struct tp_stix_validate_opts vo = {.strict = strict, .disabled = "uuid-check"};
+	struct tp_stix_validate_opts vo = {
+		.strict = strict,
+		.disabled = "uuid-check",
+		.pattern_check = tp_pattern_validate, /* every pattern, strictly */
+	};
 	struct tp_stix_validator *v;
 	struct tp_diag d = {0};
 	assert_int_equal(tp_stix_validator_new(&vo, &v, &d), TP_OK);

@@ -309,7 +309,7 @@ static void test_misp_composites(void **state)
 		json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),
 		"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
 	i = find(r.bundle, "indicator", "pattern",
-		 "[cryptocurrency-wallet:address = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']");
+		 "[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']");
 	assert_non_null(i);
 	assert_string_equal(
 		json_string_value(json_array_get(json_object_get(i, "object_marking_refs"), 0)),

@@ -16,6 +16,8 @@
 
 #include "convert/ioc.h"
 #include "tp_test.h"
+#include "tripact/json.h"
+#include "tripact/pattern.h"
 
 static char *next_line(char **p)
 {
@@ -29,6 +31,99 @@ static char *next_line(char **p)
 		*p = s + strlen(s);
 	}
 	return s;
+}
+
+/*
+ * The pattern checker accepts the pattern (strictly, without warnings but
+ * for the wallet type, which STIX 2.1 lacks), and the pattern matches an
+ * observed-data holding the value it was made from.
+ */
+static void check_pattern(int at, enum tp_ioc_kind k, const char *value, const char *pattern)
+{
+	struct tp_diag d = {0};
+	if (tp_pattern_validate(pattern, strlen(pattern), &d) != TP_OK)
+		fail_msg("ioc.test:%d: pattern checker: column %ld: %s", at, d.column, d.message);
+	struct tp_pattern *p;
+	assert_int_equal(tp_pattern_parse(pattern, strlen(pattern), TP_PATTERN_STRICT, &p, &d),
+			 TP_OK);
+	size_t warnings = tp_pattern_warning_count(p);
+	int wallet = k == TP_IOC_BTC || k == TP_IOC_ETH || k == TP_IOC_XMR;
+	if (warnings != (size_t)wallet)
+		fail_msg("ioc.test:%d: %zu pattern warnings (%s)", at, warnings,
+			 warnings ? tp_pattern_warning(p, 0) : "");
+
+	/* the observed object the value came from */
+	json_t *obj;
+	char *cidr_free = NULL;
+	switch (k) {
+	case TP_IOC_IPV4:
+	case TP_IOC_IPV6: {
+		/* a CIDR block: an address inside it */
+		const char *slash = strchr(value, '/');
+		cidr_free = slash ? strndup(value, (size_t)(slash - value)) : strdup(value);
+		obj = json_pack("{s:{s:s,s:s}}", "0", "type",
+				k == TP_IOC_IPV4 ? "ipv4-addr" : "ipv6-addr", "value", cidr_free);
+		break;
+	}
+	case TP_IOC_IPV4_PORT: {
+		const char *colon = strrchr(value, ':');
+		char ip[64];
+		snprintf(ip, sizeof ip, "%.*s", (int)(colon - value), value);
+		obj = json_pack("{s:{s:s,s:s},s:{s:s,s:s,s:i,s:[s]}}", "0", "type", "ipv4-addr",
+				"value", ip, "1", "type", "network-traffic", "dst_ref", "0",
+				"dst_port", atoi(colon + 1), "protocols", "tcp");
+		break;
+	}
+	case TP_IOC_DOMAIN:
+		obj = json_pack("{s:{s:s,s:s}}", "0", "type", "domain-name", "value", value);
+		break;
+	case TP_IOC_URL:
+		obj = json_pack("{s:{s:s,s:s}}", "0", "type", "url", "value", value);
+		break;
+	case TP_IOC_URL_NOSCHEME:
+	case TP_IOC_URL_PATH: {
+		char url[2048];
+		snprintf(url, sizeof url, "https://%s%s?q=1",
+			 k == TP_IOC_URL_PATH ? "h.example" : "", value);
+		obj = json_pack("{s:{s:s,s:s}}", "0", "type", "url", "value", url);
+		break;
+	}
+	case TP_IOC_EMAIL:
+		obj = json_pack("{s:{s:s,s:s}}", "0", "type", "email-addr", "value", value);
+		break;
+	case TP_IOC_MD5:
+	case TP_IOC_SHA1:
+	case TP_IOC_SHA256:
+	case TP_IOC_SHA512: {
+		static const char *const alg[] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
+		obj = json_pack("{s:{s:s,s:{s:s}}}", "0", "type", "file", "hashes",
+				alg[k - TP_IOC_MD5], value);
+		break;
+	}
+	default:
+		obj = json_pack("{s:{s:s,s:s}}", "0", "type", "cryptocurrency-wallet", "value",
+				value);
+		break;
+	}
+	free(cidr_free);
+	json_t *od = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:o}", "type", "observed-data",
+			       "spec_version", "2.1", "id",
+			       "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf", "created",
+			       "2026-01-01T00:00:00Z", "modified", "2026-01-01T00:00:00Z",
+			       "first_observed", "2026-01-01T00:00:00Z", "last_observed",
+			       "2026-01-01T00:00:00Z", "number_observed", 1, "objects", obj);
+	assert_non_null(od);
+	struct tp_pattern_data *data;
+	if (tp_pattern_data_new(od, &data, &d) != TP_OK)
+		fail_msg("ioc.test:%d: observed-data: %s", at, d.message);
+	struct tp_pattern_result r = {0};
+	assert_int_equal(tp_pattern_match(p, data, &r, &d), TP_OK);
+	if (!r.matched)
+		fail_msg("ioc.test:%d: %s does not match its own value", at, pattern);
+	tp_pattern_result_clear(&r);
+	tp_pattern_data_free(data);
+	json_decref(od);
+	tp_pattern_free(p);
 }
 
 static void test_cases(void **state)
@@ -76,6 +171,7 @@ static void test_cases(void **state)
 			if (tp_ioc_from_pattern(pat.data, &k2, &back) != TP_OK || k2 != k ||
 			    strcmp(back.data, v.data) != 0)
 				fail_msg("ioc.test:%d: pattern does not read back", at);
+			check_pattern(at, k, v.data, pat.data);
 		}
 		free(in);
 		cases++;
