@@ -10,7 +10,8 @@
  *  - indicator gets "pattern_type": "stix";
  *  - observed-data's `objects` dictionary becomes SCOs with deterministic
  *    ids (references between them rewritten) and `object_refs`.
- * The --tlp marking, when given, is added to each object's markings.
+ * The --tlp marking, when given, is added to each object's markings,
+ * unless the object already has a TLP marking (1.0 or 2.0): that one stays.
  *
  *	{"type":"malware","id":"malware--1","labels":["malware"],...}
  *	  -> {"type":"malware","id":"malware--1","spec_version":"2.1","is_family":true,...}
@@ -239,6 +240,24 @@ nomem:
 	return TP_ENOMEM;
 }
 
+/* The TLP 1.0 (STIX 2.x predefined) and 2.0 marking-definition ids. */
+static int is_tlp(const char *id)
+{
+	static const char *const tlp1[] = {
+		"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+		"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+		"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+		"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+	};
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(id, tlp1[i]) == 0)
+			return 1;
+	for (int t = TP_TLP_CLEAR; t <= TP_TLP_RED; t++)
+		if (strcmp(id, tp_convert_tlp_id(t)) == 0)
+			return 1;
+	return 0;
+}
+
 static enum tp_err upgrade(struct tp_convert *c, const char *file, json_t *o, const char *path)
 {
 	const char *type = tp_json_str(o, "type");
@@ -279,12 +298,13 @@ static enum tp_err upgrade(struct tp_convert *c, const char *file, json_t *o, co
 				return TP_ENOMEM;
 		}
 		if (json_is_array(m)) {
+			/* an object that has a TLP marking (1.0 or 2.0) keeps its own */
 			int have = 0;
 			size_t i;
 			json_t *x;
 			json_array_foreach(m, i, x)
 			{
-				have |= json_is_string(x) && strcmp(json_string_value(x), tlp) == 0;
+				have |= json_is_string(x) && is_tlp(json_string_value(x));
 			}
 			if (!have && json_array_append_new(m, json_string(tlp)) != 0)
 				return TP_ENOMEM;

@@ -405,6 +405,43 @@ static void test_stix20_versions(void **state)
 	run_free(&r);
 }
 
+static void test_stix20_report(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/report.stix20.json"};
+	struct tp_convert_opts o = {.time = T2026, .tlp = TP_TLP_AMBER};
+	struct run r;
+	run_import(&r, &o, STIX20, f, 1);
+	const json_t *ta = find(r.bundle, "threat-actor", "name", "Hidden Cobra");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(ta, "threat_actor_types"), 0)),
+		"nation-state");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ta, "labels"), 0)),
+			    "hidden-cobra");
+	/* it had TLP:GREEN (1.0): --tlp amber does not stack a second TLP */
+	const json_t *m = json_object_get(ta, "object_marking_refs");
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(json_string_value(json_array_get(m, 0)),
+			    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da");
+	const json_t *rep = find(r.bundle, "report", "name", "HIDDEN COBRA activity");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(rep, "report_types"), 0)),
+		"threat-report");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(rep, "object_marking_refs"), 0)),
+		"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+	const json_t *tool = find(r.bundle, "tool", "name", "VNC");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(tool, "tool_types"), 0)),
+		"remote-access");
+	assert_int_equal(count_type(r.bundle, "sighting"), 1);
+	assert_int_equal(r.st.rejected, 0);
+	run_free(&r);
+	/* and it is valid under --strict as well */
+	run_import(&r, &o, STIX20, f, 1);
+	validate_bundle(r.bundle, 1);
+	run_free(&r);
+}
+
 static void test_deterministic_ids(void **state)
 {
 	static const char *const f[] = {"data/intel/maltrail/apt_reaper.txt"};
@@ -606,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_stix20_attack),
 		cmocka_unit_test(test_stix20_observed_data),
 		cmocka_unit_test(test_stix20_versions),
+		cmocka_unit_test(test_stix20_report),
 		cmocka_unit_test(test_deterministic_ids),
 		cmocka_unit_test(test_malformed_list),
 		cmocka_unit_test(test_malformed_csv),
