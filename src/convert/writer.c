@@ -409,7 +409,8 @@ enum tp_err tp_convert_sco_id(const json_t *sco, char *out)
 	/* no ID contributing property present, or a custom SCO type whose
 	 * contributing properties are unknown: a UUIDv4, as the spec says */
 	const char *type = tp_json_str(sco, "type");
-	if (!type || !tp_stix_type_valid(type, strlen(type)))
+	if (!type || !tp_stix_type_valid(type, strlen(type)) ||
+	    strlen(type) + 2 + TP_UUID_STRLEN >= TP_STIX_ID_MAX)
 		return TP_EINVAL;
 	struct tp_uuid u;
 	e = tp_uuid_v4(&u);
