@@ -432,11 +432,18 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 			if ((e = path_of(&u, fs, s->pred, &n)))
 				break;
 		}
+		struct tp_u256 held = s->taint;
+		if (r->opts.model == TP_MODEL_POISON) {
+			/* poison: everything the address still holds is tainted */
+			held = u.bal[s->addr];
+			if (tp_u256_is_zero(&held))
+				continue;
+		}
 		int64_t t = s->pred == UINT64_MAX ? 0 : g->tx[g->xfer[s->pred].tx].time;
 		const char *name;
 		enum tp_label_cat cat = tpt_label(g, l, s->addr, &name);
-		e = tpt_end_add(r, s->addr, STOP_UNSPENT, cat, name, &s->taint, s->hops, t,
-				u.pathbuf, n);
+		e = tpt_end_add(r, s->addr, STOP_UNSPENT, cat, name, &held, s->hops, t, u.pathbuf,
+				n);
 	}
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));

@@ -189,10 +189,10 @@ static enum tp_err classify(struct run *u, uint32_t i)
 		stop = STOP_LABEL;
 	else if (tp_u256_cmp(&amount, &r->opts.min_value) < 0)
 		stop = STOP_MIN_VALUE;
-	else if (r->opts.max_hops && s->hops >= r->opts.max_hops)
-		stop = STOP_MAX_HOPS;
 	else if (o->spent_by == TPG_NONE || (u->until && u->g->tx[o->spent_by].time > u->until))
 		stop = STOP_UNSPENT;
+	else if (r->opts.max_hops && s->hops >= r->opts.max_hops)
+		stop = STOP_MAX_HOPS;
 	else {
 		s->live = 1;
 		return heap_push(u, o->spent_by);
