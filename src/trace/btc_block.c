@@ -1,0 +1,337 @@
+/*
+ * The block decoder: one serialized block (consensus wire format) in, one
+ * callback per transaction out. A block is
+ *
+ *	header (80) | n_tx (CompactSize) | tx...
+ *	tx = version (4) [00 01 if SegWit] | n_in | in... | n_out | out...
+ *	     [witness stacks, one per input] | locktime (4)
+ *	in  = prev txid (32) | prev index (4) | scriptSig (CompactSize + bytes)
+ *	      | sequence (4)
+ *	out = value (8, satoshi) | scriptPubKey (CompactSize + bytes)
+ *
+ * The txid is SHA-256d of the transaction without marker, flag and
+ * witness: we hash the three byte ranges in place (version; inputs and
+ * outputs; locktime) instead of copying a stripped transaction.
+ *
+ * Every read is bounds-checked against the end of the block, and every
+ * count is checked against the bytes left (an input takes at least 41, an
+ * output 9, a transaction 10), so a hostile count cannot make us allocate
+ * more than the block itself could describe. Errors give the offset.
+ */
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btc_codec.h"
+#include "tripact/btc.h"
+
+#define MAX_MONEY (21000000ull * 100000000ull)
+#define MAX_SIZE  0x02000000u /* Core's MAX_SIZE for CompactSize values */
+
+struct tp_btc_decoder {
+	enum tp_btc_network net;
+	unsigned flags;
+	struct tp_btc_txin *in;
+	size_t in_cap;
+	struct tp_btc_txout *out;
+	size_t out_cap;
+};
+
+struct cursor {
+	const uint8_t *base, *p, *end;
+	struct tp_diag *d;
+};
+
+enum tp_err tp_btc_decoder_new(enum tp_btc_network net, unsigned flags, struct tp_btc_decoder **out)
+{
+	if ((unsigned)net >= TP_BTC_NETWORK_COUNT)
+		return TP_EINVAL;
+	struct tp_btc_decoder *dec = calloc(1, sizeof *dec);
+	if (!dec)
+		return TP_ENOMEM;
+	dec->net = net;
+	dec->flags = flags;
+	*out = dec;
+	return TP_OK;
+}
+
+void tp_btc_decoder_free(struct tp_btc_decoder *dec)
+{
+	if (!dec)
+		return;
+	free(dec->in);
+	free(dec->out);
+	free(dec);
+}
+
+static size_t off(const struct cursor *c)
+{
+	return (size_t)(c->p - c->base);
+}
+
+static enum tp_err fail(struct cursor *c, const char *what)
+{
+	size_t o = off(c);
+	if (c->d)
+		c->d->column = (long)o + 1;
+	return tp_diag_set(c->d, TP_EPARSE, "block byte offset %zu: %s", o, what);
+}
+
+static int need(const struct cursor *c, size_t n)
+{
+	return (size_t)(c->end - c->p) >= n;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* CompactSize, canonical and at most MAX_SIZE, as Bitcoin Core reads it. */
+static enum tp_err varint(struct cursor *c, uint64_t *v, const char *what)
+{
+	char msg[128];
+	if (!need(c, 1))
+		goto truncated;
+	uint8_t b = *c->p;
+	uint64_t x;
+	size_t n = b < 0xfd ? 1 : b == 0xfd ? 3 : b == 0xfe ? 5 : 9;
+	if (!need(c, n))
+		goto truncated;
+	if (n == 1)
+		x = b;
+	else if (n == 3)
+		x = (uint64_t)c->p[1] | (uint64_t)c->p[2] << 8;
+	else if (n == 5)
+		x = le32(c->p + 1);
+	else
+		x = le64(c->p + 1);
+	if ((n == 3 && x < 0xfd) || (n == 5 && x <= 0xffff) || (n == 9 && x <= 0xffffffffu)) {
+		snprintf(msg, sizeof msg, "non-canonical CompactSize for %s", what);
+		return fail(c, msg);
+	}
+	if (x > MAX_SIZE) {
+		snprintf(msg, sizeof msg, "%s %llu is larger than any block allows", what,
+			 (unsigned long long)x);
+		return fail(c, msg);
+	}
+	c->p += n;
+	*v = x;
+	return TP_OK;
+truncated:
+	snprintf(msg, sizeof msg, "truncated: %s runs past the end of the block", what);
+	return fail(c, msg);
+}
+
+/* A CompactSize length followed by that many bytes; returns the bytes. */
+static enum tp_err bytes(struct cursor *c, const uint8_t **p, size_t *n, const char *what)
+{
+	uint64_t v;
+	const uint8_t *at = c->p;
+	enum tp_err e = varint(c, &v, what);
+	if (e)
+		return e;
+	if (!need(c, v)) {
+		char msg[128];
+		c->p = at; /* point at the length */
+		snprintf(msg, sizeof msg, "%s of %llu bytes runs past the end of the block", what,
+			 (unsigned long long)v);
+		return fail(c, msg);
+	}
+	*p = c->p;
+	*n = (size_t)v;
+	c->p += v;
+	return TP_OK;
+}
+
+static enum tp_err count(struct cursor *c, size_t *n, size_t min_each, const char *what)
+{
+	uint64_t v;
+	const uint8_t *at = c->p;
+	enum tp_err e = varint(c, &v, what);
+	if (e)
+		return e;
+	if (v > (uint64_t)(c->end - c->p) / min_each) {
+		char msg[160];
+		size_t left = (size_t)(c->end - c->p);
+		c->p = at; /* point at the count */
+		snprintf(msg, sizeof msg, "%s %llu cannot fit in the %zu bytes left in the block",
+			 what, (unsigned long long)v, left);
+		return fail(c, msg);
+	}
+	*n = (size_t)v;
+	return TP_OK;
+}
+
+static enum tp_err grow(void **arr, size_t *cap, size_t need_n, size_t size)
+{
+	if (need_n <= *cap)
+		return TP_OK;
+	size_t n = *cap ? *cap : 16;
+	while (n < need_n)
+		n *= 2;
+	void *p = realloc(*arr, n * size);
+	if (!p)
+		return TP_ENOMEM;
+	*arr = p;
+	*cap = n;
+	return TP_OK;
+}
+
+enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len, struct tp_btc_header *h,
+				struct tp_diag *d)
+{
+	if (len < TP_BTC_HEADER_SIZE)
+		return tp_diag_set(d, TP_EPARSE,
+				   "block byte offset 0: truncated header (%zu of 80 bytes)", len);
+	memset(h, 0, sizeof *h);
+	tp_btc_sha256d(raw, TP_BTC_HEADER_SIZE, h->hash);
+	h->version = (int32_t)le32(raw);
+	memcpy(h->prev_hash, raw + 4, 32);
+	memcpy(h->merkle_root, raw + 36, 32);
+	h->time = le32(raw + 68);
+	h->bits = le32(raw + 72);
+	h->nonce = le32(raw + 76);
+	h->height = -1;
+	return TP_OK;
+}
+
+static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struct tp_btc_tx *tx)
+{
+	static const uint8_t null_txid[32];
+	const uint8_t *start = c->p;
+	enum tp_err e;
+	if (!need(c, 4))
+		return fail(c, "truncated: transaction version runs past the end");
+	tx->version = (int32_t)le32(c->p);
+	c->p += 4;
+	tx->has_witness = 0;
+	if (need(c, 2) && c->p[0] == 0x00) {
+		if (c->p[1] != 0x01)
+			return fail(c, "unknown transaction serialization flag (expected "
+				       "SegWit marker 00 01)");
+		tx->has_witness = 1;
+		c->p += 2;
+	}
+	const uint8_t *body = c->p;
+	size_t n_in, n_out;
+	if ((e = count(c, &n_in, 41, "input count")))
+		return e;
+	if (n_in == 0)
+		return fail(c, "transaction has no inputs");
+	if ((e = grow((void **)&dec->in, &dec->in_cap, n_in, sizeof *dec->in)))
+		return e;
+	for (size_t i = 0; i < n_in; i++) {
+		struct tp_btc_txin *in = &dec->in[i];
+		const uint8_t *sig;
+		size_t siglen;
+		if (!need(c, 36))
+			return fail(c, "truncated: input outpoint runs past the end");
+		memcpy(in->prev_txid, c->p, 32);
+		in->prev_index = le32(c->p + 32);
+		c->p += 36;
+		if ((e = bytes(c, &sig, &siglen, "scriptSig")))
+			return e;
+		if (!need(c, 4))
+			return fail(c, "truncated: input sequence runs past the end");
+		in->sequence = le32(c->p);
+		c->p += 4;
+	}
+	if ((e = count(c, &n_out, 9, "output count")))
+		return e;
+	if ((e = grow((void **)&dec->out, &dec->out_cap, n_out, sizeof *dec->out)))
+		return e;
+	for (size_t i = 0; i < n_out; i++) {
+		struct tp_btc_txout *o = &dec->out[i];
+		if (!need(c, 8))
+			return fail(c, "truncated: output value runs past the end");
+		o->value = le64(c->p);
+		if (o->value > MAX_MONEY)
+			return fail(c, "output value exceeds 21,000,000 BTC");
+		c->p += 8;
+		if ((e = bytes(c, &o->script, &o->script_len, "scriptPubKey")))
+			return e;
+		tp_btc_script_classify(dec->net, o->script, o->script_len,
+				       (dec->flags & TP_BTC_NO_ADDRESS) != 0, o);
+	}
+	const uint8_t *body_end = c->p;
+	if (tx->has_witness) {
+		for (size_t i = 0; i < n_in; i++) {
+			size_t items;
+			if ((e = count(c, &items, 1, "witness item count")))
+				return e;
+			for (size_t k = 0; k < items; k++) {
+				const uint8_t *w;
+				size_t wl;
+				if ((e = bytes(c, &w, &wl, "witness item")))
+					return e;
+			}
+		}
+	}
+	if (!need(c, 4))
+		return fail(c, "truncated: transaction locktime runs past the end");
+	tx->locktime = le32(c->p);
+	c->p += 4;
+
+	struct sha256_ctx h;
+	sha256_init(&h);
+	sha256_update(&h, 4, start);
+	sha256_update(&h, (size_t)(body_end - body), body);
+	sha256_update(&h, 4, c->p - 4);
+	sha256_digest(&h, 32, tx->txid);
+	sha256_init(&h);
+	sha256_update(&h, 32, tx->txid);
+	sha256_digest(&h, 32, tx->txid);
+
+	tx->size = (size_t)(c->p - start);
+	tx->is_coinbase = n_in == 1 && dec->in[0].prev_index == 0xffffffffu &&
+			  memcmp(dec->in[0].prev_txid, null_txid, 32) == 0;
+	tx->n_in = tx->is_coinbase ? 0 : n_in;
+	tx->in = dec->in;
+	tx->n_out = n_out;
+	tx->out = dec->out;
+	return TP_OK;
+}
+
+enum tp_err tp_btc_block_decode(struct tp_btc_decoder *dec, const uint8_t *raw, size_t len,
+				int64_t height, tp_btc_tx_fn fn, void *ctx,
+				struct tp_btc_header *hout, struct tp_diag *d)
+{
+	struct tp_btc_header h;
+	struct cursor c = {raw, raw, raw + len, d};
+	enum tp_err e;
+	if (!dec || (!raw && len))
+		return tp_diag_set(d, TP_EINVAL, "no decoder or no block");
+	if ((e = tp_btc_header_parse(raw, len, &h, d)))
+		return e;
+	h.height = height;
+	h.size = len;
+	c.p += TP_BTC_HEADER_SIZE;
+	if ((e = count(&c, &h.n_tx, 10, "transaction count")))
+		return e;
+	if (h.n_tx == 0)
+		return fail(&c, "block has no transactions");
+	for (size_t i = 0; i < h.n_tx; i++) {
+		struct tp_btc_tx tx;
+		tx.index = (uint32_t)i;
+		if ((e = decode_tx(dec, &c, &tx)))
+			return e;
+		if (fn && (e = fn(ctx, &h, &tx)) != TP_OK)
+			return e;
+	}
+	if (c.p != c.end) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "%zu bytes after the last transaction",
+			 (size_t)(c.end - c.p));
+		return fail(&c, msg);
+	}
+	if (hout)
+		*hout = h;
+	return TP_OK;
+}

@@ -1,0 +1,206 @@
+/*
+ * Hex blocks as Bitcoin Core's RPC serves them: `getblock <hash> 0` prints
+ * the raw block as one line of hex. A file of such lines (a partner's
+ * `for h in ...; do bitcoin-cli getblock $h 0; done > blocks.hex`) is read
+ * line by line, each line decoded and passed to the block decoder:
+ *
+ *	0100000000000000...   <- block at first_height
+ *	"01000000a1b2..."     <- quotes (a JSON-RPC result) are accepted
+ *
+ * With a first height the lines must form a chain (each block's parent is
+ * the previous line's block), so a missing or reordered line is an error
+ * rather than a wrong height.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tripact/btc.h"
+
+/* A hex line holds at most one block: 2 digits a byte, plus slack. */
+#define LINE_MAX_BYTES (2 * (size_t)TP_BTC_BLOCK_MAX + 64)
+
+struct hexrun {
+	struct tp_btc_decoder *dec;
+	int64_t height; /* next height, -1 unknown */
+	uint8_t prev[32];
+	int have_prev;
+	tp_btc_tx_fn fn;
+	void *ctx;
+	uint8_t *buf;
+	size_t cap;
+};
+
+static signed char HEX[256];
+
+static void hex_init(void)
+{
+	if (HEX['1'] == 1)
+		return;
+	memset(HEX, -1, sizeof HEX);
+	for (int i = 0; i < 10; i++)
+		HEX['0' + i] = (signed char)i;
+	for (int i = 0; i < 6; i++) {
+		HEX['a' + i] = (signed char)(10 + i);
+		HEX['A' + i] = (signed char)(10 + i);
+	}
+}
+
+static int space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static enum tp_err one_line(struct hexrun *run, const char *s, size_t n, long line,
+			    struct tp_diag *d)
+{
+	size_t lead = 0;
+	while (lead < n && space(s[lead]))
+		lead++;
+	while (n > lead && space(s[n - 1]))
+		n--;
+	if (n - lead >= 2 && s[lead] == '"' && s[n - 1] == '"') {
+		lead++;
+		n--;
+	}
+	if (n == lead)
+		return TP_OK;
+	size_t digits = n - lead;
+	if (d)
+		d->line = line;
+	if (digits % 2)
+		return tp_diag_set(d, TP_EPARSE, "line %ld: odd number of hex digits (%zu)", line,
+				   digits);
+	if (digits > LINE_MAX_BYTES)
+		return tp_diag_set(d, TP_ELIMIT,
+				   "line %ld: %zu hex digits is more than a block can hold", line,
+				   digits);
+	if (digits / 2 > run->cap) {
+		uint8_t *b = realloc(run->buf, digits / 2);
+		if (!b)
+			return TP_ENOMEM;
+		run->buf = b;
+		run->cap = digits / 2;
+	}
+	const unsigned char *p = (const unsigned char *)s + lead;
+	for (size_t i = 0; i < digits / 2; i++) {
+		int hi = HEX[p[2 * i]], lo = HEX[p[2 * i + 1]];
+		if (hi < 0 || lo < 0) {
+			size_t col = lead + 2 * i + (hi < 0 ? 0 : 1) + 1;
+			if (d)
+				d->column = (long)col;
+			return tp_diag_set(d, TP_EPARSE, "line %ld, column %zu: not a hex digit",
+					   line, col);
+		}
+		run->buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	size_t len = digits / 2;
+	struct tp_btc_header h;
+	enum tp_err e = tp_btc_header_parse(run->buf, len, &h, d);
+	if (!e && run->height >= 0 && run->have_prev && memcmp(h.prev_hash, run->prev, 32) != 0) {
+		char want[TP_BTC_HASH_HEX], got[TP_BTC_HASH_HEX];
+		tp_btc_hash_to_hex(run->prev, want);
+		tp_btc_hash_to_hex(h.prev_hash, got);
+		return tp_diag_set(d, TP_EPARSE,
+				   "line %ld: block for height %lld has parent %s, but the "
+				   "previous line's block is %s",
+				   line, (long long)run->height, got, want);
+	}
+	if (!e)
+		e = tp_btc_block_decode(run->dec, run->buf, len, run->height, run->fn, run->ctx, &h,
+					d);
+	if (e == TP_EPARSE && d) {
+		char msg[sizeof d->message];
+		memcpy(msg, d->message, sizeof msg);
+		if (d->column > 0)
+			d->column = (long)lead + 2 * (d->column - 1) + 1;
+		tp_diag_set(d, e, "line %ld: %s", line, msg);
+	}
+	if (e)
+		return e;
+	memcpy(run->prev, h.hash, 32);
+	run->have_prev = 1;
+	if (run->height >= 0)
+		run->height++;
+	return TP_OK;
+}
+
+enum tp_err tp_btc_hex_decode(struct tp_btc_decoder *dec, const char *text, size_t len,
+			      int64_t first_height, tp_btc_tx_fn fn, void *ctx, struct tp_diag *d)
+{
+	struct hexrun run = {dec, first_height < 0 ? -1 : first_height, {0}, 0, fn, ctx, NULL, 0};
+	enum tp_err e = TP_OK;
+	long line = 1;
+	hex_init();
+	for (size_t i = 0; i < len && !e; line++) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+		e = one_line(&run, text + i, n, line, d);
+		i += n + 1;
+	}
+	free(run.buf);
+	return e;
+}
+
+enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec, const char *path,
+				   int64_t first_height, tp_btc_tx_fn fn, void *ctx,
+				   struct tp_diag *d)
+{
+	struct hexrun run = {dec, first_height < 0 ? -1 : first_height, {0}, 0, fn, ctx, NULL, 0};
+	enum tp_err e = TP_OK;
+	const size_t chunk = 1 << 20, cap = LINE_MAX_BYTES + 2 + chunk;
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t have = 0;
+	long lineno = 1;
+	if (!f)
+		return tp_diag_set(d, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "cannot open %s: %s",
+				   path, strerror(errno));
+	hex_init();
+	if (!(buf = malloc(cap))) {
+		fclose(f);
+		return TP_ENOMEM;
+	}
+	for (int eof = 0; !e && !eof;) {
+		size_t got = fread(buf + have, 1, chunk, f);
+		if (got < chunk) {
+			if (ferror(f)) {
+				e = tp_diag_set(d, TP_EIO, "cannot read %s: %s", path,
+						strerror(errno));
+				break;
+			}
+			eof = 1;
+		}
+		size_t scan = have; /* bytes before `have` hold no newline */
+		have += got;
+		size_t start = 0;
+		for (;;) {
+			char *nl = memchr(buf + scan, '\n', have - scan);
+			if (!nl)
+				break;
+			size_t end = (size_t)(nl - buf);
+			if ((e = one_line(&run, buf + start, end - start, lineno++, d)))
+				break;
+			start = scan = end + 1;
+		}
+		if (e)
+			break;
+		memmove(buf, buf + start, have - start);
+		have -= start;
+		if (eof && have)
+			e = one_line(&run, buf, have, lineno, d);
+		else if (have > LINE_MAX_BYTES + 2)
+			e = tp_diag_set(d, TP_ELIMIT, "line %ld is longer than any hex block",
+					lineno);
+	}
+	if (e && d) {
+		char msg[sizeof d->message];
+		memcpy(msg, d->message, sizeof msg);
+		tp_diag_set(d, e, "%s: %s", path, msg);
+	}
+	free(buf);
+	free(run.buf);
+	fclose(f);
+	return e;
+}
