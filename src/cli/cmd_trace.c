@@ -19,7 +19,7 @@
 
 static const char usage_text[] =
 	"usage: tripact trace import --chain CHAIN --out DIR [--skip-bad] [--external-inputs]\n"
-	"                 [--no-default-labels] [--quiet] FILE...\n"
+	"                 [--height N] [--no-default-labels] [--quiet] FILE...\n"
 	"       tripact trace labels add --graph DIR FILE...\n"
 	"       tripact trace labels defaults --graph DIR\n"
 	"       tripact trace labels list --graph DIR\n"
@@ -31,7 +31,9 @@ static const char usage_text[] =
 	"       tripact trace info --graph DIR\n"
 	"       tripact trace synth ...   (not yet available)\n"
 	"\n"
-	"CHAIN     btc ltc bch doge (UTXO: bitcoin-etl transactions JSON lines);\n"
+	"CHAIN     btc ltc bch doge (UTXO: bitcoin-etl transactions JSON lines;\n"
+	"          btc also raw blocks: a node's blocks or data directory, blk*.dat,\n"
+	"          or getblock hex, one block a line, from height --height N);\n"
 	"          eth etc bsc polygon arb (ethereum-etl transactions, traces,\n"
 	"          token_transfers, blocks: CSV or JSON lines)\n"
 	"SEED      ADDR (all it receives), TXID:N (one output), ADDR:AMOUNT@TIME\n"
@@ -115,10 +117,12 @@ static int do_import(int argc, char **argv)
 					     {"skip-bad", no_argument, NULL, 's'},
 					     {"no-default-labels", no_argument, NULL, 'n'},
 					     {"external-inputs", no_argument, NULL, 'e'},
+					     {"height", required_argument, NULL, 'H'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	const char *chain = NULL, *out = NULL;
 	int skip = 0, nodef = 0, quiet = 0, ext = 0, c;
+	long long height = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -140,6 +144,13 @@ static int do_import(int argc, char **argv)
 		case 'e':
 			ext = 1;
 			break;
+		case 'H': {
+			char *end;
+			height = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || height < 1 || height > 4000000000LL)
+				return tp_cli_fail("--height '%s' must be a block height", optarg);
+			break;
+		}
 		default:
 			return TP_EXIT_ERROR;
 		}
@@ -151,7 +162,7 @@ static int do_import(int argc, char **argv)
 	struct stat st;
 	int fresh = stat(path, &st) != 0;
 	struct progress p = {!quiet && isatty(2), now_s()};
-	struct tp_trace_import_opts io = {skip, ext, show_progress, &p};
+	struct tp_trace_import_opts io = {skip, ext, height, show_progress, &p};
 	struct tp_trace_import_stats s;
 	struct tp_diag d = {0};
 	double t0 = now_s();

@@ -91,6 +91,11 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 	r.total = tpr_total_size(files, nfiles);
 	if (kind == TP_TRACE_UTXO) {
 		for (size_t i = 0; i < nfiles && e == TP_OK; i++) {
+			int raw = !strcmp(chain, "btc") ? tpi_raw_kind(files[i]) : 0;
+			if (raw) {
+				e = tpi_raw_file(g, &r, files[i], raw, min_block, d);
+				continue;
+			}
 			if ((e = tpr_open(&r, files[i], d)) != TP_OK)
 				break;
 			e = tpi_utxo_file(g, &r, min_block, d);
