@@ -207,6 +207,30 @@ void tp_trace_result_endpoint(const struct tp_trace_result *r, size_t i,
 /* The j-th transaction id of endpoint i's example path (seed first). */
 const char *tp_trace_result_path(const struct tp_trace_result *r, size_t i, size_t j);
 
+/* ---- synthetic chains ----------------------------------------------- */
+
+struct tp_trace_synth_opts {
+	const char *chain;  /* "btc" (UTXO) or "eth" (account) */
+	uint64_t txs;	    /* background transactions (default 10000) */
+	uint32_t thefts;    /* planted thefts (default 3) */
+	uint64_t seed;	    /* PRNG seed: same seed, same files */
+	uint32_t per_block; /* transactions per block (default 2000) */
+};
+
+/*
+ * Writes a synthetic chain into DIR in the import formats (btc:
+ * transactions.json; eth: transactions.csv, token_transfers.csv) with
+ * realistic background traffic (heavy-tailed address reuse and values,
+ * exchange hot wallets with many deposit addresses, peel chains, CoinJoin
+ * rounds, dusting) and planted thefts, plus labels.csv, seeds.txt (one
+ * seed a line; eth also seeds_token.txt) and expected.csv: the taint each
+ * model must find at each planted endpoint and in the totals
+ * (docs/trace-synth.md). *txs_out (may be NULL) gets the transactions
+ * written.
+ */
+enum tp_err tp_trace_synth(const char *dir, const struct tp_trace_synth_opts *o,
+			   uint64_t *txs_out, struct tp_diag *d) TP_MUST_CHECK;
+
 /* ---- reports --------------------------------------------------------- */
 
 enum tp_report_format {

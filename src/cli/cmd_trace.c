@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"                 [--output FILE] [--indicator-min V] [--intrusion-set ID]\n"
 	"                 [--intrusion-set-name NAME]\n"
 	"       tripact trace info --graph DIR\n"
-	"       tripact trace synth ...   (not yet available)\n"
+	"       tripact trace synth --out DIR [--chain btc|eth] [--txs N] [--thefts K] [--seed S]\n"
 	"\n"
 	"CHAIN     btc ltc bch doge (UTXO: bitcoin-etl transactions JSON lines;\n"
 	"          btc also raw blocks: a node's blocks or data directory, blk*.dat,\n"
@@ -520,6 +520,60 @@ static int do_info(int argc, char **argv)
 	return TP_EXIT_OK;
 }
 
+static int do_synth(int argc, char **argv)
+{
+	static const struct option opts[] = {{"chain", required_argument, NULL, 'c'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"txs", required_argument, NULL, 'n'},
+					     {"thefts", required_argument, NULL, 't'},
+					     {"seed", required_argument, NULL, 's'},
+					     {NULL, 0, NULL, 0}};
+	struct tp_trace_synth_opts so = {.chain = "btc"};
+	const char *out = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end = NULL;
+		unsigned long long v = 0;
+		if (c == 'n' || c == 't' || c == 's') {
+			v = strtoull(optarg, &end, 10);
+			if (*end || end == optarg)
+				return tp_cli_fail("'%s' is not a number", optarg);
+		}
+		switch (c) {
+		case 'c':
+			so.chain = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			so.txs = v;
+			break;
+		case 't':
+			if (v < 1 || v > 1000)
+				return tp_cli_fail("--thefts must be 1..1000");
+			so.thefts = (uint32_t)v;
+			break;
+		case 's':
+			so.seed = v;
+			break;
+		default:
+			return TP_EXIT_ERROR;
+		}
+	}
+	if (!out || optind < argc)
+		return tp_cli_fail("trace synth needs --out DIR (and takes no other arguments)");
+	struct tp_diag d = {0};
+	uint64_t n = 0;
+	enum tp_err e = tp_trace_synth(out, &so, &n, &d);
+	if (e != TP_OK)
+		return fail_diag(&d, e);
+	fprintf(stderr, "tripact: wrote %llu %s transactions with %u planted thefts to %s\n",
+		(unsigned long long)n, so.chain, so.thefts ? so.thefts : 3, out);
+	return TP_EXIT_OK;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	if (argc < 2 || (tp_cli_wants_help(argc, argv) && argc < 3) ||
@@ -541,6 +595,6 @@ int cmd_trace(int argc, char **argv)
 	if (!strcmp(sub, "info"))
 		return do_info(argc - 1, argv + 1);
 	if (!strcmp(sub, "synth"))
-		return tp_cli_fail("'trace synth' is not yet available in this version");
+		return do_synth(argc - 1, argv + 1);
 	return tp_cli_fail("unknown 'trace %s' (import, labels, run, info)", sub);
 }

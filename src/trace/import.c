@@ -24,26 +24,6 @@ static int chain_kind(const char *chain)
 	return 0;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir)
-{
-	char p[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof p)
-		return -1;
-	memcpy(p, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char c = p[i];
-		p[i] = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			return -1;
-		p[i] = c;
-	}
-	return 0;
-}
-
 enum tp_err tp_trace_import(const char *dir, const char *chain, const char *const *files,
 			    size_t nfiles, const struct tp_trace_import_opts *opts,
 			    struct tp_trace_import_stats *stats, struct tp_diag *d)
@@ -56,7 +36,7 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 				   chain);
 	if (nfiles == 0)
 		return tp_diag_set(d, TP_EINVAL, "no input files");
-	if (make_dirs(dir) != 0)
+	if (tpr_mkdirs(dir) != 0)
 		return tp_diag_set(d, TP_EIO, "%s: %s", dir, strerror(errno));
 	struct tp_trace_graph *g = NULL;
 	struct tp_diag od = {0};

@@ -59,4 +59,7 @@ uint64_t tpr_total_size(const char *const *files, size_t n);
  */
 char *tpr_quote_big_ints(const char *s, size_t len, size_t *outlen);
 
+/* mkdir -p dir (0755); 0 or -1 with errno. */
+int tpr_mkdirs(const char *dir);
+
 #endif
