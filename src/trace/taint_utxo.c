@@ -425,63 +425,108 @@ static enum tp_err process(struct run *u, uint32_t t)
 	return TP_OK;
 }
 
-static enum tp_err seed(struct run *u, const struct tp_trace_seed *s, struct tp_diag *d)
+static enum tp_err seed_one_output(struct run *u, const struct tp_trace_seed *s, struct tp_diag *d)
+{
+	const struct tp_trace_graph *g = u->g;
+	enum tp_err e;
+	uint8_t id[32];
+	uint32_t t;
+	if (!s->txid || !tpg_txid_parse(s->txid, strlen(s->txid), id) ||
+	    (t = tpg_tx_find(g, id, 32)) == TPG_NONE)
+		return tp_diag_set(d, TP_ENOTFOUND, "seed %s:%u: no such transaction in the graph",
+				   s->txid ? s->txid : "", s->index);
+	if (s->index >= g->tx[t + 1].first_out - g->tx[t].first_out)
+		return tp_diag_set(d, TP_ENOTFOUND, "seed %s:%u: the transaction has %llu outputs",
+				   s->txid, s->index,
+				   (unsigned long long)(g->tx[t + 1].first_out - g->tx[t].first_out));
+	uint64_t out = g->tx[t].first_out + s->index;
+	if (g->out[out].addr != TPG_NONE && (e = tpt_seed_addr(u->r, g->out[out].addr)))
+		return e;
+	return seed_output(u, out, g->out[out].value);
+}
+
+/*
+ * Address and amount seeds, all in one pass over the outputs (a seed
+ * address's outputs are found by scanning, not by an index: one pass
+ * costs about as much as reading the output array once).
+ */
+static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *seeds, size_t n,
+				  struct tp_diag *d)
 {
 	const struct tp_trace_graph *g = u->g;
 	const struct tp_trace_opts *o = &u->r->opts;
-	enum tp_err e;
-	if (s->kind == TP_SEED_OUTPUT) {
-		uint8_t id[32];
-		uint32_t t;
-		if (!s->txid || !tpg_txid_parse(s->txid, strlen(s->txid), id) ||
-		    (t = tpg_tx_find(g, id, 32)) == TPG_NONE)
-			return tp_diag_set(d, TP_ENOTFOUND, "seed %s:%u: no such transaction in the graph",
-					   s->txid ? s->txid : "", s->index);
-		if (s->index >= g->tx[t + 1].first_out - g->tx[t].first_out)
-			return tp_diag_set(d, TP_ENOTFOUND, "seed %s:%u: the transaction has %llu outputs",
-					   s->txid, s->index,
-					   (unsigned long long)(g->tx[t + 1].first_out - g->tx[t].first_out));
-		uint64_t out = g->tx[t].first_out + s->index;
-		if (g->out[out].addr != TPG_NONE && (e = tpt_seed_addr(u->r, g->out[out].addr)))
-			return e;
-		return seed_output(u, out, g->out[out].value);
+	struct tpt_map want = {0};
+	enum tp_err e = TP_OK;
+	uint32_t *addr = calloc(n ? n : 1, sizeof *addr);
+	uint64_t *need = calloc(n ? n : 1, sizeof *need), *have = calloc(n ? n : 1, sizeof *have);
+	size_t count = 0;
+	if (!addr || !need || !have) {
+		e = TP_ENOMEM;
+		goto out;
 	}
-	uint32_t a = tpg_addr_find(g, s->address, strlen(s->address));
-	if (a == TPG_NONE)
-		return tp_diag_set(d, TP_ENOTFOUND, "seed address %s does not occur in the graph",
-				   s->address);
-	if ((e = tpt_seed_addr(u->r, a)))
-		return e;
-	uint64_t want = 0, have = 0;
-	if (s->kind == TP_SEED_AMOUNT && !tp_u256_to_u64(&s->amount, &want))
-		return tp_diag_set(d, TP_EOVERFLOW, "seed amount too large for this chain");
-	for (uint32_t t = 0; t < g->ntx; t++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct tp_trace_seed *s = &seeds[i];
+		addr[i] = TPG_NONE;
+		if (s->kind == TP_SEED_OUTPUT)
+			continue;
+		addr[i] = tpg_addr_find(g, s->address, strlen(s->address));
+		if (addr[i] == TPG_NONE) {
+			e = tp_diag_set(d, TP_ENOTFOUND, "seed address %s does not occur in the graph",
+					s->address);
+			goto out;
+		}
+		if (s->kind == TP_SEED_AMOUNT && !tp_u256_to_u64(&s->amount, &need[i])) {
+			e = tp_diag_set(d, TP_EOVERFLOW, "seed amount too large for this chain");
+			goto out;
+		}
+		if ((e = tpt_seed_addr(u->r, addr[i])) || (e = tpt_map_put(&want, addr[i], 1)))
+			goto out;
+		count++;
+	}
+	for (uint32_t t = 0; count && t < g->ntx; t++) {
 		int64_t time = g->tx[t].time;
 		for (uint64_t k = g->tx[t].first_out; k < g->tx[t + 1].first_out; k++) {
 			const struct tpg_out *out = &g->out[k];
-			if (out->addr != a)
+			if (out->addr == TPG_NONE || tpt_map_get(&want, out->addr) == UINT32_MAX)
 				continue;
-			if (s->kind == TP_SEED_ADDRESS) {
-				if ((o->since && time < o->since) || (o->until && time > o->until))
+			for (size_t i = 0; i < n; i++) {
+				const struct tp_trace_seed *s = &seeds[i];
+				if (addr[i] != out->addr)
 					continue;
-				if ((e = seed_output(u, k, out->value)))
-					return e;
-			} else if (time <= s->at && have < want &&
-				   (out->spent_by == TPG_NONE || g->tx[out->spent_by].time > s->at)) {
-				uint64_t take = out->value < want - have ? out->value : want - have;
-				if ((e = seed_output(u, k, take)))
-					return e;
-				have += take;
+				if (s->kind == TP_SEED_ADDRESS) {
+					if ((o->since && time < o->since) || (o->until && time > o->until))
+						continue;
+					if ((e = seed_output(u, k, out->value)))
+						goto out;
+				} else if (time <= s->at && have[i] < need[i] &&
+					   (out->spent_by == TPG_NONE ||
+					    g->tx[out->spent_by].time > s->at)) {
+					uint64_t take = out->value < need[i] - have[i]
+								? out->value
+								: need[i] - have[i];
+					if ((e = seed_output(u, k, take)))
+						goto out;
+					have[i] += take;
+				}
 			}
 		}
 	}
-	if (s->kind == TP_SEED_AMOUNT && have < want) {
+	for (size_t i = 0; i < n; i++) {
+		if (seeds[i].kind != TP_SEED_AMOUNT || have[i] >= need[i])
+			continue;
 		char tb[TP_TIME_BUFSZ];
-		tp_time_format(s->at * 1000000, 0, tb);
-		return tp_diag_set(d, TP_EINVAL, "seed %s held only %llu at %s, less than %llu",
-				   s->address, (unsigned long long)have, tb, (unsigned long long)want);
+		tp_time_format(seeds[i].at * 1000000, 0, tb);
+		e = tp_diag_set(d, TP_EINVAL, "seed %s held only %llu at %s, less than %llu",
+				seeds[i].address, (unsigned long long)have[i], tb,
+				(unsigned long long)need[i]);
+		goto out;
 	}
-	return TP_OK;
+out:
+	tpt_map_free(&want);
+	free(addr);
+	free(need);
+	free(have);
+	return e;
 }
 
 enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_labels *l,
@@ -492,7 +537,10 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	enum tp_err e = TP_OK;
 	snprintf(r->asset, sizeof r->asset, "%s", g->chain);
 	for (size_t i = 0; i < nseeds && e == TP_OK; i++)
-		e = seed(&u, &seeds[i], d);
+		if (seeds[i].kind == TP_SEED_OUTPUT)
+			e = seed_one_output(&u, &seeds[i], d);
+	if (e == TP_OK)
+		e = seed_addresses(&u, seeds, nseeds, d);
 	uint32_t last = UINT32_MAX;
 	while (e == TP_OK && u.nheap) {
 		uint32_t t = heap_pop(&u);
