@@ -12,8 +12,8 @@
 
 /* The tripact identity and the wallet extension: fixed ids, so every
  * report names them the same way. */
-#define IDENTITY_ID "identity--5d3b7f0e-8f4a-5c55-9a52-1f1e2b9c7a10"
-#define WALLET_EXT_ID "extension-definition--8c2e6b8e-4f1d-5a8e-b8e5-3a6f4e2d9c01"
+#define IDENTITY_ID "identity--5d3b7f0e-8f4a-4c55-9a52-1f1e2b9c7a10"
+#define WALLET_EXT_ID "extension-definition--8c2e6b8e-4f1d-4a8e-b8e5-3a6f4e2d9c01"
 
 enum tp_report_format tp_report_format_parse(const char *s)
 {
