@@ -82,6 +82,8 @@ struct tp_trace_graph_info {
 	uint64_t file_bytes;
 };
 void tp_trace_graph_info(const struct tp_trace_graph *g, struct tp_trace_graph_info *out);
+/* The address with dictionary id i (0 .. addresses - 1), NULL past the end (borrowed). */
+const char *tp_trace_graph_address(const struct tp_trace_graph *g, uint64_t i);
 
 /* ---- labels ---------------------------------------------------------- */
 

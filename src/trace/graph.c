@@ -612,3 +612,8 @@ void tp_trace_graph_info(const struct tp_trace_graph *g, struct tp_trace_graph_i
 	out->last_block = g->last_block;
 	out->file_bytes = g->maplen;
 }
+
+const char *tp_trace_graph_address(const struct tp_trace_graph *g, uint64_t i)
+{
+	return i < g->naddr ? tpg_addr(g, (uint32_t)i) : NULL;
+}

@@ -589,7 +589,8 @@ static enum tp_err row_bad(struct tpr *r, const char *const *files, const struct
 static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *files,
 			  struct tp_diag *d)
 {
-	qsort(st->rows, st->n, sizeof *st->rows, cmp_txid);
+	if (st->n)
+		qsort(st->rows, st->n, sizeof *st->rows, cmp_txid);
 	for (size_t i = 0; i < st->n;) {
 		size_t j = i;
 		int have_pos = 0, have_time = 0, fees = 0, values = 0;
@@ -625,7 +626,8 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 		}
 		i = j;
 	}
-	qsort(st->bt, st->nbt, sizeof *st->bt, cmp_bt);
+	if (st->nbt)
+		qsort(st->bt, st->nbt, sizeof *st->bt, cmp_bt);
 	for (size_t i = 0; i < st->n; i++) {
 		struct row *w = &st->rows[i];
 		if (w->has_time)
@@ -678,7 +680,7 @@ enum tp_err tpi_account_files(struct tp_trace_graph *g, const char *const *files
 	}
 	if (e == TP_OK)
 		e = settle(&st, r, files, d);
-	if (e == TP_OK)
+	if (e == TP_OK && st.n)
 		qsort(st.rows, st.n, sizeof *st.rows, cmp_chain);
 	uint32_t tx = TPG_NONE;
 	const struct row *prev = NULL;
