@@ -100,7 +100,8 @@ static size_t make_key(char *key, size_t cap, const char *chain, const char *add
 	size_t c = strlen(chain), a = strlen(addr);
 	if (c + a + 2 > cap)
 		return 0;
-	memcpy(key, chain, c + 1);
+	for (size_t i = 0; i <= c; i++)
+		key[i] = (char)tolower((unsigned char)chain[i]);
 	int lower = a > 2 && addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X');
 	for (size_t i = 0; i < a; i++)
 		key[c + 1 + i] = lower ? (char)tolower((unsigned char)addr[i]) : addr[i];
