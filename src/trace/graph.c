@@ -20,16 +20,30 @@
 #include "graph.h"
 
 #define MAGIC "TPGRAPH1"
-#define VERSION 1
+#define VERSION 2
 
-enum { S_ADDR_STR, S_ADDR_OFF, S_ADDR_HASH, S_TX, S_TXID, S_TX_HASH, S_OUT, S_IN, S_XFER, S_BIG, NSECT };
+enum {
+	S_ADDR_STR,
+	S_ADDR_OFF,
+	S_ADDR_HASH,
+	S_TX,
+	S_TXID,
+	S_TX_HASH,
+	S_OUT,
+	S_IN,
+	S_XFER,
+	S_BIG,
+	S_ACCT_OFF,
+	S_ACCT_X,
+	NSECT
+};
 
 struct header {
 	char magic[8];
 	uint32_t version, kind;
 	char chain[16];
 	uint32_t naddr, ntx, nbig, addr_hcap, tx_hcap, last_block, have_last_block, pad;
-	uint64_t addr_len, nout, nin, nxfer;
+	uint64_t addr_len, nout, nin, nxfer, nacct;
 	uint64_t off[NSECT], len[NSECT];
 };
 
@@ -109,6 +123,8 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 		free(g->in);
 		free(g->xfer);
 		free(g->bigv);
+		free(g->acct_off);
+		free(g->acct_x);
 	}
 	free(g);
 }
@@ -353,6 +369,53 @@ static void sections(const struct tp_trace_graph *g, const void *ptr[NSECT], uin
 	ptr[S_IN] = g->in, len[S_IN] = g->nin * sizeof *g->in;
 	ptr[S_XFER] = g->xfer, len[S_XFER] = g->nxfer * sizeof *g->xfer;
 	ptr[S_BIG] = g->bigv, len[S_BIG] = (uint64_t)g->nbig * sizeof *g->bigv;
+	ptr[S_ACCT_OFF] = g->acct_off;
+	len[S_ACCT_OFF] = g->kind == TP_TRACE_ACCOUNT ? ((uint64_t)g->naddr + 1) * sizeof *g->acct_off : 0;
+	ptr[S_ACCT_X] = g->acct_x, len[S_ACCT_X] = g->nacct * sizeof *g->acct_x;
+}
+
+/* Builds the per-address transfer lists (a counting sort by address). */
+static enum tp_err build_lists(struct tp_trace_graph *g)
+{
+	free(g->acct_off);
+	free(g->acct_x);
+	g->acct_off = NULL;
+	g->acct_x = NULL;
+	g->nacct = 0;
+	if (g->kind != TP_TRACE_ACCOUNT)
+		return TP_OK;
+	if (g->nxfer >= UINT32_MAX)
+		return TP_ELIMIT;
+	uint64_t *off = calloc((size_t)g->naddr + 2, sizeof *off);
+	if (!off)
+		return TP_ENOMEM;
+	for (uint64_t i = 0; i < g->nxfer; i++) {
+		const struct tpg_xfer *x = &g->xfer[i];
+		if (x->from != TPG_NONE)
+			off[x->from + 2]++;
+		if (x->to != TPG_NONE && x->to != x->from)
+			off[x->to + 2]++;
+	}
+	for (uint64_t a = 2; a < (uint64_t)g->naddr + 2; a++)
+		off[a] += off[a - 1];
+	uint64_t n = off[g->naddr + 1];
+	uint32_t *list = malloc((n ? n : 1) * sizeof *list);
+	if (!list) {
+		free(off);
+		return TP_ENOMEM;
+	}
+	/* off[a + 1] is the fill cursor of address a; afterwards off[a] its start */
+	for (uint64_t i = 0; i < g->nxfer; i++) {
+		const struct tpg_xfer *x = &g->xfer[i];
+		if (x->from != TPG_NONE)
+			list[off[x->from + 1]++] = (uint32_t)i;
+		if (x->to != TPG_NONE && x->to != x->from)
+			list[off[x->to + 1]++] = (uint32_t)i;
+	}
+	g->acct_off = off;
+	g->acct_x = list;
+	g->nacct = n;
+	return TP_OK;
 }
 
 static int write_all(int fd, const void *p, uint64_t n)
@@ -371,8 +434,12 @@ static int write_all(int fd, const void *p, uint64_t n)
 	return 0;
 }
 
-enum tp_err tpg_save(const struct tp_trace_graph *g, const char *dir, struct tp_diag *d)
+enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *d)
 {
+	enum tp_err be = build_lists(g);
+	if (be != TP_OK)
+		return tp_diag_set(d, be, be == TP_ELIMIT ? "more than 2^32 transfers in one graph"
+							  : "out of memory");
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof path, "%s/graph.tpg", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -385,6 +452,7 @@ enum tp_err tpg_save(const struct tp_trace_graph *g, const char *dir, struct tp_
 	h.addr_hcap = g->addr_hcap, h.tx_hcap = g->tx_hcap;
 	h.last_block = g->last_block, h.have_last_block = (uint32_t)g->have_last_block;
 	h.addr_len = g->addr_len, h.nout = g->nout, h.nin = g->nin, h.nxfer = g->nxfer;
+	h.nacct = g->nacct;
 	const void *ptr[NSECT];
 	uint64_t len[NSECT];
 	sections(g, ptr, len);
@@ -455,6 +523,20 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 		if (i && x->tx < g->xfer[i - 1].tx)
 			return corrupt(d, path, "transfer order");
 	}
+	if (g->kind == TP_TRACE_ACCOUNT) {
+		if (g->acct_off[0] != 0 || g->acct_off[g->naddr] != g->nacct)
+			return corrupt(d, path, "address lists");
+		for (uint32_t a = 0; a < g->naddr; a++)
+			if (g->acct_off[a] > g->acct_off[a + 1])
+				return corrupt(d, path, "address lists");
+		for (uint32_t a = 0; a < g->naddr; a++)
+			for (uint64_t i = g->acct_off[a]; i < g->acct_off[a + 1]; i++)
+				if (g->acct_x[i] >= g->nxfer ||
+				    (i > g->acct_off[a] && g->acct_x[i] <= g->acct_x[i - 1]))
+					return corrupt(d, path, "address lists");
+	} else if (g->nacct) {
+		return corrupt(d, path, "address lists");
+	}
 	return TP_OK;
 }
 
@@ -497,6 +579,7 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	g->addr_hcap = h->addr_hcap, g->tx_hcap = h->tx_hcap;
 	g->last_block = h->last_block, g->have_last_block = (int)h->have_last_block;
 	g->addr_len = h->addr_len, g->nout = h->nout, g->nin = h->nin, g->nxfer = h->nxfer;
+	g->nacct = h->nacct;
 	if ((g->kind != TP_TRACE_UTXO && g->kind != TP_TRACE_ACCOUNT) || !g->addr_hcap ||
 	    (g->addr_hcap & (g->addr_hcap - 1)) || !g->tx_hcap || (g->tx_hcap & (g->tx_hcap - 1)) ||
 	    g->ntx >= TPG_NONE - 1) {
@@ -524,6 +607,8 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	g->in = (uint64_t *)(base + h->off[S_IN]);
 	g->xfer = (struct tpg_xfer *)(base + h->off[S_XFER]);
 	g->bigv = (struct tp_u256 *)(base + h->off[S_BIG]);
+	g->acct_off = g->kind == TP_TRACE_ACCOUNT ? (uint64_t *)(base + h->off[S_ACCT_OFF]) : NULL;
+	g->acct_x = (uint32_t *)(base + h->off[S_ACCT_X]);
 	if ((e = check(g, path, d)) != TP_OK)
 		goto fail;
 	*out = g;
@@ -559,12 +644,18 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 	/* on failure the half-copied graph cannot be freed safely: keep the
 	 * copies in a fresh graph and drop them all */
 	enum tp_err e = TP_OK;
+	/* the address lists are rebuilt when saved */
+	g->acct_off = NULL;
+	g->acct_x = NULL;
+	g->nacct = 0;
+	len[S_ACCT_OFF] = len[S_ACCT_X] = 0;
 	void **fields[NSECT] = {(void **)&g->addr_str, (void **)&g->addr_off, (void **)&g->addr_hash,
 				(void **)&g->tx,       (void **)&g->txid,     (void **)&g->tx_hash,
 				(void **)&g->out,      (void **)&g->in,	      (void **)&g->xfer,
-				(void **)&g->bigv};
-	uint64_t *caps[NSECT] = {&g->cap_str, &g->cap_addr, NULL,	   &g->cap_tx, NULL,
-				 NULL,	      &g->cap_out,  &g->cap_in, &g->cap_xfer, &g->cap_big};
+				(void **)&g->bigv,     (void **)&g->acct_off, (void **)&g->acct_x};
+	uint64_t *caps[NSECT] = {&g->cap_str, &g->cap_addr, NULL,	   &g->cap_tx,	 NULL,
+				 NULL,	      &g->cap_out,  &g->cap_in, &g->cap_xfer, &g->cap_big,
+				 NULL,	      NULL};
 	size_t sizes[NSECT] = {1,
 			       sizeof *g->addr_off,
 			       sizeof *g->addr_hash,
@@ -574,7 +665,9 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 			       sizeof *g->out,
 			       sizeof *g->in,
 			       sizeof *g->xfer,
-			       sizeof *g->bigv};
+			       sizeof *g->bigv,
+			       sizeof *g->acct_off,
+			       sizeof *g->acct_x};
 	int done = 0;
 	for (; done < NSECT; done++) {
 		if ((e = dup_section(fields[done], len[done], caps[done], sizes[done])) != TP_OK)

@@ -81,6 +81,11 @@ struct tp_trace_graph {
 	struct tpg_xfer *xfer;
 	uint32_t nbig;
 	struct tp_u256 *bigv;
+	/* account, per address: its transfers (indices into xfer[]) in chain
+	 * order, acct_x[acct_off[a] .. acct_off[a + 1]); built when saved */
+	uint64_t *acct_off;
+	uint32_t *acct_x;
+	uint64_t nacct;
 
 	/* capacities while mutable; map/maplen when mapped */
 	int mutable_;
@@ -93,8 +98,9 @@ struct tp_trace_graph {
 enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out) TP_MUST_CHECK;
 /* Makes a mapped graph mutable (copies every array into the heap). */
 enum tp_err tpg_make_mutable(struct tp_trace_graph *g) TP_MUST_CHECK;
-/* Writes DIR/graph.tpg atomically (temporary file + rename). */
-enum tp_err tpg_save(const struct tp_trace_graph *g, const char *dir,
+/* Builds the per-address lists and writes DIR/graph.tpg atomically
+ * (temporary file + rename). */
+enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 		     struct tp_diag *d) TP_MUST_CHECK;
 
 /* The id of address s[0..len), or TPG_NONE. */
