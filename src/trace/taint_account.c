@@ -1,8 +1,12 @@
 /*
  * Taint on account chains (docs/taint-models.md). Taint lives in
- * per-address pools of one asset. One pass over the transfers in chain
- * order keeps every address's balance (taint models need the clean part
- * too) and, for tainted addresses, the tainted amount:
+ * per-address pools of one asset. A trace visits only the transfers of
+ * tainted addresses: each followed pool has a cursor into its address's
+ * transfer list (graph.h), and a min-heap of the cursors replays those
+ * transfers in chain order. An address's balance depends only on its own
+ * transfers, so when taint first reaches an address its balance is
+ * replayed from its own list. For a transfer of v from a pool with
+ * balance B and taint t:
  *
  *	haircut   out = floor(v * taint / max(balance, v)); the fraction
  *	          stays in the pool, so nothing is lost or created
@@ -29,19 +33,27 @@ struct ast {
 	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
 	uint8_t live, seed;
 	struct tp_u256 taint;
-	struct lot *lots; /* FIFO queue [head, n) */
+	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
+	uint64_t cur, end;    /* cursor and end in the address's transfer list */
+	struct lot *lots;     /* FIFO queue [head, n) */
 	size_t head, n, cap;
+};
+
+struct event {
+	uint64_t x;   /* transfer index */
+	uint32_t st;  /* pool */
 };
 
 struct run {
 	const struct tp_trace_graph *g;
 	const struct tp_trace_labels *l;
 	struct tp_trace_result *r;
-	struct tp_u256 *bal;
+	struct event *heap;
+	size_t nheap, capheap;
 	struct ast *st;
 	size_t nst, capst;
-	struct tpt_map index;
-	uint8_t *is_seed; /* per address: an address seed */
+	struct tpt_map index; /* address -> pool */
+	uint8_t *is_seed;     /* per address: an address seed */
 	uint32_t *pathbuf;
 	size_t cappath;
 	uint32_t asset;
@@ -127,6 +139,65 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 	return TP_OK;
 }
 
+static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
+{
+	if (u->nheap == u->capheap) {
+		size_t cap = u->capheap ? u->capheap * 2 : 256;
+		struct event *q = realloc(u->heap, cap * sizeof *q);
+		if (!q)
+			return TP_ENOMEM;
+		u->heap = q;
+		u->capheap = cap;
+	}
+	size_t i = u->nheap++;
+	while (i && u->heap[(i - 1) / 2].x > x) {
+		u->heap[i] = u->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	u->heap[i] = (struct event){x, st};
+	return TP_OK;
+}
+
+static struct event heap_pop(struct run *u)
+{
+	struct event top = u->heap[0], last = u->heap[--u->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= u->nheap)
+			break;
+		if (c + 1 < u->nheap && u->heap[c + 1].x < u->heap[c].x)
+			c++;
+		if (u->heap[c].x >= last.x)
+			break;
+		u->heap[i] = u->heap[c];
+		i = c;
+	}
+	if (u->nheap)
+		u->heap[i] = last;
+	return top;
+}
+
+/* Schedules the next transfer of a followed pool. */
+static enum tp_err schedule(struct run *u, uint32_t si)
+{
+	struct ast *s = &u->st[si];
+	if (!s->live || s->cur >= s->end)
+		return TP_OK;
+	return heap_push(u, u->g->acct_x[s->cur], si);
+}
+
+/* Balance arithmetic: what leaves beyond the known balance predates the
+ * imported blocks, so the balance stops at zero. */
+static enum tp_err debit(struct tp_u256 *b, const struct tp_u256 *v)
+{
+	if (tp_u256_cmp(b, v) < 0) {
+		memset(b, 0, sizeof *b);
+		return TP_OK;
+	}
+	return tp_u256_sub(b, b, v);
+}
+
 static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 {
 	if (u->nst == u->capst) {
@@ -141,70 +212,112 @@ static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].addr = addr;
 	u->st[i].pred = UINT64_MAX;
+	u->st[i].cur = u->g->acct_off[addr];
+	u->st[i].end = u->g->acct_off[addr + 1];
 	if (tpt_map_put(&u->index, addr, i))
 		return TP_ENOMEM;
 	*out = i;
 	return TP_OK;
 }
 
+static int followed(struct run *u, uint32_t addr, uint32_t hops)
+{
+	const char *name;
+	enum tp_label_cat cat = tpt_label(u->g, u->l, addr, &name);
+	return !tpt_stops_at(u->r, cat) && !(u->r->opts.max_hops && hops >= u->r->opts.max_hops);
+}
+
 /*
- * A new tainted address: decides whether its pool is followed (live) or
- * is where the taint stops, and starts its FIFO queue with the clean
- * balance it already held.
+ * A pool created when taint first arrives through transfer x: its
+ * balance before x is replayed from the address's own transfers, and
+ * its cursor is left just past x.
  */
-static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64_t pred, int seed,
-			     const struct tp_u256 *held_before, uint32_t *out)
+static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64_t x,
+			     struct tp_u256 *before, uint32_t *out)
 {
 	enum tp_err e = state_new(u, addr, out);
 	if (e)
 		return e;
 	struct ast *s = &u->st[*out];
 	s->hops = hops;
-	s->pred = pred;
-	s->seed = (uint8_t)seed;
-	const char *name;
-	enum tp_label_cat cat = tpt_label(u->g, u->l, addr, &name);
-	s->live = !tpt_stops_at(u->r, cat) &&
-		  !(u->r->opts.max_hops && hops >= u->r->opts.max_hops);
-	if (s->live && u->r->opts.model == TP_MODEL_FIFO)
-		return lot_push(s, held_before, 0);
-	return TP_OK;
+	s->pred = x;
+	s->live = (uint8_t)followed(u, addr, hops);
+	memset(before, 0, sizeof *before);
+	if (!s->live)
+		return TP_OK;
+	const struct tp_trace_graph *g = u->g;
+	for (; s->cur < s->end && g->acct_x[s->cur] < x; s->cur++) {
+		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
+		if (y->asset != u->asset)
+			continue;
+		struct tp_u256 v;
+		tpg_xfer_value(g, y, &v);
+		if (y->from == addr && (e = debit(before, &v)))
+			return e;
+		if (y->to == addr && y->kind != TPG_FEE && (e = tp_u256_add(before, before, &v)))
+			return e;
+	}
+	if (s->cur < s->end && g->acct_x[s->cur] == x)
+		s->cur++;
+	s->bal = *before;
+	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(s, before, 0) : TP_OK;
 }
 
-/* amount arrives tainted at pool si through transfer x (value v). */
-static enum tp_err arrive(struct run *u, uint32_t si, uint64_t x, const struct tp_u256 *amount,
-			  const struct tp_u256 *v, enum tpt_stop force, int seeding)
+/* A seed's pool: followed from the address's first transfer. */
+static enum tp_err seed_pool(struct run *u, uint32_t addr, uint32_t *out)
 {
-	struct ast *s = &u->st[si];
-	const struct tp_trace_graph *g = u->g;
-	int64_t time = x == UINT64_MAX ? 0 : g->tx[g->xfer[x].tx].time;
-	enum tp_err e;
-	if (s->live && force == STOP_COUNT) {
-		if ((e = tp_u256_add(&s->taint, &s->taint, amount)))
-			return e;
-		if (u->r->opts.model == TP_MODEL_FIFO) {
-			struct tp_u256 clean;
-			if ((e = lot_push(s, amount, 1)) || (e = tp_u256_sub(&clean, v, amount)) ||
-			    (e = lot_push(s, &clean, 0)))
-				return e;
-		}
+	uint32_t i = tpt_map_get(&u->index, addr);
+	if (i != UINT32_MAX) {
+		*out = i;
 		return TP_OK;
 	}
+	enum tp_err e = state_new(u, addr, out);
+	if (e)
+		return e;
+	struct ast *s = &u->st[*out];
+	s->seed = 1;
+	s->live = (uint8_t)followed(u, addr, 0);
+	return schedule(u, *out);
+}
+
+/* Taint stopped at addr: an endpoint (label, max_hops or min_value). */
+static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, uint32_t hops,
+			   uint64_t x, const struct tp_u256 *amount, int seeding)
+{
+	const struct tp_trace_graph *g = u->g;
 	const char *name;
-	enum tp_label_cat cat = tpt_label(g, u->l, s->addr, &name);
-	enum tpt_stop stop = force != STOP_COUNT ? force
+	enum tp_label_cat cat = tpt_label(g, u->l, addr, &name);
+	enum tpt_stop stop = force != STOP_COUNT	 ? force
 			     : tpt_stops_at(u->r, cat) ? STOP_LABEL
 						       : STOP_MAX_HOPS;
 	size_t n = 0;
+	int64_t time = 0;
+	enum tp_err e;
 	if (x != UINT64_MAX) {
 		uint32_t from = g->xfer[x].from;
 		uint32_t fs = from == TPG_NONE || seeding ? UINT32_MAX : tpt_map_get(&u->index, from);
 		if ((e = path_of(u, fs, x, &n)))
 			return e;
+		time = g->tx[g->xfer[x].tx].time;
 	}
-	return tpt_end_add(u->r, s->addr, stop, cat, name, amount, s->hops, time, u->pathbuf, n);
+	return tpt_end_add(u->r, addr, stop, cat, name, amount, hops, time, u->pathbuf, n);
 }
 
+/* amount arrives tainted (of value v) at a followed pool through x. */
+static enum tp_err add_taint(struct run *u, struct ast *s, const struct tp_u256 *amount,
+			     const struct tp_u256 *v)
+{
+	enum tp_err e = tp_u256_add(&s->taint, &s->taint, amount);
+	if (e || u->r->opts.model != TP_MODEL_FIFO)
+		return e;
+	struct tp_u256 clean;
+	if ((e = lot_push(s, amount, 1)) || (e = tp_u256_sub(&clean, v, amount)) ||
+	    (e = lot_push(s, &clean, 0)))
+		return e;
+	return TP_OK;
+}
+
+/* Replays transfer xi between whichever of its two addresses are pools. */
 static enum tp_err one(struct run *u, uint64_t xi)
 {
 	const struct tp_trace_graph *g = u->g;
@@ -216,46 +329,42 @@ static enum tp_err one(struct run *u, uint64_t xi)
 	tpg_xfer_value(g, x, &v);
 	uint32_t fs = x->from == TPG_NONE ? UINT32_MAX : tpt_map_get(&u->index, x->from);
 	uint32_t from_hops = 0;
-	if (fs != UINT32_MAX && u->st[fs].live && !tp_u256_is_zero(&u->st[fs].taint)) {
+	if (fs != UINT32_MAX && u->st[fs].live) {
 		struct ast *s = &u->st[fs];
-		struct tp_u256 *B = &u->bal[x->from];
-		struct tp_u256 Beff = tp_u256_cmp(B, &v) < 0 ? v : *B;
 		from_hops = s->hops;
-		switch (r->opts.model) {
-		case TP_MODEL_POISON:
-			out = v;
-			break;
-		case TP_MODEL_HAIRCUT:
-			if ((e = tp_u256_muldiv(&v, &s->taint, &Beff, &out, NULL)))
+		if (!tp_u256_is_zero(&s->taint)) {
+			struct tp_u256 Beff = tp_u256_cmp(&s->bal, &v) < 0 ? v : s->bal;
+			switch (r->opts.model) {
+			case TP_MODEL_POISON:
+				out = v;
+				break;
+			case TP_MODEL_HAIRCUT:
+				if ((e = tp_u256_muldiv(&v, &s->taint, &Beff, &out, NULL)))
+					return e;
+				break;
+			case TP_MODEL_TIHO:
+				out = tp_u256_cmp(&v, &s->taint) < 0 ? v : s->taint;
+				break;
+			case TP_MODEL_FIFO:
+				if ((e = lot_take(s, v, &out)))
+					return e;
+				break;
+			}
+			if (r->opts.model != TP_MODEL_POISON &&
+			    (e = tp_u256_sub(&s->taint, &s->taint, &out)))
 				return e;
-			break;
-		case TP_MODEL_TIHO:
-			out = tp_u256_cmp(&v, &s->taint) < 0 ? v : s->taint;
-			break;
-		case TP_MODEL_FIFO:
-			if ((e = lot_take(s, v, &out)))
+			r->totals.txs_visited++;
+		} else if (r->opts.model == TP_MODEL_FIFO) {
+			struct tp_u256 none;
+			if ((e = lot_take(s, v, &none)))
 				return e;
-			break;
 		}
-		if (r->opts.model != TP_MODEL_POISON && (e = tp_u256_sub(&s->taint, &s->taint, &out)))
-			return e;
-		r->totals.txs_visited++;
-	}
-	if (x->from != TPG_NONE) {
-		struct tp_u256 *B = &u->bal[x->from];
-		if (tp_u256_cmp(B, &v) < 0)
-			memset(B, 0, sizeof *B);
-		else if ((e = tp_u256_sub(B, B, &v)))
+		if ((e = debit(&s->bal, &v)))
 			return e;
 	}
-	if (x->kind == TPG_FEE || x->to == TPG_NONE) {
-		if (!tp_u256_is_zero(&out) && (e = tp_u256_add(&r->totals.fees, &r->totals.fees, &out)))
-			return e;
-		return TP_OK;
-	}
-	struct tp_u256 before = u->bal[x->to];
-	if ((e = tp_u256_add(&u->bal[x->to], &u->bal[x->to], &v)))
-		return tp_u256_is_zero(&out) && !u->is_seed[x->to] ? TP_OK : e;
+	if (x->kind == TPG_FEE || x->to == TPG_NONE)
+		return tp_u256_is_zero(&out) ? TP_OK
+					     : tp_u256_add(&r->totals.fees, &r->totals.fees, &out);
 	uint32_t ts = tpt_map_get(&u->index, x->to);
 	int in_window = (!r->opts.since || time >= r->opts.since) &&
 			(!r->opts.until || time <= r->opts.until);
@@ -269,72 +378,104 @@ static enum tp_err one(struct run *u, uint64_t xi)
 	}
 	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, x->from, x->to, &out)))
 		return e;
-	if (tp_u256_is_zero(&arriving)) {
-		if (ts != UINT32_MAX && u->st[ts].live && r->opts.model == TP_MODEL_FIFO)
-			return lot_push(&u->st[ts], &v, 0);
-		return TP_OK;
-	}
-	if (!seeding && tp_u256_cmp(&arriving, &r->opts.min_value) < 0) {
-		/* too small to follow: it stops at the recipient */
-		uint32_t tmp = ts;
-		if (tmp == UINT32_MAX) {
-			if ((e = open_pool(u, x->to, from_hops + 1, xi, 0, &before, &tmp)))
-				return e;
-			u->st[tmp].live = 0;
-		}
-		if ((e = arrive(u, tmp, xi, &arriving, &v, STOP_MIN_VALUE, 0)))
-			return e;
-		if (u->st[tmp].live && r->opts.model == TP_MODEL_FIFO)
-			return lot_push(&u->st[tmp], &v, 0);
-		return TP_OK;
-	}
-	if (ts == UINT32_MAX &&
-	    (e = open_pool(u, x->to, seeding ? 0 : from_hops + 1, xi, seeding, &before, &ts)))
+	struct ast *t = ts == UINT32_MAX ? NULL : &u->st[ts];
+	if (t && t->live && (e = tp_u256_add(&t->bal, &t->bal, &v)))
 		return e;
-	return arrive(u, ts, xi, &arriving, &v, STOP_COUNT, seeding);
+	if (tp_u256_is_zero(&arriving))
+		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
+	const char *name;
+	int labelled = tpt_stops_at(r, tpt_label(g, u->l, x->to, &name));
+	if (!seeding && !labelled && tp_u256_cmp(&arriving, &r->opts.min_value) < 0) {
+		/* too small to follow: it stops at the recipient, the pool (if
+		 * any) counts the transfer as clean */
+		if ((e = stop_at(u, x->to, STOP_MIN_VALUE, from_hops + 1, xi, &arriving, 0)))
+			return e;
+		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
+	}
+	if (!t) {
+		struct tp_u256 before;
+		if ((e = open_pool(u, x->to, from_hops + 1, xi, &before, &ts)))
+			return e;
+		t = &u->st[ts];
+		if (t->live) {
+			if ((e = tp_u256_add(&t->bal, &t->bal, &v)) || (e = schedule(u, ts)))
+				return e;
+		}
+	}
+	if (seeding && t->pred == UINT64_MAX)
+		t->pred = xi;
+	if (!t->live)
+		return stop_at(u, x->to, STOP_COUNT, t->hops, xi, &arriving, seeding);
+	return add_taint(u, t, &arriving, &v);
 }
 
 struct amount_seed {
 	const struct tp_trace_seed *s;
 	uint32_t addr;
+	int done;
 };
 
-static int cmp_seed_time(const void *a, const void *b)
-{
-	const struct amount_seed *x = a, *y = b;
-	return x->s->at < y->s->at ? -1 : x->s->at > y->s->at;
-}
-
-/* An amount seed: `amount` of what addr holds at this point is stolen. */
-static enum tp_err seed_amount(struct run *u, const struct tp_trace_seed *s, uint32_t a,
-			       struct tp_diag *d)
+/* An amount seed: `amount` of what its pool holds at this point is stolen. */
+static enum tp_err seed_amount(struct run *u, struct amount_seed *as, struct tp_diag *d)
 {
 	struct tp_trace_result *r = u->r;
-	uint32_t si = tpt_map_get(&u->index, a);
+	const struct tp_trace_seed *s = as->s;
+	uint32_t si = tpt_map_get(&u->index, as->addr);
+	struct ast *st = &u->st[si];
 	enum tp_err e;
-	if (tp_u256_cmp(&u->bal[a], &s->amount) < 0) {
+	as->done = 1;
+	if ((e = tp_u256_add(&r->totals.seed, &r->totals.seed, &s->amount)))
+		return e;
+	if (!st->live)
+		return stop_at(u, as->addr, STOP_COUNT, 0, UINT64_MAX, &s->amount, 1);
+	struct tp_u256 room;
+	if (tp_u256_sub(&room, &st->bal, &st->taint) || tp_u256_cmp(&room, &s->amount) < 0) {
 		char have[TP_U256_DECSZ], want[TP_U256_DECSZ];
-		tp_u256_format(&u->bal[a], have);
+		tp_u256_format(&st->bal, have);
 		tp_u256_format(&s->amount, want);
 		return tp_diag_set(d, TP_EINVAL, "seed %s held only %s at that time, less than %s",
 				   s->address, have, want);
 	}
-	if (si == UINT32_MAX) {
-		struct tp_u256 clean;
-		if ((e = tp_u256_sub(&clean, &u->bal[a], &s->amount)) ||
-		    (e = open_pool(u, a, 0, UINT64_MAX, 1, &clean, &si)))
-			return e;
-	}
-	if ((e = tp_u256_add(&r->totals.seed, &r->totals.seed, &s->amount)))
-		return e;
-	struct ast *st = &u->st[si];
-	if (!st->live)
-		return arrive(u, si, UINT64_MAX, &s->amount, &s->amount, STOP_COUNT, 1);
 	if ((e = tp_u256_add(&st->taint, &st->taint, &s->amount)))
 		return e;
-	if (tp_u256_cmp(&st->taint, &u->bal[a]) > 0)
-		return tp_diag_set(d, TP_EINVAL, "seed %s: more taint than balance", s->address);
-	return r->opts.model == TP_MODEL_FIFO ? lot_push(st, &s->amount, 1) : TP_OK;
+	if (r->opts.model != TP_MODEL_FIFO)
+		return TP_OK;
+	/* the stolen lot is the latest arrival: clean lots first, then it */
+	struct tp_u256 clean;
+	if ((e = tp_u256_sub(&clean, &st->bal, &st->taint)))
+		return e;
+	st->head = st->n = 0;
+	if ((e = lot_push(st, &clean, 0)))
+		return e;
+	return lot_push(st, &st->taint, 1);
+}
+
+/* Injects the amount seeds of pool si that are due before `time`. */
+static enum tp_err due(struct run *u, struct amount_seed *a, size_t n, uint32_t addr,
+		       int64_t time, struct tp_diag *d)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].done || a[i].addr != addr || a[i].s->at >= time)
+			continue;
+		enum tp_err e = seed_amount(u, &a[i], d);
+		if (e)
+			return e;
+	}
+	return TP_OK;
+}
+
+static uint32_t find_address(const struct tp_trace_graph *g, const char *s)
+{
+	uint32_t a = tpg_addr_find(g, s, strlen(s));
+	if (a != TPG_NONE)
+		return a;
+	char low[64];
+	size_t n = strlen(s);
+	if (n >= sizeof low)
+		return TPG_NONE;
+	for (size_t k = 0; k <= n; k++)
+		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]);
+	return tpg_addr_find(g, low, n);
 }
 
 enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trace_labels *l,
@@ -343,28 +484,21 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 {
 	struct run u = {.g = g, .l = l, .r = r};
 	struct amount_seed *amounts = NULL;
-	size_t namounts = 0, next = 0;
+	size_t namounts = 0;
 	enum tp_err e = TP_OK;
 	if (r->opts.asset) {
-		char low[64];
-		size_t n = strlen(r->opts.asset);
-		for (size_t i = 0; i <= n && i < sizeof low; i++)
-			low[i] = (char)(r->opts.asset[i] >= 'A' && r->opts.asset[i] <= 'Z'
-						? r->opts.asset[i] + 32
-						: r->opts.asset[i]);
-		uint32_t a = n < sizeof low ? tpg_addr_find(g, low, n) : TPG_NONE;
+		uint32_t a = find_address(g, r->opts.asset);
 		if (a == TPG_NONE)
 			return tp_diag_set(d, TP_ENOTFOUND, "asset %s: no such token in the graph",
 					   r->opts.asset);
 		u.asset = a + 1;
-		snprintf(r->asset, sizeof r->asset, "%s", low);
+		snprintf(r->asset, sizeof r->asset, "%s", tpg_addr(g, a));
 	} else {
 		snprintf(r->asset, sizeof r->asset, "%s", g->chain);
 	}
-	u.bal = calloc(g->naddr ? g->naddr : 1, sizeof *u.bal);
 	u.is_seed = calloc(g->naddr ? g->naddr : 1, 1);
 	amounts = calloc(nseeds ? nseeds : 1, sizeof *amounts);
-	if (!u.bal || !u.is_seed || !amounts) {
+	if (!u.is_seed || !amounts) {
 		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -377,52 +511,49 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 					s->txid ? s->txid : "", s->index);
 			goto out;
 		}
-		uint32_t a = tpg_addr_find(g, s->address, strlen(s->address));
-		if (a == TPG_NONE) {
-			char low[64];
-			size_t n = strlen(s->address);
-			for (size_t k = 0; k <= n && k < sizeof low; k++)
-				low[k] = (char)(s->address[k] >= 'A' && s->address[k] <= 'Z'
-							? s->address[k] + 32
-							: s->address[k]);
-			a = n < sizeof low ? tpg_addr_find(g, low, n) : TPG_NONE;
-		}
+		uint32_t a = find_address(g, s->address), si;
 		if (a == TPG_NONE) {
 			e = tp_diag_set(d, TP_ENOTFOUND, "seed address %s does not occur in the graph",
 					s->address);
 			goto out;
 		}
-		if ((e = tpt_seed_addr(r, a)))
+		if ((e = tpt_seed_addr(r, a)) || (e = seed_pool(&u, a, &si)))
 			goto out;
 		if (s->kind == TP_SEED_ADDRESS)
 			u.is_seed[a] = 1;
 		else
-			amounts[namounts++] = (struct amount_seed){s, a};
+			amounts[namounts++] = (struct amount_seed){s, a, 0};
 	}
-	qsort(amounts, namounts, sizeof *amounts, cmp_seed_time);
-	for (uint64_t i = 0; i < g->nxfer && e == TP_OK; i++) {
-		const struct tpg_xfer *x = &g->xfer[i];
-		int64_t time = g->tx[x->tx].time;
-		while (next < namounts && amounts[next].s->at < time && e == TP_OK) {
-			e = seed_amount(&u, amounts[next].s, amounts[next].addr, d);
-			next++;
+	uint64_t last = UINT64_MAX;
+	while (e == TP_OK && u.nheap) {
+		struct event ev = heap_pop(&u);
+		u.st[ev.st].cur++;
+		if (ev.x != last) {
+			const struct tpg_xfer *x = &g->xfer[ev.x];
+			int64_t time = g->tx[x->tx].time;
+			if (r->opts.until && time > r->opts.until)
+				break;
+			last = ev.x;
+			if (namounts && ((x->from != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, x->from, time, d))) ||
+					 (x->to != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, x->to, time, d)))))
+				break;
+			if (x->asset == u.asset && (e = one(&u, ev.x)))
+				break;
 		}
-		if (e != TP_OK)
-			break;
-		if (r->opts.until && time > r->opts.until)
-			break;
-		if (x->asset != u.asset)
-			continue;
-		e = one(&u, i);
+		e = schedule(&u, ev.st);
 	}
-	while (e == TP_OK && next < namounts) {
-		e = seed_amount(&u, amounts[next].s, amounts[next].addr, d);
-		next++;
-	}
+	for (size_t i = 0; e == TP_OK && i < namounts; i++)
+		if (!amounts[i].done)
+			e = seed_amount(&u, &amounts[i], d);
 	/* what is still in followed pools is held there */
 	for (size_t i = 0; i < u.nst && e == TP_OK; i++) {
 		struct ast *s = &u.st[i];
-		if (!s->live || tp_u256_is_zero(&s->taint))
+		struct tp_u256 held = r->opts.model == TP_MODEL_POISON && !tp_u256_is_zero(&s->taint)
+					      ? s->bal /* poison: all it still holds */
+					      : s->taint;
+		if (!s->live || tp_u256_is_zero(&held))
 			continue;
 		size_t n = 0;
 		if (s->pred != UINT64_MAX) {
@@ -431,13 +562,6 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 								  : tpt_map_get(&u.index, from);
 			if ((e = path_of(&u, fs, s->pred, &n)))
 				break;
-		}
-		struct tp_u256 held = s->taint;
-		if (r->opts.model == TP_MODEL_POISON) {
-			/* poison: everything the address still holds is tainted */
-			held = u.bal[s->addr];
-			if (tp_u256_is_zero(&held))
-				continue;
 		}
 		int64_t t = s->pred == UINT64_MAX ? 0 : g->tx[g->xfer[s->pred].tx].time;
 		const char *name;
@@ -451,8 +575,8 @@ out:
 	for (size_t i = 0; i < u.nst; i++)
 		free(u.st[i].lots);
 	free(u.st);
+	free(u.heap);
 	tpt_map_free(&u.index);
-	free(u.bal);
 	free(u.is_seed);
 	free(u.pathbuf);
 	free(amounts);
