@@ -483,31 +483,46 @@ static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *see
 			goto out;
 		count++;
 	}
-	for (uint32_t t = 0; count && t < g->ntx; t++) {
-		int64_t time = g->tx[t].time;
-		for (uint64_t k = g->tx[t].first_out; k < g->tx[t + 1].first_out; k++) {
-			const struct tpg_out *out = &g->out[k];
-			if (out->addr == TPG_NONE || tpt_map_get(&want, out->addr) == UINT32_MAX)
+	/* a tight scan over the output array; the transaction (for times)
+	 * is looked up only for the outputs that match */
+	uint32_t few[16];
+	size_t nfew = 0;
+	for (size_t i = 0; i < n && count <= 16; i++)
+		if (addr[i] != TPG_NONE) {
+			size_t k = 0;
+			while (k < nfew && few[k] != addr[i])
+				k++;
+			if (k == nfew)
+				few[nfew++] = addr[i];
+		}
+	for (uint64_t k = 0; count && k < g->nout; k++) {
+		const struct tpg_out *out = &g->out[k];
+		int hit = 0;
+		if (count <= 16) {
+			for (size_t j = 0; j < nfew; j++)
+				hit |= out->addr == few[j];
+		} else {
+			hit = out->addr != TPG_NONE && tpt_map_get(&want, out->addr) != UINT32_MAX;
+		}
+		if (!hit)
+			continue;
+		int64_t time = g->tx[out_tx(g, k)].time;
+		for (size_t i = 0; i < n; i++) {
+			const struct tp_trace_seed *s = &seeds[i];
+			if (addr[i] != out->addr)
 				continue;
-			for (size_t i = 0; i < n; i++) {
-				const struct tp_trace_seed *s = &seeds[i];
-				if (addr[i] != out->addr)
+			if (s->kind == TP_SEED_ADDRESS) {
+				if ((o->since && time < o->since) || (o->until && time > o->until))
 					continue;
-				if (s->kind == TP_SEED_ADDRESS) {
-					if ((o->since && time < o->since) || (o->until && time > o->until))
-						continue;
-					if ((e = seed_output(u, k, out->value)))
-						goto out;
-				} else if (time <= s->at && have[i] < need[i] &&
-					   (out->spent_by == TPG_NONE ||
-					    g->tx[out->spent_by].time > s->at)) {
-					uint64_t take = out->value < need[i] - have[i]
-								? out->value
-								: need[i] - have[i];
-					if ((e = seed_output(u, k, take)))
-						goto out;
-					have[i] += take;
-				}
+				if ((e = seed_output(u, k, out->value)))
+					goto out;
+			} else if (time <= s->at && have[i] < need[i] &&
+				   (out->spent_by == TPG_NONE || g->tx[out->spent_by].time > s->at)) {
+				uint64_t take = out->value < need[i] - have[i] ? out->value
+									       : need[i] - have[i];
+				if ((e = seed_output(u, k, take)))
+					goto out;
+				have[i] += take;
 			}
 		}
 	}
