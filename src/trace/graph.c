@@ -370,11 +370,17 @@ static void sections(const struct tp_trace_graph *g, const void *ptr[NSECT], uin
 	ptr[S_XFER] = g->xfer, len[S_XFER] = g->nxfer * sizeof *g->xfer;
 	ptr[S_BIG] = g->bigv, len[S_BIG] = (uint64_t)g->nbig * sizeof *g->bigv;
 	ptr[S_ACCT_OFF] = g->acct_off;
-	len[S_ACCT_OFF] = g->kind == TP_TRACE_ACCOUNT ? ((uint64_t)g->naddr + 1) * sizeof *g->acct_off : 0;
+	len[S_ACCT_OFF] = g->kind == TP_TRACE_ACCOUNT || g->nacct
+				  ? ((uint64_t)g->naddr + 1) * sizeof *g->acct_off
+				  : 0;
 	ptr[S_ACCT_X] = g->acct_x, len[S_ACCT_X] = g->nacct * sizeof *g->acct_x;
 }
 
-/* Builds the per-address transfer lists (a counting sort by address). */
+/*
+ * Builds the per-address lists (a counting sort by address): the
+ * transfers of each address (account) or the outputs paid to it (UTXO;
+ * skipped past 2^32 outputs, when seeds are found by a scan instead).
+ */
 static enum tp_err build_lists(struct tp_trace_graph *g)
 {
 	free(g->acct_off);
@@ -382,14 +388,19 @@ static enum tp_err build_lists(struct tp_trace_graph *g)
 	g->acct_off = NULL;
 	g->acct_x = NULL;
 	g->nacct = 0;
-	if (g->kind != TP_TRACE_ACCOUNT)
+	int account = g->kind == TP_TRACE_ACCOUNT;
+	uint64_t items = account ? g->nxfer : g->nout;
+	if (items >= UINT32_MAX)
+		return account ? TP_ELIMIT : TP_OK;
+	if (!account && items == 0)
 		return TP_OK;
-	if (g->nxfer >= UINT32_MAX)
-		return TP_ELIMIT;
 	uint64_t *off = calloc((size_t)g->naddr + 2, sizeof *off);
 	if (!off)
 		return TP_ENOMEM;
-	for (uint64_t i = 0; i < g->nxfer; i++) {
+	for (uint64_t i = 0; !account && i < g->nout; i++)
+		if (g->out[i].addr != TPG_NONE)
+			off[g->out[i].addr + 2]++;
+	for (uint64_t i = 0; account && i < g->nxfer; i++) {
 		const struct tpg_xfer *x = &g->xfer[i];
 		if (x->from != TPG_NONE)
 			off[x->from + 2]++;
@@ -405,7 +416,10 @@ static enum tp_err build_lists(struct tp_trace_graph *g)
 		return TP_ENOMEM;
 	}
 	/* off[a + 1] is the fill cursor of address a; afterwards off[a] its start */
-	for (uint64_t i = 0; i < g->nxfer; i++) {
+	for (uint64_t i = 0; !account && i < g->nout; i++)
+		if (g->out[i].addr != TPG_NONE)
+			list[off[g->out[i].addr + 1]++] = (uint32_t)i;
+	for (uint64_t i = 0; account && i < g->nxfer; i++) {
 		const struct tpg_xfer *x = &g->xfer[i];
 		if (x->from != TPG_NONE)
 			list[off[x->from + 1]++] = (uint32_t)i;
@@ -523,7 +537,8 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 		if (i && x->tx < g->xfer[i - 1].tx)
 			return corrupt(d, path, "transfer order");
 	}
-	if (g->kind == TP_TRACE_ACCOUNT) {
+	if (g->acct_off) {
+		uint64_t items = g->kind == TP_TRACE_ACCOUNT ? g->nxfer : g->nout;
 		if (g->acct_off[0] != 0 || g->acct_off[g->naddr] != g->nacct)
 			return corrupt(d, path, "address lists");
 		for (uint32_t a = 0; a < g->naddr; a++)
@@ -531,11 +546,9 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 				return corrupt(d, path, "address lists");
 		for (uint32_t a = 0; a < g->naddr; a++)
 			for (uint64_t i = g->acct_off[a]; i < g->acct_off[a + 1]; i++)
-				if (g->acct_x[i] >= g->nxfer ||
+				if (g->acct_x[i] >= items ||
 				    (i > g->acct_off[a] && g->acct_x[i] <= g->acct_x[i - 1]))
 					return corrupt(d, path, "address lists");
-	} else if (g->nacct) {
-		return corrupt(d, path, "address lists");
 	}
 	return TP_OK;
 }
@@ -607,7 +620,7 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	g->in = (uint64_t *)(base + h->off[S_IN]);
 	g->xfer = (struct tpg_xfer *)(base + h->off[S_XFER]);
 	g->bigv = (struct tp_u256 *)(base + h->off[S_BIG]);
-	g->acct_off = g->kind == TP_TRACE_ACCOUNT ? (uint64_t *)(base + h->off[S_ACCT_OFF]) : NULL;
+	g->acct_off = h->len[S_ACCT_OFF] ? (uint64_t *)(base + h->off[S_ACCT_OFF]) : NULL;
 	g->acct_x = (uint32_t *)(base + h->off[S_ACCT_X]);
 	if ((e = check(g, path, d)) != TP_OK)
 		goto fail;

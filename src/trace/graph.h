@@ -81,8 +81,10 @@ struct tp_trace_graph {
 	struct tpg_xfer *xfer;
 	uint32_t nbig;
 	struct tp_u256 *bigv;
-	/* account, per address: its transfers (indices into xfer[]) in chain
-	 * order, acct_x[acct_off[a] .. acct_off[a + 1]); built when saved */
+	/* per address, in chain order, acct_x[acct_off[a] .. acct_off[a + 1]):
+	 * account: its transfers (indices into xfer[]); UTXO: the outputs
+	 * paid to it (indices into out[]; NULL past 2^32 outputs). Built
+	 * when saved. */
 	uint64_t *acct_off;
 	uint32_t *acct_x;
 	uint64_t nacct;

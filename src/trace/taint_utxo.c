@@ -445,16 +445,44 @@ static enum tp_err seed_one_output(struct run *u, const struct tp_trace_seed *s,
 	return seed_output(u, out, g->out[out].value);
 }
 
+/* Seeds output k for every address or amount seed of its address. */
+static enum tp_err seed_from(struct run *u, const struct tp_trace_seed *seeds, size_t n,
+			     const uint32_t *addr, const uint64_t *need, uint64_t *have, uint64_t k)
+{
+	const struct tp_trace_graph *g = u->g;
+	const struct tp_trace_opts *o = &u->r->opts;
+	const struct tpg_out *out = &g->out[k];
+	int64_t time = g->tx[out_tx(g, k)].time;
+	enum tp_err e;
+	for (size_t i = 0; i < n; i++) {
+		const struct tp_trace_seed *s = &seeds[i];
+		if (addr[i] != out->addr)
+			continue;
+		if (s->kind == TP_SEED_ADDRESS) {
+			if ((o->since && time < o->since) || (o->until && time > o->until))
+				continue;
+			if ((e = seed_output(u, k, out->value)))
+				return e;
+		} else if (time <= s->at && have[i] < need[i] &&
+			   (out->spent_by == TPG_NONE || g->tx[out->spent_by].time > s->at)) {
+			uint64_t take = out->value < need[i] - have[i] ? out->value : need[i] - have[i];
+			if ((e = seed_output(u, k, take)))
+				return e;
+			have[i] += take;
+		}
+	}
+	return TP_OK;
+}
+
 /*
- * Address and amount seeds, all in one pass over the outputs (a seed
- * address's outputs are found by scanning, not by an index: one pass
- * costs about as much as reading the output array once).
+ * Address and amount seeds: through the graph's per-address output lists
+ * for up to 16 seed addresses, otherwise in one scan of the output array
+ * (as for graphs without lists, past 2^32 outputs).
  */
 static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *seeds, size_t n,
 				  struct tp_diag *d)
 {
 	const struct tp_trace_graph *g = u->g;
-	const struct tp_trace_opts *o = &u->r->opts;
 	struct tpt_map want = {0};
 	enum tp_err e = TP_OK;
 	uint32_t *addr = calloc(n ? n : 1, sizeof *addr);
@@ -495,7 +523,15 @@ static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *see
 			if (k == nfew)
 				few[nfew++] = addr[i];
 		}
-	for (uint64_t k = 0; count && k < g->nout; k++) {
+	/* with the per-address lists: only the seed addresses' outputs */
+	for (size_t j = 0; g->acct_off && j < nfew; j++) {
+		for (uint64_t p = g->acct_off[few[j]]; p < g->acct_off[few[j] + 1]; p++) {
+			uint64_t k = g->acct_x[p];
+			if ((e = seed_from(u, seeds, n, addr, need, have, k)))
+				goto out;
+		}
+	}
+	for (uint64_t k = 0; count && (!g->acct_off || count > 16) && k < g->nout; k++) {
 		const struct tpg_out *out = &g->out[k];
 		int hit = 0;
 		if (count <= 16) {
@@ -504,27 +540,8 @@ static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *see
 		} else {
 			hit = out->addr != TPG_NONE && tpt_map_get(&want, out->addr) != UINT32_MAX;
 		}
-		if (!hit)
-			continue;
-		int64_t time = g->tx[out_tx(g, k)].time;
-		for (size_t i = 0; i < n; i++) {
-			const struct tp_trace_seed *s = &seeds[i];
-			if (addr[i] != out->addr)
-				continue;
-			if (s->kind == TP_SEED_ADDRESS) {
-				if ((o->since && time < o->since) || (o->until && time > o->until))
-					continue;
-				if ((e = seed_output(u, k, out->value)))
-					goto out;
-			} else if (time <= s->at && have[i] < need[i] &&
-				   (out->spent_by == TPG_NONE || g->tx[out->spent_by].time > s->at)) {
-				uint64_t take = out->value < need[i] - have[i] ? out->value
-									       : need[i] - have[i];
-				if ((e = seed_output(u, k, take)))
-					goto out;
-				have[i] += take;
-			}
-		}
+		if (hit && (e = seed_from(u, seeds, n, addr, need, have, k)))
+			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (seeds[i].kind != TP_SEED_AMOUNT || have[i] >= need[i])

@@ -120,6 +120,37 @@ static void test_json_shape(void **state)
 	json_decref(j);
 }
 
+/* More than 16 seed addresses: found by a scan, not the lists; same answer. */
+static void test_many_seeds(void **state)
+{
+	(void)state;
+	struct tp_trace_seed s[20];
+	for (int i = 0; i < 20; i++)
+		s[i] = (struct tp_trace_seed){.kind = TP_SEED_ADDRESS, .address = i % 2 ? "1Thief" : "1Clean"};
+	struct tp_trace_opts o = {.model = TP_MODEL_HAIRCUT};
+	struct tp_trace_result *r;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_run(g, l, s, 20, &o, &r, &d), TP_OK);
+	struct tp_trace_totals t;
+	tp_trace_result_totals(r, &t);
+	char seed[TP_U256_DECSZ], fees[TP_U256_DECSZ];
+	tp_u256_format(&t.seed, seed);
+	tp_u256_format(&t.fees, fees);
+	/* 1Thief 99000 and 1Clean 60000 both stolen: everything in t2 on is tainted */
+	assert_string_equal(seed, "159000");
+	assert_string_equal(fees, "2000");
+	assert_true(tp_trace_result_conserved(r));
+	tp_trace_result_free(r);
+	/* the same two seeds once each take the list path: the same totals */
+	assert_int_equal(tp_trace_run(g, l, s, 2, &o, &r, &d), TP_OK);
+	struct tp_trace_totals t2;
+	tp_trace_result_totals(r, &t2);
+	assert_int_equal(tp_u256_cmp(&t.seed, &t2.seed), 0);
+	assert_int_equal(tp_u256_cmp(&t.endpoints, &t2.endpoints), 0);
+	assert_int_equal(tp_u256_cmp(&t.held, &t2.held), 0);
+	tp_trace_result_free(r);
+}
+
 int main(void)
 {
 	if (!mkdtemp(scratch))
@@ -137,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stix_valid),
 		cmocka_unit_test(test_json_shape),
+		cmocka_unit_test(test_many_seeds),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tp_trace_graph_free(g);
