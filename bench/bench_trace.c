@@ -88,7 +88,7 @@ static void traces(const struct tp_trace_graph *g, const char *dir, const char *
 		die("labels", &d);
 	static const char *const models[] = {"poison", "haircut", "fifo", "tiho"};
 	static const uint32_t hops[] = {1, 10, 100};
-	printf("  trace, %zu seeds%-7s (ms):  1 hop   10 hops  100 hops\n", n, asset ? ", token" : "");
+	printf("  trace, %zu planted thefts%-7s (ms):  1 hop   10 hops  100 hops\n", n, asset ? ", token" : "");
 	for (int m = 0; m < 4; m++) {
 		printf("    %-8s              ", models[m]);
 		for (int h = 0; h < 3; h++) {
@@ -107,6 +107,50 @@ static void traces(const struct tp_trace_graph *g, const char *dir, const char *
 	}
 	for (size_t i = 0; i < n; i++)
 		free(texts[i]);
+	tp_trace_labels_free(l);
+}
+
+/*
+ * Traces from 10 background addresses spread over the dictionary: taint
+ * that mixes with ordinary traffic, the hard case (poison explodes).
+ */
+static void background(const struct tp_trace_graph *g, const char *dir)
+{
+	struct tp_trace_seed seeds[10];
+	struct tp_trace_graph_info info;
+	tp_trace_graph_info(g, &info);
+	for (int i = 0; i < 10; i++)
+		seeds[i] = (struct tp_trace_seed){
+			.kind = TP_SEED_ADDRESS,
+			.address = tp_trace_graph_address(g, info.addresses / 10 * (uint64_t)i + 7)};
+	struct tp_trace_labels *l;
+	struct tp_diag d = {0};
+	char p[600];
+	snprintf(p, sizeof p, "%s/labels.csv", dir);
+	if (tp_trace_labels_new(&l) != TP_OK || tp_trace_labels_load(l, p, NULL, &d) != TP_OK)
+		die("labels", &d);
+	static const char *const models[] = {"poison", "haircut", "fifo", "tiho"};
+	static const uint32_t hops[] = {1, 10, 100};
+	printf("  trace, 10 background addresses (ms, transactions visited at 100 hops):\n");
+	for (int m = 0; m < 4; m++) {
+		printf("    %-8s              ", models[m]);
+		uint64_t visited = 0;
+		for (int h = 0; h < 3; h++) {
+			struct tp_trace_opts o = {.model = tp_trace_model_parse(models[m]),
+						  .max_hops = hops[h]};
+			struct tp_trace_result *r;
+			double t0 = now();
+			if (tp_trace_run(g, l, seeds, 10, &o, &r, &d) != TP_OK)
+				die("trace", &d);
+			double ms = (now() - t0) * 1e3;
+			struct tp_trace_totals t;
+			tp_trace_result_totals(r, &t);
+			visited = t.txs_visited;
+			tp_trace_result_free(r);
+			printf(" %9.2f", ms);
+		}
+		printf("  (%llu)\n", (unsigned long long)visited);
+	}
 	tp_trace_labels_free(l);
 }
 
@@ -164,6 +208,7 @@ static void utxo(const char *top, uint64_t txs)
 	       (double)g->ntx / tpass, tpass, (unsigned long long)sum);
 	(void)touched;
 	traces(g, dir, NULL);
+	background(g, dir);
 	tp_trace_graph_free(g);
 }
 
@@ -201,6 +246,7 @@ static void account(const char *top, uint64_t transfers)
 		die("open", &d);
 	traces(g, dir, NULL);
 	traces(g, dir, "token");
+	background(g, dir);
 	tp_trace_graph_free(g);
 }
 
