@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "tp_test.h"
+#include "tripact/time.h"
 #include "tripact/trace.h"
 
 static char scratch[] = "/tmp/tp_trace_cases_XXXXXX";
@@ -98,6 +99,11 @@ static void run_case(const char *name)
 				assert_int_equal(tp_u256_parse(v, SIZE_MAX, &o.min_value), TP_OK);
 			else if (!strcmp(k, "asset"))
 				o.asset = v;
+			else if (!strcmp(k, "since") || !strcmp(k, "until")) {
+				tp_time_us t;
+				assert_int_equal(tp_time_parse(v, strlen(v), 0, &t, NULL, NULL), TP_OK);
+				*(!strcmp(k, "since") ? &o.since : &o.until) = t / 1000000;
+			}
 			else
 				fail_msg("%s: unknown option %s", name, k);
 		} else if (!strcmp(w, "totals")) {
