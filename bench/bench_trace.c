@@ -119,16 +119,26 @@ static void background(const struct tp_trace_graph *g, const char *dir)
 	struct tp_trace_seed seeds[10];
 	struct tp_trace_graph_info info;
 	tp_trace_graph_info(g, &info);
-	for (int i = 0; i < 10; i++)
-		seeds[i] = (struct tp_trace_seed){
-			.kind = TP_SEED_ADDRESS,
-			.address = tp_trace_graph_address(g, info.addresses / 10 * (uint64_t)i + 7)};
 	struct tp_trace_labels *l;
 	struct tp_diag d = {0};
 	char p[600];
 	snprintf(p, sizeof p, "%s/labels.csv", dir);
 	if (tp_trace_labels_new(&l) != TP_OK || tp_trace_labels_load(l, p, NULL, &d) != TP_OK)
 		die("labels", &d);
+	/* unlabelled recipients of transfers / outputs spread over the chain */
+	uint64_t items = g->kind == TP_TRACE_UTXO ? g->nout : g->nxfer;
+	for (uint64_t i = 0; i < 10; i++) {
+		const char *a = tpg_addr(g, 0), *name;
+		for (uint64_t k = items / 10 * i; k < items; k++) {
+			uint32_t id = g->kind == TP_TRACE_UTXO ? g->out[k].addr : g->xfer[k].to;
+			if (id == TPG_NONE || (g->kind == TP_TRACE_ACCOUNT && g->xfer[k].asset))
+				continue;
+			a = tpg_addr(g, id);
+			if (tp_trace_labels_get(l, info.chain, a, &name) == TP_CAT_NONE)
+				break;
+		}
+		seeds[i] = (struct tp_trace_seed){.kind = TP_SEED_ADDRESS, .address = a};
+	}
 	static const char *const models[] = {"poison", "haircut", "fifo", "tiho"};
 	static const uint32_t hops[] = {1, 10, 100};
 	printf("  trace, 10 background addresses (ms, transactions visited at 100 hops):\n");
