@@ -4,11 +4,10 @@
  * transactions that spend live tainted outputs, so a trace touches only
  * the part of the graph the stolen value reaches.
  *
- * Worked example (haircut): inputs 6 (tainted 4) + 3 (clean) = 9, outputs
- * 5 and 3, fee 1. Exact shares: 5*4/9 = 2.22, 3*4/9 = 1.33, fee 1*4/9 =
- * 0.44. Floors 2, 1, 0 leave 1 unit; it goes to the largest remainder
- * (fee, 0.44 > 0.33 > 0.22... no: remainders are 2/9, 3/9, 4/9 -> fee),
- * so outputs get 2 and 1 and the fee 1: 2 + 1 + 1 = 4, nothing lost.
+ * Worked example (haircut): inputs 6 (4 tainted) and 3 (clean), V = 9,
+ * T = 4; outputs 5 and 3, fee 1. Exact shares 20/9, 12/9 and 4/9: floors
+ * 2, 1, 0 with remainders 2/9, 3/9, 4/9. One unit is left and goes to the
+ * largest remainder, the fee: outputs 2 and 1, fee 1, together 4.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +47,7 @@ struct run {
 	uint64_t *alloc;
 	size_t capalloc;
 	uint32_t *order;
+	size_t caporder;
 };
 
 static enum tp_err grow(void **p, size_t *cap, size_t need, size_t size)
@@ -240,7 +240,8 @@ typedef unsigned __int128 u128;
 /*
  * Splits T tainted units of V over parts (outputs, then the fee) by
  * largest remainder: floor(v*T/V) each, the leftover units one each to
- * the largest remainders, earlier part first on ties.
+ * the largest remainders, earlier part first on ties. v and a may be the
+ * same array (each v[k] is read before a[k] is written).
  */
 static void haircut(const uint64_t *v, size_t n, uint64_t T, uint64_t V, uint64_t *a,
 		    uint64_t *rem, uint32_t *order)
@@ -304,7 +305,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 
 	/* alloc[0..nout) for outputs, alloc[nout] for the fee */
 	if (grow((void **)&u->alloc, &u->capalloc, 2 * (nout + 1), sizeof *u->alloc) ||
-	    !(u->order = realloc(u->order, (nout + 1) * sizeof *u->order)))
+	    grow((void **)&u->order, &u->caporder, nout + 1, sizeof *u->order))
 		return TP_ENOMEM;
 	uint64_t *a = u->alloc, *rem = u->alloc + nout + 1;
 	memset(a, 0, (nout + 1) * sizeof *a);
@@ -316,10 +317,10 @@ static enum tp_err process(struct run *u, uint32_t t)
 			a[nout] = fee;
 			break;
 		case TP_MODEL_HAIRCUT:
+			/* a[] holds the values going in, the shares coming out */
 			for (uint64_t k = 0; k < nout; k++)
-				rem[k] = g->out[out0 + k].value;
-			rem[nout] = fee;
-			memcpy(a, rem, (nout + 1) * sizeof *a);
+				a[k] = g->out[out0 + k].value;
+			a[nout] = fee;
 			haircut(a, nout + 1, T, V, a, rem, u->order);
 			break;
 		case TP_MODEL_TIHO: {
@@ -341,7 +342,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 			break; /* below, with the intervals */
 		}
 	}
-	if (r->opts.model == TP_MODEL_POISON || r->conserving) {
+	{
 		struct tp_u256 f;
 		tp_u256_from_u64(&f, a[nout]);
 		if (T > 0 && r->opts.model == TP_MODEL_FIFO) {
