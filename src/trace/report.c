@@ -366,7 +366,11 @@ static enum tp_err report_stix(const struct tp_trace_result *r, const struct tp_
 			  "A cryptocurrency address (`value`) on a chain (`chain`: btc, eth, ...). "
 			  "The type name and `value` property match OpenCTI's Cryptocurrency-Wallet "
 			  "observable; MISP's btc/xmr attributes map to `value`.",
-			  "schema", "https://github.com/tripact/tripact/blob/main/docs/trace-report.md",
+			  "schema",
+			  "A new SCO of type cryptocurrency-wallet with properties value (string, "
+			  "required: the address as the chain writes it; the id contributing "
+			  "property) and chain (string: btc, eth, ...). Defined in tripact's "
+			  "docs/trace-report.md.",
 			  "version", "1.0.0", "extension_types", "new-sco"));
 	const char *is_id = o ? o->intrusion_set_id : NULL;
 	if (is_id && o->intrusion_set_name)
