@@ -8,7 +8,9 @@
  * pass smaller sizes for a quick look). Prints import rate (transactions/s
  * and MB/s of JSON/CSV input), graph bytes per transaction on disk and in
  * memory, a full pass touching every input and output, and trace times for
- * the 10 planted thefts at 1, 10 and 100 hops under each model. The
+ * the 10 planted thefts and from 10 busy addresses at 1, 10 and 100
+ * hops under each model, and the import rate from raw blocks (a generated
+ * chain of getblock hex with the UTXO chain's size). The
  * reference is BlockSci (C++), about 93 bytes per transaction and 3.6e7
  * transactions/s per core for a full pass, quoted from its paper, not
  * re-measured here.
@@ -21,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trace/btc_codec.h"
 #include "trace/graph.h"
 #include "tripact/trace.h"
 
@@ -222,6 +225,210 @@ static void utxo(const char *top, uint64_t txs)
 	tp_trace_graph_free(g);
 }
 
+/* ---- raw blocks: a generated chain of getblock hex ------------------------ */
+
+struct wbuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static void wput(struct wbuf *b, const void *p, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			exit(2);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void w32(struct wbuf *b, uint32_t v)
+{
+	uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	wput(b, x, 4);
+}
+
+static void w64(struct wbuf *b, uint64_t v)
+{
+	w32(b, (uint32_t)v);
+	w32(b, (uint32_t)(v >> 32));
+}
+
+static void wvar(struct wbuf *b, uint64_t v)
+{
+	uint8_t c = (uint8_t)v;
+	if (v < 0xfd) {
+		wput(b, &c, 1);
+	} else {
+		uint8_t m = 0xfd;
+		wput(b, &m, 1);
+		uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+		wput(b, x, 2);
+	}
+}
+
+static uint64_t xs = 88172645463325252ULL;
+static uint64_t rnd(void)
+{
+	xs ^= xs << 13;
+	xs ^= xs >> 7;
+	xs ^= xs << 17;
+	return xs;
+}
+
+struct coin {
+	uint8_t txid[32];
+	uint32_t vout;
+	uint64_t value;
+};
+
+/* P2PKH to one of `naddr` keys */
+static void p2pkh(struct wbuf *b, uint64_t key)
+{
+	uint8_t s[25] = {0x76, 0xa9, 0x14};
+	for (int i = 0; i < 20; i++)
+		s[3 + i] = (uint8_t)((key * 0x9e3779b97f4a7c15ULL) >> ((i % 8) * 8)) ^ (uint8_t)i;
+	s[23] = 0x88;
+	s[24] = 0xac;
+	wvar(b, 25);
+	wput(b, s, 25);
+}
+
+/*
+ * Writes `txs` transactions as getblock hex (2000 a block): coinbases with
+ * ten outputs, then payments spending one or two earlier outputs into two.
+ */
+static uint64_t gen_raw(const char *path, uint64_t txs, uint64_t *bytes)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return 0;
+	size_t cap = 1 << 20, npool = 0;
+	struct coin *pool = malloc(cap * sizeof *pool);
+	struct wbuf blk = {0}, tx = {0};
+	uint64_t made = 0, naddr = txs / 2 + 10;
+	static const char hex[] = "0123456789abcdef";
+	char *line = NULL;
+	size_t linecap = 0;
+	*bytes = 0;
+	for (uint32_t height = 0; made < txs; height++) {
+		blk.n = 0;
+		w32(&blk, 1);
+		uint8_t zero[32] = {0};
+		wput(&blk, zero, 32);
+		wput(&blk, zero, 32);
+		w32(&blk, 1600000000 + height * 600);
+		w32(&blk, 0x1d00ffff);
+		w32(&blk, height);
+		uint64_t n = txs - made < 2000 ? txs - made : 2000;
+		wvar(&blk, n);
+		for (uint64_t k = 0; k < n; k++) {
+			tx.n = 0;
+			w32(&tx, 1);
+			int cb = k == 0 || npool < 2;
+			size_t nin = cb ? 1 : 1 + (size_t)(rnd() % 2);
+			uint64_t total = 0;
+			wvar(&tx, nin);
+			for (size_t i = 0; i < nin; i++) {
+				if (cb) {
+					uint8_t nul[36];
+					memset(nul, 0, 32);
+					memset(nul + 32, 0xff, 4);
+					wput(&tx, nul, 36);
+					uint8_t sc[6] = {5, 3, (uint8_t)height, (uint8_t)(height >> 8),
+							 (uint8_t)(height >> 16), (uint8_t)made};
+					wput(&tx, sc, 6);
+				} else {
+					size_t j = (size_t)(rnd() % npool);
+					struct coin c = pool[j];
+					pool[j] = pool[--npool];
+					wput(&tx, c.txid, 32);
+					w32(&tx, c.vout);
+					wvar(&tx, 0);
+					total += c.value;
+				}
+				w32(&tx, 0xffffffff);
+			}
+			size_t nout = cb ? 10 : 2;
+			uint64_t v[10];
+			if (cb) {
+				for (size_t o = 0; o < nout; o++)
+					v[o] = 500000000;
+			} else {
+				uint64_t fee = total > 2000 ? 1000 : 0, left = total - fee;
+				v[0] = left / 3 + rnd() % (left / 3 + 1);
+				v[1] = left - v[0];
+			}
+			wvar(&tx, nout);
+			for (size_t o = 0; o < nout; o++) {
+				w64(&tx, v[o]);
+				p2pkh(&tx, rnd() % naddr);
+			}
+			w32(&tx, 0);
+			struct coin c;
+			tp_btc_sha256d(tx.p, tx.n, c.txid);
+			for (size_t o = 0; o < nout; o++) {
+				if (npool == cap) {
+					cap *= 2;
+					pool = realloc(pool, cap * sizeof *pool);
+					if (!pool)
+						exit(2);
+				}
+				c.vout = (uint32_t)o;
+				c.value = v[o];
+				pool[npool++] = c;
+			}
+			wput(&blk, tx.p, tx.n);
+			made++;
+		}
+		if (blk.n * 2 + 2 > linecap) {
+			linecap = blk.n * 2 + 2;
+			line = realloc(line, linecap);
+			if (!line)
+				exit(2);
+		}
+		for (size_t i = 0; i < blk.n; i++) {
+			line[2 * i] = hex[blk.p[i] >> 4];
+			line[2 * i + 1] = hex[blk.p[i] & 15];
+		}
+		line[2 * blk.n] = '\n';
+		fwrite(line, 1, 2 * blk.n + 1, f);
+		*bytes += blk.n;
+	}
+	free(line);
+	free(pool);
+	free(blk.p);
+	free(tx.p);
+	return fclose(f) == 0 ? made : 0;
+}
+
+static void raw(const char *top, uint64_t txs)
+{
+	char path[600], gdir[700];
+	snprintf(path, sizeof path, "%s/blocks.hex", top);
+	snprintf(gdir, sizeof gdir, "%s/rawgraph", top);
+	uint64_t bytes;
+	uint64_t n = gen_raw(path, txs, &bytes);
+	if (!n) {
+		fprintf(stderr, "bench_trace: cannot write %s\n", path);
+		exit(2);
+	}
+	const char *files[] = {path};
+	struct tp_trace_import_stats st;
+	struct tp_diag d = {0};
+	double t0 = now();
+	if (tp_trace_import(gdir, "btc", files, 1, NULL, &st, &d) != TP_OK)
+		die("raw import", &d);
+	double t = now() - t0;
+	printf("Raw blocks (getblock hex, %.1f MB of blocks): %llu transactions\n", (double)bytes / 1e6,
+	       (unsigned long long)st.txs);
+	printf("  import (decode + graph) %9.0f tx/s  (%.1f s, 1 core; goal >= 1,000,000 tx/s)\n",
+	       (double)st.txs / t, t);
+	unlink(path);
+}
+
 static void account(const char *top, uint64_t transfers)
 {
 	char dir[600], gdir[700], f1[700], f2[700];
@@ -286,8 +493,10 @@ int main(int argc, char **argv)
 	       " >= 300 MB/s/core from JSON lines, 10-hop haircut trace < 100 ms; BlockSci: ~93 "
 	       "bytes/tx)\n",
 	       (unsigned long long)txs, (unsigned long long)transfers);
-	if (txs)
+	if (txs) {
 		utxo(dir, txs);
+		raw(dir, txs);
+	}
 	if (transfers)
 		account(dir, transfers);
 	if (dir == tmpl) {
