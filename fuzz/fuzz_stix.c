@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tp_stix_validator *v = NULL;
 	struct tp_reader *r = NULL;
 	struct tp_stix_validate_set *set = NULL;
-	if (tp_stix_validator_new(&o, &v, NULL) != TP_OK || tp_reader_new(f, "fuzz", 1 << 16, &r) != TP_OK ||
+	if (tp_stix_validator_new(&o, &v, NULL) != TP_OK ||
+	    tp_reader_new(f, "fuzz", 1 << 16, &r) != TP_OK ||
 	    tp_stix_validate_set_new(v, 1000, &set) != TP_OK)
 		goto out;
 	struct tp_reader_item it;

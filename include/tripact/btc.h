@@ -30,26 +30,27 @@
  * Addresses. Every output gets an address string the tracer can key value
  * by, never empty:
  *   - P2PKH, P2SH: Base58Check; P2WPKH, P2WSH: Bech32 (witness v0);
- *     P2TR and other witness versions 1..16: Bech32m; with the network's
+ *     P2TR, anchor and other witness versions 1..16: Bech32m; with the network's
  *     prefixes (1/3/bc on mainnet; m,n/2/tb on testnet and signet; bcrt on
  *     regtest).
  *   - P2PK (pay to a bare public key): the P2PKH address of that key,
- *     HASH160(pubkey). This is what bitcoin-etl exported from Bitcoin Core
- *     before 0.22 (`addresses` of a "pubkey" output) and what explorers
- *     show, and it puts coins paid to a key and to its hash under one
- *     address, which is what a tracer wants.
+ *     HASH160(pubkey). This is what older Bitcoin Core versions reported,
+ *     and so bitcoin-etl exported (`addresses` of a "pubkey" output), and
+ *     what explorers show; it puts coins paid to a key and to its hash
+ *     under one address, which is what a tracer wants.
  *   - bare multisig, OP_RETURN and nonstandard scripts: "nonstandard"
  *     followed by the first 20 bytes (40 hex digits) of SHA-256(script), the
  *     bitcoin-etl convention for outputs without an address. The type field
  *     tells these apart from real addresses.
- * The same identity in binary form (key, key_len) is cheaper to hash and to
- * store than the string; TP_BTC_NO_ADDRESS skips formatting the strings and
- * tp_btc_address_format() makes one on demand.
+ * The same identity in binary form (tp_btc_txout_key) is cheaper to hash and
+ * to store than the string; TP_BTC_NO_ADDRESS skips formatting the strings
+ * and tp_btc_key_format() makes one on demand.
  *
  * Errors. Malformed input (truncated data, a varint beyond the buffer, a
  * count larger than the bytes left) gives TP_EPARSE with the byte offset of
  * the problem in the block, and in the file for blk*.dat, in the diag
- * message; column holds the block offset + 1. Nothing is read past `len`.
+ * message; column holds the block offset + 1 (for hex input: line, and the
+ * column of the hex digits at that offset). Nothing is read past `len`.
  */
 #ifndef TRIPACT_BTC_H
 #define TRIPACT_BTC_H
@@ -88,8 +89,8 @@ enum tp_btc_script {
 	TP_BTC_P2WPKH,		/* "witness_v0_keyhash" */
 	TP_BTC_P2WSH,		/* "witness_v0_scripthash" */
 	TP_BTC_P2TR,		/* "witness_v1_taproot" */
-	TP_BTC_WITNESS_UNKNOWN, /* other witness programs ("witness_unknown",
-				   including the v1 "anchor") */
+	TP_BTC_WITNESS_UNKNOWN, /* other witness programs ("witness_unknown") */
+	TP_BTC_ANCHOR,		/* v1 program 4e73, pay-to-anchor ("anchor", Core 28) */
 	TP_BTC_SCRIPT_COUNT
 };
 
@@ -155,6 +156,13 @@ typedef enum tp_err (*tp_btc_tx_fn)(void *ctx, const struct tp_btc_header *h,
 
 /* Decoder flags. */
 #define TP_BTC_NO_ADDRESS 0x1u /* leave txout.address empty (faster) */
+/*
+ * Check each block's merkle root (and reject CVE-2012-2459 mutations)
+ * before any callback for it: a corrupt or altered block is TP_EPARSE at
+ * block offset 36 and none of its transactions are delivered. Costs about
+ * a third more hashing.
+ */
+#define TP_BTC_CHECK_MERKLE 0x2u
 
 /*
  * A decoder holds the scratch arrays reused from block to block (no
@@ -201,9 +209,24 @@ void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *script, size
  */
 enum tp_btc_script tp_btc_address_class(enum tp_btc_script type);
 
+/* Bytes of the longest binary address key (class, version, 40-byte key). */
+#define TP_BTC_KEY_MAX 42
+
+/*
+ * The output's address as a compact byte string for a dictionary: address
+ * class, witness version and key (22 bytes for most outputs, at most
+ * TP_BTC_KEY_MAX). Two outputs get equal keys exactly when their address
+ * strings are equal. Returns the length written to out.
+ */
+size_t tp_btc_txout_key(const struct tp_btc_txout *o, uint8_t out[TP_BTC_KEY_MAX]);
+
+/* The address string of a key made by tp_btc_txout_key (TP_EINVAL if bad). */
+enum tp_err tp_btc_key_format(enum tp_btc_network net, const uint8_t *key, size_t len,
+			      char out[TP_BTC_ADDR_MAX]) TP_MUST_CHECK;
+
 /*
  * Parses an address string for net into its binary form: type (P2PKH,
- * P2SH, P2WPKH, P2WSH, P2TR, witness_unknown or nonstandard for the
+ * P2SH, P2WPKH, P2WSH, P2TR, anchor, witness_unknown or nonstandard for the
  * "nonstandard<40 hex>" form), witness version, key (40 bytes) and
  * *key_len. Checksums are verified. TP_EPARSE with a message otherwise.
  */
@@ -261,6 +284,23 @@ size_t tp_btc_chain_records(const struct tp_btc_chain *c);
 size_t tp_btc_chain_truncated(const struct tp_btc_chain *c);
 
 /*
+ * Bytes of the best chain's blocks from height `from` to `to` inclusive
+ * (clamped to [root, tip]; -1 for the tip), from the index: the total for
+ * an import's progress bar (each callback's header has its block's size).
+ */
+uint64_t tp_btc_chain_bytes(const struct tp_btc_chain *c, int64_t from, int64_t to);
+
+/*
+ * The hash of the best chain's block at height, from the index (no disk
+ * read). An incremental import checks that the last block it imported is
+ * still on the best chain before resuming after it; if not, the node has
+ * reorganised and the import must go back to where the chains agree.
+ * TP_ENOTFOUND outside [root, tip].
+ */
+enum tp_err tp_btc_chain_hash(const struct tp_btc_chain *c, int64_t height,
+			      uint8_t hash[32]) TP_MUST_CHECK;
+
+/*
  * The raw block at height (borrowed, valid until the next call on c) and
  * its header (height set). TP_ENOTFOUND outside [root, tip].
  */
@@ -279,8 +319,9 @@ enum tp_err tp_btc_chain_decode(struct tp_btc_chain *c, struct tp_btc_decoder *d
 
 /*
  * Hex blocks as `bitcoin-cli getblock <hash> 0` prints them: one block per
- * line (blank lines skipped; a line may be wrapped in double quotes, as in
- * a JSON-RPC result). If first_height >= 0 the blocks are taken to be
+ * line (blank lines skipped; a line may be wrapped in double quotes, or be
+ * a whole JSON-RPC reply {"result":"<hex>","error":null,...}, whose error
+ * is reported). If first_height >= 0 the blocks are taken to be
  * consecutive from that height, and each must name the previous one as its
  * parent (TP_EPARSE otherwise); with -1 heights are unknown. Errors name
  * the line (diag line) and the byte offset in the block.

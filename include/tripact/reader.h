@@ -33,10 +33,10 @@
 #define TP_READER_MAX_DEPTH 200
 
 enum tp_reader_where {
-	TP_READER_TOP,	  /* a top-level value (single object or JSON lines) */
-	TP_READER_ARRAY,  /* an element of a top-level array */
+	TP_READER_TOP,	   /* a top-level value (single object or JSON lines) */
+	TP_READER_ARRAY,   /* an element of a top-level array */
 	TP_READER_OBJECTS, /* an element of a bundle's objects array */
-	TP_READER_BUNDLE, /* a bundle's other members, as one JSON object, after its end */
+	TP_READER_BUNDLE,  /* a bundle's other members, as one JSON object, after its end */
 };
 
 struct tp_reader_item {
@@ -51,14 +51,14 @@ struct tp_reader;
 
 /* f: borrowed (the caller closes it). name is used in messages only.
  * max_object 0 means TP_READER_MAX_OBJECT. *out: caller owns. */
-enum tp_err tp_reader_new(FILE *f, const char *name, size_t max_object, struct tp_reader **out)
-	TP_MUST_CHECK;
+enum tp_err tp_reader_new(FILE *f, const char *name, size_t max_object,
+			  struct tp_reader **out) TP_MUST_CHECK;
 void tp_reader_free(struct tp_reader *r);
 
 /* The next item; TP_ENOTFOUND at the end of input. After any other error
  * the reader is finished (further calls return the same error). */
-enum tp_err tp_reader_next(struct tp_reader *r, struct tp_reader_item *it, struct tp_diag *d)
-	TP_MUST_CHECK;
+enum tp_err tp_reader_next(struct tp_reader *r, struct tp_reader_item *it,
+			   struct tp_diag *d) TP_MUST_CHECK;
 
 /* While inside a bundle: the members read so far other than `objects`, as
  * a JSON object text (borrowed until the next call). NULL otherwise. */

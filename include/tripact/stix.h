@@ -90,12 +90,13 @@ json_t *tp_stix_object_json(const struct tp_stix_object *o);
 /*
  * The deterministic id of an SCO (STIX 2.1 section 2.9): a UUIDv5 in the
  * STIX namespace over the RFC 8785 canonical JSON of the type's present
- * ID contributing properties. Hashes contribute only their preferred
- * entry (MD5, SHA-1, SHA-256, SHA-512, SHA3-256, SHA3-512, SSDEEP, TLSH,
- * in that order of preference... see docs/internals/stix-ids.md).
+ * ID contributing properties. A `hashes` dictionary contributes one entry:
+ * MD5, SHA-1, SHA-256 or SHA-512 in that order, else its first key (the
+ * OASIS reference implementation's choice; see docs/internals/stix.md).
  * Returns TP_ENOTFOUND when the type has no ID contributing properties or
  * none is present (the spec then says to use a UUIDv4: the caller
  * decides), TP_EINVAL when sco is not an SCO of a known type.
+ * sco: borrowed.
  */
 enum tp_err tp_stix_sco_id(const json_t *sco, char out[TP_STIX_ID_MAX],
 			   struct tp_diag *d) TP_MUST_CHECK;

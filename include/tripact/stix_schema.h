@@ -125,7 +125,6 @@ enum tp_stix_prop_lookup {
  * An unknown type gives TP_STIX_PROP_CUSTOM if it is a valid custom type
  * name, TP_STIX_PROP_UNKNOWN otherwise.
  */
-enum tp_stix_prop_lookup tp_stix_schema_path(const char *type, const char *const *path,
-					     size_t n);
+enum tp_stix_prop_lookup tp_stix_schema_path(const char *type, const char *const *path, size_t n);
 
 #endif

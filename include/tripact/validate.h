@@ -11,7 +11,9 @@
  *	struct tp_stix_counts c = {0};
  *	tp_stix_validate_object(v, obj, print_problem, NULL, &c);
  *	// print_problem gets {TP_STIX_ERROR, "required-property", 0,
- *	//   "indicator--8e2e...", "valid_from", "required property 'valid_from' is missing"}
+ *	//   "indicator--8e2e...", "", "required property 'valid_from' is missing"}
+ *	// or, for a bad value, {TP_STIX_WARNING, "indicator-types", 214,
+ *	//   "indicator--8e2e...", "indicator_types[0]", "value 'C2' is not in ..."}
  *	tp_stix_validator_free(v);
  *
  * Checks that span objects (duplicate ids, references that must resolve)
@@ -46,8 +48,7 @@ typedef void (*tp_stix_report_fn)(void *ctx, const struct tp_stix_problem *p);
 
 /* Checks a STIX pattern; returns TP_OK or TP_EPARSE with d->message and
  * d->column set. Set by the caller that links the pattern module. */
-typedef enum tp_err (*tp_stix_pattern_check_fn)(const char *pattern, size_t len,
-						 struct tp_diag *d);
+typedef enum tp_err (*tp_stix_pattern_check_fn)(const char *pattern, size_t len, struct tp_diag *d);
 
 struct tp_stix_validate_opts {
 	int strict;	       /* SHOULD warnings become errors */
@@ -96,8 +97,9 @@ const char *tp_stix_check_name(int code);
 /*
  * Cross-object checks for one input: duplicate-ids (203: the same id and
  * modified twice) and, with enforce_refs, references to ids that never
- * appear. Memory is about 16 bytes per object; beyond max_objects
- * (0 = 4,000,000) the set stops tracking and reports that once.
+ * appear. Objects are kept as 8-byte hashes (two with enforce_refs) in
+ * a table sized for max_objects (0 = 1,500,000: 16 MiB); beyond that the
+ * set stops tracking and reports that once, so memory stays bounded.
  */
 struct tp_stix_validate_set;
 enum tp_err tp_stix_validate_set_new(const struct tp_stix_validator *v, size_t max_objects,
@@ -106,14 +108,13 @@ void tp_stix_validate_set_free(struct tp_stix_validate_set *s);
 
 /* As tp_stix_validate_object, and records obj in the set; line (0 if
  * unknown) is where obj starts, given back in later reports about it. */
-enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj,
-				     long line, tp_stix_report_fn report, void *ctx,
+enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj, long line,
+				     tp_stix_report_fn report, void *ctx,
 				     struct tp_stix_counts *counts) TP_MUST_CHECK;
 
 /* Reports what only the whole input shows (unresolved references). Call
  * once at the end. Returns TP_EVALIDATE if it reported an error. */
-enum tp_err tp_stix_validate_set_finish(struct tp_stix_validate_set *s,
-					tp_stix_report_fn report, void *ctx,
-					struct tp_stix_counts *counts) TP_MUST_CHECK;
+enum tp_err tp_stix_validate_set_finish(struct tp_stix_validate_set *s, tp_stix_report_fn report,
+					void *ctx, struct tp_stix_counts *counts) TP_MUST_CHECK;
 
 #endif

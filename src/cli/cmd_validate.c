@@ -102,17 +102,19 @@ static void print_problem(void *ctx, const struct tp_stix_problem *p)
 	       p->severity == TP_STIX_ERROR ? "error" : "warning", p->message, p->check, code);
 }
 
-static void input_error(struct file_run *f, const struct tp_diag *d, const char *what)
+static void input_error(struct file_run *f, const struct tp_diag *d, const char *what,
+			const char *check)
 {
 	f->counts.errors++;
 	f->malformed++;
-	count_check(f, "json", TP_STIX_ERROR);
+	count_check(f, check, TP_STIX_ERROR);
 	if (f->silent)
 		return;
 	if (d->column > 0)
-		printf("%s:%ld:%ld: error: %s%s\n", f->name, d->line, d->column, what, d->message);
+		printf("%s:%ld:%ld: error: %s%s [%s]\n", f->name, d->line, d->column, what,
+		       d->message, check);
 	else
-		printf("%s:%ld: error: %s%s\n", f->name, d->line, what, d->message);
+		printf("%s:%ld: error: %s%s [%s]\n", f->name, d->line, what, d->message, check);
 }
 
 static void count_type(struct file_run *f, const json_t *o)
@@ -150,9 +152,9 @@ static void summary(struct file_run *f, int stix20)
 	printf(", %zu error%s, %zu warning%s: %s\n", f->counts.errors,
 	       f->counts.errors == 1 ? "" : "s", f->counts.warnings,
 	       f->counts.warnings == 1 ? "" : "s",
-	       stix20 ? "STIX 2.0, not validated (tripact validates STIX 2.1)"
-		      : f->counts.errors ? "INVALID"
-					  : "valid STIX 2.1");
+	       stix20		  ? "STIX 2.0, not validated (tripact validates STIX 2.1)"
+	       : f->counts.errors ? "INVALID"
+				  : "valid STIX 2.1");
 	if (f->ntypes) {
 		/* sort the types by count (the struct starts with the name, so
 		 * sort an index instead) */
@@ -232,14 +234,35 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 					f->counts.errors++;
 					count_check(f, "spec-version", TP_STIX_ERROR);
 					if (!silent)
-						printf("%s:%ld: %s: spec_version: error: this is a STIX 2.0 "
-						       "bundle; tripact validates STIX 2.1 (convert it "
+						printf("%s:%ld: %s: spec_version: error: this is a "
+						       "STIX 2.0 "
+						       "bundle; tripact validates STIX 2.1 "
+						       "(convert it "
 						       "first) [spec-version]\n",
 						       f->name, tp_reader_bundle_line(r),
-						       tp_json_str(envj, "id") ? tp_json_str(envj, "id") : "-");
+						       tp_json_str(envj, "id")
+							       ? tp_json_str(envj, "id")
+							       : "-");
 				}
 			}
 			json_decref(envj);
+		}
+		if (it.len && it.text[0] != '{') {
+			/* a scalar or list where an object belongs */
+			d.line = it.line;
+			d.column = it.column;
+			snprintf(d.message, sizeof d.message,
+				 "a STIX object must be a JSON object, not %s",
+				 it.text[0] == '['   ? "a list"
+				 : it.text[0] == '"' ? "a string"
+						     : "a scalar");
+			char what[64];
+			if (it.where == TP_READER_OBJECTS || it.where == TP_READER_ARRAY)
+				snprintf(what, sizeof what, "object %zu: ", it.index);
+			else
+				what[0] = '\0';
+			input_error(f, &d, what, "property-type");
+			continue;
 		}
 		if (tp_json_load(it.text, it.len, &o, &d) != TP_OK) {
 			/* positions inside the object -> positions in the file */
@@ -251,7 +274,7 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 				snprintf(what, sizeof what, "object %zu: ", it.index);
 			else
 				what[0] = '\0';
-			input_error(f, &d, what);
+			input_error(f, &d, what, d.code == TP_ELIMIT ? "limit" : "json");
 			continue;
 		}
 		if (it.where == TP_READER_BUNDLE) {
@@ -259,7 +282,8 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 			f->bundles++;
 			if (!stix20) {
 				struct tp_stix_counts c = {0};
-				if (tp_stix_validate_object(v, o, print_problem, f, &c) == TP_ENOMEM)
+				if (tp_stix_validate_object(v, o, print_problem, f, &c) ==
+				    TP_ENOMEM)
 					e = TP_ENOMEM;
 				f->counts.errors += c.errors;
 				f->counts.warnings += c.warnings;
@@ -272,8 +296,8 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 		count_type(f, o);
 		if (stix20) {
 			f->counts.objects++;
-		} else if (tp_stix_validate_set_add(set, o, it.line, print_problem, f, &f->counts) ==
-			   TP_ENOMEM) {
+		} else if (tp_stix_validate_set_add(set, o, it.line, print_problem, f,
+						    &f->counts) == TP_ENOMEM) {
 			json_decref(o);
 			e = TP_ENOMEM;
 			break;
@@ -281,7 +305,8 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 		json_decref(o);
 	}
 	if (e == TP_EPARSE || e == TP_ELIMIT) {
-		input_error(f, &d, e == TP_ELIMIT ? "limit: " : "malformed JSON: ");
+		input_error(f, &d, e == TP_ELIMIT ? "" : "malformed JSON: ",
+			    e == TP_ELIMIT ? "limit" : "json");
 		e = TP_ENOTFOUND;
 	}
 	if (e != TP_ENOTFOUND) {
@@ -290,6 +315,11 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 	}
 	if (tp_stix_validate_set_finish(set, print_problem, f, &f->counts) == TP_ENOMEM)
 		goto out;
+	if (f->counts.objects == 0 && f->bundles == 0 && f->counts.errors == 0) {
+		struct tp_diag empty = {.line = 1};
+		snprintf(empty.message, sizeof empty.message, "no STIX content (empty input)");
+		input_error(f, &empty, "", "json");
+	}
 	summary(f, stix20);
 	rc = f->counts.errors ? 1 : 0;
 out:
@@ -354,15 +384,22 @@ int cmd_validate(int argc, char **argv)
 			silent = 1;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			verbose = 1;
-		} else if (is_opt(a, "--disable") || is_opt(a, "--ignore") || strcmp(a, "-d") == 0) {
-			val = opt_value(argc, argv, &i, strcmp(a, "-d") == 0 ? "-d" : is_opt(a, "--ignore") ? "--ignore" : "--disable");
+		} else if (is_opt(a, "--disable") || is_opt(a, "--ignore") ||
+			   strcmp(a, "-d") == 0) {
+			val = opt_value(argc, argv, &i,
+					strcmp(a, "-d") == 0	? "-d"
+					: is_opt(a, "--ignore") ? "--ignore"
+								: "--disable");
 			if (!val) {
 				rc = tp_cli_fail("%s needs a list of checks", a);
 				goto out;
 			}
 			o.disabled = val;
 		} else if (is_opt(a, "--enable") || is_opt(a, "--select") || strcmp(a, "-e") == 0) {
-			val = opt_value(argc, argv, &i, strcmp(a, "-e") == 0 ? "-e" : is_opt(a, "--select") ? "--select" : "--enable");
+			val = opt_value(argc, argv, &i,
+					strcmp(a, "-e") == 0	? "-e"
+					: is_opt(a, "--select") ? "--select"
+								: "--enable");
 			if (!val) {
 				rc = tp_cli_fail("%s needs a list of checks", a);
 				goto out;
@@ -371,8 +408,9 @@ int cmd_validate(int argc, char **argv)
 		} else if (is_opt(a, "--version")) {
 			val = opt_value(argc, argv, &i, "--version");
 			if (!val || strcmp(val, "2.1") != 0) {
-				rc = tp_cli_fail("only STIX 2.1 is validated (--version 2.1); convert 2.0 "
-						 "content with 'tripact import' first");
+				rc = tp_cli_fail(
+					"only STIX 2.1 is validated (--version 2.1); convert 2.0 "
+					"content with 'tripact import' first");
 				goto out;
 			}
 		} else if (is_opt(a, "--max-object-size")) {
@@ -380,7 +418,8 @@ int cmd_validate(int argc, char **argv)
 			char *end;
 			unsigned long long n = val ? strtoull(val, &end, 10) : 0;
 			if (!val || *end || n < 1024 || n > (1ULL << 30)) {
-				rc = tp_cli_fail("--max-object-size needs a byte count from 1024 to 1 GiB");
+				rc = tp_cli_fail(
+					"--max-object-size needs a byte count from 1024 to 1 GiB");
 				goto out;
 			}
 			max_object = (size_t)n;

@@ -158,8 +158,7 @@ static enum tp_err put_object(struct tp_buf *b, const json_t *v)
 		return TP_ENOMEM;
 	const char *k;
 	json_t *m;
-	json_object_foreach((json_t *)v, k, m)
-		keys[i++] = k;
+	json_object_foreach((json_t *)v, k, m) keys[i++] = k;
 	qsort(keys, n, sizeof *keys, utf16_cmp);
 	enum tp_err e = tp_buf_putc(b, '{');
 	for (i = 0; i < n && e == TP_OK; i++) {

@@ -16,20 +16,14 @@
 #include "stix_internal.h"
 #include "tripact/json.h"
 
-static int has(const json_t *o, const char *k)
-{
-	return json_object_get(o, k) != NULL;
-}
-
-static void error_at(struct vctx *c, const char *prop, const char *check, const char *msg)
+void vc_error_at(struct vctx *c, const char *prop, const char *check, const char *msg)
 {
 	size_t s = prop ? vc_push(c, prop) : c->plen;
 	vc_error(c, check, "%s", msg);
 	vc_pop(c, s);
 }
 
-/* later >= earlier (or > when strict_gt); only when both parse. */
-static void order(struct vctx *c, const char *earlier, const char *later, int strict_gt)
+void vc_order(struct vctx *c, const char *earlier, const char *later, int strict_gt)
 {
 	long long a, b;
 	if (!vc_time(c->obj, earlier, &a) || !vc_time(c->obj, later, &b))
@@ -61,7 +55,8 @@ void tp_check_open_vocab(struct vctx *c, const struct tp_stix_vocab *vc, const c
 			  "instead of spaces or underscores as word separators",
 			  value);
 	if (!tp_stix_vocab_has(vc, value))
-		vc_should(c, vc->code, "value '%.80s' is not in the %s vocabulary", value, vc->name);
+		vc_should(c, vc->code, "value '%.80s' is not in the %s vocabulary", value,
+			  vc->name);
 }
 
 void tp_check_kill_chain(struct vctx *c, const json_t *kcp)
@@ -113,22 +108,27 @@ void tp_check_hashes(struct vctx *c, const json_t *h)
 			int want = hash_hex_len(k);
 			size_t n = strlen(val);
 			if (want && ((int)n != want || !all_hex(val)))
-				vc_error(c, "format", "%s hash must be %d hex digits, not '%.80s'", k,
-					 want, val);
+				vc_error(c, "format", "%s hash must be %d hex digits, not '%.80s'",
+					 k, want, val);
 			else if (strcmp(k, "TLSH") == 0 &&
 				 !((n == 70 && all_hex(val)) ||
 				   (n == 72 && val[0] == 'T' && val[1] == '1' && all_hex(val + 2))))
-				vc_error(c, "format", "TLSH hash must be 70 hex digits (or T1 and 70)");
+				vc_error(c, "format",
+					 "TLSH hash must be 70 hex digits (or T1 and 70)");
 			else if (strcmp(k, "SSDEEP") == 0 && !strchr(val, ':'))
-				vc_error(c, "format", "SSDEEP hash '%.80s' is not blocksize:hash:hash",
-					 val);
+				vc_error(c, "format",
+					 "SSDEEP hash '%.80s' is not blocksize:hash:hash", val);
 		}
 		if (!tp_stix_vocab_has(&tp_v_hash_algorithm, k) && strncmp(k, "x_", 2) != 0) {
 			if (strlen(k) > 30)
-				vc_should(c, 150, "hash algorithm name '%.80s' is longer than 30 characters", k);
+				vc_should(
+					c, 150,
+					"hash algorithm name '%.80s' is longer than 30 characters",
+					k);
 			else
 				vc_should(c, 241,
-					  "hash algorithm '%.80s' is neither in hash-algorithm-ov nor a "
+					  "hash algorithm '%.80s' is neither in hash-algorithm-ov "
+					  "nor a "
 					  "custom name starting with 'x_'",
 					  k);
 		}
@@ -148,6 +148,19 @@ static int custom_prop_name_ok(const char *k)
 	return 1;
 }
 
+static int has_toplevel_extension(const json_t *o)
+{
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)json_object_get(o, "extensions"), k, v)
+	{
+		const char *t = tp_json_str(v, "extension_type");
+		if (t && strcmp(t, "toplevel-property-extension") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void tp_check_custom_property(struct vctx *c, const char *name)
 {
 	static const char *const reserved[] = {"severity", "usernames", "phone_numbers", NULL};
@@ -159,7 +172,7 @@ void tp_check_custom_property(struct vctx *c, const char *name)
 		return;
 	}
 	for (size_t i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], name) == 0 && c->plen == strlen(name)) {
+		if (strcmp(reserved[i], name) == 0 && c->plen == 1) {
 			vc_error(c, "reserved", "'%s' is a reserved property name", name);
 			return;
 		}
@@ -168,14 +181,19 @@ void tp_check_custom_property(struct vctx *c, const char *name)
 			 "custom property '%.80s' is not allowed (--strict-properties)", name);
 		return;
 	}
+	/* Top-level properties defined by a toplevel-property-extension carry
+	 * no prefix by design (section 7.3). */
+	if (c->plen == 1 && has_toplevel_extension(c->obj))
+		return;
 	if (vc_on(c, 101)) {
 		const char *us = strncmp(name, "x_", 2) == 0 ? strchr(name + 2, '_') : NULL;
 		if (!us || us == name + 2 || !us[1])
-			vc_should(c, 101,
-				  "Custom property '%.80s' should have a type that starts with 'x_' "
-				  "followed by a source unique identifier (like a domain name with "
-				  "dots replaced by hyphen), a hyphen and then the name",
-				  name);
+			vc_should(
+				c, 101,
+				"Custom property '%.80s' should have a type that starts with 'x_' "
+				"followed by a source unique identifier (like a domain name with "
+				"dots replaced by hyphen), a hyphen and then the name",
+				name);
 	} else if (strncmp(name, "x_", 2) != 0) {
 		vc_should(c, 102,
 			  "Custom property '%.80s' should have a type that starts with 'x_' in "
@@ -201,7 +219,8 @@ void tp_check_custom_type(struct vctx *c)
 		if (!dash || dash == t + 2 || !dash[1])
 			vc_should(c, 101,
 				  "Custom object type '%.80s' should start with 'x-' followed by a "
-				  "source unique identifier (like a domain name with dots replaced by "
+				  "source unique identifier (like a domain name with dots replaced "
+				  "by "
 				  "hyphens), a hyphen and then the name",
 				  t);
 	} else if (strncmp(t, "x-", 2) != 0) {
@@ -209,58 +228,6 @@ void tp_check_custom_type(struct vctx *c)
 			  "Custom object type '%.80s' should start with 'x-' in order to be "
 			  "compatible with future versions of the STIX 2 specification",
 			  t);
-	}
-}
-
-void tp_check_observable_dict_keys(struct vctx *c, const char *prop, const json_t *dict)
-{
-	static const char *const exceptions[] = {
-		"hashes",      "file_header_hashes", "request_header", "additional_header_fields",
-		"document_info_dict", "exif_tags",   "ipfix",	       "options",
-		"environment_variables", "key",	     "startup_info",   NULL,
-	};
-	for (size_t i = 0; exceptions[i]; i++)
-		if (strcmp(exceptions[i], prop) == 0)
-			goto special;
-	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)dict, k, v)
-	{
-		for (const char *p = k; *p; p++)
-			if (isupper((unsigned char)*p)) {
-				vc_should(c, 142, "dictionary key '%.80s' should be all lowercase", k);
-				break;
-			}
-	}
-	return;
-special:
-	if (strcmp(prop, "document_info_dict") == 0) {
-		static const char *const did[] = {"Title", "Author", "Subject", "Keywords", "Creator",
-						  "Producer", "CreationDate", "ModDate", "Trapped", NULL};
-		json_object_foreach((json_t *)dict, k, v)
-		{
-			int ok = 0;
-			for (size_t i = 0; did[i] && !ok; i++)
-				ok = strcmp(did[i], k) == 0;
-			if (!ok)
-				vc_should(c, 276,
-					  "'%.80s' is not a valid PDF Document Information Dictionary key",
-					  k);
-		}
-	} else if (strcmp(prop, "options") == 0) {
-		static const char *const pre[] = {"SO_", "ICMP_", "ICMP6_", "IP_", "IPV6_",
-						  "MCAST_", "TCP_", "IRLMP_", NULL};
-		json_object_foreach((json_t *)dict, k, v)
-		{
-			int ok = 0;
-			for (size_t i = 0; pre[i] && !ok; i++)
-				ok = strncmp(k, pre[i], strlen(pre[i])) == 0;
-			if (!ok)
-				vc_should(c, 275,
-					  "socket option '%.80s' should start with SO_, ICMP_, ICMP6_, IP_, "
-					  "IPV6_, MCAST_, TCP_ or IRLMP_",
-					  k);
-		}
 	}
 }
 
@@ -286,7 +253,8 @@ static const struct rel rels[] = {
 	{"indicator", "indicates",
 	 "attack-pattern campaign infrastructure intrusion-set malware threat-actor tool"},
 	{"indicator", "based-on", "observed-data"},
-	{"infrastructure", "communicates-with", "infrastructure ipv4-addr ipv6-addr domain-name url"},
+	{"infrastructure", "communicates-with",
+	 "infrastructure ipv4-addr ipv6-addr domain-name url"},
 	{"infrastructure", "consists-of",
 	 "infrastructure observed-data artifact autonomous-system directory domain-name "
 	 "email-addr email-message file ipv4-addr ipv6-addr mac-addr mutex network-traffic "
@@ -371,9 +339,10 @@ static void check_relationship(struct vctx *c)
 		return;
 	for (const char *p = rt; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-			error_at(c, "relationship_type", "format",
-				 "'relationship_type' must be lower-case ASCII letters, digits and "
-				 "hyphens");
+			vc_error_at(
+				c, "relationship_type", "format",
+				"'relationship_type' must be lower-case ASCII letters, digits and "
+				"hyphens");
 			return;
 		}
 	if (strcmp(rt, "derived-from") == 0 || strcmp(rt, "duplicate-of") == 0 ||
@@ -404,24 +373,87 @@ static void check_relationship(struct vctx *c)
 	}
 	size_t s = vc_push(c, "relationship_type");
 	if (!src_known)
-		vc_should(c, 202, "'%s' is not a suggested relationship source object for the '%s' relationship",
+		vc_should(c, 202,
+			  "'%s' is not a suggested relationship source object for the '%s' "
+			  "relationship",
 			  src, rt);
 	else if (!type_known)
-		vc_should(c, 202, "'%s' is not a suggested relationship type for '%s' objects", rt, src);
+		vc_should(c, 202, "'%s' is not a suggested relationship type for '%s' objects", rt,
+			  src);
 	else
-		vc_should(c, 202,
-			  "'%s' is not a suggested relationship target object for '%s' objects with "
-			  "the '%s' relationship",
-			  tgt, src, rt);
+		vc_should(
+			c, 202,
+			"'%s' is not a suggested relationship target object for '%s' objects with "
+			"the '%s' relationship",
+			tgt, src, rt);
 	vc_pop(c, s);
+}
+
+/* RFC 5646 well-formedness, simplified: a 2-3 letter (or 4-8) primary
+ * subtag, then subtags of 1-8 letters or digits ("en", "ja-JP",
+ * "zh-Hant-TW", "ko-KR"). stix2-validator compares with a fixed list of
+ * codes; a syntax check accepts every registered tag. */
+static int lang_ok(const char *s)
+{
+	size_t n = 0;
+	while (isalpha((unsigned char)s[n]))
+		n++;
+	if (n < 2 || n > 8)
+		return 0;
+	while (s[n] == '-') {
+		size_t k = 0;
+		n++;
+		while (isalnum((unsigned char)s[n + k]))
+			k++;
+		if (k < 1 || k > 8)
+			return 0;
+		n += k;
+	}
+	return s[n] == '\0';
+}
+
+static void check_lang(struct vctx *c, const json_t *o, const char *prop)
+{
+	const char *l = tp_json_str(o, prop);
+	if (l && !lang_ok(l)) {
+		size_t s = vc_push(c, prop);
+		vc_error(c, "format", "'%.40s' is not an RFC 5646 language tag", l);
+		vc_pop(c, s);
+	}
+}
+
+/* A marking definition must not mark itself (no circular references). */
+static void check_marking_circular(struct vctx *c)
+{
+	const json_t *o = c->obj;
+	const json_t *m = json_object_get(o, "object_marking_refs");
+	for (size_t i = 0; c->id && json_is_array(m) && i < json_array_size(m); i++) {
+		const char *r = json_string_value(json_array_get(m, i));
+		if (r && strcmp(r, c->id) == 0) {
+			size_t s = vc_push(c, "object_marking_refs"), s2 = vc_push_index(c, i);
+			vc_error(c, "constraint", "a marking definition must not mark itself");
+			vc_pop(c, s2);
+			vc_pop(c, s);
+		}
+	}
+	const json_t *g = json_object_get(o, "granular_markings");
+	for (size_t i = 0; c->id && json_is_array(g) && i < json_array_size(g); i++) {
+		const char *r = tp_json_str(json_array_get(g, i), "marking_ref");
+		if (r && strcmp(r, c->id) == 0) {
+			size_t s = vc_push(c, "granular_markings"), s2 = vc_push_index(c, i);
+			vc_error(c, "constraint", "a marking definition must not mark itself");
+			vc_pop(c, s2);
+			vc_pop(c, s);
+		}
+	}
 }
 
 /* ---- per type ---- */
 static void check_indicator(struct vctx *c)
 {
 	const json_t *o = c->obj;
-	order(c, "valid_from", "valid_until", 1);
-	if (!has(o, "name") || !has(o, "description"))
+	vc_order(c, "valid_from", "valid_until", 1);
+	if (!vc_has(o, "name") || !vc_has(o, "description"))
 		vc_should(c, 303, "Both the name and description properties SHOULD be present");
 	const char *pt = tp_json_str(o, "pattern_type");
 	const json_t *pat = json_object_get(o, "pattern");
@@ -443,20 +475,64 @@ static void check_indicator(struct vctx *c)
 static void check_location(struct vctx *c)
 {
 	const json_t *o = c->obj;
-	int lat = has(o, "latitude"), lon = has(o, "longitude");
+	int lat = vc_has(o, "latitude"), lon = vc_has(o, "longitude");
 	if (lat != lon)
-		error_at(c, lat ? "latitude" : "longitude", "constraint",
-			 "'latitude' and 'longitude' must be present together");
-	if (has(o, "precision") && !(lat && lon))
-		error_at(c, "precision", "constraint",
-			 "'precision' requires 'latitude' and 'longitude'");
-	if (!has(o, "region") && !has(o, "country") && !(lat && lon))
-		error_at(c, NULL, "constraint",
-			 "a location needs region, country, or latitude and longitude");
+		vc_error_at(c, lat ? "latitude" : "longitude", "constraint",
+			    "'latitude' and 'longitude' must be present together");
+	if (vc_has(o, "precision") && !(lat && lon))
+		vc_error_at(c, "precision", "constraint",
+			    "'precision' requires 'latitude' and 'longitude'");
+	if (!vc_has(o, "region") && !vc_has(o, "country") && !(lat && lon))
+		vc_error_at(c, NULL, "constraint",
+			    "a location needs region, country, or latitude and longitude");
 	const char *cc = tp_json_str(o, "country");
-	if (cc && !(strlen(cc) == 2 && isupper((unsigned char)cc[0]) && isupper((unsigned char)cc[1]))) {
+	if (cc &&
+	    !(strlen(cc) == 2 && isupper((unsigned char)cc[0]) && isupper((unsigned char)cc[1]))) {
 		size_t s = vc_push(c, "country");
 		vc_should(c, 277, "Location `country` should be a valid ISO 3166-1 ALPHA-2 Code");
+		vc_pop(c, s);
+	}
+}
+
+/* In the deprecated observed-data `objects` map, references are the map's
+ * keys: each must exist and name an object of an allowed type. */
+static void check_map_ref(struct vctx *c, const json_t *map, const struct tp_stix_prop_def *p,
+			  const char *ref)
+{
+	const json_t *target = ref ? json_object_get(map, ref) : NULL;
+	if (!target) {
+		vc_error(c, "reference-type", "'%s' refers to '%.40s', which is not a key of 'objects'",
+			 p->name, ref ? ref : "(not a string)");
+		return;
+	}
+	const char *tt = tp_json_str(target, "type");
+	if (!tt || !p->targets)
+		return;
+	for (size_t i = 0; p->targets[i]; i++)
+		if (strcmp(p->targets[i], tt) == 0 || strcmp(p->targets[i], TP_TARGET_SCO) == 0)
+			return;
+	vc_error(c, "reference-type", "'%s' refers to object '%.40s', a %.80s, which it must not",
+		 p->name, ref, tt);
+}
+
+static void check_map_refs(struct vctx *c, const json_t *map, const json_t *obs, const char *type)
+{
+	const struct tp_stix_type_def *def = tp_stix_schema_type(type);
+	for (size_t i = 0; def && i < def->nprops; i++) {
+		const struct tp_stix_prop_def *p = &def->props[i];
+		const json_t *v = json_object_get(obs, p->name);
+		if (!v)
+			continue;
+		size_t s = vc_push(c, p->name);
+		if (p->type == TP_PT_IDENTIFIER) {
+			check_map_ref(c, map, p, json_string_value(v));
+		} else if (p->type == TP_PT_LIST && p->item == TP_PT_IDENTIFIER && json_is_array(v)) {
+			for (size_t j = 0; j < json_array_size(v); j++) {
+				size_t s2 = vc_push_index(c, j);
+				check_map_ref(c, map, p, json_string_value(json_array_get(v, j)));
+				vc_pop(c, s2);
+			}
+		}
 		vc_pop(c, s);
 	}
 }
@@ -464,17 +540,19 @@ static void check_location(struct vctx *c)
 static void check_observed_data(struct vctx *c)
 {
 	const json_t *o = c->obj;
-	order(c, "first_observed", "last_observed", 0);
-	int objs = has(o, "objects"), refs = has(o, "object_refs");
+	vc_order(c, "first_observed", "last_observed", 0);
+	int objs = vc_has(o, "objects"), refs = vc_has(o, "object_refs");
 	if (objs && refs)
-		error_at(c, "objects", "constraint",
-			 "'objects' and 'object_refs' must not both be present");
+		vc_error_at(c, "objects", "constraint",
+			    "'objects' and 'object_refs' must not both be present");
 	else if (!objs && !refs)
-		error_at(c, NULL, "required-property",
-			 "observed-data needs 'object_refs' (or the deprecated 'objects')");
+		vc_error_at(c, NULL, "required-property",
+			    "observed-data needs 'object_refs' (or the deprecated 'objects')");
 	if (objs) {
 		size_t s = vc_push(c, "objects");
-		vc_should(c, 304, "Included property 'objects' is deprecated within the indicated spec version");
+		vc_should(c, 304,
+			  "Included property 'objects' is deprecated within the indicated spec "
+			  "version");
 		const char *k;
 		const json_t *v;
 		json_object_foreach((json_t *)json_object_get(o, "objects"), k, v)
@@ -484,145 +562,21 @@ static void check_observed_data(struct vctx *c)
 			while (isdigit((unsigned char)*p))
 				p++;
 			if (*p || p == k)
-				vc_should(c, 141, "observable object key '%.40s' should be a non-negative integer", k);
+				vc_should(c, 141,
+					  "observable object key '%.40s' should be a non-negative "
+					  "integer",
+					  k);
 			const char *t = json_string_value(json_object_get(v, "type"));
 			if (!json_is_object(v) || !t)
 				vc_error(c, "required-property", "an observable needs a 'type'");
-			else if (tp_stix_kind_of(t) != TP_STIX_SCO && tp_stix_kind_of(t) != TP_STIX_CUSTOM)
+			else if (tp_stix_kind_of(t) != TP_STIX_SCO &&
+				 tp_stix_kind_of(t) != TP_STIX_CUSTOM)
 				vc_error(c, "constraint", "'%.80s' is not an observable type", t);
+			else
+				check_map_refs(c, json_object_get(o, "objects"), v, t);
 			vc_pop(c, s2);
 		}
 		vc_pop(c, s);
-	}
-}
-
-static void check_network_traffic(struct vctx *c)
-{
-	const json_t *o = c->obj;
-	order(c, "start", "end", 0);
-	if (!has(o, "src_ref") && !has(o, "dst_ref"))
-		error_at(c, NULL, "constraint", "network-traffic needs src_ref or dst_ref");
-	if (json_is_true(json_object_get(o, "is_active")) && has(o, "end"))
-		error_at(c, "end", "constraint", "'end' must not be present when 'is_active' is true");
-	if (!has(o, "src_port") || !has(o, "dst_port"))
-		vc_should(c, 301, "network-traffic should contain both src_port and dst_port");
-	const json_t *pr = json_object_get(o, "protocols");
-	for (size_t i = 0; json_is_array(pr) && i < json_array_size(pr); i++) {
-		const char *p = json_string_value(json_array_get(pr, i));
-		if (!p)
-			continue;
-		size_t n = strlen(p);
-		int ok = n >= 1 && n <= 15;
-		for (const char *q = p; *q && ok; q++)
-			ok = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-';
-		if (!ok) {
-			size_t s = vc_push(c, "protocols"), s2 = vc_push_index(c, i);
-			vc_should(c, 272, "protocol '%.40s' should be a lower-case IANA service name", p);
-			vc_pop(c, s2);
-			vc_pop(c, s);
-		}
-	}
-	const json_t *tcp = json_object_get(json_object_get(o, "extensions"), "tcp-ext");
-	if (json_is_object(tcp) && !has(tcp, "src_flags_hex") && !has(tcp, "dst_flags_hex"))
-		error_at(c, "extensions", "constraint", "tcp-ext needs src_flags_hex or dst_flags_hex");
-}
-
-static int has_other_than_common(const json_t *o)
-{
-	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)o, k, v)
-	{
-		size_t n;
-		const struct tp_stix_prop_def *common = tp_stix_schema_common(TP_STIX_SCO, &n);
-		int is_common = 0;
-		for (size_t i = 0; i < n && !is_common; i++)
-			is_common = strcmp(common[i].name, k) == 0 && strcmp(k, "extensions") != 0;
-		if (!is_common)
-			return 1;
-	}
-	return 0;
-}
-
-static void check_mime_type(struct vctx *c, const char *prop)
-{
-	const char *m = tp_json_str(c->obj, prop);
-	if (!m)
-		return;
-	const char *slash = strchr(m, '/');
-	int ok = slash && slash != m && slash[1];
-	for (const char *p = m; *p && ok; p++)
-		ok = !isspace((unsigned char)*p) && !isupper((unsigned char)*p);
-	if (!ok) {
-		size_t s = vc_push(c, prop);
-		vc_should(c, 271, "'%.80s' is not a valid IANA media type (type/subtype)", m);
-		vc_pop(c, s);
-	}
-}
-
-static void check_sco(struct vctx *c)
-{
-	const json_t *o = c->obj;
-	const char *t = c->type;
-	if (strcmp(t, "artifact") == 0) {
-		int bin = has(o, "payload_bin"), url = has(o, "url");
-		if (bin == url)
-			error_at(c, NULL, "constraint", "artifact needs exactly one of payload_bin and url");
-		if (url && !has(o, "hashes"))
-			error_at(c, "url", "required-property", "an artifact with a url must have hashes");
-		if (has(o, "decryption_key") && !has(o, "encryption_algorithm"))
-			error_at(c, "decryption_key", "constraint",
-				 "'decryption_key' requires 'encryption_algorithm'");
-		check_mime_type(c, "mime_type");
-	} else if (strcmp(t, "email-message") == 0) {
-		int multi = json_is_true(json_object_get(o, "is_multipart"));
-		if (multi && has(o, "body"))
-			error_at(c, "body", "constraint", "'body' must not be present when is_multipart is true");
-		if (!multi && has(o, "body_multipart"))
-			error_at(c, "body_multipart", "constraint",
-				 "'body_multipart' must not be present when is_multipart is false");
-		const json_t *parts = json_object_get(o, "body_multipart");
-		for (size_t i = 0; json_is_array(parts) && i < json_array_size(parts); i++) {
-			const json_t *p = json_array_get(parts, i);
-			if (json_is_object(p) && has(p, "body") == has(p, "body_raw_ref")) {
-				size_t s = vc_push(c, "body_multipart"), s2 = vc_push_index(c, i);
-				vc_error(c, "constraint", "a MIME part needs exactly one of body and body_raw_ref");
-				vc_pop(c, s2);
-				vc_pop(c, s);
-			}
-		}
-	} else if (strcmp(t, "file") == 0) {
-		if (!has(o, "hashes") && !has(o, "name"))
-			error_at(c, NULL, "constraint", "a file needs hashes or name");
-		check_mime_type(c, "mime_type");
-	} else if (strcmp(t, "network-traffic") == 0) {
-		check_network_traffic(c);
-	} else if (strcmp(t, "process") == 0 || strcmp(t, "x509-certificate") == 0) {
-		if (!has_other_than_common(o))
-			error_at(c, NULL, "constraint",
-				 "this object must have at least one property of its own");
-		const char *prio = tp_json_str(json_object_get(json_object_get(o, "extensions"),
-							       "windows-process-ext"),
-					       "priority");
-		if (prio && (strlen(prio) < 7 || strcmp(prio + strlen(prio) - 6, "_CLASS") != 0))
-			vc_should(c, 149, "The 'priority' property of object '%s' should end in '_CLASS'",
-				  c->id ? c->id : "");
-	}
-	/* A v5 id should be the deterministic one. */
-	const char *id = c->id;
-	if (id && vc_on(c, 103)) {
-		int ver = 0;
-		if (tp_stix_id_check(id, c->type, &ver, NULL) == TP_OK && ver == 5) {
-			char want[TP_STIX_ID_MAX];
-			if (tp_stix_sco_id(o, want, NULL) == TP_OK && strcmp(want, id) != 0) {
-				size_t s = vc_push(c, "id");
-				vc_should(c, 103,
-					  "UUIDv5 id %s is not the deterministic id of its ID "
-					  "contributing properties (%s)",
-					  id, want);
-				vc_pop(c, s);
-			}
-		}
 	}
 }
 
@@ -632,13 +586,14 @@ static void check_interop(struct vctx *c)
 {
 	const json_t *o = c->obj;
 	if (c->kind != TP_STIX_SCO && strcmp(c->type, "marking-definition") != 0 &&
-	    !has(o, "created_by_ref"))
-		error_at(c, NULL, "interop", "--interop: the object must have created_by_ref");
+	    !vc_has(o, "created_by_ref"))
+		vc_error_at(c, NULL, "interop", "--interop: the object must have created_by_ref");
 	const json_t *m = json_object_get(o, "object_marking_refs");
 	for (size_t i = 0; json_is_array(m) && i < json_array_size(m); i++)
 		for (size_t j = 0; j < i; j++)
 			if (json_equal(json_array_get(m, i), json_array_get(m, j))) {
-				size_t s = vc_push(c, "object_marking_refs"), s2 = vc_push_index(c, i);
+				size_t s = vc_push(c, "object_marking_refs"),
+				       s2 = vc_push_index(c, i);
 				vc_error(c, "interop", "--interop: marking listed twice");
 				vc_pop(c, s2);
 				vc_pop(c, s);
@@ -652,15 +607,23 @@ void tp_check_object_rules(struct vctx *c)
 	const char *t = c->type;
 	if (c->kind == TP_STIX_SDO || c->kind == TP_STIX_SRO ||
 	    strcmp(t, "language-content") == 0 || strcmp(t, "extension-definition") == 0)
-		order(c, "created", "modified", 0);
+		vc_order(c, "created", "modified", 0);
+	const json_t *gm = json_object_get(o, "granular_markings");
+	for (size_t i = 0; json_is_array(gm) && i < json_array_size(gm); i++) {
+		size_t s = vc_push(c, "granular_markings"), s2 = vc_push_index(c, i);
+		check_lang(c, json_array_get(gm, i), "lang");
+		vc_pop(c, s2);
+		vc_pop(c, s);
+	}
 	if (c->kind == TP_STIX_SCO) {
-		check_sco(c);
+		tp_check_sco_rules(c);
 		return;
 	}
+	check_lang(c, o, "lang");
 	if (strcmp(t, "campaign") == 0 || strcmp(t, "infrastructure") == 0 ||
 	    strcmp(t, "intrusion-set") == 0 || strcmp(t, "malware") == 0 ||
 	    strcmp(t, "threat-actor") == 0 || strcmp(t, "sighting") == 0)
-		order(c, "first_seen", "last_seen", 0);
+		vc_order(c, "first_seen", "last_seen", 0);
 	if (strcmp(t, "indicator") == 0)
 		check_indicator(c);
 	else if (strcmp(t, "location") == 0)
@@ -668,22 +631,23 @@ void tp_check_object_rules(struct vctx *c)
 	else if (strcmp(t, "observed-data") == 0)
 		check_observed_data(c);
 	else if (strcmp(t, "relationship") == 0) {
-		order(c, "start_time", "stop_time", 1);
+		vc_order(c, "start_time", "stop_time", 1);
 		check_relationship(c);
 	} else if (strcmp(t, "malware") == 0) {
-		if (json_is_true(json_object_get(o, "is_family")) && !has(o, "name"))
-			error_at(c, "name", "required-property",
-				 "'name' is required when is_family is true");
+		if (json_is_true(json_object_get(o, "is_family")) && !vc_has(o, "name"))
+			vc_error_at(c, "name", "required-property",
+				    "'name' is required when is_family is true");
 	} else if (strcmp(t, "malware-analysis") == 0) {
-		if (!has(o, "result") && !has(o, "analysis_sco_refs"))
-			error_at(c, NULL, "required-property",
-				 "malware-analysis needs 'result' or 'analysis_sco_refs'");
+		if (!vc_has(o, "result") && !vc_has(o, "analysis_sco_refs"))
+			vc_error_at(c, NULL, "required-property",
+				    "malware-analysis needs 'result' or 'analysis_sco_refs'");
 		const char *p = tp_json_str(o, "product");
 		for (const char *q = p; q && *q; q++)
 			if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')) {
 				size_t s = vc_push(c, "product");
 				vc_should(c, 143,
-					  "The 'product' property of object '%s' should be all lowercase "
+					  "The 'product' property of object '%s' should be all "
+					  "lowercase "
 					  "with words seperated by dash",
 					  c->id ? c->id : "");
 				vc_pop(c, s);
@@ -691,6 +655,7 @@ void tp_check_object_rules(struct vctx *c)
 			}
 	} else if (strcmp(t, "marking-definition") == 0) {
 		tp_check_marking_definition(c);
+		check_marking_circular(c);
 	} else if (strcmp(t, "language-content") == 0) {
 		const json_t *cs = json_object_get(o, "contents");
 		const char *k;
@@ -700,7 +665,8 @@ void tp_check_object_rules(struct vctx *c)
 			if (!json_is_object(v)) {
 				size_t s = vc_push(c, "contents"), s2 = vc_push(c, k);
 				vc_error(c, "property-type",
-					 "each language in 'contents' maps to a dictionary of translations");
+					 "each language in 'contents' maps to a dictionary of "
+					 "translations");
 				vc_pop(c, s2);
 				vc_pop(c, s);
 			}
@@ -710,10 +676,11 @@ void tp_check_object_rules(struct vctx *c)
 	const json_t *refs = json_object_get(o, "external_references");
 	for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
 		const json_t *r = json_array_get(refs, i);
-		if (json_is_object(r) && has(r, "url") && !has(r, "hashes")) {
+		if (json_is_object(r) && vc_has(r, "url") && !vc_has(r, "hashes")) {
 			size_t s = vc_push(c, "external_references"), s2 = vc_push_index(c, i);
 			vc_should(c, 302, "External reference '%.80s' has a URL but no hash",
-				  tp_json_str(r, "source_name") ? tp_json_str(r, "source_name") : "");
+				  tp_json_str(r, "source_name") ? tp_json_str(r, "source_name")
+								: "");
 			vc_pop(c, s2);
 			vc_pop(c, s);
 			break;

@@ -87,7 +87,8 @@ void tp_check_marking_definition(struct vctx *c)
 	for (size_t i = 0; c->id && i < 4; i++)
 		if (strcmp(c->id, tlp1[i].id) == 0 &&
 		    !(json_is_string(dt) && strcmp(json_string_value(dt), "tlp") == 0))
-			vc_error(c, "constraint", "%s is the TLP 1.0 %s marking: its definition_type must be tlp",
+			vc_error(c, "constraint",
+				 "%s is the TLP 1.0 %s marking: its definition_type must be tlp",
 				 c->id, tlp1[i].level);
 	if (json_is_string(dt)) {
 		const char *t = json_string_value(dt);
@@ -104,7 +105,9 @@ void tp_check_marking_definition(struct vctx *c)
 		}
 		if (strcmp(t, "statement") != 0 && strcmp(t, "tlp") != 0) {
 			s = vc_push(c, "definition_type");
-			vc_should(c, 201, "Marking definition `definition_type` should be one of: statement, tlp");
+			vc_should(c, 201,
+				  "Marking definition `definition_type` should be one of: "
+				  "statement, tlp");
 			vc_pop(c, s);
 		}
 		if (def && !json_is_object(def)) {
@@ -175,8 +178,8 @@ void tp_check_granular(struct vctx *c, const json_t *gm)
 		if (sel && !selector_resolves(c->obj, sel)) {
 			size_t s = vc_push(c, "selectors");
 			size_t s2 = vc_push_index(c, i);
-			vc_error(c, "constraint", "selector '%.120s' does not resolve in this object",
-				 sel);
+			vc_error(c, "constraint",
+				 "selector '%.120s' does not resolve in this object", sel);
 			vc_pop(c, s2);
 			vc_pop(c, s);
 		}

@@ -8,7 +8,7 @@
 
 #include "stix_internal.h"
 #include "tripact/json.h"
-#include "tripact/uuid.h"
+#include "tripact/uuid.h" /* TP_UUID_STRLEN */
 
 struct tp_stix_object {
 	json_t *json;
@@ -48,21 +48,34 @@ enum tp_err tp_stix_id_check(const char *id, const char *type, int *version, str
 		return tp_diag_set(d, TP_EVALIDATE,
 				   "identifier '%.80s' does not start with its type '%.80s--'", id,
 				   type);
-	struct tp_uuid u;
+	/* 8-4-4-4-12 lower-case hex, checked inline: this runs for every
+	 * reference of every object */
 	const char *us = sep + 2;
 	size_t ulen = strlen(us);
-	if (ulen != TP_UUID_STRLEN || tp_uuid_parse(us, ulen, &u) != TP_OK)
+	int upper = 0;
+	for (size_t i = 0; ulen == TP_UUID_STRLEN && i < ulen; i++) {
+		char ch = us[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (ch != '-')
+				ulen = 0;
+		} else if (ch >= 'A' && ch <= 'F') {
+			upper = 1;
+		} else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+			ulen = 0;
+		}
+	}
+	if (ulen != TP_UUID_STRLEN)
 		return tp_diag_set(d, TP_EVALIDATE, "identifier '%.80s' has an invalid UUID", id);
-	for (size_t i = 0; i < ulen; i++)
-		if (us[i] >= 'A' && us[i] <= 'F')
-			return tp_diag_set(d, TP_EVALIDATE,
-					   "identifier '%.80s': the UUID must be lower case", id);
-	if (!tp_uuid_is_rfc4122(&u))
+	if (upper)
+		return tp_diag_set(d, TP_EVALIDATE,
+				   "identifier '%.80s': the UUID must be lower case", id);
+	char var = us[19];
+	if (var != '8' && var != '9' && var != 'a' && var != 'b')
 		return tp_diag_set(d, TP_EVALIDATE,
 				   "identifier '%.80s': the UUID is not an RFC 4122 variant UUID",
 				   id);
 	if (version)
-		*version = tp_uuid_version(&u);
+		*version = us[14] >= 'a' ? us[14] - 'a' + 10 : us[14] - '0';
 	return TP_OK;
 }
 
@@ -99,9 +112,10 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 		tp_diag_object(d, id);
 	tp_diag_path(d, "type");
 	if (!type)
-		return tp_diag_set(d, TP_EVALIDATE, json_object_get(json, "type")
-							     ? "'type' must be a string"
-							     : "required property 'type' is missing");
+		return tp_diag_set(d, TP_EVALIDATE,
+				   json_object_get(json, "type")
+					   ? "'type' must be a string"
+					   : "required property 'type' is missing");
 	enum tp_stix_kind kind = tp_stix_kind_of(type);
 	if (kind == TP_STIX_UNKNOWN)
 		return tp_diag_set(d, TP_EVALIDATE, "'%.80s' is not a valid STIX type name", type);
@@ -109,9 +123,10 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 		return tp_diag_set(d, TP_EVALIDATE, "a bundle is not a STIX object");
 	tp_diag_path(d, "id");
 	if (!id)
-		return tp_diag_set(d, TP_EVALIDATE, json_object_get(json, "id")
-							     ? "'id' must be a string"
-							     : "required property 'id' is missing");
+		return tp_diag_set(d, TP_EVALIDATE,
+				   json_object_get(json, "id")
+					   ? "'id' must be a string"
+					   : "required property 'id' is missing");
 	if (strlen(id) >= TP_STIX_ID_MAX)
 		return tp_diag_set(d, TP_EVALIDATE, "'id' is longer than %d bytes",
 				   TP_STIX_ID_MAX - 1);
@@ -125,9 +140,14 @@ enum tp_err tp_stix_object_new(json_t *json, struct tp_stix_object **out, struct
 	if (sv && strcmp(sv, "2.1") != 0)
 		return tp_diag_set(d, TP_EVALIDATE,
 				   "spec_version '%.20s' is not supported (only STIX 2.1)", sv);
-	if (!sv && kind != TP_STIX_SCO)
-		return tp_diag_set(d, TP_EVALIDATE,
-				   "required property 'spec_version' is missing (STIX 2.0 content?)");
+	/* custom objects without `created` are observable-like: spec_version is
+	 * optional for them, as for SCOs */
+	int sco_like = kind == TP_STIX_SCO ||
+		       (kind == TP_STIX_CUSTOM && !json_object_get(json, "created"));
+	if (!sv && !sco_like)
+		return tp_diag_set(
+			d, TP_EVALIDATE,
+			"required property 'spec_version' is missing (STIX 2.0 content?)");
 	int need_created = kind == TP_STIX_SDO || kind == TP_STIX_SRO || kind == TP_STIX_META;
 	int need_modified = need_created && strcmp(type, "marking-definition") != 0;
 	tp_time_us c, m;

@@ -19,8 +19,8 @@
 #include "tripact/buf.h"
 #include "tripact/reader.h"
 
-#define NONE SIZE_MAX
-#define CHUNK (64u << 10)
+#define NONE	     SIZE_MAX
+#define CHUNK	     (64u << 10)
 #define ENVELOPE_MAX (1u << 20)
 
 enum state { S_TOP, S_ARRAY, S_BUNDLE_ARRAY, S_BUNDLE_TAIL };
@@ -34,14 +34,21 @@ struct tp_reader {
 	int eof;
 	enum tp_err err;
 	struct tp_diag errd;
-	long line, col;
-	unsigned long long base; /* input offset of buf[0] */
+	long line;
+	unsigned long long lstart; /* input offset where the current line starts */
+	unsigned long long base;   /* input offset of buf[0] */
 	enum state state;
 	size_t index;
 	int need_comma;
 	struct tp_buf env, envsofar;
 	long bline, bcol;
 };
+
+/* The 1-based column (in bytes) of buf[pos]. */
+static long col(const struct tp_reader *r)
+{
+	return (long)(r->base + r->pos - r->lstart) + 1;
+}
 
 enum tp_err tp_reader_new(FILE *f, const char *name, size_t max_object, struct tp_reader **out)
 {
@@ -58,7 +65,7 @@ enum tp_err tp_reader_new(FILE *f, const char *name, size_t max_object, struct t
 		return TP_ENOMEM;
 	}
 	r->keep = NONE;
-	r->line = r->col = 1;
+	r->line = 1;
 	tp_buf_init(&r->env, ENVELOPE_MAX);
 	tp_buf_init(&r->envsofar, ENVELOPE_MAX + 2);
 	*out = r;
@@ -85,13 +92,13 @@ unsigned long long tp_reader_offset(const struct tp_reader *r)
 	return r->base + r->pos;
 }
 
-static enum tp_err fail(struct tp_reader *r, enum tp_err code, long line, long col,
+static enum tp_err fail(struct tp_reader *r, enum tp_err code, long line, long column,
 			struct tp_diag *d, const char *msg, long arg)
 {
 	r->err = code;
 	tp_diag_clear(&r->errd);
 	r->errd.line = line;
-	r->errd.column = col;
+	r->errd.column = column;
 	tp_diag_set(&r->errd, code, msg, arg);
 	if (d)
 		*d = r->errd;
@@ -116,7 +123,7 @@ static int fill(struct tp_reader *r, struct tp_diag *d)
 	}
 	if (r->end == r->cap) {
 		if (r->cap >= r->max + CHUNK) {
-			fail(r, TP_ELIMIT, r->line, r->col, d,
+			fail(r, TP_ELIMIT, r->line, col(r), d,
 			     "an object is larger than %ld bytes (the per-object limit)",
 			     (long)r->max);
 			return -1;
@@ -124,7 +131,7 @@ static int fill(struct tp_reader *r, struct tp_diag *d)
 		size_t ncap = r->cap * 2 > r->max + CHUNK ? r->max + CHUNK : r->cap * 2;
 		char *n = realloc(r->buf, ncap);
 		if (!n) {
-			fail(r, TP_ENOMEM, r->line, r->col, d, "out of memory%.0ld", 0);
+			fail(r, TP_ENOMEM, r->line, col(r), d, "out of memory%.0ld", 0);
 			return -1;
 		}
 		r->buf = n;
@@ -133,7 +140,7 @@ static int fill(struct tp_reader *r, struct tp_diag *d)
 	size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
 	if (got == 0) {
 		if (ferror(r->f)) {
-			fail(r, TP_EIO, r->line, r->col, d, "read error%.0ld", 0);
+			fail(r, TP_EIO, r->line, col(r), d, "read error%.0ld", 0);
 			return -1;
 		}
 		r->eof = 1;
@@ -147,9 +154,7 @@ static void step(struct tp_reader *r)
 {
 	if (r->buf[r->pos++] == '\n') {
 		r->line++;
-		r->col = 1;
-	} else {
-		r->col++;
+		r->lstart = r->base + r->pos;
 	}
 }
 
@@ -184,16 +189,20 @@ static int skip_ws(struct tp_reader *r, struct tp_diag *d)
 /*
  * Scans one value starting at buf[pos] (not whitespace). With detect set
  * (a top-level object) it stops early when the member "objects" holds an
- * array: returns 2 with pos on the '[' and *key_at the offset of the key.
- * Returns 1 when the value is complete ([keep, pos)), or an error.
+ * array: *bundle = 1, pos after the '[' and *key_at the offset (from keep)
+ * of the key. Otherwise the value is complete in [keep, pos).
+ *
+ * The loop runs over the bytes already buffered and only calls fill()
+ * between chunks; inside strings it skips to the next quote, backslash
+ * or newline.
  */
 static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, int *bundle,
 			      struct tp_diag *d)
 {
-	long sline = r->line, scol = r->col;
+	long sline = r->line, scol = col(r);
 	int depth = 0, in_str = 0, esc = 0;
 	int expect_key = 0, objects_next = 0;
-	size_t key_start = 0;
+	size_t key_rel = 0; /* key start, relative to keep (the buffer moves) */
 	*bundle = 0;
 	char first = r->buf[r->pos];
 	if (first != '{' && first != '[' && first != '"') {
@@ -201,8 +210,8 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 		int k;
 		while ((k = fill(r, d)) > 0) {
 			char c = r->buf[r->pos];
-			if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\t' ||
-			    c == '\r')
+			if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' ||
+			    c == '\t' || c == '\r')
 				break;
 			step(r);
 		}
@@ -213,80 +222,111 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 		if (k < 0)
 			return r->err;
 		if (k == 0)
-			return fail(r, TP_EPARSE, r->line, r->col, d,
-				    "unexpected end of input: the value starting at line %ld is not "
-				    "closed (truncated file?)",
-				    sline);
-		if (r->pos - r->keep > r->max)
-			return fail(r, TP_ELIMIT, sline, scol, d,
-				    "the object starting here is larger than %ld bytes (the "
-				    "per-object limit)",
-				    (long)r->max);
-		char c = r->buf[r->pos];
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"') {
-				in_str = 0;
-				if (detect && depth == 1 && expect_key) {
-					expect_key = 0;
-					size_t kl = r->pos - key_start;
-					objects_next = kl == 8 && memcmp(r->buf + key_start, "\"objects", 8) == 0;
+			return fail(
+				r, TP_EPARSE, r->line, col(r), d,
+				"unexpected end of input: the value starting at line %ld is not "
+				"closed (truncated file?)",
+				sline);
+		const char *b = r->buf;
+		size_t i = r->pos, end = r->end;
+		while (i < end) {
+			if (in_str) {
+				if (esc) {
+					esc = 0;
+					if (b[i++] == '\n') {
+						r->line++;
+						r->lstart = r->base + i;
+					}
+					continue;
 				}
+				while (i < end && b[i] != '"' && b[i] != '\\' && b[i] != '\n')
+					i++;
+				if (i == end)
+					break;
+				char c = b[i++];
+				if (c == '\n') {
+					r->line++;
+					r->lstart = r->base + i;
+				} else if (c == '\\') {
+					esc = 1;
+				} else {
+					in_str = 0;
+					if (detect && depth == 1 && expect_key) {
+						expect_key = 0;
+						size_t ks = r->keep + key_rel;
+						objects_next =
+							i - ks == 9 &&
+							memcmp(b + ks, "\"objects\"", 9) == 0;
+					}
+					if (depth == 0) {
+						r->pos = i;
+						goto done;
+					}
+				}
+				continue;
 			}
-			step(r);
-			if (!in_str && depth == 0)
-				return TP_OK;
-			continue;
+			char c = b[i++];
+			switch (c) {
+			case '\n':
+				r->line++;
+				r->lstart = r->base + i;
+				break;
+			case ' ':
+			case '\t':
+			case '\r':
+			case ':':
+				break;
+			case '"':
+				in_str = 1;
+				if (detect && depth == 1 && expect_key)
+					key_rel = i - 1 - r->keep;
+				break;
+			case '{':
+			case '[':
+				if (c == '[' && detect && depth == 1 && objects_next) {
+					*key_at = key_rel;
+					*bundle = 1;
+					r->pos = i;
+					return TP_OK;
+				}
+				objects_next = 0;
+				if (++depth > TP_READER_MAX_DEPTH) {
+					r->pos = i - 1;
+					return fail(r, TP_ELIMIT, r->line, col(r), d,
+						    "nesting deeper than %ld levels",
+						    TP_READER_MAX_DEPTH);
+				}
+				if (depth == 1)
+					expect_key = c == '{';
+				break;
+			case '}':
+			case ']':
+				if (--depth == 0) {
+					r->pos = i;
+					goto done;
+				}
+				break;
+			case ',':
+				if (depth == 1)
+					expect_key = first == '{';
+				objects_next = 0;
+				break;
+			default:
+				objects_next = 0;
+				break;
+			}
 		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			if (detect && depth == 1 && expect_key)
-				key_start = r->pos;
+		r->pos = i;
+		if (r->pos - r->keep > r->max)
 			break;
-		case '{':
-		case '[':
-			if (c == '[' && detect && depth == 1 && objects_next) {
-				*key_at = key_start;
-				*bundle = 1;
-				step(r);
-				return TP_OK;
-			}
-			objects_next = 0;
-			if (++depth > TP_READER_MAX_DEPTH)
-				return fail(r, TP_ELIMIT, r->line, r->col, d,
-					    "nesting deeper than %ld levels", TP_READER_MAX_DEPTH);
-			if (depth == 1)
-				expect_key = c == '{';
-			break;
-		case '}':
-		case ']':
-			depth--;
-			if (depth == 0) {
-				step(r);
-				return TP_OK;
-			}
-			break;
-		case ',':
-			if (depth == 1)
-				expect_key = first == '{';
-			objects_next = 0;
-			break;
-		case ':':
-		case ' ':
-		case '\t':
-		case '\r':
-		case '\n':
-			break;
-		default:
-			objects_next = 0;
-			break;
-		}
-		step(r);
 	}
+done:
+	if (r->pos - r->keep > r->max)
+		return fail(r, TP_ELIMIT, sline, scol, d,
+			    "the object starting here is larger than %ld bytes (the "
+			    "per-object limit)",
+			    (long)r->max);
+	return TP_OK;
 }
 
 static void trim_envelope(struct tp_buf *b)
@@ -300,13 +340,13 @@ static void trim_envelope(struct tp_buf *b)
 		b->data[b->len] = '\0';
 }
 
-static enum tp_err item_here(struct tp_reader *r, struct tp_reader_item *it,
-			     enum tp_reader_where w, long line, long col)
+static enum tp_err item_here(struct tp_reader *r, struct tp_reader_item *it, enum tp_reader_where w,
+			     long line, long column)
 {
 	it->text = r->buf + r->keep;
 	it->len = r->pos - r->keep;
 	it->line = line;
-	it->column = col;
+	it->column = column;
 	it->where = w;
 	it->index = 0;
 	return TP_OK;
@@ -323,7 +363,7 @@ static enum tp_err next_top(struct tp_reader *r, struct tp_reader_item *it, stru
 	if (k == 0)
 		return TP_ENOTFOUND;
 	char c = r->buf[r->pos];
-	long line = r->line, col = r->col;
+	long line = r->line, column = col(r);
 	if (c == '[') {
 		step(r);
 		r->state = S_ARRAY;
@@ -333,7 +373,7 @@ static enum tp_err next_top(struct tp_reader *r, struct tp_reader_item *it, stru
 		return TP_OK;
 	}
 	if (c != '{')
-		return fail(r, TP_EPARSE, line, col, d,
+		return fail(r, TP_EPARSE, line, column, d,
 			    "expected a STIX object, a bundle or an array of objects%.0ld", 0);
 	r->keep = r->pos;
 	size_t key_at = 0;
@@ -342,16 +382,16 @@ static enum tp_err next_top(struct tp_reader *r, struct tp_reader_item *it, stru
 	if (e != TP_OK)
 		return e;
 	if (!bundle)
-		return item_here(r, it, TP_READER_TOP, line, col);
+		return item_here(r, it, TP_READER_TOP, line, column);
 	tp_buf_reset(&r->env);
-	if (tp_buf_append(&r->env, r->buf + r->keep, key_at - r->keep) != TP_OK)
-		return fail(r, TP_ELIMIT, line, col, d,
+	if (tp_buf_append(&r->env, r->buf + r->keep, key_at) != TP_OK)
+		return fail(r, TP_ELIMIT, line, column, d,
 			    "the bundle's members before 'objects' exceed %ld bytes",
 			    (long)ENVELOPE_MAX);
 	trim_envelope(&r->env);
 	r->keep = NONE;
 	r->bline = line;
-	r->bcol = col;
+	r->bcol = column;
 	r->state = S_BUNDLE_ARRAY;
 	r->index = 0;
 	r->need_comma = 0;
@@ -359,14 +399,14 @@ static enum tp_err next_top(struct tp_reader *r, struct tp_reader_item *it, stru
 	return TP_OK;
 }
 
-static enum tp_err next_element(struct tp_reader *r, struct tp_reader_item *it,
-				struct tp_diag *d, int *again)
+static enum tp_err next_element(struct tp_reader *r, struct tp_reader_item *it, struct tp_diag *d,
+				int *again)
 {
 	int k = skip_ws(r, d);
 	if (k < 0)
 		return r->err;
 	if (k == 0)
-		return fail(r, TP_EPARSE, r->line, r->col, d,
+		return fail(r, TP_EPARSE, r->line, col(r), d,
 			    "unexpected end of input inside the array opened before line %ld "
 			    "(truncated file?)",
 			    r->state == S_BUNDLE_ARRAY ? r->bline : r->line);
@@ -379,17 +419,17 @@ static enum tp_err next_element(struct tp_reader *r, struct tp_reader_item *it,
 	}
 	if (r->need_comma) {
 		if (c != ',')
-			return fail(r, TP_EPARSE, r->line, r->col, d,
+			return fail(r, TP_EPARSE, r->line, col(r), d,
 				    "expected ',' or ']' after element %ld of the array",
 				    (long)r->index - 1);
 		step(r);
 		k = skip_ws(r, d);
 		if (k <= 0)
 			return k < 0 ? r->err
-				     : fail(r, TP_EPARSE, r->line, r->col, d,
+				     : fail(r, TP_EPARSE, r->line, col(r), d,
 					    "unexpected end of input after ','%.0ld", 0);
 	}
-	long line = r->line, col = r->col;
+	long line = r->line, column = col(r);
 	r->keep = r->pos;
 	size_t key_at;
 	int bundle;
@@ -397,7 +437,7 @@ static enum tp_err next_element(struct tp_reader *r, struct tp_reader_item *it,
 	if (e != TP_OK)
 		return e;
 	item_here(r, it, r->state == S_BUNDLE_ARRAY ? TP_READER_OBJECTS : TP_READER_ARRAY, line,
-		  col);
+		  column);
 	it->index = r->index++;
 	r->need_comma = 1;
 	return TP_OK;
@@ -413,10 +453,11 @@ static enum tp_err next_tail(struct tp_reader *r, struct tp_reader_item *it, str
 		if (k < 0)
 			return r->err;
 		if (k == 0)
-			return fail(r, TP_EPARSE, r->line, r->col, d,
-				    "unexpected end of input: the bundle starting at line %ld is not "
-				    "closed",
-				    r->bline);
+			return fail(
+				r, TP_EPARSE, r->line, col(r), d,
+				"unexpected end of input: the bundle starting at line %ld is not "
+				"closed",
+				r->bline);
 		char c = r->buf[r->pos];
 		step(r);
 		if (in_str) {
@@ -430,13 +471,13 @@ static enum tp_err next_tail(struct tp_reader *r, struct tp_reader_item *it, str
 			in_str = 1;
 		} else if (c == '{' || c == '[') {
 			if (++depth > TP_READER_MAX_DEPTH)
-				return fail(r, TP_ELIMIT, r->line, r->col, d,
+				return fail(r, TP_ELIMIT, r->line, col(r), d,
 					    "nesting deeper than %ld levels", TP_READER_MAX_DEPTH);
 		} else if ((c == '}' || c == ']') && --depth == 0) {
 			break;
 		}
 		if (r->pos - r->keep > ENVELOPE_MAX)
-			return fail(r, TP_ELIMIT, r->line, r->col, d,
+			return fail(r, TP_ELIMIT, r->line, col(r), d,
 				    "the bundle's members after 'objects' exceed %ld bytes",
 				    (long)ENVELOPE_MAX);
 	}
@@ -447,7 +488,7 @@ static enum tp_err next_tail(struct tp_reader *r, struct tp_reader_item *it, str
 	if (n && *t == ',' && r->env.len == 1) /* only "{" before: drop the comma */
 		t++, n--;
 	if (tp_buf_append(&r->env, t, n) != TP_OK)
-		return fail(r, TP_ELIMIT, r->line, r->col, d, "bundle envelope too large%.0ld", 0);
+		return fail(r, TP_ELIMIT, r->line, col(r), d, "bundle envelope too large%.0ld", 0);
 	r->keep = NONE;
 	it->text = r->env.data;
 	it->len = r->env.len;

@@ -50,7 +50,8 @@ enum tp_err tp_stix_sco_id(const json_t *sco, char out[TP_STIX_ID_MAX], struct t
 				   type ? type : "(no type)");
 	if (!def->id_contrib)
 		return tp_diag_set(d, TP_ENOTFOUND,
-				   "%s has no ID contributing properties: its id is a UUIDv4", type);
+				   "%s has no ID contributing properties: its id is a UUIDv4",
+				   type);
 	json_t *c = json_object();
 	if (!c)
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
@@ -79,8 +80,9 @@ enum tp_err tp_stix_sco_id(const json_t *sco, char out[TP_STIX_ID_MAX], struct t
 				"none of the ID contributing properties of %s is present", type);
 	char *canon = NULL;
 	if (e == TP_OK && !(canon = tp_jcs_serialize(c)))
-		e = tp_diag_set(d, TP_EVALIDATE, "the ID contributing properties hold a "
-						 "number JSON cannot represent");
+		e = tp_diag_set(d, TP_EVALIDATE,
+				"the ID contributing properties hold a "
+				"number JSON cannot represent");
 	if (e == TP_OK) {
 		struct tp_uuid ns, u;
 		char us[TP_UUID_STRLEN + 1];
@@ -89,7 +91,8 @@ enum tp_err tp_stix_sco_id(const json_t *sco, char out[TP_STIX_ID_MAX], struct t
 		} else {
 			tp_uuid_v5(&ns, canon, strlen(canon), &u);
 			tp_uuid_format(&u, us);
-			if ((size_t)snprintf(out, TP_STIX_ID_MAX, "%s--%s", type, us) >= TP_STIX_ID_MAX)
+			if ((size_t)snprintf(out, TP_STIX_ID_MAX, "%s--%s", type, us) >=
+			    TP_STIX_ID_MAX)
 				e = tp_diag_set(d, TP_ELIMIT, "type name too long for an id");
 		}
 	}

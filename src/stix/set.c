@@ -2,10 +2,11 @@
  * Cross-object checks over one input (a file, a bundle, a TAXII POST):
  * duplicate-ids (203) and, with --enforce-refs, references that never
  * resolve. Memory stays small and bounded: objects are remembered as
- * 64-bit hashes (of "id" and of "id|modified") in one open-addressing
- * table, so a million objects cost about 32 MiB at the most; references
- * are kept as strings only while they point forward to an id not seen
- * yet.
+ * 64-bit hashes of "id|modified" (and, for --enforce-refs, of "id") in one
+ * open-addressing table of at most max_slots entries (16 MiB for the
+ * default 1.5 million objects); past that the set stops tracking and says
+ * so once. References are kept as strings only while they point forward
+ * to an id not seen yet.
  *
  *	{"id": "indicator--a", "modified": "2020-01-01T00:00:00Z"}  (line 3)
  *	{"id": "indicator--a", "modified": "2020-01-01T00:00:00Z"}  (line 9)
@@ -19,7 +20,7 @@
 #include "stix_internal.h"
 #include "tripact/json.h"
 
-#define DEFAULT_MAX 4000000u
+#define DEFAULT_MAX 1500000u
 #define MAX_PENDING 1000000u
 
 struct pending {
@@ -31,8 +32,8 @@ struct pending {
 struct tp_stix_validate_set {
 	const struct tp_stix_validator *v;
 	uint64_t *slots; /* 0 = empty */
-	size_t cap, used, max;
-	int full_reported;
+	size_t cap, used, max_slots;
+	int full, full_reported;
 	struct pending *pend;
 	size_t npend, cappend;
 	int pend_dropped;
@@ -74,11 +75,15 @@ static int grow(struct tp_stix_validate_set *s)
 	return 0;
 }
 
-/* 1 if h was present, 0 if inserted, -1 on no memory. */
+/* 1 if h was present, 0 if inserted, -1 on no memory, -2 when full. */
 static int insert(struct tp_stix_validate_set *s, uint64_t h)
 {
-	if ((s->used + 1) * 2 > s->cap && grow(s) != 0)
-		return -1;
+	if ((s->used + 1) * 4 > s->cap * 3) {
+		if (s->cap && s->cap * 2 > s->max_slots)
+			return -2;
+		if (grow(s) != 0)
+			return -1;
+	}
 	size_t j = h & (s->cap - 1);
 	while (s->slots[j]) {
 		if (s->slots[j] == h)
@@ -110,7 +115,10 @@ enum tp_err tp_stix_validate_set_new(const struct tp_stix_validator *v, size_t m
 	if (!s)
 		return TP_ENOMEM;
 	s->v = v;
-	s->max = max_objects ? max_objects : DEFAULT_MAX;
+	size_t want = (max_objects ? max_objects : DEFAULT_MAX) * (v->o.enforce_refs ? 2 : 1);
+	s->max_slots = 1024;
+	while (s->max_slots * 3 / 4 < want && s->max_slots < ((size_t)1 << 40))
+		s->max_slots *= 2;
 	*out = s;
 	return TP_OK;
 }
@@ -186,24 +194,52 @@ static void note_ref(struct tp_stix_validate_set *s, const char *ref, const char
 		add_pending(s, ref, from, path, line);
 }
 
-static void collect_refs(struct tp_stix_validate_set *s, const json_t *o, long line)
+/* Every *_ref / *_refs below v, at any depth up to 8 (extensions, MIME
+ * parts, granular markings); path is the JSON path of v. The deprecated
+ * observed-data `objects` map is skipped: its references are map keys. */
+static void collect_refs_in(struct tp_stix_validate_set *s, const json_t *v, const char *id,
+			    const char *path, long line, int depth)
 {
-	const char *id = tp_json_str(o, "id");
+	if (depth > 8)
+		return;
+	char sub[300];
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			snprintf(sub, sizeof sub, "%.250s[%zu]", path, i);
+			collect_refs_in(s, json_array_get(v, i), id, sub, line, depth + 1);
+		}
+		return;
+	}
+	if (!json_is_object(v))
+		return;
 	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)o, k, v)
+	const json_t *m;
+	json_object_foreach((json_t *)v, k, m)
 	{
 		size_t n = strlen(k);
-		if (n > 4 && strcmp(k + n - 4, "_ref") == 0) {
-			note_ref(s, json_string_value(v), id, k, line);
-		} else if (n > 5 && strcmp(k + n - 5, "_refs") == 0 && json_is_array(v)) {
-			for (size_t i = 0; i < json_array_size(v); i++) {
-				char path[300];
-				snprintf(path, sizeof path, "%.250s[%zu]", k, i);
-				note_ref(s, json_string_value(json_array_get(v, i)), id, path, line);
+		if (*path)
+			snprintf(sub, sizeof sub, "%.150s.%.120s", path, k);
+		else
+			snprintf(sub, sizeof sub, "%.250s", k);
+		if (depth == 0 && strcmp(k, "objects") == 0)
+			continue;
+		if (n > 4 && strcmp(k + n - 4, "_ref") == 0 && json_is_string(m)) {
+			note_ref(s, json_string_value(m), id, sub, line);
+		} else if (n > 5 && strcmp(k + n - 5, "_refs") == 0 && json_is_array(m)) {
+			for (size_t i = 0; i < json_array_size(m); i++) {
+				char item[340];
+				snprintf(item, sizeof item, "%.290s[%zu]", sub, i);
+				note_ref(s, json_string_value(json_array_get(m, i)), id, item, line);
 			}
+		} else if (json_is_object(m) || json_is_array(m)) {
+			collect_refs_in(s, m, id, sub, line, depth + 1);
 		}
 	}
+}
+
+static void collect_refs(struct tp_stix_validate_set *s, const json_t *o, long line)
+{
+	collect_refs_in(s, o, tp_json_str(o, "id"), "", line, 0);
 }
 
 static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long line,
@@ -212,19 +248,30 @@ static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long
 	const char *id = tp_json_str(o, "id");
 	if (!id)
 		return TP_OK;
-	if (s->used >= s->max * 2) {
+	const char *mod = tp_json_str(o, "modified");
+	int dup = 0;
+	if (!s->full) {
+		dup = mod ? insert(s, hash(id, mod, 1)) : 0;
+		if (dup != -2 && s->v->o.enforce_refs) {
+			int k = insert(s, hash(id, NULL, 0));
+			if (k < 0)
+				dup = k;
+		}
+		if (dup == -1)
+			return TP_ENOMEM;
+		if (dup == -2)
+			s->full = 1;
+	}
+	if (s->full) {
 		if (!s->full_reported) {
 			s->full_reported = 1;
 			report(fn, ctx, counts, TP_STIX_WARNING, "duplicate-ids", 203, id, "", line,
-			       "more objects than the duplicate-id table holds: later objects are "
-			       "not checked for duplicate ids or as reference targets");
+			       "more objects than the duplicate-id table holds: from here on, "
+			       "objects "
+			       "are not checked for duplicate ids (nor as reference targets)");
 		}
 		return TP_OK;
 	}
-	const char *mod = tp_json_str(o, "modified");
-	int dup = mod ? insert(s, hash(id, mod, 1)) : 0;
-	if (insert(s, hash(id, NULL, 0)) < 0 || dup < 0)
-		return TP_ENOMEM;
 	if (dup && s->v->on[203]) {
 		report(fn, ctx, counts, s->v->o.strict ? TP_STIX_ERROR : TP_STIX_WARNING,
 		       "duplicate-ids", 203, id, "id", line,
@@ -234,9 +281,8 @@ static enum tp_err add_one(struct tp_stix_validate_set *s, const json_t *o, long
 	return TP_OK;
 }
 
-enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj,
-				     long line, tp_stix_report_fn fn, void *ctx,
-				     struct tp_stix_counts *counts)
+enum tp_err tp_stix_validate_set_add(struct tp_stix_validate_set *s, const json_t *obj, long line,
+				     tp_stix_report_fn fn, void *ctx, struct tp_stix_counts *counts)
 {
 	enum tp_err e = tp_stix_validate_object(s->v, obj, fn, ctx, counts);
 	if (e == TP_ENOMEM)
@@ -268,14 +314,20 @@ enum tp_err tp_stix_validate_set_finish(struct tp_stix_validate_set *s, tp_stix_
 					void *ctx, struct tp_stix_counts *counts)
 {
 	enum tp_err e = TP_OK;
+	if (s->full && s->v->o.enforce_refs) {
+		report(fn, ctx, counts, TP_STIX_WARNING, "enforce-refs", 0, "", "", 0,
+		       "the input has more objects than the reference table holds: references "
+		       "were not checked");
+		return TP_OK;
+	}
 	for (size_t i = 0; i < s->npend; i++) {
 		struct pending *p = &s->pend[i];
 		if (contains(s, hash(p->ref, NULL, 0)))
 			continue;
 		char msg[300];
 		snprintf(msg, sizeof msg, "%.200s is not in this input (--enforce-refs)", p->ref);
-		report(fn, ctx, counts, TP_STIX_ERROR, "enforce-refs", 0, p->from, p->path,
-		       p->line, msg);
+		report(fn, ctx, counts, TP_STIX_ERROR, "enforce-refs", 0, p->from, p->path, p->line,
+		       msg);
 		e = TP_EVALIDATE;
 	}
 	if (s->pend_dropped) {

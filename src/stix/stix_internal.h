@@ -12,8 +12,8 @@ extern const struct tp_stix_vocab tp_v_attack_motivation, tp_v_attack_resource_l
 	tp_v_processor_architecture, tp_v_malware_result, tp_v_hash_algorithm,
 	tp_v_windows_pebinary_type, tp_v_account_type, tp_v_pattern_type, tp_e_opinion,
 	tp_e_encryption_algorithm, tp_e_extension_type, tp_e_address_family, tp_e_socket_type,
-	tp_e_integrity_level, tp_e_registry_datatype, tp_e_service_start_type,
-	tp_e_service_type, tp_e_service_status, tp_e_tlp1, tp_e_tlp2, tp_e_spec_version;
+	tp_e_integrity_level, tp_e_registry_datatype, tp_e_service_start_type, tp_e_service_type,
+	tp_e_service_status, tp_e_tlp1, tp_e_tlp2, tp_e_spec_version;
 
 /* Pseudo target types in identifier target lists: any object of a kind. */
 #define TP_TARGET_SDO "<sdo>"
@@ -51,8 +51,13 @@ struct vctx {
 	void *rctx;
 	struct tp_stix_counts *counts;
 	size_t errors; /* in this object */
-	char path[256];
+	/* The JSON path as a stack of components (a name, or an index when
+	 * the name is NULL), formatted into path only when a problem is
+	 * reported: most objects have none. */
+	const char *pname[48];
+	size_t pidx[48];
 	size_t plen;
+	char path[256];
 	int depth;
 };
 
@@ -70,7 +75,18 @@ void vc_pop(struct vctx *c, size_t saved);
 /* Timestamp of member key of o into *t; 0 if absent or invalid. */
 int vc_time(const json_t *o, const char *key, long long *t);
 
-/* Type-specific MUST rules and SHOULD checks (checks.c). */
+/* 1 if o has member k. */
+static inline int vc_has(const json_t *o, const char *k)
+{
+	return json_object_get(o, k) != NULL;
+}
+/* An error at property prop (NULL: the object). */
+void vc_error_at(struct vctx *c, const char *prop, const char *check, const char *msg);
+/* later >= earlier (> with strict_gt), when both are valid timestamps. */
+void vc_order(struct vctx *c, const char *earlier, const char *later, int strict_gt);
+
+/* Type-specific MUST rules and SHOULD checks (checks.c, observable.c). */
+void tp_check_sco_rules(struct vctx *c);
 void tp_check_object_rules(struct vctx *c);
 void tp_check_hashes(struct vctx *c, const json_t *h);
 void tp_check_open_vocab(struct vctx *c, const struct tp_stix_vocab *vc, const char *value);

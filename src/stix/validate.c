@@ -25,159 +25,9 @@
 /* Nesting deeper than this inside one object is reported, not walked. */
 #define MAX_DEPTH 64
 
-/* ---- check names and codes (stix2-validator v21 enums.CHECK_CODES) ---- */
-static const struct {
-	int code;
-	const char *name;
-} checks[] = {
-	{1, "format-checks"},
-	{101, "custom-prefix"},
-	{102, "custom-prefix-lax"},
-	{103, "uuid-check"},
-	{111, "open-vocab-format"},
-	{121, "kill-chain-names"},
-	{141, "observable-object-keys"},
-	{142, "observable-dictionary-keys"},
-	{143, "malware-analysis-product"},
-	{149, "windows-process-priority-format"},
-	{150, "hash-length"},
-	{2, "approved-values"},
-	{201, "marking-definition-type"},
-	{202, "relationship-types"},
-	{203, "duplicate-ids"},
-	{210, "all-vocabs"},
-	{211, "attack-motivation"},
-	{212, "attack-resource-level"},
-	{213, "identity-class"},
-	{214, "indicator-types"},
-	{215, "industry-sector"},
-	{216, "malware-types"},
-	{218, "report-types"},
-	{219, "threat-actor-types"},
-	{220, "threat-actor-role"},
-	{221, "threat-actor-sophistication"},
-	{222, "tool-types"},
-	{223, "region"},
-	{225, "grouping-context"},
-	{226, "implementation-languages"},
-	{227, "infrastructure-types"},
-	{228, "malware-capabilities"},
-	{230, "processor-architecture"},
-	{231, "malware-result"},
-	{241, "hash-algo"},
-	{243, "windows-pebinary-type"},
-	{244, "account-type"},
-	{245, "indicator-pattern-types"},
-	{270, "all-external-sources"},
-	{271, "mime-type"},
-	{272, "protocols"},
-	{273, "ipfix"},
-	{274, "http-request-headers"},
-	{275, "socket-options"},
-	{276, "pdf-doc-info"},
-	{277, "countries"},
-	{301, "network-traffic-ports"},
-	{302, "extref-hashes"},
-	{303, "indicator-properties"},
-	{304, "deprecated-properties"},
-};
-#define NCHECKS (sizeof checks / sizeof checks[0])
-
-int tp_stix_check_code(const char *name)
-{
-	for (size_t i = 0; name && i < NCHECKS; i++)
-		if (strcmp(checks[i].name, name) == 0)
-			return checks[i].code;
-	return -1;
-}
-
-const char *tp_stix_check_name(int code)
-{
-	for (size_t i = 0; i < NCHECKS; i++)
-		if (checks[i].code == code)
-			return checks[i].name;
-	return NULL;
-}
-
-/* The codes a code stands for: a group (1, 2, 210, 270) covers its range. */
-static void set_code(unsigned char *on, int code, unsigned char val)
-{
-	int lo = code, hi = code;
-	if (code == 1)
-		lo = 100, hi = 199;
-	else if (code == 2)
-		lo = 200, hi = 299;
-	else if (code == 210)
-		lo = 210, hi = 239;
-	else if (code == 270)
-		lo = 270, hi = 279;
-	for (int k = lo; k <= hi; k++)
-		if (tp_stix_check_name(k))
-			on[k] = val;
-}
-
-static enum tp_err apply_list(unsigned char *on, const char *list, unsigned char val,
-			      struct tp_diag *d)
-{
-	while (list && *list) {
-		size_t n = strcspn(list, ",");
-		char item[64];
-		if (n > 0) {
-			while (n > 0 && list[n - 1] == ' ')
-				n--;
-			const char *s = list;
-			while (*s == ' ' && n > 0)
-				s++, n--;
-			if (n >= sizeof item)
-				return tp_diag_set(d, TP_EINVAL, "unknown check '%.40s...'", s);
-			memcpy(item, s, n);
-			item[n] = '\0';
-			char *end;
-			long code = strtol(item, &end, 10);
-			if (*end != '\0' || end == item)
-				code = tp_stix_check_code(item);
-			if (code < 0 || code >= TP_CHECK_CODE_MAX || !tp_stix_check_name((int)code))
-				return tp_diag_set(d, TP_EINVAL,
-						   "unknown check '%s' (see docs/validate.md)", item);
-			set_code(on, (int)code, val);
-		}
-		list += strcspn(list, ",");
-		if (*list == ',')
-			list++;
-	}
-	return TP_OK;
-}
-
-enum tp_err tp_stix_validator_new(const struct tp_stix_validate_opts *opts,
-				  struct tp_stix_validator **out, struct tp_diag *d)
-{
-	struct tp_stix_validator *v = calloc(1, sizeof *v);
-	if (!v)
-		return tp_diag_set(d, TP_ENOMEM, "out of memory");
-	if (opts)
-		v->o = *opts;
-	int only_enabled = v->o.enabled && *v->o.enabled && !(v->o.disabled && *v->o.disabled);
-	if (!only_enabled)
-		for (size_t i = 0; i < NCHECKS; i++)
-			v->on[checks[i].code] = 1;
-	enum tp_err e = apply_list(v->on, v->o.disabled, 0, d);
-	if (e == TP_OK)
-		e = apply_list(v->on, v->o.enabled, 1, d);
-	if (e != TP_OK) {
-		free(v);
-		return e;
-	}
-	v->o.enabled = v->o.disabled = NULL; /* borrowed: not kept */
-	*out = v;
-	return TP_OK;
-}
-
-void tp_stix_validator_free(struct tp_stix_validator *v)
-{
-	free(v);
-}
-
 /* ---- reporting ---- */
+static void format_path(struct vctx *c);
+
 static void emit(struct vctx *c, enum tp_stix_severity sev, const char *check, int code,
 		 const char *fmt, va_list ap)
 {
@@ -192,6 +42,7 @@ static void emit(struct vctx *c, enum tp_stix_severity sev, const char *check, i
 	}
 	if (!c->report)
 		return;
+	format_path(c);
 	struct tp_stix_problem p = {sev, check, code, c->id ? c->id : "", c->path, msg, 0};
 	c->report(c->rctx, &p);
 }
@@ -231,30 +82,51 @@ static int plain_name(const char *s)
 	return 1;
 }
 
+/* "external_references[0].hashes['SHA-256']" from the component stack. */
+static void format_path(struct vctx *c)
+{
+	size_t len = 0, room = sizeof c->path;
+	c->path[0] = '\0';
+	for (size_t i = 0; i < c->plen && i < 48 && len + 1 < room; i++) {
+		int n;
+		if (!c->pname[i])
+			n = snprintf(c->path + len, room - len, "[%zu]", c->pidx[i]);
+		else if (plain_name(c->pname[i]))
+			n = snprintf(c->path + len, room - len, "%s%.120s", len ? "." : "",
+				     c->pname[i]);
+		else
+			n = snprintf(c->path + len, room - len, "['%.120s']", c->pname[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n < room - len ? (size_t)n : room - len - 1;
+	}
+}
+
 size_t vc_push(struct vctx *c, const char *name)
 {
-	size_t saved = c->plen, room = sizeof c->path - c->plen;
-	int n = plain_name(name) ? snprintf(c->path + c->plen, room, "%s%.120s",
-					    c->plen ? "." : "", name)
-				 : snprintf(c->path + c->plen, room, "['%.120s']", name);
-	if (n > 0)
-		c->plen += (size_t)n < room ? (size_t)n : room - 1;
+	size_t saved = c->plen;
+	if (c->plen < 48) {
+		c->pname[c->plen] = name;
+		c->pidx[c->plen] = 0;
+	}
+	c->plen++;
 	return saved;
 }
 
 size_t vc_push_index(struct vctx *c, size_t i)
 {
-	size_t saved = c->plen, room = sizeof c->path - c->plen;
-	int n = snprintf(c->path + c->plen, room, "[%zu]", i);
-	if (n > 0)
-		c->plen += (size_t)n < room ? (size_t)n : room - 1;
+	size_t saved = c->plen;
+	if (c->plen < 48) {
+		c->pname[c->plen] = NULL;
+		c->pidx[c->plen] = i;
+	}
+	c->plen++;
 	return saved;
 }
 
 void vc_pop(struct vctx *c, size_t saved)
 {
 	c->plen = saved;
-	c->path[saved] = '\0';
 }
 
 int vc_time(const json_t *o, const char *key, long long *t)
@@ -363,8 +235,8 @@ static void targets_text(const char *const *targets, char *out, size_t n)
 			t = "an SCO";
 		else if (strcmp(t, TP_TARGET_SRO) == 0)
 			t = "an SRO";
-		int w = snprintf(out + len, n - len, "%s%s", i ? (targets[i + 1] ? ", " : " or ") : "",
-				 t);
+		int w = snprintf(out + len, n - len, "%s%s",
+				 i ? (targets[i + 1] ? ", " : " or ") : "", t);
 		if (w < 0)
 			break;
 		len += (size_t)w;
@@ -390,12 +262,13 @@ static void check_identifier(struct vctx *c, const struct tp_stix_prop_def *p, c
 	if (!target_ok(p->targets, tt)) {
 		char want[200];
 		targets_text(p->targets, want, sizeof want);
-		vc_error(c, "reference-type", "'%s' must refer to %s, not to a %s", p->name, want, tt);
+		vc_error(c, "reference-type", "'%s' must refer to %s, not to a %s", p->name, want,
+			 tt);
 	}
 }
 
-static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
-			 enum tp_stix_ptype t, const json_t *v);
+static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p, enum tp_stix_ptype t,
+			 const json_t *v);
 
 static void check_embedded(struct vctx *c, const struct tp_stix_type_def *def, const json_t *v)
 {
@@ -415,7 +288,8 @@ static void check_dictionary(struct vctx *c, const char *name, const json_t *v)
 		return;
 	}
 	if (json_object_size(v) == 0)
-		vc_error(c, "format", "'%s' is an empty dictionary (STIX 2.1 prohibits them)", name);
+		vc_error(c, "format", "'%s' is an empty dictionary (STIX 2.1 prohibits them)",
+			 name);
 	const char *k;
 	const json_t *m;
 	json_object_foreach((json_t *)v, k, m)
@@ -423,7 +297,8 @@ static void check_dictionary(struct vctx *c, const char *name, const json_t *v)
 		if (!dict_key_ok(k)) {
 			size_t s = vc_push(c, k);
 			vc_error(c, "format",
-				 "dictionary key '%.80s' must be 1-250 ASCII letters, digits, '-' or '_'",
+				 "dictionary key '%.80s' must be 1-250 ASCII letters, digits, '-' "
+				 "or '_'",
 				 k);
 			vc_pop(c, s);
 		}
@@ -450,36 +325,40 @@ static void check_extensions(struct vctx *c, const json_t *v)
 			if (tp_stix_id_check(k, "extension-definition", NULL, &d) != TP_OK)
 				vc_error(c, "format", "extension key: %s", d.message);
 			if (!json_is_object(m)) {
-				vc_error(c, "property-type", "an extension must be an object, not %s",
-					 json_kind(m));
+				vc_error(c, "property-type",
+					 "an extension must be an object, not %s", json_kind(m));
 			} else {
 				const json_t *et = json_object_get(m, "extension_type");
 				if (et && (!json_is_string(et) ||
 					   !tp_stix_vocab_has(&tp_e_extension_type,
 							      json_string_value(et))))
-					vc_error(c, "enum",
-						 "'extension_type' must be one of new-sdo, new-sco, "
-						 "new-sro, property-extension, toplevel-property-extension");
+					vc_error(
+						c, "enum",
+						"'extension_type' must be one of new-sdo, new-sco, "
+						"new-sro, property-extension, "
+						"toplevel-property-extension");
 				if (strcmp(k, TP_TLP2_EXTENSION_ID) == 0)
 					tp_validate_props(c, &tp_def_tlp2, m, 0);
 			}
 		} else if (pre) {
 			if (json_is_object(m) && json_object_size(m) == 0)
-				vc_error(c, "constraint", "extension '%s' must have at least one property",
-					 k);
+				vc_error(c, "constraint",
+					 "extension '%s' must have at least one property", k);
 			else
 				check_embedded(c, pre, m);
-		} else if (c->kind == TP_STIX_SCO && strncmp(k, "x-", 2) == 0 &&
-			   strlen(k) > 4 && strcmp(k + strlen(k) - 4, "-ext") == 0) {
+		} else if (c->kind == TP_STIX_SCO && strncmp(k, "x-", 2) == 0 && strlen(k) > 4 &&
+			   strcmp(k + strlen(k) - 4, "-ext") == 0) {
 			if (c->v->o.strict_properties)
 				vc_error(c, "custom-content",
-					 "custom extension '%s' (STIX 2.0 style) is not allowed with "
+					 "custom extension '%s' (STIX 2.0 style) is not allowed "
+					 "with "
 					 "--strict-properties",
 					 k);
 			else
 				vc_should(c, 101,
 					  "custom extension '%s' uses the STIX 2.0 form; STIX 2.1 "
-					  "custom extensions should be defined by an extension-definition",
+					  "custom extensions should be defined by an "
+					  "extension-definition",
 					  k);
 		} else {
 			vc_error(c, "custom-content",
@@ -491,8 +370,8 @@ static void check_extensions(struct vctx *c, const json_t *v)
 	}
 }
 
-static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
-			 enum tp_stix_ptype t, const json_t *v)
+static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p, enum tp_stix_ptype t,
+			 const json_t *v)
 {
 	const char *name = p->name;
 	switch (t) {
@@ -521,14 +400,14 @@ static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
 		return;
 	case TP_PT_TIMESTAMP: {
 		if (!json_is_string(v)) {
-			vc_error(c, "property-type", "'%s' must be a timestamp string, not %s", name,
-				 json_kind(v));
+			vc_error(c, "property-type", "'%s' must be a timestamp string, not %s",
+				 name, json_kind(v));
 			return;
 		}
 		struct tp_diag d = {0};
 		tp_time_us us;
-		if (tp_time_parse(json_string_value(v), json_string_length(v), 0, &us, NULL,
-				  &d) != TP_OK)
+		if (tp_time_parse(json_string_value(v), json_string_length(v), 0, &us, NULL, &d) !=
+		    TP_OK)
 			vc_error(c, "format", "'%s' is not an RFC 3339 UTC timestamp ('%.40s'): %s",
 				 name, json_string_value(v), d.message);
 		return;
@@ -572,14 +451,15 @@ static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p,
 			size_t len = 0;
 			list[0] = '\0';
 			for (size_t i = 0; p->vocab->values[i] && len + 1 < sizeof list; i++) {
-				int w = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
-						 p->vocab->values[i]);
+				int w = snprintf(list + len, sizeof list - len, "%s%s",
+						 i ? ", " : "", p->vocab->values[i]);
 				if (w > 0)
 					len += (size_t)w;
 			}
 			if (strcmp(p->name, "spec_version") == 0 && json_is_string(v))
 				vc_error(c, "spec-version",
-					 "spec_version '%.20s' is not STIX 2.1: tripact validates STIX "
+					 "spec_version '%.20s' is not STIX 2.1: tripact validates "
+					 "STIX "
 					 "2.1 content only",
 					 json_string_value(v));
 			else
@@ -649,8 +529,7 @@ static void check_value(struct vctx *c, const struct tp_stix_prop_def *p, const 
 	}
 }
 
-void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const json_t *o,
-		       int top)
+void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const json_t *o, int top)
 {
 	if (++c->depth > MAX_DEPTH) {
 		vc_error(c, "limit", "nesting deeper than %d levels", MAX_DEPTH);
@@ -676,7 +555,8 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 	}
 	/* required properties */
 	size_t ncommon = 0;
-	const struct tp_stix_prop_def *common = top ? tp_stix_schema_common(def->kind, &ncommon) : NULL;
+	const struct tp_stix_prop_def *common =
+		top ? tp_stix_schema_common(def->kind, &ncommon) : NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		const struct tp_stix_prop_def *ps = pass ? common : def->props;
 		size_t n = pass ? ncommon : def->nprops;
@@ -688,8 +568,8 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 					 "required property 'spec_version' is missing: STIX 2.0 "
 					 "content? tripact validates STIX 2.1");
 			else
-				vc_error(c, "required-property", "required property '%s' is missing",
-					 ps[i].name);
+				vc_error(c, "required-property",
+					 "required property '%s' is missing", ps[i].name);
 		}
 	}
 	c->depth--;
@@ -727,7 +607,8 @@ static void validate_custom(struct vctx *c, const json_t *o)
 	}
 	if (sdo_like) {
 		for (size_t i = 0; i < n; i++)
-			if ((common[i].flags & TP_PROP_REQUIRED) && !json_object_get(o, common[i].name))
+			if ((common[i].flags & TP_PROP_REQUIRED) &&
+			    !json_object_get(o, common[i].name))
 				vc_error(c, "required-property",
 					 "required property '%s' is missing", common[i].name);
 	}
@@ -759,7 +640,6 @@ static void validate_bundle(struct vctx *c, const json_t *o)
 	sub.depth = 1; /* marks "inside a bundle" */
 	for (size_t i = 0; i < json_array_size(objs); i++) {
 		sub.plen = 0;
-		sub.path[0] = '\0';
 		sub.errors = 0;
 		validate_one(&sub, json_array_get(objs, i));
 	}
@@ -811,7 +691,8 @@ static void validate_one(struct vctx *c, const json_t *o)
 			vc_error(c, "format", "%s", d.message);
 		else if (c->kind == TP_STIX_SCO && strcmp(c->type, "process") != 0) {
 			if (version != 5)
-				vc_should(c, 103, "Cyber Observable ID value %s is not a valid UUIDv5 ID",
+				vc_should(c, 103,
+					  "Cyber Observable ID value %s is not a valid UUIDv5 ID",
 					  c->id);
 		} else if (version != 4 && c->kind != TP_STIX_SCO) {
 			vc_should(c, 103, "Given ID value %s is not a valid UUIDv4 ID", c->id);

@@ -20,12 +20,18 @@
 
 static const char CHARSET[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
+/* GEN[b]: the XOR of the BCH generator terms selected by the 5 bits b. */
+static const uint32_t GEN[32] = {
+	0x00000000u, 0x3b6a57b2u, 0x26508e6du, 0x1d3ad9dfu, 0x1ea119fau, 0x25cb4e48u, 0x38f19797u,
+	0x039bc025u, 0x3d4233ddu, 0x0628646fu, 0x1b12bdb0u, 0x2078ea02u, 0x23e32a27u, 0x18897d95u,
+	0x05b3a44au, 0x3ed9f3f8u, 0x2a1462b3u, 0x117e3501u, 0x0c44ecdeu, 0x372ebb6cu, 0x34b57b49u,
+	0x0fdf2cfbu, 0x12e5f524u, 0x298fa296u, 0x1756516eu, 0x2c3c06dcu, 0x3106df03u, 0x0a6c88b1u,
+	0x09f74894u, 0x329d1f26u, 0x2fa7c6f9u, 0x14cd914bu,
+};
+
 static uint32_t polymod_step(uint32_t pre)
 {
-	uint8_t b = (uint8_t)(pre >> 25);
-	return ((pre & 0x1ffffffu) << 5) ^ (-((b >> 0) & 1u) & 0x3b6a57b2u) ^
-	       (-((b >> 1) & 1u) & 0x26508e6du) ^ (-((b >> 2) & 1u) & 0x1ea119fau) ^
-	       (-((b >> 3) & 1u) & 0x3d4233ddu) ^ (-((b >> 4) & 1u) & 0x2a1462b3u);
+	return ((pre & 0x1ffffffu) << 5) ^ GEN[pre >> 25];
 }
 
 static uint32_t hrp_polymod(const char *hrp, size_t n)

@@ -36,6 +36,17 @@ struct tp_btc_decoder {
 	size_t in_cap;
 	struct tp_btc_txout *out;
 	size_t out_cap;
+	uint8_t (*ids)[32]; /* txids of the block (TP_BTC_CHECK_MERKLE) */
+	size_t ids_cap;
+	uint8_t (*tree)[32]; /* a level of the merkle tree */
+	size_t tree_cap;
+};
+
+/* What decode_tx does besides checking bounds. */
+enum pass {
+	FULL,	   /* hash the txid and classify the outputs */
+	HASH_ONLY, /* txid only (first pass of a merkle check) */
+	KNOWN_ID   /* classify; the txid was hashed by the first pass */
 };
 
 struct cursor {
@@ -62,6 +73,8 @@ void tp_btc_decoder_free(struct tp_btc_decoder *dec)
 		return;
 	free(dec->in);
 	free(dec->out);
+	free(dec->ids);
+	free(dec->tree);
 	free(dec);
 }
 
@@ -202,7 +215,8 @@ enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len, struct tp_btc_he
 	return TP_OK;
 }
 
-static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struct tp_btc_tx *tx)
+static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struct tp_btc_tx *tx,
+			     enum pass pass)
 {
 	static const uint8_t null_txid[32];
 	const uint8_t *start = c->p;
@@ -257,8 +271,9 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 		c->p += 8;
 		if ((e = bytes(c, &o->script, &o->script_len, "scriptPubKey")))
 			return e;
-		tp_btc_script_classify(dec->net, o->script, o->script_len,
-				       (dec->flags & TP_BTC_NO_ADDRESS) != 0, o);
+		if (pass != HASH_ONLY)
+			tp_btc_script_classify(dec->net, o->script, o->script_len,
+					       (dec->flags & TP_BTC_NO_ADDRESS) != 0, o);
 	}
 	const uint8_t *body_end = c->p;
 	if (tx->has_witness) {
@@ -279,15 +294,19 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 	tx->locktime = le32(c->p);
 	c->p += 4;
 
-	struct sha256_ctx h;
-	sha256_init(&h);
-	sha256_update(&h, 4, start);
-	sha256_update(&h, (size_t)(body_end - body), body);
-	sha256_update(&h, 4, c->p - 4);
-	sha256_digest(&h, 32, tx->txid);
-	sha256_init(&h);
-	sha256_update(&h, 32, tx->txid);
-	sha256_digest(&h, 32, tx->txid);
+	if (pass == KNOWN_ID) {
+		memcpy(tx->txid, dec->ids[tx->index], 32);
+	} else {
+		struct sha256_ctx h;
+		sha256_init(&h);
+		sha256_update(&h, 4, start);
+		sha256_update(&h, (size_t)(body_end - body), body);
+		sha256_update(&h, 4, c->p - 4);
+		sha256_digest(&h, 32, tx->txid);
+		sha256_init(&h);
+		sha256_update(&h, 32, tx->txid);
+		sha256_digest(&h, 32, tx->txid);
+	}
 
 	tx->size = (size_t)(c->p - start);
 	tx->is_coinbase = n_in == 1 && dec->in[0].prev_index == 0xffffffffu &&
@@ -296,6 +315,54 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 	tx->in = dec->in;
 	tx->n_out = n_out;
 	tx->out = dec->out;
+	return TP_OK;
+}
+
+static enum tp_err trailing(struct cursor *c)
+{
+	if (c->p != c->end) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "%zu bytes after the last transaction",
+			 (size_t)(c->end - c->p));
+		return fail(c, msg);
+	}
+	return TP_OK;
+}
+
+/*
+ * The merkle root of dec->ids against the header. Like Bitcoin
+ * Core, a level where a pair of equal hashes meets is a mutated block
+ * (CVE-2012-2459: duplicated transactions that keep the same root).
+ */
+static enum tp_err check_merkle(struct tp_btc_decoder *dec, const struct tp_btc_header *h,
+				struct cursor *c)
+{
+	size_t n = h->n_tx;
+	int mutated = 0;
+	enum tp_err e = grow((void **)&dec->tree, &dec->tree_cap, n, 32);
+	if (e)
+		return e;
+	memcpy(dec->tree, dec->ids, n * 32);
+	while (n > 1) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i += 2) {
+			uint8_t pair[64];
+			size_t j = i + 1 < n ? i + 1 : i;
+			if (j != i && memcmp(dec->tree[i], dec->tree[j], 32) == 0)
+				mutated = 1;
+			memcpy(pair, dec->tree[i], 32);
+			memcpy(pair + 32, dec->tree[j], 32);
+			tp_btc_sha256d(pair, 64, dec->tree[m++]);
+		}
+		n = m;
+	}
+	c->p = c->base + 36; /* the header's merkle root */
+	if (memcmp(dec->tree[0], h->merkle_root, 32) != 0)
+		return fail(c, "the merkle root of the transactions does not match the header "
+			       "(a corrupt or altered block)");
+	if (mutated)
+		return fail(c, "duplicated transactions in the merkle tree (a mutated block, "
+			       "CVE-2012-2459)");
 	return TP_OK;
 }
 
@@ -317,20 +384,32 @@ enum tp_err tp_btc_block_decode(struct tp_btc_decoder *dec, const uint8_t *raw, 
 		return e;
 	if (h.n_tx == 0)
 		return fail(&c, "block has no transactions");
+	const uint8_t *txs = c.p;
+	if (dec->flags & TP_BTC_CHECK_MERKLE) {
+		if ((e = grow((void **)&dec->ids, &dec->ids_cap, h.n_tx, 32)))
+			return e;
+		for (size_t i = 0; i < h.n_tx; i++) {
+			struct tp_btc_tx tx;
+			tx.index = (uint32_t)i;
+			if ((e = decode_tx(dec, &c, &tx, HASH_ONLY)))
+				return e;
+			memcpy(dec->ids[i], tx.txid, 32);
+		}
+		if ((e = trailing(&c)) || (e = check_merkle(dec, &h, &c)))
+			return e;
+		c.p = txs;
+	}
 	for (size_t i = 0; i < h.n_tx; i++) {
 		struct tp_btc_tx tx;
 		tx.index = (uint32_t)i;
-		if ((e = decode_tx(dec, &c, &tx)))
+		if ((e = decode_tx(dec, &c, &tx,
+				   (dec->flags & TP_BTC_CHECK_MERKLE) ? KNOWN_ID : FULL)))
 			return e;
 		if (fn && (e = fn(ctx, &h, &tx)) != TP_OK)
 			return e;
 	}
-	if (c.p != c.end) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "%zu bytes after the last transaction",
-			 (size_t)(c.end - c.p));
-		return fail(&c, msg);
-	}
+	if ((e = trailing(&c)))
+		return e;
 	if (hout)
 		*hout = h;
 	return TP_OK;

@@ -266,6 +266,7 @@ static enum tp_err add_record(struct tp_btc_chain *c, const uint8_t *hdr, uint32
 	r->bits = le32(hdr + 72);
 	r->height = -1;
 	r->parent = -1;
+	r->root = (int32_t)c->n_rec;
 	r->work = 0;
 	size_t i = slot(c, hash);
 	while (c->table[i] >= 0)
@@ -306,9 +307,10 @@ static enum tp_err scan_file(struct tp_btc_chain *c, enum tp_btc_network net, ui
 		}
 		memcpy(raw, fr, 8);
 		unxor(c, fr, (size_t)got, pos);
-		if (all_zero(raw, 4) || all_zero(fr, 4))
+		int magic = memcmp(fr, MAGIC[net], 4) == 0;
+		if (!magic && (all_zero(raw, 4) || all_zero(fr, 4)))
 			break; /* preallocated zeros: the end of the data */
-		if (memcmp(fr, MAGIC[net], 4) != 0) {
+		if (!magic) {
 			e = tp_diag_set(d, TP_EPARSE,
 					"%s: file offset %llu: expected the %s network magic "
 					"%02x%02x%02x%02x, found %02x%02x%02x%02x%s",
@@ -598,6 +600,26 @@ size_t tp_btc_chain_records(const struct tp_btc_chain *c)
 size_t tp_btc_chain_truncated(const struct tp_btc_chain *c)
 {
 	return c->truncated;
+}
+
+uint64_t tp_btc_chain_bytes(const struct tp_btc_chain *c, int64_t from, int64_t to)
+{
+	uint64_t sum = 0;
+	if (from < c->root)
+		from = c->root;
+	if (to < 0 || to > c->tip)
+		to = c->tip;
+	for (int64_t h = from; h <= to; h++)
+		sum += c->rec[c->best[h - c->root]].size;
+	return sum;
+}
+
+enum tp_err tp_btc_chain_hash(const struct tp_btc_chain *c, int64_t height, uint8_t hash[32])
+{
+	if (height < c->root || height > c->tip)
+		return TP_ENOTFOUND;
+	memcpy(hash, c->rec[c->best[height - c->root]].hash, 32);
+	return TP_OK;
 }
 
 enum tp_err tp_btc_chain_block(struct tp_btc_chain *c, int64_t height, const uint8_t **raw,

@@ -5,7 +5,8 @@
  * line by line, each line decoded and passed to the block decoder:
  *
  *	0100000000000000...   <- block at first_height
- *	"01000000a1b2..."     <- quotes (a JSON-RPC result) are accepted
+ *	"01000000a1b2..."     <- quotes (a JSON string) are accepted
+ *	{"result":"0100...","error":null,"id":1}   <- a whole JSON-RPC reply
  *
  * With a first height the lines must form a chain (each block's parent is
  * the previous line's block), so a missing or reordered line is an error
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "tripact/btc.h"
+#include "tripact/json.h"
 
 /* A hex line holds at most one block: 2 digits a byte, plus slack. */
 #define LINE_MAX_BYTES (2 * (size_t)TP_BTC_BLOCK_MAX + 64)
@@ -30,6 +32,7 @@ struct hexrun {
 	void *ctx;
 	uint8_t *buf;
 	size_t cap;
+	int in_rpc; /* decoding a JSON-RPC "result": no second level */
 };
 
 static signed char HEX[256];
@@ -52,6 +55,9 @@ static int space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static enum tp_err rpc_line(struct hexrun *run, const char *s, size_t n, long line,
+			    struct tp_diag *d);
+
 static enum tp_err one_line(struct hexrun *run, const char *s, size_t n, long line,
 			    struct tp_diag *d)
 {
@@ -66,6 +72,8 @@ static enum tp_err one_line(struct hexrun *run, const char *s, size_t n, long li
 	}
 	if (n == lead)
 		return TP_OK;
+	if (s[lead] == '{' && !run->in_rpc)
+		return rpc_line(run, s + lead, n - lead, line, d);
 	size_t digits = n - lead;
 	if (d)
 		d->line = line;
@@ -126,10 +134,48 @@ static enum tp_err one_line(struct hexrun *run, const char *s, size_t n, long li
 	return TP_OK;
 }
 
+/* A JSON-RPC reply to getblock <hash> 0: its "result" is the hex block. */
+static enum tp_err rpc_line(struct hexrun *run, const char *s, size_t n, long line,
+			    struct tp_diag *d)
+{
+	json_t *root = NULL;
+	enum tp_err e = tp_json_load(s, n, &root, d);
+	if (e) {
+		char msg[sizeof d->message];
+		if (!d)
+			return e;
+		memcpy(msg, d->message, sizeof msg);
+		d->line = line;
+		return tp_diag_set(d, TP_EPARSE, "line %ld: not a JSON-RPC reply: %s", line, msg);
+	}
+	json_t *err = json_object_get(root, "error");
+	json_t *res = json_object_get(root, "result");
+	if (d)
+		d->line = line;
+	if (err && !json_is_null(err)) {
+		const char *m = tp_json_str(err, "message");
+		e = tp_diag_set(d, TP_EPARSE, "line %ld: the node answered error %lld: %.200s",
+				line, (long long)json_integer_value(json_object_get(err, "code")),
+				m ? m : "(no message)");
+	} else if (!json_is_string(res)) {
+		e = tp_diag_set(d, TP_EPARSE,
+				"line %ld: JSON-RPC reply without a string \"result\" (call "
+				"getblock with verbosity 0)",
+				line);
+	} else {
+		run->in_rpc = 1;
+		e = one_line(run, json_string_value(res), json_string_length(res), line, d);
+		run->in_rpc = 0;
+	}
+	json_decref(root);
+	return e;
+}
+
 enum tp_err tp_btc_hex_decode(struct tp_btc_decoder *dec, const char *text, size_t len,
 			      int64_t first_height, tp_btc_tx_fn fn, void *ctx, struct tp_diag *d)
 {
-	struct hexrun run = {dec, first_height < 0 ? -1 : first_height, {0}, 0, fn, ctx, NULL, 0};
+	struct hexrun run = {dec, first_height < 0 ? -1 : first_height, {0}, 0, fn, ctx, NULL, 0,
+			     0};
 	enum tp_err e = TP_OK;
 	long line = 1;
 	hex_init();
@@ -147,7 +193,8 @@ enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec, const char *path,
 				   int64_t first_height, tp_btc_tx_fn fn, void *ctx,
 				   struct tp_diag *d)
 {
-	struct hexrun run = {dec, first_height < 0 ? -1 : first_height, {0}, 0, fn, ctx, NULL, 0};
+	struct hexrun run = {dec, first_height < 0 ? -1 : first_height, {0}, 0, fn, ctx, NULL, 0,
+			     0};
 	enum tp_err e = TP_OK;
 	const size_t chunk = 1 << 20, cap = LINE_MAX_BYTES + 2 + chunk;
 	FILE *f = fopen(path, "rb");

@@ -7,6 +7,7 @@
  *	00 14 <20>                    witness_v0_keyhash    -> bc1q... (Bech32)
  *	00 20 <32>                    witness_v0_scripthash -> bc1q... (Bech32)
  *	51 20 <32>                    witness_v1_taproot    -> bc1p... (Bech32m)
+ *	51 02 4e 73                   anchor (pay-to-anchor) -> Bech32m
  *	<OP_1..16> <2..40 bytes>      witness_unknown       -> Bech32m
  *	21 <33> ac | 41 <65> ac       pubkey   -> P2PKH of HASH160(key)
  *	<m> <keys...> <n> ae          multisig -> "nonstandard" + hex
@@ -39,11 +40,17 @@ static const struct net_params NETS[TP_BTC_NETWORK_COUNT] = {
 };
 
 static const char *const NAMES[TP_BTC_SCRIPT_COUNT] = {
-	[TP_BTC_NONSTANDARD] = "nonstandard",	[TP_BTC_P2PK] = "pubkey",
-	[TP_BTC_P2PKH] = "pubkeyhash",		[TP_BTC_P2SH] = "scripthash",
-	[TP_BTC_MULTISIG] = "multisig",		[TP_BTC_OP_RETURN] = "nulldata",
-	[TP_BTC_P2WPKH] = "witness_v0_keyhash", [TP_BTC_P2WSH] = "witness_v0_scripthash",
-	[TP_BTC_P2TR] = "witness_v1_taproot",	[TP_BTC_WITNESS_UNKNOWN] = "witness_unknown",
+	[TP_BTC_NONSTANDARD] = "nonstandard",
+	[TP_BTC_P2PK] = "pubkey",
+	[TP_BTC_P2PKH] = "pubkeyhash",
+	[TP_BTC_P2SH] = "scripthash",
+	[TP_BTC_MULTISIG] = "multisig",
+	[TP_BTC_OP_RETURN] = "nulldata",
+	[TP_BTC_P2WPKH] = "witness_v0_keyhash",
+	[TP_BTC_P2WSH] = "witness_v0_scripthash",
+	[TP_BTC_P2TR] = "witness_v1_taproot",
+	[TP_BTC_WITNESS_UNKNOWN] = "witness_unknown",
+	[TP_BTC_ANCHOR] = "anchor",
 };
 
 const char *tp_btc_script_name(enum tp_btc_script type)
@@ -103,37 +110,44 @@ static int pubkey_size_ok(const uint8_t *k, size_t n)
 	return 0;
 }
 
+/*
+ * Core's CScript::GetOp: the opcode at *pp and, for a push, its data; *pp
+ * moves past both. 0 if the push runs past end.
+ */
+static int get_op(const uint8_t **pp, const uint8_t *end, uint8_t *op, const uint8_t **data,
+		  size_t *n)
+{
+	const uint8_t *p = *pp;
+	if (p >= end)
+		return 0;
+	*op = *p++;
+	*n = 0;
+	if (*op <= 0x4e) {
+		size_t w = *op < 0x4c ? 0 : *op == 0x4c ? 1 : *op == 0x4d ? 2 : 4;
+		if ((size_t)(end - p) < w)
+			return 0;
+		if (w == 0)
+			*n = *op;
+		for (size_t i = 0; i < w; i++)
+			*n |= (size_t)p[i] << (8 * i);
+		p += w;
+		if ((size_t)(end - p) < *n)
+			return 0;
+	}
+	*data = p;
+	*pp = p + *n;
+	return 1;
+}
+
 /* Core's IsPushOnly from p: every opcode up to OP_16 with its data in range. */
 static int push_only(const uint8_t *p, const uint8_t *end)
 {
-	while (p < end) {
-		uint8_t op = *p++;
-		size_t n = 0;
-		if (op > 0x60)
+	uint8_t op;
+	const uint8_t *data;
+	size_t n;
+	while (p < end)
+		if (!get_op(&p, end, &op, &data, &n) || op > 0x60)
 			return 0;
-		if (op < 0x4c) {
-			n = op;
-		} else if (op == 0x4c) {
-			if (end - p < 1)
-				return 0;
-			n = p[0];
-			p += 1;
-		} else if (op == 0x4d) {
-			if (end - p < 2)
-				return 0;
-			n = (size_t)p[0] | (size_t)p[1] << 8;
-			p += 2;
-		} else if (op == 0x4e) {
-			if (end - p < 4)
-				return 0;
-			n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
-			    (size_t)p[3] << 24;
-			p += 4;
-		}
-		if ((size_t)(end - p) < n)
-			return 0;
-		p += n;
-	}
 	return 1;
 }
 
@@ -142,23 +156,49 @@ static int small_int(uint8_t op)
 	return op >= 0x51 && op <= 0x60 ? op - 0x50 : -1;
 }
 
+/* A key count as Core's GetScriptNumber reads it: OP_1..OP_16, or a
+ * minimal one-byte push of 17..20 (MAX_PUBKEYS_PER_MULTISIG). */
+static int key_count(uint8_t op, const uint8_t *data, size_t n)
+{
+	if (small_int(op) > 0)
+		return small_int(op);
+	if (op == 1 && n == 1 && data[0] >= 17 && data[0] <= 20)
+		return data[0];
+	return -1;
+}
+
+/* Core's MatchMultisig: <m> <key>... <n> OP_CHECKMULTISIG, m <= n = keys. */
 static int is_multisig(const uint8_t *s, size_t len)
 {
-	if (len < 3 || s[len - 1] != 0xae)
+	const uint8_t *p = s, *end = s + len, *data;
+	uint8_t op;
+	size_t n;
+	if (len < 3 || s[len - 1] != 0xae || !get_op(&p, end, &op, &data, &n))
 		return 0;
-	int m = small_int(s[0]), n = small_int(s[len - 2]);
-	if (m < 1 || n < 1 || m > n)
+	int m = key_count(op, data, n), keys = 0;
+	if (m < 1)
 		return 0;
-	size_t i = 1;
-	int keys = 0;
-	while (i < len - 2) {
-		size_t k = s[i];
-		if ((k != 33 && k != 65) || i + 1 + k > len - 2 || !pubkey_size_ok(s + i + 1, k))
+	for (;;) {
+		if (!get_op(&p, end, &op, &data, &n))
 			return 0;
-		i += 1 + k;
+		if (op > 0x4e || !pubkey_size_ok(data, n))
+			break;
 		keys++;
 	}
-	return keys == n;
+	int total = key_count(op, data, n);
+	return total >= m && total == keys && p + 1 == end;
+}
+
+/* The type of a valid witness program (v0 of 20 or 32 bytes, or v1+). */
+static enum tp_btc_script witness_type(int ver, const uint8_t *prog, size_t n)
+{
+	if (ver == 0)
+		return n == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH;
+	if (ver == 1 && n == 32)
+		return TP_BTC_P2TR;
+	if (ver == 1 && n == 2 && prog[0] == 0x4e && prog[1] == 0x73)
+		return TP_BTC_ANCHOR;
+	return TP_BTC_WITNESS_UNKNOWN;
 }
 
 static void script_key(const uint8_t *s, size_t len, struct tp_btc_txout *o)
@@ -193,9 +233,7 @@ void tp_btc_script_classify(enum tp_btc_network net, const uint8_t *s, size_t le
 			o->type = TP_BTC_NONSTANDARD;
 			script_key(s, len, o);
 		} else {
-			o->type = ver == 0		 ? (pl == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH)
-				  : ver == 1 && pl == 32 ? TP_BTC_P2TR
-							 : TP_BTC_WITNESS_UNKNOWN;
+			o->type = witness_type(ver, s + 2, pl);
 			o->witness_version = (uint8_t)ver;
 			memcpy(o->key, s + 2, pl);
 			o->key_len = (uint8_t)pl;
@@ -242,6 +280,7 @@ enum tp_err tp_btc_address_format(enum tp_btc_network net, enum tp_btc_script ty
 	case TP_BTC_P2WSH:
 	case TP_BTC_P2TR:
 	case TP_BTC_WITNESS_UNKNOWN:
+	case TP_BTC_ANCHOR:
 		n = tp_bech32_segwit_encode(NETS[net].hrp, witver, key, key_len, out,
 					    TP_BTC_ADDR_MAX);
 		break;
@@ -260,6 +299,25 @@ enum tp_err tp_btc_address_format(enum tp_btc_network net, enum tp_btc_script ty
 		break;
 	}
 	return n ? TP_OK : TP_EINVAL;
+}
+
+size_t tp_btc_txout_key(const struct tp_btc_txout *o, uint8_t out[TP_BTC_KEY_MAX])
+{
+	size_t n = o->key_len <= 40 ? o->key_len : 40;
+	out[0] = (uint8_t)tp_btc_address_class(o->type);
+	out[1] = o->witness_version;
+	memcpy(out + 2, o->key, n);
+	return n + 2;
+}
+
+enum tp_err tp_btc_key_format(enum tp_btc_network net, const uint8_t *key, size_t len,
+			      char out[TP_BTC_ADDR_MAX])
+{
+	out[0] = '\0';
+	if (len < 2 || len > TP_BTC_KEY_MAX || key[0] >= TP_BTC_SCRIPT_COUNT)
+		return TP_EINVAL;
+	return tp_btc_address_format(net, (enum tp_btc_script)key[0], key[1], key + 2, len - 2,
+				     out);
 }
 
 static int hexval(char c)
@@ -299,9 +357,7 @@ enum tp_err tp_btc_address_parse(enum tp_btc_network net, const char *addr,
 	if (pl > 0) {
 		*witver = (uint8_t)ver;
 		*key_len = (size_t)pl;
-		*type = ver == 0	       ? (pl == 20 ? TP_BTC_P2WPKH : TP_BTC_P2WSH)
-			: ver == 1 && pl == 32 ? TP_BTC_P2TR
-					       : TP_BTC_WITNESS_UNKNOWN;
+		*type = witness_type(ver, key, (size_t)pl);
 		return TP_OK;
 	}
 	uint8_t v;

@@ -67,6 +67,14 @@ static void test_object_ok(void **state)
 	assert_true(tp_stix_object_created(o) == 0);
 	tp_stix_object_free(o);
 	json_decref(j);
+
+	/* a custom observable-like object: no spec_version needed */
+	j = load("{\"type\":\"x-acme-wallet\",\"id\":\"x-acme-wallet--5d0092c5-5f74-4287-9642-33f4c354e56e\","
+		 "\"address\":\"bc1q\"}");
+	assert_int_equal(tp_stix_object_new(j, &o, &d), TP_OK);
+	assert_int_equal(tp_stix_object_kind(o), TP_STIX_CUSTOM);
+	tp_stix_object_free(o);
+	json_decref(j);
 }
 
 static void expect_bad(const char *s, const char *path, const char *msg_part)

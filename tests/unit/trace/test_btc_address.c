@@ -143,7 +143,7 @@ static void segwit_valid_case(char *addr, char *spk_hex)
 	assert_string_equal(o.address, want);
 	assert_int_equal(o.witness_version, ver);
 	assert_true(o.type == TP_BTC_P2WPKH || o.type == TP_BTC_P2WSH || o.type == TP_BTC_P2TR ||
-		    o.type == TP_BTC_WITNESS_UNKNOWN);
+		    o.type == TP_BTC_ANCHOR || o.type == TP_BTC_WITNESS_UNKNOWN);
 	assert_int_equal(tp_bech32_segwit_encode(hrp, ver, prog, (size_t)pl, out, sizeof out),
 			 strlen(want));
 	assert_string_equal(out, want);
@@ -187,7 +187,9 @@ struct script_case {
 	const char *address;
 };
 
-#define G "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+#define G   "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+#define K4  "21" G "21" G "21" G "21" G
+#define K17 K4 K4 K4 K4 "21" G
 
 static const struct script_case SCRIPTS[] = {
 	{"21" G "ac", TP_BTC_MAINNET, TP_BTC_P2PK, "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"},
@@ -216,7 +218,19 @@ static const struct script_case SCRIPTS[] = {
 	{"0019"
 	 "00000000000000000000000000000000000000000000000000",
 	 TP_BTC_MAINNET, TP_BTC_NONSTANDARD, "nonstandard7acc09475078717e08654e6432c7cbf322556c24"},
-	{"51024e73", TP_BTC_MAINNET, TP_BTC_WITNESS_UNKNOWN, "bc1pfeessrawgf"},
+	{"51024e73", TP_BTC_MAINNET, TP_BTC_ANCHOR, "bc1pfeessrawgf"},
+	{"51024e74", TP_BTC_MAINNET, TP_BTC_WITNESS_UNKNOWN, NULL},
+	/* keys pushed with OP_PUSHDATA1 count; 17 keys by a one-byte push */
+	{"51"
+	 "4c21" G "51ae",
+	 TP_BTC_MAINNET, TP_BTC_MULTISIG, NULL},
+	{"51"
+	 "21" G "21" G "0102ae",
+	 TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL},		       /* non-minimal 2 */
+	{"5121" G "52ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL},   /* says 2 keys, has 1 */
+	{"5121" G "5175ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL}, /* OP_DROP before ae */
+	{"51" K17 "0111ae", TP_BTC_MAINNET, TP_BTC_MULTISIG, NULL},
+	{"51" K17 "51ae", TP_BTC_MAINNET, TP_BTC_NONSTANDARD, NULL},
 	{"a914b472a266d0bd89c13706a4132ccfb16f7c3b9fcb88", TP_BTC_MAINNET, TP_BTC_NONSTANDARD,
 	 NULL}, /* P2SH with OP_EQUALVERIFY */
 };
@@ -226,7 +240,7 @@ static void test_script_types(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof SCRIPTS / sizeof SCRIPTS[0]; i++) {
 		const struct script_case *c = &SCRIPTS[i];
-		uint8_t s[200];
+		uint8_t s[1024];
 		size_t n = unhex(c->hex, s, sizeof s);
 		struct tp_btc_txout o, q;
 		tp_btc_script_classify(c->net, s, n, 0, &o);
@@ -242,6 +256,13 @@ static void test_script_types(void **state)
 		assert_int_equal(q.key_len, o.key_len);
 		assert_memory_equal(q.key, o.key, o.key_len);
 		assert_string_equal(q.address, "");
+		/* the dictionary key formats to the same string */
+		uint8_t k[TP_BTC_KEY_MAX];
+		char again[TP_BTC_ADDR_MAX];
+		size_t kl = tp_btc_txout_key(&q, k);
+		assert_int_equal(kl, 2u + o.key_len);
+		assert_int_equal(tp_btc_key_format(c->net, k, kl, again), TP_OK);
+		assert_string_equal(again, o.address);
 		/* and the string parses back to that binary form (by class) */
 		enum tp_btc_script type;
 		uint8_t v, key[40];
@@ -253,6 +274,30 @@ static void test_script_types(void **state)
 		assert_int_equal(klen, o.key_len);
 		assert_memory_equal(key, o.key, klen);
 	}
+}
+
+static void test_keys_match_strings(void **state)
+{
+	(void)state;
+	/* P2PK and P2PKH of the same key: one address, one key */
+	uint8_t s1[64], s2[64], k1[TP_BTC_KEY_MAX], k2[TP_BTC_KEY_MAX];
+	size_t n1 = unhex("21" G "ac", s1, sizeof s1);
+	size_t n2 = unhex("76a914751e76e8199196d454941c45d1b3a323f1433bd688ac", s2, sizeof s2);
+	struct tp_btc_txout a, b;
+	tp_btc_script_classify(TP_BTC_MAINNET, s1, n1, 0, &a);
+	tp_btc_script_classify(TP_BTC_MAINNET, s2, n2, 0, &b);
+	assert_string_equal(a.address, b.address);
+	assert_int_equal(tp_btc_txout_key(&a, k1), tp_btc_txout_key(&b, k2));
+	assert_memory_equal(k1, k2, 22);
+	/* P2SH with the same 20 bytes: another address, another key */
+	n2 = unhex("a914751e76e8199196d454941c45d1b3a323f1433bd687", s2, sizeof s2);
+	tp_btc_script_classify(TP_BTC_MAINNET, s2, n2, 0, &b);
+	tp_btc_txout_key(&b, k2);
+	assert_memory_not_equal(k1, k2, 22);
+	char out[TP_BTC_ADDR_MAX];
+	k2[0] = 200;
+	assert_int_equal(tp_btc_key_format(TP_BTC_MAINNET, k2, 22, out), TP_EINVAL);
+	assert_int_equal(tp_btc_key_format(TP_BTC_MAINNET, k2, 1, out), TP_EINVAL);
 }
 
 static void test_names_and_hashes(void **state)
@@ -297,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_base58check_addresses),
 		cmocka_unit_test(test_bip350_vectors),
 		cmocka_unit_test(test_script_types),
+		cmocka_unit_test(test_keys_match_strings),
 		cmocka_unit_test(test_names_and_hashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

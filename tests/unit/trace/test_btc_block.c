@@ -47,7 +47,7 @@ static uint8_t *unhex(const char *s, size_t n, size_t *out_len)
 
 static uint8_t *load_hex(const char *rel, size_t *len)
 {
-	size_t n;
+	size_t n = 0;
 	char *t = tp_test_slurp(tp_test_path(rel), &n);
 	assert_non_null(t);
 	uint8_t *b = unhex(t, n, len);
@@ -85,6 +85,12 @@ static enum tp_err cmp_tx(void *ctx, const struct tp_btc_header *h, const struct
 	assert_non_null(jt);
 	tp_btc_hash_to_hex(tx->txid, hex);
 	assert_string_equal(hex, json_string_value(json_object_get(jt, "txid")));
+	assert_int_equal(tx->size, json_integer_value(json_object_get(jt, "size")));
+	assert_int_equal(tx->has_witness,
+			 strcmp(json_string_value(json_object_get(jt, "hash")),
+				json_string_value(json_object_get(jt, "txid"))) != 0);
+	assert_int_equal(tx->locktime, json_integer_value(json_object_get(jt, "locktime")));
+	assert_int_equal(tx->version, json_integer_value(json_object_get(jt, "version")));
 	json_t *vin = json_object_get(jt, "vin"), *vout = json_object_get(jt, "vout");
 	assert_int_equal(tx->is_coinbase,
 			 json_object_get(json_array_get(vin, 0), "coinbase") != NULL);
@@ -119,10 +125,10 @@ static enum tp_err cmp_tx(void *ctx, const struct tp_btc_header *h, const struct
 }
 
 static void check_against_core(const char *hash, size_t n_tx, size_t n_in, size_t n_out,
-			       int64_t height)
+			       int64_t height, unsigned flags)
 {
 	char rel[256];
-	size_t len;
+	size_t len = 0;
 	snprintf(rel, sizeof rel, JS "%s.hex", hash);
 	uint8_t *raw = load_hex(rel, &len);
 	snprintf(rel, sizeof rel, JS "%s.json", hash);
@@ -132,7 +138,7 @@ static void check_against_core(const char *hash, size_t n_tx, size_t n_in, size_
 	struct tp_diag d = {0};
 	struct cmp c = {json_object_get(j, "tx"), 0, 0, 0, 0};
 	char hex[TP_BTC_HASH_HEX];
-	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec), TP_OK);
+	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, flags, &dec), TP_OK);
 	assert_int_equal(tp_btc_block_decode(dec, raw, len, height, cmp_tx, &c, &h, &d), TP_OK);
 	tp_btc_hash_to_hex(h.hash, hex);
 	assert_string_equal(hex, hash);
@@ -156,14 +162,17 @@ static void test_block_549400(void **state)
 	(void)state;
 	/* 198 txs; 551 inputs counted by getblock include 1 coinbase */
 	check_against_core("000000000000000000008c31945b2012258366cc600a3e9a3ee0598e8f797731", 198,
-			   550, 787, 549400);
+			   550, 787, 549400, 0);
+	/* the same with the merkle check on: txids come from its first pass */
+	check_against_core("000000000000000000008c31945b2012258366cc600a3e9a3ee0598e8f797731", 198,
+			   550, 787, 549400, TP_BTC_CHECK_MERKLE);
 }
 
 static void test_block_237500(void **state)
 {
 	(void)state;
 	check_against_core("0000000000000115020104600c9689785b8fe8d684b6be343f7849f2d9946106", 352,
-			   1002, 761, 237500);
+			   1002, 761, 237500, TP_BTC_CHECK_MERKLE);
 }
 
 /* ---- merkle root from our txids ---- */
@@ -212,7 +221,7 @@ static void test_block_merkle_root(void **state)
 	};
 	for (size_t k = 0; k < 3; k++) {
 		char rel[256], hex[TP_BTC_HASH_HEX];
-		size_t len;
+		size_t len = 0;
 		snprintf(rel, sizeof rel, JS "%s.hex", hashes[k]);
 		uint8_t *raw = load_hex(rel, &len);
 		struct tp_btc_decoder *dec;
@@ -269,7 +278,7 @@ static uint8_t *block_from_rpc(json_t *b, size_t *len)
 	raw[n++] = (uint8_t)json_array_size(txs);
 	for (size_t i = 0; i < json_array_size(txs); i++) {
 		const char *hx = json_string_value(json_object_get(json_array_get(txs, i), "hex"));
-		size_t tl;
+		size_t tl = 0;
 		uint8_t *t = unhex(hx, strlen(hx), &tl);
 		memcpy(raw + n, t, tl);
 		n += tl;
@@ -336,7 +345,7 @@ static void test_bitcoin_etl_50001_50002(void **state)
 		ETL "rpc_response_getblock_"
 		    "000000002066d7f9b134c30b5005b7bf5fbfa52f279883f1fde793dcdc964266_2.json",
 	};
-	size_t n;
+	size_t n = 0;
 	char *text = tp_test_slurp(tp_test_path(ETL "expected_transactions.json"), &n);
 	assert_non_null(text);
 	struct etl e = {json_array(), 0};
@@ -352,7 +361,7 @@ static void test_bitcoin_etl_50001_50002(void **state)
 	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec), TP_OK);
 	for (int k = 0; k < 2; k++) {
 		json_t *b = load_json(files[k]);
-		size_t len;
+		size_t len = 0;
 		uint8_t *raw = block_from_rpc(b, &len);
 		struct tp_btc_header h;
 		char hex[TP_BTC_HASH_HEX];

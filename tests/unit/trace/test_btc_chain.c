@@ -235,6 +235,14 @@ static void test_directory_best_chain(void **state)
 	assert_int_equal(len, B2.len);
 	assert_memory_equal(raw, B2.raw, len);
 	assert_int_equal(h.height, 2);
+	assert_int_equal(tp_btc_chain_bytes(c, 0, -1), G.len + B1.len + B2.len + B3.len + B4.len);
+	assert_int_equal(tp_btc_chain_bytes(c, 3, 3), B3.len);
+	assert_int_equal(tp_btc_chain_bytes(c, 5, -1), 0);
+	uint8_t hash[32];
+	assert_int_equal(tp_btc_chain_hash(c, 3, hash), TP_OK);
+	assert_memory_equal(hash, B3.hash, 32); /* not the stale S3 */
+	assert_int_equal(tp_btc_chain_hash(c, 5, hash), TP_ENOTFOUND);
+	assert_int_equal(tp_btc_chain_hash(c, -1, hash), TP_ENOTFOUND);
 	assert_int_equal(tp_btc_chain_block(c, 5, &raw, &len, &h, &d), TP_ENOTFOUND);
 	assert_non_null(strstr(d.message, "0..4"));
 	tp_btc_decoder_free(dec);
@@ -273,6 +281,12 @@ static void test_most_work_wins(void **state)
 	assert_int_equal(tp_btc_chain_tip(c), 3);
 	assert_int_equal(tp_btc_chain_block(c, 3, &raw, &len, &h, &d), TP_OK);
 	assert_memory_equal(h.hash, X3.hash, 32);
+	/* an import that stopped at B3 sees the reorganisation, and where the chains meet */
+	uint8_t at[32];
+	assert_int_equal(tp_btc_chain_hash(c, 3, at), TP_OK);
+	assert_memory_not_equal(at, B3.hash, 32);
+	assert_int_equal(tp_btc_chain_hash(c, 2, at), TP_OK);
+	assert_memory_equal(at, B2.hash, 32);
 	tp_btc_chain_free(c);
 
 	/* equal work: the tip seen first wins (Bitcoin Core keeps the first) */

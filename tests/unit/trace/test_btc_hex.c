@@ -111,6 +111,32 @@ static void test_text_forms(void **state)
 	assert_int_equal(tp_btc_hex_decode_file(dec, path, 7, keep, &g, &d), TP_OK);
 	check_four(&g, 7);
 
+	/* whole JSON-RPC replies, as curl gets them from the node */
+	free(text);
+	n = strlen(lines[0]) + strlen(lines[1]) + 256;
+	text = malloc(n);
+	snprintf(text, n,
+		 "{\"result\":\"%s\",\"error\":null,\"id\":1}\n"
+		 "{\"id\":\"b\",\"error\":null,\"result\":\"%s\"}\n",
+		 lines[0], lines[1]);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), 50001, keep, &g, &d), TP_OK);
+	check_four(&g, 50001);
+	snprintf(text, n,
+		 "{\"result\":null,\"error\":{\"code\":-5,\"message\":\"Block not found\"},"
+		 "\"id\":1}\n");
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, NULL, NULL, &d), TP_EPARSE);
+	assert_string_equal(d.message, "line 1: the node answered error -5: Block not found");
+	snprintf(text, n, "{\"result\":{\"hash\":\"00\"},\"error\":null}\n");
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, NULL, NULL, &d), TP_EPARSE);
+	assert_non_null(strstr(d.message, "call getblock with verbosity 0"));
+	snprintf(text, n, "\n{\"result\":\"{\\\"result\\\":1}\"}\n");
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, NULL, NULL, &d), TP_EPARSE);
+	assert_int_equal(d.line, 2);
+	snprintf(text, n, "{\"result\": \"00\", \"result\": \"00\"}");
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, NULL, NULL, &d), TP_EPARSE);
+	assert_non_null(strstr(d.message, "line 1: not a JSON-RPC reply"));
+
 	/* out of order: fine without heights, an error with them */
 	snprintf(text, n, "%s\n%s\n", lines[1], lines[0]);
 	memset(&g, 0, sizeof g);

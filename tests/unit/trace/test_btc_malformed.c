@@ -72,7 +72,7 @@ static void expect(const uint8_t *raw, size_t len, size_t offset, const char *wh
 static void test_damaged_fields(void **state)
 {
 	(void)state;
-	size_t len;
+	size_t len = 0;
 	uint8_t *good = load_line("tests/data/btc/blocks_50001_50002.hex", 1, &len);
 	uint8_t b[256];
 	assert_int_equal(len, 216);
@@ -122,7 +122,7 @@ static enum tp_err stop_at_first(void *ctx, const struct tp_btc_header *h,
 static void test_callback_stops(void **state)
 {
 	(void)state;
-	size_t len;
+	size_t len = 0;
 	uint8_t *raw = load_line("tests/data/btc/blocks_50001_50002.hex", 0, &len);
 	int calls = 0;
 	assert_int_equal(tp_btc_block_decode(dec, raw, len, -1, stop_at_first, &calls, NULL, NULL),
@@ -134,7 +134,7 @@ static void test_callback_stops(void **state)
 static void test_every_cut_of_a_real_block(void **state)
 {
 	(void)state;
-	size_t n;
+	size_t n = 0;
 	char *t = tp_test_slurp(
 		tp_test_path("data/crypto/bitcoin_blocks_js-bitcoin-block/"
 			     "000000000000000000008c31945b2012258366cc600a3e9a3ee0598e"
@@ -165,12 +165,68 @@ static void test_every_cut_of_a_real_block(void **state)
 	free(raw);
 }
 
+static enum tp_err count_calls(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
+{
+	(void)h;
+	(void)tx;
+	(*(int *)ctx)++;
+	return TP_OK;
+}
+
+static void test_merkle_check(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *raw = load_line("tests/data/btc/blocks_50001_50002.hex", 0, &len);
+	struct tp_btc_decoder *chk;
+	struct tp_diag d = {0};
+	int calls = 0;
+	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, TP_BTC_CHECK_MERKLE, &chk), TP_OK);
+	assert_int_equal(tp_btc_block_decode(chk, raw, len, -1, count_calls, &calls, NULL, &d),
+			 TP_OK);
+	assert_int_equal(calls, 3);
+
+	/* one changed output value: parses, but the merkle root gives it away */
+	raw[136] ^= 1; /* the coinbase's output value (tx at 81, value at 136) */
+	calls = 0;
+	assert_int_equal(tp_btc_block_decode(dec, raw, len, -1, count_calls, &calls, NULL, &d),
+			 TP_OK);
+	assert_int_equal(calls, 3);
+	calls = 0;
+	assert_int_equal(tp_btc_block_decode(chk, raw, len, -1, count_calls, &calls, NULL, &d),
+			 TP_EPARSE);
+	assert_int_equal(calls, 0); /* nothing delivered from a corrupt block */
+	assert_non_null(strstr(d.message, "block byte offset 36: the merkle root"));
+	raw[136] ^= 1;
+
+	/* CVE-2012-2459: the last transaction twice keeps the root */
+	struct tp_btc_header h;
+	uint8_t *m = malloc(2 * len);
+	assert_non_null(m);
+	/* sizes of block 50001's transactions, from bitcoin-etl's export */
+	const size_t sz[3] = {135, 273, 158};
+	size_t tx2 = 81 + sz[0] + sz[1];
+	assert_int_equal(tx2 + sz[2], len);
+	memcpy(m, raw, len);
+	memcpy(m + len, raw + tx2, sz[2]);
+	m[80] = 4;
+	assert_int_equal(tp_btc_block_decode(dec, m, len + sz[2], -1, NULL, NULL, &h, &d), TP_OK);
+	assert_int_equal(h.n_tx, 4);
+	assert_int_equal(tp_btc_block_decode(chk, m, len + sz[2], -1, NULL, NULL, &h, &d),
+			 TP_EPARSE);
+	assert_non_null(strstr(d.message, "CVE-2012-2459"));
+	free(m);
+	tp_btc_decoder_free(chk);
+	free(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_damaged_fields),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_every_cut_of_a_real_block),
+		cmocka_unit_test(test_merkle_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
