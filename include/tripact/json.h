@@ -24,9 +24,17 @@
 enum tp_err tp_json_load(const char *text, size_t len, json_t **out,
 			 struct tp_diag *d) TP_MUST_CHECK;
 
+/*
+ * The fast path of tp_json_load on its own: TP_OK and the value (caller
+ * owns), equal to what jansson would give, or TP_EPARSE without detail when
+ * it declines -- malformed input, or legal input it leaves to jansson (very
+ * deep nesting, integers beyond json_int_t). tp_json_load uses it first;
+ * call tp_json_load, not this, unless testing the two against each other.
+ */
+enum tp_err tp_json_load_fast(const char *text, size_t len, json_t **out) TP_MUST_CHECK;
+
 /* As tp_json_load, reading a whole file (path "-" is stdin). */
-enum tp_err tp_json_load_file(const char *path, json_t **out,
-			      struct tp_diag *d) TP_MUST_CHECK;
+enum tp_err tp_json_load_file(const char *path, json_t **out, struct tp_diag *d) TP_MUST_CHECK;
 
 /* The string member `key` of object o, or NULL (borrowed). */
 const char *tp_json_str(const json_t *o, const char *key);

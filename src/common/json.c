@@ -20,11 +20,16 @@ static enum tp_err from_jansson(const json_error_t *je, struct tp_diag *d)
 	return tp_diag_set(d, code, "malformed JSON: %s", je->text);
 }
 
-enum tp_err tp_json_load(const char *text, size_t len, json_t **out,
-			 struct tp_diag *d)
+enum tp_err tp_json_load(const char *text, size_t len, json_t **out, struct tp_diag *d)
 {
+	json_t *v;
+	if (tp_json_load_fast(text, len, &v) == TP_OK) {
+		*out = v;
+		return TP_OK;
+	}
+	/* Declined: jansson gives the value or the exact diagnosis. */
 	json_error_t je;
-	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!v)
 		return from_jansson(&je, d);
 	*out = v;
