@@ -48,6 +48,16 @@ static inline int string_stop(unsigned c)
 	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
 }
 
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Nonzero if any of the 8 bytes in v is one string_stop() is true of. */
+static inline uint64_t any_stop(uint64_t v)
+{
+	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+	return ((v - ONES * 0x20) | (q - ONES) | (b - ONES) | v) & HIGHS;
+}
+
 static inline void skip_ws(struct parser *ps)
 {
 	while (ps->p < ps->end &&
@@ -241,6 +251,10 @@ static int scan_string(struct parser *ps, const char **s, size_t *len)
 {
 	const unsigned char *q = ++ps->p, *end = ps->end;
 	for (;;) {
+		/* eight bytes at a time through plain text */
+		uint64_t v;
+		while (end - q >= 8 && (memcpy(&v, q, 8), !any_stop(v)))
+			q += 8;
 		while (q < end && !string_stop(*q))
 			q++;
 		if (q >= end)

@@ -196,6 +196,17 @@ static int skip_ws(struct tp_reader *r, struct tp_diag *d)
  * between chunks; inside strings it skips to the next quote, backslash
  * or newline.
  */
+/*
+ * Nonzero if one of the 8 bytes in w may be '"', '\\' or '\n' (it may also
+ * be for bytes >= 0x80; the byte loop then decides).
+ */
+static inline uint64_t string_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), n = w ^ (ones * '\n');
+	return ((q - ones) | (b - ones) | (n - ones)) & 0x8080808080808080ULL;
+}
+
 static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, int *bundle,
 			      struct tp_diag *d)
 {
@@ -239,6 +250,9 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 					}
 					continue;
 				}
+				uint64_t w;
+				while (end - i >= 8 && (memcpy(&w, b + i, 8), !string_special(w)))
+					i += 8;
 				while (i < end && b[i] != '"' && b[i] != '\\' && b[i] != '\n')
 					i++;
 				if (i == end)
