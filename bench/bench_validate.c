@@ -239,7 +239,12 @@ int main(int argc, char **argv)
 	double t0 = now();
 	struct tp_reader_item it;
 	enum tp_err e;
+	struct tp_json_arena *arena;
+	if (tp_json_arena_new(&arena) != TP_OK)
+		return 2;
+	tp_json_arena_enter(arena);
 	while ((e = tp_reader_next(r, &it, NULL)) == TP_OK) {
+		tp_json_arena_reset(arena);
 		json_t *o;
 		if (tp_json_load(it.text, it.len, &o, NULL) != TP_OK) {
 			fprintf(stderr, "bench: generated object at line %ld does not parse\n",
@@ -258,6 +263,7 @@ int main(int argc, char **argv)
 	}
 	if (tp_stix_validate_set_finish(set, count_problem, &problems, &c) == TP_ENOMEM)
 		return 2;
+	tp_json_arena_free(arena);
 	double dt = now() - t0;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);

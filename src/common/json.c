@@ -58,5 +58,14 @@ const char *tp_json_str(const json_t *o, const char *key)
 
 char *tp_json_dump(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_malloc_t jm;
+	json_free_t jf;
+	json_get_alloc_funcs(&jm, &jf);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s || jf == free)
+		return s;
+	/* jansson's memory may be an arena's: hand back malloc's */
+	char *c = strdup(s);
+	jf(s);
+	return c;
 }
