@@ -252,9 +252,18 @@ static int scan_string(struct parser *ps, const char **s, size_t *len)
 	const unsigned char *q = ++ps->p, *end = ps->end;
 	for (;;) {
 		/* eight bytes at a time through plain text */
-		uint64_t v;
-		while (end - q >= 8 && (memcpy(&v, q, 8), !any_stop(v)))
+		while (end - q >= 8) {
+			uint64_t v, m;
+			memcpy(&v, q, 8);
+			if ((m = any_stop(v))) {
+				/* the bytes before the first flagged one are plain */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				q += __builtin_ctzll(m) / 8;
+#endif
+				break;
+			}
 			q += 8;
+		}
 		while (q < end && !string_stop(*q))
 			q++;
 		if (q >= end)
