@@ -208,6 +208,7 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 	struct file_run *f = calloc(1, sizeof *f);
 	struct tp_reader *r = NULL;
 	struct tp_stix_validate_set *set = NULL;
+	struct tp_json_arena *arena = NULL;
 	int rc = 2, stix20 = 0;
 	if (!f || tp_reader_new(fp, path, max_object, &r) != TP_OK ||
 	    tp_stix_validate_set_new(v, 0, &set) != TP_OK) {
@@ -220,7 +221,12 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 	struct tp_reader_item it;
 	struct tp_diag d;
 	enum tp_err e;
+	/* each object's jansson values come from the arena, started over per
+	 * object (without one, from malloc) */
+	if (tp_json_arena_new(&arena) == TP_OK)
+		tp_json_arena_enter(arena);
 	while ((e = tp_reader_next(r, &it, &d)) == TP_OK) {
+		tp_json_arena_reset(arena);
 		f->line = it.line;
 		json_t *o = NULL;
 		tp_diag_clear(&d);
@@ -324,6 +330,7 @@ static int validate_file(const struct tp_stix_validator *v, const char *path, in
 	summary(f, stix20);
 	rc = f->counts.errors ? 1 : 0;
 out:
+	tp_json_arena_free(arena);
 	tp_stix_validate_set_free(set);
 	tp_reader_free(r);
 	free(f);

@@ -20,11 +20,16 @@ static enum tp_err from_jansson(const json_error_t *je, struct tp_diag *d)
 	return tp_diag_set(d, code, "malformed JSON: %s", je->text);
 }
 
-enum tp_err tp_json_load(const char *text, size_t len, json_t **out,
-			 struct tp_diag *d)
+enum tp_err tp_json_load(const char *text, size_t len, json_t **out, struct tp_diag *d)
 {
+	json_t *v;
+	if (tp_json_load_fast(text, len, &v) == TP_OK) {
+		*out = v;
+		return TP_OK;
+	}
+	/* Declined: jansson gives the value or the exact diagnosis. */
 	json_error_t je;
-	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!v)
 		return from_jansson(&je, d);
 	*out = v;
@@ -53,5 +58,14 @@ const char *tp_json_str(const json_t *o, const char *key)
 
 char *tp_json_dump(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_malloc_t jm;
+	json_free_t jf;
+	json_get_alloc_funcs(&jm, &jf);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s || jf == free)
+		return s;
+	/* jansson's memory may be an arena's: hand back malloc's */
+	char *c = strdup(s);
+	jf(s);
+	return c;
 }

@@ -196,6 +196,31 @@ static int skip_ws(struct tp_reader *r, struct tp_diag *d)
  * between chunks; inside strings it skips to the next quote, backslash
  * or newline.
  */
+/*
+ * Nonzero if one of the 8 bytes in w may be '"', '\\' or '\n' (it may also
+ * be for bytes >= 0x80; the byte loop then decides).
+ */
+static inline uint64_t string_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), n = w ^ (ones * '\n');
+	return ((q - ones) | (b - ones) | (n - ones)) & 0x8080808080808080ULL;
+}
+
+/*
+ * Bytes before the first one flagged in m (of string_special): none of them
+ * is special. 0 where that is not cheap to know (big-endian).
+ */
+static inline size_t first_flagged(uint64_t m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	(void)m;
+	return 0;
+#endif
+}
+
 static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, int *bundle,
 			      struct tp_diag *d)
 {
@@ -238,6 +263,15 @@ static enum tp_err scan_value(struct tp_reader *r, int detect, size_t *key_at, i
 						r->lstart = r->base + i;
 					}
 					continue;
+				}
+				while (end - i >= 8) {
+					uint64_t w, m;
+					memcpy(&w, b + i, 8);
+					if ((m = string_special(w))) {
+						i += first_flagged(m);
+						break;
+					}
+					i += 8;
 				}
 				while (i < end && b[i] != '"' && b[i] != '\\' && b[i] != '\n')
 					i++;

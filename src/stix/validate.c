@@ -538,6 +538,7 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 	}
 	const char *k;
 	const json_t *m;
+	size_t have = 0; /* required properties seen */
 	json_object_foreach((json_t *)o, k, m)
 	{
 		size_t s = vc_push(c, k);
@@ -547,6 +548,8 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 				if (strcmp(def->props[i].name, k) == 0)
 					p = &def->props[i];
 		}
+		if (p && (p->flags & TP_PROP_REQUIRED))
+			have++;
 		if (p)
 			check_value(c, p, m);
 		else
@@ -557,7 +560,14 @@ void tp_validate_props(struct vctx *c, const struct tp_stix_type_def *def, const
 	size_t ncommon = 0;
 	const struct tp_stix_prop_def *common =
 		top ? tp_stix_schema_common(def->kind, &ncommon) : NULL;
-	for (int pass = 0; pass < 2; pass++) {
+	size_t need = 0;
+	for (size_t i = 0; i < def->nprops; i++)
+		need += (def->props[i].flags & TP_PROP_REQUIRED) != 0;
+	for (size_t i = 0; i < ncommon; i++)
+		need += (common[i].flags & TP_PROP_REQUIRED) != 0;
+	/* all seen (each key once): nothing to look for; otherwise find out
+	 * which are missing */
+	for (int pass = have == need ? 2 : 0; pass < 2; pass++) {
 		const struct tp_stix_prop_def *ps = pass ? common : def->props;
 		size_t n = pass ? ncommon : def->nprops;
 		for (size_t i = 0; i < n; i++) {

@@ -1,0 +1,137 @@
+/*
+ * The trace graph in memory (private to src/trace). One layout serves
+ * both chain kinds; the arrays are either malloc'd (while importing) or
+ * point into one read-only mmap of DIR/graph.tpg (while tracing).
+ *
+ * UTXO (Bitcoin):   tx[i].first_out .. tx[i+1].first_out are its outputs,
+ *                   tx[i].first_in  .. tx[i+1].first_in  its inputs; an
+ *                   input is the global index of the output it spends, and
+ *                   every output knows the transaction that spent it.
+ * Account (EVM):    xfer[] holds every value movement in chain order
+ *                   (fee, then value, then internal traces, then token
+ *                   transfers of a transaction); asset 0 is the native
+ *                   coin, asset k > 0 the token whose contract address
+ *                   has dictionary id k - 1.
+ */
+#ifndef TP_TRACE_GRAPH_H
+#define TP_TRACE_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tripact/trace.h"
+#include "tripact/trace_u256.h"
+
+#define TPG_NONE UINT32_MAX
+
+struct tpg_tx {
+	int64_t time;	/* block timestamp, seconds since the epoch */
+	uint32_t block;
+	uint32_t first_in;  /* UTXO: index into in[] */
+	uint64_t first_out; /* UTXO: index into out[] */
+};
+
+struct tpg_out {
+	uint64_t value;	   /* satoshi */
+	uint32_t addr;	   /* dictionary id, TPG_NONE for no address */
+	uint32_t spent_by; /* tx index, TPG_NONE while unspent */
+};
+
+enum tpg_xfer_kind { TPG_FEE = 1, TPG_VALUE = 2, TPG_TRACE = 3, TPG_TOKEN = 4 };
+
+struct tpg_xfer {
+	uint32_t tx;
+	uint32_t from; /* TPG_NONE for minted / block rewards */
+	uint32_t to;   /* TPG_NONE for fees (burnt or paid to the miner) */
+	uint32_t asset;
+	uint64_t value; /* the value if big == 0, else index into bigv[] */
+	uint32_t big;
+	uint32_t kind;
+};
+
+struct tp_trace_graph {
+	char chain[16];
+	int kind; /* TP_TRACE_UTXO or TP_TRACE_ACCOUNT */
+	uint32_t last_block;
+	int have_last_block;
+
+	/* address dictionary */
+	uint32_t naddr;
+	char *addr_str;	    /* NUL-separated strings */
+	uint64_t addr_len;  /* bytes used in addr_str */
+	uint64_t *addr_off; /* naddr offsets into addr_str */
+	uint32_t *addr_hash; /* open addressing: id + 1, 0 empty */
+	uint32_t addr_hcap;  /* power of two */
+
+	/* transactions */
+	uint32_t ntx;
+	struct tpg_tx *tx;  /* ntx + 1 entries (sentinel holds the ends) */
+	uint8_t (*txid)[32];
+	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
+	uint32_t tx_hcap;
+
+	/* UTXO */
+	uint64_t nout;
+	struct tpg_out *out;
+	uint64_t nin;
+	uint64_t *in;
+
+	/* account */
+	uint64_t nxfer;
+	struct tpg_xfer *xfer;
+	uint32_t nbig;
+	struct tp_u256 *bigv;
+	/* per address, in chain order, acct_x[acct_off[a] .. acct_off[a + 1]):
+	 * account: its transfers (indices into xfer[]); UTXO: the outputs
+	 * paid to it (indices into out[]; NULL past 2^32 outputs). Built
+	 * when saved. */
+	uint64_t *acct_off;
+	uint32_t *acct_x;
+	uint64_t nacct;
+
+	/* capacities while mutable; map/maplen when mapped */
+	int mutable_;
+	uint64_t cap_addr, cap_str, cap_tx, cap_out, cap_in, cap_xfer, cap_big;
+	void *map;
+	size_t maplen;
+};
+
+/* A fresh, empty, mutable graph for chain (e.g. "btc"). */
+enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out) TP_MUST_CHECK;
+/* Makes a mapped graph mutable (copies every array into the heap). */
+enum tp_err tpg_make_mutable(struct tp_trace_graph *g) TP_MUST_CHECK;
+/* Builds the per-address lists and writes DIR/graph.tpg atomically
+ * (temporary file + rename). */
+enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
+		     struct tp_diag *d) TP_MUST_CHECK;
+
+/* The id of address s[0..len), or TPG_NONE. */
+uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
+/* The id of s[0..len), adding it when new. */
+enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
+			    uint32_t *id) TP_MUST_CHECK;
+static inline const char *tpg_addr(const struct tp_trace_graph *g, uint32_t id)
+{
+	return id == TPG_NONE ? "" : g->addr_str + g->addr_off[id];
+}
+
+/* The tx index of id[0..len) (raw bytes), or TPG_NONE. */
+uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t len);
+/* Appends a transaction (its inputs/outputs are appended after it). */
+enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, int64_t time,
+		       uint32_t block, uint32_t *tx) TP_MUST_CHECK;
+enum tp_err tpg_out_add(struct tp_trace_graph *g, uint64_t value, uint32_t addr) TP_MUST_CHECK;
+enum tp_err tpg_in_add(struct tp_trace_graph *g, uint64_t out) TP_MUST_CHECK;
+enum tp_err tpg_xfer_add(struct tp_trace_graph *g, uint32_t tx, uint32_t from, uint32_t to,
+			 uint32_t asset, const struct tp_u256 *value,
+			 uint32_t kind) TP_MUST_CHECK;
+/* Closes the sentinel entry after the last transaction. */
+void tpg_seal(struct tp_trace_graph *g);
+
+void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v);
+/* Formats tx's id as the chain shows it (hex; "0x" prefix on account chains). */
+void tpg_txid_format(const struct tp_trace_graph *g, uint32_t tx, char out[70]);
+/* Parses a hex tx id (optional 0x) into raw bytes; returns length or 0. */
+size_t tpg_txid_parse(const char *s, size_t len, uint8_t out[32]);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * Line readers shared by the chain importers (private to src/trace):
+ * one file at a time, line numbers for errors, a cap on line length, a
+ * progress callback, CSV field splitting (RFC 4180 quoting on one line)
+ * and the "FILE:LINE: reason" diagnostics every importer reports.
+ */
+#ifndef TP_TRACE_READER_H
+#define TP_TRACE_READER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tripact/error.h"
+#include "tripact/trace.h"
+
+#define TPR_MAX_LINE (64u << 20)
+#define TPR_MAX_FIELDS 64
+
+struct tpr {
+	const char *path;
+	FILE *f;
+	char *line;
+	size_t cap;
+	size_t len;
+	long lineno;
+	uint64_t done_before; /* bytes of earlier files */
+	uint64_t total;	      /* bytes of all files */
+	uint64_t txs;
+	const struct tp_trace_import_opts *opts;
+	struct tp_trace_import_stats *stats;
+};
+
+enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d) TP_MUST_CHECK;
+void tpr_close(struct tpr *r);
+/* Next line without its newline (and CR); 0 at end, 1 on a line, <0 on error (d set). */
+int tpr_next(struct tpr *r, struct tp_diag *d);
+
+/*
+ * Reports a bad row: under skip_bad counts it (keeping the first reason)
+ * and returns TP_OK; otherwise sets d to "path:line: message" and returns
+ * code.
+ */
+enum tp_err tpr_bad(struct tpr *r, struct tp_diag *d, enum tp_err code, const char *fmt, ...)
+	TP_PRINTF(4, 5);
+
+/*
+ * Splits line in place into at most TPR_MAX_FIELDS fields; returns the
+ * count, or -1 on an unterminated quote.
+ */
+int tpr_csv_split(char *line, char **fields, int max);
+
+/* Total size of the files (for the progress bar); unreadable ones count 0. */
+uint64_t tpr_total_size(const char *const *files, size_t n);
+
+/*
+ * Copies a JSON text, turning bare integers of 19 or more digits into
+ * strings, so that jansson (64-bit integers) keeps 78-digit values exact.
+ * Caller owns the result (free()); NULL on allocation failure.
+ */
+char *tpr_quote_big_ints(const char *s, size_t len, size_t *outlen);
+
+/* mkdir -p dir (0755); 0 or -1 with errno. */
+int tpr_mkdirs(const char *dir);
+
+#endif

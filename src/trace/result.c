@@ -1,0 +1,277 @@
+/*
+ * Trace results: endpoint and edge aggregation, totals, accessors.
+ * An endpoint is an (address, stop reason) pair: the same address can
+ * hold taint that stopped at the hop limit and taint that is simply
+ * unspent, and the report keeps them apart.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+static const char *const stop_names[STOP_COUNT] = {"label", "unspent", "max_hops", "min_value"};
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
+}
+
+uint32_t tpt_map_get(const struct tpt_map *m, uint64_t key)
+{
+	if (!m->cap)
+		return UINT32_MAX;
+	for (size_t i = mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->vals[i])
+			return UINT32_MAX;
+		if (m->keys[i] == key)
+			return m->vals[i] - 1;
+	}
+}
+
+enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		uint64_t *k = calloc(cap, sizeof *k);
+		uint32_t *v = calloc(cap, sizeof *v);
+		if (!k || !v) {
+			free(k);
+			free(v);
+			return TP_ENOMEM;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->vals[i])
+				continue;
+			size_t j = mix(m->keys[i]) & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			k[j] = m->keys[i];
+			v[j] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = k;
+		m->vals = v;
+		m->cap = cap;
+	}
+	size_t i = mix(key) & (m->cap - 1);
+	while (m->vals[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->vals[i])
+		m->n++;
+	m->keys[i] = key;
+	m->vals[i] = val + 1;
+	return TP_OK;
+}
+
+void tpt_map_free(struct tpt_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+static enum tp_err grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return TP_OK;
+	size_t n = *cap ? *cap * 2 : 64;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return TP_ENOMEM;
+	*p = q;
+	*cap = n;
+	return TP_OK;
+}
+
+enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace_opts *o,
+			   struct tp_trace_result **out)
+{
+	struct tp_trace_result *r = calloc(1, sizeof *r);
+	if (!r)
+		return TP_ENOMEM;
+	r->g = g;
+	r->opts = *o;
+	r->opts.asset = NULL;
+	if (!r->opts.stop_mask)
+		r->opts.stop_mask = 1u << TP_CAT_EXCHANGE | 1u << TP_CAT_SERVICE;
+	r->conserving = o->model != TP_MODEL_POISON;
+	*out = r;
+	return TP_OK;
+}
+
+void tp_trace_result_free(struct tp_trace_result *r)
+{
+	if (!r)
+		return;
+	free(r->ends);
+	tpt_map_free(&r->end_index);
+	free(r->edges);
+	tpt_map_free(&r->edge_index);
+	free(r->path);
+	free(r->seed_addrs);
+	free(r);
+}
+
+enum tp_label_cat tpt_label(const struct tp_trace_graph *g, const struct tp_trace_labels *l,
+			    uint32_t addr, const char **name)
+{
+	*name = "";
+	if (addr == TPG_NONE)
+		return TP_CAT_NONE;
+	return tp_trace_labels_get(l, g->chain, tpg_addr(g, addr), name);
+}
+
+enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop stop,
+			enum tp_label_cat cat, const char *label, const struct tp_u256 *amount,
+			uint32_t hops, int64_t time, const uint32_t *path, size_t npath)
+{
+	uint64_t key = (uint64_t)addr << 3 | stop;
+	uint32_t i = tpt_map_get(&r->end_index, key);
+	if (i == UINT32_MAX) {
+		if (grow((void **)&r->ends, &r->capend, r->nend + 1, sizeof *r->ends) ||
+		    grow((void **)&r->path, &r->cappath, r->npath + npath, sizeof *r->path))
+			return TP_ENOMEM;
+		i = (uint32_t)r->nend;
+		if (tpt_map_put(&r->end_index, key, i))
+			return TP_ENOMEM;
+		struct tpt_end *e = &r->ends[r->nend++];
+		memset(e, 0, sizeof *e);
+		e->addr = addr;
+		e->stop = stop;
+		e->cat = cat;
+		e->label = label ? label : "";
+		e->hops = hops;
+		e->first = e->last = time;
+		e->path_off = (uint32_t)r->npath;
+		e->path_len = (uint32_t)npath;
+		if (npath)
+			memcpy(r->path + r->npath, path, npath * sizeof *path);
+		r->npath += npath;
+	}
+	struct tpt_end *e = &r->ends[i];
+	if (tp_u256_add(&e->amount, &e->amount, amount) != TP_OK)
+		return TP_EOVERFLOW;
+	if (hops < e->hops)
+		e->hops = hops;
+	if (time < e->first)
+		e->first = time;
+	if (time > e->last)
+		e->last = time;
+	return TP_OK;
+}
+
+enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
+			 const struct tp_u256 *amount)
+{
+	if (tp_u256_is_zero(amount))
+		return TP_OK;
+	uint64_t key = (uint64_t)from << 32 | to;
+	uint32_t i = tpt_map_get(&r->edge_index, key);
+	if (i == UINT32_MAX) {
+		if (grow((void **)&r->edges, &r->capedge, r->nedge + 1, sizeof *r->edges))
+			return TP_ENOMEM;
+		i = (uint32_t)r->nedge;
+		if (tpt_map_put(&r->edge_index, key, i))
+			return TP_ENOMEM;
+		r->edges[r->nedge++] = (struct tpt_edge){from, to, {{0}}};
+	}
+	return tp_u256_add(&r->edges[i].amount, &r->edges[i].amount, amount);
+}
+
+enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr)
+{
+	for (size_t i = 0; i < r->nseed; i++)
+		if (r->seed_addrs[i] == addr)
+			return TP_OK;
+	uint32_t *q = realloc(r->seed_addrs, (r->nseed + 1) * sizeof *q);
+	if (!q)
+		return TP_ENOMEM;
+	r->seed_addrs = q;
+	r->seed_addrs[r->nseed++] = addr;
+	return TP_OK;
+}
+
+static const struct tp_trace_result *sort_r;
+
+static int cmp_end(const void *a, const void *b)
+{
+	const struct tpt_end *x = a, *y = b;
+	int c = tp_u256_cmp(&y->amount, &x->amount);
+	if (c)
+		return c;
+	c = strcmp(tpg_addr(sort_r->g, x->addr), tpg_addr(sort_r->g, y->addr));
+	if (c)
+		return c;
+	return (int)x->stop - (int)y->stop;
+}
+
+enum tp_err tpt_finish(struct tp_trace_result *r)
+{
+	struct tp_trace_totals *t = &r->totals;
+	for (size_t i = 0; i < r->nend; i++) {
+		struct tpt_end *e = &r->ends[i];
+		int endpoint = e->stop == STOP_LABEL;
+		struct tp_u256 *sum = endpoint ? &t->endpoints : &t->held;
+		enum tp_label_cat c = e->cat;
+		if (tp_u256_add(sum, sum, &e->amount) ||
+		    tp_u256_add(&t->by_cat[c], &t->by_cat[c], &e->amount))
+			return TP_EOVERFLOW;
+	}
+	sort_r = r;
+	if (r->nend)
+		qsort(r->ends, r->nend, sizeof *r->ends, cmp_end);
+	sort_r = NULL;
+	return TP_OK;
+}
+
+void tp_trace_result_totals(const struct tp_trace_result *r, struct tp_trace_totals *out)
+{
+	*out = r->totals;
+}
+
+int tp_trace_result_conserved(const struct tp_trace_result *r)
+{
+	if (!r->conserving)
+		return 0;
+	struct tp_u256 s;
+	if (tp_u256_add(&s, &r->totals.endpoints, &r->totals.held) ||
+	    tp_u256_add(&s, &s, &r->totals.fees))
+		return 0;
+	return tp_u256_cmp(&s, &r->totals.seed) == 0;
+}
+
+size_t tp_trace_result_count(const struct tp_trace_result *r)
+{
+	return r->nend;
+}
+
+void tp_trace_result_endpoint(const struct tp_trace_result *r, size_t i,
+			      struct tp_trace_endpoint *out)
+{
+	const struct tpt_end *e = &r->ends[i];
+	out->address = e->addr == TPG_NONE ? "(no address)" : tpg_addr(r->g, e->addr);
+	out->label = e->label;
+	out->asset = r->asset;
+	out->category = e->cat;
+	out->stop = stop_names[e->stop];
+	out->amount = e->amount;
+	out->hops = e->hops;
+	out->first_seen = e->first;
+	out->last_seen = e->last;
+	out->path_len = e->path_len;
+}
+
+const char *tp_trace_result_path(const struct tp_trace_result *r, size_t i, size_t j)
+{
+	const struct tpt_end *e = &r->ends[i];
+	if (j >= e->path_len)
+		return NULL;
+	tpg_txid_format(r->g, r->path[e->path_off + j], ((struct tp_trace_result *)r)->pathbuf);
+	return r->pathbuf;
+}

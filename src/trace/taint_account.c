@@ -1,0 +1,584 @@
+/*
+ * Taint on account chains (docs/taint-models.md). Taint lives in
+ * per-address pools of one asset. A trace visits only the transfers of
+ * tainted addresses: each followed pool has a cursor into its address's
+ * transfer list (graph.h), and a min-heap of the cursors replays those
+ * transfers in chain order. An address's balance depends only on its own
+ * transfers, so when taint first reaches an address its balance is
+ * replayed from its own list. For a transfer of v from a pool with
+ * balance B and taint t:
+ *
+ *	haircut   out = floor(v * taint / max(balance, v)); the fraction
+ *	          stays in the pool, so nothing is lost or created
+ *	FIFO      the pool is a queue of lots; v leaves from the front
+ *	TIHO      taint leaves first: out = min(v, taint)
+ *	poison    everything an address sends after it is tainted is tainted
+ *
+ * Example (haircut): A holds 10 of which 4 tainted and sends 5 to B:
+ * B gets floor(5*4/10) = 2 tainted, A keeps 2 tainted of 5.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+struct lot {
+	struct tp_u256 amount;
+	int tainted;
+};
+
+struct ast {
+	uint32_t addr;
+	uint32_t hops;
+	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
+	uint8_t live, seed;
+	struct tp_u256 taint;
+	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
+	uint64_t cur, end;    /* cursor and end in the address's transfer list */
+	struct lot *lots;     /* FIFO queue [head, n) */
+	size_t head, n, cap;
+};
+
+struct event {
+	uint64_t x;   /* transfer index */
+	uint32_t st;  /* pool */
+};
+
+struct run {
+	const struct tp_trace_graph *g;
+	const struct tp_trace_labels *l;
+	struct tp_trace_result *r;
+	struct event *heap;
+	size_t nheap, capheap;
+	struct ast *st;
+	size_t nst, capst;
+	struct tpt_map index; /* address -> pool */
+	uint8_t *is_seed;     /* per address: an address seed */
+	uint32_t *pathbuf;
+	size_t cappath;
+	uint32_t asset;
+};
+
+static enum tp_err lot_push(struct ast *s, const struct tp_u256 *v, int tainted)
+{
+	if (tp_u256_is_zero(v))
+		return TP_OK;
+	if (s->n > s->head && s->lots[s->n - 1].tainted == tainted)
+		return tp_u256_add(&s->lots[s->n - 1].amount, &s->lots[s->n - 1].amount, v);
+	if (s->n == s->cap) {
+		if (s->head > s->cap / 2) {
+			memmove(s->lots, s->lots + s->head, (s->n - s->head) * sizeof *s->lots);
+			s->n -= s->head;
+			s->head = 0;
+		} else {
+			size_t cap = s->cap ? s->cap * 2 : 8;
+			struct lot *q = realloc(s->lots, cap * sizeof *q);
+			if (!q)
+				return TP_ENOMEM;
+			s->lots = q;
+			s->cap = cap;
+		}
+	}
+	s->lots[s->n++] = (struct lot){*v, tainted};
+	return TP_OK;
+}
+
+/* Takes v from the front of the queue; *out gets the tainted part. */
+static enum tp_err lot_take(struct ast *s, struct tp_u256 v, struct tp_u256 *out)
+{
+	memset(out, 0, sizeof *out);
+	while (!tp_u256_is_zero(&v) && s->head < s->n) {
+		struct lot *l = &s->lots[s->head];
+		struct tp_u256 take = tp_u256_cmp(&l->amount, &v) < 0 ? l->amount : v;
+		if (tp_u256_sub(&l->amount, &l->amount, &take) || tp_u256_sub(&v, &v, &take))
+			return TP_EOVERFLOW;
+		if (l->tainted && tp_u256_add(out, out, &take))
+			return TP_EOVERFLOW;
+		if (tp_u256_is_zero(&l->amount))
+			s->head++;
+	}
+	return TP_OK;
+}
+
+/*
+ * The example path into an address: the transfer `last` that arrived,
+ * preceded by the first arrivals at each tainted sender back to a seed.
+ * First arrivals always precede what the address sends on, so the walk
+ * goes strictly backwards and ends.
+ */
+static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
+{
+	size_t k = 0;
+	uint64_t x = last;
+	for (;;) {
+		if (k + 1 > u->cappath) {
+			size_t cap = u->cappath ? u->cappath * 2 : 64;
+			void *q = realloc(u->pathbuf, cap * sizeof *u->pathbuf);
+			if (!q)
+				return TP_ENOMEM;
+			u->pathbuf = q;
+			u->cappath = cap;
+		}
+		u->pathbuf[k++] = u->g->xfer[x].tx;
+		if (si == UINT32_MAX || u->st[si].pred == UINT64_MAX || k > u->g->nxfer)
+			break;
+		x = u->st[si].pred;
+		if (u->st[si].seed) {
+			si = UINT32_MAX;
+			continue;
+		}
+		uint32_t from = u->g->xfer[x].from;
+		si = from == TPG_NONE ? UINT32_MAX : tpt_map_get(&u->index, from);
+	}
+	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
+		uint32_t t = u->pathbuf[a];
+		u->pathbuf[a] = u->pathbuf[b];
+		u->pathbuf[b] = t;
+	}
+	*n = k;
+	return TP_OK;
+}
+
+static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
+{
+	if (u->nheap == u->capheap) {
+		size_t cap = u->capheap ? u->capheap * 2 : 256;
+		struct event *q = realloc(u->heap, cap * sizeof *q);
+		if (!q)
+			return TP_ENOMEM;
+		u->heap = q;
+		u->capheap = cap;
+	}
+	size_t i = u->nheap++;
+	while (i && u->heap[(i - 1) / 2].x > x) {
+		u->heap[i] = u->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	u->heap[i] = (struct event){x, st};
+	return TP_OK;
+}
+
+static struct event heap_pop(struct run *u)
+{
+	struct event top = u->heap[0], last = u->heap[--u->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= u->nheap)
+			break;
+		if (c + 1 < u->nheap && u->heap[c + 1].x < u->heap[c].x)
+			c++;
+		if (u->heap[c].x >= last.x)
+			break;
+		u->heap[i] = u->heap[c];
+		i = c;
+	}
+	if (u->nheap)
+		u->heap[i] = last;
+	return top;
+}
+
+/* Schedules the next transfer of a followed pool. */
+static enum tp_err schedule(struct run *u, uint32_t si)
+{
+	struct ast *s = &u->st[si];
+	if (!s->live || s->cur >= s->end)
+		return TP_OK;
+	return heap_push(u, u->g->acct_x[s->cur], si);
+}
+
+/* Balance arithmetic: what leaves beyond the known balance predates the
+ * imported blocks, so the balance stops at zero. */
+static enum tp_err debit(struct tp_u256 *b, const struct tp_u256 *v)
+{
+	if (tp_u256_cmp(b, v) < 0) {
+		memset(b, 0, sizeof *b);
+		return TP_OK;
+	}
+	return tp_u256_sub(b, b, v);
+}
+
+static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
+{
+	if (u->nst == u->capst) {
+		size_t cap = u->capst ? u->capst * 2 : 256;
+		struct ast *q = realloc(u->st, cap * sizeof *q);
+		if (!q)
+			return TP_ENOMEM;
+		u->st = q;
+		u->capst = cap;
+	}
+	uint32_t i = (uint32_t)u->nst++;
+	memset(&u->st[i], 0, sizeof u->st[i]);
+	u->st[i].addr = addr;
+	u->st[i].pred = UINT64_MAX;
+	u->st[i].cur = u->g->acct_off[addr];
+	u->st[i].end = u->g->acct_off[addr + 1];
+	if (tpt_map_put(&u->index, addr, i))
+		return TP_ENOMEM;
+	*out = i;
+	return TP_OK;
+}
+
+static int followed(struct run *u, uint32_t addr, uint32_t hops)
+{
+	const char *name;
+	enum tp_label_cat cat = tpt_label(u->g, u->l, addr, &name);
+	return !tpt_stops_at(u->r, cat) && !(u->r->opts.max_hops && hops >= u->r->opts.max_hops);
+}
+
+/*
+ * A pool created when taint first arrives through transfer x: its
+ * balance before x is replayed from the address's own transfers, and
+ * its cursor is left just past x.
+ */
+static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64_t x,
+			     struct tp_u256 *before, uint32_t *out)
+{
+	enum tp_err e = state_new(u, addr, out);
+	if (e)
+		return e;
+	struct ast *s = &u->st[*out];
+	s->hops = hops;
+	s->pred = x;
+	s->live = (uint8_t)followed(u, addr, hops);
+	memset(before, 0, sizeof *before);
+	if (!s->live)
+		return TP_OK;
+	const struct tp_trace_graph *g = u->g;
+	for (; s->cur < s->end && g->acct_x[s->cur] < x; s->cur++) {
+		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
+		if (y->asset != u->asset)
+			continue;
+		struct tp_u256 v;
+		tpg_xfer_value(g, y, &v);
+		if (y->from == addr && (e = debit(before, &v)))
+			return e;
+		if (y->to == addr && y->kind != TPG_FEE && (e = tp_u256_add(before, before, &v)))
+			return e;
+	}
+	if (s->cur < s->end && g->acct_x[s->cur] == x)
+		s->cur++;
+	s->bal = *before;
+	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(s, before, 0) : TP_OK;
+}
+
+/* A seed's pool: followed from the address's first transfer. */
+static enum tp_err seed_pool(struct run *u, uint32_t addr, uint32_t *out)
+{
+	uint32_t i = tpt_map_get(&u->index, addr);
+	if (i != UINT32_MAX) {
+		*out = i;
+		return TP_OK;
+	}
+	enum tp_err e = state_new(u, addr, out);
+	if (e)
+		return e;
+	struct ast *s = &u->st[*out];
+	s->seed = 1;
+	s->live = (uint8_t)followed(u, addr, 0);
+	return schedule(u, *out);
+}
+
+/* Taint stopped at addr: an endpoint (label, max_hops or min_value). */
+static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, uint32_t hops,
+			   uint64_t x, const struct tp_u256 *amount, int seeding)
+{
+	const struct tp_trace_graph *g = u->g;
+	const char *name;
+	enum tp_label_cat cat = tpt_label(g, u->l, addr, &name);
+	enum tpt_stop stop = force != STOP_COUNT	 ? force
+			     : tpt_stops_at(u->r, cat) ? STOP_LABEL
+						       : STOP_MAX_HOPS;
+	size_t n = 0;
+	int64_t time = 0;
+	enum tp_err e;
+	if (x != UINT64_MAX) {
+		uint32_t from = g->xfer[x].from;
+		uint32_t fs = from == TPG_NONE || seeding ? UINT32_MAX : tpt_map_get(&u->index, from);
+		if ((e = path_of(u, fs, x, &n)))
+			return e;
+		time = g->tx[g->xfer[x].tx].time;
+	}
+	return tpt_end_add(u->r, addr, stop, cat, name, amount, hops, time, u->pathbuf, n);
+}
+
+/* amount arrives tainted (of value v) at a followed pool through x. */
+static enum tp_err add_taint(struct run *u, struct ast *s, const struct tp_u256 *amount,
+			     const struct tp_u256 *v)
+{
+	enum tp_err e = tp_u256_add(&s->taint, &s->taint, amount);
+	if (e || u->r->opts.model != TP_MODEL_FIFO)
+		return e;
+	struct tp_u256 clean;
+	if ((e = lot_push(s, amount, 1)) || (e = tp_u256_sub(&clean, v, amount)) ||
+	    (e = lot_push(s, &clean, 0)))
+		return e;
+	return TP_OK;
+}
+
+/* Replays transfer xi between whichever of its two addresses are pools. */
+static enum tp_err one(struct run *u, uint64_t xi)
+{
+	const struct tp_trace_graph *g = u->g;
+	struct tp_trace_result *r = u->r;
+	const struct tpg_xfer *x = &g->xfer[xi];
+	int64_t time = g->tx[x->tx].time;
+	struct tp_u256 v, out = {{0}};
+	enum tp_err e;
+	tpg_xfer_value(g, x, &v);
+	uint32_t fs = x->from == TPG_NONE ? UINT32_MAX : tpt_map_get(&u->index, x->from);
+	uint32_t from_hops = 0;
+	if (fs != UINT32_MAX && u->st[fs].live) {
+		struct ast *s = &u->st[fs];
+		from_hops = s->hops;
+		if (!tp_u256_is_zero(&s->taint)) {
+			struct tp_u256 Beff = tp_u256_cmp(&s->bal, &v) < 0 ? v : s->bal;
+			switch (r->opts.model) {
+			case TP_MODEL_POISON:
+				out = v;
+				break;
+			case TP_MODEL_HAIRCUT:
+				if ((e = tp_u256_muldiv(&v, &s->taint, &Beff, &out, NULL)))
+					return e;
+				break;
+			case TP_MODEL_TIHO:
+				out = tp_u256_cmp(&v, &s->taint) < 0 ? v : s->taint;
+				break;
+			case TP_MODEL_FIFO:
+				if ((e = lot_take(s, v, &out)))
+					return e;
+				break;
+			}
+			if (r->opts.model != TP_MODEL_POISON &&
+			    (e = tp_u256_sub(&s->taint, &s->taint, &out)))
+				return e;
+			r->totals.txs_visited++;
+		} else if (r->opts.model == TP_MODEL_FIFO) {
+			struct tp_u256 none;
+			if ((e = lot_take(s, v, &none)))
+				return e;
+		}
+		if ((e = debit(&s->bal, &v)))
+			return e;
+	}
+	if (x->kind == TPG_FEE || x->to == TPG_NONE)
+		return tp_u256_is_zero(&out) ? TP_OK
+					     : tp_u256_add(&r->totals.fees, &r->totals.fees, &out);
+	uint32_t ts = tpt_map_get(&u->index, x->to);
+	int in_window = (!r->opts.since || time >= r->opts.since) &&
+			(!r->opts.until || time <= r->opts.until);
+	int seeding = u->is_seed[x->to] && in_window;
+	struct tp_u256 arriving = seeding ? v : out;
+	if (seeding) {
+		struct tp_u256 add;
+		if ((e = tp_u256_sub(&add, &v, &out)) ||
+		    (e = tp_u256_add(&r->totals.seed, &r->totals.seed, &add)))
+			return e;
+	}
+	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, x->from, x->to, &out)))
+		return e;
+	struct ast *t = ts == UINT32_MAX ? NULL : &u->st[ts];
+	if (t && t->live && (e = tp_u256_add(&t->bal, &t->bal, &v)))
+		return e;
+	if (tp_u256_is_zero(&arriving))
+		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
+	const char *name;
+	int labelled = tpt_stops_at(r, tpt_label(g, u->l, x->to, &name));
+	if (!seeding && !labelled && tp_u256_cmp(&arriving, &r->opts.min_value) < 0) {
+		/* too small to follow: it stops at the recipient, the pool (if
+		 * any) counts the transfer as clean */
+		if ((e = stop_at(u, x->to, STOP_MIN_VALUE, from_hops + 1, xi, &arriving, 0)))
+			return e;
+		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
+	}
+	if (!t) {
+		struct tp_u256 before;
+		if ((e = open_pool(u, x->to, from_hops + 1, xi, &before, &ts)))
+			return e;
+		t = &u->st[ts];
+		if (t->live) {
+			if ((e = tp_u256_add(&t->bal, &t->bal, &v)) || (e = schedule(u, ts)))
+				return e;
+		}
+	}
+	if (seeding && t->pred == UINT64_MAX)
+		t->pred = xi;
+	if (!t->live)
+		return stop_at(u, x->to, STOP_COUNT, t->hops, xi, &arriving, seeding);
+	return add_taint(u, t, &arriving, &v);
+}
+
+struct amount_seed {
+	const struct tp_trace_seed *s;
+	uint32_t addr;
+	int done;
+};
+
+/* An amount seed: `amount` of what its pool holds at this point is stolen. */
+static enum tp_err seed_amount(struct run *u, struct amount_seed *as, struct tp_diag *d)
+{
+	struct tp_trace_result *r = u->r;
+	const struct tp_trace_seed *s = as->s;
+	uint32_t si = tpt_map_get(&u->index, as->addr);
+	struct ast *st = &u->st[si];
+	enum tp_err e;
+	as->done = 1;
+	if ((e = tp_u256_add(&r->totals.seed, &r->totals.seed, &s->amount)))
+		return e;
+	if (!st->live)
+		return stop_at(u, as->addr, STOP_COUNT, 0, UINT64_MAX, &s->amount, 1);
+	struct tp_u256 room;
+	if (tp_u256_sub(&room, &st->bal, &st->taint) || tp_u256_cmp(&room, &s->amount) < 0) {
+		char have[TP_U256_DECSZ], want[TP_U256_DECSZ];
+		tp_u256_format(&st->bal, have);
+		tp_u256_format(&s->amount, want);
+		return tp_diag_set(d, TP_EINVAL, "seed %s held only %s at that time, less than %s",
+				   s->address, have, want);
+	}
+	if ((e = tp_u256_add(&st->taint, &st->taint, &s->amount)))
+		return e;
+	if (r->opts.model != TP_MODEL_FIFO)
+		return TP_OK;
+	/* the stolen lot is the latest arrival: clean lots first, then it */
+	struct tp_u256 clean;
+	if ((e = tp_u256_sub(&clean, &st->bal, &st->taint)))
+		return e;
+	st->head = st->n = 0;
+	if ((e = lot_push(st, &clean, 0)))
+		return e;
+	return lot_push(st, &st->taint, 1);
+}
+
+/* Injects the amount seeds of pool si that are due before `time`. */
+static enum tp_err due(struct run *u, struct amount_seed *a, size_t n, uint32_t addr,
+		       int64_t time, struct tp_diag *d)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].done || a[i].addr != addr || a[i].s->at >= time)
+			continue;
+		enum tp_err e = seed_amount(u, &a[i], d);
+		if (e)
+			return e;
+	}
+	return TP_OK;
+}
+
+static uint32_t find_address(const struct tp_trace_graph *g, const char *s)
+{
+	uint32_t a = tpg_addr_find(g, s, strlen(s));
+	if (a != TPG_NONE)
+		return a;
+	char low[64];
+	size_t n = strlen(s);
+	if (n >= sizeof low)
+		return TPG_NONE;
+	for (size_t k = 0; k <= n; k++)
+		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]);
+	return tpg_addr_find(g, low, n);
+}
+
+enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trace_labels *l,
+			    const struct tp_trace_seed *seeds, size_t nseeds,
+			    struct tp_trace_result *r, struct tp_diag *d)
+{
+	struct run u = {.g = g, .l = l, .r = r};
+	struct amount_seed *amounts = NULL;
+	size_t namounts = 0;
+	enum tp_err e = TP_OK;
+	if (r->opts.asset) {
+		uint32_t a = find_address(g, r->opts.asset);
+		if (a == TPG_NONE)
+			return tp_diag_set(d, TP_ENOTFOUND, "asset %s: no such token in the graph",
+					   r->opts.asset);
+		u.asset = a + 1;
+		snprintf(r->asset, sizeof r->asset, "%s", tpg_addr(g, a));
+	} else {
+		snprintf(r->asset, sizeof r->asset, "%s", g->chain);
+	}
+	u.is_seed = calloc(g->naddr ? g->naddr : 1, 1);
+	amounts = calloc(nseeds ? nseeds : 1, sizeof *amounts);
+	if (!u.is_seed || !amounts) {
+		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nseeds; i++) {
+		const struct tp_trace_seed *s = &seeds[i];
+		if (s->kind == TP_SEED_OUTPUT) {
+			e = tp_diag_set(d, TP_EINVAL,
+					"seed %s:%u: (transaction, output) seeds are for UTXO chains; "
+					"use ADDR or ADDR:AMOUNT@TIME",
+					s->txid ? s->txid : "", s->index);
+			goto out;
+		}
+		uint32_t a = find_address(g, s->address), si;
+		if (a == TPG_NONE) {
+			e = tp_diag_set(d, TP_ENOTFOUND, "seed address %s does not occur in the graph",
+					s->address);
+			goto out;
+		}
+		if ((e = tpt_seed_addr(r, a)) || (e = seed_pool(&u, a, &si)))
+			goto out;
+		if (s->kind == TP_SEED_ADDRESS)
+			u.is_seed[a] = 1;
+		else
+			amounts[namounts++] = (struct amount_seed){s, a, 0};
+	}
+	uint64_t last = UINT64_MAX;
+	while (e == TP_OK && u.nheap) {
+		struct event ev = heap_pop(&u);
+		u.st[ev.st].cur++;
+		if (ev.x != last) {
+			const struct tpg_xfer *x = &g->xfer[ev.x];
+			int64_t time = g->tx[x->tx].time;
+			if (r->opts.until && time > r->opts.until)
+				break;
+			last = ev.x;
+			if (namounts && ((x->from != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, x->from, time, d))) ||
+					 (x->to != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, x->to, time, d)))))
+				break;
+			if (x->asset == u.asset && (e = one(&u, ev.x)))
+				break;
+		}
+		e = schedule(&u, ev.st);
+	}
+	for (size_t i = 0; e == TP_OK && i < namounts; i++)
+		if (!amounts[i].done)
+			e = seed_amount(&u, &amounts[i], d);
+	/* what is still in followed pools is held there */
+	for (size_t i = 0; i < u.nst && e == TP_OK; i++) {
+		struct ast *s = &u.st[i];
+		struct tp_u256 held = r->opts.model == TP_MODEL_POISON && !tp_u256_is_zero(&s->taint)
+					      ? s->bal /* poison: all it still holds */
+					      : s->taint;
+		if (!s->live || tp_u256_is_zero(&held))
+			continue;
+		size_t n = 0;
+		if (s->pred != UINT64_MAX) {
+			uint32_t from = g->xfer[s->pred].from;
+			uint32_t fs = from == TPG_NONE || s->seed ? UINT32_MAX
+								  : tpt_map_get(&u.index, from);
+			if ((e = path_of(&u, fs, s->pred, &n)))
+				break;
+		}
+		int64_t t = s->pred == UINT64_MAX ? 0 : g->tx[g->xfer[s->pred].tx].time;
+		const char *name;
+		enum tp_label_cat cat = tpt_label(g, l, s->addr, &name);
+		e = tpt_end_add(r, s->addr, STOP_UNSPENT, cat, name, &held, s->hops, t, u.pathbuf,
+				n);
+	}
+	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
+		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
+out:
+	for (size_t i = 0; i < u.nst; i++)
+		free(u.st[i].lots);
+	free(u.st);
+	free(u.heap);
+	tpt_map_free(&u.index);
+	free(u.is_seed);
+	free(u.pathbuf);
+	free(amounts);
+	return e;
+}
