@@ -115,7 +115,7 @@ static inline void run_import(struct run *r, const struct tp_convert_opts *o, en
 				       : tp_convert_adoc(c, files[i], in, &d);
 			fclose(in);
 		} else {
-			size_t len;
+			size_t len = 0;
 			char *text = tp_test_slurp(path, &len);
 			assert_non_null(text);
 			e = f == MISP ? tp_convert_misp(c, files[i], text, len, &d)

@@ -228,7 +228,7 @@ static void test_adoc_edges(void **state)
 
 static void test_misp_eset(void **state)
 {
-	size_t len;
+	size_t len = 0;
 	char *attack_text = tp_test_slurp(tp_test_path(ATTACK21), &len);
 	assert_non_null(attack_text);
 	json_t *attack;
@@ -328,7 +328,7 @@ static void test_stix20_attack(void **state)
 	run_import(&r, &o, STIX20, f, 1);
 	assert_int_equal(r.st.rejected, 0);
 	/* object for object what MITRE's own 2.0 -> 2.1 rule gives */
-	size_t len;
+	size_t len = 0;
 	char *text = tp_test_slurp(tp_test_path(ATTACK21), &len);
 	json_t *want;
 	assert_int_equal(tp_json_load(text, len, &want, NULL), TP_OK);
