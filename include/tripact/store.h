@@ -157,6 +157,11 @@ struct tp_store_put {
 	int64_t origin;	      /* originating organisation */
 	int from_partner;
 	enum tp_tlp default_tlp; /* for unmarked objects */
+	/* Optional, borrowed: `object` as compact JSON text (json_len bytes,
+	 * no NUL needed), stored and served as is. NULL: the store writes the
+	 * text itself from `object`. */
+	const char *json;
+	size_t json_len;
 };
 
 /* What happened to one put. */
