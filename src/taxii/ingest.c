@@ -96,133 +96,6 @@ static enum tp_err store_checks(const json_t *o, size_t i, struct tp_diag *d)
 	return TP_OK;
 }
 
-/*
- * The text of each element of the top-level "objects" list, without the
- * whitespace between tokens, copied into one buffer: the store keeps these
- * bytes and GET serves them, so an object is never written out again by
- * jansson. Runs only on text jansson has accepted; answers -1 (the caller
- * then lets the store serialise) on anything it does not expect, e.g. a key
- * spelt with escapes.
- */
-struct span {
-	size_t off, len;
-};
-
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Copies (when out) or skips one value starting at t[*pos]; stops at the
- * ',', '}' or ']' that follows it at its own level. */
-static int value(const char *t, size_t len, size_t *pos, char *out, size_t *opos)
-{
-	char scratch[1];
-	size_t i = *pos, o = out ? *opos : 0;
-	char *w = out ? out : scratch; /* skipping: every byte lands on w[0] */
-	size_t step = out ? 1 : 0;
-	int depth = 0;
-	while (i < len) {
-		char c = t[i];
-		if (is_ws(c)) {
-			i++;
-			continue;
-		}
-		if (depth == 0 && (c == ',' || c == '}' || c == ']')) {
-			*pos = i;
-			if (out)
-				*opos = o;
-			return 0;
-		}
-		if (c == '{' || c == '[')
-			depth++;
-		else if (c == '}' || c == ']')
-			depth--;
-		w[o] = c;
-		o += step;
-		i++;
-		if (c != '"')
-			continue;
-		/* a string: copied as is up to its closing quote */
-		while (i < len && t[i] != '"') {
-			if (t[i] == '\\') {
-				w[o] = t[i++];
-				o += step;
-				if (i == len)
-					return -1;
-			}
-			w[o] = t[i++];
-			o += step;
-		}
-		if (i == len)
-			return -1;
-		w[o] = '"';
-		o += step;
-		i++;
-	}
-	return -1;
-}
-
-static void skip_ws(const char *t, size_t len, size_t *i)
-{
-	while (*i < len && is_ws(t[*i]))
-		(*i)++;
-}
-
-static int object_spans(const char *t, size_t len, size_t n, char *out, struct span *sp)
-{
-	size_t i = 0, o = 0, k = 0;
-	int found = 0;
-	skip_ws(t, len, &i);
-	if (i == len || t[i++] != '{')
-		return -1;
-	for (;;) {
-		skip_ws(t, len, &i);
-		if (i < len && t[i] == '}')
-			break;
-		if (i == len || t[i++] != '"')
-			return -1;
-		size_t key = i;
-		while (i < len && t[i] != '"' && t[i] != '\\')
-			i++;
-		if (i == len || t[i] != '"')
-			return -1;
-		int is_objects = i - key == 7 && memcmp(t + key, "objects", 7) == 0;
-		i++;
-		skip_ws(t, len, &i);
-		if (i == len || t[i++] != ':')
-			return -1;
-		skip_ws(t, len, &i);
-		if (!is_objects) {
-			if (value(t, len, &i, NULL, NULL))
-				return -1;
-		} else {
-			if (found || i == len || t[i++] != '[')
-				return -1;
-			found = 1;
-			skip_ws(t, len, &i);
-			while (i < len && t[i] != ']') {
-				if (k == n)
-					return -1;
-				sp[k].off = o;
-				if (value(t, len, &i, out, &o))
-					return -1;
-				sp[k].len = o - sp[k].off;
-				k++;
-				if (t[i] == ',')
-					i++;
-			}
-			if (i == len)
-				return -1;
-			i++;
-		}
-		skip_ws(t, len, &i);
-		if (i < len && t[i] == ',')
-			i++;
-	}
-	return found && k == n ? 0 : -1;
-}
-
 static json_t *entry(const json_t *o, const char *version, const char *message)
 {
 	json_t *e = json_object();
@@ -302,9 +175,10 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 			       MAX_OBJECTS);
 		return;
 	}
-	struct span *spans = calloc(n ? n : 1, sizeof *spans);
+	struct tp_taxii_span *spans = calloc(n ? n : 1, sizeof *spans);
 	char *texts = malloc(q->body_len ? q->body_len : 1);
-	if (spans && texts && object_spans(q->body, q->body_len, n, texts, spans) != 0) {
+	if (spans && texts &&
+	    tp_taxii_object_texts(q->body, q->body_len, n, texts, spans) != TP_OK) {
 		free(texts); /* the store writes the text itself */
 		texts = NULL;
 	}
