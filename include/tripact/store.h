@@ -223,6 +223,16 @@ struct tp_store_row {
 };
 
 /*
+ * Until tp_store_read_end(), the calling thread's reads of s share one read
+ * transaction: one snapshot, one acquisition of the database's locks
+ * instead of one per call. For requests that only read (the server wraps
+ * each GET in it); no writes in between. Does nothing when the back end
+ * has no use for it or a read section is already open on this thread.
+ */
+void tp_store_read_begin(struct tp_store *s);
+void tp_store_read_end(struct tp_store *s);
+
+/*
  * Runs q for viewer v, in date_added order, calling fn for at most q->limit
  * rows; *more is 1 when further visible rows exist. Withheld rows are
  * skipped inside the database: they are not counted and never reach fn.

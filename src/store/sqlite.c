@@ -158,8 +158,15 @@ static void conn_close(struct conn *c)
 	free(c);
 }
 
+/* The connection holding this thread's read section (tp_store_read_begin),
+ * if any: every call of the thread uses it until the section ends. */
+static _Thread_local struct conn *pinned;
+static _Thread_local struct sq *pinned_q;
+
 struct conn *sq_take(struct sq *q, struct tp_diag *d)
 {
+	if (pinned && pinned_q == q)
+		return pinned;
 	pthread_mutex_lock(&q->mu);
 	struct conn *c = q->n_idle ? q->idle[--q->n_idle] : NULL;
 	pthread_mutex_unlock(&q->mu);
@@ -168,7 +175,7 @@ struct conn *sq_take(struct sq *q, struct tp_diag *d)
 
 void sq_give(struct sq *q, struct conn *c)
 {
-	if (!c)
+	if (!c || c == pinned)
 		return;
 	pthread_mutex_lock(&q->mu);
 	if (q->n_idle < POOL_MAX) {
@@ -177,6 +184,33 @@ void sq_give(struct sq *q, struct conn *c)
 	}
 	pthread_mutex_unlock(&q->mu);
 	conn_close(c);
+}
+
+static void sq_read_begin(struct tp_store *s)
+{
+	if (pinned)
+		return;
+	struct conn *c = sq_take(SQ(s), NULL);
+	if (!c)
+		return;
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		sq_give(SQ(s), c);
+		return;
+	}
+	pinned = c;
+	pinned_q = SQ(s);
+}
+
+static void sq_read_end(struct tp_store *s)
+{
+	if (!pinned || pinned_q != SQ(s))
+		return;
+	struct conn *c = pinned;
+	pinned = NULL;
+	pinned_q = NULL;
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	sq_give(SQ(s), c);
 }
 
 /* A prepared statement for sql, reset and unbound; owned by the cache. */
@@ -589,6 +623,8 @@ static const struct tp_store_ops sqlite_ops = {
 	.delete_versions = sq_delete,
 	.status_put = sq_status_put,
 	.status_get = sq_status_get,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
 };
 
 enum tp_err tp_store_sqlite_open(const char *dir, struct tp_store **out, struct tp_diag *d)
