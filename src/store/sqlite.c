@@ -210,6 +210,10 @@ static void sq_read_end(struct tp_store *s)
 	pinned_q = NULL;
 	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(c->db)) { /* still in the transaction: not reusable */
+		conn_close(c);
+		return;
+	}
 	sq_give(SQ(s), c);
 }
 
