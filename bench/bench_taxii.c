@@ -246,9 +246,12 @@ int main(int argc, char **argv)
 	free(puts);
 	free(res);
 
+	const char *te = getenv("TP_BENCH_THREADS");
+	unsigned threads = te && atoi(te) > 0 && atoi(te) <= 64 ? (unsigned)atoi(te) : 4;
+	printf("  server: %u worker threads\n", threads);
 	struct tp_taxii_config cfg = {.store = s,
 				      .listen = "127.0.0.1:0",
-				      .threads = 4,
+				      .threads = threads,
 				      .default_tlp = TP_TLP_AMBER,
 				      .max_content_length = 64u << 20};
 	struct tp_taxii_server *srv;
