@@ -284,9 +284,10 @@ int main(int argc, char **argv)
 	printf("  POST (4 clients, 100 indicators per envelope, each validated and stored):\n"
 	       "                     %ld objects in %.1f s = %.0f objects/s, %ld failed requests"
 	       " (goal >= 50,000)\n"
-	       "                     server CPU %.1f us per object = %.0f objects/s per core\n",
+	       "                     server CPU %.1f us per object = %.0f objects/s per core;"
+	       " clients %.1f us\n",
 	       posted, pt, (double)posted / pt, errors, server_cpu * 1e6 / (double)posted,
-	       (double)posted / server_cpu);
+	       (double)posted / server_cpu, client_cpu * 1e6 / (double)posted);
 
 	/* GET with wrk */
 	char cmd[1024];
