@@ -121,6 +121,10 @@ enum tp_err tp_taxii_object_texts(const char *t, size_t len, size_t n, char *out
 				if (value(t, len, &i, out, &o))
 					return TP_EINVAL;
 				sp[k].len = o - sp[k].off;
+				/* text jansson accepted never stops elsewhere; other
+				 * text must not make this loop stand still */
+				if (!sp[k].len || (t[i] != ',' && t[i] != ']'))
+					return TP_EINVAL;
 				k++;
 				if (t[i] == ',')
 					i++;
