@@ -35,6 +35,14 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) of this process, or of the calling thread. */
+static double cpu_s(int thread)
+{
+	struct timespec t;
+	clock_gettime(thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static long vm_kib(const char *key)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -85,6 +93,7 @@ struct poster {
 	long first; /* id numbers start here */
 	long objects;
 	long errors;
+	double cpu; /* CPU seconds this client thread used */
 };
 
 static void *post_loop(void *arg)
@@ -124,6 +133,7 @@ static void *post_loop(void *arg)
 	}
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
+	p->cpu = cpu_s(1);
 	return NULL;
 }
 
@@ -204,7 +214,7 @@ int main(int argc, char **argv)
 
 	printf("bench_taxii: %ld objects, %d s per run (rerun: bench_taxii %ld %d)\n", n, secs, n,
 	       secs);
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s(0);
 	tp_time_us deep_cursor = 0;
 	enum { BATCH = 5000 };
 	json_t **objs = calloc(BATCH, sizeof *objs);
@@ -228,16 +238,20 @@ int main(int argc, char **argv)
 		for (long i = 0; i < m; i++)
 			json_decref(objs[i]);
 	}
-	double load = now_s() - t0;
-	printf("  store bulk load:   %ld objects in %.1f s = %.0f objects/s (batches of %d)\n", n,
-	       load, (double)n / load, BATCH);
+	double load = now_s() - t0, load_cpu = cpu_s(0) - c0;
+	printf("  store bulk load:   %ld objects in %.1f s = %.0f objects/s (batches of %d);\n"
+	       "                     CPU %.1f us per object\n",
+	       n, load, (double)n / load, BATCH, load_cpu * 1e6 / (double)n);
 	free(objs);
 	free(puts);
 	free(res);
 
+	const char *te = getenv("TP_BENCH_THREADS");
+	unsigned threads = te && atoi(te) > 0 && atoi(te) <= 64 ? (unsigned)atoi(te) : 4;
+	printf("  server: %u worker threads\n", threads);
 	struct tp_taxii_config cfg = {.store = s,
 				      .listen = "127.0.0.1:0",
-				      .threads = 4,
+				      .threads = threads,
 				      .default_tlp = TP_TLP_AMBER,
 				      .max_content_length = 64u << 20};
 	struct tp_taxii_server *srv;
@@ -251,21 +265,29 @@ int main(int argc, char **argv)
 	pthread_t th[4];
 	post_until = now_s() + secs;
 	t0 = now_s();
+	c0 = cpu_s(0);
 	for (int i = 0; i < 4; i++) {
 		ps[i] = (struct poster){.first = 100000000L * (i + 1)};
 		pthread_create(&th[i], NULL, post_loop, &ps[i]);
 	}
 	long posted = 0, errors = 0;
+	double client_cpu = 0;
 	for (int i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		posted += ps[i].objects;
 		errors += ps[i].errors;
+		client_cpu += ps[i].cpu;
 	}
 	double pt = now_s() - t0;
+	/* the server's share: this process's CPU time less the clients' */
+	double server_cpu = cpu_s(0) - c0 - client_cpu;
 	printf("  POST (4 clients, 100 indicators per envelope, each validated and stored):\n"
 	       "                     %ld objects in %.1f s = %.0f objects/s, %ld failed requests"
-	       " (goal >= 50,000)\n",
-	       posted, pt, (double)posted / pt, errors);
+	       " (goal >= 50,000)\n"
+	       "                     server CPU %.1f us per object = %.0f objects/s per core;"
+	       " clients %.1f us\n",
+	       posted, pt, (double)posted / pt, errors, server_cpu * 1e6 / (double)posted,
+	       (double)posted / server_cpu, client_cpu * 1e6 / (double)posted);
 
 	/* GET with wrk */
 	char cmd[1024];
@@ -273,6 +295,7 @@ int main(int argc, char **argv)
 		 "wrk -t2 -c64 -d%ds --latency -H 'Authorization: Bearer %s' "
 		 "'%s/api/collections/bench/objects/?limit=100' 2>&1",
 		 secs, token, base);
+	c0 = cpu_s(0);
 	FILE *w = popen(cmd, "r");
 	char line[512];
 	double rps = 0;
@@ -283,13 +306,16 @@ int main(int argc, char **argv)
 		sscanf(line, " 99%% %31s", p99);
 	}
 	int wrc = w ? pclose(w) : -1;
+	double get_cpu = cpu_s(0) - c0; /* wrk is another process: all server */
 	if (wrc != 0)
 		printf("  GET: wrk failed or is not installed (exit %d)\n", wrc);
 	else
 		printf("  GET objects?limit=100, wrk 64 connections, 2 threads:\n"
 		       "                     %.0f requests/s, p50 %s, p99 %s"
-		       " (goal >= 5,000/s, p99 <= 20 ms; medallion ~500/s on 5 objects)\n",
-		       rps, p50, p99);
+		       " (goal >= 5,000/s, p99 <= 20 ms; medallion ~500/s on 5 objects)\n"
+		       "                     server CPU %.0f us per request = %.0f requests/s per "
+		       "core\n",
+		       rps, p50, p99, get_cpu * 1e6 / (rps * secs), rps * secs / get_cpu);
 
 	/* page cost at the start and deep into the collection */
 	double first = median_get("/api/collections/bench/objects/?limit=100", 21, NULL, 0);

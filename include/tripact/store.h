@@ -157,6 +157,11 @@ struct tp_store_put {
 	int64_t origin;	      /* originating organisation */
 	int from_partner;
 	enum tp_tlp default_tlp; /* for unmarked objects */
+	/* Optional, borrowed: `object` as compact JSON text (json_len bytes,
+	 * no NUL needed), stored and served as is. NULL: the store writes the
+	 * text itself from `object`. */
+	const char *json;
+	size_t json_len;
 };
 
 /* What happened to one put. */
@@ -216,6 +221,16 @@ struct tp_store_row {
 	const char *json; /* the object as stored */
 	size_t json_len;
 };
+
+/*
+ * Until tp_store_read_end(), the calling thread's reads of s share one read
+ * transaction: one snapshot, one acquisition of the database's locks
+ * instead of one per call. For requests that only read (the server wraps
+ * each GET in it); no writes in between. Does nothing when the back end
+ * has no use for it or a read section is already open on this thread.
+ */
+void tp_store_read_begin(struct tp_store *s);
+void tp_store_read_end(struct tp_store *s);
 
 /*
  * Runs q for viewer v, in date_added order, calling fn for at most q->limit

@@ -103,6 +103,19 @@ struct tp_stix_validator;
 enum tp_err tp_taxii_check_object(const struct tp_stix_validator *v, const json_t *o, size_t i,
 				  struct tp_diag *d) TP_MUST_CHECK;
 
+/*
+ * The text of each element of the top-level "objects" list of text (an
+ * envelope or bundle that tp_json_load accepted, len bytes), copied without
+ * the whitespace between tokens into out (at least len bytes, caller's);
+ * element i is out[spans[i].off .. +spans[i].len). TP_EINVAL unless the list
+ * is found with exactly n elements (then the caller serialises instead).
+ */
+struct tp_taxii_span {
+	size_t off, len;
+};
+enum tp_err tp_taxii_object_texts(const char *text, size_t len, size_t n, char *out,
+				  struct tp_taxii_span *spans) TP_MUST_CHECK;
+
 /* ---- the server ---- */
 
 struct tp_taxii_config {

@@ -66,6 +66,9 @@ struct tp_store_ops {
 				  const char *json);
 	enum tp_err (*status_get)(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
 				  char **json);
+	/* optional (NULL): see tp_store_read_begin() */
+	void (*read_begin)(struct tp_store *s);
+	void (*read_end)(struct tp_store *s);
 };
 
 #define TP_LOGIN_CACHE 64

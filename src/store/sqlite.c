@@ -97,6 +97,17 @@ static void fn_may_read(sqlite3_context *cx, int argc, sqlite3_value **av)
 	sqlite3_result_int(cx, tp_tlp_may_read(&v, &s));
 }
 
+/* Replaces SQLite's automatic checkpoint, which would run inside COMMIT
+ * while this process's writers wait: remember the log's length and let
+ * sq_write_end() checkpoint once the write lock is released. */
+static int on_wal(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	((struct conn *)ctx)->wal_pages = pages;
+	return SQLITE_OK;
+}
+
 static struct conn *conn_open(struct sq *q, struct tp_diag *d)
 {
 	struct conn *c = calloc(1, sizeof *c);
@@ -127,6 +138,7 @@ static struct conn *conn_open(struct sq *q, struct tp_diag *d)
 	sqlite3_create_function(c->db, "tp_may_read", 6,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 				fn_may_read, NULL, NULL);
+	sqlite3_wal_hook(c->db, on_wal, c);
 	return c;
 fail:
 	sqlite3_close(c->db);
@@ -146,8 +158,15 @@ static void conn_close(struct conn *c)
 	free(c);
 }
 
+/* The connection holding this thread's read section (tp_store_read_begin),
+ * if any: every call of the thread uses it until the section ends. */
+static _Thread_local struct conn *pinned;
+static _Thread_local struct sq *pinned_q;
+
 struct conn *sq_take(struct sq *q, struct tp_diag *d)
 {
+	if (pinned && pinned_q == q)
+		return pinned;
 	pthread_mutex_lock(&q->mu);
 	struct conn *c = q->n_idle ? q->idle[--q->n_idle] : NULL;
 	pthread_mutex_unlock(&q->mu);
@@ -156,7 +175,7 @@ struct conn *sq_take(struct sq *q, struct tp_diag *d)
 
 void sq_give(struct sq *q, struct conn *c)
 {
-	if (!c)
+	if (!c || c == pinned)
 		return;
 	pthread_mutex_lock(&q->mu);
 	if (q->n_idle < POOL_MAX) {
@@ -165,6 +184,37 @@ void sq_give(struct sq *q, struct conn *c)
 	}
 	pthread_mutex_unlock(&q->mu);
 	conn_close(c);
+}
+
+static void sq_read_begin(struct tp_store *s)
+{
+	if (pinned)
+		return;
+	struct conn *c = sq_take(SQ(s), NULL);
+	if (!c)
+		return;
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		sq_give(SQ(s), c);
+		return;
+	}
+	pinned = c;
+	pinned_q = SQ(s);
+}
+
+static void sq_read_end(struct tp_store *s)
+{
+	if (!pinned || pinned_q != SQ(s))
+		return;
+	struct conn *c = pinned;
+	pinned = NULL;
+	pinned_q = NULL;
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(c->db)) { /* still in the transaction: not reusable */
+		conn_close(c);
+		return;
+	}
+	sq_give(SQ(s), c);
 }
 
 /* A prepared statement for sql, reset and unbound; owned by the cache. */
@@ -193,12 +243,48 @@ sqlite3_stmt *sq_prep(struct conn *c, const char *sql)
 	return st;
 }
 
+enum tp_err sq_write_begin(struct sq *q, struct conn *c, struct tp_diag *d)
+{
+	pthread_mutex_lock(&q->write_mu);
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		enum tp_err e = sq_db_err(c->db, d, "begin");
+		pthread_mutex_unlock(&q->write_mu);
+		return e;
+	}
+	return TP_OK;
+}
+
+static void checkpoint(struct sq *q, struct conn *c)
+{
+	if (c->wal_pages < CHECKPOINT_PAGES)
+		return;
+	c->wal_pages = 0;
+	/* one checkpoint at a time; PASSIVE: writers and readers go on */
+	if (pthread_mutex_trylock(&q->checkpoint_mu) != 0)
+		return;
+	sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	pthread_mutex_unlock(&q->checkpoint_mu);
+}
+
+enum tp_err sq_write_end(struct sq *q, struct conn *c, enum tp_err e, struct tp_diag *d)
+{
+	if (!e && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		e = sq_db_err(c->db, d, "commit");
+	if (e)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&q->write_mu);
+	checkpoint(q, c);
+	return e;
+}
+
 static void sq_close(struct tp_store *s)
 {
 	struct sq *q = SQ(s);
 	for (int i = 0; i < q->n_idle; i++)
 		conn_close(q->idle[i]);
 	pthread_mutex_destroy(&q->mu);
+	pthread_mutex_destroy(&q->write_mu);
+	pthread_mutex_destroy(&q->checkpoint_mu);
 	free(q->path);
 	free(q);
 }
@@ -277,6 +363,7 @@ enum tp_err sq_exec1(struct tp_store *s, const char *sql, const struct arg *args
 		else
 			sqlite3_bind_int64(st, i + 1, args[i].i);
 	}
+	pthread_mutex_lock(&SQ(s)->write_mu);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		e = sq_db_err(c->db, d, what);
 	sqlite3_reset(st);
@@ -284,6 +371,8 @@ enum tp_err sq_exec1(struct tp_store *s, const char *sql, const struct arg *args
 		*changes = sqlite3_changes(c->db);
 	if (rowid)
 		*rowid = sqlite3_last_insert_rowid(c->db);
+	pthread_mutex_unlock(&SQ(s)->write_mu);
+	checkpoint(SQ(s), c);
 out:
 	sq_give(SQ(s), c);
 	return e;
@@ -538,6 +627,8 @@ static const struct tp_store_ops sqlite_ops = {
 	.delete_versions = sq_delete,
 	.status_put = sq_status_put,
 	.status_get = sq_status_get,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
 };
 
 enum tp_err tp_store_sqlite_open(const char *dir, struct tp_store **out, struct tp_diag *d)
@@ -549,6 +640,8 @@ enum tp_err tp_store_sqlite_open(const char *dir, struct tp_store **out, struct 
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
 	q->base.ops = &sqlite_ops;
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_mutex_init(&q->write_mu, NULL);
+	pthread_mutex_init(&q->checkpoint_mu, NULL);
 	size_t n = strlen(dir) + 16;
 	q->path = malloc(n);
 	if (!q->path) {

@@ -20,16 +20,25 @@ struct stmt_slot {
 	sqlite3_stmt *st;
 };
 
+/* Frames in the write-ahead log before a writer, after its commit and with
+ * the write lock released, copies them back into the database. */
+#define CHECKPOINT_PAGES 4000
+
 struct conn {
 	sqlite3 *db;
 	struct stmt_slot cache[STMT_CACHE];
 	unsigned next_evict;
+	int wal_pages; /* frames in the log after this connection's last commit */
 };
 
 struct sq {
 	struct tp_store base;
 	char *path;
 	pthread_mutex_t mu;
+	/* Writers of this process queue here rather than in SQLite's busy
+	 * handler, which sleeps (1, 2, 5, 10 ms...) between retries. */
+	pthread_mutex_t write_mu;
+	pthread_mutex_t checkpoint_mu;
 	struct conn *idle[POOL_MAX];
 	int n_idle;
 };
@@ -42,6 +51,11 @@ struct conn *sq_take(struct sq *q, struct tp_diag *d);
 void sq_give(struct sq *q, struct conn *c);
 /* A cached prepared statement, reset and unbound; NULL on error. */
 sqlite3_stmt *sq_prep(struct conn *c, const char *sql);
+/* Takes the process's write lock, then BEGIN IMMEDIATE. */
+enum tp_err sq_write_begin(struct sq *q, struct conn *c, struct tp_diag *d);
+/* COMMIT when e is TP_OK (returning the COMMIT's error if any), else
+ * ROLLBACK; releases the write lock, then checkpoints if the log is long. */
+enum tp_err sq_write_end(struct sq *q, struct conn *c, enum tp_err e, struct tp_diag *d);
 /* Maps the connection's last error to a tp_err (TP_EEXIST for UNIQUE). */
 enum tp_err sq_db_err(sqlite3 *db, struct tp_diag *d, const char *what);
 

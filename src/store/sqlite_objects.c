@@ -55,13 +55,6 @@ static int step_ok(sqlite3_stmt *st)
 	return rc == SQLITE_DONE;
 }
 
-static enum tp_err run(struct conn *c, const char *sql, struct tp_diag *d)
-{
-	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return sq_db_err(c->db, d, sql);
-	return TP_OK;
-}
-
 /* Per-batch memory of each collection's last date_added. */
 struct last {
 	int64_t collection;
@@ -147,8 +140,8 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	}
 	sqlite3_reset(st);
 	int latest = !have_older || version > newest;
-	char *body = tp_json_dump(p->object);
-	if (!body)
+	char *body = p->json ? NULL : tp_json_dump(p->object);
+	if (!p->json && !body)
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
 	st = sq_prep(c, "INSERT INTO objects(collection, date_added, stix_id, type, spec_version,"
 			" version, origin, tlp, partner, dflt, unresolved, body, latest)"
@@ -169,7 +162,10 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	sqlite3_bind_int(st, 9, p->from_partner ? 1 : 0);
 	sqlite3_bind_int(st, 10, (int)p->default_tlp);
 	sqlite3_bind_int(st, 11, unresolved);
-	sqlite3_bind_text(st, 12, body, -1, free);
+	if (p->json)
+		sqlite3_bind_text64(st, 12, p->json, p->json_len, SQLITE_STATIC, SQLITE_UTF8);
+	else
+		sqlite3_bind_text(st, 12, body, -1, free);
 	sqlite3_bind_int(st, 13, latest);
 	int ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_reset(st);
@@ -271,7 +267,7 @@ enum tp_err sq_put_many(struct tp_store *s, const struct tp_store_put *puts, siz
 		return TP_EDB;
 	struct last ls[8];
 	int nls = 0, new_marking = 0;
-	enum tp_err e = run(c, "BEGIN IMMEDIATE", d);
+	enum tp_err e = sq_write_begin(SQ(s), c, d);
 	if (e)
 		goto out;
 	/* Marking definitions first, so the batch's own objects can use them. */
@@ -300,10 +296,7 @@ enum tp_err sq_put_many(struct tp_store *s, const struct tp_store_put *puts, siz
 	}
 	if (!e && new_marking)
 		e = reevaluate(c, d);
-	if (!e)
-		e = run(c, "COMMIT", d);
-	if (e)
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	e = sq_write_end(SQ(s), c, e, d);
 out:
 	sq_give(SQ(s), c);
 	return e;
@@ -494,11 +487,13 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 	if (!st) {
 		e = sq_db_err(c->db, d, "delete");
 	} else {
-		e = run(c, "BEGIN IMMEDIATE", d);
+		e = sq_write_begin(SQ(s), c, d);
+		if (e)
+			goto out;
 		bind_all(st, &qq, v, id, INT64_MAX);
-		if (!e && step_ok(st))
+		if (step_ok(st))
 			*count = sqlite3_changes(c->db);
-		else if (!e)
+		else
 			e = sq_db_err(c->db, d, "delete");
 		/* the newest remaining version is the latest again */
 		sqlite3_stmt *up =
@@ -515,11 +510,9 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 			if (!step_ok(up))
 				e = sq_db_err(c->db, d, "delete");
 		}
-		if (!e)
-			e = run(c, "COMMIT", d);
-		if (e)
-			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		e = sq_write_end(SQ(s), c, e, d);
 	}
+out:
 	sq_give(SQ(s), c);
 	tp_buf_free(&b);
 	return e;

@@ -37,6 +37,18 @@ void tp_store_close(struct tp_store *s)
 	s->ops->close(s);
 }
 
+void tp_store_read_begin(struct tp_store *s)
+{
+	if (s->ops->read_begin)
+		s->ops->read_begin(s);
+}
+
+void tp_store_read_end(struct tp_store *s)
+{
+	if (s->ops->read_end)
+		s->ops->read_end(s);
+}
+
 enum tp_err tp_store_setting_get(struct tp_store *s, const char *key, char **out)
 {
 	return s->ops->setting_get(s, key, out);

@@ -175,12 +175,19 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 			       MAX_OBJECTS);
 		return;
 	}
+	struct tp_taxii_span *spans = calloc(n ? n : 1, sizeof *spans);
+	char *texts = malloc(q->body_len ? q->body_len : 1);
+	if (spans && texts &&
+	    tp_taxii_object_texts(q->body, q->body_len, n, texts, spans) != TP_OK) {
+		free(texts); /* the store writes the text itself */
+		texts = NULL;
+	}
 	struct tp_store_put *puts = calloc(n ? n : 1, sizeof *puts);
 	struct tp_store_put_result *res = calloc(n ? n : 1, sizeof *res);
 	size_t *index = calloc(n ? n : 1, sizeof *index);
-	json_t *successes = json_array(), *failures = json_array();
+	json_t *failures = json_array();
 	size_t np = 0;
-	if (!puts || !res || !index) {
+	if (!puts || !res || !index || !spans) {
 		tp_taxii_error(r, 500, "Internal Server Error", "out of memory");
 		goto out;
 	}
@@ -199,6 +206,8 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 			.origin = q->acct.org,
 			.from_partner = q->acct.partner,
 			.default_tlp = dflt,
+			.json = texts ? texts + spans[i].off : NULL,
+			.json_len = texts ? spans[i].len : 0,
 		};
 		index[np++] = i;
 	}
@@ -207,16 +216,13 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 			       d.message);
 		goto out;
 	}
+	size_t ns = 0;
 	for (size_t k = 0; k < np; k++) {
 		const json_t *o = json_array_get(objs, index[k]);
-		char ver[TP_TIME_BUFSZ];
-		if (res[k].err) {
+		if (res[k].err)
 			json_array_append_new(failures, entry(o, sent_version(o), res[k].message));
-			continue;
-		}
-		tp_time_format(res[k].version, -1, ver);
-		json_array_append_new(successes,
-				      entry(o, ver, res[k].duplicate ? "already present" : NULL));
+		else
+			ns++;
 	}
 	struct tp_uuid u;
 	char us[TP_UUID_STRLEN + 1], now[TP_TIME_BUFSZ];
@@ -226,27 +232,47 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 	}
 	tp_uuid_format(&u, us);
 	tp_time_format(tp_time_now(), 6, now);
-	size_t ns = json_array_size(successes), nf = json_array_size(failures);
-	json_t *st = json_pack("{s:s, s:s, s:s, s:I, s:I, s:O, s:I, s:O, s:I, s:[]}", "id", us,
-			       "status", "complete", "request_timestamp", now, "total_count",
-			       (json_int_t)n, "success_count", (json_int_t)ns, "successes",
-			       successes, "failure_count", (json_int_t)nf, "failures", failures,
-			       "pending_count", (json_int_t)0, "pendings");
-	char *text = st ? tp_json_dump(st) : NULL;
-	if (!text ||
-	    tp_store_status_put(q->srv->cfg.store, us, root->id, q->acct.user, text) != TP_OK) {
-		free(text);
-		json_decref(st);
+	/* The status, written straight into the response: successes have
+	 * checked STIX ids and formatted stamps, nothing to escape; the
+	 * (rarer) failures carry client text and go through jansson. */
+	struct tp_buf *b = &r->body;
+	tp_buf_reset(b);
+	char *fails = json_dumps(failures, JSON_COMPACT);
+	enum tp_err e = fails ? tp_buf_printf(b,
+					      "{\"id\":\"%s\",\"status\":\"complete\","
+					      "\"request_timestamp\":\"%s\",\"total_count\":%zu,"
+					      "\"success_count\":%zu,\"successes\":[",
+					      us, now, n, ns)
+			      : TP_ENOMEM;
+	for (size_t k = 0, first = 1; k < np && !e; k++) {
+		if (res[k].err)
+			continue;
+		char ver[TP_TIME_BUFSZ];
+		tp_time_format(res[k].version, -1, ver);
+		e = tp_buf_printf(b, "%s{\"id\":\"%s\",\"version\":\"%s\"%s}", first ? "" : ",",
+				  tp_json_str(json_array_get(objs, index[k]), "id"), ver,
+				  res[k].duplicate ? ",\"message\":\"already present\"" : "");
+		first = 0;
+	}
+	if (!e)
+		e = tp_buf_printf(b,
+				  "],\"failure_count\":%zu,\"failures\":%s,\"pending_count\":0,"
+				  "\"pendings\":[]}",
+				  json_array_size(failures), fails);
+	free(fails);
+	if (e ||
+	    tp_store_status_put(q->srv->cfg.store, us, root->id, q->acct.user, b->data) != TP_OK) {
 		tp_taxii_error(r, 500, "Internal Server Error", "cannot record the status");
 		goto out;
 	}
-	free(text);
-	tp_taxii_json(r, 202, st);
+	r->status = 202;
+	r->ctype = TP_TAXII_MEDIA;
 out:
-	json_decref(successes);
 	json_decref(failures);
 	free(puts);
 	free(res);
 	free(index);
+	free(spans);
+	free(texts);
 	json_decref(env);
 }

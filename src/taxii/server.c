@@ -220,7 +220,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.body_len = st->body.len,
 	};
 	st->r.status = 500;
+	/* a GET reads the root, the collection, the grants and a page: one
+	 * read transaction (one snapshot) for all of them */
+	int reads_only = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (reads_only)
+		tp_store_read_begin(srv->cfg.store);
 	tp_taxii_route(&q, &st->r);
+	if (reads_only)
+		tp_store_read_end(srv->cfg.store);
 	return respond_now(c, st);
 }
 

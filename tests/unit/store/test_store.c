@@ -4,6 +4,7 @@
  * versions, duplicates, paging by cursor, status resources, persistence.
  */
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tp_test.h"
+#include "tripact/buf.h"
 #include "tripact/json.h"
 #include "tripact/store.h"
 
@@ -133,6 +135,11 @@ static int collect(void *ctx, const struct tp_store_row *r)
 	return 0;
 }
 
+static int body_of(void *ctx, const struct tp_store_row *r)
+{
+	return tp_buf_append(ctx, r->json, r->json_len) != TP_OK;
+}
+
 static void test_objects(void **state)
 {
 	struct tp_diag d = {0};
@@ -225,6 +232,86 @@ static void test_objects(void **state)
 	assert_int_equal(n, 2);
 }
 
+struct writer {
+	int64_t collection, origin;
+	const char *id;
+	enum tp_err e;
+};
+
+static void *write_one(void *arg)
+{
+	struct writer *w = arg;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "indicator", "id", w->id, "created",
+			      "2024-01-01T00:00:00Z", "modified", "2024-01-01T00:00:00Z");
+	struct tp_store_put p = {.collection = w->collection, .object = o, .origin = w->origin};
+	struct tp_store_put_result r;
+	struct tp_diag d = {0};
+	w->e = tp_store_put_many(S, &p, 1, &r, &d);
+	json_decref(o);
+	return NULL;
+}
+
+static size_t count_indicators(int64_t coll, const struct tp_tlp_viewer *v)
+{
+	struct tp_diag d = {0};
+	struct tp_query q = {
+		.collection = coll, .limit = 1000, .n_types = 1, .types = {"indicator"}};
+	json_t *all = json_array();
+	int more;
+	assert_int_equal(tp_store_query(S, &q, v, 0, collect, all, &more, &d), TP_OK);
+	size_t n = json_array_size(all);
+	json_decref(all);
+	return n;
+}
+
+/* A read section is one snapshot: a commit from another thread shows only
+ * after it ends, and the thread can write again afterwards. The text given
+ * with an object is what is stored and served. */
+static void test_read_section_and_text(void **state)
+{
+	struct tp_diag d = {0};
+	struct tp_collection c;
+	int64_t org;
+	assert_int_equal(tp_store_org_find(S, "jp", &org), TP_OK);
+	assert_int_equal(tp_store_collection_find(S, 0, "intel", &c), TP_OK);
+	struct tp_tlp_viewer v = {.org = org, .can_read = 1};
+	size_t n0 = count_indicators(c.id, &v);
+	tp_store_read_begin(S);
+	assert_int_equal(count_indicators(c.id, &v), n0);
+	struct writer w = {c.id, org, "indicator--00000000-0000-4000-8000-000000000301", TP_EDB};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, write_one, &w), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(w.e, TP_OK); /* the reader does not block the writer */
+	assert_int_equal(count_indicators(c.id, &v), n0);
+	tp_store_read_end(S);
+	assert_int_equal(count_indicators(c.id, &v), n0 + 1);
+	/* writes on this thread work again, and keep the given text */
+	static const char text[] = "{\"type\":\"indicator\",\"id\":\"indicator--00000000-0000-4000-"
+				   "8000-000000000302\",\"name\":\"as sent \\u00e9\"}";
+	json_t *o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	struct tp_store_put p = {.collection = c.id,
+				 .object = o,
+				 .origin = org,
+				 .json = text,
+				 .json_len = sizeof text - 1};
+	struct tp_store_put_result r;
+	assert_int_equal(tp_store_put_many(S, &p, 1, &r, &d), TP_OK);
+	assert_int_equal(r.err, TP_OK);
+	json_decref(o);
+	struct tp_query q = {.collection = c.id,
+			     .limit = 10,
+			     .n_ids = 1,
+			     .ids = {"indicator--00000000-0000-4000-8000-000000000302"}};
+	struct tp_buf b;
+	tp_buf_init(&b, 0);
+	int more;
+	assert_int_equal(tp_store_query(S, &q, &v, 1, body_of, &b, &more, &d), TP_OK);
+	assert_string_equal(b.data, text);
+	tp_buf_free(&b);
+}
+
 static void test_status_and_reopen(void **state)
 {
 	char *json = NULL;
@@ -256,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_read_section_and_text),
 		cmocka_unit_test(test_status_and_reopen),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -265,6 +265,59 @@ static void test_post_and_status(void **state)
 	http_free(&h);
 }
 
+/* The text a client sends is stored without the whitespace between tokens
+ * and served as is: what comes back is the same object, compact, whatever
+ * the envelope's layout -- also when a key is spelt with escapes, a nested
+ * key is called "objects" too, or strings hold brackets, quotes and commas. */
+static void test_stored_text(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"more\" : false , \"x\" : {\"objects\":[1,{\"a\":\"]\"}]} ,\n"
+		"  \"objects\" : [\n\t{ \"type\" : \"indicator\", \"spec_version\" : \"2.1\",\n"
+		"    \"id\" : \"indicator--00000000-0000-4000-8000-000000920001\",\n"
+		"    \"created\" : \"2024-01-01T00:00:00.000Z\",\r\n"
+		"    \"modified\" : \"2024-01-01T00:00:00.000Z\",\n"
+		"    \"name\" : \"a  b, \\\"q\\\" ]} \\\\ \\u00e9 {[\" ,\n"
+		"    \"labels\" : [ \"x , y\" , \"z\" ] ,\n"
+		"    \"pattern\" : \"[ipv4-addr:value = '10.9.0.1']\", \"pattern_type\" : "
+		"\"stix\",\n"
+		"    \"valid_from\" : \"2024-01-01T00:00:00Z\" } ,\n"
+		"  7 ]\n}\n",
+		"{\"obj\\u0065cts\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
+		"\"indicator--00000000-0000-4000-8000-000000920002\",\"created\":"
+		"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+		"\"name\" : \"escaped key\",\"pattern\":\"[ipv4-addr:value = '10.9.0.2']\","
+		"\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\"}]}",
+	};
+	for (int i = 0; i < 2; i++) {
+		struct http h;
+		http_post(&N, OBJS, alice, bodies[i], &h);
+		assert_int_equal(h.status, 202);
+		assert_int_equal(json_integer_value(json_object_get(h.json, "success_count")), 1);
+		assert_int_equal(json_integer_value(json_object_get(h.json, "failure_count")),
+				 i == 0 ? 1 : 0);
+		http_free(&h);
+		json_t *sent = json_loads(bodies[i], 0, NULL);
+		assert_non_null(sent);
+		json_t *want = json_array_get(json_object_get(sent, "objects"), 0);
+		char path[160];
+		snprintf(path, sizeof path, OBJS "%s/",
+			 json_string_value(json_object_get(want, "id")));
+		http_get(&N, path, alice, &h);
+		assert_int_equal(h.status, 200);
+		json_t *got = json_array_get(json_object_get(h.json, "objects"), 0);
+		assert_true(json_equal(got, want));
+		/* compact: no whitespace outside strings */
+		assert_null(strstr(h.body.data, "\" :"));
+		assert_null(strstr(h.body.data, ", \""));
+		assert_null(strchr(h.body.data, '\n'));
+		if (i == 0)
+			assert_non_null(strstr(h.body.data, "\"labels\":[\"x , y\",\"z\"]"));
+		http_free(&h);
+		json_decref(sent);
+	}
+}
+
 /* Versions of one object: 3 versions of indicator 700000. */
 static void test_versions_and_filters(void **state)
 {
@@ -816,17 +869,12 @@ static void test_tls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_auth),
-		cmocka_unit_test(test_discovery_and_root),
-		cmocka_unit_test(test_collections),
-		cmocka_unit_test(test_post_and_status),
-		cmocka_unit_test(test_versions_and_filters),
-		cmocka_unit_test(test_pagination),
-		cmocka_unit_test(test_pagination_concurrent),
-		cmocka_unit_test(test_negotiation),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_slow_client),
-		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_auth),	    cmocka_unit_test(test_discovery_and_root),
+		cmocka_unit_test(test_collections), cmocka_unit_test(test_post_and_status),
+		cmocka_unit_test(test_stored_text), cmocka_unit_test(test_versions_and_filters),
+		cmocka_unit_test(test_pagination),  cmocka_unit_test(test_pagination_concurrent),
+		cmocka_unit_test(test_negotiation), cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_slow_client), cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
