@@ -69,6 +69,9 @@ struct tp_trace_graph {
 	uint8_t (*txid)[32];
 	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
 	uint32_t tx_hcap;
+	/* while mutable: the upper half of each tx_hash slot's hash, so a
+	 * probe reads a txid only when it agrees (NULL when mapped) */
+	uint32_t *tx_tag;
 
 	/* UTXO */
 	uint64_t nout;

@@ -15,8 +15,33 @@
 #include "import.h"
 #include "tripact/btc.h"
 
+/*
+ * Address ids by binary key (tp_btc_txout_key), for this import only: the
+ * decoder skips address strings, and a string is made (and looked up in
+ * the graph's dictionary, which may hold it from an earlier import) only
+ * the first time a key is seen. A slot is half a cache line and holds keys
+ * up to 27 bytes (every hash-based address) itself, so a lookup usually
+ * touches one line; longer keys (P2WSH, P2TR) live in keys[].
+ */
+#define KD_INLINE 27
+
+struct kslot {
+	uint32_t id; /* graph address id + 1; 0: empty */
+	uint8_t len;
+	uint8_t key[KD_INLINE]; /* the key, or its offset in keys[] when longer */
+};
+
+struct kdict {
+	struct kslot *slot;
+	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
+	uint8_t *keys;
+	uint64_t len, kcap;
+};
+
 struct raw {
 	struct tp_trace_graph *g;
+	enum tp_btc_network net;
+	struct kdict kd;
 	struct tpr *r;
 	struct tp_diag *d;
 	uint64_t *spend;
@@ -31,6 +56,98 @@ static void display(const uint8_t in[32], uint8_t out[32])
 {
 	for (int i = 0; i < 32; i++)
 		out[i] = in[31 - i];
+}
+
+static uint64_t key_hash(const uint8_t *k, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1);
+	if (n >= 18) {
+		uint64_t a, b;
+		memcpy(&a, k + 2, 8);
+		memcpy(&b, k + n - 8, 8);
+		h ^= a + (uint64_t)k[0] * 0x100000001b3ULL + ((uint64_t)k[1] << 40);
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= b + (h >> 32);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ k[i]) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+static const uint8_t *kslot_key(const struct kdict *kd, const struct kslot *s)
+{
+	if (s->len <= KD_INLINE)
+		return s->key;
+	uint64_t off;
+	memcpy(&off, s->key, sizeof off);
+	return kd->keys + off;
+}
+
+static enum tp_err kd_grow(struct kdict *kd)
+{
+	uint64_t cap = kd->cap ? kd->cap * 2 : 1 << 16;
+	struct kslot *s = calloc(cap, sizeof *s);
+	if (!s)
+		return TP_ENOMEM;
+	for (uint64_t i = 0; i < kd->cap; i++) {
+		struct kslot *o = &kd->slot[i];
+		if (!o->id)
+			continue;
+		uint64_t j = key_hash(kslot_key(kd, o), o->len) & (cap - 1);
+		while (s[j].id)
+			j = (j + 1) & (cap - 1);
+		s[j] = *o;
+	}
+	free(kd->slot);
+	kd->slot = s;
+	kd->cap = cap;
+	return TP_OK;
+}
+
+/* The graph's address id of output o (adding the address when new). */
+static enum tp_err addr_id(struct raw *w, const struct tp_btc_txout *o, uint32_t *id)
+{
+	struct kdict *kd = &w->kd;
+	uint8_t key[TP_BTC_KEY_MAX];
+	size_t n = tp_btc_txout_key(o, key);
+	uint64_t mask = kd->cap - 1, i = key_hash(key, n) & mask;
+	for (; kd->slot[i].id; i = (i + 1) & mask) {
+		const struct kslot *s = &kd->slot[i];
+		if (s->len == n && memcmp(kslot_key(kd, s), key, n) == 0) {
+			*id = s->id - 1;
+			return TP_OK;
+		}
+	}
+	char a[TP_BTC_ADDR_MAX];
+	enum tp_err e = tp_btc_key_format(w->net, key, n, a);
+	if (e == TP_OK)
+		e = tpg_addr_intern(w->g, a, strlen(a), id);
+	if (e != TP_OK)
+		return e;
+	struct kslot *s = &kd->slot[i];
+	if (n > KD_INLINE) {
+		if (kd->len + n > kd->kcap) {
+			uint64_t c = kd->kcap ? kd->kcap * 2 : 1 << 20;
+			uint8_t *q = realloc(kd->keys, c);
+			if (!q)
+				return TP_ENOMEM;
+			kd->keys = q;
+			kd->kcap = c;
+		}
+		memcpy(kd->keys + kd->len, key, n);
+		memcpy(s->key, &kd->len, sizeof kd->len);
+		kd->len += n;
+	} else {
+		memcpy(s->key, key, n);
+	}
+	s->len = (uint8_t)n;
+	s->id = *id + 1;
+	if (++kd->n * 2 > kd->cap)
+		return kd_grow(kd);
+	return TP_OK;
 }
 
 static enum tp_err bad(struct raw *w, const struct tp_btc_tx *tx, enum tp_err code,
@@ -113,10 +230,8 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		g->out[w->spend[i]].spent_by = t;
 	}
 	for (size_t k = 0; e == TP_OK && k < tx->n_out; k++) {
-		uint32_t aid = TPG_NONE;
-		const char *a = tx->out[k].address;
-		if (a[0])
-			e = tpg_addr_intern(g, a, strlen(a), &aid);
+		uint32_t aid;
+		e = addr_id(w, &tx->out[k], &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, tx->out[k].value, aid);
 	}
@@ -158,13 +273,17 @@ int tpi_raw_kind(const char *path)
 enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *path, int kind,
 			 uint32_t min_block, struct tp_diag *d)
 {
-	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block};
+	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block, .net = TP_BTC_MAINNET};
 	w.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 	r->path = path;
 	struct tp_btc_decoder *dec;
-	enum tp_err e = tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec);
-	if (e != TP_OK)
+	enum tp_err e = kd_grow(&w.kd);
+	if (e == TP_OK)
+		e = tp_btc_decoder_new(w.net, TP_BTC_NO_ADDRESS, &dec);
+	if (e != TP_OK) {
+		free(w.kd.slot);
 		return tp_diag_set(d, e, "out of memory");
+	}
 	if (kind == 1) {
 		int64_t first = r->opts && r->opts->first_height > 0 ? r->opts->first_height : -1;
 		e = tp_btc_hex_decode_file(dec, path, first, on_tx, &w, d);
@@ -179,5 +298,7 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 	}
 	tp_btc_decoder_free(dec);
 	free(w.spend);
+	free(w.kd.slot);
+	free(w.kd.keys);
 	return e;
 }
