@@ -170,6 +170,11 @@ enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 		*id = found;
 		return TP_OK;
 	}
+	return tpg_addr_append(g, s, len, id);
+}
+
+enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+{
 	if (memchr(s, '\0', len) || g->naddr >= TPG_NONE - 1)
 		return TP_EINVAL;
 	if ((uint64_t)(g->naddr + 1) * 2 > g->addr_hcap && rehash_addr(g) != TP_OK)
@@ -206,6 +211,14 @@ uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t l
 		if (memcmp(g->txid[v - 1], id, 32) == 0)
 			return v - 1;
 	}
+}
+
+void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32])
+{
+	uint32_t i = (uint32_t)hash_txid(id) & (g->tx_hcap - 1);
+	__builtin_prefetch(&g->tx_hash[i]);
+	if (g->tx_tag)
+		__builtin_prefetch(&g->tx_tag[i]);
 }
 
 /* Fills tx_tag from tx_hash (a graph made mutable from its file). */

@@ -42,6 +42,7 @@ struct raw {
 	struct tp_trace_graph *g;
 	enum tp_btc_network net;
 	struct kdict kd;
+	int fresh; /* the graph had no address before: kd knows them all */
 	struct tpr *r;
 	struct tp_diag *d;
 	uint64_t *spend;
@@ -107,6 +108,13 @@ static enum tp_err kd_grow(struct kdict *kd)
 	return TP_OK;
 }
 
+static void kd_prefetch(const struct kdict *kd, const struct tp_btc_txout *o)
+{
+	uint8_t key[TP_BTC_KEY_MAX];
+	size_t n = tp_btc_txout_key(o, key);
+	__builtin_prefetch(&kd->slot[key_hash(key, n) & (kd->cap - 1)]);
+}
+
 /* The graph's address id of output o (adding the address when new). */
 static enum tp_err addr_id(struct raw *w, const struct tp_btc_txout *o, uint32_t *id)
 {
@@ -123,7 +131,9 @@ static enum tp_err addr_id(struct raw *w, const struct tp_btc_txout *o, uint32_t
 	}
 	char a[TP_BTC_ADDR_MAX];
 	enum tp_err e = tp_btc_key_format(w->net, key, n, a);
-	if (e == TP_OK)
+	if (e == TP_OK && w->fresh)
+		e = tpg_addr_append(w->g, a, strlen(a), id);
+	else if (e == TP_OK)
 		e = tpg_addr_intern(w->g, a, strlen(a), id);
 	if (e != TP_OK)
 		return e;
@@ -184,6 +194,16 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		return bad(w, tx, TP_ECONFLICT, "block is not newer than the graph", block);
 	uint8_t id[32];
 	display(tx->txid, id);
+	/* the lookups below miss the cache: start them all at once */
+	size_t nin = tx->is_coinbase ? 0 : tx->n_in;
+	tpg_tx_prefetch(g, id);
+	for (size_t i = 0; i < nin; i++) {
+		uint8_t pid[32];
+		display(tx->in[i].prev_txid, pid);
+		tpg_tx_prefetch(g, pid);
+	}
+	for (size_t k = 0; k < tx->n_out; k++)
+		kd_prefetch(&w->kd, &tx->out[k]);
 	if (tpg_tx_find(g, id, 32) != TPG_NONE)
 		return bad(w, tx, TP_EEXIST, "duplicate transaction", block);
 	if (tx->n_in > w->cap) {
@@ -194,7 +214,6 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		w->cap = tx->n_in;
 	}
 	uint64_t in_total = 0, out_total = 0;
-	size_t nin = tx->is_coinbase ? 0 : tx->n_in;
 	for (size_t i = 0; i < nin; i++) {
 		uint8_t pid[32];
 		display(tx->in[i].prev_txid, pid);
@@ -275,6 +294,7 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 {
 	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block, .net = TP_BTC_MAINNET};
 	w.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
+	w.fresh = g->naddr == 0;
 	r->path = path;
 	struct tp_btc_decoder *dec;
 	enum tp_err e = kd_grow(&w.kd);
