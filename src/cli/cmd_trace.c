@@ -122,7 +122,7 @@ static int do_import(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *chain = NULL, *out = NULL;
 	int skip = 0, nodef = 0, quiet = 0, ext = 0, c;
-	long long height = 0;
+	long long height = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -147,7 +147,7 @@ static int do_import(int argc, char **argv)
 		case 'H': {
 			char *end;
 			height = strtoll(optarg, &end, 10);
-			if (*end || end == optarg || height < 1 || height > 4000000000LL)
+			if (*end || end == optarg || height < 0 || height > 4000000000LL)
 				return tp_cli_fail("--height '%s' must be a block height", optarg);
 			break;
 		}
@@ -162,7 +162,12 @@ static int do_import(int argc, char **argv)
 	struct stat st;
 	int fresh = stat(path, &st) != 0;
 	struct progress p = {!quiet && isatty(2), now_s()};
-	struct tp_trace_import_opts io = {skip, ext, height, show_progress, &p};
+	struct tp_trace_import_opts io = {.skip_bad = skip,
+					  .external_inputs = ext,
+					  .first_height = height,
+					  .have_first_height = height >= 0,
+					  .progress = show_progress,
+					  .progress_ctx = &p};
 	struct tp_trace_import_stats s;
 	struct tp_diag d = {0};
 	double t0 = now_s();

@@ -283,6 +283,15 @@ int tpi_raw_kind(const char *path)
 	int c;
 	while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
 		;
+	if (c == '{') {
+		/* a JSON-RPC reply to getblock (a bitcoin-etl row has no "result") */
+		char head[256];
+		size_t n = fread(head, 1, sizeof head - 1, f);
+		head[n] = '\0';
+		head[strcspn(head, "\n")] = '\0';
+		fclose(f);
+		return strstr(head, "\"result\"") ? 1 : 0;
+	}
 	fclose(f);
 	if (c == '"' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
 		return 1;
@@ -305,7 +314,9 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 		return tp_diag_set(d, e, "out of memory");
 	}
 	if (kind == 1) {
-		int64_t first = r->opts && r->opts->first_height > 0 ? r->opts->first_height : -1;
+		int64_t first = r->opts && r->opts->have_first_height && r->opts->first_height >= 0
+					? r->opts->first_height
+					: -1;
 		e = tp_btc_hex_decode_file(dec, path, first, on_tx, &w, d);
 	} else {
 		struct tp_btc_chain *c;

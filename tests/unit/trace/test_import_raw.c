@@ -245,6 +245,57 @@ static void test_one_import_two_files(void **state)
 	check(dir, &w);
 }
 
+/* A getblock JSON-RPC reply per line is raw input too. */
+static void test_rpc_reply_lines(void **state)
+{
+	(void)state;
+	static char buf[4 * NSCRIPT][TP_BTC_ADDR_MAX];
+	struct want w = {.addr = buf, .cap = 4 * NSCRIPT};
+	const char *a = hexfile("e.hex", 1, 10);
+	decoded(a, &w);
+	size_t n;
+	char *hex = tp_test_slurp(a, &n);
+	assert_non_null(hex);
+	hex[strcspn(hex, "\n")] = '\0';
+	char path[4200], dir[4200];
+	snprintf(path, sizeof path, "%s/rpc.json", scratch);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"jsonrpc\": \"2.0\", \"result\": \"%s\", \"error\": null, \"id\": 1}\n", hex);
+	assert_int_equal(fclose(f), 0);
+	free(hex);
+	snprintf(dir, sizeof dir, "%s/rpc", scratch);
+	struct tp_diag d = {0};
+	const char *p = path;
+	assert_int_equal(tp_trace_import(dir, "btc", &p, 1, NULL, NULL, &d), TP_OK);
+	check(dir, &w);
+}
+
+/*
+ * A first height of 0 is a height like any other: the blocks must then
+ * chain (these do not), while unknown heights take them as they come.
+ */
+static void test_first_height_zero(void **state)
+{
+	(void)state;
+	char path[4200], dir[4200];
+	snprintf(path, sizeof path, "%s/two.hex", scratch);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	block(f, 1, 10, 2);
+	block(f, 2, 11, 2);
+	assert_int_equal(fclose(f), 0);
+	const char *p = path;
+	struct tp_diag d = {0};
+	struct tp_trace_import_opts o = {.first_height = 0, .have_first_height = 1};
+	snprintf(dir, sizeof dir, "%s/h0", scratch);
+	assert_int_equal(tp_trace_import(dir, "btc", &p, 1, &o, NULL, &d), TP_EPARSE);
+	assert_non_null(strstr(d.message, "parent"));
+	o.have_first_height = 0;
+	snprintf(dir, sizeof dir, "%s/hx", scratch);
+	assert_int_equal(tp_trace_import(dir, "btc", &p, 1, &o, NULL, &d), TP_OK);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -264,6 +315,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addresses_match_decoder),
 		cmocka_unit_test(test_one_import_two_files),
+		cmocka_unit_test(test_rpc_reply_lines),
+		cmocka_unit_test(test_first_height_zero),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
