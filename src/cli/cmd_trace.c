@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"CHAIN     btc ltc bch doge (UTXO: bitcoin-etl transactions JSON lines;\n"
 	"          btc also raw blocks: a node's blocks or data directory, blk*.dat,\n"
 	"          or getblock hex, one block a line, from height --height N);\n"
+	"          btc-test btc-testnet4 btc-signet btc-regtest (the same, for\n"
+	"          Bitcoin's test networks);\n"
 	"          eth etc bsc polygon arb (ethereum-etl transactions, traces,\n"
 	"          token_transfers, blocks: CSV or JSON lines)\n"
 	"SEED      ADDR (all it receives), TXID:N (one output), ADDR:AMOUNT@TIME\n"

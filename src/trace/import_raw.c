@@ -299,9 +299,9 @@ int tpi_raw_kind(const char *path)
 }
 
 enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *path, int kind,
-			 uint32_t min_block, struct tp_diag *d)
+			 enum tp_btc_network net, uint32_t min_block, struct tp_diag *d)
 {
-	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block, .net = TP_BTC_MAINNET};
+	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block, .net = net};
 	w.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 	w.fresh = g->naddr == 0;
 	r->path = path;
@@ -320,7 +320,7 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 		e = tp_btc_hex_decode_file(dec, path, first, on_tx, &w, d);
 	} else {
 		struct tp_btc_chain *c;
-		e = tp_btc_chain_open(path, TP_BTC_MAINNET, &c, d);
+		e = tp_btc_chain_open(path, net, &c, d);
 		if (e == TP_OK) {
 			int64_t from = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 			e = tp_btc_chain_decode(c, dec, from, -1, on_tx, &w, d);

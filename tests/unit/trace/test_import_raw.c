@@ -182,13 +182,18 @@ static enum tp_err keep(void *ctx, const struct tp_btc_header *h, const struct t
 }
 
 /* Appends the decoder's address strings for every output of path to w. */
-static void decoded(const char *path, struct want *w)
+static void decoded_net(const char *path, enum tp_btc_network net, struct want *w)
 {
 	struct tp_btc_decoder *dec;
 	struct tp_diag d = {0};
-	assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec), TP_OK);
+	assert_int_equal(tp_btc_decoder_new(net, 0, &dec), TP_OK);
 	assert_int_equal(tp_btc_hex_decode_file(dec, path, -1, keep, w, &d), TP_OK);
 	tp_btc_decoder_free(dec);
+}
+
+static void decoded(const char *path, struct want *w)
+{
+	decoded_net(path, TP_BTC_MAINNET, w);
 }
 
 /* Every output's address in the graph equals the decoder's; no address twice. */
@@ -243,6 +248,24 @@ static void test_one_import_two_files(void **state)
 	struct tp_diag d = {0};
 	assert_int_equal(tp_trace_import(dir, "btc", f, 2, NULL, NULL, &d), TP_OK);
 	check(dir, &w);
+}
+
+/* The network comes from the chain name: btc-regtest gets bcrt1... */
+static void test_network(void **state)
+{
+	(void)state;
+	static char buf[4 * NSCRIPT][TP_BTC_ADDR_MAX];
+	struct want w = {.addr = buf, .cap = 4 * NSCRIPT};
+	const char *a = hexfile("n.hex", 1, 10);
+	decoded_net(a, TP_BTC_REGTEST, &w);
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/regtest", scratch);
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_import(dir, "btc-regtest", &a, 1, NULL, NULL, &d), TP_OK);
+	check(dir, &w);
+	assert_non_null(strstr(w.addr[2], "bcrt1"));
+	/* a regtest graph takes no mainnet blocks */
+	assert_int_equal(tp_trace_import(dir, "btc", &a, 1, NULL, NULL, &d), TP_ECONFLICT);
 }
 
 /* A getblock JSON-RPC reply per line is raw input too. */
@@ -315,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addresses_match_decoder),
 		cmocka_unit_test(test_one_import_two_files),
+		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_rpc_reply_lines),
 		cmocka_unit_test(test_first_height_zero),
 	};
