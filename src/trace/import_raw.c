@@ -268,6 +268,89 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 	return TP_OK;
 }
 
+struct first {
+	uint8_t id[32];
+	int have;
+};
+
+static enum tp_err first_tx(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
+{
+	(void)h;
+	struct first *f = ctx;
+	display(tx->txid, f->id);
+	f->have = 1;
+	return TP_ELIMIT; /* the coinbase is all we need */
+}
+
+/*
+ * Whether the best chain's block at height is the one in the graph: the
+ * graph keeps no block hashes, but it holds the block's coinbase, whose id
+ * is unique to the block (BIP-34 puts the height in it, and two branches'
+ * blocks pay different coinbases).
+ */
+static enum tp_err in_graph(const struct tp_trace_graph *g, struct tp_btc_chain *c,
+			    struct tp_btc_decoder *dec, int64_t height, int *yes, struct tp_diag *d)
+{
+	const uint8_t *raw;
+	size_t len;
+	struct tp_btc_header h;
+	enum tp_err e = tp_btc_chain_block(c, height, &raw, &len, &h, d);
+	if (e != TP_OK)
+		return e;
+	struct first f = {.have = 0};
+	struct tp_diag quiet = {0};
+	e = tp_btc_block_decode(dec, raw, len, height, first_tx, &f, NULL, &quiet);
+	if (!f.have) {
+		if (d)
+			*d = quiet;
+		return e == TP_OK ? tp_diag_set(d, TP_EPARSE, "block %lld has no transaction",
+						(long long)height)
+				  : e;
+	}
+	*yes = tpg_tx_find(g, f.id, 32) != TPG_NONE;
+	return TP_OK;
+}
+
+/*
+ * Before resuming after the graph's last block: is that block still on the
+ * node's best chain? If the node has reorganised, the graph holds blocks
+ * of a stale branch; say where the chains still agree.
+ */
+static enum tp_err check_resume(const struct tp_trace_graph *g, struct tp_btc_chain *c,
+				struct tp_btc_decoder *dec, const char *path, struct tp_diag *d)
+{
+	int64_t tip = tp_btc_chain_tip(c), root = tp_btc_chain_root(c);
+	if (!g->have_last_block || g->ntx == 0 || tip < 0)
+		return TP_OK;
+	int64_t at = (int64_t)g->last_block < tip ? (int64_t)g->last_block : tip;
+	if (at < root)
+		return TP_OK;
+	int yes = 0;
+	enum tp_err e = in_graph(g, c, dec, at, &yes, d);
+	if (e != TP_OK || yes)
+		return e;
+	/* walk back (at most a day of blocks) to where the chains meet */
+	int64_t h = at - 1;
+	for (; h >= root && h > at - 144; h--) {
+		if ((e = in_graph(g, c, dec, h, &yes, d)) != TP_OK)
+			return e;
+		if (yes)
+			break;
+	}
+	if (yes)
+		return tp_diag_set(d, TP_ECONFLICT,
+				   "%s: the node has reorganised: its best chain no longer holds "
+				   "the graph's block %lld (it agrees up to block %lld); the graph "
+				   "holds stale blocks and cannot take new ones: import again into "
+				   "a new graph",
+				   path, (long long)at, (long long)h);
+	return tp_diag_set(d, TP_ECONFLICT,
+			   "%s: the node's best chain does not hold the graph's block %lld nor "
+			   "the %lld blocks before it (a reorganisation, or a different chain); "
+			   "import again into a new graph",
+			   path, (long long)at, (long long)(at - h - 1));
+}
+
 int tpi_raw_kind(const char *path)
 {
 	struct stat st;
@@ -321,7 +404,9 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 	} else {
 		struct tp_btc_chain *c;
 		e = tp_btc_chain_open(path, net, &c, d);
-		if (e == TP_OK) {
+		if (e == TP_OK && (e = check_resume(g, c, dec, path, d)) != TP_OK)
+			tp_btc_chain_free(c);
+		else if (e == TP_OK) {
 			int64_t from = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 			e = tp_btc_chain_decode(c, dec, from, -1, on_tx, &w, d);
 			tp_btc_chain_free(c);
