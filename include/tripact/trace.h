@@ -42,9 +42,11 @@ struct tp_trace_import_opts {
 	 * becomes an "external" output (value and address from the input
 	 * row) instead of an error */
 	int external_inputs;
-	/* raw getblock hex: the height of the first block (the blocks must
-	 * then be consecutive); 0: unknown, numbered after the graph's last */
+	/* raw getblock hex: if have_first_height, the height of the first
+	 * block (0 for a genesis block; the blocks must then be consecutive);
+	 * otherwise heights are unknown and numbered after the graph's last */
 	int64_t first_height;
+	int have_first_height;
 	/* called now and then while importing (may be NULL) */
 	void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t txs);
 	void *progress_ctx;

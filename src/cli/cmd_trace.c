@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"CHAIN     btc ltc bch doge (UTXO: bitcoin-etl transactions JSON lines;\n"
 	"          btc also raw blocks: a node's blocks or data directory, blk*.dat,\n"
 	"          or getblock hex, one block a line, from height --height N);\n"
+	"          btc-test btc-testnet4 btc-signet btc-regtest (the same, for\n"
+	"          Bitcoin's test networks);\n"
 	"          eth etc bsc polygon arb (ethereum-etl transactions, traces,\n"
 	"          token_transfers, blocks: CSV or JSON lines)\n"
 	"SEED      ADDR (all it receives), TXID:N (one output), ADDR:AMOUNT@TIME\n"
@@ -122,7 +124,7 @@ static int do_import(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *chain = NULL, *out = NULL;
 	int skip = 0, nodef = 0, quiet = 0, ext = 0, c;
-	long long height = 0;
+	long long height = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -147,7 +149,7 @@ static int do_import(int argc, char **argv)
 		case 'H': {
 			char *end;
 			height = strtoll(optarg, &end, 10);
-			if (*end || end == optarg || height < 1 || height > 4000000000LL)
+			if (*end || end == optarg || height < 0 || height > 4000000000LL)
 				return tp_cli_fail("--height '%s' must be a block height", optarg);
 			break;
 		}
@@ -162,7 +164,12 @@ static int do_import(int argc, char **argv)
 	struct stat st;
 	int fresh = stat(path, &st) != 0;
 	struct progress p = {!quiet && isatty(2), now_s()};
-	struct tp_trace_import_opts io = {skip, ext, height, show_progress, &p};
+	struct tp_trace_import_opts io = {.skip_bad = skip,
+					  .external_inputs = ext,
+					  .first_height = height,
+					  .have_first_height = height >= 0,
+					  .progress = show_progress,
+					  .progress_ctx = &p};
 	struct tp_trace_import_stats s;
 	struct tp_diag d = {0};
 	double t0 = now_s();

@@ -97,8 +97,9 @@ enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out)
 	g->tx_hcap = 1024;
 	g->addr_hash = calloc(g->addr_hcap, sizeof *g->addr_hash);
 	g->tx_hash = calloc(g->tx_hcap, sizeof *g->tx_hash);
+	g->tx_tag = calloc(g->tx_hcap, sizeof *g->tx_tag);
 	g->cap_tx = 1;
-	if (!g->tx || !g->addr_hash || !g->tx_hash) {
+	if (!g->tx || !g->addr_hash || !g->tx_hash || !g->tx_tag) {
 		tp_trace_graph_free(g);
 		return TP_ENOMEM;
 	}
@@ -119,6 +120,7 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 		free(g->tx);
 		free(g->txid);
 		free(g->tx_hash);
+		free(g->tx_tag);
 		free(g->out);
 		free(g->in);
 		free(g->xfer);
@@ -168,6 +170,11 @@ enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 		*id = found;
 		return TP_OK;
 	}
+	return tpg_addr_append(g, s, len, id);
+}
+
+enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+{
 	if (memchr(s, '\0', len) || g->naddr >= TPG_NONE - 1)
 		return TP_EINVAL;
 	if ((uint64_t)(g->naddr + 1) * 2 > g->addr_hcap && rehash_addr(g) != TP_OK)
@@ -193,29 +200,62 @@ uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t l
 	if (len != 32)
 		return TPG_NONE;
 	uint32_t mask = g->tx_hcap - 1;
-	for (uint32_t i = (uint32_t)hash_txid(id) & mask;; i = (i + 1) & mask) {
+	uint64_t h = hash_txid(id);
+	uint32_t tag = (uint32_t)(h >> 32);
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->tx_hash[i];
 		if (v == 0)
 			return TPG_NONE;
+		if (g->tx_tag && g->tx_tag[i] != tag)
+			continue;
 		if (memcmp(g->txid[v - 1], id, 32) == 0)
 			return v - 1;
 	}
 }
 
+void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32])
+{
+	uint32_t i = (uint32_t)hash_txid(id) & (g->tx_hcap - 1);
+	__builtin_prefetch(&g->tx_hash[i]);
+	if (g->tx_tag)
+		__builtin_prefetch(&g->tx_tag[i]);
+}
+
+/* Fills tx_tag from tx_hash (a graph made mutable from its file). */
+static enum tp_err tag_tx(struct tp_trace_graph *g)
+{
+	uint32_t *t = calloc(g->tx_hcap, sizeof *t);
+	if (!t)
+		return TP_ENOMEM;
+	for (uint32_t i = 0; i < g->tx_hcap; i++)
+		if (g->tx_hash[i])
+			t[i] = (uint32_t)(hash_txid(g->txid[g->tx_hash[i] - 1]) >> 32);
+	free(g->tx_tag);
+	g->tx_tag = t;
+	return TP_OK;
+}
+
 static enum tp_err rehash_tx(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->tx_hcap * 2;
-	uint32_t *h = calloc(cap, sizeof *h);
-	if (!h)
+	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	if (!h || !tag) {
+		free(h);
+		free(tag);
 		return TP_ENOMEM;
+	}
 	for (uint32_t t = 0; t < g->ntx; t++) {
-		uint32_t i = (uint32_t)hash_txid(g->txid[t]) & (cap - 1);
+		uint64_t x = hash_txid(g->txid[t]);
+		uint32_t i = (uint32_t)x & (cap - 1);
 		while (h[i])
 			i = (i + 1) & (cap - 1);
 		h[i] = t + 1;
+		tag[i] = (uint32_t)(x >> 32);
 	}
 	free(g->tx_hash);
+	free(g->tx_tag);
 	g->tx_hash = h;
+	g->tx_tag = tag;
 	g->tx_hcap = cap;
 	return TP_OK;
 }
@@ -247,10 +287,12 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 	t->first_out = g->nout;
 	memcpy(g->txid[g->ntx], id, 32);
 	uint32_t mask = g->tx_hcap - 1;
-	uint32_t i = (uint32_t)hash_txid(id) & mask;
+	uint64_t h = hash_txid(id);
+	uint32_t i = (uint32_t)h & mask;
 	while (g->tx_hash[i])
 		i = (i + 1) & mask;
 	g->tx_hash[i] = g->ntx + 1;
+	g->tx_tag[i] = (uint32_t)(h >> 32);
 	*tx = g->ntx++;
 	tpg_seal(g);
 	if (!g->have_last_block || block > g->last_block)
@@ -701,6 +743,8 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 		g->txid = q;
 	else
 		e = TP_ENOMEM;
+	if (e == TP_OK)
+		e = tag_tx(g);
 	munmap(map, maplen);
 	g->mutable_ = 1;
 	return e;

@@ -69,6 +69,9 @@ struct tp_trace_graph {
 	uint8_t (*txid)[32];
 	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
 	uint32_t tx_hcap;
+	/* while mutable: the upper half of each tx_hash slot's hash, so a
+	 * probe reads a txid only when it agrees (NULL when mapped) */
+	uint32_t *tx_tag;
 
 	/* UTXO */
 	uint64_t nout;
@@ -110,6 +113,9 @@ uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len
 /* The id of s[0..len), adding it when new. */
 enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
+/* Adds s[0..len), which the caller knows is not in the dictionary yet. */
+enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
+			    uint32_t *id) TP_MUST_CHECK;
 static inline const char *tpg_addr(const struct tp_trace_graph *g, uint32_t id)
 {
 	return id == TPG_NONE ? "" : g->addr_str + g->addr_off[id];
@@ -117,6 +123,8 @@ static inline const char *tpg_addr(const struct tp_trace_graph *g, uint32_t id)
 
 /* The tx index of id[0..len) (raw bytes), or TPG_NONE. */
 uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t len);
+/* Starts loading the hash slot tpg_tx_find(g, id, 32) reads first. */
+void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32]);
 /* Appends a transaction (its inputs/outputs are appended after it). */
 enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, int64_t time,
 		       uint32_t block, uint32_t *tx) TP_MUST_CHECK;

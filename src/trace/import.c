@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 
 #include "import.h"
+#include "tripact/btc.h"
 
-static const char *const utxo_chains[] = {"btc", "ltc", "bch", "doge", NULL};
+/* Bitcoin's test networks are chains of their own ("btc-" + Core's name). */
+static const char *const utxo_chains[] = {"btc",	 "btc-test", "btc-testnet4", "btc-signet",
+					  "btc-regtest", "ltc",	     "bch",	     "doge",
+					  NULL};
 static const char *const account_chains[] = {"eth", "etc", "bsc", "polygon", "arb", NULL};
 
 static int chain_kind(const char *chain)
@@ -31,8 +35,8 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 	int kind = chain_kind(chain);
 	if (!kind)
 		return tp_diag_set(d, TP_EINVAL,
-				   "unknown chain '%s' (UTXO: btc ltc bch doge; account: eth etc "
-				   "bsc polygon arb)",
+				   "unknown chain '%s' (UTXO: btc btc-test btc-testnet4 btc-signet "
+				   "btc-regtest ltc bch doge; account: eth etc bsc polygon arb)",
 				   chain);
 	if (nfiles == 0)
 		return tp_diag_set(d, TP_EINVAL, "no input files");
@@ -71,9 +75,14 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 	r.total = tpr_total_size(files, nfiles);
 	if (kind == TP_TRACE_UTXO) {
 		for (size_t i = 0; i < nfiles && e == TP_OK; i++) {
-			int raw = !strcmp(chain, "btc") ? tpi_raw_kind(files[i]) : 0;
+			enum tp_btc_network net = TP_BTC_MAINNET;
+			int raw = (!strcmp(chain, "btc") ||
+				   (!strncmp(chain, "btc-", 4) &&
+				    tp_btc_network_parse(chain + 4, &net) == TP_OK))
+					  ? tpi_raw_kind(files[i])
+					  : 0;
 			if (raw) {
-				e = tpi_raw_file(g, &r, files[i], raw, min_block, d);
+				e = tpi_raw_file(g, &r, files[i], raw, net, min_block, d);
 				continue;
 			}
 			if ((e = tpr_open(&r, files[i], d)) != TP_OK)

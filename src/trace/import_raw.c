@@ -15,8 +15,34 @@
 #include "import.h"
 #include "tripact/btc.h"
 
+/*
+ * Address ids by binary key (tp_btc_txout_key), for this import only: the
+ * decoder skips address strings, and a string is made (and looked up in
+ * the graph's dictionary, which may hold it from an earlier import) only
+ * the first time a key is seen. A slot is half a cache line and holds keys
+ * up to 27 bytes (every hash-based address) itself, so a lookup usually
+ * touches one line; longer keys (P2WSH, P2TR) live in keys[].
+ */
+#define KD_INLINE 27
+
+struct kslot {
+	uint32_t id; /* graph address id + 1; 0: empty */
+	uint8_t len;
+	uint8_t key[KD_INLINE]; /* the key, or its offset in keys[] when longer */
+};
+
+struct kdict {
+	struct kslot *slot;
+	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
+	uint8_t *keys;
+	uint64_t len, kcap;
+};
+
 struct raw {
 	struct tp_trace_graph *g;
+	enum tp_btc_network net;
+	struct kdict kd;
+	int fresh; /* the graph had no address before: kd knows them all */
 	struct tpr *r;
 	struct tp_diag *d;
 	uint64_t *spend;
@@ -31,6 +57,107 @@ static void display(const uint8_t in[32], uint8_t out[32])
 {
 	for (int i = 0; i < 32; i++)
 		out[i] = in[31 - i];
+}
+
+static uint64_t key_hash(const uint8_t *k, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1);
+	if (n >= 18) {
+		uint64_t a, b;
+		memcpy(&a, k + 2, 8);
+		memcpy(&b, k + n - 8, 8);
+		h ^= a + (uint64_t)k[0] * 0x100000001b3ULL + ((uint64_t)k[1] << 40);
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= b + (h >> 32);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ k[i]) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+static const uint8_t *kslot_key(const struct kdict *kd, const struct kslot *s)
+{
+	if (s->len <= KD_INLINE)
+		return s->key;
+	uint64_t off;
+	memcpy(&off, s->key, sizeof off);
+	return kd->keys + off;
+}
+
+static enum tp_err kd_grow(struct kdict *kd)
+{
+	uint64_t cap = kd->cap ? kd->cap * 2 : 1 << 16;
+	struct kslot *s = calloc(cap, sizeof *s);
+	if (!s)
+		return TP_ENOMEM;
+	for (uint64_t i = 0; i < kd->cap; i++) {
+		struct kslot *o = &kd->slot[i];
+		if (!o->id)
+			continue;
+		uint64_t j = key_hash(kslot_key(kd, o), o->len) & (cap - 1);
+		while (s[j].id)
+			j = (j + 1) & (cap - 1);
+		s[j] = *o;
+	}
+	free(kd->slot);
+	kd->slot = s;
+	kd->cap = cap;
+	return TP_OK;
+}
+
+static void kd_prefetch(const struct kdict *kd, const struct tp_btc_txout *o)
+{
+	uint8_t key[TP_BTC_KEY_MAX];
+	size_t n = tp_btc_txout_key(o, key);
+	__builtin_prefetch(&kd->slot[key_hash(key, n) & (kd->cap - 1)]);
+}
+
+/* The graph's address id of output o (adding the address when new). */
+static enum tp_err addr_id(struct raw *w, const struct tp_btc_txout *o, uint32_t *id)
+{
+	struct kdict *kd = &w->kd;
+	uint8_t key[TP_BTC_KEY_MAX];
+	size_t n = tp_btc_txout_key(o, key);
+	uint64_t mask = kd->cap - 1, i = key_hash(key, n) & mask;
+	for (; kd->slot[i].id; i = (i + 1) & mask) {
+		const struct kslot *s = &kd->slot[i];
+		if (s->len == n && memcmp(kslot_key(kd, s), key, n) == 0) {
+			*id = s->id - 1;
+			return TP_OK;
+		}
+	}
+	char a[TP_BTC_ADDR_MAX];
+	enum tp_err e = tp_btc_key_format(w->net, key, n, a);
+	if (e == TP_OK && w->fresh)
+		e = tpg_addr_append(w->g, a, strlen(a), id);
+	else if (e == TP_OK)
+		e = tpg_addr_intern(w->g, a, strlen(a), id);
+	if (e != TP_OK)
+		return e;
+	struct kslot *s = &kd->slot[i];
+	if (n > KD_INLINE) {
+		if (kd->len + n > kd->kcap) {
+			uint64_t c = kd->kcap ? kd->kcap * 2 : 1 << 20;
+			uint8_t *q = realloc(kd->keys, c);
+			if (!q)
+				return TP_ENOMEM;
+			kd->keys = q;
+			kd->kcap = c;
+		}
+		memcpy(kd->keys + kd->len, key, n);
+		memcpy(s->key, &kd->len, sizeof kd->len);
+		kd->len += n;
+	} else {
+		memcpy(s->key, key, n);
+	}
+	s->len = (uint8_t)n;
+	s->id = *id + 1;
+	if (++kd->n * 2 > kd->cap)
+		return kd_grow(kd);
+	return TP_OK;
 }
 
 static enum tp_err bad(struct raw *w, const struct tp_btc_tx *tx, enum tp_err code,
@@ -67,6 +194,16 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		return bad(w, tx, TP_ECONFLICT, "block is not newer than the graph", block);
 	uint8_t id[32];
 	display(tx->txid, id);
+	/* the lookups below miss the cache: start them all at once */
+	size_t nin = tx->is_coinbase ? 0 : tx->n_in;
+	tpg_tx_prefetch(g, id);
+	for (size_t i = 0; i < nin; i++) {
+		uint8_t pid[32];
+		display(tx->in[i].prev_txid, pid);
+		tpg_tx_prefetch(g, pid);
+	}
+	for (size_t k = 0; k < tx->n_out; k++)
+		kd_prefetch(&w->kd, &tx->out[k]);
 	if (tpg_tx_find(g, id, 32) != TPG_NONE)
 		return bad(w, tx, TP_EEXIST, "duplicate transaction", block);
 	if (tx->n_in > w->cap) {
@@ -77,7 +214,6 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		w->cap = tx->n_in;
 	}
 	uint64_t in_total = 0, out_total = 0;
-	size_t nin = tx->is_coinbase ? 0 : tx->n_in;
 	for (size_t i = 0; i < nin; i++) {
 		uint8_t pid[32];
 		display(tx->in[i].prev_txid, pid);
@@ -113,10 +249,8 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		g->out[w->spend[i]].spent_by = t;
 	}
 	for (size_t k = 0; e == TP_OK && k < tx->n_out; k++) {
-		uint32_t aid = TPG_NONE;
-		const char *a = tx->out[k].address;
-		if (a[0])
-			e = tpg_addr_intern(g, a, strlen(a), &aid);
+		uint32_t aid;
+		e = addr_id(w, &tx->out[k], &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, tx->out[k].value, aid);
 	}
@@ -134,6 +268,89 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 	return TP_OK;
 }
 
+struct first {
+	uint8_t id[32];
+	int have;
+};
+
+static enum tp_err first_tx(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
+{
+	(void)h;
+	struct first *f = ctx;
+	display(tx->txid, f->id);
+	f->have = 1;
+	return TP_ELIMIT; /* the coinbase is all we need */
+}
+
+/*
+ * Whether the best chain's block at height is the one in the graph: the
+ * graph keeps no block hashes, but it holds the block's coinbase, whose id
+ * is unique to the block (BIP-34 puts the height in it, and two branches'
+ * blocks pay different coinbases).
+ */
+static enum tp_err in_graph(const struct tp_trace_graph *g, struct tp_btc_chain *c,
+			    struct tp_btc_decoder *dec, int64_t height, int *yes, struct tp_diag *d)
+{
+	const uint8_t *raw;
+	size_t len;
+	struct tp_btc_header h;
+	enum tp_err e = tp_btc_chain_block(c, height, &raw, &len, &h, d);
+	if (e != TP_OK)
+		return e;
+	struct first f = {.have = 0};
+	struct tp_diag quiet = {0};
+	e = tp_btc_block_decode(dec, raw, len, height, first_tx, &f, NULL, &quiet);
+	if (!f.have) {
+		if (d)
+			*d = quiet;
+		return e == TP_OK ? tp_diag_set(d, TP_EPARSE, "block %lld has no transaction",
+						(long long)height)
+				  : e;
+	}
+	*yes = tpg_tx_find(g, f.id, 32) != TPG_NONE;
+	return TP_OK;
+}
+
+/*
+ * Before resuming after the graph's last block: is that block still on the
+ * node's best chain? If the node has reorganised, the graph holds blocks
+ * of a stale branch; say where the chains still agree.
+ */
+static enum tp_err check_resume(const struct tp_trace_graph *g, struct tp_btc_chain *c,
+				struct tp_btc_decoder *dec, const char *path, struct tp_diag *d)
+{
+	int64_t tip = tp_btc_chain_tip(c), root = tp_btc_chain_root(c);
+	if (!g->have_last_block || g->ntx == 0 || tip < 0)
+		return TP_OK;
+	int64_t at = (int64_t)g->last_block < tip ? (int64_t)g->last_block : tip;
+	if (at < root)
+		return TP_OK;
+	int yes = 0;
+	enum tp_err e = in_graph(g, c, dec, at, &yes, d);
+	if (e != TP_OK || yes)
+		return e;
+	/* walk back (at most a day of blocks) to where the chains meet */
+	int64_t h = at - 1;
+	for (; h >= root && h > at - 144; h--) {
+		if ((e = in_graph(g, c, dec, h, &yes, d)) != TP_OK)
+			return e;
+		if (yes)
+			break;
+	}
+	if (yes)
+		return tp_diag_set(d, TP_ECONFLICT,
+				   "%s: the node has reorganised: its best chain no longer holds "
+				   "the graph's block %lld (it agrees up to block %lld); the graph "
+				   "holds stale blocks and cannot take new ones: import again into "
+				   "a new graph",
+				   path, (long long)at, (long long)h);
+	return tp_diag_set(d, TP_ECONFLICT,
+			   "%s: the node's best chain does not hold the graph's block %lld nor "
+			   "the %lld blocks before it (a reorganisation, or a different chain); "
+			   "import again into a new graph",
+			   path, (long long)at, (long long)(at - h - 1));
+}
+
 int tpi_raw_kind(const char *path)
 {
 	struct stat st;
@@ -149,6 +366,15 @@ int tpi_raw_kind(const char *path)
 	int c;
 	while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
 		;
+	if (c == '{') {
+		/* a JSON-RPC reply to getblock (a bitcoin-etl row has no "result") */
+		char head[256];
+		size_t n = fread(head, 1, sizeof head - 1, f);
+		head[n] = '\0';
+		head[strcspn(head, "\n")] = '\0';
+		fclose(f);
+		return strstr(head, "\"result\"") ? 1 : 0;
+	}
 	fclose(f);
 	if (c == '"' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
 		return 1;
@@ -156,22 +382,31 @@ int tpi_raw_kind(const char *path)
 }
 
 enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *path, int kind,
-			 uint32_t min_block, struct tp_diag *d)
+			 enum tp_btc_network net, uint32_t min_block, struct tp_diag *d)
 {
-	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block};
+	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block, .net = net};
 	w.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
+	w.fresh = g->naddr == 0;
 	r->path = path;
 	struct tp_btc_decoder *dec;
-	enum tp_err e = tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec);
-	if (e != TP_OK)
+	enum tp_err e = kd_grow(&w.kd);
+	if (e == TP_OK)
+		e = tp_btc_decoder_new(w.net, TP_BTC_NO_ADDRESS, &dec);
+	if (e != TP_OK) {
+		free(w.kd.slot);
 		return tp_diag_set(d, e, "out of memory");
+	}
 	if (kind == 1) {
-		int64_t first = r->opts && r->opts->first_height > 0 ? r->opts->first_height : -1;
+		int64_t first = r->opts && r->opts->have_first_height && r->opts->first_height >= 0
+					? r->opts->first_height
+					: -1;
 		e = tp_btc_hex_decode_file(dec, path, first, on_tx, &w, d);
 	} else {
 		struct tp_btc_chain *c;
-		e = tp_btc_chain_open(path, TP_BTC_MAINNET, &c, d);
-		if (e == TP_OK) {
+		e = tp_btc_chain_open(path, net, &c, d);
+		if (e == TP_OK && (e = check_resume(g, c, dec, path, d)) != TP_OK)
+			tp_btc_chain_free(c);
+		else if (e == TP_OK) {
 			int64_t from = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 			e = tp_btc_chain_decode(c, dec, from, -1, on_tx, &w, d);
 			tp_btc_chain_free(c);
@@ -179,5 +414,7 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 	}
 	tp_btc_decoder_free(dec);
 	free(w.spend);
+	free(w.kd.slot);
+	free(w.kd.keys);
 	return e;
 }

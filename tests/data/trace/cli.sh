@@ -58,4 +58,7 @@ grep -q "skipped 2 bad rows" "$W/err" || fail "raw skip count"
 "$T" trace run --graph "$W/raw" --seed e1882d41800d96d0fddc196cd8d3f0b45d65b030c652d97eaba79a1174e64d58:0 --model fifo --format csv >"$W/csv" || fail "raw trace"
 grep -q "^1PkqKGbNLDdDJGveCcNUMV9CEFH77ADrPQ,,held,unspent,btc,5000000000," "$W/csv" || fail "raw ids/addresses: $(cat "$W/csv")"
 "$T" trace info --graph "$W/raw" | grep -q "last block    50002" || fail "raw heights"
+# --height 0 is a height (a genesis block), not "unknown"
+"$T" trace import --chain btc --out "$W/raw0" --height 0 --skip-bad --no-default-labels "$H" 2>"$W/err" || fail "raw --height 0: $(cat "$W/err")"
+"$T" trace info --graph "$W/raw0" | grep -q "last block    1$" || fail "raw --height 0 heights"
 echo ok

@@ -21,6 +21,7 @@
 #include "tp_test.h"
 #include "trace/btc_codec.h"
 #include "tripact/btc.h"
+#include "tripact/trace.h"
 
 #define EASY 0x207fffffu /* regtest bits: work 2 */
 #define HARD 0x1f00ffffu /* work 65537 */
@@ -416,6 +417,59 @@ static void test_bad_records(void **state)
 	tp_btc_decoder_free(dec);
 }
 
+/*
+ * `trace import` from a blocks directory resumes after the graph's last
+ * block, and first checks that block is still on the node's best chain.
+ */
+static void test_import_resume_and_reorg(void **state)
+{
+	(void)state;
+	build_chain();
+	const char *dir = scratch("resume");
+	char graph[256];
+	snprintf(graph, sizeof graph, "%s/graph", dir);
+	struct file f = {0};
+	add_rec(&f, &G);
+	add_rec(&f, &B1);
+	add_rec(&f, &B2);
+	add_rec(&f, &B3);
+	write_file(dir, "blk00000.dat", &f, 0);
+	struct tp_diag d = {0};
+	struct tp_trace_import_stats st;
+	const char *in = dir;
+	assert_int_equal(tp_trace_import(graph, "btc-regtest", &in, 1, NULL, &st, &d), TP_OK);
+	assert_int_equal(st.txs, 4);
+	/* the node adds B4: only B4 is imported */
+	add_rec(&f, &B4);
+	write_file(dir, "blk00000.dat", &f, 0);
+	assert_int_equal(tp_trace_import(graph, "btc-regtest", &in, 1, NULL, &st, &d), TP_OK);
+	assert_int_equal(st.txs, 1);
+	/* nothing new: nothing imported */
+	assert_int_equal(tp_trace_import(graph, "btc-regtest", &in, 1, NULL, &st, &d), TP_OK);
+	assert_int_equal(st.txs, 0);
+	/* one hard block X3 on B2 replaces B3 and B4 */
+	struct blk X3;
+	make_block(&X3, B2.hash, 3, HARD, 77);
+	add_rec(&f, &X3);
+	write_file(dir, "blk00000.dat", &f, 0);
+	memset(&d, 0, sizeof d);
+	assert_int_equal(tp_trace_import(graph, "btc-regtest", &in, 1, NULL, &st, &d),
+			 TP_ECONFLICT);
+	assert_non_null(strstr(d.message, "reorganised"));
+	assert_non_null(strstr(d.message, "block 3 (it agrees up to block 2)"));
+	/* and the graph is as it was */
+	struct tp_trace_graph *g;
+	struct tp_trace_graph_info info;
+	assert_int_equal(tp_trace_graph_open(graph, &g, &d), TP_OK);
+	tp_trace_graph_info(g, &info);
+	assert_int_equal(info.txs, 5);
+	assert_int_equal(info.last_block, 4);
+	tp_trace_graph_free(g);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", graph);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_most_work_wins),
 		cmocka_unit_test(test_pruned_and_single_file),
 		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_import_resume_and_reorg),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	remove_scratch();
