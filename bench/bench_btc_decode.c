@@ -27,21 +27,7 @@
 
 #include "trace/btc_codec.h"
 #include "tripact/btc.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of this process: on a busy shared machine, the per-core rate. */
-static double cpu(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static enum tp_err count_tx(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
 {
@@ -117,7 +103,7 @@ static void real_blocks(const char *top)
 		size_t bytes = 0;
 		if (tp_btc_decoder_new(TP_BTC_MAINNET, flags[mode], &dec))
 			return;
-		double t0 = now(), c0 = cpu(), t;
+		double t0 = tp_bench_wall(), c0 = tp_bench_cpu(), t;
 		int rounds = 0;
 		do {
 			for (int i = 0; i < 3; i++) {
@@ -129,8 +115,8 @@ static void real_blocks(const char *top)
 				bytes += len[i];
 			}
 			rounds++;
-		} while ((t = now() - t0) < 2.0);
-		double tc = cpu() - c0;
+		} while ((t = tp_bench_wall() - t0) < 2.0);
+		double tc = tp_bench_cpu() - c0;
 		printf("real blocks%-16s %8.0f tx/s  %7.1f MB/s per CPU second  (wall: %.0f tx/s; "
 		       "%d rounds of 3 blocks, %llu tx, %.2f s CPU)\n",
 		       label[mode], (double)n[0] / tc, (double)bytes / tc / 1e6, (double)n[0] / t,
@@ -344,14 +330,14 @@ static void generated(int blocks)
 		perror("mkdtemp");
 		return;
 	}
-	double t0 = now();
+	double t0 = tp_bench_wall();
 	int files = gen_dir(dir, blocks, &bytes);
 	if (files < 0) {
 		printf("cannot write the generated blocks under %s\n", dir);
 		return;
 	}
 	printf("generated: %d blocks, %.1f MB in %d blk files (xor.dat), %.1f s to write\n", blocks,
-	       (double)bytes / 1e6, files, now() - t0);
+	       (double)bytes / 1e6, files, tp_bench_wall() - t0);
 	for (int mode = 0; mode < 2; mode++) {
 		double best = 0, best_open = 0, best_all = 0, best_wall = 0;
 		uint64_t n[3] = {0};
@@ -360,20 +346,20 @@ static void generated(int blocks)
 			struct tp_btc_decoder *dec;
 			struct tp_diag d = {0};
 			memset(n, 0, sizeof n);
-			t0 = now();
+			t0 = tp_bench_wall();
 			if (tp_btc_chain_open(dir, TP_BTC_MAINNET, &c, &d) != TP_OK) {
 				printf("open failed: %s\n", d.message);
 				goto out;
 			}
-			double t_open = now() - t0;
+			double t_open = tp_bench_wall() - t0;
 			if (tp_btc_decoder_new(TP_BTC_MAINNET, mode ? TP_BTC_NO_ADDRESS : 0, &dec))
 				goto out;
-			double t1 = now(), c1 = cpu();
+			double t1 = tp_bench_wall(), c1 = tp_bench_cpu();
 			if (tp_btc_chain_decode(c, dec, 0, -1, count_tx, n, &d) != TP_OK) {
 				printf("decode failed: %s\n", d.message);
 				goto out;
 			}
-			double t_dec = cpu() - c1, t_wall = now() - t1, t_all = now() - t0;
+			double t_dec = tp_bench_cpu() - c1, t_wall = tp_bench_wall() - t1, t_all = tp_bench_wall() - t0;
 			if (tp_btc_chain_tip(c) != blocks - 1)
 				printf("  unexpected tip %lld\n", (long long)tp_btc_chain_tip(c));
 			tp_btc_decoder_free(dec);

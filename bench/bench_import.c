@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "tripact/convert.h"
+#include "bench.h"
 
 static size_t bytes_out;
 
@@ -27,13 +28,6 @@ static enum tp_err sink(void *ctx, const char *s, size_t n)
 {
 	bytes_out += n;
 	return fwrite(s, 1, n, ctx) == n ? TP_OK : TP_EIO;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 struct result {
@@ -60,7 +54,7 @@ static int run(const char *const *files, int n, struct result *res)
 		struct result r = {0};
 		if (!devnull || tp_convert_new(&o, sink, NULL, devnull, &c) != TP_OK)
 			_exit(2);
-		double t0 = now();
+		double t0 = tp_bench_wall();
 		for (int i = 0; i < n; i++) {
 			FILE *in = fopen(files[i], "r");
 			struct tp_diag d = {0};
@@ -75,7 +69,7 @@ static int run(const char *const *files, int n, struct result *res)
 		struct tp_diag d = {0};
 		if (tp_convert_finish(c, &st, &d) != TP_OK)
 			_exit(2);
-		r.seconds = now() - t0;
+		r.seconds = tp_bench_wall() - t0;
 		r.indicators = st.indicators;
 		r.rows = st.rows;
 		r.bytes = bytes_out;

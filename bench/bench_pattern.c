@@ -27,6 +27,7 @@
 #include "tripact/json.h"
 #include "tripact/pattern.h"
 #include "tripact/pattern_set.h"
+#include "bench.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -36,21 +37,6 @@ static uint64_t rnd64(void)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of this thread: what one core spent, whatever else runs. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static long rss_kb(void)
@@ -261,7 +247,7 @@ int main(int argc, char **argv)
 		pats[i] = strndup(buf, (size_t)n);
 		bytes += (size_t)n;
 	}
-	double t0 = now();
+	double t0 = tp_bench_wall();
 	for (long i = 0; i < npat; i++) {
 		struct tp_pattern *p = NULL;
 		if (tp_pattern_parse(pats[i], strlen(pats[i]), 0, &p, &d) != TP_OK) {
@@ -270,7 +256,7 @@ int main(int argc, char **argv)
 		}
 		tp_pattern_free(p);
 	}
-	double tparse = now() - t0;
+	double tparse = tp_bench_wall() - t0;
 	for (long i = 0; i < npat; i++)
 		free(pats[i]);
 	free(pats);
@@ -283,7 +269,7 @@ int main(int argc, char **argv)
 	struct tp_pattern_set *set = NULL;
 	if (tp_pattern_set_new(&set) != TP_OK)
 		return 1;
-	t0 = now();
+	t0 = tp_bench_wall();
 	for (long i = 0; i < nind; i++) {
 		int n = pattern_of((uint64_t)i, buf, sizeof buf);
 		if (tp_pattern_set_add(set, buf, (size_t)n, (uint32_t)i, &d) != TP_OK) {
@@ -291,13 +277,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	double tadd = now() - t0;
-	t0 = now();
+	double tadd = tp_bench_wall() - t0;
+	t0 = tp_bench_wall();
 	if (tp_pattern_set_compile(set, &d) != TP_OK) {
 		fprintf(stderr, "bench_pattern: compile: %s\n", d.message);
 		return 1;
 	}
-	double tcomp = now() - t0;
+	double tcomp = tp_bench_wall() - t0;
 	/* Hand the builder's freed temporaries back (glibc keeps them), so the
 	 * RSS figure is what the compiled set holds. */
 	malloc_trim(0);
@@ -338,13 +324,13 @@ int main(int argc, char **argv)
 	double best = 0, worst = 0, bestcpu = 0;
 	for (int pass = 0; pass < 5; pass++) {
 		hits = 0;
-		t0 = now();
-		double c0 = cpu_now();
+		t0 = tp_bench_wall();
+		double c0 = tp_bench_thread_cpu();
 		for (long j = 0; j < nobs; j++)
 			if (tp_pattern_set_match(set, sc, data, (size_t)(j % ndistinct), on_hit,
 						 &hits) != TP_OK)
 				return 1;
-		double t = now() - t0, c = cpu_now() - c0;
+		double t = tp_bench_wall() - t0, c = tp_bench_thread_cpu() - c0;
 		if (pass == 0 || t < best)
 			best = t;
 		if (pass == 0 || c < bestcpu)

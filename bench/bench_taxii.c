@@ -27,21 +27,7 @@
 #include "tripact/json.h"
 #include "tripact/store.h"
 #include "tripact/taxii.h"
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* CPU seconds (user + system) of this process, or of the calling thread. */
-static double cpu_s(int thread)
-{
-	struct timespec t;
-	clock_gettime(thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static long vm_kib(const char *key)
 {
@@ -111,7 +97,7 @@ static void *post_loop(void *arg)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	long k = p->first;
-	while (now_s() < post_until) {
+	while (tp_bench_wall() < post_until) {
 		struct tp_buf b;
 		tp_buf_init(&b, 0);
 		int ok = tp_buf_puts(&b, "{\"objects\":[") == TP_OK;
@@ -133,7 +119,7 @@ static void *post_loop(void *arg)
 	}
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
-	p->cpu = cpu_s(1);
+	p->cpu = tp_bench_thread_cpu();
 	return NULL;
 }
 
@@ -153,10 +139,10 @@ static double median_get(const char *path, int n, char *next_out, size_t next_le
 	for (int i = 0; i < n; i++) {
 		tp_buf_init(&body, 64 << 20);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-		double t0 = now_s();
+		double t0 = tp_bench_wall();
 		if (curl_easy_perform(c) != CURLE_OK)
 			exit(2);
-		t[i] = (now_s() - t0) * 1e3;
+		t[i] = (tp_bench_wall() - t0) * 1e3;
 		if (next_out && i == n - 1) {
 			json_t *j = json_loadb(body.data, body.len, 0, NULL);
 			const char *nx = json_string_value(json_object_get(j, "next"));
@@ -214,7 +200,7 @@ int main(int argc, char **argv)
 
 	printf("bench_taxii: %ld objects, %d s per run (rerun: bench_taxii %ld %d)\n", n, secs, n,
 	       secs);
-	double t0 = now_s(), c0 = cpu_s(0);
+	double t0 = tp_bench_wall(), c0 = tp_bench_cpu();
 	tp_time_us deep_cursor = 0;
 	enum { BATCH = 5000 };
 	json_t **objs = calloc(BATCH, sizeof *objs);
@@ -238,7 +224,7 @@ int main(int argc, char **argv)
 		for (long i = 0; i < m; i++)
 			json_decref(objs[i]);
 	}
-	double load = now_s() - t0, load_cpu = cpu_s(0) - c0;
+	double load = tp_bench_wall() - t0, load_cpu = tp_bench_cpu() - c0;
 	printf("  store bulk load:   %ld objects in %.1f s = %.0f objects/s (batches of %d);\n"
 	       "                     CPU %.1f us per object\n",
 	       n, load, (double)n / load, BATCH, load_cpu * 1e6 / (double)n);
@@ -263,9 +249,9 @@ int main(int argc, char **argv)
 	/* POST: 4 clients, envelopes of 100 validated indicators */
 	struct poster ps[4];
 	pthread_t th[4];
-	post_until = now_s() + secs;
-	t0 = now_s();
-	c0 = cpu_s(0);
+	post_until = tp_bench_wall() + secs;
+	t0 = tp_bench_wall();
+	c0 = tp_bench_cpu();
 	for (int i = 0; i < 4; i++) {
 		ps[i] = (struct poster){.first = 100000000L * (i + 1)};
 		pthread_create(&th[i], NULL, post_loop, &ps[i]);
@@ -278,9 +264,9 @@ int main(int argc, char **argv)
 		errors += ps[i].errors;
 		client_cpu += ps[i].cpu;
 	}
-	double pt = now_s() - t0;
+	double pt = tp_bench_wall() - t0;
 	/* the server's share: this process's CPU time less the clients' */
-	double server_cpu = cpu_s(0) - c0 - client_cpu;
+	double server_cpu = tp_bench_cpu() - c0 - client_cpu;
 	printf("  POST (4 clients, 100 indicators per envelope, each validated and stored):\n"
 	       "                     %ld objects in %.1f s = %.0f objects/s, %ld failed requests"
 	       " (goal >= 50,000)\n"
@@ -295,7 +281,7 @@ int main(int argc, char **argv)
 		 "wrk -t2 -c64 -d%ds --latency -H 'Authorization: Bearer %s' "
 		 "'%s/api/collections/bench/objects/?limit=100' 2>&1",
 		 secs, token, base);
-	c0 = cpu_s(0);
+	c0 = tp_bench_cpu();
 	FILE *w = popen(cmd, "r");
 	char line[512];
 	double rps = 0;
@@ -306,7 +292,7 @@ int main(int argc, char **argv)
 		sscanf(line, " 99%% %31s", p99);
 	}
 	int wrc = w ? pclose(w) : -1;
-	double get_cpu = cpu_s(0) - c0; /* wrk is another process: all server */
+	double get_cpu = tp_bench_cpu() - c0; /* wrk is another process: all server */
 	if (wrc != 0)
 		printf("  GET: wrk failed or is not installed (exit %d)\n", wrc);
 	else

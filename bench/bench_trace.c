@@ -26,27 +26,7 @@
 #include "trace/btc_codec.h"
 #include "trace/graph.h"
 #include "tripact/trace.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long peak_rss_kb(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss;
-}
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static uint64_t file_size(const char *p)
 {
@@ -106,10 +86,10 @@ static void traces(const struct tp_trace_graph *g, const char *dir, const char *
 						  .max_hops = hops[h]};
 			o.asset = asset ? token : NULL;
 			struct tp_trace_result *r;
-			double t0 = now();
+			double t0 = tp_bench_wall();
 			if (tp_trace_run(g, l, seeds, n, &o, &r, &d) != TP_OK)
 				die("trace", &d);
-			double ms = (now() - t0) * 1e3;
+			double ms = (tp_bench_wall() - t0) * 1e3;
 			tp_trace_result_free(r);
 			printf(" %9.2f", ms);
 		}
@@ -159,10 +139,10 @@ static void background(const struct tp_trace_graph *g, const char *dir)
 			struct tp_trace_opts o = {.model = tp_trace_model_parse(models[m]),
 						  .max_hops = hops[h]};
 			struct tp_trace_result *r;
-			double t0 = now();
+			double t0 = tp_bench_wall();
 			if (tp_trace_run(g, l, seeds, 10, &o, &r, &d) != TP_OK)
 				die("trace", &d);
-			double ms = (now() - t0) * 1e3;
+			double ms = (tp_bench_wall() - t0) * 1e3;
 			struct tp_trace_totals t;
 			tp_trace_result_totals(r, &t);
 			visited = t.txs_visited;
@@ -183,21 +163,21 @@ static void utxo(const char *top, uint64_t txs)
 	snprintf(in, sizeof in, "%s/transactions.json", dir);
 	struct tp_trace_synth_opts so = {.chain = "btc", .txs = txs, .thefts = 10, .seed = 1};
 	uint64_t n;
-	double t0 = now();
+	double t0 = tp_bench_wall();
 	if (tp_trace_synth(dir, &so, &n, &d) != TP_OK)
 		die("synth", &d);
-	double tsyn = now() - t0;
+	double tsyn = tp_bench_wall() - t0;
 	uint64_t bytes = file_size(in);
 	printf("UTXO chain: %llu transactions, %.1f MB of bitcoin-etl JSON (generated in %.1f s)\n",
 	       (unsigned long long)n, (double)bytes / 1e6, tsyn);
 	const char *files[] = {in};
 	struct tp_trace_import_stats st;
-	long rss0 = peak_rss_kb();
-	t0 = now();
+	long rss0 = tp_bench_peak_rss_kib();
+	t0 = tp_bench_wall();
 	if (tp_trace_import(gdir, "btc", files, 1, NULL, &st, &d) != TP_OK)
 		die("import", &d);
-	double timp = now() - t0;
-	long rss1 = peak_rss_kb();
+	double timp = tp_bench_wall() - t0;
+	long rss1 = tp_bench_peak_rss_kib();
 	printf("  import (JSON lines)    %10.0f tx/s  %7.1f MB/s  (%.1f s, 1 core; peak RSS %.0f MB)\n",
 	       (double)n / timp, (double)bytes / 1e6 / timp, timp,
 	       (double)(rss1 > rss0 ? rss1 : rss0) / 1024);
@@ -205,10 +185,10 @@ static void utxo(const char *top, uint64_t txs)
 	snprintf(gf, sizeof gf, "%s/graph.tpg", gdir);
 	uint64_t gsize = file_size(gf);
 	struct tp_trace_graph *g;
-	t0 = now();
+	t0 = tp_bench_wall();
 	if (tp_trace_graph_open(gdir, &g, &d) != TP_OK)
 		die("open", &d);
-	double topen = now() - t0;
+	double topen = tp_bench_wall() - t0;
 	printf("  graph                  %10.1f bytes/tx on disk and mapped in memory "
 	       "(%llu inputs, %llu outputs, %u addresses)\n",
 	       (double)gsize / (double)n, (unsigned long long)g->nin, (unsigned long long)g->nout,
@@ -216,14 +196,14 @@ static void utxo(const char *top, uint64_t txs)
 	printf("  open (map + checks)    %10.1f ms\n", topen * 1e3);
 	/* a full pass: every input (through its spent output) and output */
 	uint64_t sum = 0, touched = 0;
-	t0 = now();
+	t0 = tp_bench_wall();
 	for (uint32_t t = 0; t < g->ntx; t++) {
 		for (uint32_t i = g->tx[t].first_in; i < g->tx[t + 1].first_in; i++)
 			sum += g->out[g->in[i]].value;
 		for (uint64_t k = g->tx[t].first_out; k < g->tx[t + 1].first_out; k++)
 			sum -= g->out[k].value, touched += g->out[k].addr;
 	}
-	double tpass = now() - t0;
+	double tpass = tp_bench_wall() - t0;
 	printf("  full pass              %10.3g tx/s  (%.3f s; checksum %llu; BlockSci: 3.6e7 tx/s/core)\n",
 	       (double)g->ntx / tpass, tpass, (unsigned long long)sum);
 	(void)touched;
@@ -425,10 +405,10 @@ static void raw(const char *top, uint64_t txs)
 	const char *files[] = {path};
 	struct tp_trace_import_stats st;
 	struct tp_diag d = {0};
-	double t0 = now(), c0 = cpu_now();
+	double t0 = tp_bench_wall(), c0 = tp_bench_cpu();
 	if (tp_trace_import(gdir, "btc", files, 1, NULL, &st, &d) != TP_OK)
 		die("raw import", &d);
-	double t = now() - t0, c = cpu_now() - c0;
+	double t = tp_bench_wall() - t0, c = tp_bench_cpu() - c0;
 	printf("Raw blocks (getblock hex, %.1f MB of blocks): %llu transactions\n", (double)bytes / 1e6,
 	       (unsigned long long)st.txs);
 	printf("  import (decode + graph) %9.0f tx/s  (%.1f s, 1 core; %.0f tx per CPU second; "
@@ -454,10 +434,10 @@ static void account(const char *top, uint64_t transfers)
 	uint64_t bytes = file_size(f1) + file_size(f2);
 	const char *files[] = {f1, f2};
 	struct tp_trace_import_stats st;
-	double t0 = now();
+	double t0 = tp_bench_wall();
 	if (tp_trace_import(gdir, "eth", files, 2, NULL, &st, &d) != TP_OK)
 		die("import", &d);
-	double timp = now() - t0;
+	double timp = tp_bench_wall() - t0;
 	printf("Account chain: %llu transactions, %llu transfers, %.1f MB of ethereum-etl CSV\n",
 	       (unsigned long long)st.txs, (unsigned long long)st.transfers, (double)bytes / 1e6);
 	printf("  import (CSV)           %10.0f transfers/s  %7.1f MB/s  (%.1f s)\n",

@@ -22,6 +22,7 @@
 #include "tripact/reader.h"
 #include "tripact/stix.h"
 #include "tripact/validate.h"
+#include "bench.h"
 
 /* A v4-looking UUID from a counter (distinct, deterministic). */
 static void uuid_of(unsigned long n, unsigned salt, char *out)
@@ -135,25 +136,10 @@ static void write_object(FILE *f, unsigned long i)
 	}
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
-}
-
 /* CPU seconds to read and parse every object of path; -1 on error. */
 static double parse_cpu(const char *path, int with_jansson)
 {
-	double t = cpu_seconds();
+	double t = tp_bench_cpu();
 	FILE *in = fopen(path, "rb");
 	struct tp_reader *r;
 	if (!in || tp_reader_new(in, path, 0, &r) != TP_OK) {
@@ -173,7 +159,7 @@ static double parse_cpu(const char *path, int with_jansson)
 	}
 	tp_reader_free(r);
 	fclose(in);
-	return cpu_seconds() - t;
+	return tp_bench_cpu() - t;
 }
 
 static void count_problem(void *ctx, const struct tp_stix_problem *p)
@@ -236,7 +222,7 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru0);
 	double cpu0 = ru0.ru_utime.tv_sec + ru0.ru_utime.tv_usec / 1e6 + ru0.ru_stime.tv_sec +
 		      ru0.ru_stime.tv_usec / 1e6;
-	double t0 = now();
+	double t0 = tp_bench_wall();
 	struct tp_reader_item it;
 	enum tp_err e;
 	struct tp_json_arena *arena;
@@ -264,7 +250,7 @@ int main(int argc, char **argv)
 	if (tp_stix_validate_set_finish(set, count_problem, &problems, &c) == TP_ENOMEM)
 		return 2;
 	tp_json_arena_free(arena);
-	double dt = now() - t0;
+	double dt = tp_bench_wall() - t0;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
