@@ -53,6 +53,7 @@ enum tp_stix_prop_flags {
 	TP_PROP_RANGE = 1 << 2,	   /* integer/float within [min, max] */
 	TP_PROP_NONEMPTY = 1 << 3, /* list must not be empty */
 	TP_PROP_RESERVED = 1 << 4, /* reserved name: MUST NOT be used */
+	TP_PROP_MILLIS = 1 << 5,   /* timestamp with at least three fraction digits */
 };
 
 struct tp_stix_vocab {

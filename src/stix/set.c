@@ -8,8 +8,8 @@
  * so once. References are kept as strings only while they point forward
  * to an id not seen yet.
  *
- *	{"id": "indicator--a", "modified": "2020-01-01T00:00:00Z"}  (line 3)
- *	{"id": "indicator--a", "modified": "2020-01-01T00:00:00Z"}  (line 9)
+ *	{"id": "indicator--a", "modified": "2020-01-01T00:00:00.000Z"}  (line 3)
+ *	{"id": "indicator--a", "modified": "2020-01-01T00:00:00.000Z"}  (line 9)
  *	-> line 9: duplicate-ids warning: same id and modified as an earlier object
  */
 #include <stdint.h>

@@ -406,10 +406,18 @@ static void check_scalar(struct vctx *c, const struct tp_stix_prop_def *p, enum 
 		}
 		struct tp_diag d = {0};
 		tp_time_us us;
-		if (tp_time_parse(json_string_value(v), json_string_length(v), 0, &us, NULL, &d) !=
-		    TP_OK)
+		int digits = 0;
+		if (tp_time_parse(json_string_value(v), json_string_length(v), 0, &us, &digits,
+				  &d) != TP_OK)
 			vc_error(c, "format", "'%s' is not an RFC 3339 UTC timestamp ('%.40s'): %s",
 				 name, json_string_value(v), d.message);
+		else if ((p->flags & TP_PROP_MILLIS) && digits < 3)
+			/* section 3.2: "The minimum precision MUST be milliseconds
+			 * (three digits after the decimal place in seconds)" */
+			vc_error(c, "format",
+				 "'%s' must be precise to the millisecond, with at least three "
+				 "digits after the decimal point ('%.40s')",
+				 name, json_string_value(v));
 		return;
 	}
 	case TP_PT_IDENTIFIER:

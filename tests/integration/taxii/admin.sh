@@ -75,10 +75,10 @@ expect 2 "broken.json:1:" $A load --collection feed --org us-cisa "$D/broken.jso
 cat >"$D/bad.json" <<'JSON'
 {"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[
  {"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000001",
-  "created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","pattern":"[x:y = 1]",
+  "created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","pattern":"[x:y = 1]",
   "pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
  {"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000002",
-  "created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","pattern":"[x:y = 1]",
+  "created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","pattern":"[x:y = 1]",
   "pattern_type":"stix"}]}
 JSON
 expect 1 "objects\[1\].*valid_from" $A load --collection feed --org us-cisa "$D/bad.json"

@@ -30,7 +30,7 @@ static json_t *identity(int i, const char *modified)
 	char id[80];
 	snprintf(id, sizeof id, "identity--%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "identity", "spec_version", "2.1",
-			 "id", id, "created", "2020-01-01T00:00:00Z", "modified", modified, "name",
+			 "id", id, "created", "2020-01-01T00:00:00.000Z", "modified", modified, "name",
 			 "x");
 }
 
@@ -41,7 +41,7 @@ static void test_duplicates(void **state)
 	struct tp_stix_validate_set *s;
 	assert_int_equal(tp_stix_validate_set_new(v, 0, &s), TP_OK);
 	struct got g = {0};
-	json_t *a = identity(1, "2020-01-01T00:00:00Z"), *b = identity(1, "2020-02-01T00:00:00Z");
+	json_t *a = identity(1, "2020-01-01T00:00:00.000Z"), *b = identity(1, "2020-02-01T00:00:00.000Z");
 	assert_int_equal(tp_stix_validate_set_add(s, a, 3, collect, &g, NULL), TP_OK);
 	assert_int_equal(tp_stix_validate_set_add(s, b, 5, collect, &g, NULL), TP_OK);
 	assert_int_equal(g.n, 0); /* new version: fine */
@@ -66,14 +66,14 @@ static void test_refs(void **state)
 	struct got g = {0};
 	const char *rel = "{\"type\":\"relationship\",\"spec_version\":\"2.1\","
 			  "\"id\":\"relationship--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
-			  "\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\","
+			  "\"created\":\"2020-01-01T00:00:00.000Z\",\"modified\":\"2020-01-01T00:00:00.000Z\","
 			  "\"relationship_type\":\"related-to\","
 			  "\"source_ref\":\"identity--00000001-17d4-4cbf-938f-98ee46b3cd3f\","
 			  "\"target_ref\":\"identity--00000002-17d4-4cbf-938f-98ee46b3cd3f\","
 			  "\"object_marking_refs\":[\"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82\"]}";
 	json_t *r;
 	assert_int_equal(tp_json_load(rel, strlen(rel), &r, NULL), TP_OK);
-	json_t *a = identity(1, "2020-01-01T00:00:00Z");
+	json_t *a = identity(1, "2020-01-01T00:00:00.000Z");
 	assert_int_equal(tp_stix_validate_set_add(s, r, 2, collect, &g, NULL), TP_OK);
 	assert_int_equal(tp_stix_validate_set_add(s, a, 7, collect, &g, NULL), TP_OK);
 	assert_int_equal(tp_stix_validate_set_finish(s, collect, &g, NULL), TP_EVALIDATE);
@@ -119,7 +119,7 @@ static void test_bounded(void **state)
 	assert_int_equal(tp_stix_validate_set_new(v, 10, &s), TP_OK); /* table of 1024 slots */
 	struct got g = {0};
 	for (int i = 0; i < 2000; i++) {
-		json_t *a = identity(i, "2020-01-01T00:00:00Z");
+		json_t *a = identity(i, "2020-01-01T00:00:00.000Z");
 		assert_int_equal(tp_stix_validate_set_add(s, a, i + 1, collect, &g, NULL), TP_OK);
 		json_decref(a);
 	}

@@ -216,14 +216,14 @@ static void test_post_and_status(void **state)
 	http_post(&N, OBJS, alice,
 		  "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
 		  "\"indicator--00000000-0000-4000-8000-000000000077\",\"created\":"
-		  "\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":"
+		  "\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\",\"pattern\":"
 		  "\"[x:y = 1]\",\"pattern_type\":\"stix\"}]}",
 		  &h);
 	assert_int_equal(h.status, 202);
 	assert_int_equal(json_integer_value(json_object_get(h.json, "failure_count")), 1);
 	f = json_array_get(json_object_get(h.json, "failures"), 0);
 	assert_string_equal(json_string_value(json_object_get(f, "version")),
-			    "2024-01-01T00:00:00Z");
+			    "2024-01-01T00:00:00.000Z");
 	assert_non_null(strstr(json_string_value(json_object_get(f, "message")), "valid_from"));
 	http_free(&h);
 	/* the same version again: success, reported as already present */

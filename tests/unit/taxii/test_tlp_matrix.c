@@ -155,8 +155,8 @@ static int setup(void **state)
 				tp_buf_printf(
 					&b,
 					"%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
-					"\"id\":\"%s\",\"created\":\"2024-01-01T00:00:00Z\","
-					"\"modified\":\"2024-01-01T00:00:00Z\",\"name\":\"%s\","
+					"\"id\":\"%s\",\"created\":\"2024-01-01T00:00:00.000Z\","
+					"\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"%s\","
 					"\"pattern\":\"[x:y = 1]\",\"pattern_type\":\"stix\","
 					"\"valid_from\":\"2024-01-01T00:00:00Z\"%s%s%s%s}",
 					ci ? "," : "", id, cases[ci].name,
@@ -311,7 +311,7 @@ static void test_versions_across_levels(void **state)
 	static const char *body_fmt =
 		"{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
 		"\"indicator--99999999-0000-4000-8000-000000000001\",\"created\":"
-		"\"2024-01-01T00:00:00Z\",\"modified\":\"%s\",\"pattern\":\"[x:y = 1]\","
+		"\"2024-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"pattern\":\"[x:y = 1]\","
 		"\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\","
 		"\"object_marking_refs\":[%s\"]}]}";
 	char body[1024];
