@@ -213,19 +213,104 @@ static void test_suricata(void **state)
 	assert_non_null(strstr(rules, "dns.query; dataset:isset,tripact-domains,type string,load "
 				      "tripact-domains.lst;"));
 	assert_non_null(strstr(rules, "ip.dst; dataset:isset,tripact-ips,type ip"));
+	assert_non_null(strstr(rules, "filesha1:tripact-sha1.lst; sid:9700008;"));
+	/* the three URL kinds: exact, host + start of target, part of target */
+	assert_non_null(strstr(rules, "-> any 80 (msg:\"tripact URL indicator indicator--"));
+	assert_non_null(strstr(rules, "http.host; content:\"c2.example.org\"; startswith; endswith; "
+				      "http.uri.raw; content:\"/gate.php\"; startswith; endswith; "
+				      "sid:9710001; rev:1;)\n"));
+	assert_non_null(strstr(rules, "http.host; content:\"c2.example.org\"; startswith; endswith; "
+				      "http.uri.raw; content:\"/panel/\"; startswith; sid:9710002;"));
+	assert_non_null(strstr(rules, "-> any any (msg:\"tripact URL indicator indicator--"));
+	assert_non_null(strstr(rules, "flow:established,to_server; http.uri.raw; "
+				      "content:\"/wp-admin/x.php\"; sid:9710003; rev:1;)\n"));
 	free(dom);
 	free(ips);
 	free(rules);
+	snprintf(p, sizeof p, "%s/tripact-sha1.lst", dir);
+	char *sha1 = tp_test_slurp(p, NULL);
+	assert_string_equal(sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80700\n");
+	free(sha1);
 	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst", "tripact-md5.lst",
-			       "tripact-sha256.lst", "tripact.rules"};
-	for (size_t i = 0; i < 5; i++) {
+			       "tripact-sha256.lst", "tripact-sha1.lst",  "tripact.rules"};
+	for (size_t i = 0; i < 6; i++) {
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
 		unlink(p);
 	}
 	rmdir(dir);
-	assert_true(st.skipped > 0);
+	/* CIDR, ip:port, e-mail and wallet */
+	assert_int_equal(st.skipped, 4);
 	assert_int_equal(st.skipped, (size_t)reps.nrep);
+	assert_int_equal(st.written + st.skipped, a.st.indicators);
 	run_free(&a);
+}
+
+/* One indicator per pattern; returns the rules file Suricata export wrote. */
+static char *suricata_rules_of(const char *const *patterns, size_t n, struct tp_export_stats *st)
+{
+	json_t *objs = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char id[64];
+		snprintf(id, sizeof id, "indicator--00000000-0000-4000-8000-%012zu", i);
+		json_array_append_new(objs, json_pack("{s:s, s:s, s:s, s:s}", "type", "indicator",
+						      "id", id, "pattern", patterns[i],
+						      "pattern_type", "stix"));
+	}
+	json_t *b = json_pack("{s:s, s:o}", "type", "bundle", "objects", objs);
+	char dir[] = "/tmp/tp-convert-suriXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct tp_diag d = {0};
+	struct run reps;
+	reps.nrep = 0;
+	assert_int_equal(tp_export_write(b, TP_EXPORT_SURICATA, NULL, dir, run_report, &reps, st, &d),
+			 TP_OK);
+	assert_int_equal(st->skipped, (size_t)reps.nrep);
+	char p[512];
+	snprintf(p, sizeof p, "%s/tripact.rules", dir);
+	char *rules = tp_test_slurp(p, NULL);
+	assert_non_null(rules);
+	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst", "tripact-md5.lst",
+			       "tripact-sha256.lst", "tripact-sha1.lst",  "tripact.rules"};
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	json_decref(b);
+	return rules;
+}
+
+static void test_suricata_urls(void **state)
+{
+	static const char *const pats[] = {
+		/* port, upper-case host, query, fragment, bytes rules must not hold bare */
+		"[url:value = 'http://C2.Example.org:8080/a;b\"c|d\\\\e?x=1#frag']",
+		"[url:value = 'http://c2.example.org']",
+		"[url:value = 'https://c2.example.org/gate.php']",
+		"[url:value = 'http://user@c2.example.org/']",
+		"[url:value = 'http://c2.example.org:http/']",
+		"[file:hashes.'SHA-512' = "
+		"'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d"
+		"2877eec2f63b931bd47417a81a538327af927da3e']",
+	};
+	struct tp_export_stats st;
+	char *rules = suricata_rules_of(pats, 6, &st);
+	assert_int_equal(st.indicators, 6);
+	assert_int_equal(st.written, 2);
+	assert_int_equal(st.skipped, 4);
+	const char *want =
+		"alert http any any -> any 8080 (msg:\"tripact URL indicator "
+		"indicator--00000000-0000-4000-8000-000000000000\"; flow:established,to_server; "
+		"http.host; content:\"c2.example.org\"; startswith; endswith; http.uri.raw; "
+		"content:\"/a|3b|b|22|c|7c|d|5c|e?x=1\"; startswith; endswith; sid:9710001; rev:1;)\n"
+		"alert http any any -> any 80 (msg:\"tripact URL indicator "
+		"indicator--00000000-0000-4000-8000-000000000001\"; flow:established,to_server; "
+		"http.host; content:\"c2.example.org\"; startswith; endswith; http.uri.raw; "
+		"content:\"/\"; startswith; endswith; sid:9710002; rev:1;)\n";
+	const char *at = strstr(rules, "alert http any any -> any 8080");
+	assert_non_null(at);
+	assert_string_equal(at, want);
+	free(rules);
 }
 
 static void test_not_exact(void **state)
@@ -255,7 +340,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_csv), cmocka_unit_test(test_round_trip_misp),
 		cmocka_unit_test(test_misp_event),     cmocka_unit_test(test_zeek),
-		cmocka_unit_test(test_suricata),       cmocka_unit_test(test_not_exact),
+		cmocka_unit_test(test_suricata),       cmocka_unit_test(test_suricata_urls),
+		cmocka_unit_test(test_not_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
