@@ -117,9 +117,15 @@ static void zeek_field(FILE *f, const char *s, size_t max)
 		fputc(s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i], f);
 }
 
+/*
+ * Zeek checks Intel::URL for equality against HTTP::build_url(): the Host
+ * header (":port" added unless 80) and the request target, without scheme
+ * or fragment; the same form is used for URLs found in mail.
+ */
 static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const char *v)
 {
 	const char *type = NULL, *id = tp_json_str(o, "id");
+	size_t hn = 0, hkeep = 0, n = SIZE_MAX; /* URL: host bytes, kept, total */
 	switch (k) {
 	case TP_IOC_IPV4:
 	case TP_IOC_IPV6:
@@ -128,14 +134,37 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	case TP_IOC_DOMAIN:
 		type = "Intel::DOMAIN";
 		break;
-	case TP_IOC_URL:
-		/* Zeek's URLs have no scheme */
+	case TP_IOC_URL: {
 		type = "Intel::URL";
+		int http = strncasecmp(v, "http://", 7) == 0;
 		v = strstr(v, "://") + 3;
+		hn = strcspn(v, "/?#"), n = strcspn(v, "#");
+		/* Zeek writes no ":80" for plain HTTP */
+		hkeep = http && hn >= 3 && strncmp(v + hn - 3, ":80", 3) == 0 ? hn - 3 : hn;
+		if (hkeep == 0) {
+			skip(x, id, "zeek-intel", "URL without a host");
+			return TP_OK;
+		}
 		break;
+	}
 	case TP_IOC_URL_NOSCHEME:
 		type = "Intel::URL";
 		break;
+	case TP_IOC_URL_PATH:
+		skip(x, id, "zeek-intel",
+		     "Intel::URL is compared whole (host and path), so a path alone never "
+		     "matches");
+		return TP_OK;
+	case TP_IOC_IPV4_PORT:
+		skip(x, id, "zeek-intel",
+		     "Intel::ADDR has no port; the address alone would match more than the "
+		     "indicator");
+		return TP_OK;
+	case TP_IOC_BTC:
+	case TP_IOC_ETH:
+	case TP_IOC_XMR:
+		skip(x, id, "zeek-intel", "Zeek has no Intel type for cryptocurrency addresses");
+		return TP_OK;
 	case TP_IOC_EMAIL:
 		type = "Intel::EMAIL";
 		break;
@@ -152,7 +181,13 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		skip(x, id, "zeek-intel", "no Intel type for this kind of value");
 		return TP_OK;
 	}
-	zeek_field(x->out, v, SIZE_MAX);
+	if (k == TP_IOC_URL) {
+		zeek_field(x->out, v, hkeep);
+		if (n > hn)
+			zeek_field(x->out, v + hn, n - hn);
+	} else {
+		zeek_field(x->out, v, SIZE_MAX);
+	}
 	fprintf(x->out, "\t%s\t", type);
 	zeek_field(x->out, first_ref(o, "source_name"), 200);
 	fputc('\t', x->out);

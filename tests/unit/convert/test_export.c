@@ -245,8 +245,8 @@ static void test_suricata(void **state)
 	run_free(&a);
 }
 
-/* One indicator per pattern; returns the rules file Suricata export wrote. */
-static char *suricata_rules_of(const char *const *patterns, size_t n, struct tp_export_stats *st)
+/* A bundle with one indicator per pattern, ids ...-000000000000 onwards. */
+static json_t *bundle_of(const char *const *patterns, size_t n)
 {
 	json_t *objs = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -256,7 +256,13 @@ static char *suricata_rules_of(const char *const *patterns, size_t n, struct tp_
 						      "id", id, "pattern", patterns[i],
 						      "pattern_type", "stix"));
 	}
-	json_t *b = json_pack("{s:s, s:o}", "type", "bundle", "objects", objs);
+	return json_pack("{s:s, s:o}", "type", "bundle", "objects", objs);
+}
+
+/* One indicator per pattern; returns the rules file Suricata export wrote. */
+static char *suricata_rules_of(const char *const *patterns, size_t n, struct tp_export_stats *st)
+{
+	json_t *b = bundle_of(patterns, n);
 	char dir[] = "/tmp/tp-convert-suriXXXXXX";
 	assert_non_null(mkdtemp(dir));
 	struct tp_diag d = {0};
@@ -313,6 +319,45 @@ static void test_suricata_urls(void **state)
 	free(rules);
 }
 
+static void test_zeek_urls(void **state)
+{
+	static const char *const pats[] = {
+		"[url:value = 'http://c2.example.org:80/gate.php?id=1#top']",
+		"[url:value = 'https://c2.example.org:80/a']",
+		"[url:value = 'https://c2.example.org:8443/a/b']",
+		"[url:value LIKE '%/wp-admin/x.php%']",
+		"[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
+		"'203.0.113.5' AND network-traffic:dst_port = 8443]",
+		"[cryptocurrency-wallet:value = '0xde0b295669a9fd93d5f28d9ec85e40f4cb697bae']",
+		"[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']",
+	};
+	json_t *b = bundle_of(pats, 7);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	struct tp_diag d = {0};
+	struct run reps;
+	reps.nrep = 0;
+	struct tp_export_stats st;
+	assert_int_equal(tp_export_write(b, TP_EXPORT_ZEEK, out, NULL, run_report, &reps, &st, &d),
+			 TP_OK);
+	fclose(out);
+	/* Zeek's form: no scheme, no fragment, ":80" only dropped for http */
+	assert_string_equal(text, "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n"
+				  "c2.example.org/gate.php?id=1\tIntel::URL\t-\t-\t-\n"
+				  "c2.example.org:80/a\tIntel::URL\t-\t-\t-\n"
+				  "c2.example.org:8443/a/b\tIntel::URL\t-\t-\t-\n");
+	assert_int_equal(st.skipped, 4);
+	assert_int_equal(reps.nrep, 4);
+	assert_non_null(strstr(reps.rep_msg[0], "a path alone never matches"));
+	assert_non_null(strstr(reps.rep_msg[1], "Intel::ADDR has no port"));
+	assert_non_null(strstr(reps.rep_msg[2], "no Intel type for cryptocurrency addresses"));
+	assert_non_null(strstr(reps.rep_msg[3], "no Intel type for cryptocurrency addresses"));
+	free(text);
+	json_decref(b);
+}
+
 static void test_not_exact(void **state)
 {
 	static const char bundle[] =
@@ -341,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_csv), cmocka_unit_test(test_round_trip_misp),
 		cmocka_unit_test(test_misp_event),     cmocka_unit_test(test_zeek),
 		cmocka_unit_test(test_suricata),       cmocka_unit_test(test_suricata_urls),
+		cmocka_unit_test(test_zeek_urls),
 		cmocka_unit_test(test_not_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
