@@ -20,6 +20,7 @@
 
 #include "convert_int.h"
 #include "tripact/json.h"
+#include "tripact/uuid.h"
 
 enum tp_err tp_export_format_parse(const char *s, enum tp_export_format *out)
 {
@@ -50,6 +51,7 @@ struct ex {
 	struct tp_export_stats *st;
 	struct tp_buf value;
 	json_t *misp_attrs;
+	json_t *misp_objs; /* coin-address objects for ETH addresses */
 	enum tp_tlp misp_tlp;
 	FILE *sf[SURI_FILES]; /* suricata: domains, ips, md5, sha256, sha1 */
 	size_t sn[SURI_FILES];
@@ -262,6 +264,10 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	case TP_IOC_XMR:
 		type = "xmr", cat = "Financial fraud";
 		break;
+	case TP_IOC_ETH:
+		/* no ETH attribute type: MISP's coin-address object (below) */
+		type = "text", cat = "Financial fraud";
+		break;
 	default:
 		skip(x, id, "misp", "no MISP attribute type for this kind of value");
 		return TP_OK;
@@ -280,8 +286,33 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		if (t > x->misp_tlp)
 			x->misp_tlp = t;
 	}
-	if (json_array_append_new(x->misp_attrs, a) != 0)
+	if (k == TP_IOC_ETH) {
+		/* the object's uuid: v5 of the attribute's, so exports agree */
+		struct tp_uuid ns, ou;
+		char ous[TP_UUID_STRLEN + 1];
+		if (tp_uuid_parse(dd ? dd + 2 : id, 36, &ns) != TP_OK) {
+			json_decref(a);
+			skip(x, id, "misp", "indicator id without a UUID");
+			return TP_OK;
+		}
+		tp_uuid_v5(&ns, "coin-address", 12, &ou);
+		tp_uuid_format(&ou, ous);
+		json_object_set_new(a, "object_relation", json_string("address-crypto"));
+		json_t *sym = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "type", "text", "category",
+					"Other", "object_relation", "symbol", "value", "ETH",
+					"to_ids", 0, "disable_correlation", 1);
+		json_t *ob = json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[o,o]}", "name", "coin-address",
+			"meta-category", "financial", "description",
+			"An address used in a cryptocurrency", "template_uuid",
+			"d0e6997e-78da-4815-a6a1-cfc1c1cb8a46", "template_version", "7", "uuid", ous,
+			"comment", tp_json_str(o, "description") ? tp_json_str(o, "description") : "",
+			"Attribute", a, sym);
+		if (!ob || json_array_append_new(x->misp_objs, ob) != 0)
+			return TP_ENOMEM;
+	} else if (json_array_append_new(x->misp_attrs, a) != 0) {
 		return TP_ENOMEM;
+	}
 	x->st->written++;
 	return TP_OK;
 }
@@ -538,6 +569,8 @@ static enum tp_err misp_write(struct ex *x, const json_t *bundle)
 	json_t *e = json_object_get(ev, "Event");
 	if (dd)
 		json_object_set_new(e, "uuid", json_string(dd + 2));
+	if (json_array_size(x->misp_objs))
+		json_object_set(e, "Object", x->misp_objs);
 	if (x->misp_tlp != TP_TLP_NONE)
 		json_object_set_new(e, "Tag", json_pack("[{s:s}]", "name", tags[x->misp_tlp]));
 	int rc = json_dumpf(ev, x->out, JSON_INDENT(1));
@@ -564,7 +597,8 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 			: tp_diag_set(d, TP_EINVAL, "suricata export needs a directory");
 	else if (!out)
 		e = tp_diag_set(d, TP_EINVAL, "no output stream");
-	if (fmt == TP_EXPORT_MISP && !(x.misp_attrs = json_array()))
+	if (fmt == TP_EXPORT_MISP &&
+	    (!(x.misp_attrs = json_array()) || !(x.misp_objs = json_array())))
 		e = TP_ENOMEM;
 	if (e == TP_OK && fmt == TP_EXPORT_CSV)
 		fputs("value,type,notes,id,tlp\n", out);
@@ -616,6 +650,7 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 	if (e == TP_OK && out && ferror(out))
 		e = tp_diag_set(d, TP_EIO, "write error");
 	json_decref(x.misp_attrs);
+	json_decref(x.misp_objs);
 	tp_buf_free(&x.value);
 	tp_buf_free(&x.url_rules);
 	if (stats)

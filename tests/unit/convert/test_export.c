@@ -24,6 +24,7 @@ static const char *const inputs[] = {
 	"data/intel/maltrail/apt_lazarus.txt",
 	"data/intel/eset_malware-ioc/scarcruft/samples.sha256",
 	"tests/data/convert/mixed.txt",
+	"tests/data/convert/eth.txt",
 };
 
 static char *export_to_string(const json_t *bundle, enum tp_export_format f,
@@ -76,7 +77,7 @@ static void round_trip(enum tp_export_format f, enum fmt back)
 {
 	struct tp_convert_opts o = {.identity = "US CISA (demo)", .time = T2026};
 	struct run a, b;
-	run_import(&a, &o, LIST, inputs, 3);
+	run_import(&a, &o, LIST, inputs, 4);
 	assert_int_equal(a.st.rejected, 0);
 	struct tp_export_stats st;
 	int reps;
@@ -148,6 +149,44 @@ static void test_misp_event(void **state)
 	}
 	assert_int_equal(port, 1);
 	assert_int_equal(btc, 1);
+	json_decref(ev);
+	free(text);
+	run_free(&a);
+}
+
+/* An ETH address goes out as MISP's coin-address object. */
+static void test_misp_eth(void **state)
+{
+	struct tp_convert_opts o = {.identity = "KR KISA (demo)", .time = T2026};
+	struct run a;
+	run_import(&a, &o, LIST, inputs + 3, 1);
+	assert_int_equal(a.st.indicators, 1);
+	struct tp_export_stats st;
+	int reps;
+	char *text = export_to_string(a.bundle, TP_EXPORT_MISP, &st, &reps);
+	assert_int_equal(st.written, 1);
+	assert_int_equal(reps, 0);
+	json_t *ev;
+	assert_int_equal(tp_json_load(text, strlen(text), &ev, NULL), TP_OK);
+	const json_t *e = json_object_get(ev, "Event");
+	assert_int_equal(json_array_size(json_object_get(e, "Attribute")), 0);
+	const json_t *ob = json_array_get(json_object_get(e, "Object"), 0);
+	assert_string_equal(tp_json_str(ob, "name"), "coin-address");
+	assert_string_equal(tp_json_str(ob, "template_uuid"), "d0e6997e-78da-4815-a6a1-cfc1c1cb8a46");
+	assert_int_equal(strlen(tp_json_str(ob, "uuid")), 36);
+	const json_t *ad = json_array_get(json_object_get(ob, "Attribute"), 0);
+	const json_t *sy = json_array_get(json_object_get(ob, "Attribute"), 1);
+	assert_string_equal(tp_json_str(ad, "object_relation"), "address-crypto");
+	assert_string_equal(tp_json_str(ad, "type"), "text");
+	assert_string_equal(tp_json_str(ad, "value"), "0x098b716b8aaf21512996dc57eb0615e2383e2f96");
+	assert_true(json_is_true(json_object_get(ad, "to_ids")));
+	/* the attribute carries the indicator's uuid, the object another */
+	const char *id = tp_json_str(json_array_get(json_object_get(a.bundle, "objects"), 1), "id");
+	assert_non_null(id);
+	assert_string_equal(tp_json_str(ad, "uuid"), strstr(id, "--") + 2);
+	assert_string_not_equal(tp_json_str(ob, "uuid"), tp_json_str(ad, "uuid"));
+	assert_string_equal(tp_json_str(sy, "object_relation"), "symbol");
+	assert_string_equal(tp_json_str(sy, "value"), "ETH");
 	json_decref(ev);
 	free(text);
 	run_free(&a);
@@ -386,7 +425,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_csv), cmocka_unit_test(test_round_trip_misp),
 		cmocka_unit_test(test_misp_event),     cmocka_unit_test(test_zeek),
 		cmocka_unit_test(test_suricata),       cmocka_unit_test(test_suricata_urls),
-		cmocka_unit_test(test_zeek_urls),
+		cmocka_unit_test(test_zeek_urls),      cmocka_unit_test(test_misp_eth),
 		cmocka_unit_test(test_not_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
