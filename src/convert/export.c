@@ -298,16 +298,17 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		tp_uuid_v5(&ns, "coin-address", 12, &ou);
 		tp_uuid_format(&ou, ous);
 		json_object_set_new(a, "object_relation", json_string("address-crypto"));
-		json_t *sym = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "type", "text", "category",
-					"Other", "object_relation", "symbol", "value", "ETH",
-					"to_ids", 0, "disable_correlation", 1);
-		json_t *ob = json_pack(
-			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[o,o]}", "name", "coin-address",
-			"meta-category", "financial", "description",
-			"An address used in a cryptocurrency", "template_uuid",
-			"d0e6997e-78da-4815-a6a1-cfc1c1cb8a46", "template_version", "7", "uuid", ous,
-			"comment", tp_json_str(o, "description") ? tp_json_str(o, "description") : "",
-			"Attribute", a, sym);
+		json_t *sym = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "type", "text",
+					"category", "Other", "object_relation", "symbol", "value",
+					"ETH", "to_ids", 0, "disable_correlation", 1);
+		json_t *ob = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[o,o]}", "name",
+				       "coin-address", "meta-category", "financial", "description",
+				       "An address used in a cryptocurrency", "template_uuid",
+				       "d0e6997e-78da-4815-a6a1-cfc1c1cb8a46", "template_version",
+				       "7", "uuid", ous, "comment",
+				       tp_json_str(o, "description") ? tp_json_str(o, "description")
+								     : "",
+				       "Attribute", a, sym);
 		if (!ob || json_array_append_new(x->misp_objs, ob) != 0)
 			return TP_ENOMEM;
 	} else if (json_array_append_new(x->misp_attrs, a) != 0) {
@@ -317,9 +318,9 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	return TP_OK;
 }
 
-static const char *const suri_files[SURI_FILES] = {
-	"tripact-domains.lst", "tripact-ips.lst", "tripact-md5.lst", "tripact-sha256.lst",
-	"tripact-sha1.lst"};
+static const char *const suri_files[SURI_FILES] = {"tripact-domains.lst", "tripact-ips.lst",
+						   "tripact-md5.lst", "tripact-sha256.lst",
+						   "tripact-sha1.lst"};
 
 /* A rule content string: hex (|2e 3b|) for every byte outside a safe set, so
  * '"', ';', '\\' and '|' never need Suricata's escapes. */
@@ -378,8 +379,7 @@ static enum tp_err suricata_url(struct ex *x, const char *id, enum tp_ioc_kind k
 		}
 		if (colon) {
 			size_t pl = hn - (size_t)(colon - host) - 1;
-			if (pl == 0 || pl >= sizeof port ||
-			    strspn(colon + 1, "0123456789") < pl) {
+			if (pl == 0 || pl >= sizeof port || strspn(colon + 1, "0123456789") < pl) {
 				skip(x, id, "suricata", "URL port is not a number");
 				return TP_OK;
 			}
@@ -398,10 +398,11 @@ static enum tp_err suricata_url(struct ex *x, const char *id, enum tp_ioc_kind k
 	/* the fragment never goes on the wire */
 	size_t pn = strcspn(path, "#");
 	struct tp_buf *b = &x->url_rules;
-	enum tp_err e = tp_buf_printf(
-		b, "alert http any any -> any %s (msg:\"tripact URL indicator %s\"; "
-		   "flow:established,to_server; ",
-		host ? port : "any", id);
+	enum tp_err e =
+		tp_buf_printf(b,
+			      "alert http any any -> any %s (msg:\"tripact URL indicator %s\"; "
+			      "flow:established,to_server; ",
+			      host ? port : "any", id);
 	if (e == TP_OK && host) {
 		e = tp_buf_puts(b, "http.host; content:");
 		if (e == TP_OK)
@@ -414,7 +415,7 @@ static enum tp_err suricata_url(struct ex *x, const char *id, enum tp_ioc_kind k
 		if (e == TP_OK)
 			e = pn ? suri_content(b, path, pn) : suri_content(b, "/", 1);
 		if (e == TP_OK)
-			e = tp_buf_puts(b, k == TP_IOC_URL	    ? "; startswith; endswith; "
+			e = tp_buf_puts(b, k == TP_IOC_URL	      ? "; startswith; endswith; "
 					   : k == TP_IOC_URL_NOSCHEME ? "; startswith; "
 								      : "; ");
 	}

@@ -265,7 +265,8 @@ static int eth_attr(const json_t *o, const json_t *a)
 {
 	const char *rel = tp_json_str(a, "object_relation");
 	const char *name = tp_json_str(o, "name");
-	if (!rel || !name || strcmp(name, "coin-address") != 0 || strcmp(rel, "address-crypto") != 0)
+	if (!rel || !name || strcmp(name, "coin-address") != 0 ||
+	    strcmp(rel, "address-crypto") != 0)
 		return 0;
 	size_t i;
 	const json_t *x;

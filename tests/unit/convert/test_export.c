@@ -172,7 +172,8 @@ static void test_misp_eth(void **state)
 	assert_int_equal(json_array_size(json_object_get(e, "Attribute")), 0);
 	const json_t *ob = json_array_get(json_object_get(e, "Object"), 0);
 	assert_string_equal(tp_json_str(ob, "name"), "coin-address");
-	assert_string_equal(tp_json_str(ob, "template_uuid"), "d0e6997e-78da-4815-a6a1-cfc1c1cb8a46");
+	assert_string_equal(tp_json_str(ob, "template_uuid"),
+			    "d0e6997e-78da-4815-a6a1-cfc1c1cb8a46");
 	assert_int_equal(strlen(tp_json_str(ob, "uuid")), 36);
 	const json_t *ad = json_array_get(json_object_get(ob, "Attribute"), 0);
 	const json_t *sy = json_array_get(json_object_get(ob, "Attribute"), 1);
@@ -255,11 +256,13 @@ static void test_suricata(void **state)
 	assert_non_null(strstr(rules, "filesha1:tripact-sha1.lst; sid:9700008;"));
 	/* the three URL kinds: exact, host + start of target, part of target */
 	assert_non_null(strstr(rules, "-> any 80 (msg:\"tripact URL indicator indicator--"));
-	assert_non_null(strstr(rules, "http.host; content:\"c2.example.org\"; startswith; endswith; "
-				      "http.uri.raw; content:\"/gate.php\"; startswith; endswith; "
-				      "sid:9710001; rev:1;)\n"));
-	assert_non_null(strstr(rules, "http.host; content:\"c2.example.org\"; startswith; endswith; "
-				      "http.uri.raw; content:\"/panel/\"; startswith; sid:9710002;"));
+	assert_non_null(strstr(rules,
+			       "http.host; content:\"c2.example.org\"; startswith; endswith; "
+			       "http.uri.raw; content:\"/gate.php\"; startswith; endswith; "
+			       "sid:9710001; rev:1;)\n"));
+	assert_non_null(strstr(rules,
+			       "http.host; content:\"c2.example.org\"; startswith; endswith; "
+			       "http.uri.raw; content:\"/panel/\"; startswith; sid:9710002;"));
 	assert_non_null(strstr(rules, "-> any any (msg:\"tripact URL indicator indicator--"));
 	assert_non_null(strstr(rules, "flow:established,to_server; http.uri.raw; "
 				      "content:\"/wp-admin/x.php\"; sid:9710003; rev:1;)\n"));
@@ -270,8 +273,8 @@ static void test_suricata(void **state)
 	char *sha1 = tp_test_slurp(p, NULL);
 	assert_string_equal(sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80700\n");
 	free(sha1);
-	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst", "tripact-md5.lst",
-			       "tripact-sha256.lst", "tripact-sha1.lst",  "tripact.rules"};
+	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst",  "tripact-md5.lst",
+			       "tripact-sha256.lst",  "tripact-sha1.lst", "tripact.rules"};
 	for (size_t i = 0; i < 6; i++) {
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
 		unlink(p);
@@ -307,15 +310,16 @@ static char *suricata_rules_of(const char *const *patterns, size_t n, struct tp_
 	struct tp_diag d = {0};
 	struct run reps;
 	reps.nrep = 0;
-	assert_int_equal(tp_export_write(b, TP_EXPORT_SURICATA, NULL, dir, run_report, &reps, st, &d),
-			 TP_OK);
+	assert_int_equal(
+		tp_export_write(b, TP_EXPORT_SURICATA, NULL, dir, run_report, &reps, st, &d),
+		TP_OK);
 	assert_int_equal(st->skipped, (size_t)reps.nrep);
 	char p[512];
 	snprintf(p, sizeof p, "%s/tripact.rules", dir);
 	char *rules = tp_test_slurp(p, NULL);
 	assert_non_null(rules);
-	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst", "tripact-md5.lst",
-			       "tripact-sha256.lst", "tripact-sha1.lst",  "tripact.rules"};
+	const char *names[] = {"tripact-domains.lst", "tripact-ips.lst",  "tripact-md5.lst",
+			       "tripact-sha256.lst",  "tripact-sha1.lst", "tripact.rules"};
 	for (size_t i = 0; i < 6; i++) {
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
 		unlink(p);
@@ -335,7 +339,8 @@ static void test_suricata_urls(void **state)
 		"[url:value = 'http://user@c2.example.org/']",
 		"[url:value = 'http://c2.example.org:http/']",
 		"[file:hashes.'SHA-512' = "
-		"'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d"
+		"'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0f"
+		"f8318d"
 		"2877eec2f63b931bd47417a81a538327af927da3e']",
 	};
 	struct tp_export_stats st;
@@ -347,7 +352,8 @@ static void test_suricata_urls(void **state)
 		"alert http any any -> any 8080 (msg:\"tripact URL indicator "
 		"indicator--00000000-0000-4000-8000-000000000000\"; flow:established,to_server; "
 		"http.host; content:\"c2.example.org\"; startswith; endswith; http.uri.raw; "
-		"content:\"/a|3b|b|22|c|7c|d|5c|e?x=1\"; startswith; endswith; sid:9710001; rev:1;)\n"
+		"content:\"/a|3b|b|22|c|7c|d|5c|e?x=1\"; startswith; endswith; sid:9710001; "
+		"rev:1;)\n"
 		"alert http any any -> any 80 (msg:\"tripact URL indicator "
 		"indicator--00000000-0000-4000-8000-000000000001\"; flow:established,to_server; "
 		"http.host; content:\"c2.example.org\"; startswith; endswith; http.uri.raw; "
@@ -383,10 +389,11 @@ static void test_zeek_urls(void **state)
 			 TP_OK);
 	fclose(out);
 	/* Zeek's form: no scheme, no fragment, ":80" only dropped for http */
-	assert_string_equal(text, "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n"
-				  "c2.example.org/gate.php?id=1\tIntel::URL\t-\t-\t-\n"
-				  "c2.example.org:80/a\tIntel::URL\t-\t-\t-\n"
-				  "c2.example.org:8443/a/b\tIntel::URL\t-\t-\t-\n");
+	assert_string_equal(text,
+			    "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n"
+			    "c2.example.org/gate.php?id=1\tIntel::URL\t-\t-\t-\n"
+			    "c2.example.org:80/a\tIntel::URL\t-\t-\t-\n"
+			    "c2.example.org:8443/a/b\tIntel::URL\t-\t-\t-\n");
 	assert_int_equal(st.skipped, 4);
 	assert_int_equal(reps.nrep, 4);
 	assert_non_null(strstr(reps.rep_msg[0], "a path alone never matches"));

@@ -328,9 +328,9 @@ static void test_misp_coin_address(void **state)
 	struct run r;
 	run_import(&r, &o, MISP, f, 1);
 	assert_int_equal(r.st.indicators, 1);
-	const json_t *i =
-		find(r.bundle, "indicator", "pattern",
-		     "[cryptocurrency-wallet:value = '0x098b716b8aaf21512996dc57eb0615e2383e2f96']");
+	const json_t *i = find(
+		r.bundle, "indicator", "pattern",
+		"[cryptocurrency-wallet:value = '0x098b716b8aaf21512996dc57eb0615e2383e2f96']");
 	assert_non_null(i);
 	assert_non_null(strstr(tp_json_str(i, "description"), "symbol: ETH"));
 	/* symbol BSC: context only; no symbol and not an address: refused */
