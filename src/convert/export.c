@@ -185,6 +185,9 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	}
 	if (k == TP_IOC_URL) {
 		zeek_field(x->out, v, hkeep);
+		/* the request target always starts with '/' */
+		if (n == hn || v[hn] == '?')
+			fputc('/', x->out);
 		if (n > hn)
 			zeek_field(x->out, v + hn, n - hn);
 	} else {
@@ -412,8 +415,16 @@ static enum tp_err suricata_url(struct ex *x, const char *id, enum tp_ioc_kind k
 	}
 	if (e == TP_OK && (pn > 0 || k == TP_IOC_URL)) {
 		e = tp_buf_puts(b, "http.uri.raw; content:");
+		/* the request target always starts with '/' ("http://h?q" asks "/?q") */
+		struct tp_buf t;
+		tp_buf_init(&t, 0);
+		if (e == TP_OK && (pn == 0 || path[0] == '?'))
+			e = tp_buf_putc(&t, '/');
+		if (e == TP_OK && pn)
+			e = tp_buf_append(&t, path, pn);
 		if (e == TP_OK)
-			e = pn ? suri_content(b, path, pn) : suri_content(b, "/", 1);
+			e = suri_content(b, t.data, t.len);
+		tp_buf_free(&t);
 		if (e == TP_OK)
 			e = tp_buf_puts(b, k == TP_IOC_URL	      ? "; startswith; endswith; "
 					   : k == TP_IOC_URL_NOSCHEME ? "; startswith; "

@@ -335,6 +335,7 @@ static void test_suricata_urls(void **state)
 		/* port, upper-case host, query, fragment, bytes rules must not hold bare */
 		"[url:value = 'http://C2.Example.org:8080/a;b\"c|d\\\\e?x=1#frag']",
 		"[url:value = 'http://c2.example.org']",
+		"[url:value = 'http://c2.example.org?q=1']",
 		"[url:value = 'https://c2.example.org/gate.php']",
 		"[url:value = 'http://user@c2.example.org/']",
 		"[url:value = 'http://c2.example.org:http/']",
@@ -344,9 +345,9 @@ static void test_suricata_urls(void **state)
 		"2877eec2f63b931bd47417a81a538327af927da3e']",
 	};
 	struct tp_export_stats st;
-	char *rules = suricata_rules_of(pats, 6, &st);
-	assert_int_equal(st.indicators, 6);
-	assert_int_equal(st.written, 2);
+	char *rules = suricata_rules_of(pats, 7, &st);
+	assert_int_equal(st.indicators, 7);
+	assert_int_equal(st.written, 3);
 	assert_int_equal(st.skipped, 4);
 	const char *want =
 		"alert http any any -> any 8080 (msg:\"tripact URL indicator "
@@ -357,7 +358,11 @@ static void test_suricata_urls(void **state)
 		"alert http any any -> any 80 (msg:\"tripact URL indicator "
 		"indicator--00000000-0000-4000-8000-000000000001\"; flow:established,to_server; "
 		"http.host; content:\"c2.example.org\"; startswith; endswith; http.uri.raw; "
-		"content:\"/\"; startswith; endswith; sid:9710002; rev:1;)\n";
+		"content:\"/\"; startswith; endswith; sid:9710002; rev:1;)\n"
+		"alert http any any -> any 80 (msg:\"tripact URL indicator "
+		"indicator--00000000-0000-4000-8000-000000000002\"; flow:established,to_server; "
+		"http.host; content:\"c2.example.org\"; startswith; endswith; http.uri.raw; "
+		"content:\"/?q=1\"; startswith; endswith; sid:9710003; rev:1;)\n";
 	const char *at = strstr(rules, "alert http any any -> any 8080");
 	assert_non_null(at);
 	assert_string_equal(at, want);
@@ -370,13 +375,15 @@ static void test_zeek_urls(void **state)
 		"[url:value = 'http://c2.example.org:80/gate.php?id=1#top']",
 		"[url:value = 'https://c2.example.org:80/a']",
 		"[url:value = 'https://c2.example.org:8443/a/b']",
+		"[url:value = 'http://c2.example.org?q=1']",
+		"[url:value = 'http://c2.example.org']",
 		"[url:value LIKE '%/wp-admin/x.php%']",
 		"[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
 		"'203.0.113.5' AND network-traffic:dst_port = 8443]",
 		"[cryptocurrency-wallet:value = '0xde0b295669a9fd93d5f28d9ec85e40f4cb697bae']",
 		"[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']",
 	};
-	json_t *b = bundle_of(pats, 7);
+	json_t *b = bundle_of(pats, 9);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -393,7 +400,9 @@ static void test_zeek_urls(void **state)
 			    "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n"
 			    "c2.example.org/gate.php?id=1\tIntel::URL\t-\t-\t-\n"
 			    "c2.example.org:80/a\tIntel::URL\t-\t-\t-\n"
-			    "c2.example.org:8443/a/b\tIntel::URL\t-\t-\t-\n");
+			    "c2.example.org:8443/a/b\tIntel::URL\t-\t-\t-\n"
+			    "c2.example.org/?q=1\tIntel::URL\t-\t-\t-\n"
+			    "c2.example.org/\tIntel::URL\t-\t-\t-\n");
 	assert_int_equal(st.skipped, 4);
 	assert_int_equal(reps.nrep, 4);
 	assert_non_null(strstr(reps.rep_msg[0], "a path alone never matches"));
