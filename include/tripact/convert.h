@@ -171,7 +171,7 @@ enum tp_err tp_convert_finish(struct tp_convert *c, struct tp_convert_stats *sta
 enum tp_export_format {
 	TP_EXPORT_MISP,
 	TP_EXPORT_CSV,
-	TP_EXPORT_SURICATA, /* dataset files, one per type, in a directory */
+	TP_EXPORT_SURICATA, /* datasets, hash lists and rules, in a directory */
 	TP_EXPORT_ZEEK,	    /* one Zeek Intel framework file */
 };
 

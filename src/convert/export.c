@@ -10,6 +10,7 @@
  *	  zeek      gonamod.com<TAB>Intel::DOMAIN<TAB>volexity<TAB>SHARPEXT C2 server<TAB>-
  *	  suricata  Z29uYW1vZC5jb20=   (tripact-domains.lst, base64 as datasets want)
  */
+#include <ctype.h>
 #include <errno.h>
 #include <nettle/base64.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "convert_int.h"
 #include "tripact/json.h"
+#include "tripact/uuid.h"
 
 enum tp_err tp_export_format_parse(const char *s, enum tp_export_format *out)
 {
@@ -38,6 +40,9 @@ enum tp_err tp_export_format_parse(const char *s, enum tp_export_format *out)
 	return TP_EINVAL;
 }
 
+#define SURI_FILES    5
+#define SURI_URL_SID0 9710001 /* sids of the per-URL rules start here */
+
 struct ex {
 	enum tp_export_format fmt;
 	FILE *out;
@@ -46,9 +51,12 @@ struct ex {
 	struct tp_export_stats *st;
 	struct tp_buf value;
 	json_t *misp_attrs;
+	json_t *misp_objs; /* coin-address objects for ETH addresses */
 	enum tp_tlp misp_tlp;
-	FILE *sf[4]; /* suricata: domains, ips, md5, sha256 */
-	size_t sn[4];
+	FILE *sf[SURI_FILES]; /* suricata: domains, ips, md5, sha256, sha1 */
+	size_t sn[SURI_FILES];
+	struct tp_buf url_rules; /* suricata: one rule per URL indicator */
+	size_t nurl;
 };
 
 static void skip(struct ex *x, const char *id, const char *fmt, const char *why)
@@ -111,9 +119,15 @@ static void zeek_field(FILE *f, const char *s, size_t max)
 		fputc(s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i], f);
 }
 
+/*
+ * Zeek checks Intel::URL for equality against HTTP::build_url(): the Host
+ * header (":port" added unless 80) and the request target, without scheme
+ * or fragment; the same form is used for URLs found in mail.
+ */
 static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const char *v)
 {
 	const char *type = NULL, *id = tp_json_str(o, "id");
+	size_t hn = 0, hkeep = 0, n = SIZE_MAX; /* URL: host bytes, kept, total */
 	switch (k) {
 	case TP_IOC_IPV4:
 	case TP_IOC_IPV6:
@@ -122,14 +136,37 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	case TP_IOC_DOMAIN:
 		type = "Intel::DOMAIN";
 		break;
-	case TP_IOC_URL:
-		/* Zeek's URLs have no scheme */
+	case TP_IOC_URL: {
 		type = "Intel::URL";
+		int http = strncasecmp(v, "http://", 7) == 0;
 		v = strstr(v, "://") + 3;
+		hn = strcspn(v, "/?#"), n = strcspn(v, "#");
+		/* Zeek writes no ":80" for plain HTTP */
+		hkeep = http && hn >= 3 && strncmp(v + hn - 3, ":80", 3) == 0 ? hn - 3 : hn;
+		if (hkeep == 0) {
+			skip(x, id, "zeek-intel", "URL without a host");
+			return TP_OK;
+		}
 		break;
+	}
 	case TP_IOC_URL_NOSCHEME:
 		type = "Intel::URL";
 		break;
+	case TP_IOC_URL_PATH:
+		skip(x, id, "zeek-intel",
+		     "Intel::URL is compared whole (host and path), so a path alone never "
+		     "matches");
+		return TP_OK;
+	case TP_IOC_IPV4_PORT:
+		skip(x, id, "zeek-intel",
+		     "Intel::ADDR has no port; the address alone would match more than the "
+		     "indicator");
+		return TP_OK;
+	case TP_IOC_BTC:
+	case TP_IOC_ETH:
+	case TP_IOC_XMR:
+		skip(x, id, "zeek-intel", "Zeek has no Intel type for cryptocurrency addresses");
+		return TP_OK;
 	case TP_IOC_EMAIL:
 		type = "Intel::EMAIL";
 		break;
@@ -146,7 +183,16 @@ static enum tp_err zeek(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		skip(x, id, "zeek-intel", "no Intel type for this kind of value");
 		return TP_OK;
 	}
-	zeek_field(x->out, v, SIZE_MAX);
+	if (k == TP_IOC_URL) {
+		zeek_field(x->out, v, hkeep);
+		/* the request target always starts with '/' */
+		if (n == hn || v[hn] == '?')
+			fputc('/', x->out);
+		if (n > hn)
+			zeek_field(x->out, v + hn, n - hn);
+	} else {
+		zeek_field(x->out, v, SIZE_MAX);
+	}
 	fprintf(x->out, "\t%s\t", type);
 	zeek_field(x->out, first_ref(o, "source_name"), 200);
 	fputc('\t', x->out);
@@ -221,6 +267,10 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 	case TP_IOC_XMR:
 		type = "xmr", cat = "Financial fraud";
 		break;
+	case TP_IOC_ETH:
+		/* no ETH attribute type: MISP's coin-address object (below) */
+		type = "text", cat = "Financial fraud";
+		break;
 	default:
 		skip(x, id, "misp", "no MISP attribute type for this kind of value");
 		return TP_OK;
@@ -239,14 +289,155 @@ static enum tp_err misp(struct ex *x, const json_t *o, enum tp_ioc_kind k, const
 		if (t > x->misp_tlp)
 			x->misp_tlp = t;
 	}
-	if (json_array_append_new(x->misp_attrs, a) != 0)
+	if (k == TP_IOC_ETH) {
+		/* the object's uuid: v5 of the attribute's, so exports agree */
+		struct tp_uuid ns, ou;
+		char ous[TP_UUID_STRLEN + 1];
+		if (tp_uuid_parse(dd ? dd + 2 : id, 36, &ns) != TP_OK) {
+			json_decref(a);
+			skip(x, id, "misp", "indicator id without a UUID");
+			return TP_OK;
+		}
+		tp_uuid_v5(&ns, "coin-address", 12, &ou);
+		tp_uuid_format(&ou, ous);
+		json_object_set_new(a, "object_relation", json_string("address-crypto"));
+		json_t *sym = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "type", "text",
+					"category", "Other", "object_relation", "symbol", "value",
+					"ETH", "to_ids", 0, "disable_correlation", 1);
+		json_t *ob = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[o,o]}", "name",
+				       "coin-address", "meta-category", "financial", "description",
+				       "An address used in a cryptocurrency", "template_uuid",
+				       "d0e6997e-78da-4815-a6a1-cfc1c1cb8a46", "template_version",
+				       "7", "uuid", ous, "comment",
+				       tp_json_str(o, "description") ? tp_json_str(o, "description")
+								     : "",
+				       "Attribute", a, sym);
+		if (!ob || json_array_append_new(x->misp_objs, ob) != 0)
+			return TP_ENOMEM;
+	} else if (json_array_append_new(x->misp_attrs, a) != 0) {
 		return TP_ENOMEM;
+	}
 	x->st->written++;
 	return TP_OK;
 }
 
-static const char *const suri_files[4] = {"tripact-domains.lst", "tripact-ips.lst",
-					  "tripact-md5.lst", "tripact-sha256.lst"};
+static const char *const suri_files[SURI_FILES] = {"tripact-domains.lst", "tripact-ips.lst",
+						   "tripact-md5.lst", "tripact-sha256.lst",
+						   "tripact-sha1.lst"};
+
+/* A rule content string: hex (|2e 3b|) for every byte outside a safe set, so
+ * '"', ';', '\\' and '|' never need Suricata's escapes. */
+static enum tp_err suri_content(struct tp_buf *b, const char *s, size_t n)
+{
+	static const char safe[] = "/._~%=&?+,@!*()$-";
+	enum tp_err e = tp_buf_putc(b, '"');
+	int inhex = 0;
+	for (size_t i = 0; i < n && e == TP_OK; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') || (c && strchr(safe, c));
+		if (plain && inhex)
+			e = tp_buf_putc(b, '|'), inhex = 0;
+		if (e == TP_OK && plain)
+			e = tp_buf_putc(b, (char)c);
+		else if (e == TP_OK)
+			e = tp_buf_printf(b, inhex ? " %02x" : "|%02x", c), inhex = 1;
+	}
+	if (e == TP_OK && inhex)
+		e = tp_buf_putc(b, '|');
+	if (e == TP_OK)
+		e = tp_buf_putc(b, '"');
+	return e;
+}
+
+/* One HTTP rule for a URL indicator: a full http:// URL must be the request's
+ * host (normalized, so lowercase), port and whole raw request target; a URL
+ * without scheme ("host/path", matched as '%://host/path%') the host, port
+ * and the start of the target; a URL path ('%/path%') part of the target. */
+static enum tp_err suricata_url(struct ex *x, const char *id, enum tp_ioc_kind k, const char *v)
+{
+	const char *host = NULL, *path = v;
+	size_t hn = 0;
+	char port[8] = "80";
+	if (k == TP_IOC_URL) {
+		if (strncasecmp(v, "http://", 7) != 0) {
+			skip(x, id, "suricata",
+			     "only http:// URLs are visible to Suricata's HTTP parser (the path of "
+			     "an https:// or other URL is encrypted or not HTTP); export its "
+			     "domain instead");
+			return TP_OK;
+		}
+		v += 7;
+	}
+	if (k != TP_IOC_URL_PATH) {
+		host = v;
+		hn = strcspn(v, "/?#");
+		path = v + hn;
+		const char *colon = memchr(host, ':', hn);
+		if (memchr(host, '@', hn) || host[0] == '[' || hn == 0) {
+			skip(x, id, "suricata",
+			     "URL host with user info or an IPv6 literal has no exact "
+			     "http.host match");
+			return TP_OK;
+		}
+		if (colon) {
+			size_t pl = hn - (size_t)(colon - host) - 1;
+			if (pl == 0 || pl >= sizeof port || strspn(colon + 1, "0123456789") < pl) {
+				skip(x, id, "suricata", "URL port is not a number");
+				return TP_OK;
+			}
+			memcpy(port, colon + 1, pl);
+			port[pl] = '\0';
+			hn = (size_t)(colon - host);
+		}
+	}
+	char h[256];
+	if (hn >= sizeof h) {
+		skip(x, id, "suricata", "URL host longer than 255 bytes");
+		return TP_OK;
+	}
+	for (size_t i = 0; i < hn; i++)
+		h[i] = (char)tolower((unsigned char)host[i]);
+	/* the fragment never goes on the wire */
+	size_t pn = strcspn(path, "#");
+	struct tp_buf *b = &x->url_rules;
+	enum tp_err e =
+		tp_buf_printf(b,
+			      "alert http any any -> any %s (msg:\"tripact URL indicator %s\"; "
+			      "flow:established,to_server; ",
+			      host ? port : "any", id);
+	if (e == TP_OK && host) {
+		e = tp_buf_puts(b, "http.host; content:");
+		if (e == TP_OK)
+			e = suri_content(b, h, hn);
+		if (e == TP_OK)
+			e = tp_buf_puts(b, "; startswith; endswith; ");
+	}
+	if (e == TP_OK && (pn > 0 || k == TP_IOC_URL)) {
+		e = tp_buf_puts(b, "http.uri.raw; content:");
+		/* the request target always starts with '/' ("http://h?q" asks "/?q") */
+		struct tp_buf t;
+		tp_buf_init(&t, 0);
+		if (e == TP_OK && (pn == 0 || path[0] == '?'))
+			e = tp_buf_putc(&t, '/');
+		if (e == TP_OK && pn)
+			e = tp_buf_append(&t, path, pn);
+		if (e == TP_OK)
+			e = suri_content(b, t.data, t.len);
+		tp_buf_free(&t);
+		if (e == TP_OK)
+			e = tp_buf_puts(b, k == TP_IOC_URL	      ? "; startswith; endswith; "
+					   : k == TP_IOC_URL_NOSCHEME ? "; startswith; "
+								      : "; ");
+	}
+	if (e == TP_OK)
+		e = tp_buf_printf(b, "sid:%zu; rev:1;)\n", SURI_URL_SID0 + x->nurl);
+	if (e != TP_OK)
+		return e;
+	x->nurl++;
+	x->st->written++;
+	return TP_OK;
+}
 
 static enum tp_err suricata(struct ex *x, const json_t *o, enum tp_ioc_kind k, const char *v)
 {
@@ -271,9 +462,27 @@ static enum tp_err suricata(struct ex *x, const json_t *o, enum tp_ioc_kind k, c
 	case TP_IOC_SHA256:
 		f = 3;
 		break;
-	default:
-		skip(x, id, "suricata", "no dataset type for this kind of value");
+	case TP_IOC_SHA1:
+		/* no sha1 dataset type in Suricata 7; filesha1 reads a list */
+		f = 4;
+		break;
+	case TP_IOC_URL:
+	case TP_IOC_URL_NOSCHEME:
+	case TP_IOC_URL_PATH:
+		return suricata_url(x, id, k, v);
+	case TP_IOC_SHA512:
+		skip(x, id, "suricata", "Suricata hashes files with MD5, SHA-1 and SHA-256 only");
 		return TP_OK;
+	case TP_IOC_IPV4_PORT:
+		skip(x, id, "suricata", "no dataset type holds an address with its port");
+		return TP_OK;
+	default: {
+		char why[128];
+		snprintf(why, sizeof why, "no dataset type or rule keyword for a %s value",
+			 tp_ioc_kind_name(k));
+		skip(x, id, "suricata", why);
+		return TP_OK;
+	}
 	}
 	if (f == 0) {
 		/* string datasets are stored base64-encoded */
@@ -297,7 +506,7 @@ static enum tp_err suricata_open(struct ex *x, const char *dir, struct tp_diag *
 {
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return tp_diag_set(d, TP_EIO, "cannot create %s: %m", dir);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < SURI_FILES; i++) {
 		char p[4096];
 		snprintf(p, sizeof p, "%s/%s", dir, suri_files[i]);
 		x->sf[i] = fopen(p, "w");
@@ -341,10 +550,14 @@ static enum tp_err suricata_rules(struct ex *x, const char *dir, struct tp_diag 
 		    "filemd5:tripact-md5.lst; sid:9700006; rev:1;)"},
 		{3, "alert http any any -> any any (msg:\"tripact SHA-256 indicator (file)\"; "
 		    "filesha256:tripact-sha256.lst; sid:9700007; rev:1;)"},
+		{4, "alert http any any -> any any (msg:\"tripact SHA-1 indicator (file)\"; "
+		    "filesha1:tripact-sha1.lst; sid:9700008; rev:1;)"},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
 		if (x->sn[rules[i].set])
 			fprintf(f, "%s\n", rules[i].rule);
+	if (x->url_rules.len)
+		fwrite(x->url_rules.data, 1, x->url_rules.len, f);
 	if (fclose(f) != 0)
 		return tp_diag_set(d, TP_EIO, "cannot write %s: %m", p);
 	return TP_OK;
@@ -368,6 +581,8 @@ static enum tp_err misp_write(struct ex *x, const json_t *bundle)
 	json_t *e = json_object_get(ev, "Event");
 	if (dd)
 		json_object_set_new(e, "uuid", json_string(dd + 2));
+	if (json_array_size(x->misp_objs))
+		json_object_set(e, "Object", x->misp_objs);
 	if (x->misp_tlp != TP_TLP_NONE)
 		json_object_set_new(e, "Tag", json_pack("[{s:s}]", "name", tags[x->misp_tlp]));
 	int rc = json_dumpf(ev, x->out, JSON_INDENT(1));
@@ -387,13 +602,15 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 	if (!json_is_array(objs))
 		return tp_diag_set(d, TP_EPARSE, "not a STIX bundle (no objects array)");
 	tp_buf_init(&x.value, 1 << 20);
+	tp_buf_init(&x.url_rules, 0);
 	enum tp_err e = TP_OK;
 	if (fmt == TP_EXPORT_SURICATA)
 		e = dir ? suricata_open(&x, dir, d)
 			: tp_diag_set(d, TP_EINVAL, "suricata export needs a directory");
 	else if (!out)
 		e = tp_diag_set(d, TP_EINVAL, "no output stream");
-	if (fmt == TP_EXPORT_MISP && !(x.misp_attrs = json_array()))
+	if (fmt == TP_EXPORT_MISP &&
+	    (!(x.misp_attrs = json_array()) || !(x.misp_objs = json_array())))
 		e = TP_ENOMEM;
 	if (e == TP_OK && fmt == TP_EXPORT_CSV)
 		fputs("value,type,notes,id,tlp\n", out);
@@ -439,13 +656,15 @@ enum tp_err tp_export_write(const void *bundle_v, enum tp_export_format fmt, FIL
 		e = misp_write(&x, bundle);
 	if (e == TP_OK && fmt == TP_EXPORT_SURICATA)
 		e = suricata_rules(&x, dir, d);
-	for (int f = 0; f < 4; f++)
+	for (int f = 0; f < SURI_FILES; f++)
 		if (x.sf[f] && fclose(x.sf[f]) != 0 && e == TP_OK)
 			e = tp_diag_set(d, TP_EIO, "cannot write %s/%s", dir, suri_files[f]);
 	if (e == TP_OK && out && ferror(out))
 		e = tp_diag_set(d, TP_EIO, "write error");
 	json_decref(x.misp_attrs);
+	json_decref(x.misp_objs);
 	tp_buf_free(&x.value);
+	tp_buf_free(&x.url_rules);
 	if (stats)
 		*stats = st;
 	return e;

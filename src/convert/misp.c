@@ -8,7 +8,8 @@
  * "domain|ip" two values, "ip-dst|port" a network-traffic pattern. Object
  * attributes that are context (text, port, ...) go into the description of
  * the object's indicators, and so do its to_ids false values (which are
- * also SCOs). `tlp:` tags become TLP markings, other tags
+ * also SCOs); the address-crypto (type text) of a coin-address object whose
+ * symbol is ETH, or that has none, is an ETH address. `tlp:` tags become TLP markings, other tags
  * labels; the first `link` attribute becomes the url of every indicator's
  * external reference; galaxy clusters become `indicates` targets when the ATT&CK bundle
  * given in the options has the object (by ATT&CK id, name or alias).
@@ -67,6 +68,9 @@ static enum tp_ioc_kind misp_kind(const char *t, int *ok)
 		{"xmr", TP_IOC_XMR},
 		{"ip-dst|port", TP_IOC_IPV4_PORT},
 		{"ip-src|port", TP_IOC_IPV4_PORT},
+		/* not a MISP type: the address-crypto of a coin-address object
+		 * whose symbol is ETH (see eth_attr) */
+		{"coin-address/ETH", TP_IOC_ETH},
 	};
 	*ok = 1;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -251,9 +255,34 @@ static enum tp_err one(struct event *ev, const json_t *a, const char *type, cons
 	return tp_convert_rec(c, &rec);
 }
 
-static enum tp_err attribute(struct event *ev, const json_t *a, const char *context)
+/*
+ * MISP has no ETH attribute type; an ETH address travels as the
+ * address-crypto (type text) of a coin-address object with symbol ETH, as
+ * MISP's own coin-address template has it. Without a symbol the value must
+ * still read as an ETH address (tp_convert_rec checks it).
+ */
+static int eth_attr(const json_t *o, const json_t *a)
 {
-	const char *type = tp_json_str(a, "type");
+	const char *rel = tp_json_str(a, "object_relation");
+	const char *name = tp_json_str(o, "name");
+	if (!rel || !name || strcmp(name, "coin-address") != 0 ||
+	    strcmp(rel, "address-crypto") != 0)
+		return 0;
+	size_t i;
+	const json_t *x;
+	json_array_foreach(json_object_get(o, "Attribute"), i, x)
+	{
+		const char *r = tp_json_str(x, "object_relation"), *v = tp_json_str(x, "value");
+		if (r && v && strcmp(r, "symbol") == 0 && strcasecmp(v, "ETH") != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static enum tp_err attribute(struct event *ev, const json_t *a, const char *context,
+			     const char *type_override)
+{
+	const char *type = type_override ? type_override : tp_json_str(a, "type");
 	const char *value = tp_json_str(a, "value");
 	if (!type || !value) {
 		ev->c->st.rows++;
@@ -341,7 +370,7 @@ static enum tp_err object(struct event *ev, const json_t *o, const char *base, s
 		const char *t = tp_json_str(a, "type");
 		const char *rel = tp_json_str(a, "object_relation");
 		const char *v = tp_json_str(a, "value");
-		int ctx_only = t && !strchr(t, '|') && (misp_kind(t, &ok), !ok);
+		int ctx_only = t && !strchr(t, '|') && (misp_kind(t, &ok), !ok) && !eth_attr(o, a);
 		if (e == TP_OK && v && (ctx_only || !json_is_true(json_object_get(a, "to_ids"))))
 			e = tp_buf_printf(&ctx, "%s%s: %s", ctx.len ? "\n" : "", rel ? rel : t, v);
 	}
@@ -351,7 +380,7 @@ static enum tp_err object(struct event *ev, const json_t *o, const char *base, s
 	json_array_foreach(attrs, i, a)
 	{
 		const char *t = tp_json_str(a, "type");
-		if (t && (strchr(t, '|') || (misp_kind(t, &ok), ok)))
+		if (t && (strchr(t, '|') || (misp_kind(t, &ok), ok) || eth_attr(o, a)))
 			iocs++;
 	}
 	if (e == TP_OK && iocs == 0) {
@@ -370,11 +399,12 @@ static enum tp_err object(struct event *ev, const json_t *o, const char *base, s
 		const char *t = tp_json_str(a, "type");
 		if (e != TP_OK)
 			break;
-		if (t && !strchr(t, '|') && (misp_kind(t, &ok), !ok))
+		int eth = eth_attr(o, a);
+		if (t && !strchr(t, '|') && (misp_kind(t, &ok), !ok) && !eth)
 			continue; /* already in the context */
 		e = set_path(ev, base, ".Object[%zu].Attribute[%zu]", oi, i);
 		if (e == TP_OK)
-			e = attribute(ev, a, ctx.data);
+			e = attribute(ev, a, ctx.data, eth ? "coin-address/ETH" : NULL);
 		if (e != TP_OK)
 			break;
 	}
@@ -417,7 +447,7 @@ static enum tp_err event(struct tp_convert *c, const char *file, const json_t *e
 			break;
 		e = set_path(&ev, base, ".Attribute[%zu]%.0zu", i, 0);
 		if (e == TP_OK)
-			e = attribute(&ev, x, NULL);
+			e = attribute(&ev, x, NULL, NULL);
 	}
 	json_array_foreach(json_object_get(ev_json, "Object"), i, x)
 	{

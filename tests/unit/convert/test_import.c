@@ -320,6 +320,28 @@ static void test_misp_composites(void **state)
 	run_free(&r);
 }
 
+/* ETH in MISP: coin-address's address-crypto with symbol ETH (or none). */
+static void test_misp_coin_address(void **state)
+{
+	static const char *const f[] = {"tests/data/convert/misp-coin.json"};
+	struct tp_convert_opts o = {.identity = "KR KISA (demo)", .time = T2026};
+	struct run r;
+	run_import(&r, &o, MISP, f, 1);
+	assert_int_equal(r.st.indicators, 1);
+	const json_t *i = find(
+		r.bundle, "indicator", "pattern",
+		"[cryptocurrency-wallet:value = '0x098b716b8aaf21512996dc57eb0615e2383e2f96']");
+	assert_non_null(i);
+	assert_non_null(strstr(tp_json_str(i, "description"), "symbol: ETH"));
+	/* symbol BSC: context only; no symbol and not an address: refused */
+	assert_int_equal(r.st.rejected, 2);
+	assert_string_equal(r.rep_path[0], "Event.Object[1]");
+	assert_non_null(strstr(r.rep_msg[0], "no indicator value"));
+	assert_string_equal(r.rep_path[1], "Event.Object[2].Attribute[0]");
+	assert_non_null(strstr(r.rep_msg[1], "not-an-address"));
+	run_free(&r);
+}
+
 static void test_stix20_attack(void **state)
 {
 	static const char *const f[] = {"data/intel/attack/attack-dprk-v18.1.stix20.json"};
@@ -640,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_adoc_edges),
 		cmocka_unit_test(test_misp_eset),
 		cmocka_unit_test(test_misp_composites),
+		cmocka_unit_test(test_misp_coin_address),
 		cmocka_unit_test(test_stix20_attack),
 		cmocka_unit_test(test_stix20_observed_data),
 		cmocka_unit_test(test_stix20_versions),
