@@ -1,38 +1,7 @@
-/*
- * Fuzzes the misp importer: any input must give either an error or a bundle
- * that is valid JSON (every value escaped, the framing closed).
- */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include "tripact/buf.h"
-#include "tripact/convert.h"
-#include "tripact/json.h"
-
-static enum tp_err sink(void *ctx, const char *s, size_t n)
-{
-	return tp_buf_append(ctx, s, n);
-}
+/* Fuzzes the MISP event importer: see fuzz_import.h. */
+#include "fuzz_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tp_buf out;
-	tp_buf_init(&out, 0);
-	struct tp_convert_opts o = {.identity = "fuzz", .tlp = TP_TLP_GREEN, .time = 1};
-	struct tp_convert *c;
-	if (tp_convert_new(&o, sink, NULL, &out, &c) != TP_OK)
-		abort();
-	struct tp_diag d = {0};
-	enum tp_err e;
-	e = tp_convert_misp(c, "fuzz.json", (const char *)data, size, &d);
-	if (e == TP_OK && tp_convert_finish(c, NULL, &d) == TP_OK) {
-		json_t *v;
-		if (tp_json_load(out.data, out.len, &v, &d) != TP_OK)
-			abort(); /* the importer wrote broken JSON */
-		json_decref(v);
-	}
-	tp_convert_free(c);
-	tp_buf_free(&out);
-	return 0;
+	return fuzz_import_text(data, size, tp_convert_misp, "fuzz.json");
 }

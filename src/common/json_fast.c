@@ -354,6 +354,27 @@ static json_t *parse_number(struct parser *ps)
 
 static json_t *parse_value(struct parser *ps);
 
+/*
+ * After an object member or array element: consumes ',' (returns 1, more
+ * follow) or the closing bracket (returns 0); anything else is -1.
+ */
+static int after_member(struct parser *ps, char close)
+{
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return -1;
+	if (*ps->p == ',') {
+		ps->p++;
+		skip_ws(ps);
+		return 1;
+	}
+	if (*ps->p == close) {
+		ps->p++;
+		return 0;
+	}
+	return -1;
+}
+
 static json_t *parse_object(struct parser *ps)
 {
 	json_t *obj = json_object();
@@ -405,19 +426,11 @@ static json_t *parse_object(struct parser *ps)
 		free(kheap);
 		if (bad)
 			goto fail;
-		skip_ws(ps);
-		if (ps->p >= ps->end)
+		int more = after_member(ps, '}');
+		if (more < 0)
 			goto fail;
-		if (*ps->p == ',') {
-			ps->p++;
-			skip_ws(ps);
-			continue;
-		}
-		if (*ps->p == '}') {
-			ps->p++;
+		if (!more)
 			return obj;
-		}
-		goto fail;
 	}
 fail:
 	json_decref(obj);
@@ -439,19 +452,11 @@ static json_t *parse_array(struct parser *ps)
 		json_t *v = parse_value(ps);
 		if (!v || json_array_append_new(arr, v))
 			goto fail;
-		skip_ws(ps);
-		if (ps->p >= ps->end)
+		int more = after_member(ps, ']');
+		if (more < 0)
 			goto fail;
-		if (*ps->p == ',') {
-			ps->p++;
-			skip_ws(ps);
-			continue;
-		}
-		if (*ps->p == ']') {
-			ps->p++;
+		if (!more)
 			return arr;
-		}
-		goto fail;
 	}
 fail:
 	json_decref(arr);

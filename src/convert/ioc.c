@@ -177,30 +177,8 @@ static int all_hex(const char *s, size_t n)
 	return 1;
 }
 
-static int is_ipv4(const char *s, int allow_prefix)
-{
-	char tmp[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	if (n >= sizeof tmp || (slash && !allow_prefix))
-		return 0;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	struct in_addr a;
-	if (inet_pton(AF_INET, tmp, &a) != 1)
-		return 0;
-	if (slash) {
-		char *end;
-		if (!isdigit((unsigned char)slash[1]))
-			return 0;
-		long p = strtol(slash + 1, &end, 10);
-		if (*end || p < 0 || p > 32)
-			return 0;
-	}
-	return 1;
-}
-
-static int is_ipv6(const char *s, int allow_prefix)
+/* An IPv4 (family AF_INET) or IPv6 address, with a /prefix if allowed. */
+static int is_ip(const char *s, int family, int allow_prefix)
 {
 	char tmp[80];
 	const char *slash = strchr(s, '/');
@@ -209,18 +187,28 @@ static int is_ipv6(const char *s, int allow_prefix)
 		return 0;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	struct in6_addr a;
-	if (inet_pton(AF_INET6, tmp, &a) != 1)
+	struct in6_addr a; /* large enough for either family */
+	if (inet_pton(family, tmp, &a) != 1)
 		return 0;
 	if (slash) {
 		char *end;
 		if (!isdigit((unsigned char)slash[1]))
 			return 0;
 		long p = strtol(slash + 1, &end, 10);
-		if (*end || p < 0 || p > 128)
+		if (*end || p < 0 || p > (family == AF_INET ? 32 : 128))
 			return 0;
 	}
 	return 1;
+}
+
+static int is_ipv4(const char *s, int allow_prefix)
+{
+	return is_ip(s, AF_INET, allow_prefix);
+}
+
+static int is_ipv6(const char *s, int allow_prefix)
+{
+	return is_ip(s, AF_INET6, allow_prefix);
 }
 
 /* host names: labels of letters, digits, '-' and '_', a non-numeric TLD. */
