@@ -120,7 +120,7 @@ static void background(const struct tp_trace_graph *g, const char *dir)
 	for (uint64_t i = 0; i < 10; i++) {
 		const char *a = tpg_addr(g, 0), *name;
 		for (uint64_t k = items / 10 * i; k < items; k++) {
-			uint32_t id = g->kind == TP_TRACE_UTXO ? g->out[k].addr : g->xfer[k].to;
+			uint32_t id = g->kind == TP_TRACE_UTXO ? tpg_out_addr(g, k) : g->xfer[k].to;
 			if (id == TPG_NONE || (g->kind == TP_TRACE_ACCOUNT && g->xfer[k].asset))
 				continue;
 			a = tpg_addr(g, id);
@@ -198,10 +198,10 @@ static void utxo(const char *top, uint64_t txs)
 	uint64_t sum = 0, touched = 0;
 	t0 = tp_bench_wall();
 	for (uint32_t t = 0; t < g->ntx; t++) {
-		for (uint32_t i = g->tx[t].first_in; i < g->tx[t + 1].first_in; i++)
-			sum += g->out[g->in[i]].value;
-		for (uint64_t k = g->tx[t].first_out; k < g->tx[t + 1].first_out; k++)
-			sum -= g->out[k].value, touched += g->out[k].addr;
+		for (uint64_t i = tpg_tx_first_in(g, t); i < tpg_tx_first_in(g, t + 1); i++)
+			sum += tpg_out_value(g, tpg_in_out(g, i));
+		for (uint64_t k = tpg_tx_first_out(g, t); k < tpg_tx_first_out(g, t + 1); k++)
+			sum -= tpg_out_value(g, k), touched += tpg_out_addr(g, k);
 	}
 	double tpass = tp_bench_wall() - t0;
 	printf("  full pass              %10.3g tx/s  (%.3f s; checksum %llu; BlockSci: 3.6e7 tx/s/core)\n",

@@ -142,4 +142,53 @@ void tpg_txid_format(const struct tp_trace_graph *g, uint32_t tx, char out[70]);
 /* Parses a hex tx id (optional 0x) into raw bytes; returns length or 0. */
 size_t tpg_txid_parse(const char *s, size_t len, uint8_t out[32]);
 
+/*
+ * Accessors. Code outside graph.c reads and patches transactions,
+ * outputs and inputs only through these, so the layout of the arrays
+ * can change without touching the importers or the tracer.
+ */
+static inline uint64_t tpg_tx_first_out(const struct tp_trace_graph *g, uint32_t t)
+{
+	return g->tx[t].first_out;
+}
+static inline uint64_t tpg_tx_first_in(const struct tp_trace_graph *g, uint32_t t)
+{
+	return g->tx[t].first_in;
+}
+static inline uint64_t tpg_tx_nout(const struct tp_trace_graph *g, uint32_t t)
+{
+	return g->tx[t + 1].first_out - g->tx[t].first_out;
+}
+static inline int64_t tpg_tx_time(const struct tp_trace_graph *g, uint32_t t)
+{
+	return g->tx[t].time;
+}
+static inline uint32_t tpg_tx_block(const struct tp_trace_graph *g, uint32_t t)
+{
+	return g->tx[t].block;
+}
+static inline uint64_t tpg_out_value(const struct tp_trace_graph *g, uint64_t o)
+{
+	return g->out[o].value;
+}
+static inline uint32_t tpg_out_addr(const struct tp_trace_graph *g, uint64_t o)
+{
+	return g->out[o].addr;
+}
+/* The transaction that spends output o, TPG_NONE while unspent. */
+static inline uint32_t tpg_out_spent_by(const struct tp_trace_graph *g, uint64_t o)
+{
+	return g->out[o].spent_by;
+}
+/* Importers only: records that transaction t spends output o. */
+static inline void tpg_out_set_spent_by(struct tp_trace_graph *g, uint64_t o, uint32_t t)
+{
+	g->out[o].spent_by = t;
+}
+/* The global index of the output that input i spends. */
+static inline uint64_t tpg_in_out(const struct tp_trace_graph *g, uint64_t i)
+{
+	return g->in[i];
+}
+
 #endif

@@ -219,13 +219,13 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		display(tx->in[i].prev_txid, pid);
 		uint32_t st = tpg_tx_find(g, pid, 32);
 		uint64_t idx = tx->in[i].prev_index;
-		if (st == TPG_NONE || idx >= g->tx[st + 1].first_out - g->tx[st].first_out)
+		if (st == TPG_NONE || idx >= tpg_tx_nout(g, st))
 			return bad(w, tx, TP_ENOTFOUND,
 				   "an input spends an output not in the graph (raw blocks carry no "
 				   "input values: import from the chain's first block)",
 				   block);
-		uint64_t o = g->tx[st].first_out + idx;
-		if (g->out[o].spent_by != TPG_NONE)
+		uint64_t o = tpg_tx_first_out(g, st) + idx;
+		if (tpg_out_spent_by(g, o) != TPG_NONE)
 			return bad(w, tx, TP_ECONFLICT, "an input spends an output already spent",
 				   block);
 		for (size_t j = 0; j < i; j++)
@@ -233,7 +233,7 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 				return bad(w, tx, TP_ECONFLICT, "two inputs spend the same output",
 					   block);
 		w->spend[i] = o;
-		in_total += g->out[o].value;
+		in_total += tpg_out_value(g, o);
 	}
 	for (size_t k = 0; k < tx->n_out; k++) {
 		if (tx->out[k].value > 2100000000000000ULL)
@@ -246,7 +246,7 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 	enum tp_err e = tpg_tx_add(g, id, 32, (int64_t)h->time, block, &t);
 	for (size_t i = 0; e == TP_OK && i < nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
-		g->out[w->spend[i]].spent_by = t;
+		tpg_out_set_spent_by(g, w->spend[i], t);
 	}
 	for (size_t k = 0; e == TP_OK && k < tx->n_out; k++) {
 		uint32_t aid;

@@ -163,13 +163,13 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 			}
 			idx = 0;
 		}
-		if (st == TPG_NONE || idx >= g->tx[st + 1].first_out - g->tx[st].first_out)
+		if (st == TPG_NONE || idx >= tpg_tx_nout(g, st))
 			return tpr_bad(r, d, TP_ENOTFOUND,
 				       "transaction %s: inputs[%zu] spends unknown output %s:%llu "
 				       "(import the chain from its start, or earlier blocks first)",
 				       hash, i, sh, (unsigned long long)idx);
-		uint64_t out = g->tx[st].first_out + idx;
-		if (g->out[out].spent_by != TPG_NONE)
+		uint64_t out = tpg_tx_first_out(g, st) + idx;
+		if (tpg_out_spent_by(g, out) != TPG_NONE)
 			return tpr_bad(r, d, TP_ECONFLICT,
 				       "transaction %s: inputs[%zu] spends %s:%llu, already spent",
 				       hash, i, sh, (unsigned long long)idx);
@@ -178,14 +178,14 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 				return tpr_bad(r, d, TP_ECONFLICT,
 					       "transaction %s: inputs[%zu] spends %s:%llu twice", hash,
 					       i, sh, (unsigned long long)idx);
-		if (iv && !json_is_null(iv) && (!json_u64(iv, &v) || v != g->out[out].value))
+		if (iv && !json_is_null(iv) && (!json_u64(iv, &v) || v != tpg_out_value(g, out)))
 			return tpr_bad(r, d, TP_EVALIDATE,
 				       "transaction %s: inputs[%zu] value disagrees with output "
 				       "%s:%llu (%llu)",
 				       hash, i, sh, (unsigned long long)idx,
-				       (unsigned long long)g->out[out].value);
+				       (unsigned long long)tpg_out_value(g, out));
 		(*spend)[i] = out;
-		in_total += g->out[out].value;
+		in_total += tpg_out_value(g, out);
 	}
 	size_t nout = json_array_size(outs);
 	for (size_t i = 0; i < nout; i++) {
@@ -244,7 +244,7 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 	for (size_t i = 0; e == TP_OK && i < nin; i++) {
 		e = tpg_in_add(g, (*spend)[i]);
 		if (e == TP_OK)
-			g->out[(*spend)[i]].spent_by = tx;
+			tpg_out_set_spent_by(g, (*spend)[i], tx);
 	}
 	for (size_t i = 0; e == TP_OK && i < nout; i++) {
 		const json_t *out = json_array_get(outs, i);

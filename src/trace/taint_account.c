@@ -298,7 +298,7 @@ static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, ui
 		uint32_t fs = from == TPG_NONE || seeding ? UINT32_MAX : tpt_map_get(&u->index, from);
 		if ((e = path_of(u, fs, x, &n)))
 			return e;
-		time = g->tx[g->xfer[x].tx].time;
+		time = tpg_tx_time(g, g->xfer[x].tx);
 	}
 	return tpt_end_add(u->r, addr, stop, cat, name, amount, hops, time, u->pathbuf, n);
 }
@@ -323,7 +323,7 @@ static enum tp_err one(struct run *u, uint64_t xi)
 	const struct tp_trace_graph *g = u->g;
 	struct tp_trace_result *r = u->r;
 	const struct tpg_xfer *x = &g->xfer[xi];
-	int64_t time = g->tx[x->tx].time;
+	int64_t time = tpg_tx_time(g, x->tx);
 	struct tp_u256 v, out = {{0}};
 	enum tp_err e;
 	tpg_xfer_value(g, x, &v);
@@ -530,7 +530,7 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		u.st[ev.st].cur++;
 		if (ev.x != last) {
 			const struct tpg_xfer *x = &g->xfer[ev.x];
-			int64_t time = g->tx[x->tx].time;
+			int64_t time = tpg_tx_time(g, x->tx);
 			if (r->opts.until && time > r->opts.until)
 				break;
 			last = ev.x;
@@ -563,7 +563,7 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 			if ((e = path_of(&u, fs, s->pred, &n)))
 				break;
 		}
-		int64_t t = s->pred == UINT64_MAX ? 0 : g->tx[g->xfer[s->pred].tx].time;
+		int64_t t = s->pred == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[s->pred].tx);
 		const char *name;
 		enum tp_label_cat cat = tpt_label(g, l, s->addr, &name);
 		e = tpt_end_add(r, s->addr, STOP_UNSPENT, cat, name, &held, s->hops, t, u.pathbuf,

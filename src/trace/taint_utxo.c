@@ -104,7 +104,7 @@ static uint32_t out_tx(const struct tp_trace_graph *g, uint64_t o)
 	uint32_t lo = 0, hi = g->ntx;
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->tx[mid].first_out <= o)
+		if (tpg_tx_first_out(g, mid) <= o)
 			lo = mid;
 		else
 			hi = mid;
@@ -177,11 +177,12 @@ static enum tp_err path_of(struct run *u, uint32_t st, size_t *n)
 static enum tp_err classify(struct run *u, uint32_t i)
 {
 	struct ost *s = &u->st[i];
-	const struct tpg_out *o = &u->g->out[s->out];
+	const struct tp_trace_graph *g = u->g;
+	uint32_t addr = tpg_out_addr(g, s->out), spent_by = tpg_out_spent_by(g, s->out);
 	struct tp_trace_result *r = u->r;
 	s->classified = 1;
 	const char *name;
-	enum tp_label_cat cat = tpt_label(u->g, u->l, o->addr, &name);
+	enum tp_label_cat cat = tpt_label(g, u->l, addr, &name);
 	enum tpt_stop stop;
 	struct tp_u256 amount;
 	tp_u256_from_u64(&amount, s->taint);
@@ -189,19 +190,19 @@ static enum tp_err classify(struct run *u, uint32_t i)
 		stop = STOP_LABEL;
 	else if (tp_u256_cmp(&amount, &r->opts.min_value) < 0)
 		stop = STOP_MIN_VALUE;
-	else if (o->spent_by == TPG_NONE || (u->until && u->g->tx[o->spent_by].time > u->until))
+	else if (spent_by == TPG_NONE || (u->until && tpg_tx_time(g, spent_by) > u->until))
 		stop = STOP_UNSPENT;
 	else if (r->opts.max_hops && s->hops >= r->opts.max_hops)
 		stop = STOP_MAX_HOPS;
 	else {
 		s->live = 1;
-		return heap_push(u, o->spent_by);
+		return heap_push(u, spent_by);
 	}
 	size_t n;
 	enum tp_err e = path_of(u, i, &n);
 	if (e)
 		return e;
-	return tpt_end_add(r, o->addr, stop, cat, name, &amount, s->hops, u->g->tx[s->tx].time,
+	return tpt_end_add(r, addr, stop, cat, name, &amount, s->hops, tpg_tx_time(g, s->tx),
 			   u->pathbuf, n);
 }
 
@@ -229,7 +230,8 @@ static uint64_t order_first;
 static int cmp_tiho(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	uint64_t vx = order_g->out[order_first + x].value, vy = order_g->out[order_first + y].value;
+	uint64_t vx = tpg_out_value(order_g, order_first + x),
+		 vy = tpg_out_value(order_g, order_first + y);
 	if (vx != vy)
 		return vx > vy ? -1 : 1;
 	return x < y ? -1 : x > y;
@@ -270,17 +272,16 @@ static enum tp_err process(struct run *u, uint32_t t)
 {
 	const struct tp_trace_graph *g = u->g;
 	struct tp_trace_result *r = u->r;
-	const struct tpg_tx *tx = &g->tx[t];
-	if (u->until && tx->time > u->until)
+	if (u->until && tpg_tx_time(g, t) > u->until)
 		return TP_OK;
-	uint32_t in0 = tx->first_in, in1 = g->tx[t + 1].first_in;
-	uint64_t out0 = tx->first_out, nout = g->tx[t + 1].first_out - out0;
+	uint64_t in0 = tpg_tx_first_in(g, t), in1 = tpg_tx_first_in(g, t + 1);
+	uint64_t out0 = tpg_tx_first_out(g, t), nout = tpg_tx_nout(g, t);
 	uint64_t V = 0, T = 0, sumout = 0, best = 0;
 	uint32_t main = UINT32_MAX, hops = UINT32_MAX;
 	size_t nivs = 0;
 	enum tp_err e;
-	for (uint32_t i = in0; i < in1; i++) {
-		uint64_t o = g->in[i];
+	for (uint64_t i = in0; i < in1; i++) {
+		uint64_t o = tpg_in_out(g, i);
 		uint32_t si = tpt_map_get(&u->index, o);
 		if (si != UINT32_MAX && u->st[si].live) {
 			struct ost *s = &u->st[si];
@@ -296,10 +297,10 @@ static enum tp_err process(struct run *u, uint32_t t)
 					u->ivs[nivs++] = (struct iv){V + s->iv[k].off, s->iv[k].len};
 			}
 		}
-		V += g->out[o].value;
+		V += tpg_out_value(g, o);
 	}
 	for (uint64_t k = 0; k < nout; k++)
-		sumout += g->out[out0 + k].value;
+		sumout += tpg_out_value(g, out0 + k);
 	uint64_t fee = V > sumout ? V - sumout : 0;
 	r->totals.txs_visited++;
 
@@ -313,13 +314,13 @@ static enum tp_err process(struct run *u, uint32_t t)
 		switch (r->opts.model) {
 		case TP_MODEL_POISON:
 			for (uint64_t k = 0; k < nout; k++)
-				a[k] = g->out[out0 + k].value;
+				a[k] = tpg_out_value(g, out0 + k);
 			a[nout] = fee;
 			break;
 		case TP_MODEL_HAIRCUT:
 			/* a[] holds the values going in, the shares coming out */
 			for (uint64_t k = 0; k < nout; k++)
-				a[k] = g->out[out0 + k].value;
+				a[k] = tpg_out_value(g, out0 + k);
 			a[nout] = fee;
 			haircut(a, nout + 1, T, V, a, rem, u->order);
 			break;
@@ -331,7 +332,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 			order_first = out0;
 			qsort(u->order, nout, sizeof *u->order, cmp_tiho);
 			for (uint64_t k = 0; k < nout && left; k++) {
-				uint64_t v = g->out[out0 + u->order[k]].value;
+				uint64_t v = tpg_out_value(g, out0 + u->order[k]);
 				a[u->order[k]] = v < left ? v : left;
 				left -= a[u->order[k]];
 			}
@@ -361,7 +362,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 	uint64_t at = 0;
 	size_t scan = 0;
 	for (uint64_t k = 0; k < nout; k++) {
-		uint64_t o = out0 + k, v = g->out[o].value;
+		uint64_t o = out0 + k, v = tpg_out_value(g, o);
 		uint64_t lo = at, hi = at + v;
 		at = hi;
 		size_t nivo = 0;
@@ -416,8 +417,8 @@ static enum tp_err process(struct run *u, uint32_t t)
 			s->hops = hops + 1;
 			struct tp_u256 sh;
 			tp_u256_from_u64(&sh, share);
-			uint32_t from = g->out[u->st[main].out].addr;
-			if ((e = tpt_edge_add(r, from, g->out[o].addr, &sh)))
+			uint32_t from = tpg_out_addr(g, u->st[main].out);
+			if ((e = tpt_edge_add(r, from, tpg_out_addr(g, o), &sh)))
 				return e;
 		}
 		if (!s->classified && (e = classify(u, si)))
@@ -436,14 +437,15 @@ static enum tp_err seed_one_output(struct run *u, const struct tp_trace_seed *s,
 	    (t = tpg_tx_find(g, id, 32)) == TPG_NONE)
 		return tp_diag_set(d, TP_ENOTFOUND, "seed %s:%u: no such transaction in the graph",
 				   s->txid ? s->txid : "", s->index);
-	if (s->index >= g->tx[t + 1].first_out - g->tx[t].first_out)
+	if (s->index >= tpg_tx_nout(g, t))
 		return tp_diag_set(d, TP_ENOTFOUND, "seed %s:%u: the transaction has %llu outputs",
 				   s->txid, s->index,
-				   (unsigned long long)(g->tx[t + 1].first_out - g->tx[t].first_out));
-	uint64_t out = g->tx[t].first_out + s->index;
-	if (g->out[out].addr != TPG_NONE && (e = tpt_seed_addr(u->r, g->out[out].addr)))
+				   (unsigned long long)tpg_tx_nout(g, t));
+	uint64_t out = tpg_tx_first_out(g, t) + s->index;
+	uint32_t addr = tpg_out_addr(g, out);
+	if (addr != TPG_NONE && (e = tpt_seed_addr(u->r, addr)))
 		return e;
-	return seed_output(u, out, g->out[out].value);
+	return seed_output(u, out, tpg_out_value(g, out));
 }
 
 /* Seeds output k for every address or amount seed of its address. */
@@ -452,21 +454,22 @@ static enum tp_err seed_from(struct run *u, const struct tp_trace_seed *seeds, s
 {
 	const struct tp_trace_graph *g = u->g;
 	const struct tp_trace_opts *o = &u->r->opts;
-	const struct tpg_out *out = &g->out[k];
-	int64_t time = g->tx[out_tx(g, k)].time;
+	uint32_t out_addr = tpg_out_addr(g, k), spent_by = tpg_out_spent_by(g, k);
+	uint64_t value = tpg_out_value(g, k);
+	int64_t time = tpg_tx_time(g, out_tx(g, k));
 	enum tp_err e;
 	for (size_t i = 0; i < n; i++) {
 		const struct tp_trace_seed *s = &seeds[i];
-		if (addr[i] != out->addr)
+		if (addr[i] != out_addr)
 			continue;
 		if (s->kind == TP_SEED_ADDRESS) {
 			if ((o->since && time < o->since) || (o->until && time > o->until))
 				continue;
-			if ((e = seed_output(u, k, out->value)))
+			if ((e = seed_output(u, k, value)))
 				return e;
 		} else if (time <= s->at && have[i] < need[i] &&
-			   (out->spent_by == TPG_NONE || g->tx[out->spent_by].time > s->at)) {
-			uint64_t take = out->value < need[i] - have[i] ? out->value : need[i] - have[i];
+			   (spent_by == TPG_NONE || tpg_tx_time(g, spent_by) > s->at)) {
+			uint64_t take = value < need[i] - have[i] ? value : need[i] - have[i];
 			if ((e = seed_output(u, k, take)))
 				return e;
 			have[i] += take;
@@ -533,13 +536,13 @@ static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *see
 		}
 	}
 	for (uint64_t k = 0; count && (!g->acct_off || count > 16) && k < g->nout; k++) {
-		const struct tpg_out *out = &g->out[k];
+		uint32_t out_addr = tpg_out_addr(g, k);
 		int hit = 0;
 		if (count <= 16) {
 			for (size_t j = 0; j < nfew; j++)
-				hit |= out->addr == few[j];
+				hit |= out_addr == few[j];
 		} else {
-			hit = out->addr != TPG_NONE && tpt_map_get(&want, out->addr) != UINT32_MAX;
+			hit = out_addr != TPG_NONE && tpt_map_get(&want, out_addr) != UINT32_MAX;
 		}
 		if (hit && (e = seed_from(u, seeds, n, addr, need, have, k)))
 			goto out;

@@ -204,8 +204,8 @@ static void check(const char *dir, const struct want *w)
 	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_OK);
 	assert_int_equal(g->nout, w->n);
 	for (uint64_t o = 0; o < g->nout; o++) {
-		assert_int_not_equal(g->out[o].addr, TPG_NONE);
-		assert_string_equal(tpg_addr(g, g->out[o].addr), w->addr[o]);
+		assert_int_not_equal(tpg_out_addr(g, o), TPG_NONE);
+		assert_string_equal(tpg_addr(g, tpg_out_addr(g, o)), w->addr[o]);
 	}
 	for (uint32_t a = 0; a < g->naddr; a++)
 		for (uint32_t b = a + 1; b < g->naddr; b++)
