@@ -18,10 +18,11 @@
  *
  * gives, besides the identity and the TLP marking-definition,
  *
- *	{"type":"indicator","spec_version":"2.1","id":"indicator--<uuid5>",
+ *	{"type":"indicator","spec_version":"2.1","id":"indicator--<uuid>",
  *	 "pattern":"[url:value = 'http://evil.com']", ...}
  *
- * Indicator ids are UUIDv5 in TP_CONVERT_NAMESPACE over
+ * Indicator ids are name-based UUIDs in v4 form (tp_uuid_named_v4) in
+ * TP_CONVERT_NAMESPACE over
  * "<identity id>|<pattern>", so the same IOC from the same producer always
  * gets the same id and re-importing never duplicates.
  */
@@ -81,7 +82,7 @@ struct tp_convert_opts {
 	const char *source;
 	/* created/modified/valid_from; 0: the current time. */
 	tp_time_us time;
-	/* Bundle id (e.g. "bundle--..."); NULL: UUIDv5 of the other options. */
+	/* Bundle id (e.g. "bundle--..."); NULL: named from the other options. */
 	const char *bundle_id;
 	/* Optional STIX 2.x bundle (borrowed, jansson json_t *) used to map
 	 * MISP galaxy clusters to ATT&CK objects by ATT&CK id or name. */

@@ -29,6 +29,16 @@ enum tp_err tp_uuid_v4(struct tp_uuid *out) TP_MUST_CHECK;
 /* The version-5 UUID of name[0..len) in namespace ns. */
 void tp_uuid_v5(const struct tp_uuid *ns, const void *name, size_t len,
 		struct tp_uuid *out);
+/*
+ * A deterministic UUID in version-4 form: the first 16 bytes of
+ * SHA-256(ns || name) with v4's version and variant bits. For SDOs and
+ * SROs that must keep the same id on every import (STIX 2.1 section 2.9
+ * says they SHOULD be v4): 122 bits of a cryptographic hash are as unlikely
+ * to collide as 122 random bits, and the namespace keeps them apart from
+ * other producers' ids.
+ */
+void tp_uuid_named_v4(const struct tp_uuid *ns, const void *name, size_t len,
+		      struct tp_uuid *out);
 /* Parses the 8-4-4-4-12 hex form (either case); TP_EPARSE otherwise. */
 enum tp_err tp_uuid_parse(const char *s, size_t len, struct tp_uuid *out) TP_MUST_CHECK;
 /* Writes the lower-case form and a NUL: out has TP_UUID_STRLEN + 1 bytes. */

@@ -1,5 +1,6 @@
-/* UUID v4/v5: see include/tripact/uuid.h. SHA-1 comes from nettle. */
+/* UUID v4/v5: see include/tripact/uuid.h. SHA-1 and SHA-256 come from nettle. */
 #include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -30,6 +31,20 @@ void tp_uuid_v5(const struct tp_uuid *ns, const void *name, size_t len,
 	sha1_digest(&c, sizeof md, md);
 	memcpy(out->b, md, 16);
 	out->b[6] = (uint8_t)((out->b[6] & 0x0f) | 0x50);
+	out->b[8] = (uint8_t)((out->b[8] & 0x3f) | 0x80);
+}
+
+void tp_uuid_named_v4(const struct tp_uuid *ns, const void *name, size_t len,
+		      struct tp_uuid *out)
+{
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
+	sha256_init(&c);
+	sha256_update(&c, sizeof ns->b, ns->b);
+	sha256_update(&c, len, name);
+	sha256_digest(&c, sizeof md, md);
+	memcpy(out->b, md, 16);
+	out->b[6] = (uint8_t)((out->b[6] & 0x0f) | 0x40);
 	out->b[8] = (uint8_t)((out->b[8] & 0x3f) | 0x80);
 }
 

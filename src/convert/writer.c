@@ -3,7 +3,8 @@
  * into one bundle. Nothing is kept but the 16-byte keys of the ids already
  * written, so a million-line list costs ~32 MB of set, not a JSON tree.
  *
- * Ids are deterministic (UUIDv5 in TP_CONVERT_NAMESPACE):
+ * Ids are deterministic (tp_uuid_named_v4 in TP_CONVERT_NAMESPACE: the
+ * same name gives the same id, in the v4 form STIX asks of SDOs and SROs):
  *	identity      "identity|<name>"
  *	indicator     "indicator|<identity id>|<pattern>"
  *	relationship  "relationship|<source id>|<type>|<target id>"
@@ -11,7 +12,7 @@
  * SCOs use the STIX namespace over their id-contributing properties.
  *
  *	maltrail line "hxxp://evil[.]com/a" with --identity "JP NISC (demo)":
- *	{"type":"indicator","id":"indicator--<v5>","pattern":
+ *	{"type":"indicator","id":"indicator--<v4 form>","pattern":
  *	 "[url:value = 'http://evil.com/a']","valid_from":...,"external_references":
  *	 [{"source_name":"maltrail","description":"apt_lazarus.txt line 12"}],...}
  */
@@ -328,7 +329,7 @@ static void make_id(struct tp_convert *c, const char *type, const char *name, si
 		    struct tp_uuid *uuid)
 {
 	struct tp_uuid u;
-	tp_uuid_v5(&c->ns, name, len, &u);
+	tp_uuid_named_v4(&c->ns, name, len, &u);
 	if (uuid)
 		*uuid = u;
 	size_t n = strlen(type);

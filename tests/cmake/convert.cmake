@@ -11,10 +11,11 @@ add_test(NAME convert/demo-up-to-date
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(convert/demo-up-to-date PROPERTIES LABELS convert TIMEOUT 300)
 
-# The demo IOC bundles pass `validate --strict` except uuid-check (103):
-# tripact's ids are deterministic UUIDv5 by design. dprk-attack.json is
-# MITRE's content: every MUST holds; its best-practice warnings are MITRE's.
+# The demo IOC bundles pass `validate --strict`. dprk-attack.json is
+# MITRE's content, not rewritten: it passes --strict but for the two
+# best-practice checks MITRE's own release fails (docs/import-export.md).
+# The ATT&CK upgrade alone is checked with uuid-check on too.
 add_test(NAME convert/demo-valid
-         COMMAND sh -c "\"$1\" validate -q --strict --disable uuid-check data/demo/dprk-iocs-*.json && \"$1\" validate -q data/demo/dprk-attack.json" sh $<TARGET_FILE:tripact>
+         COMMAND sh -c "\"$1\" validate -q --strict data/demo/dprk-iocs-*.json && \"$1\" validate -q --strict --disable extref-hashes,relationship-types data/demo/dprk-attack.json" sh $<TARGET_FILE:tripact>
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(convert/demo-valid PROPERTIES LABELS convert TIMEOUT 300)

@@ -21,6 +21,25 @@ static void test_v5_stix_example(void **state)
 	assert_true(tp_uuid_is_rfc4122(&u));
 }
 
+static void test_named_v4(void **state)
+{
+	/* SHA-256(namespace bytes || name), first 16 bytes, v4 bits; the
+	 * value was computed independently (Python hashlib + uuid). */
+	struct tp_uuid ns, u, again;
+	assert_int_equal(tp_uuid_parse("6c1d9b5e-3a5f-5d7c-9a0e-747269706163", 36, &ns), TP_OK);
+	const char *name = "identity|US CISA (demo)";
+	tp_uuid_named_v4(&ns, name, strlen(name), &u);
+	char s[TP_UUID_STRLEN + 1];
+	tp_uuid_format(&u, s);
+	assert_string_equal(s, "ac88b65d-a0a2-41f0-a3b8-aadca32848c5");
+	assert_int_equal(tp_uuid_version(&u), 4);
+	assert_true(tp_uuid_is_rfc4122(&u));
+	tp_uuid_named_v4(&ns, name, strlen(name), &again);
+	assert_memory_equal(u.b, again.b, 16);
+	tp_uuid_named_v4(&ns, name, strlen(name) - 1, &again);
+	assert_memory_not_equal(u.b, again.b, 16);
+}
+
 static void test_v4(void **state)
 {
 	struct tp_uuid a, b;
@@ -48,6 +67,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v5_stix_example),
+		cmocka_unit_test(test_named_v4),
 		cmocka_unit_test(test_v4),
 		cmocka_unit_test(test_parse),
 	};

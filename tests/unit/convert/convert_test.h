@@ -59,16 +59,14 @@ static inline void vreport(void *ctx, const struct tp_stix_problem *p)
 
 /*
  * Every bundle an import makes must be valid STIX 2.1 under `validate
- * --strict`, except uuid-check (103): tripact's ids are UUIDv5 by design
- * (deterministic), which the spec allows for producers with their own
- * namespace. STIX 2.0 upgrades keep the producer's content, so they get
- * the MUST checks only.
+ * --strict`, every best-practice check included (the deterministic ids
+ * are in v4 form). STIX 2.0 upgrades keep the producer's content, so they
+ * get the MUST checks only.
  */
 static inline void validate_bundle(const json_t *bundle, int strict)
 {
 	struct tp_stix_validate_opts vo = {
 		.strict = strict,
-		.disabled = "uuid-check",
 		.pattern_check = tp_pattern_validate, /* every pattern, strictly */
 	};
 	struct tp_stix_validator *v;
