@@ -6,6 +6,13 @@
 
 #include "tripact/uuid.h"
 
+/* Sets the version nibble and RFC 4122's variant bits. */
+static void stamp(struct tp_uuid *u, unsigned version)
+{
+	u->b[6] = (uint8_t)((u->b[6] & 0x0f) | version << 4);
+	u->b[8] = (uint8_t)((u->b[8] & 0x3f) | 0x80);
+}
+
 enum tp_err tp_uuid_v4(struct tp_uuid *out)
 {
 	size_t got = 0;
@@ -15,8 +22,7 @@ enum tp_err tp_uuid_v4(struct tp_uuid *out)
 			return TP_EIO;
 		got += (size_t)n;
 	}
-	out->b[6] = (uint8_t)((out->b[6] & 0x0f) | 0x40);
-	out->b[8] = (uint8_t)((out->b[8] & 0x3f) | 0x80);
+	stamp(out, 4);
 	return TP_OK;
 }
 
@@ -30,8 +36,7 @@ void tp_uuid_v5(const struct tp_uuid *ns, const void *name, size_t len,
 	sha1_update(&c, len, name);
 	sha1_digest(&c, sizeof md, md);
 	memcpy(out->b, md, 16);
-	out->b[6] = (uint8_t)((out->b[6] & 0x0f) | 0x50);
-	out->b[8] = (uint8_t)((out->b[8] & 0x3f) | 0x80);
+	stamp(out, 5);
 }
 
 void tp_uuid_named_v4(const struct tp_uuid *ns, const void *name, size_t len,
@@ -44,8 +49,7 @@ void tp_uuid_named_v4(const struct tp_uuid *ns, const void *name, size_t len,
 	sha256_update(&c, len, name);
 	sha256_digest(&c, sizeof md, md);
 	memcpy(out->b, md, 16);
-	out->b[6] = (uint8_t)((out->b[6] & 0x0f) | 0x40);
-	out->b[8] = (uint8_t)((out->b[8] & 0x3f) | 0x80);
+	stamp(out, 4);
 }
 
 static int hexval(char c)
