@@ -20,9 +20,9 @@
 
 #include "graph.h"
 
-#define MAGIC "TPGRAPH2"
+#define MAGIC	  "TPGRAPH2"
 #define OLD_MAGIC "TPGRAPH1" /* row layout, 136 bytes per transaction */
-#define VERSION 3
+#define VERSION	  3
 #define FLAG_WIDE 1u
 
 enum {
@@ -79,20 +79,23 @@ static void sections(struct tp_trace_graph *g, struct sect s[NSECT])
 	s[S_BLK] = (struct sect){(void **)&g->blk, g->nblk, sizeof *g->blk, &g->cap_blk};
 	s[S_OUT_VALUE] =
 		(struct sect){(void **)&g->out_value, g->nout, sizeof *g->out_value, &g->cap_out};
-	s[S_OUT_ADDR] = (struct sect){(void **)&g->out_addr, g->nout, sizeof *g->out_addr, &g->cap_out};
+	s[S_OUT_ADDR] =
+		(struct sect){(void **)&g->out_addr, g->nout, sizeof *g->out_addr, &g->cap_out};
 	s[S_OUT_SPENT] =
 		(struct sect){(void **)&g->out_spent, g->nout, sizeof *g->out_spent, &g->cap_out};
 	s[S_IN] = (struct sect){&g->in, g->nin, w, &g->cap_in};
 	s[S_XFER] = (struct sect){(void **)&g->xfer, g->nxfer, sizeof *g->xfer, &g->cap_xfer};
 	s[S_BIG] = (struct sect){(void **)&g->bigv, g->nbig, sizeof *g->bigv, &g->cap_big};
-	s[S_ACCT_OFF] = (struct sect){(void **)&g->acct_off,
-				      !utxo || g->nacct ? naddr + 1 : 0, sizeof *g->acct_off, NULL};
+	s[S_ACCT_OFF] = (struct sect){(void **)&g->acct_off, !utxo || g->nacct ? naddr + 1 : 0,
+				      sizeof *g->acct_off, NULL};
 	s[S_ACCT_X] = (struct sect){(void **)&g->acct_x, g->nacct, sizeof *g->acct_x, NULL};
 	s[S_TXID] = (struct sect){(void **)&g->txid, ntx, sizeof *g->txid, &g->cap_tx};
 	s[S_TX_HASH] = (struct sect){(void **)&g->tx_hash, g->tx_hcap, sizeof *g->tx_hash, NULL};
 	s[S_ADDR_STR] = (struct sect){(void **)&g->addr_str, g->addr_len, 1, &g->cap_str};
-	s[S_ADDR_OFF] = (struct sect){(void **)&g->addr_off, naddr, sizeof *g->addr_off, &g->cap_addr};
-	s[S_ADDR_HASH] = (struct sect){(void **)&g->addr_hash, g->addr_hcap, sizeof *g->addr_hash, NULL};
+	s[S_ADDR_OFF] =
+		(struct sect){(void **)&g->addr_off, naddr, sizeof *g->addr_off, &g->cap_addr};
+	s[S_ADDR_HASH] =
+		(struct sect){(void **)&g->addr_hash, g->addr_hcap, sizeof *g->addr_hash, NULL};
 }
 
 void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict)
@@ -181,8 +184,9 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *
 {
 	enum tp_err be = build_lists(g);
 	if (be != TP_OK)
-		return tp_diag_set(d, be, be == TP_ELIMIT ? "more than 2^32 transfers in one graph"
-							  : "out of memory");
+		return tp_diag_set(d, be,
+				   be == TP_ELIMIT ? "more than 2^32 transfers in one graph"
+						   : "out of memory");
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof path, "%s/graph.tpg", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
