@@ -401,28 +401,39 @@ enum tp_err tpg_in_add(struct tp_trace_graph *g, uint64_t out)
 enum tp_err tpg_xfer_add(struct tp_trace_graph *g, uint32_t tx, uint32_t from, uint32_t to,
 			 uint32_t asset, const struct tp_u256 *value, uint32_t kind)
 {
+	if (kind < TPG_FEE || kind > TPG_TOKEN)
+		return TP_EINVAL;
 	if (grow((void **)&g->xfer, &g->cap_xfer, g->nxfer + 1, sizeof *g->xfer))
 		return TP_ENOMEM;
-	struct tpg_xfer x = {tx, from, to, asset, 0, 0, kind};
-	if (!tp_u256_to_u64(value, &x.value)) {
+	struct tpg_xfer x = {.tx = tx, .from = from, .to = to, .asset = asset, .kind = kind & 7};
+	if (value->w[3] == 0 && value->w[2] == 0 && value->w[1] < (1u << 28)) {
+		x.v_lo = (uint32_t)value->w[0];
+		x.v_hi = (uint32_t)(value->w[0] >> 32);
+		x.v_top = (uint32_t)value->w[1];
+	} else {
 		if (g->nbig >= UINT32_MAX - 1)
 			return TP_ELIMIT;
 		if (grow((void **)&g->bigv, &g->cap_big, (uint64_t)g->nbig + 1, sizeof *g->bigv))
 			return TP_ENOMEM;
 		g->bigv[g->nbig] = *value;
-		x.value = g->nbig++;
+		x.v_lo = g->nbig++;
 		x.big = 1;
 	}
 	g->xfer[g->nxfer++] = x;
 	return TP_OK;
 }
 
+_Static_assert(sizeof(struct tpg_xfer) == 28, "struct tpg_xfer is part of the file format");
+
 void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v)
 {
-	if (x->big)
-		*v = g->bigv[x->value];
-	else
-		tp_u256_from_u64(v, x->value);
+	if (x->big) {
+		*v = g->bigv[x->v_lo];
+		return;
+	}
+	v->w[0] = (uint64_t)x->v_hi << 32 | x->v_lo;
+	v->w[1] = x->v_top;
+	v->w[2] = v->w[3] = 0;
 }
 
 void tpg_txid_format(const struct tp_trace_graph *g, uint32_t tx, char out[70])

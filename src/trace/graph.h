@@ -36,14 +36,17 @@ struct tpg_block {
 
 enum tpg_xfer_kind { TPG_FEE = 1, TPG_VALUE = 2, TPG_TRACE = 3, TPG_TOKEN = 4 };
 
+/* 28 bytes: a value below 2^92 (any native coin amount, most token
+ * amounts) is held inline, a larger one in bigv[]. */
 struct tpg_xfer {
 	uint32_t tx;
 	uint32_t from; /* TPG_NONE for minted / block rewards */
 	uint32_t to;   /* TPG_NONE for fees (burnt or paid to the miner) */
 	uint32_t asset;
-	uint64_t value; /* the value if big == 0, else index into bigv[] */
-	uint32_t big;
-	uint32_t kind;
+	uint32_t kind : 3;   /* enum tpg_xfer_kind */
+	uint32_t big : 1;    /* the value is bigv[v_lo] */
+	uint32_t v_top : 28; /* value bits 64..91 */
+	uint32_t v_lo, v_hi; /* value bits 0..31 and 32..63 (read with tpg_xfer_value) */
 };
 
 struct tp_trace_graph {

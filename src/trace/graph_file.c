@@ -285,7 +285,8 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 		const struct tpg_xfer *x = &g->xfer[i];
 		if (x->tx >= g->ntx || (x->from != TPG_NONE && x->from >= g->naddr) ||
 		    (x->to != TPG_NONE && x->to >= g->naddr) || x->asset > g->naddr ||
-		    (x->big && x->value >= g->nbig) || x->kind < TPG_FEE || x->kind > TPG_TOKEN)
+		    (x->big && (x->v_lo >= g->nbig || x->v_hi || x->v_top)) ||
+		    x->kind < TPG_FEE || x->kind > TPG_TOKEN)
 			return corrupt(d, path, "transfers");
 		if (i && x->tx < g->xfer[i - 1].tx)
 			return corrupt(d, path, "transfer order");

@@ -191,6 +191,47 @@ static void test_append(void **state)
 	}
 }
 
+/* Transfer values round-trip at the edges of the inline form (2^92). */
+static void test_xfer_values(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g;
+	assert_int_equal(tpg_new("eth", TP_TRACE_ACCOUNT, &g), TP_OK);
+	uint32_t a = addr(g, "0xa"), b = addr(g, "0xb");
+	uint32_t t = tx(g, 9, 1000, 7);
+	static const struct tp_u256 v[] = {
+		{{0, 0, 0, 0}},
+		{{UINT64_MAX, 0, 0, 0}},
+		{{0, 1, 0, 0}},			     /* 2^64 */
+		{{UINT64_MAX, (1u << 28) - 1, 0, 0}}, /* 2^92 - 1: the largest inline */
+		{{0, 1u << 28, 0, 0}},		     /* 2^92: in bigv */
+		{{5, 0, 0, 1}},			     /* past 2^192 */
+	};
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(tpg_xfer_add(g, t, a, b, i % 2, &v[i], TPG_FEE + i % 4), TP_OK);
+	assert_int_equal(tpg_xfer_add(g, t, a, b, 0, &v[0], 0), TP_EINVAL);
+	assert_int_equal(tpg_xfer_add(g, t, a, b, 0, &v[0], TPG_TOKEN + 1), TP_EINVAL);
+	assert_int_equal(sizeof(struct tpg_xfer), 28);
+	g = save_and_open(g, dir_named("xfer"));
+	assert_int_equal(g->nxfer, 6);
+	assert_int_equal(g->nbig, 2);
+	assert_null(g->tx_out);
+	assert_int_equal(tpg_tx_block(g, 0), 7);
+	assert_int_equal(tpg_tx_time(g, 0), 1000);
+	for (uint32_t i = 0; i < 6; i++) {
+		const struct tpg_xfer *x = &g->xfer[i];
+		struct tp_u256 got;
+		tpg_xfer_value(g, x, &got);
+		assert_int_equal(tp_u256_cmp(&got, &v[i]), 0);
+		assert_int_equal(x->kind, TPG_FEE + i % 4);
+		assert_int_equal(x->asset, i % 2);
+		assert_int_equal(x->from, a);
+		assert_int_equal(x->to, b);
+		assert_int_equal(x->tx, t);
+	}
+	tp_trace_graph_free(g);
+}
+
 static void test_old_format(void **state)
 {
 	(void)state;
@@ -286,7 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_narrow),	cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
-		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_damaged),	    cmocka_unit_test(test_xfer_values),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
