@@ -48,8 +48,8 @@ static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 	return TP_OK;
 }
 
-/* Grows the columns of one group together, to need entries each (a
- * NULL entry in cols is a column the graph does not have). */
+/* Grows the columns of one group together, to need entries each and a
+ * spare one (a NULL entry in cols is a column the graph does not have). */
 static enum tp_err grow_cols(uint64_t *cap, uint64_t need, void **const cols[],
 			     const size_t sizes[], int n)
 {
@@ -61,9 +61,9 @@ static enum tp_err grow_cols(uint64_t *cap, uint64_t need, void **const cols[],
 	for (int i = 0; i < n; i++) {
 		if (!cols[i])
 			continue;
-		if (c > SIZE_MAX / sizes[i])
+		if (c >= SIZE_MAX / sizes[i])
 			return TP_ENOMEM;
-		void *q = realloc(*cols[i], c * sizes[i]);
+		void *q = realloc(*cols[i], (c + 1) * sizes[i]); /* + 1: see tpg_index() */
 		if (!q)
 			return TP_ENOMEM;
 		*cols[i] = q;
@@ -80,9 +80,10 @@ enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out)
 	snprintf(g->chain, sizeof g->chain, "%s", chain);
 	g->kind = kind;
 	g->mutable_ = 1;
-	if (kind == TP_TRACE_UTXO) { /* the sentinels */
-		g->tx_out = calloc(1, sizeof(uint32_t));
-		g->tx_in = calloc(1, sizeof(uint32_t));
+	tpg_set_wide(g, 0);
+	if (kind == TP_TRACE_UTXO) { /* the sentinels and a spare entry (tpg_index) */
+		g->tx_out = calloc(2, sizeof(uint32_t));
+		g->tx_in = calloc(2, sizeof(uint32_t));
 	}
 	g->addr_hcap = 1024;
 	g->tx_hcap = 1024;
@@ -321,13 +322,13 @@ void tpg_seal(struct tp_trace_graph *g)
 	set_index(g, g->tx_in, g->ntx, g->nin);
 }
 
-/* A u64 copy of a u32 column of cap entries (NULL stays NULL). */
+/* A u64 copy of a u32 column of cap entries, with a spare one (NULL stays NULL). */
 static int widened(const void *col, uint64_t cap, uint64_t **out)
 {
 	*out = NULL;
 	if (!col)
 		return 0;
-	if (!(*out = malloc((cap ? cap : 1) * sizeof **out)))
+	if (!(*out = malloc((cap + 1) * sizeof **out)))
 		return -1;
 	const uint32_t *s = col;
 	for (uint64_t i = 0; i < cap; i++)
@@ -355,7 +356,7 @@ enum tp_err tpg_widen(struct tp_trace_graph *g)
 	g->tx_out = out;
 	g->tx_in = in;
 	g->in = inputs;
-	g->wide = 1;
+	tpg_set_wide(g, 1);
 	return TP_OK;
 }
 
@@ -390,8 +391,9 @@ enum tp_err tpg_in_add(struct tp_trace_graph *g, uint64_t out)
 	enum tp_err e = room_for(g, g->nin);
 	if (e != TP_OK)
 		return e;
-	size_t w = g->wide ? sizeof(uint64_t) : sizeof(uint32_t);
-	if (grow(&g->in, &g->cap_in, g->nin + 1, w))
+	void **const cols[] = {&g->in};
+	const size_t sizes[] = {g->wide ? sizeof(uint64_t) : sizeof(uint32_t)};
+	if (grow_cols(&g->cap_in, g->nin + 1, cols, sizes, 1))
 		return TP_ENOMEM;
 	set_index(g, g->in, g->nin++, out);
 	tpg_seal(g);

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tripact/trace.h"
 #include "tripact/trace_u256.h"
@@ -88,6 +89,8 @@ struct tp_trace_graph {
 	/* output and input indices are u64: set once a graph reaches 2^32 - 1
 	 * outputs or inputs (the full Bitcoin chain is still below) */
 	int wide;
+	unsigned index_shift; /* log2 of an index's size: 2, or 3 when wide */
+	uint64_t index_mask;  /* UINT32_MAX, or UINT64_MAX when wide */
 
 	/* account */
 	uint64_t nxfer;
@@ -167,10 +170,28 @@ size_t tpg_txid_parse(const char *s, size_t len, uint8_t out[32]);
  * outputs and inputs only through these, so the layout of the arrays
  * can change without touching the importers or the tracer.
  */
-/* Entry i of an index column: u32, or u64 when the graph is wide. */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the graph file and tpg_index() assume a little-endian host"
+#endif
+/*
+ * Entry i of an index column (u32, or u64 when the graph is wide),
+ * without a branch on the width, which costs a quarter of a full pass:
+ * it loads 8 bytes and masks them, so a u32 column must be followed by
+ * 4 readable bytes (a spare entry on the heap; later sections in the
+ * file, checked when it is opened).
+ */
 static inline uint64_t tpg_index(const struct tp_trace_graph *g, const void *col, uint64_t i)
 {
-	return g->wide ? ((const uint64_t *)col)[i] : ((const uint32_t *)col)[i];
+	uint64_t v;
+	memcpy(&v, (const char *)col + (i << g->index_shift), sizeof v);
+	return v & g->index_mask;
+}
+/* graph*.c only: sets the width of the index columns. */
+static inline void tpg_set_wide(struct tp_trace_graph *g, int wide)
+{
+	g->wide = wide;
+	g->index_shift = wide ? 3 : 2;
+	g->index_mask = wide ? UINT64_MAX : UINT32_MAX;
 }
 static inline uint64_t tpg_tx_first_out(const struct tp_trace_graph *g, uint32_t t)
 {

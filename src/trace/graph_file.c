@@ -324,7 +324,7 @@ static enum tp_err read_header(struct tp_trace_graph *g, const struct header *h,
 	g->naddr = h->naddr, g->ntx = h->ntx, g->nbig = h->nbig, g->nblk = h->nblk;
 	g->addr_hcap = h->addr_hcap, g->tx_hcap = h->tx_hcap;
 	g->last_block = h->last_block, g->have_last_block = (int)h->have_last_block;
-	g->wide = (h->flags & FLAG_WIDE) != 0;
+	tpg_set_wide(g, (h->flags & FLAG_WIDE) != 0);
 	g->addr_len = h->addr_len, g->nout = h->nout, g->nin = h->nin, g->nxfer = h->nxfer;
 	g->nacct = h->nacct;
 	if ((g->kind != TP_TRACE_UTXO && g->kind != TP_TRACE_ACCOUNT) || !g->addr_hcap ||
@@ -371,8 +371,11 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	sections(g, s);
 	char *base = map;
 	for (int i = 0; i < NSECT; i++) {
+		/* index columns are read 8 bytes at a time (tpg_index): they
+		 * must be followed by 4 more bytes of the file */
+		int index = i == S_TX_OUT || i == S_TX_IN || i == S_IN;
 		if (h->len[i] != s[i].n * s[i].size || h->off[i] % 64 || h->off[i] > n ||
-		    h->len[i] > n - h->off[i]) {
+		    h->len[i] > n - h->off[i] || (index && h->len[i] && n - h->off[i] - h->len[i] < 4)) {
 			e = corrupt(d, path, "section bounds");
 			goto fail;
 		}
@@ -412,7 +415,8 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 		struct sect *c = &s[done];
 		uint64_t keep = c->cap ? *c->cap : c->n;
 		int absent = !*c->p && !c->n; /* e.g. tx_out on an account chain */
-		void *q = absent ? NULL : malloc(keep ? keep * c->size : 1);
+		/* a spare entry, as the builder keeps (tpg_index) */
+		void *q = absent ? NULL : malloc((keep + 1) * c->size);
 		if (!absent && !q) {
 			e = TP_ENOMEM;
 			break;
