@@ -202,19 +202,27 @@ static void utxo(const char *top, uint64_t txs)
 	       (double)gsize / (double)n, (unsigned long long)g->nin, (unsigned long long)g->nout,
 	       g->naddr);
 	printf("  open (map + checks)    %10.1f ms\n", topen * 1e3);
-	/* a full pass: every input (through its spent output) and output */
+	/* a full pass: every input (through its spent output) and output;
+	 * one pass takes tens of ms, so the best CPU time of several */
 	uint64_t sum = 0, touched = 0;
-	t0 = tp_bench_wall();
-	for (uint32_t t = 0; t < g->ntx; t++) {
-		for (uint64_t i = tpg_tx_first_in(g, t); i < tpg_tx_first_in(g, t + 1); i++)
-			sum += tpg_out_value(g, tpg_in_out(g, i));
-		for (uint64_t k = tpg_tx_first_out(g, t); k < tpg_tx_first_out(g, t + 1); k++)
-			sum -= tpg_out_value(g, k), touched += tpg_out_addr(g, k);
+	double tpass = 0;
+	for (int rep = 0; rep < 10; rep++) {
+		sum = touched = 0;
+		t0 = tp_bench_cpu();
+		for (uint32_t t = 0; t < g->ntx; t++) {
+			for (uint64_t i = tpg_tx_first_in(g, t); i < tpg_tx_first_in(g, t + 1); i++)
+				sum += tpg_out_value(g, tpg_in_out(g, i));
+			for (uint64_t k = tpg_tx_first_out(g, t); k < tpg_tx_first_out(g, t + 1); k++)
+				sum -= tpg_out_value(g, k), touched += tpg_out_addr(g, k);
+		}
+		double dt = tp_bench_cpu() - t0;
+		if (rep == 0 || dt < tpass)
+			tpass = dt;
 	}
-	double tpass = tp_bench_wall() - t0;
-	printf("  full pass              %10.3g tx/s  (%.3f s; checksum %llu; BlockSci: 3.6e7 tx/s/core)\n",
-	       (double)g->ntx / tpass, tpass, (unsigned long long)sum);
-	(void)touched;
+	/* both sums printed, so no read is optimised away */
+	printf("  full pass              %10.3g tx/s  (%.4f CPU s, best of 10; checksum %llu/%llu; "
+	       "BlockSci: 3.6e7 tx/s/core)\n",
+	       (double)g->ntx / tpass, tpass, (unsigned long long)sum, (unsigned long long)touched);
 	traces(g, dir, NULL);
 	background(g, dir);
 	tp_trace_graph_free(g);
