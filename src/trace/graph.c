@@ -91,7 +91,8 @@ enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out)
 	g->tx_hash = calloc(g->tx_hcap, sizeof *g->tx_hash);
 	g->tx_tag = calloc(g->tx_hcap, sizeof *g->tx_tag);
 	g->cap_tx = 1;
-	if ((kind == TP_TRACE_UTXO && (!g->tx_out || !g->tx_in)) || !g->addr_hash || !g->tx_hash || !g->tx_tag) {
+	if ((kind == TP_TRACE_UTXO && (!g->tx_out || !g->tx_in)) || !g->addr_hash || !g->tx_hash ||
+	    !g->tx_tag) {
 		tp_trace_graph_free(g);
 		return TP_ENOMEM;
 	}

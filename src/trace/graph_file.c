@@ -285,8 +285,8 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 		const struct tpg_xfer *x = &g->xfer[i];
 		if (x->tx >= g->ntx || (x->from != TPG_NONE && x->from >= g->naddr) ||
 		    (x->to != TPG_NONE && x->to >= g->naddr) || x->asset > g->naddr ||
-		    (x->big && (x->v_lo >= g->nbig || x->v_hi || x->v_top)) ||
-		    x->kind < TPG_FEE || x->kind > TPG_TOKEN)
+		    (x->big && (x->v_lo >= g->nbig || x->v_hi || x->v_top)) || x->kind < TPG_FEE ||
+		    x->kind > TPG_TOKEN)
 			return corrupt(d, path, "transfers");
 		if (i && x->tx < g->xfer[i - 1].tx)
 			return corrupt(d, path, "transfer order");
@@ -375,7 +375,8 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 		 * must be followed by 4 more bytes of the file */
 		int index = i == S_TX_OUT || i == S_TX_IN || i == S_IN;
 		if (h->len[i] != s[i].n * s[i].size || h->off[i] % 64 || h->off[i] > n ||
-		    h->len[i] > n - h->off[i] || (index && h->len[i] && n - h->off[i] - h->len[i] < 4)) {
+		    h->len[i] > n - h->off[i] ||
+		    (index && h->len[i] && n - h->off[i] - h->len[i] < 4)) {
 			e = corrupt(d, path, "section bounds");
 			goto fail;
 		}

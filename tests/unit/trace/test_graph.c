@@ -202,10 +202,10 @@ static void test_xfer_values(void **state)
 	static const struct tp_u256 v[] = {
 		{{0, 0, 0, 0}},
 		{{UINT64_MAX, 0, 0, 0}},
-		{{0, 1, 0, 0}},			     /* 2^64 */
+		{{0, 1, 0, 0}},			      /* 2^64 */
 		{{UINT64_MAX, (1u << 28) - 1, 0, 0}}, /* 2^92 - 1: the largest inline */
-		{{0, 1u << 28, 0, 0}},		     /* 2^92: in bigv */
-		{{5, 0, 0, 1}},			     /* past 2^192 */
+		{{0, 1u << 28, 0, 0}},		      /* 2^92: in bigv */
+		{{5, 0, 0, 1}},			      /* past 2^192 */
 	};
 	for (uint32_t i = 0; i < 6; i++)
 		assert_int_equal(tpg_xfer_add(g, t, a, b, i % 2, &v[i], TPG_FEE + i % 4), TP_OK);
@@ -327,7 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_narrow),	cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
-		cmocka_unit_test(test_damaged),	    cmocka_unit_test(test_xfer_values),
+		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
