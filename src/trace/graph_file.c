@@ -402,6 +402,8 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 	g->map = NULL;
 	/* the address lists are rebuilt when saved */
 	s[S_ACCT_OFF].n = s[S_ACCT_X].n = 0;
+	g->acct_off = NULL;
+	g->acct_x = NULL;
 	g->nacct = 0;
 	/* a group of columns shares one capacity: its longest column's length */
 	for (int i = 0; i < NSECT; i++)
