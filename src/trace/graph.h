@@ -3,8 +3,11 @@
  * both chain kinds; the arrays are either malloc'd (while importing) or
  * point into one read-only mmap of DIR/graph.tpg (while tracing).
  *
- * UTXO (Bitcoin):   tx[i].first_out .. tx[i+1].first_out are its outputs,
- *                   tx[i].first_in  .. tx[i+1].first_in  its inputs; an
+ * Every array is a column of one field. Transaction t's block and time
+ * sit in blk[tx_blk[t]], one entry per run of transactions in the same
+ * block.
+ * UTXO (Bitcoin):   first_out(t) .. first_out(t + 1) are its outputs,
+ *                   first_in(t)  .. first_in(t + 1)  its inputs; an
  *                   input is the global index of the output it spends, and
  *                   every output knows the transaction that spent it.
  * Account (EVM):    xfer[] holds every value movement in chain order
@@ -18,35 +21,33 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tripact/trace.h"
 #include "tripact/trace_u256.h"
 
 #define TPG_NONE UINT32_MAX
 
-struct tpg_tx {
-	int64_t time;	/* block timestamp, seconds since the epoch */
-	uint32_t block;
-	uint32_t first_in;  /* UTXO: index into in[] */
-	uint64_t first_out; /* UTXO: index into out[] */
-};
-
-struct tpg_out {
-	uint64_t value;	   /* satoshi */
-	uint32_t addr;	   /* dictionary id, TPG_NONE for no address */
-	uint32_t spent_by; /* tx index, TPG_NONE while unspent */
+/* A run of consecutive transactions sharing block height and time. */
+struct tpg_block {
+	int64_t time; /* block timestamp, seconds since the epoch */
+	uint32_t height;
+	uint32_t pad;
 };
 
 enum tpg_xfer_kind { TPG_FEE = 1, TPG_VALUE = 2, TPG_TRACE = 3, TPG_TOKEN = 4 };
 
+/* 28 bytes: a value below 2^92 (any native coin amount, most token
+ * amounts) is held inline, a larger one in bigv[]. */
 struct tpg_xfer {
 	uint32_t tx;
 	uint32_t from; /* TPG_NONE for minted / block rewards */
 	uint32_t to;   /* TPG_NONE for fees (burnt or paid to the miner) */
 	uint32_t asset;
-	uint64_t value; /* the value if big == 0, else index into bigv[] */
-	uint32_t big;
-	uint32_t kind;
+	uint32_t kind : 3;   /* enum tpg_xfer_kind */
+	uint32_t big : 1;    /* the value is bigv[v_lo] */
+	uint32_t v_top : 28; /* value bits 64..91 */
+	uint32_t v_lo, v_hi; /* value bits 0..31 and 32..63 (read with tpg_xfer_value) */
 };
 
 struct tp_trace_graph {
@@ -65,7 +66,12 @@ struct tp_trace_graph {
 
 	/* transactions */
 	uint32_t ntx;
-	struct tpg_tx *tx;  /* ntx + 1 entries (sentinel holds the ends) */
+	/* UTXO: ntx + 1 first-output and first-input indices (the sentinel
+	 * holds the ends), u32 each, u64 when wide; NULL on account chains */
+	void *tx_out, *tx_in;
+	uint32_t *tx_blk;	/* ntx indices into blk[] */
+	uint32_t nblk;
+	struct tpg_block *blk;
 	uint8_t (*txid)[32];
 	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
 	uint32_t tx_hcap;
@@ -73,11 +79,18 @@ struct tp_trace_graph {
 	 * probe reads a txid only when it agrees (NULL when mapped) */
 	uint32_t *tx_tag;
 
-	/* UTXO */
+	/* UTXO, one column per field */
 	uint64_t nout;
-	struct tpg_out *out;
+	uint64_t *out_value; /* satoshi */
+	uint32_t *out_addr;  /* dictionary id, TPG_NONE for no address */
+	uint32_t *out_spent; /* tx index, TPG_NONE while unspent */
 	uint64_t nin;
-	uint64_t *in;
+	void *in; /* the global index of the output each input spends (u32, u64 when wide) */
+	/* output and input indices are u64: set once a graph reaches 2^32 - 1
+	 * outputs or inputs (the full Bitcoin chain is still below) */
+	int wide;
+	unsigned index_shift; /* log2 of an index's size: 2, or 3 when wide */
+	uint64_t index_mask;  /* UINT32_MAX, or UINT64_MAX when wide */
 
 	/* account */
 	uint64_t nxfer;
@@ -94,7 +107,7 @@ struct tp_trace_graph {
 
 	/* capacities while mutable; map/maplen when mapped */
 	int mutable_;
-	uint64_t cap_addr, cap_str, cap_tx, cap_out, cap_in, cap_xfer, cap_big;
+	uint64_t cap_addr, cap_str, cap_tx, cap_blk, cap_out, cap_in, cap_xfer, cap_big;
 	void *map;
 	size_t maplen;
 };
@@ -135,6 +148,16 @@ enum tp_err tpg_xfer_add(struct tp_trace_graph *g, uint32_t tx, uint32_t from, u
 			 uint32_t kind) TP_MUST_CHECK;
 /* Closes the sentinel entry after the last transaction. */
 void tpg_seal(struct tp_trace_graph *g);
+/* Switches a mutable graph to u64 output and input indices now. Done by
+ * itself at 2^32 - 1 outputs or inputs; tests call it to cover that form. */
+enum tp_err tpg_widen(struct tp_trace_graph *g) TP_MUST_CHECK;
+/* Bytes the file spends on the core graph (what a trace reads per hop:
+ * transactions, blocks, outputs, inputs, transfers, per-address lists)
+ * and on the dictionaries (txids, addresses and their hash tables, read
+ * only to resolve seeds and print results), header and padding left out. */
+void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict);
+/* graph_file.c only: fills tx_tag from tx_hash (a graph made mutable). */
+enum tp_err tpg_tag_tx(struct tp_trace_graph *g) TP_MUST_CHECK;
 
 void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v);
 /* Formats tx's id as the chain shows it (hex; "0x" prefix on account chains). */
@@ -147,48 +170,71 @@ size_t tpg_txid_parse(const char *s, size_t len, uint8_t out[32]);
  * outputs and inputs only through these, so the layout of the arrays
  * can change without touching the importers or the tracer.
  */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the graph file and tpg_index() assume a little-endian host"
+#endif
+/*
+ * Entry i of an index column (u32, or u64 when the graph is wide),
+ * without a branch on the width, which costs a quarter of a full pass:
+ * it loads 8 bytes and masks them, so a u32 column must be followed by
+ * 4 readable bytes (a spare entry on the heap; later sections in the
+ * file, checked when it is opened).
+ */
+static inline uint64_t tpg_index(const struct tp_trace_graph *g, const void *col, uint64_t i)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)col + (i << g->index_shift), sizeof v);
+	return v & g->index_mask;
+}
+/* graph*.c only: sets the width of the index columns. */
+static inline void tpg_set_wide(struct tp_trace_graph *g, int wide)
+{
+	g->wide = wide;
+	g->index_shift = wide ? 3 : 2;
+	g->index_mask = wide ? UINT64_MAX : UINT32_MAX;
+}
 static inline uint64_t tpg_tx_first_out(const struct tp_trace_graph *g, uint32_t t)
 {
-	return g->tx[t].first_out;
+	return tpg_index(g, g->tx_out, t);
 }
 static inline uint64_t tpg_tx_first_in(const struct tp_trace_graph *g, uint32_t t)
 {
-	return g->tx[t].first_in;
+	return tpg_index(g, g->tx_in, t);
 }
 static inline uint64_t tpg_tx_nout(const struct tp_trace_graph *g, uint32_t t)
 {
-	return g->tx[t + 1].first_out - g->tx[t].first_out;
+	return tpg_tx_first_out(g, t + 1) - tpg_tx_first_out(g, t);
 }
 static inline int64_t tpg_tx_time(const struct tp_trace_graph *g, uint32_t t)
 {
-	return g->tx[t].time;
+	return g->blk[g->tx_blk[t]].time;
 }
 static inline uint32_t tpg_tx_block(const struct tp_trace_graph *g, uint32_t t)
 {
-	return g->tx[t].block;
+	return g->blk[g->tx_blk[t]].height;
 }
 static inline uint64_t tpg_out_value(const struct tp_trace_graph *g, uint64_t o)
 {
-	return g->out[o].value;
+	return g->out_value[o];
 }
 static inline uint32_t tpg_out_addr(const struct tp_trace_graph *g, uint64_t o)
 {
-	return g->out[o].addr;
+	return g->out_addr[o];
 }
 /* The transaction that spends output o, TPG_NONE while unspent. */
 static inline uint32_t tpg_out_spent_by(const struct tp_trace_graph *g, uint64_t o)
 {
-	return g->out[o].spent_by;
+	return g->out_spent[o];
 }
 /* Importers only: records that transaction t spends output o. */
 static inline void tpg_out_set_spent_by(struct tp_trace_graph *g, uint64_t o, uint32_t t)
 {
-	g->out[o].spent_by = t;
+	g->out_spent[o] = t;
 }
 /* The global index of the output that input i spends. */
 static inline uint64_t tpg_in_out(const struct tp_trace_graph *g, uint64_t i)
 {
-	return g->in[i];
+	return tpg_index(g, g->in, i);
 }
 
 #endif

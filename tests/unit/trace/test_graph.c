@@ -1,0 +1,333 @@
+/*
+ * The graph file format: a graph built through the builder functions
+ * reads back the same through the accessors after a save and an open, in
+ * the narrow (u32 index) form and the wide (u64) one; appending to a
+ * mapped graph keeps what was there; an old-format file and every
+ * damaged word of a file are refused with a clear error, never read.
+ *
+ * The small UTXO chain used throughout (block, time):
+ *	t0 (1, 100)  coinbase   -> o0 50 "A"
+ *	t1 (1, 100)  coinbase   -> o1 25 "B", o2 7 (no address)
+ *	t2 (2, 200)  spends o0, o1 -> o3 70 "C", o4 4 "A"
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tp_test.h"
+#include "trace/graph.h"
+
+static char scratch[] = "/tmp/tp_trace_graph_XXXXXX";
+
+static const char *dir_named(const char *name)
+{
+	static char dir[4200];
+	snprintf(dir, sizeof dir, "%s/%s", scratch, name);
+	mkdir(dir, 0755);
+	return dir;
+}
+
+static uint32_t addr(struct tp_trace_graph *g, const char *s)
+{
+	uint32_t id;
+	assert_int_equal(tpg_addr_intern(g, s, strlen(s), &id), TP_OK);
+	return id;
+}
+
+static uint32_t tx(struct tp_trace_graph *g, uint8_t n, int64_t time, uint32_t block)
+{
+	uint8_t id[32] = {n, 0xab};
+	uint32_t t;
+	assert_int_equal(tpg_tx_add(g, id, 32, time, block, &t), TP_OK);
+	return t;
+}
+
+static void spend(struct tp_trace_graph *g, uint32_t t, uint64_t out)
+{
+	assert_int_equal(tpg_in_add(g, out), TP_OK);
+	tpg_out_set_spent_by(g, out, t);
+}
+
+/* The chain above; wide_after >= 0 widens it after that many txs. */
+static struct tp_trace_graph *build(int wide_after)
+{
+	struct tp_trace_graph *g;
+	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
+	uint32_t a = addr(g, "A"), b = addr(g, "B"), c = addr(g, "C");
+	if (wide_after == 0)
+		assert_int_equal(tpg_widen(g), TP_OK);
+	tx(g, 0, 100, 1);
+	assert_int_equal(tpg_out_add(g, 50, a), TP_OK);
+	if (wide_after == 1)
+		assert_int_equal(tpg_widen(g), TP_OK);
+	tx(g, 1, 100, 1);
+	assert_int_equal(tpg_out_add(g, 25, b), TP_OK);
+	assert_int_equal(tpg_out_add(g, 7, TPG_NONE), TP_OK);
+	if (wide_after == 2)
+		assert_int_equal(tpg_widen(g), TP_OK);
+	uint32_t t2 = tx(g, 2, 200, 2);
+	spend(g, t2, 0);
+	spend(g, t2, 1);
+	assert_int_equal(tpg_out_add(g, 70, c), TP_OK);
+	assert_int_equal(tpg_out_add(g, 4, a), TP_OK);
+	tpg_seal(g);
+	return g;
+}
+
+static void expect_chain(const struct tp_trace_graph *g)
+{
+	assert_int_equal(g->ntx, 3);
+	assert_int_equal(g->nout, 5);
+	assert_int_equal(g->nin, 2);
+	static const uint64_t first_out[] = {0, 1, 3, 5}, first_in[] = {0, 0, 0, 2};
+	for (uint32_t t = 0; t <= 3; t++) {
+		assert_int_equal(tpg_tx_first_out(g, t), first_out[t]);
+		assert_int_equal(tpg_tx_first_in(g, t), first_in[t]);
+	}
+	assert_int_equal(tpg_tx_nout(g, 1), 2);
+	assert_int_equal(tpg_tx_block(g, 0), 1);
+	assert_int_equal(tpg_tx_block(g, 1), 1);
+	assert_int_equal(tpg_tx_block(g, 2), 2);
+	assert_int_equal(tpg_tx_time(g, 1), 100);
+	assert_int_equal(tpg_tx_time(g, 2), 200);
+	assert_int_equal(g->nblk, 2); /* one entry per run of a block */
+	static const uint64_t value[] = {50, 25, 7, 70, 4};
+	static const char *const name[] = {"A", "B", "", "C", "A"};
+	static const uint32_t spent[] = {2, 2, TPG_NONE, TPG_NONE, TPG_NONE};
+	for (uint64_t o = 0; o < 5; o++) {
+		assert_int_equal(tpg_out_value(g, o), value[o]);
+		assert_string_equal(tpg_addr(g, tpg_out_addr(g, o)), name[o]);
+		assert_int_equal(tpg_out_spent_by(g, o), spent[o]);
+	}
+	assert_int_equal(tpg_out_addr(g, 2), TPG_NONE);
+	assert_int_equal(tpg_in_out(g, 0), 0);
+	assert_int_equal(tpg_in_out(g, 1), 1);
+	uint8_t id[32] = {2, 0xab};
+	assert_int_equal(tpg_tx_find(g, id, 32), 2);
+	assert_int_equal(tpg_addr_find(g, "C", 1), 2);
+}
+
+static struct tp_trace_graph *save_and_open(struct tp_trace_graph *g, const char *dir)
+{
+	struct tp_diag d = {0};
+	if (tpg_save(g, dir, &d) != TP_OK)
+		fail_msg("%s", d.message);
+	tp_trace_graph_free(g);
+	if (tp_trace_graph_open(dir, &g, &d) != TP_OK)
+		fail_msg("%s", d.message);
+	return g;
+}
+
+static void test_narrow(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g = build(-1);
+	expect_chain(g);
+	g = save_and_open(g, dir_named("narrow"));
+	assert_false(g->wide);
+	expect_chain(g);
+	/* u32 columns: 4 + 4 bytes of ranges and 4 of block index per tx */
+	uint64_t core, dict;
+	tpg_sizes(g, &core, &dict);
+	uint64_t want = 4 * 4 + 4 * 4 + 3 * 4 + 2 * sizeof(struct tpg_block) + 5 * (8 + 4 + 4) +
+			2 * 4 + (3 + 1) * 8 + 4 * 4;
+	assert_int_equal(core, want);
+	assert_int_equal(dict, 3 * 32 + g->tx_hcap * 4 + 6 + 3 * 8 + g->addr_hcap * 4);
+	assert_true(core + dict < g->maplen);
+	tp_trace_graph_free(g);
+}
+
+static void test_wide(void **state)
+{
+	(void)state;
+	for (int at = 0; at <= 2; at++) {
+		struct tp_trace_graph *g = build(at);
+		assert_true(g->wide);
+		expect_chain(g);
+		g = save_and_open(g, dir_named("wide"));
+		assert_true(g->wide);
+		expect_chain(g);
+		tp_trace_graph_free(g);
+	}
+}
+
+/* A mapped graph made mutable takes more blocks and keeps the old ones. */
+static void test_append(void **state)
+{
+	(void)state;
+	for (int wide = 0; wide <= 1; wide++) {
+		struct tp_trace_graph *g = save_and_open(build(wide ? 1 : -1), dir_named("append"));
+		assert_int_equal(tpg_make_mutable(g), TP_OK);
+		expect_chain(g);
+		uint32_t t3 = tx(g, 3, 300, 3);
+		spend(g, t3, 3);
+		assert_int_equal(tpg_out_add(g, 69, addr(g, "D")), TP_OK);
+		tpg_seal(g);
+		g = save_and_open(g, dir_named("append"));
+		assert_int_equal(g->wide, wide);
+		assert_int_equal(g->ntx, 4);
+		assert_int_equal(tpg_tx_first_out(g, 3), 5);
+		assert_int_equal(tpg_tx_first_in(g, 3), 2);
+		assert_int_equal(tpg_tx_first_in(g, 4), 3);
+		assert_int_equal(tpg_in_out(g, 2), 3);
+		assert_int_equal(tpg_out_spent_by(g, 3), 3);
+		assert_int_equal(tpg_tx_time(g, 3), 300);
+		assert_int_equal(tpg_tx_block(g, 2), 2);
+		assert_string_equal(tpg_addr(g, tpg_out_addr(g, 5)), "D");
+		/* the per-address list of "A": outputs 0 and 4 */
+		uint32_t a = tpg_addr_find(g, "A", 1);
+		assert_int_equal(g->acct_off[a + 1] - g->acct_off[a], 2);
+		assert_int_equal(g->acct_x[g->acct_off[a]], 0);
+		assert_int_equal(g->acct_x[g->acct_off[a] + 1], 4);
+		tp_trace_graph_free(g);
+	}
+}
+
+/* Transfer values round-trip at the edges of the inline form (2^92). */
+static void test_xfer_values(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g;
+	assert_int_equal(tpg_new("eth", TP_TRACE_ACCOUNT, &g), TP_OK);
+	uint32_t a = addr(g, "0xa"), b = addr(g, "0xb");
+	uint32_t t = tx(g, 9, 1000, 7);
+	static const struct tp_u256 v[] = {
+		{{0, 0, 0, 0}},
+		{{UINT64_MAX, 0, 0, 0}},
+		{{0, 1, 0, 0}},			      /* 2^64 */
+		{{UINT64_MAX, (1u << 28) - 1, 0, 0}}, /* 2^92 - 1: the largest inline */
+		{{0, 1u << 28, 0, 0}},		      /* 2^92: in bigv */
+		{{5, 0, 0, 1}},			      /* past 2^192 */
+	};
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(tpg_xfer_add(g, t, a, b, i % 2, &v[i], TPG_FEE + i % 4), TP_OK);
+	assert_int_equal(tpg_xfer_add(g, t, a, b, 0, &v[0], 0), TP_EINVAL);
+	assert_int_equal(tpg_xfer_add(g, t, a, b, 0, &v[0], TPG_TOKEN + 1), TP_EINVAL);
+	assert_int_equal(sizeof(struct tpg_xfer), 28);
+	g = save_and_open(g, dir_named("xfer"));
+	assert_int_equal(g->nxfer, 6);
+	assert_int_equal(g->nbig, 2);
+	assert_null(g->tx_out);
+	assert_int_equal(tpg_tx_block(g, 0), 7);
+	assert_int_equal(tpg_tx_time(g, 0), 1000);
+	for (uint32_t i = 0; i < 6; i++) {
+		const struct tpg_xfer *x = &g->xfer[i];
+		struct tp_u256 got;
+		tpg_xfer_value(g, x, &got);
+		assert_int_equal(tp_u256_cmp(&got, &v[i]), 0);
+		assert_int_equal(x->kind, TPG_FEE + i % 4);
+		assert_int_equal(x->asset, i % 2);
+		assert_int_equal(x->from, a);
+		assert_int_equal(x->to, b);
+		assert_int_equal(x->tx, t);
+	}
+	tp_trace_graph_free(g);
+}
+
+static void test_old_format(void **state)
+{
+	(void)state;
+	const char *dir = dir_named("old");
+	char path[4300];
+	snprintf(path, sizeof path, "%s/graph.tpg", dir);
+	char file[1024] = "TPGRAPH1";
+	file[8] = 2; /* version 2, the last of the row layout */
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(file, 1, sizeof file, f), sizeof file);
+	fclose(f);
+	struct tp_trace_graph *g;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
+	assert_non_null(strstr(d.message, "older format"));
+	assert_non_null(strstr(d.message, "import the chain again"));
+}
+
+static void put_word(const char *path, long at, uint32_t v)
+{
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &v, 4, at), 4);
+	close(fd);
+}
+
+/*
+ * Overwrites each 4-byte word of the file in turn with a large index:
+ * every open must then fail with a "damaged" error or give a graph whose
+ * indices all stay in range; and the checks of inputs, ranges, outputs
+ * and blocks must each have caught one.
+ */
+static void test_damaged(void **state)
+{
+	(void)state;
+	for (int wide = 0; wide <= 1; wide++) {
+		const char *dir = dir_named(wide ? "damage_wide" : "damage");
+		tp_trace_graph_free(save_and_open(build(wide ? 0 : -1), dir));
+		char path[4300];
+		snprintf(path, sizeof path, "%s/graph.tpg", dir);
+		size_t len;
+		char *orig = tp_test_slurp(path, &len);
+		assert_non_null(orig);
+		static const char *const seen_want[] = {"(inputs)",	  "(transaction ranges)",
+							"(outputs)",	  "(transaction blocks)",
+							"(header)",	  "(section bounds)",
+							"(address lists)"};
+		int seen[7] = {0};
+		for (long at = 0; at + 4 <= (long)len; at += 4) {
+			uint32_t old;
+			memcpy(&old, orig + at, 4);
+			put_word(path, at, 0xfffffff0u);
+			struct tp_trace_graph *g;
+			struct tp_diag d = {0};
+			enum tp_err e = tp_trace_graph_open(dir, &g, &d);
+			if (e == TP_OK) {
+				for (uint32_t t = 0; t < g->ntx; t++)
+					assert_true(g->tx_blk[t] < g->nblk);
+				for (uint64_t i = 0; i < g->nin; i++)
+					assert_true(tpg_in_out(g, i) < g->nout);
+				tp_trace_graph_free(g);
+			} else {
+				assert_int_equal(e, TP_EPARSE);
+				for (int k = 0; k < 7; k++)
+					seen[k] |= strstr(d.message, seen_want[k]) != NULL;
+			}
+			put_word(path, at, old);
+		}
+		for (int k = 0; k < 7; k++)
+			if (!seen[k])
+				fail_msg("no damage was reported as %s", seen_want[k]);
+		free(orig);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_narrow),	cmocka_unit_test(test_wide),
+		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
+		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
