@@ -32,16 +32,20 @@ struct tpi_spend_slot {
 
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
-	uint64_t cap, n; /* cap a power of two, n <= cap * 3 / 4 */
+	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
 };
 
 /* Never 0. */
 uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout);
 
+/* Starts loading the slot of hash and the next one (an add probes on into
+ * it when the first is taken, a take always reads it). */
 static inline void tpi_spend_prefetch(const struct tpi_spend *s, uint64_t hash)
 {
-	if (s->cap)
+	if (s->cap) {
 		__builtin_prefetch(&s->slot[hash & (s->cap - 1)]);
+		__builtin_prefetch(&s->slot[(hash + 1) & (s->cap - 1)]);
+	}
 }
 
 /* The slot of (txid, vout), or NULL. Valid until the next add or take. */
