@@ -121,7 +121,7 @@ static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct 
 	for (uint32_t k = 0; k < t->nout; k++) {
 		if (out[k].key_id < w->naddr)
 			__builtin_prefetch(&w->addr[out[k].key_id]);
-		tpi_spend_prefetch(&w->sp, tpi_spend_hash(t->id, k));
+		tpi_spend_prefetch(&w->sp, out[k].shash);
 	}
 }
 
@@ -204,6 +204,21 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 	return e;
 }
 
+#define DUPLICATE "duplicate transaction"
+
+/*
+ * Refuses t for why, or as a duplicate if it is one: the graph checks ids
+ * when adding (so a good transaction costs one lookup of its id), and a
+ * duplicate is reported as such before anything else wrong with it.
+ */
+static enum tp_err refuse(struct raw *w, const struct tpi_rtx *t, enum tp_err code,
+			  const char *why)
+{
+	if (tpg_tx_find(w->g, t->id, 32) != TPG_NONE)
+		return bad(w, t, TP_EEXIST, DUPLICATE);
+	return bad(w, t, code, why);
+}
+
 /* Checks and adds one transaction (TP_OK also when skipped as bad). */
 static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct tpi_rtx *t,
 			  const struct tpi_rin *in, const struct tpi_rout *out)
@@ -215,8 +230,6 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 				   w->r->path, tp_strerror(t->bad_code));
 	if (t->bad)
 		return bad(w, t, t->bad_code, t->bad);
-	if (tpg_tx_find(g, t->id, 32) != TPG_NONE)
-		return bad(w, t, TP_EEXIST, "duplicate transaction");
 	if (t->nin > w->cap) {
 		uint64_t *q = realloc(w->spend, t->nin * sizeof *q);
 		if (!q)
@@ -230,19 +243,21 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		enum tp_err code = TP_OK;
 		const char *why = spent_output(w, &in[i], &o, &v, &code);
 		if (why)
-			return bad(w, t, code, why);
+			return refuse(w, t, code, why);
 		for (uint32_t j = 0; j < i; j++)
 			if (w->spend[j] == o)
-				return bad(w, t, TP_ECONFLICT, "two inputs spend the same output");
+				return refuse(w, t, TP_ECONFLICT, "two inputs spend the same output");
 		w->spend[i] = o;
 		in_total += v;
 	}
 	for (uint32_t k = 0; k < t->nout; k++)
 		out_total += out[k].value; /* each at most 21e14 (checked when decoded) */
 	if (!t->coinbase && out_total > in_total)
-		return bad(w, t, TP_EVALIDATE, "outputs exceed inputs");
+		return refuse(w, t, TP_EVALIDATE, "outputs exceed inputs");
 	uint32_t tx;
 	enum tp_err e = tpg_tx_add(g, t->id, 32, t->time, t->block, &tx);
+	if (e == TP_EEXIST) /* nothing was added */
+		return bad(w, t, TP_EEXIST, DUPLICATE);
 	for (uint32_t i = 0; e == TP_OK && i < t->nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
 		tpg_out_set_spent_by(g, w->spend[i], tx);
@@ -255,7 +270,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		if (e == TP_OK)
 			e = tpg_out_add(g, out[k].value, aid);
 		if (e == TP_OK)
-			e = tpi_spend_add(&w->sp, tpi_spend_hash(t->id, k), t->id, k, first + k,
+			e = tpi_spend_add(&w->sp, out[k].shash, t->id, k, first + k,
 					  out[k].value);
 	}
 	if (e != TP_OK)
@@ -398,6 +413,7 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 		o->value = tx->out[k].value;
 		o->klen = (uint8_t)tp_btc_txout_key(&tx->out[k], o->key);
 		o->khash = tpi_key_hash(o->key, o->klen);
+		o->shash = tpi_spend_hash(t->id, (uint32_t)k);
 	}
 	return tx->index + 1 == h->n_tx ? flush(f) : TP_OK;
 }

@@ -91,17 +91,25 @@ struct coin {
 	uint64_t value;
 };
 
-enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP };
+/* DUP repeats the first coinbase, DUP_PAY the last payment (whose inputs are
+ * spent by then: the duplicate is what gets reported) */
+enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP, DUP_PAY };
 
 struct chain {
 	struct coin pool[4096], spent[4096];
 	size_t npool, nspent;
 	struct buf first_cb; /* the first coinbase, for DUP */
+	struct buf last_pay; /* for DUP_PAY */
 };
 
 /* Appends one transaction to blk; bad makes it wrong in that way. */
 static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum bad bad)
 {
+	if (bad == DUP || bad == DUP_PAY) {
+		const struct buf *again = bad == DUP ? &c->first_cb : &c->last_pay;
+		put(blk, again->p, again->n);
+		return;
+	}
 	struct buf t = {0};
 	put32(&t, 1);
 	int cb = k == 0 || c->npool < 4;
@@ -155,10 +163,10 @@ static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum ba
 		pay(&t, (unsigned)(rnd() % 40));
 	}
 	put32(&t, 0);
-	if (bad == DUP)
-		t.n = 0, put(&t, c->first_cb.p, c->first_cb.n);
 	if (height == 0 && k == 0)
 		put(&c->first_cb, t.p, t.n);
+	if (!cb)
+		c->last_pay.n = 0, put(&c->last_pay, t.p, t.n);
 	struct coin n;
 	tp_btc_sha256d(t.p, t.n, n.txid);
 	for (size_t o = 0; o < nout && c->npool < 4096; o++) {
@@ -206,6 +214,7 @@ static const char *chain_file(const char *name, uint32_t nblocks, enum bad bad, 
 	blocks(&c, f, 0, nblocks, bad, at);
 	assert_int_equal(fclose(f), 0);
 	free(c.first_cb.p);
+	free(c.last_pay.p);
 	return path;
 }
 
@@ -327,6 +336,7 @@ static void test_duplicate_transaction(void **state)
 {
 	(void)state;
 	bad_chain(DUP, TP_EEXIST, "duplicate transaction");
+	bad_chain(DUP_PAY, TP_EEXIST, "duplicate transaction");
 }
 
 /* Blocks 0..19 then 20..39 (spending coins of the first import) equal 0..39 at once. */
@@ -347,6 +357,7 @@ static void test_resume_equals_one_import(void **state)
 	blocks(c, f, 20, 40, NONE, 0);
 	assert_int_equal(fclose(f), 0);
 	free(c->first_cb.p);
+	free(c->last_pay.p);
 	free(c);
 	const char *whole = chain_file("whole.hex", 40, NONE, 0);
 	for (int threads = 1; threads <= 2; threads++) {
