@@ -7,6 +7,15 @@
  * every input must spend a known unspent output, outputs may not exceed
  * inputs. A blocks directory resumes after the graph's last block, so
  * running the same import again picks up what the node added since.
+ *
+ * Two halves, joined by one batch a block (raw_batch.h):
+ *
+ *	decoder -> on_tx (decoding side: ids, outpoint hashes, key numbers)
+ *	        -> batch -> add_batch (graph side: spend index, graph)
+ *
+ * With a second core the decoding side runs on a thread of its own, a few
+ * blocks ahead; the graph side always adds the same transactions in the
+ * same order, so the graph and every error are the same either way.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,9 +45,9 @@ struct raw {
 	int fresh; /* the graph had no address before: every new key is new to it */
 	int added; /* the last add_tx added its transaction */
 	struct tpr *r;
-	struct tp_diag d;  /* what failed here (the file is named at the end) */
+	struct tp_diag d;   /* what failed here (the file is named at the end) */
 	enum tp_err failed; /* TP_OK until a transaction could not be added */
-	uint64_t *spend;
+	uint64_t *spend;    /* the outputs the current transaction spends */
 	size_t cap;
 };
 
@@ -66,7 +75,7 @@ struct feed {
 	const char *path;
 	int64_t first; /* hex: height of the first line, -1 unknown */
 	struct tp_btc_chain *chain;
-	int64_t from; /* chain: first height */
+	int64_t from;  /* chain: first height */
 	enum tp_err e; /* the decoder's result */
 };
 
@@ -87,8 +96,8 @@ static void display(const uint8_t in[32], uint8_t out[32])
  * A bad transaction (id in display order): counted and skipped when the
  * import skips bad ones, else the error. Both sides report through here.
  */
-static enum tp_err report(struct tpr *r, struct tp_diag *d, const uint8_t id[32],
-			  enum tp_err code, const char *msg, uint32_t block)
+static enum tp_err report(struct tpr *r, struct tp_diag *d, const uint8_t id[32], enum tp_err code,
+			  const char *msg, uint32_t block)
 {
 	uint8_t internal[32];
 	char hex[TP_BTC_HASH_HEX];
@@ -211,8 +220,7 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
  * when adding (so a good transaction costs one lookup of its id), and a
  * duplicate is reported as such before anything else wrong with it.
  */
-static enum tp_err refuse(struct raw *w, const struct tpi_rtx *t, enum tp_err code,
-			  const char *why)
+static enum tp_err refuse(struct raw *w, const struct tpi_rtx *t, enum tp_err code, const char *why)
 {
 	if (tpg_tx_find(w->g, t->id, 32) != TPG_NONE)
 		return bad(w, t, TP_EEXIST, DUPLICATE);
@@ -246,7 +254,8 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 			return refuse(w, t, code, why);
 		for (uint32_t j = 0; j < i; j++)
 			if (w->spend[j] == o)
-				return refuse(w, t, TP_ECONFLICT, "two inputs spend the same output");
+				return refuse(w, t, TP_ECONFLICT,
+					      "two inputs spend the same output");
 		w->spend[i] = o;
 		in_total += v;
 	}
@@ -270,8 +279,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		if (e == TP_OK)
 			e = tpg_out_add(g, out[k].value, aid);
 		if (e == TP_OK)
-			e = tpi_spend_add(&w->sp, out[k].shash, t->id, k, first + k,
-					  out[k].value);
+			e = tpi_spend_add(&w->sp, out[k].shash, t->id, k, first + k, out[k].value);
 	}
 	if (e != TP_OK)
 		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
@@ -330,7 +338,8 @@ static void number_keys(struct feed *f, struct tpi_batch *b)
 			enum tp_err e = tpi_keys_id(&f->keys, o->key, o->klen, o->khash, &o->key_id,
 						    &added);
 			o->str = TPI_NO_STR;
-			if (e == TP_OK && added && (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK &&
+			if (e == TP_OK && added &&
+			    (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK &&
 			    (o->str = tpi_batch_str(b, a, strlen(a))) == TPI_NO_STR)
 				e = TP_ENOMEM;
 			if (e != TP_OK) {
@@ -568,7 +577,8 @@ int tpi_raw_kind(const char *path)
 		return 2;
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	if (!strncmp(base, "blk", 3) && strlen(base) > 7 && !strcmp(base + strlen(base) - 4, ".dat"))
+	if (!strncmp(base, "blk", 3) && strlen(base) > 7 &&
+	    !strcmp(base + strlen(base) - 4, ".dat"))
 		return 2;
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -595,8 +605,13 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 			 enum tp_btc_network net, uint32_t min_block, struct tp_diag *d)
 {
 	struct raw w = {.g = g, .r = r, .net = net, .fresh = g->naddr == 0};
-	struct feed f = {.r = r, .d = d, .min_block = min_block, .kind = kind, .path = path,
-			 .first = -1, .net = net};
+	struct feed f = {.r = r,
+			 .d = d,
+			 .min_block = min_block,
+			 .kind = kind,
+			 .path = path,
+			 .first = -1,
+			 .net = net};
 	f.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 	r->path = path;
 	enum tp_err e = tpi_keys_init(&f.keys);

@@ -38,8 +38,8 @@ struct tpi_rin {
 
 struct tpi_rout {
 	uint64_t value;
-	uint64_t khash; /* tpi_key_hash(key, klen) */
-	uint64_t shash; /* tpi_spend_hash(transaction id, output index) */
+	uint64_t khash;	 /* tpi_key_hash(key, klen) */
+	uint64_t shash;	 /* tpi_spend_hash(transaction id, output index) */
 	uint32_t key_id; /* its number in the import's tpi_keys */
 	uint32_t str;	 /* new key: its address string in str[], else TPI_NO_STR */
 	uint8_t klen;

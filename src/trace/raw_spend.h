@@ -52,8 +52,8 @@ static inline void tpi_spend_prefetch(const struct tpi_spend *s, uint64_t hash)
 const struct tpi_spend_slot *tpi_spend_find(const struct tpi_spend *s, uint64_t hash,
 					    const uint8_t txid[32], uint32_t vout);
 /* Adds an output the caller knows is not in the index. */
-enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32],
-			  uint32_t vout, uint64_t out, uint64_t value) TP_MUST_CHECK;
+enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
+			  uint64_t out, uint64_t value) TP_MUST_CHECK;
 /* Removes (txid, vout) if present. */
 void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout);
 void tpi_spend_free(struct tpi_spend *s);

@@ -7,11 +7,11 @@
  * resumed in two parts equals one import, and the spend index keeps every
  * entry findable when deletions shift colliding slots.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +76,8 @@ static void pay(struct buf *b, unsigned a)
 		h[i] = (uint8_t)(a * 29 + (unsigned)i * 7 + 3);
 	size_t n;
 	if (a % 3 == 0)
-		memcpy(s, "\x76\xa9\x14", 3), memcpy(s + 3, h, 20), memcpy(s + 23, "\x88\xac", 2), n = 25;
+		memcpy(s, "\x76\xa9\x14", 3), memcpy(s + 3, h, 20), memcpy(s + 23, "\x88\xac", 2),
+			n = 25;
 	else if (a % 3 == 1)
 		memcpy(s, "\x00\x14", 2), memcpy(s + 2, h, 20), n = 22;
 	else
@@ -124,7 +125,8 @@ static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum ba
 			uint8_t z[32] = {0};
 			put(&t, z, 32);
 			put32(&t, 0xffffffff);
-			uint8_t sig[5] = {4, (uint8_t)height, (uint8_t)(height >> 8), (uint8_t)k, 0x51};
+			uint8_t sig[5] = {4, (uint8_t)height, (uint8_t)(height >> 8), (uint8_t)k,
+					  0x51};
 			put(&t, sig, 5);
 		} else {
 			struct coin u;
@@ -392,8 +394,9 @@ static void test_spend_index_collisions(void **state)
 	for (int i = 0; i < 200; i++) {
 		memset(id[i], i, 32);
 		uint64_t h = home(i, cap);
-		assert_int_equal(tpi_spend_add(&s, h, id[i], (uint32_t)i, (uint64_t)i * 10, (uint64_t)i),
-				 TP_OK);
+		assert_int_equal(
+			tpi_spend_add(&s, h, id[i], (uint32_t)i, (uint64_t)i * 10, (uint64_t)i),
+			TP_OK);
 	}
 	for (int i = 0; i < 200; i += 2) {
 		uint64_t h = home(i, cap);
