@@ -7,11 +7,11 @@
  * resumed in two parts equals one import, and the spend index keeps every
  * entry findable when deletions shift colliding slots.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <stdlib.h>
 #include <string.h>
