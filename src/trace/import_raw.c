@@ -357,10 +357,10 @@ static enum tp_err flush(struct feed *f)
 {
 	number_keys(f, f->b);
 	if (f->pipe) {
-		if (tpi_pipe_push(f->pipe) != 0)
-			return TP_ECONFLICT; /* the graph side's error is the one reported */
+		int stopped = tpi_pipe_push(f->pipe);
 		f->b = tpi_pipe_fill(f->pipe);
-		return TP_OK;
+		/* once stopped, the graph side's error is the one reported */
+		return stopped ? TP_ECONFLICT : TP_OK;
 	}
 	enum tp_err e = add_batch(f->w, f->b);
 	tpi_batch_clear(f->b);
