@@ -49,6 +49,8 @@ struct raw {
 	enum tp_err failed; /* TP_OK until a transaction could not be added */
 	uint64_t *spend;    /* the outputs the current transaction spends */
 	size_t cap;
+	struct tpi_pipe *pipe; /* when threaded: spare spend tables come from there */
+	size_t asked;	       /* bytes of the last spare table asked for */
 };
 
 /*
@@ -284,6 +286,9 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 	if (e != TP_OK)
 		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
 				   tp_strerror(e));
+	/* three quarters of the way to growing: ask for the next table */
+	if (w->pipe && w->sp.n * 8 >= w->sp.cap * 3 && w->asked != tpi_spend_next_bytes(&w->sp))
+		tpi_pipe_want(w->pipe, w->asked = tpi_spend_next_bytes(&w->sp));
 	w->added = 1;
 	w->r->txs++;
 	if (w->r->stats) {
@@ -359,6 +364,7 @@ static enum tp_err flush(struct feed *f)
 	if (f->pipe) {
 		int stopped = tpi_pipe_push(f->pipe);
 		f->b = tpi_pipe_fill(f->pipe);
+		tpi_pipe_make_spare(f->pipe);
 		/* once stopped, the graph side's error is the one reported */
 		return stopped ? TP_ECONFLICT : TP_OK;
 	}
@@ -449,6 +455,11 @@ static void *decode_thread(void *arg)
 	return NULL;
 }
 
+static void *spare_table(void *ctx, size_t bytes)
+{
+	return tpi_pipe_spare(ctx, bytes);
+}
+
 /*
  * Decodes on a second thread while this one builds the graph, when the
  * machine has a second core; else both in turn. Either way the graph
@@ -478,12 +489,17 @@ static void run(struct feed *f, struct raw *w)
 		return;
 	}
 	struct tpi_batch *b;
+	w->pipe = &pipe;
+	w->sp.table = spare_table;
+	w->sp.table_ctx = &pipe;
 	while ((b = tpi_pipe_pop(&pipe))) {
 		if (!w->failed && add_batch(w, b) != TP_OK)
 			tpi_pipe_stop(&pipe);
 		tpi_pipe_done(&pipe);
 	}
 	pthread_join(th, NULL);
+	w->pipe = NULL;
+	w->sp.table = NULL;
 	tpi_pipe_destroy(&pipe);
 }
 

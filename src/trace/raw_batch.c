@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "raw_batch.h"
+#include "raw_spend.h"
 
 static enum tp_err room(void **arr, size_t *cap, size_t need, size_t size)
 {
@@ -71,6 +72,7 @@ void tpi_pipe_destroy(struct tpi_pipe *p)
 {
 	for (int i = 0; i < TPI_PIPE_DEPTH; i++)
 		tpi_batch_free(&p->ring[i]);
+	free(p->spare);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 }
@@ -129,4 +131,42 @@ void tpi_pipe_done(struct tpi_pipe *p)
 	p->popped++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void tpi_pipe_want(struct tpi_pipe *p, size_t bytes)
+{
+	pthread_mutex_lock(&p->mu);
+	p->want_bytes = bytes;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void *tpi_pipe_spare(struct tpi_pipe *p, size_t bytes)
+{
+	void *t = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (p->spare && p->spare_bytes == bytes) {
+		t = p->spare;
+		p->spare = NULL;
+		p->want_bytes = 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return t;
+}
+
+void tpi_pipe_make_spare(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	size_t want = p->spare || p->stopped ? 0 : p->want_bytes;
+	pthread_mutex_unlock(&p->mu);
+	if (!want)
+		return;
+	void *t = tpi_table_alloc(want); /* NULL: the consumer allocates itself */
+	pthread_mutex_lock(&p->mu);
+	if (!p->spare) {
+		p->spare = t;
+		p->spare_bytes = want;
+		t = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(t);
 }

@@ -79,6 +79,10 @@ struct tpi_pipe {
 	uint64_t pushed, popped;
 	int closed;  /* the producer has pushed its last batch */
 	int stopped; /* the consumer wants no more */
+	/* zeroed memory the producer makes ahead for the consumer, so the
+	 * kernel clears its pages on the producer's time */
+	void *spare;
+	size_t spare_bytes, want_bytes;
 };
 
 enum tp_err tpi_pipe_init(struct tpi_pipe *p) TP_MUST_CHECK;
@@ -94,5 +98,11 @@ struct tpi_batch *tpi_pipe_pop(struct tpi_pipe *p);
 void tpi_pipe_done(struct tpi_pipe *p);
 /* Consumer: stop the producer (its next push returns -1). */
 void tpi_pipe_stop(struct tpi_pipe *p);
+/* Consumer: will soon need a zeroed table of `bytes` (tpi_table_alloc). */
+void tpi_pipe_want(struct tpi_pipe *p, size_t bytes);
+/* Consumer: the spare table if it is of `bytes` (caller owns), else NULL. */
+void *tpi_pipe_spare(struct tpi_pipe *p, size_t bytes);
+/* Producer: makes the table the consumer wants, if any. */
+void tpi_pipe_make_spare(struct tpi_pipe *p);
 
 #endif

@@ -77,8 +77,8 @@ static void place(struct tpi_spend_slot *slot, uint64_t cap, const struct tpi_sp
 static enum tp_err grow(struct tpi_spend *s)
 {
 	uint64_t cap = s->cap ? s->cap * 2 : 1 << 16;
-	struct tpi_spend_slot *slot = tpi_table_alloc(cap * sizeof *slot);
-	if (!slot)
+	struct tpi_spend_slot *slot = s->table ? s->table(s->table_ctx, cap * sizeof *slot) : NULL;
+	if (!slot && !(slot = tpi_table_alloc(cap * sizeof *slot)))
 		return TP_ENOMEM;
 	/* each placement misses the cache: start them a few slots ahead */
 	for (uint64_t i = 0; i < s->cap; i++) {

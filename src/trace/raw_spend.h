@@ -33,7 +33,17 @@ struct tpi_spend_slot {
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
 	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
+	/* where a bigger table comes from (NULL: tpi_table_alloc): zeroed
+	 * memory of `bytes`, or NULL for none */
+	void *(*table)(void *ctx, size_t bytes);
+	void *table_ctx;
 };
+
+/* Bytes of the table the index grows into next. */
+static inline size_t tpi_spend_next_bytes(const struct tpi_spend *s)
+{
+	return (size_t)(s->cap ? s->cap * 2 : 1 << 16) * sizeof(struct tpi_spend_slot);
+}
 
 /* Never 0. */
 uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout);
