@@ -21,6 +21,7 @@
 #include "trace/btc_codec.h"
 #include "trace/graph.h"
 #include "trace/import_raw.h"
+#include "trace/raw_batch.h"
 #include "trace/raw_spend.h"
 #include "tripact/trace.h"
 
@@ -431,6 +432,66 @@ static void test_spend_index_collisions(void **state)
 	tpi_spend_free(&s);
 }
 
+struct hook {
+	struct tpi_pipe pipe;
+	int calls, given;
+};
+
+/* what import_raw.c does on the graph thread: the spare table if ready */
+static void *from_pipe(void *ctx, size_t bytes)
+{
+	struct hook *h = ctx;
+	h->calls++;
+	void *t = tpi_pipe_spare(&h->pipe, bytes);
+	h->given += t != NULL;
+	return t;
+}
+
+/*
+ * A table made ahead (as the decoding thread does) is taken only at the
+ * size asked for, comes zeroed, and the index grows into it keeping every
+ * entry; with no table ready the index allocates its own.
+ */
+static void test_spare_table(void **state)
+{
+	(void)state;
+	struct hook h = {.calls = 0};
+	assert_int_equal(tpi_pipe_init(&h.pipe), TP_OK);
+	struct tpi_spend s = {.table = from_pipe, .table_ctx = &h};
+	uint8_t x[32] = {0};
+	uint32_t i = 0;
+	for (; s.n * 8 < (uint64_t)(1 << 16) * 3 || !s.cap; i++) {
+		memcpy(x, &i, sizeof i);
+		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
+	}
+	assert_int_equal(h.calls, 1); /* the first table: none made yet */
+	assert_int_equal(h.given, 0);
+	size_t next = tpi_spend_next_bytes(&s);
+	tpi_pipe_want(&h.pipe, next / 2); /* a wrong size is not taken */
+	tpi_pipe_make_spare(&h.pipe);
+	assert_null(tpi_pipe_spare(&h.pipe, next));
+	tpi_pipe_destroy(&h.pipe); /* frees the unused spare */
+	assert_int_equal(tpi_pipe_init(&h.pipe), TP_OK);
+	tpi_pipe_want(&h.pipe, next);
+	tpi_pipe_make_spare(&h.pipe);
+	uint64_t cap = s.cap;
+	for (; s.cap == cap; i++) {
+		memcpy(x, &i, sizeof i);
+		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
+	}
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(h.given, 1);
+	assert_int_equal(s.cap * sizeof *s.slot, next);
+	for (uint32_t k = 0; k < i; k++) {
+		memcpy(x, &k, sizeof k);
+		const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(x, 7), x, 7);
+		assert_non_null(u);
+		assert_int_equal(u->out, k);
+	}
+	tpi_pipe_destroy(&h.pipe);
+	tpi_spend_free(&s);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -456,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_transaction),
 		cmocka_unit_test(test_resume_equals_one_import),
 		cmocka_unit_test(test_spend_index_collisions),
+		cmocka_unit_test(test_spare_table),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
