@@ -13,6 +13,7 @@
  * rather than a wrong height.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,12 @@ struct hexrun {
 };
 
 static signed char HEX[256];
+/* the byte two hex digits make, by the pair read as a little-endian
+ * uint16_t; -1 when either is not a digit: one load a byte, not two */
+static int16_t PAIR[65536];
 
-static void hex_init(void)
+static void hex_fill(void)
 {
-	if (HEX['1'] == 1)
-		return;
 	memset(HEX, -1, sizeof HEX);
 	for (int i = 0; i < 10; i++)
 		HEX['0' + i] = (signed char)i;
@@ -48,7 +50,55 @@ static void hex_init(void)
 		HEX['a' + i] = (signed char)(10 + i);
 		HEX['A' + i] = (signed char)(10 + i);
 	}
+	for (int w = 0; w < 65536; w++) {
+		int hi = HEX[w & 0xff], lo = HEX[w >> 8];
+		PAIR[w] = (int16_t)(hi < 0 || lo < 0 ? -1 : hi << 4 | lo);
+	}
 }
+
+/* decoders may run on several threads at once */
+static void hex_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, hex_fill);
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * Decodes 16 hex digits at a time into out while all are digits; returns
+ * how many bytes it wrote (the rest, and any error, is the caller's).
+ */
+static size_t hex16(const unsigned char *p, size_t n, uint8_t *out)
+{
+	const __m128i zero = _mm_setzero_si128(), nine = _mm_set1_epi8(9), five = _mm_set1_epi8(5),
+		      ten = _mm_set1_epi8(10);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+		__m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+		__m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+		__m128i is_d = _mm_cmpeq_epi8(_mm_subs_epu8(d, nine), zero); /* d <= 9 */
+		__m128i is_l = _mm_cmpeq_epi8(_mm_subs_epu8(l, five), zero); /* l <= 5 */
+		if (_mm_movemask_epi8(_mm_or_si128(is_d, is_l)) != 0xffff)
+			break;
+		__m128i x = _mm_or_si128(_mm_and_si128(is_d, d),
+					 _mm_andnot_si128(is_d, _mm_add_epi8(l, ten)));
+		/* 16-bit lanes hold (first digit, second digit): make first << 4 | second */
+		__m128i hi = _mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0xff)), 4);
+		__m128i b = _mm_packus_epi16(_mm_or_si128(hi, _mm_srli_epi16(x, 8)), zero);
+		_mm_storel_epi64((__m128i *)(out + i), b);
+	}
+	return i;
+}
+#else
+static size_t hex16(const unsigned char *p, size_t n, uint8_t *out)
+{
+	(void)p, (void)n, (void)out;
+	return 0;
+}
+#endif
 
 static int space(char c)
 {
@@ -92,7 +142,12 @@ static enum tp_err one_line(struct hexrun *run, const char *s, size_t n, long li
 		run->cap = digits / 2;
 	}
 	const unsigned char *p = (const unsigned char *)s + lead;
-	for (size_t i = 0; i < digits / 2; i++) {
+	for (size_t i = hex16(p, digits / 2, run->buf); i < digits / 2; i++) {
+		int v = PAIR[p[2 * i] | p[2 * i + 1] << 8];
+		if (v >= 0) {
+			run->buf[i] = (uint8_t)v;
+			continue;
+		}
 		int hi = HEX[p[2 * i]], lo = HEX[p[2 * i + 1]];
 		if (hi < 0 || lo < 0) {
 			size_t col = lead + 2 * i + (hi < 0 ? 0 : 1) + 1;

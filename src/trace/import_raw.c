@@ -7,51 +7,86 @@
  * every input must spend a known unspent output, outputs may not exceed
  * inputs. A blocks directory resumes after the graph's last block, so
  * running the same import again picks up what the node added since.
+ *
+ * Two halves, joined by one batch a block (raw_batch.h):
+ *
+ *	decoder -> on_tx (decoding side: ids, outpoint hashes, key numbers)
+ *	        -> batch -> add_batch (graph side: spend index, graph)
+ *
+ * With a second core the decoding side runs on a thread of its own, a few
+ * blocks ahead; the graph side always adds the same transactions in the
+ * same order, so the graph and every error are the same either way.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "import.h"
+#include "import_raw.h"
+#include "raw_batch.h"
+#include "raw_keys.h"
+#include "raw_spend.h"
 #include "tripact/btc.h"
 
-/*
- * Address ids by binary key (tp_btc_txout_key), for this import only: the
- * decoder skips address strings, and a string is made (and looked up in
- * the graph's dictionary, which may hold it from an earlier import) only
- * the first time a key is seen. A slot is half a cache line and holds keys
- * up to 27 bytes (every hash-based address) itself, so a lookup usually
- * touches one line; longer keys (P2WSH, P2TR) live in keys[].
- */
-#define KD_INLINE 27
+/* Transactions whose lookups are started before the current one is added. */
+#define AHEAD 8
 
-struct kslot {
-	uint32_t id; /* graph address id + 1; 0: empty */
-	uint8_t len;
-	uint8_t key[KD_INLINE]; /* the key, or its offset in keys[] when longer */
-};
-
-struct kdict {
-	struct kslot *slot;
-	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
-	uint8_t *keys;
-	uint64_t len, kcap;
-};
-
+/* The graph side: adds decoded transactions to the graph, in chain order. */
 struct raw {
 	struct tp_trace_graph *g;
 	enum tp_btc_network net;
-	struct kdict kd;
-	int fresh; /* the graph had no address before: kd knows them all */
+	struct tpi_spend sp;
+	/* graph address id by key number (tpi_keys); TPG_NONE while the key's
+	 * only outputs were skipped */
+	uint32_t *addr;
+	size_t naddr, addr_cap;
+	int fresh; /* the graph had no address before: every new key is new to it */
+	int added; /* the last add_tx added its transaction */
+	struct tpr *r;
+	struct tp_diag d;   /* what failed here (the file is named at the end) */
+	enum tp_err failed; /* TP_OK until a transaction could not be added */
+	uint64_t *spend;    /* the outputs the current transaction spends */
+	size_t cap;
+	struct tpi_pipe *pipe; /* when threaded: spare spend tables come from there */
+	size_t asked;	       /* bytes of the last spare table asked for */
+};
+
+/*
+ * The decoding side: turns the decoder's transactions into batches (one a
+ * block), computes block heights and checks what needs no graph. Runs on
+ * a thread of its own when the machine has a second core; otherwise each
+ * finished batch goes straight to the graph side.
+ */
+struct feed {
+	struct raw *w;	       /* the graph side, when not threaded */
+	struct tpi_pipe *pipe; /* to the graph side, when threaded */
+	struct tpi_batch *b;   /* being filled */
+	struct tpi_keys keys;
+	enum tp_btc_network net;
 	struct tpr *r;
 	struct tp_diag *d;
-	uint64_t *spend;
-	size_t cap;
+	uint32_t min_block;
 	int64_t next_height; /* for hex blocks without a known height */
 	uint8_t last_block[32];
 	int have_last;
-	uint32_t min_block;
+	/* what to decode */
+	struct tp_btc_decoder *dec;
+	int kind;
+	const char *path;
+	int64_t first; /* hex: height of the first line, -1 unknown */
+	struct tp_btc_chain *chain;
+	int64_t from;  /* chain: first height */
+	enum tp_err e; /* the decoder's result */
 };
+
+static int threads_wanted; /* 0: as many as useful, 1: one */
+
+void tpi_raw_threads(int n)
+{
+	threads_wanted = n;
+}
 
 static void display(const uint8_t in[32], uint8_t out[32])
 {
@@ -59,213 +94,413 @@ static void display(const uint8_t in[32], uint8_t out[32])
 		out[i] = in[31 - i];
 }
 
-static uint64_t key_hash(const uint8_t *k, size_t n)
+/*
+ * A bad transaction (id in display order): counted and skipped when the
+ * import skips bad ones, else the error. Both sides report through here.
+ */
+static enum tp_err report(struct tpr *r, struct tp_diag *d, const uint8_t id[32], enum tp_err code,
+			  const char *msg, uint32_t block)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1);
-	if (n >= 18) {
-		uint64_t a, b;
-		memcpy(&a, k + 2, 8);
-		memcpy(&b, k + n - 8, 8);
-		h ^= a + (uint64_t)k[0] * 0x100000001b3ULL + ((uint64_t)k[1] << 40);
-		h *= 0xff51afd7ed558ccdULL;
-		h ^= b + (h >> 32);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ k[i]) * 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 29);
-}
-
-static const uint8_t *kslot_key(const struct kdict *kd, const struct kslot *s)
-{
-	if (s->len <= KD_INLINE)
-		return s->key;
-	uint64_t off;
-	memcpy(&off, s->key, sizeof off);
-	return kd->keys + off;
-}
-
-static enum tp_err kd_grow(struct kdict *kd)
-{
-	uint64_t cap = kd->cap ? kd->cap * 2 : 1 << 16;
-	struct kslot *s = calloc(cap, sizeof *s);
-	if (!s)
-		return TP_ENOMEM;
-	for (uint64_t i = 0; i < kd->cap; i++) {
-		struct kslot *o = &kd->slot[i];
-		if (!o->id)
-			continue;
-		uint64_t j = key_hash(kslot_key(kd, o), o->len) & (cap - 1);
-		while (s[j].id)
-			j = (j + 1) & (cap - 1);
-		s[j] = *o;
-	}
-	free(kd->slot);
-	kd->slot = s;
-	kd->cap = cap;
-	return TP_OK;
-}
-
-static void kd_prefetch(const struct kdict *kd, const struct tp_btc_txout *o)
-{
-	uint8_t key[TP_BTC_KEY_MAX];
-	size_t n = tp_btc_txout_key(o, key);
-	__builtin_prefetch(&kd->slot[key_hash(key, n) & (kd->cap - 1)]);
-}
-
-/* The graph's address id of output o (adding the address when new). */
-static enum tp_err addr_id(struct raw *w, const struct tp_btc_txout *o, uint32_t *id)
-{
-	struct kdict *kd = &w->kd;
-	uint8_t key[TP_BTC_KEY_MAX];
-	size_t n = tp_btc_txout_key(o, key);
-	uint64_t mask = kd->cap - 1, i = key_hash(key, n) & mask;
-	for (; kd->slot[i].id; i = (i + 1) & mask) {
-		const struct kslot *s = &kd->slot[i];
-		if (s->len == n && memcmp(kslot_key(kd, s), key, n) == 0) {
-			*id = s->id - 1;
-			return TP_OK;
-		}
-	}
-	char a[TP_BTC_ADDR_MAX];
-	enum tp_err e = tp_btc_key_format(w->net, key, n, a);
-	if (e == TP_OK && w->fresh)
-		e = tpg_addr_append(w->g, a, strlen(a), id);
-	else if (e == TP_OK)
-		e = tpg_addr_intern(w->g, a, strlen(a), id);
-	if (e != TP_OK)
-		return e;
-	struct kslot *s = &kd->slot[i];
-	if (n > KD_INLINE) {
-		if (kd->len + n > kd->kcap) {
-			uint64_t c = kd->kcap ? kd->kcap * 2 : 1 << 20;
-			uint8_t *q = realloc(kd->keys, c);
-			if (!q)
-				return TP_ENOMEM;
-			kd->keys = q;
-			kd->kcap = c;
-		}
-		memcpy(kd->keys + kd->len, key, n);
-		memcpy(s->key, &kd->len, sizeof kd->len);
-		kd->len += n;
-	} else {
-		memcpy(s->key, key, n);
-	}
-	s->len = (uint8_t)n;
-	s->id = *id + 1;
-	if (++kd->n * 2 > kd->cap)
-		return kd_grow(kd);
-	return TP_OK;
-}
-
-static enum tp_err bad(struct raw *w, const struct tp_btc_tx *tx, enum tp_err code,
-		       const char *msg, uint32_t block)
-{
-	char id[TP_BTC_HASH_HEX];
-	tp_btc_hash_to_hex(tx->txid, id);
-	struct tpr *r = w->r;
+	uint8_t internal[32];
+	char hex[TP_BTC_HASH_HEX];
+	display(id, internal);
+	tp_btc_hash_to_hex(internal, hex);
 	if (r->opts && r->opts->skip_bad) {
 		if (r->stats && r->stats->skipped++ == 0)
 			snprintf(r->stats->first_skip, sizeof r->stats->first_skip,
-				 "%s: block %u, transaction %s: %s", r->path, block, id, msg);
+				 "%s: block %u, transaction %s: %s", r->path, block, hex, msg);
 		return TP_OK;
 	}
-	/* the decoder names the file */
-	return tp_diag_set(w->d, code, "block %u, transaction %s: %s", block, id, msg);
+	return tp_diag_set(d, code, "block %u, transaction %s: %s", block, hex, msg);
 }
 
-static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
+/* ---- the graph side ---------------------------------------------------- */
+
+static enum tp_err bad(struct raw *w, const struct tpi_rtx *t, enum tp_err code, const char *msg)
 {
-	struct raw *w = ctx;
+	return report(w->r, &w->d, t->id, code, msg, t->block);
+}
+
+/* Starts loading everything adding t will read: its id's slot in the
+ * graph, the spend index slots of its inputs and outputs, its keys' slots. */
+static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct tpi_rin *in,
+		     const struct tpi_rout *out)
+{
+	tpg_tx_prefetch(w->g, t->id);
+	for (uint32_t i = 0; i < t->nin; i++)
+		tpi_spend_prefetch(&w->sp, in[i].hash);
+	for (uint32_t k = 0; k < t->nout; k++) {
+		if (out[k].key_id < w->naddr)
+			__builtin_prefetch(&w->addr[out[k].key_id]);
+		tpi_spend_prefetch(&w->sp, out[k].shash);
+	}
+}
+
+/*
+ * The output input in spends and its value, from the spend index or, for
+ * an output made before this import, the graph. NULL, or what is wrong
+ * (with *code).
+ */
+static const char *spent_output(struct raw *w, const struct tpi_rin *in, uint64_t *o,
+				uint64_t *value, enum tp_err *code)
+{
+	const struct tpi_spend_slot *u = tpi_spend_find(&w->sp, in->hash, in->txid, in->vout);
+	if (u) {
+		*o = u->out;
+		*value = u->value;
+		return NULL;
+	}
 	struct tp_trace_graph *g = w->g;
-	if (tx->index == 0 || !w->have_last || memcmp(w->last_block, h->hash, 32) != 0) {
-		if (w->have_last && memcmp(w->last_block, h->hash, 32) != 0)
-			w->next_height++;
-		memcpy(w->last_block, h->hash, 32);
-		w->have_last = 1;
+	uint32_t st = tpg_tx_find(g, in->txid, 32);
+	*code = TP_ENOTFOUND;
+	if (st == TPG_NONE || in->vout >= tpg_tx_nout(g, st))
+		return "an input spends an output not in the graph (raw blocks carry no "
+		       "input values: import from the chain's first block)";
+	*o = tpg_tx_first_out(g, st) + in->vout;
+	*code = TP_ECONFLICT;
+	if (tpg_out_spent_by(g, *o) != TPG_NONE)
+		return "an input spends an output already spent";
+	*value = tpg_out_value(g, *o);
+	return NULL;
+}
+
+/*
+ * Grows the key map to hold o (its key is new): with the graph id unknown
+ * (TPG_NONE) when the transaction is skipped, so a later output with that
+ * key adds the address.
+ */
+static enum tp_err new_keys(struct raw *w, const struct tpi_rout *o, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (o[k].key_id < w->naddr)
+			continue;
+		if (w->naddr == w->addr_cap) {
+			size_t cap = w->addr_cap ? w->addr_cap * 2 : 1 << 16;
+			uint32_t *q = realloc(w->addr, cap * sizeof *q);
+			if (!q)
+				return TP_ENOMEM;
+			w->addr = q;
+			w->addr_cap = cap;
+		}
+		/* keys are numbered in order, so a new one is always the next */
+		w->addr[w->naddr++] = TPG_NONE;
 	}
-	int64_t height = h->height >= 0 ? h->height : w->next_height;
-	if (height < 0 || height >= (int64_t)UINT32_MAX - 1)
-		return bad(w, tx, TP_EPARSE, "block height out of range", 0);
-	uint32_t block = (uint32_t)height;
-	if (block < w->min_block)
-		return bad(w, tx, TP_ECONFLICT, "block is not newer than the graph", block);
-	uint8_t id[32];
-	display(tx->txid, id);
-	/* the lookups below miss the cache: start them all at once */
-	size_t nin = tx->is_coinbase ? 0 : tx->n_in;
-	tpg_tx_prefetch(g, id);
-	for (size_t i = 0; i < nin; i++) {
-		uint8_t pid[32];
-		display(tx->in[i].prev_txid, pid);
-		tpg_tx_prefetch(g, pid);
+	return TP_OK;
+}
+
+/* The graph's address id of output o, adding the address when new. */
+static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struct tpi_rout *o,
+			   uint32_t *id)
+{
+	char a[TP_BTC_ADDR_MAX];
+	const char *str = NULL;
+	if (o->key_id < w->naddr && w->addr[o->key_id] != TPG_NONE) {
+		*id = w->addr[o->key_id];
+		return TP_OK;
 	}
-	for (size_t k = 0; k < tx->n_out; k++)
-		kd_prefetch(&w->kd, &tx->out[k]);
-	if (tpg_tx_find(g, id, 32) != TPG_NONE)
-		return bad(w, tx, TP_EEXIST, "duplicate transaction", block);
-	if (tx->n_in > w->cap) {
-		uint64_t *q = realloc(w->spend, tx->n_in * sizeof *q);
+	if (o->str != TPI_NO_STR) {
+		str = b->str + o->str;
+	} else { /* first seen in a skipped transaction */
+		enum tp_err e = tp_btc_key_format(w->net, o->key, o->klen, a);
+		if (e != TP_OK)
+			return e;
+		str = a;
+	}
+	enum tp_err e = w->fresh ? tpg_addr_append(w->g, str, strlen(str), id)
+				 : tpg_addr_intern(w->g, str, strlen(str), id);
+	if (e == TP_OK && o->key_id >= w->naddr)
+		e = new_keys(w, o, 1);
+	if (e == TP_OK)
+		w->addr[o->key_id] = *id;
+	return e;
+}
+
+#define DUPLICATE "duplicate transaction"
+
+/*
+ * Refuses t for why, or as a duplicate if it is one: the graph checks ids
+ * when adding (so a good transaction costs one lookup of its id), and a
+ * duplicate is reported as such before anything else wrong with it.
+ */
+static enum tp_err refuse(struct raw *w, const struct tpi_rtx *t, enum tp_err code, const char *why)
+{
+	if (tpg_tx_find(w->g, t->id, 32) != TPG_NONE)
+		return bad(w, t, TP_EEXIST, DUPLICATE);
+	return bad(w, t, code, why);
+}
+
+/* Checks and adds one transaction (TP_OK also when skipped as bad). */
+static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct tpi_rtx *t,
+			  const struct tpi_rin *in, const struct tpi_rout *out)
+{
+	struct tp_trace_graph *g = w->g;
+	w->added = 0;
+	if (t->fatal)
+		return tp_diag_set(&w->d, t->bad_code, "%s: cannot add a transaction: %s",
+				   w->r->path, tp_strerror(t->bad_code));
+	if (t->bad)
+		return bad(w, t, t->bad_code, t->bad);
+	if (t->nin > w->cap) {
+		uint64_t *q = realloc(w->spend, t->nin * sizeof *q);
 		if (!q)
-			return tp_diag_set(w->d, TP_ENOMEM, "out of memory");
+			return tp_diag_set(&w->d, TP_ENOMEM, "out of memory");
 		w->spend = q;
-		w->cap = tx->n_in;
+		w->cap = t->nin;
 	}
 	uint64_t in_total = 0, out_total = 0;
-	for (size_t i = 0; i < nin; i++) {
-		uint8_t pid[32];
-		display(tx->in[i].prev_txid, pid);
-		uint32_t st = tpg_tx_find(g, pid, 32);
-		uint64_t idx = tx->in[i].prev_index;
-		if (st == TPG_NONE || idx >= tpg_tx_nout(g, st))
-			return bad(w, tx, TP_ENOTFOUND,
-				   "an input spends an output not in the graph (raw blocks carry no "
-				   "input values: import from the chain's first block)",
-				   block);
-		uint64_t o = tpg_tx_first_out(g, st) + idx;
-		if (tpg_out_spent_by(g, o) != TPG_NONE)
-			return bad(w, tx, TP_ECONFLICT, "an input spends an output already spent",
-				   block);
-		for (size_t j = 0; j < i; j++)
+	for (uint32_t i = 0; i < t->nin; i++) {
+		uint64_t o = 0, v = 0;
+		enum tp_err code = TP_OK;
+		const char *why = spent_output(w, &in[i], &o, &v, &code);
+		if (why)
+			return refuse(w, t, code, why);
+		for (uint32_t j = 0; j < i; j++)
 			if (w->spend[j] == o)
-				return bad(w, tx, TP_ECONFLICT, "two inputs spend the same output",
-					   block);
+				return refuse(w, t, TP_ECONFLICT,
+					      "two inputs spend the same output");
 		w->spend[i] = o;
-		in_total += tpg_out_value(g, o);
+		in_total += v;
 	}
-	for (size_t k = 0; k < tx->n_out; k++) {
-		if (tx->out[k].value > 2100000000000000ULL)
-			return bad(w, tx, TP_EPARSE, "an output exceeds 21 million BTC", block);
-		out_total += tx->out[k].value;
-	}
-	if (!tx->is_coinbase && out_total > in_total)
-		return bad(w, tx, TP_EVALIDATE, "outputs exceed inputs", block);
-	uint32_t t;
-	enum tp_err e = tpg_tx_add(g, id, 32, (int64_t)h->time, block, &t);
-	for (size_t i = 0; e == TP_OK && i < nin; i++) {
+	for (uint32_t k = 0; k < t->nout; k++)
+		out_total += out[k].value; /* each at most 21e14 (checked when decoded) */
+	if (!t->coinbase && out_total > in_total)
+		return refuse(w, t, TP_EVALIDATE, "outputs exceed inputs");
+	uint32_t tx;
+	enum tp_err e = tpg_tx_add(g, t->id, 32, t->time, t->block, &tx);
+	if (e == TP_EEXIST) /* nothing was added */
+		return bad(w, t, TP_EEXIST, DUPLICATE);
+	for (uint32_t i = 0; e == TP_OK && i < t->nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
-		tpg_out_set_spent_by(g, w->spend[i], t);
+		tpg_out_set_spent_by(g, w->spend[i], tx);
+		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, in[i].vout);
 	}
-	for (size_t k = 0; e == TP_OK && k < tx->n_out; k++) {
+	uint64_t first = e == TP_OK ? tpg_tx_first_out(g, tx) : 0;
+	for (uint32_t k = 0; e == TP_OK && k < t->nout; k++) {
 		uint32_t aid;
-		e = addr_id(w, &tx->out[k], &aid);
+		e = addr_id(w, b, &out[k], &aid);
 		if (e == TP_OK)
-			e = tpg_out_add(g, tx->out[k].value, aid);
+			e = tpg_out_add(g, out[k].value, aid);
+		if (e == TP_OK)
+			e = tpi_spend_add(&w->sp, out[k].shash, t->id, k, first + k, out[k].value);
 	}
 	if (e != TP_OK)
-		return tp_diag_set(w->d, e, "%s: cannot add a transaction: %s", w->r->path,
+		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
 				   tp_strerror(e));
+	/* three quarters of the way to growing: ask for the next table */
+	if (w->pipe && w->sp.n * 8 >= w->sp.cap * 3 && w->asked != tpi_spend_next_bytes(&w->sp))
+		tpi_pipe_want(w->pipe, w->asked = tpi_spend_next_bytes(&w->sp));
+	w->added = 1;
 	w->r->txs++;
 	if (w->r->stats) {
 		w->r->stats->txs++;
-		w->r->stats->inputs += nin;
-		w->r->stats->outputs += tx->n_out;
+		w->r->stats->inputs += t->nin;
+		w->r->stats->outputs += t->nout;
 	}
 	if (w->r->opts && w->r->opts->progress && (w->r->txs & 0xffff) == 0)
 		w->r->opts->progress(w->r->opts->progress_ctx, 0, 0, w->r->txs);
 	return TP_OK;
+}
+
+/* Adds a batch's transactions in order; on failure w->failed says why. */
+static enum tp_err add_batch(struct raw *w, const struct tpi_batch *b)
+{
+	size_t in = 0, out = 0, next = 0, next_in = 0, next_out = 0;
+	for (size_t i = 0; i < b->ntx && !w->failed; i++) {
+		for (; next < b->ntx && next < i + AHEAD; next++) {
+			const struct tpi_rtx *t = &b->tx[next];
+			prefetch(w, t, b->in + next_in, b->out + next_out);
+			next_in += t->nin;
+			next_out += t->nout;
+		}
+		const struct tpi_rtx *t = &b->tx[i];
+		w->failed = add_tx(w, b, t, b->in + in, b->out + out);
+		if (!w->failed && !w->added && (w->failed = new_keys(w, b->out + out, t->nout)))
+			tp_diag_set(&w->d, w->failed, "out of memory");
+		in += t->nin;
+		out += t->nout;
+	}
+	return w->failed;
+}
+
+/* ---- the decoding side ------------------------------------------------- */
+
+/*
+ * Numbers the batch's output keys, making the address string of each new
+ * one. A key that cannot be formatted stops the import at its transaction.
+ */
+static void number_keys(struct feed *f, struct tpi_batch *b)
+{
+	const size_t ahead = 16;
+	size_t k = 0;
+	for (size_t i = 0; i < b->ntx; i++) {
+		struct tpi_rtx *t = &b->tx[i];
+		for (size_t end = k + t->nout; k < end; k++) {
+			struct tpi_rout *o = &b->out[k];
+			if (k + ahead < b->nout)
+				tpi_keys_prefetch(&f->keys, b->out[k + ahead].khash);
+			int added = 0;
+			char a[TP_BTC_ADDR_MAX];
+			enum tp_err e = tpi_keys_id(&f->keys, o->key, o->klen, o->khash, &o->key_id,
+						    &added);
+			o->str = TPI_NO_STR;
+			if (e == TP_OK && added &&
+			    (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK &&
+			    (o->str = tpi_batch_str(b, a, strlen(a))) == TPI_NO_STR)
+				e = TP_ENOMEM;
+			if (e != TP_OK) {
+				t->fatal = 1;
+				t->bad_code = e;
+				b->ntx = i + 1;
+				return;
+			}
+		}
+	}
+}
+
+/* Hands the filled batch to the graph side (an error once that failed). */
+static enum tp_err flush(struct feed *f)
+{
+	number_keys(f, f->b);
+	if (f->pipe) {
+		int stopped = tpi_pipe_push(f->pipe);
+		f->b = tpi_pipe_fill(f->pipe);
+		tpi_pipe_make_spare(f->pipe);
+		/* once stopped, the graph side's error is the one reported */
+		return stopped ? TP_ECONFLICT : TP_OK;
+	}
+	enum tp_err e = add_batch(f->w, f->b);
+	tpi_batch_clear(f->b);
+	return e;
+}
+
+static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
+{
+	struct feed *f = ctx;
+	if (tx->index == 0 || !f->have_last || memcmp(f->last_block, h->hash, 32) != 0) {
+		if (f->have_last && memcmp(f->last_block, h->hash, 32) != 0)
+			f->next_height++;
+		memcpy(f->last_block, h->hash, 32);
+		f->have_last = 1;
+	}
+	int64_t height = h->height >= 0 ? h->height : f->next_height;
+	uint32_t block = 0;
+	const char *why = NULL;
+	enum tp_err code = TP_EPARSE;
+	if (height < 0 || height >= (int64_t)UINT32_MAX - 1)
+		why = "block height out of range";
+	else if ((block = (uint32_t)height) < f->min_block)
+		why = "block is not newer than the graph", code = TP_ECONFLICT;
+	for (size_t k = 0; !why && k < tx->n_out; k++)
+		if (tx->out[k].value > 2100000000000000ULL)
+			why = "an output exceeds 21 million BTC";
+	int skip = f->r->opts && f->r->opts->skip_bad;
+	size_t nin = why ? 0 : tx->n_in, nout = why ? 0 : tx->n_out;
+	struct tpi_batch *b = f->b;
+	enum tp_err e = TP_OK;
+	if (why && !skip) {
+		/* the transactions before it come first: one of them may fail */
+		uint8_t id[32];
+		if ((e = flush(f)) != TP_OK)
+			return e;
+		display(tx->txid, id);
+		return report(f->r, f->d, id, code, why, block);
+	}
+	if ((e = tpi_batch_reserve(b, nin, nout)) != TP_OK)
+		return tp_diag_set(f->d, e, "out of memory");
+	struct tpi_rtx *t = &b->tx[b->ntx++];
+	display(tx->txid, t->id);
+	t->time = (int64_t)h->time;
+	t->block = block;
+	t->nin = (uint32_t)nin;
+	t->nout = (uint32_t)nout;
+	t->coinbase = tx->is_coinbase;
+	t->bad = why;
+	t->bad_code = code;
+	t->fatal = 0;
+	for (size_t i = 0; i < nin; i++) {
+		struct tpi_rin *in = &b->in[b->nin++];
+		display(tx->in[i].prev_txid, in->txid);
+		in->vout = tx->in[i].prev_index;
+		in->hash = tpi_spend_hash(in->txid, in->vout);
+	}
+	for (size_t k = 0; k < nout; k++) {
+		struct tpi_rout *o = &b->out[b->nout++];
+		o->value = tx->out[k].value;
+		o->klen = (uint8_t)tp_btc_txout_key(&tx->out[k], o->key);
+		o->khash = tpi_key_hash(o->key, o->klen);
+		o->shash = tpi_spend_hash(t->id, (uint32_t)k);
+	}
+	return tx->index + 1 == h->n_tx ? flush(f) : TP_OK;
+}
+
+/* Runs the decoder over the input; the last (partial) batch goes too. */
+static void decode(struct feed *f)
+{
+	if (f->kind == 1)
+		f->e = tp_btc_hex_decode_file(f->dec, f->path, f->first, on_tx, f, f->d);
+	else
+		f->e = tp_btc_chain_decode(f->chain, f->dec, f->from, -1, on_tx, f, f->d);
+	if (f->b->ntx) {
+		enum tp_err e = flush(f);
+		if (f->e == TP_OK)
+			f->e = e;
+	}
+	if (f->pipe)
+		tpi_pipe_close(f->pipe);
+}
+
+static void *decode_thread(void *arg)
+{
+	decode(arg);
+	return NULL;
+}
+
+static void *spare_table(void *ctx, size_t bytes)
+{
+	return tpi_pipe_spare(ctx, bytes);
+}
+
+/*
+ * Decodes on a second thread while this one builds the graph, when the
+ * machine has a second core; else both in turn. Either way the graph
+ * side adds the same transactions in the same order.
+ */
+static void run(struct feed *f, struct raw *w)
+{
+	struct tpi_pipe pipe;
+	pthread_t th;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int threaded = threads_wanted != 1 && cpus > 1 && tpi_pipe_init(&pipe) == TP_OK;
+	if (threaded) {
+		f->pipe = &pipe;
+		f->b = tpi_pipe_fill(&pipe);
+		if (pthread_create(&th, NULL, decode_thread, f) != 0) {
+			tpi_pipe_destroy(&pipe);
+			f->pipe = NULL;
+			threaded = 0;
+		}
+	}
+	if (!threaded) {
+		struct tpi_batch one = {0};
+		f->w = w;
+		f->b = &one;
+		decode(f);
+		tpi_batch_free(&one);
+		return;
+	}
+	struct tpi_batch *b;
+	w->pipe = &pipe;
+	w->sp.table = spare_table;
+	w->sp.table_ctx = &pipe;
+	while ((b = tpi_pipe_pop(&pipe))) {
+		if (!w->failed && add_batch(w, b) != TP_OK)
+			tpi_pipe_stop(&pipe);
+		tpi_pipe_done(&pipe);
+	}
+	pthread_join(th, NULL);
+	w->pipe = NULL;
+	w->sp.table = NULL;
+	tpi_pipe_destroy(&pipe);
 }
 
 struct first {
@@ -358,7 +593,8 @@ int tpi_raw_kind(const char *path)
 		return 2;
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	if (!strncmp(base, "blk", 3) && strlen(base) > 7 && !strcmp(base + strlen(base) - 4, ".dat"))
+	if (!strncmp(base, "blk", 3) && strlen(base) > 7 &&
+	    !strcmp(base + strlen(base) - 4, ".dat"))
 		return 2;
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -384,37 +620,51 @@ int tpi_raw_kind(const char *path)
 enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *path, int kind,
 			 enum tp_btc_network net, uint32_t min_block, struct tp_diag *d)
 {
-	struct raw w = {.g = g, .r = r, .d = d, .min_block = min_block, .net = net};
-	w.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
-	w.fresh = g->naddr == 0;
+	struct raw w = {.g = g, .r = r, .net = net, .fresh = g->naddr == 0};
+	struct feed f = {.r = r,
+			 .d = d,
+			 .min_block = min_block,
+			 .kind = kind,
+			 .path = path,
+			 .first = -1,
+			 .net = net};
+	f.next_height = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
 	r->path = path;
-	struct tp_btc_decoder *dec;
-	enum tp_err e = kd_grow(&w.kd);
+	enum tp_err e = tpi_keys_init(&f.keys);
 	if (e == TP_OK)
-		e = tp_btc_decoder_new(w.net, TP_BTC_NO_ADDRESS, &dec);
+		e = tp_btc_decoder_new(net, TP_BTC_NO_ADDRESS, &f.dec);
 	if (e != TP_OK) {
-		free(w.kd.slot);
+		tpi_keys_free(&f.keys);
 		return tp_diag_set(d, e, "out of memory");
 	}
 	if (kind == 1) {
-		int64_t first = r->opts && r->opts->have_first_height && r->opts->first_height >= 0
-					? r->opts->first_height
-					: -1;
-		e = tp_btc_hex_decode_file(dec, path, first, on_tx, &w, d);
-	} else {
-		struct tp_btc_chain *c;
-		e = tp_btc_chain_open(path, net, &c, d);
-		if (e == TP_OK && (e = check_resume(g, c, dec, path, d)) != TP_OK)
-			tp_btc_chain_free(c);
-		else if (e == TP_OK) {
-			int64_t from = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
-			e = tp_btc_chain_decode(c, dec, from, -1, on_tx, &w, d);
-			tp_btc_chain_free(c);
+		if (r->opts && r->opts->have_first_height && r->opts->first_height >= 0)
+			f.first = r->opts->first_height;
+		run(&f, &w);
+	} else if ((e = tp_btc_chain_open(path, net, &f.chain, d)) == TP_OK) {
+		if ((e = check_resume(g, f.chain, f.dec, path, d)) == TP_OK) {
+			f.from = g->have_last_block ? (int64_t)g->last_block + 1 : 0;
+			run(&f, &w);
 		}
+		tp_btc_chain_free(f.chain);
 	}
-	tp_btc_decoder_free(dec);
+	if (e == TP_OK && w.failed) {
+		/* named as the decoder names its callbacks' errors: hex by file */
+		e = w.failed;
+		if (d) {
+			d->line = d->column = 0;
+			if (kind == 1)
+				tp_diag_set(d, e, "%s: %s", path, w.d.message);
+			else
+				tp_diag_set(d, e, "%s", w.d.message);
+		}
+	} else if (e == TP_OK) {
+		e = f.e;
+	}
+	tp_btc_decoder_free(f.dec);
 	free(w.spend);
-	free(w.kd.slot);
-	free(w.kd.keys);
+	tpi_keys_free(&f.keys);
+	free(w.addr);
+	tpi_spend_free(&w.sp);
 	return e;
 }

@@ -161,6 +161,32 @@ static void test_text_forms(void **state)
 	assert_int_equal(d.column, 13);
 	assert_non_null(strstr(d.message, "line 2, column 13: not a hex digit"));
 
+	/* deep in a line (where digits are decoded 16 at a time), as first
+	 * and as second digit of a byte, and characters next to the digit
+	 * ranges: each found at its column */
+	static const char wrong[] = {'g', 'G', '/', ':', '@', '`', ' ', '\x80'};
+	for (size_t k = 0; k < sizeof wrong; k++) {
+		size_t at = 1000 + 7 * k; /* both parities, every place in a 16-digit chunk */
+		snprintf(text, n, "%s\n", lines[0]);
+		text[at] = wrong[k];
+		assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, NULL, NULL, &d),
+				 TP_EPARSE);
+		assert_int_equal(d.line, 1);
+		assert_int_equal(d.column, (long)at + 1);
+	}
+	/* upper case is hex too: same transactions */
+	struct got lower = {.n = 0};
+	snprintf(text, n, "%s\n", lines[0]);
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, keep, &lower, &d), TP_OK);
+	for (char *c = text; *c; c++)
+		if (*c >= 'a' && *c <= 'f')
+			*c = (char)(*c - 'a' + 'A');
+	memset(&g, 0, sizeof g);
+	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, keep, &g, &d), TP_OK);
+	assert_int_equal(g.n, lower.n);
+	for (size_t k = 0; k < g.n; k++)
+		assert_string_equal(g.txid[k], lower.txid[k]);
+
 	/* odd length */
 	snprintf(text, n, "%s0\n", lines[0]);
 	assert_int_equal(tp_btc_hex_decode(dec, text, strlen(text), -1, NULL, NULL, &d), TP_EPARSE);

@@ -1,0 +1,172 @@
+/* Decoded blocks and the queue that carries them (raw_batch.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "raw_batch.h"
+#include "raw_spend.h"
+
+static enum tp_err room(void **arr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return TP_OK;
+	size_t n = *cap ? *cap : 256;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*arr, n * size);
+	if (!q)
+		return TP_ENOMEM;
+	*arr = q;
+	*cap = n;
+	return TP_OK;
+}
+
+enum tp_err tpi_batch_reserve(struct tpi_batch *b, size_t nin, size_t nout)
+{
+	enum tp_err e = room((void **)&b->tx, &b->tx_cap, b->ntx + 1, sizeof *b->tx);
+	if (e == TP_OK)
+		e = room((void **)&b->in, &b->in_cap, b->nin + nin, sizeof *b->in);
+	if (e == TP_OK)
+		e = room((void **)&b->out, &b->out_cap, b->nout + nout, sizeof *b->out);
+	return e;
+}
+
+uint32_t tpi_batch_str(struct tpi_batch *b, const char *s, size_t n)
+{
+	if (b->nstr + n + 1 >= TPI_NO_STR ||
+	    room((void **)&b->str, &b->str_cap, b->nstr + n + 1, 1) != TP_OK)
+		return TPI_NO_STR;
+	uint32_t at = (uint32_t)b->nstr;
+	memcpy(b->str + at, s, n);
+	b->str[at + n] = '\0';
+	b->nstr += n + 1;
+	return at;
+}
+
+void tpi_batch_clear(struct tpi_batch *b)
+{
+	b->ntx = b->nin = b->nout = b->nstr = 0;
+}
+
+void tpi_batch_free(struct tpi_batch *b)
+{
+	free(b->tx);
+	free(b->in);
+	free(b->out);
+	free(b->str);
+	memset(b, 0, sizeof *b);
+}
+
+enum tp_err tpi_pipe_init(struct tpi_pipe *p)
+{
+	memset(p, 0, sizeof *p);
+	if (pthread_mutex_init(&p->mu, NULL) != 0)
+		return TP_ENOMEM;
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		return TP_ENOMEM;
+	}
+	return TP_OK;
+}
+
+void tpi_pipe_destroy(struct tpi_pipe *p)
+{
+	for (int i = 0; i < TPI_PIPE_DEPTH; i++)
+		tpi_batch_free(&p->ring[i]);
+	free(p->spare);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+struct tpi_batch *tpi_pipe_fill(struct tpi_pipe *p)
+{
+	/* only the producer moves `pushed`, so it may read it unlocked */
+	return &p->ring[p->pushed % TPI_PIPE_DEPTH];
+}
+
+int tpi_pipe_push(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->pushed++;
+	pthread_cond_broadcast(&p->cv);
+	/* the next batch to fill is free once the consumer is done with it */
+	while (p->pushed - p->popped >= TPI_PIPE_DEPTH && !p->stopped)
+		pthread_cond_wait(&p->cv, &p->mu);
+	int stopped = p->stopped;
+	pthread_mutex_unlock(&p->mu);
+	tpi_batch_clear(tpi_pipe_fill(p));
+	return stopped ? -1 : 0;
+}
+
+static void flag(struct tpi_pipe *p, int *which)
+{
+	pthread_mutex_lock(&p->mu);
+	*which = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void tpi_pipe_close(struct tpi_pipe *p)
+{
+	flag(p, &p->closed);
+}
+
+void tpi_pipe_stop(struct tpi_pipe *p)
+{
+	flag(p, &p->stopped);
+}
+
+struct tpi_batch *tpi_pipe_pop(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->pushed == p->popped && !p->closed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	struct tpi_batch *b = p->pushed > p->popped ? &p->ring[p->popped % TPI_PIPE_DEPTH] : NULL;
+	pthread_mutex_unlock(&p->mu);
+	return b;
+}
+
+void tpi_pipe_done(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->popped++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void tpi_pipe_want(struct tpi_pipe *p, size_t bytes)
+{
+	pthread_mutex_lock(&p->mu);
+	p->want_bytes = bytes;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void *tpi_pipe_spare(struct tpi_pipe *p, size_t bytes)
+{
+	void *t = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (p->spare && p->spare_bytes == bytes) {
+		t = p->spare;
+		p->spare = NULL;
+		p->want_bytes = 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return t;
+}
+
+void tpi_pipe_make_spare(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	size_t want = p->spare || p->stopped ? 0 : p->want_bytes;
+	pthread_mutex_unlock(&p->mu);
+	if (!want)
+		return;
+	void *t = tpi_table_alloc(want); /* NULL: the consumer allocates itself */
+	pthread_mutex_lock(&p->mu);
+	if (!p->spare) {
+		p->spare = t;
+		p->spare_bytes = want;
+		t = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(t);
+}

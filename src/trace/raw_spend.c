@@ -1,0 +1,134 @@
+/*
+ * The spend index (raw_spend.h): open addressing with linear probing over
+ * cache-line slots, and backward-shift deletion, so a take leaves no
+ * tombstone and probe runs stay as short as the load allows.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "raw_spend.h"
+
+uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
+{
+	/* a txid is a SHA-256d output: its bytes are already well mixed */
+	uint64_t a, b;
+	memcpy(&a, txid, 8);
+	memcpy(&b, txid + 24, 8);
+	uint64_t h = (a ^ (b >> 1)) + (uint64_t)vout * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	return h | 1;
+}
+
+void *tpi_table_alloc(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t align = bytes < huge ? 64 : huge;
+	bytes = (bytes + align - 1) & ~(align - 1);
+	void *p = aligned_alloc(align, bytes);
+	if (!p)
+		return NULL;
+	/* random probes over a large table: one TLB entry per 2 MB, not 4 kB */
+	if (align == huge)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+	return memset(p, 0, bytes);
+}
+
+static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
+		uint32_t vout)
+{
+	if (u->hash != hash || u->vout != vout)
+		return 0;
+	uint64_t a[4], b[4];
+	memcpy(a, u->txid, 32);
+	memcpy(b, txid, 32);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+}
+
+static uint64_t locate(const struct tpi_spend *s, uint64_t hash, const uint8_t txid[32],
+		       uint32_t vout)
+{
+	if (!s->cap)
+		return UINT64_MAX;
+	uint64_t mask = s->cap - 1;
+	for (uint64_t i = hash & mask; s->slot[i].hash; i = (i + 1) & mask)
+		if (same(&s->slot[i], hash, txid, vout))
+			return i;
+	return UINT64_MAX;
+}
+
+const struct tpi_spend_slot *tpi_spend_find(const struct tpi_spend *s, uint64_t hash,
+					    const uint8_t txid[32], uint32_t vout)
+{
+	uint64_t i = locate(s, hash, txid, vout);
+	return i == UINT64_MAX ? NULL : &s->slot[i];
+}
+
+static void place(struct tpi_spend_slot *slot, uint64_t cap, const struct tpi_spend_slot *u)
+{
+	uint64_t i = u->hash & (cap - 1);
+	while (slot[i].hash)
+		i = (i + 1) & (cap - 1);
+	slot[i] = *u;
+}
+
+static enum tp_err grow(struct tpi_spend *s)
+{
+	uint64_t cap = s->cap ? s->cap * 2 : 1 << 16;
+	struct tpi_spend_slot *slot = s->table ? s->table(s->table_ctx, cap * sizeof *slot) : NULL;
+	if (!slot && !(slot = tpi_table_alloc(cap * sizeof *slot)))
+		return TP_ENOMEM;
+	/* each placement misses the cache: start them a few slots ahead */
+	for (uint64_t i = 0; i < s->cap; i++) {
+		if (i + 16 < s->cap && s->slot[i + 16].hash)
+			__builtin_prefetch(&slot[s->slot[i + 16].hash & (cap - 1)]);
+		if (s->slot[i].hash)
+			place(slot, cap, &s->slot[i]);
+	}
+	free(s->slot);
+	s->slot = slot;
+	s->cap = cap;
+	return TP_OK;
+}
+
+enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
+			  uint64_t out, uint64_t value)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		enum tp_err e = grow(s);
+		if (e != TP_OK)
+			return e;
+	}
+	struct tpi_spend_slot u = {.hash = hash, .out = out, .value = value, .vout = vout};
+	memcpy(u.txid, txid, 32);
+	place(s->slot, s->cap, &u);
+	s->n++;
+	return TP_OK;
+}
+
+void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout)
+{
+	uint64_t i = locate(s, hash, txid, vout);
+	if (i == UINT64_MAX)
+		return;
+	uint64_t mask = s->cap - 1;
+	/* pull back every later slot of the run that may sit at i */
+	for (uint64_t j = (i + 1) & mask; s->slot[j].hash; j = (j + 1) & mask) {
+		uint64_t home = s->slot[j].hash & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			s->slot[i] = s->slot[j];
+			i = j;
+		}
+	}
+	s->slot[i].hash = 0;
+	s->n--;
+}
+
+void tpi_spend_free(struct tpi_spend *s)
+{
+	free(s->slot);
+	s->slot = NULL;
+	s->cap = s->n = 0;
+}

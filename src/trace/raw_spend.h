@@ -1,0 +1,78 @@
+/*
+ * The spend index of a raw import: every output added by this import and
+ * not spent yet, keyed by (txid, vout), with its graph index and value in
+ * the slot itself. Looking up an input then costs one cache miss (the
+ * slot) instead of four dependent ones through the graph (txid slot ->
+ * txid -> tx[] -> out[]), and the miss can be started ahead of time
+ * from the hash alone. An output missing here was made before this import
+ * (or is unknown, or spent): the importer asks the graph.
+ *
+ *	uint64_t h = tpi_spend_hash(txid, vout);
+ *	tpi_spend_prefetch(&s, h);          // a few transactions ahead
+ *	const struct tpi_spend_slot *u = tpi_spend_find(&s, h, txid, vout);
+ *	if (u) ... u->out, u->value ...; later tpi_spend_take(&s, h, txid, vout);
+ */
+#ifndef TP_TRACE_RAW_SPEND_H
+#define TP_TRACE_RAW_SPEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tripact/error.h"
+
+/* One cache line: the whole key, so a hit needs no other memory. */
+struct tpi_spend_slot {
+	uint64_t hash; /* tpi_spend_hash(txid, vout); 0: empty */
+	uint64_t out;  /* global output index in the graph */
+	uint64_t value;
+	uint32_t vout;
+	uint32_t unused;
+	uint8_t txid[32]; /* display order, as the graph keeps it */
+};
+
+struct tpi_spend {
+	struct tpi_spend_slot *slot;
+	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
+	/* where a bigger table comes from (NULL: tpi_table_alloc): zeroed
+	 * memory of `bytes`, or NULL for none */
+	void *(*table)(void *ctx, size_t bytes);
+	void *table_ctx;
+};
+
+/* Bytes of the table the index grows into next. */
+static inline size_t tpi_spend_next_bytes(const struct tpi_spend *s)
+{
+	return (size_t)(s->cap ? s->cap * 2 : 1 << 16) * sizeof(struct tpi_spend_slot);
+}
+
+/* Never 0. */
+uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout);
+
+/* Starts loading the slot of hash and the next one (an add probes on into
+ * it when the first is taken, a take always reads it). */
+static inline void tpi_spend_prefetch(const struct tpi_spend *s, uint64_t hash)
+{
+	if (s->cap) {
+		__builtin_prefetch(&s->slot[hash & (s->cap - 1)]);
+		__builtin_prefetch(&s->slot[(hash + 1) & (s->cap - 1)]);
+	}
+}
+
+/* The slot of (txid, vout), or NULL. Valid until the next add or take. */
+const struct tpi_spend_slot *tpi_spend_find(const struct tpi_spend *s, uint64_t hash,
+					    const uint8_t txid[32], uint32_t vout);
+/* Adds an output the caller knows is not in the index. */
+enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
+			  uint64_t out, uint64_t value) TP_MUST_CHECK;
+/* Removes (txid, vout) if present. */
+void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout);
+void tpi_spend_free(struct tpi_spend *s);
+
+/*
+ * Zeroed memory for a hash table probed at random (free with free()):
+ * from 2 MB on, on transparent huge pages where the system allows, and
+ * always at least 64-byte aligned.
+ */
+void *tpi_table_alloc(size_t bytes);
+
+#endif

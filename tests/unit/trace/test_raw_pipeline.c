@@ -1,0 +1,523 @@
+/*
+ * Raw import with the decoder on a thread of its own and the spend index:
+ * the graph file must be byte for byte the one a single-threaded import
+ * writes, and so must every error and every skip, for a generated chain
+ * that spends coins at random (several inputs, outputs to a small set of
+ * addresses of three script kinds, so addresses repeat). Also: an import
+ * resumed in two parts equals one import, and the spend index keeps every
+ * entry findable when deletions shift colliding slots.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tp_test.h"
+#include "trace/btc_codec.h"
+#include "trace/graph.h"
+#include "trace/import_raw.h"
+#include "trace/raw_batch.h"
+#include "trace/raw_spend.h"
+#include "tripact/trace.h"
+
+static char scratch[] = "/tmp/tp_trace_pipe_XXXXXX";
+
+struct buf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static void put(struct buf *b, const void *p, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void put32(struct buf *b, uint32_t v)
+{
+	uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	put(b, x, 4);
+}
+
+static void put64(struct buf *b, uint64_t v)
+{
+	put32(b, (uint32_t)v);
+	put32(b, (uint32_t)(v >> 32));
+}
+
+static void put8(struct buf *b, uint8_t v)
+{
+	put(b, &v, 1);
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* An output script paying address a of 40 (P2PKH, P2WPKH or P2TR by a % 3). */
+static void pay(struct buf *b, unsigned a)
+{
+	uint8_t s[34], h[32];
+	for (int i = 0; i < 32; i++)
+		h[i] = (uint8_t)(a * 29 + (unsigned)i * 7 + 3);
+	size_t n;
+	if (a % 3 == 0)
+		memcpy(s, "\x76\xa9\x14", 3), memcpy(s + 3, h, 20), memcpy(s + 23, "\x88\xac", 2),
+			n = 25;
+	else if (a % 3 == 1)
+		memcpy(s, "\x00\x14", 2), memcpy(s + 2, h, 20), n = 22;
+	else
+		memcpy(s, "\x51\x20", 2), memcpy(s + 2, h, 32), n = 34;
+	put8(b, (uint8_t)n);
+	put(b, s, n);
+}
+
+struct coin {
+	uint8_t txid[32];
+	uint32_t vout;
+	uint64_t value;
+};
+
+/* DUP repeats the first coinbase, DUP_PAY the last payment (whose inputs are
+ * spent by then: the duplicate is what gets reported) */
+enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP, DUP_PAY };
+
+struct chain {
+	struct coin pool[4096], spent[4096];
+	size_t npool, nspent;
+	struct buf first_cb; /* the first coinbase, for DUP */
+	struct buf last_pay; /* for DUP_PAY */
+};
+
+/* Appends one transaction to blk; bad makes it wrong in that way. */
+static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum bad bad)
+{
+	if (bad == DUP || bad == DUP_PAY) {
+		const struct buf *again = bad == DUP ? &c->first_cb : &c->last_pay;
+		put(blk, again->p, again->n);
+		return;
+	}
+	struct buf t = {0};
+	put32(&t, 1);
+	int cb = k == 0 || c->npool < 4;
+	size_t nin = cb ? 1 : 1 + (size_t)(rnd() % 3);
+	if (bad == TWICE)
+		nin = 2;
+	uint64_t total = 0;
+	put8(&t, (uint8_t)nin);
+	struct coin first = {{0}, 0, 0};
+	for (size_t i = 0; i < nin; i++) {
+		if (cb) {
+			uint8_t z[32] = {0};
+			put(&t, z, 32);
+			put32(&t, 0xffffffff);
+			uint8_t sig[5] = {4, (uint8_t)height, (uint8_t)(height >> 8), (uint8_t)k,
+					  0x51};
+			put(&t, sig, 5);
+		} else {
+			struct coin u;
+			if (bad == SPENT && i == 0 && c->nspent) {
+				u = c->spent[rnd() % c->nspent];
+			} else if (bad == UNKNOWN && i == 0) {
+				memset(&u, 0, sizeof u);
+				u.txid[0] = 0x42, u.txid[31] = (uint8_t)height;
+			} else if (bad == TWICE && i == 1) {
+				u = first;
+			} else {
+				size_t j = (size_t)(rnd() % c->npool);
+				u = c->pool[j];
+				c->pool[j] = c->pool[--c->npool];
+				if (c->nspent < 4096)
+					c->spent[c->nspent++] = u;
+			}
+			if (i == 0)
+				first = u;
+			put(&t, u.txid, 32);
+			put32(&t, u.vout);
+			total += u.value;
+			put8(&t, 0);
+		}
+		put32(&t, 0xffffffff);
+	}
+	size_t nout = cb ? 3 : 1 + (size_t)(rnd() % 3);
+	uint64_t v[3];
+	for (size_t o = 0; o < nout; o++)
+		v[o] = cb ? 5000000000ULL : total / nout;
+	if (bad == EXCEED)
+		v[0] += 1;
+	put8(&t, (uint8_t)nout);
+	for (size_t o = 0; o < nout; o++) {
+		put64(&t, v[o]);
+		pay(&t, (unsigned)(rnd() % 40));
+	}
+	put32(&t, 0);
+	if (height == 0 && k == 0)
+		put(&c->first_cb, t.p, t.n);
+	if (!cb)
+		c->last_pay.n = 0, put(&c->last_pay, t.p, t.n);
+	struct coin n;
+	tp_btc_sha256d(t.p, t.n, n.txid);
+	for (size_t o = 0; o < nout && c->npool < 4096; o++) {
+		n.vout = (uint32_t)o;
+		n.value = v[o];
+		c->pool[c->npool++] = n;
+	}
+	put(blk, t.p, t.n);
+	free(t.p);
+}
+
+/* Writes blocks [from, to) of the chain as getblock hex lines (50 tx a block);
+ * transaction 7 of block bad_block is bad. */
+static void blocks(struct chain *c, FILE *f, uint32_t from, uint32_t to, enum bad bad,
+		   uint32_t bad_block)
+{
+	for (uint32_t h = from; h < to; h++) {
+		struct buf b = {0};
+		put32(&b, 1);
+		uint8_t z[32] = {0};
+		put(&b, z, 32);
+		put(&b, z, 32);
+		put32(&b, 1600000000 + h * 600);
+		put32(&b, 0x1d00ffff);
+		put32(&b, h);
+		put8(&b, 50);
+		for (int k = 0; k < 50; k++)
+			tx(c, &b, h, k, h == bad_block && k == 7 ? bad : NONE);
+		for (size_t i = 0; i < b.n; i++)
+			fprintf(f, "%02x", b.p[i]);
+		fputc('\n', f);
+		free(b.p);
+	}
+}
+
+static const char *chain_file(const char *name, uint32_t nblocks, enum bad bad, uint32_t at)
+{
+	static char path[4200];
+	static struct chain c;
+	memset(&c, 0, sizeof c);
+	rng = 0x2545f4914f6cdd1dULL;
+	snprintf(path, sizeof path, "%s/%s", scratch, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	blocks(&c, f, 0, nblocks, bad, at);
+	assert_int_equal(fclose(f), 0);
+	free(c.first_cb.p);
+	free(c.last_pay.p);
+	return path;
+}
+
+struct run {
+	enum tp_err e;
+	struct tp_diag d;
+	struct tp_trace_import_stats st;
+	char dir[4200];
+};
+
+static void import(struct run *r, const char *name, const char *path, int threads, int skip)
+{
+	struct tp_trace_import_opts o = {.skip_bad = skip};
+	memset(r, 0, sizeof *r);
+	snprintf(r->dir, sizeof r->dir, "%s/%s", scratch, name);
+	tpi_raw_threads(threads);
+	r->e = tp_trace_import(r->dir, "btc", &path, 1, &o, &r->st, &r->d);
+	tpi_raw_threads(0);
+}
+
+static void same_file(const char *a, const char *b)
+{
+	char pa[4300], pb[4300];
+	snprintf(pa, sizeof pa, "%s/graph.tpg", a);
+	snprintf(pb, sizeof pb, "%s/graph.tpg", b);
+	size_t na, nb;
+	char *x = tp_test_slurp(pa, &na), *y = tp_test_slurp(pb, &nb);
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_int_equal(na, nb);
+	assert_memory_equal(x, y, na);
+	free(x);
+	free(y);
+}
+
+/* One thread and two give the same graph file, and it holds every transaction. */
+static void test_threads_same_graph(void **state)
+{
+	(void)state;
+	const char *p = chain_file("good.hex", 40, NONE, 0);
+	struct run one, two;
+	import(&one, "good1", p, 1, 0);
+	import(&two, "good2", p, 2, 0);
+	assert_int_equal(one.e, TP_OK);
+	assert_int_equal(two.e, TP_OK);
+	assert_int_equal(one.st.txs, 40 * 50);
+	assert_int_equal(two.st.txs, 40 * 50);
+	assert_int_equal(one.st.inputs, two.st.inputs);
+	same_file(one.dir, two.dir);
+	struct tp_trace_graph *g;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_graph_open(one.dir, &g, &d), TP_OK);
+	assert_int_equal(g->ntx, 40 * 50);
+	assert_int_equal(g->naddr, 40);
+	/* every input spends an output marked as spent by its transaction */
+	for (uint32_t t = 0; t < g->ntx; t++)
+		for (uint64_t i = tpg_tx_first_in(g, t); i < tpg_tx_first_in(g, t + 1); i++)
+			assert_int_equal(tpg_out_spent_by(g, tpg_in_out(g, i)), t);
+	tp_trace_graph_free(g);
+}
+
+/* A bad transaction in block 30: the same error, word for word, both ways. */
+static void bad_chain(enum bad bad, enum tp_err want, const char *what)
+{
+	char name[32];
+	snprintf(name, sizeof name, "bad%d.hex", (int)bad);
+	const char *p = chain_file(name, 40, bad, 30);
+	struct run one, two;
+	import(&one, "bad1", p, 1, 0);
+	import(&two, "bad2", p, 2, 0);
+	assert_int_equal(one.e, want);
+	assert_int_equal(two.e, want);
+	assert_string_equal(one.d.message, two.d.message);
+	assert_non_null(strstr(one.d.message, what));
+	assert_non_null(strstr(one.d.message, "block 30, transaction "));
+	assert_non_null(strstr(one.d.message, p)); /* the file is named */
+	/* skipped instead: same graph, same count, same first reason */
+	import(&one, "skip1", p, 1, 1);
+	import(&two, "skip2", p, 2, 1);
+	assert_int_equal(one.e, TP_OK);
+	assert_int_equal(two.e, TP_OK);
+	assert_true(one.st.skipped >= 1);
+	assert_int_equal(one.st.skipped, two.st.skipped);
+	assert_int_equal(one.st.txs, two.st.txs);
+	assert_string_equal(one.st.first_skip, two.st.first_skip);
+	assert_non_null(strstr(one.st.first_skip, what));
+	same_file(one.dir, two.dir);
+	char cmd[4300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/bad1' '%s/bad2' '%s/skip1' '%s/skip2'", scratch,
+		 scratch, scratch, scratch);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_spent_twice(void **state)
+{
+	(void)state;
+	bad_chain(SPENT, TP_ECONFLICT, "an input spends an output already spent");
+}
+
+static void test_unknown_output(void **state)
+{
+	(void)state;
+	bad_chain(UNKNOWN, TP_ENOTFOUND, "an input spends an output not in the graph");
+}
+
+static void test_two_inputs_one_output(void **state)
+{
+	(void)state;
+	bad_chain(TWICE, TP_ECONFLICT, "two inputs spend the same output");
+}
+
+static void test_outputs_exceed_inputs(void **state)
+{
+	(void)state;
+	bad_chain(EXCEED, TP_EVALIDATE, "outputs exceed inputs");
+}
+
+static void test_duplicate_transaction(void **state)
+{
+	(void)state;
+	bad_chain(DUP, TP_EEXIST, "duplicate transaction");
+	bad_chain(DUP_PAY, TP_EEXIST, "duplicate transaction");
+}
+
+/* Blocks 0..19 then 20..39 (spending coins of the first import) equal 0..39 at once. */
+static void test_resume_equals_one_import(void **state)
+{
+	(void)state;
+	struct chain *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	char a[4200], b[4200];
+	snprintf(a, sizeof a, "%s/first.hex", scratch);
+	snprintf(b, sizeof b, "%s/second.hex", scratch);
+	rng = 0x2545f4914f6cdd1dULL;
+	FILE *f = fopen(a, "w");
+	assert_non_null(f);
+	blocks(c, f, 0, 20, NONE, 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(f = fopen(b, "w"));
+	blocks(c, f, 20, 40, NONE, 0);
+	assert_int_equal(fclose(f), 0);
+	free(c->first_cb.p);
+	free(c->last_pay.p);
+	free(c);
+	const char *whole = chain_file("whole.hex", 40, NONE, 0);
+	for (int threads = 1; threads <= 2; threads++) {
+		struct run all, part;
+		import(&all, "whole", whole, threads, 0);
+		assert_int_equal(all.e, TP_OK);
+		import(&part, "parts", a, threads, 0);
+		assert_int_equal(part.e, TP_OK);
+		import(&part, "parts", b, threads, 0);
+		assert_int_equal(part.e, TP_OK);
+		assert_int_equal(part.st.txs, 20 * 50);
+		same_file(all.dir, part.dir);
+		char cmd[4300];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s/whole' '%s/parts'", scratch, scratch);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/* three homes, interleaved, one at the end of the table (runs wrap around) */
+static uint64_t home(int i, uint64_t cap)
+{
+	return i % 3 == 2 ? cap - 1 : (uint64_t)(2 * (i % 3) + 1);
+}
+
+/* Deleting from a run of colliding slots keeps the rest of the run findable. */
+static void test_spend_index_collisions(void **state)
+{
+	(void)state;
+	struct tpi_spend s = {0};
+	uint8_t id[200][32];
+	const uint64_t cap = 1 << 16; /* the first table size */
+	for (int i = 0; i < 200; i++) {
+		memset(id[i], i, 32);
+		uint64_t h = home(i, cap);
+		assert_int_equal(
+			tpi_spend_add(&s, h, id[i], (uint32_t)i, (uint64_t)i * 10, (uint64_t)i),
+			TP_OK);
+	}
+	for (int i = 0; i < 200; i += 2) {
+		uint64_t h = home(i, cap);
+		tpi_spend_take(&s, h, id[i], (uint32_t)i);
+	}
+	assert_int_equal(s.n, 100);
+	for (int i = 0; i < 200; i++) {
+		uint64_t h = home(i, cap);
+		const struct tpi_spend_slot *u = tpi_spend_find(&s, h, id[i], (uint32_t)i);
+		if (i % 2) {
+			assert_non_null(u);
+			assert_int_equal(u->out, (uint64_t)i * 10);
+			assert_int_equal(u->value, (uint64_t)i);
+		} else {
+			assert_null(u);
+		}
+		/* the same txid with another vout is another output */
+		assert_null(tpi_spend_find(&s, h, id[i], (uint32_t)i + 1000));
+	}
+	/* growing keeps them too */
+	for (uint32_t i = 0; i < 60000; i++) {
+		uint8_t x[32] = {0};
+		memcpy(x, &i, sizeof i);
+		x[31] = 0xee;
+		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 0), x, 0, i, i), TP_OK);
+	}
+	assert_true(s.cap > cap);
+	for (int i = 1; i < 200; i += 2) {
+		uint64_t h = home(i, cap);
+		assert_non_null(tpi_spend_find(&s, h, id[i], (uint32_t)i));
+	}
+	tpi_spend_free(&s);
+}
+
+struct hook {
+	struct tpi_pipe pipe;
+	int calls, given;
+};
+
+/* what import_raw.c does on the graph thread: the spare table if ready */
+static void *from_pipe(void *ctx, size_t bytes)
+{
+	struct hook *h = ctx;
+	h->calls++;
+	void *t = tpi_pipe_spare(&h->pipe, bytes);
+	h->given += t != NULL;
+	return t;
+}
+
+/*
+ * A table made ahead (as the decoding thread does) is taken only at the
+ * size asked for, comes zeroed, and the index grows into it keeping every
+ * entry; with no table ready the index allocates its own.
+ */
+static void test_spare_table(void **state)
+{
+	(void)state;
+	struct hook h = {.calls = 0};
+	assert_int_equal(tpi_pipe_init(&h.pipe), TP_OK);
+	struct tpi_spend s = {.table = from_pipe, .table_ctx = &h};
+	uint8_t x[32] = {0};
+	uint32_t i = 0;
+	for (; s.n * 8 < (uint64_t)(1 << 16) * 3 || !s.cap; i++) {
+		memcpy(x, &i, sizeof i);
+		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
+	}
+	assert_int_equal(h.calls, 1); /* the first table: none made yet */
+	assert_int_equal(h.given, 0);
+	size_t next = tpi_spend_next_bytes(&s);
+	tpi_pipe_want(&h.pipe, next / 2); /* a wrong size is not taken */
+	tpi_pipe_make_spare(&h.pipe);
+	assert_null(tpi_pipe_spare(&h.pipe, next));
+	tpi_pipe_destroy(&h.pipe); /* frees the unused spare */
+	assert_int_equal(tpi_pipe_init(&h.pipe), TP_OK);
+	tpi_pipe_want(&h.pipe, next);
+	tpi_pipe_make_spare(&h.pipe);
+	uint64_t cap = s.cap;
+	for (; s.cap == cap; i++) {
+		memcpy(x, &i, sizeof i);
+		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
+	}
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(h.given, 1);
+	assert_int_equal(s.cap * sizeof *s.slot, next);
+	for (uint32_t k = 0; k < i; k++) {
+		memcpy(x, &k, sizeof k);
+		const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(x, 7), x, 7);
+		assert_non_null(u);
+		assert_int_equal(u->out, k);
+	}
+	tpi_pipe_destroy(&h.pipe);
+	tpi_spend_free(&s);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[4300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threads_same_graph),
+		cmocka_unit_test(test_spent_twice),
+		cmocka_unit_test(test_unknown_output),
+		cmocka_unit_test(test_two_inputs_one_output),
+		cmocka_unit_test(test_outputs_exceed_inputs),
+		cmocka_unit_test(test_duplicate_transaction),
+		cmocka_unit_test(test_resume_equals_one_import),
+		cmocka_unit_test(test_spend_index_collisions),
+		cmocka_unit_test(test_spare_table),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
