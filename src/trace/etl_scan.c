@@ -584,6 +584,11 @@ static int scan_object(struct tpe_scan *s, member_fn fn, void *ctx)
 		} else if (other_name(s, base, name)) {
 			return -1;
 		}
+		if (s->depth == 1) { /* the transaction's member: the path's start */
+			s->at_top = name;
+			s->at_index = -1;
+			s->at_sub.n = 0;
+		}
 		skip_ws(s);
 		if (s->p >= s->end || *s->p != ':')
 			return unexpected(s, "':'");
@@ -812,9 +817,7 @@ static int scan_list(struct tpe_scan *s, struct io_list l, enum tpe_kind *kind)
 static int tx_member(struct tpe_scan *s, enum key k, struct span name, void *ctx)
 {
 	struct tpe_tx *tx = ctx;
-	s->at_top = name;
-	s->at_index = -1;
-	s->at_sub.n = 0;
+	(void)name;
 	if (k == K_INPUTS)
 		return scan_list(s, (struct io_list){&tx->in, &s->incap, &tx->nin},
 				 &tx->inputs_kind);
