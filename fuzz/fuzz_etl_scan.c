@@ -2,7 +2,8 @@
  * Differential fuzzing of the bitcoin-etl line scanner against jansson:
  * the scanner must accept exactly the lines json_loadb
  * (JSON_REJECT_DUPLICATES) reads as an object, read the same values from
- * them, and say where a refused line went wrong. One input is one line;
+ * them, and say where a refused line went wrong. (One known difference:
+ * a NUL byte jansson lets through, below.) One input is one line;
  * the bytes are copied so that ASan sees any read past its end.
  */
 #include <stdint.h>
@@ -85,7 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_error_t je;
 	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
 	check(e == TP_OK || e == TP_EPARSE, "unexpected error code");
-	check((e == TP_OK) == json_is_object(j), "scanner and jansson disagree");
+	/* jansson skips a NUL byte right after a number or literal ({"a":1\0});
+	 * the scanner refuses it, as RFC 8259 does */
+	check((e == TP_OK) == json_is_object(j) || (e != TP_OK && memchr(data, 0, size)),
+	      "scanner and jansson disagree");
 	if (e == TP_OK) {
 		check(same(&t->hash, json_object_get(j, "hash")) &&
 			      same(&t->block_number, json_object_get(j, "block_number")) &&

@@ -262,12 +262,50 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	return TP_OK;
 }
 
+/* A scanned line, kept from the look-ahead until it is imported. */
+struct scanned {
+	struct tpe_scan *sc;
+	const char *line; /* the bytes scanned; NULL: none yet */
+	enum tp_err e;
+	const struct tpe_tx *tx;
+	char why[300];
+};
+
+static void scan_into(struct scanned *s, const char *line, size_t len)
+{
+	s->line = line;
+	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+}
+
+/*
+ * Starts loading the hash slots that importing s will look up (its id and
+ * the outputs it spends), so the misses overlap the work on the line before.
+ */
+static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s)
+{
+	uint8_t id[32];
+	if (s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	if (t->hash.kind == TPE_STR && tpe_txid_parse(t->hash.s, t->hash.len, id))
+		tpg_tx_prefetch(g, id);
+	for (size_t i = 0; i < t->nin; i++) {
+		const struct tpe_val *h = &t->in[i].spent_hash;
+		if (h->kind == TPE_STR && tpe_txid_parse(h->s, h->len, id))
+			tpg_tx_prefetch(g, id);
+	}
+}
+
 enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_block,
 			  struct tp_diag *d)
 {
-	struct tpe_scan *sc;
-	if (tpe_scan_new(&sc) != TP_OK)
+	/* the current line and the next one, scanned ahead when already read */
+	struct scanned slot[2] = {{0}};
+	int cur = 0;
+	if (tpe_scan_new(&slot[0].sc) != TP_OK || tpe_scan_new(&slot[1].sc) != TP_OK) {
+		tpe_scan_free(slot[0].sc);
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
 	uint64_t *spend = NULL;
 	size_t spend_cap = 0;
 	uint32_t prev_block = 0;
@@ -276,21 +314,31 @@ enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_
 	while ((rc = tpr_next(r, d)) > 0) {
 		if (r->len == 0)
 			continue;
-		const struct tpe_tx *t;
-		char why[300];
-		enum tp_err se = tpe_scan_line(sc, r->line, r->len, &t, why, sizeof why);
-		if (se == TP_EPARSE)
-			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", why);
-		else if (se != TP_OK)
-			e = tp_diag_set(d, se, "out of memory");
+		struct scanned *now = &slot[cur], *next = &slot[cur ^ 1];
+		if (now->line != r->line)
+			scan_into(now, r->line, r->len);
+		const char *ahead;
+		size_t alen;
+		next->line = NULL;
+		if (tpr_peek(r, &ahead, &alen) && alen) {
+			scan_into(next, ahead, alen);
+			prefetch_tx(g, next);
+		}
+		if (now->e == TP_EPARSE)
+			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", now->why);
+		else if (now->e != TP_OK)
+			e = tp_diag_set(d, now->e, "out of memory");
 		else
-			e = one_tx(g, r, t, min_block, &prev_block, &spend, &spend_cap, d);
+			e = one_tx(g, r, now->tx, min_block, &prev_block, &spend, &spend_cap, d);
 		if (e != TP_OK)
 			break;
+		now->line = NULL;
+		cur ^= 1;
 	}
 	if (rc < 0)
 		e = d ? d->code : TP_EIO;
 	free(spend);
-	tpe_scan_free(sc);
+	tpe_scan_free(slot[0].sc);
+	tpe_scan_free(slot[1].sc);
 	return e;
 }

@@ -118,6 +118,23 @@ int tpr_next(struct tpr *r, struct tp_diag *d)
 	return 1;
 }
 
+int tpr_peek(struct tpr *r, const char **line, size_t *len)
+{
+	if (!r->buf || r->pos >= r->end)
+		return 0;
+	const char *p = r->buf + r->pos;
+	const char *nl = memchr(p, '\n', r->end - r->pos);
+	if (!nl)
+		return 0;
+	size_t n = (size_t)(nl - p);
+	r->scanned = (size_t)(nl - r->buf); /* tpr_next finds this newline at once */
+	if (n && p[n - 1] == '\r')
+		n--;
+	*line = p;
+	*len = n;
+	return 1;
+}
+
 enum tp_err tpr_bad(struct tpr *r, struct tp_diag *d, enum tp_err code, const char *fmt, ...)
 {
 	char msg[400];

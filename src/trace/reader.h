@@ -43,6 +43,13 @@ void tpr_close(struct tpr *r);
 int tpr_next(struct tpr *r, struct tp_diag *d);
 
 /*
+ * The line after r->line when it is already read in whole (nothing is read
+ * and r->line stays valid): 1 with *line, *len (no newline or CR, not
+ * NUL-terminated), else 0. The next tpr_next returns the same bytes.
+ */
+int tpr_peek(struct tpr *r, const char **line, size_t *len);
+
+/*
  * Reports a bad row: under skip_bad counts it (keeping the first reason)
  * and returns TP_OK; otherwise sets d to "path:line: message" and returns
  * code.

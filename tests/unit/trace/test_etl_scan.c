@@ -282,6 +282,11 @@ static void test_malformed(void **state)
 	refused("{\"a\":nulll}", "'l' where ','");
 	refused("[1]", "'[' where '{'");
 	refused("{hash:1}", "'h' where a member name");
+	/* jansson lets a NUL byte after a number or literal through; not here */
+	const struct tpe_tx *t;
+	assert_int_equal(tpe_scan_line(sc, "{\"a\":2\0}", 8, &t, msg, sizeof msg), TP_EPARSE);
+	assert_non_null(strstr(msg, "a: byte 0x00 where ',' or '}' should be (column 7)"));
+	assert_int_equal(tpe_scan_line(sc, "{\"a\":true\0}", 11, &t, msg, sizeof msg), TP_EPARSE);
 }
 
 /* jansson counts every value, scalars too, up to 2048 levels. */
