@@ -616,23 +616,22 @@ static enum tp_err row_bad(struct tpr *r, const char *const *files, const struct
 }
 
 /* Fills txpos, block and time across the rows of each transaction. */
-static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *files,
-			  struct tp_diag *d)
+static enum tp_err settle_rows(struct stage *st, const size_t *ix, struct tpr *r,
+			       const char *const *files, struct tp_diag *d)
 {
-	if (st->n)
-		qsort(st->rows, st->n, sizeof *st->rows, cmp_txid);
+#define ROW(i) (&st->rows[ix[i]])
 	for (size_t i = 0; i < st->n;) {
 		size_t j = i;
 		int have_pos = 0, have_time = 0, fees = 0, values = 0;
 		uint32_t pos = 0;
 		int64_t time = 0;
-		while (j < st->n && memcmp(st->rows[j].txid, st->rows[i].txid, 32) == 0) {
-			struct row *w = &st->rows[j];
+		while (j < st->n && memcmp(ROW(j)->txid, ROW(i)->txid, 32) == 0) {
+			struct row *w = ROW(j);
 			if (w->has_txpos && !have_pos)
 				pos = w->txpos, have_pos = 1;
 			if (w->has_time && !have_time)
 				time = w->time, have_time = 1;
-			if (w->block != st->rows[i].block) {
+			if (w->block != ROW(i)->block) {
 				enum tp_err e = row_bad(r, files, w, d, TP_ECONFLICT,
 							"transaction appears in two different blocks");
 				if (e != TP_OK)
@@ -649,7 +648,7 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 			j++;
 		}
 		for (size_t k = i; k < j; k++) {
-			struct row *w = &st->rows[k];
+			struct row *w = ROW(k);
 			w->txpos = have_pos ? pos : UINT32_MAX;
 			if (!w->has_time && have_time)
 				w->time = time, w->has_time = 1;
@@ -659,7 +658,7 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 	if (st->nbt)
 		qsort(st->bt, st->nbt, sizeof *st->bt, cmp_bt);
 	for (size_t i = 0; i < st->n; i++) {
-		struct row *w = &st->rows[i];
+		struct row *w = ROW(i);
 		if (w->has_time)
 			continue;
 		if (w->block == 0) {
@@ -691,6 +690,94 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 		w->kind = 0;
 	}
 	return TP_OK;
+#undef ROW
+}
+
+static int cmp_txid_at(const void *a, const void *b, void *rows)
+{
+	const struct row *w = rows;
+	return cmp_txid(&w[*(const size_t *)a], &w[*(const size_t *)b]);
+}
+
+/*
+ * Fills txpos, block and time across the rows of each transaction,
+ * visiting them by transaction id through an index, so the rows stay in
+ * file order (in chain order already, for sort_chain).
+ */
+static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *files,
+			  struct tp_diag *d)
+{
+	size_t *ix = malloc((st->n ? st->n : 1) * sizeof *ix);
+	if (!ix)
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < st->n; i++)
+		ix[i] = i;
+	qsort_r(ix, st->n, sizeof *ix, cmp_txid_at, st->rows);
+	enum tp_err e = settle_rows(st, ix, r, files, d);
+	free(ix);
+	return e;
+}
+
+/* Merges the sorted runs rows[b[k]..b[k+1]) pairwise into out; returns the new run count. */
+static size_t merge_runs(const struct row *rows, struct row *out, size_t *b, size_t runs)
+{
+	size_t n = 0, k = 0;
+	for (; k + 1 < runs; k += 2) {
+		size_t i = b[k], mid = b[k + 1], j = mid, end = b[k + 2];
+		b[k / 2] = n;
+		while (i < mid && j < end)
+			out[n++] = cmp_chain(&rows[j], &rows[i]) < 0 ? rows[j++] : rows[i++];
+		while (i < mid)
+			out[n++] = rows[i++];
+		while (j < end)
+			out[n++] = rows[j++];
+	}
+	if (k < runs) { /* an odd run out */
+		b[k / 2] = n;
+		for (size_t i = b[k]; i < b[k + 1]; i++)
+			out[n++] = rows[i];
+		k += 2;
+	}
+	b[k / 2] = n;
+	return k / 2;
+}
+
+/*
+ * Sorts the rows into chain order. Each file is in chain order already, so
+ * the rows are a few sorted runs: merged pass by pass, each row moved once
+ * a pass. Many runs (files out of order) go to qsort.
+ */
+static enum tp_err sort_chain(struct stage *st)
+{
+	size_t runs = 1;
+	for (size_t i = 1; i < st->n; i++)
+		runs += cmp_chain(&st->rows[i - 1], &st->rows[i]) > 0;
+	if (runs == 1)
+		return TP_OK;
+	if (runs > 64) {
+		qsort(st->rows, st->n, sizeof *st->rows, cmp_chain);
+		return TP_OK;
+	}
+	size_t b[66], k = 0;
+	b[k++] = 0;
+	for (size_t i = 1; i < st->n; i++)
+		if (cmp_chain(&st->rows[i - 1], &st->rows[i]) > 0)
+			b[k++] = i;
+	b[k] = st->n;
+	struct row *tmp = malloc(st->n * sizeof *tmp);
+	if (!tmp)
+		return TP_ENOMEM;
+	struct row *from = st->rows, *to = tmp;
+	while (runs > 1) {
+		runs = merge_runs(from, to, b, runs);
+		struct row *t = from;
+		from = to;
+		to = t;
+	}
+	if (from != st->rows)
+		memcpy(st->rows, from, st->n * sizeof *st->rows);
+	free(tmp);
+	return TP_OK;
 }
 
 enum tp_err tpi_account_files(struct tp_trace_graph *g, const char *const *files, size_t n,
@@ -710,8 +797,8 @@ enum tp_err tpi_account_files(struct tp_trace_graph *g, const char *const *files
 	}
 	if (e == TP_OK)
 		e = settle(&st, r, files, d);
-	if (e == TP_OK && st.n)
-		qsort(st.rows, st.n, sizeof *st.rows, cmp_chain);
+	if (e == TP_OK)
+		e = sort_chain(&st);
 	uint32_t tx = TPG_NONE;
 	const struct row *prev = NULL;
 	for (size_t i = 0; e == TP_OK && i < st.n; i++) {
