@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etl_scan.h"
 #include "import.h"
 #include "tripact/json.h"
 #include "tripact/time.h"
@@ -371,7 +372,7 @@ static enum tp_err stage_row(struct tp_trace_graph *g, struct stage *st, struct 
 		return TP_OK;
 	const char *h = get(s, F_HASH);
 	if (h && *h) {
-		if (!tpg_txid_parse(h, strlen(h), w.txid))
+		if (!tpe_txid_parse(h, strlen(h), w.txid))
 			BAD("transaction hash \"%s\" is not 32 bytes of hex", h);
 		w.has_txid = 1;
 	} else if (t != FT_TRACE) {
@@ -693,10 +694,19 @@ static enum tp_err settle_rows(struct stage *st, const size_t *ix, struct tpr *r
 #undef ROW
 }
 
-static int cmp_txid_at(const void *a, const void *b, void *rows)
+/* A row by its transaction id's first 8 bytes (big-endian: memcmp's order). */
+struct txkey {
+	uint64_t prefix;
+	size_t row;
+};
+
+static int cmp_txkey(const void *a, const void *b, void *rows)
 {
+	const struct txkey *x = a, *y = b;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
 	const struct row *w = rows;
-	return cmp_txid(&w[*(const size_t *)a], &w[*(const size_t *)b]);
+	return cmp_txid(&w[x->row], &w[y->row]);
 }
 
 /*
@@ -707,12 +717,24 @@ static int cmp_txid_at(const void *a, const void *b, void *rows)
 static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *files,
 			  struct tp_diag *d)
 {
+	/* sorting 16-byte keys, most told apart without touching the rows */
+	struct txkey *k = malloc((st->n ? st->n : 1) * sizeof *k);
 	size_t *ix = malloc((st->n ? st->n : 1) * sizeof *ix);
-	if (!ix)
+	if (!k || !ix) {
+		free(k);
+		free(ix);
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		uint64_t p = 0;
+		for (int b = 0; b < 8; b++)
+			p = p << 8 | st->rows[i].txid[b];
+		k[i] = (struct txkey){p, i};
+	}
+	qsort_r(k, st->n, sizeof *k, cmp_txkey, st->rows);
 	for (size_t i = 0; i < st->n; i++)
-		ix[i] = i;
-	qsort_r(ix, st->n, sizeof *ix, cmp_txid_at, st->rows);
+		ix[i] = k[i].row;
+	free(k);
 	enum tp_err e = settle_rows(st, ix, r, files, d);
 	free(ix);
 	return e;
