@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etl_scan.h"
 #include "import.h"
 #include "tripact/json.h"
 #include "tripact/time.h"
@@ -191,11 +192,41 @@ static enum ftype detect_header(struct src *s)
 	return t;
 }
 
+/*
+ * tp_u256_parse(v, SIZE_MAX, out), with the common case (decimal, up to
+ * 38 digits: wei amounts) read as two 64-bit halves joined by one multiply
+ * instead of 256-bit arithmetic for every digit.
+ */
+static enum tp_err parse_u256(const char *v, struct tp_u256 *out)
+{
+	size_t n = 0;
+	while (n <= 38 && v[n] >= '0' && v[n] <= '9')
+		n++;
+	if (n == 0 || n > 38 || v[n] != '\0')
+		return tp_u256_parse(v, SIZE_MAX, out);
+	size_t split = n > 19 ? n - 19 : 0;
+	uint64_t hi = 0, lo = 0;
+	for (size_t i = 0; i < split; i++)
+		hi = hi * 10 + (uint64_t)(v[i] - '0');
+	for (size_t i = split; i < n; i++)
+		lo = lo * 10 + (uint64_t)(v[i] - '0');
+	struct tp_u256 h, scale, l;
+	tp_u256_from_u64(out, lo);
+	if (!hi)
+		return TP_OK;
+	l = *out;
+	tp_u256_from_u64(&h, hi);
+	tp_u256_from_u64(&scale, 10000000000000000000ULL);
+	if (tp_u256_mul(out, &h, &scale) != TP_OK) /* below 2^128: cannot fail */
+		return TP_EOVERFLOW;
+	return tp_u256_add(out, out, &l);
+}
+
 static int parse_u32(const char *v, uint32_t *out)
 {
 	struct tp_u256 u;
 	uint64_t x;
-	if (!v || tp_u256_parse(v, SIZE_MAX, &u) != TP_OK || !tp_u256_to_u64(&u, &x) ||
+	if (!v || parse_u256(v, &u) != TP_OK || !tp_u256_to_u64(&u, &x) ||
 	    x >= UINT32_MAX)
 		return 0;
 	*out = (uint32_t)x;
@@ -208,7 +239,7 @@ static int parse_time(const char *v, int64_t *out)
 		return 0;
 	struct tp_u256 u;
 	uint64_t x;
-	if (tp_u256_parse(v, SIZE_MAX, &u) == TP_OK && tp_u256_to_u64(&u, &x) && x < (1ULL << 40)) {
+	if (parse_u256(v, &u) == TP_OK && tp_u256_to_u64(&u, &x) && x < (1ULL << 40)) {
 		*out = (int64_t)x;
 		return 1;
 	}
@@ -229,7 +260,7 @@ static enum tp_err parse_value(const char *v, struct tp_u256 *out)
 {
 	const char *e = strpbrk(v, "eE");
 	if (!e)
-		return tp_u256_parse(v, SIZE_MAX, out);
+		return parse_u256(v, out);
 	char digits[160];
 	size_t n = 0, frac = 0;
 	int dot = 0;
@@ -341,7 +372,7 @@ static enum tp_err stage_row(struct tp_trace_graph *g, struct stage *st, struct 
 		return TP_OK;
 	const char *h = get(s, F_HASH);
 	if (h && *h) {
-		if (!tpg_txid_parse(h, strlen(h), w.txid))
+		if (!tpe_txid_parse(h, strlen(h), w.txid))
 			BAD("transaction hash \"%s\" is not 32 bytes of hex", h);
 		w.has_txid = 1;
 	} else if (t != FT_TRACE) {
@@ -420,8 +451,8 @@ static enum tp_err stage_row(struct tp_trace_graph *g, struct stage *st, struct 
 	fee.to = TPG_NONE;
 	if (gu && *gu) {
 		struct tp_u256 a, b;
-		if (!gp || tp_u256_parse(gu, SIZE_MAX, &a) != TP_OK ||
-		    tp_u256_parse(gp, SIZE_MAX, &b) != TP_OK || tp_u256_mul(&fee.value, &a, &b))
+		if (!gp || parse_u256(gu, &a) != TP_OK ||
+		    parse_u256(gp, &b) != TP_OK || tp_u256_mul(&fee.value, &a, &b))
 			BAD("receipt_gas_used and gas price must be integers (fee below 2^256)");
 		if (!tp_u256_is_zero(&fee.value) && push(st, &fee))
 			return tp_diag_set(d, TP_ENOMEM, "out of memory");
@@ -586,23 +617,22 @@ static enum tp_err row_bad(struct tpr *r, const char *const *files, const struct
 }
 
 /* Fills txpos, block and time across the rows of each transaction. */
-static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *files,
-			  struct tp_diag *d)
+static enum tp_err settle_rows(struct stage *st, const size_t *ix, struct tpr *r,
+			       const char *const *files, struct tp_diag *d)
 {
-	if (st->n)
-		qsort(st->rows, st->n, sizeof *st->rows, cmp_txid);
+#define ROW(i) (&st->rows[ix[i]])
 	for (size_t i = 0; i < st->n;) {
 		size_t j = i;
 		int have_pos = 0, have_time = 0, fees = 0, values = 0;
 		uint32_t pos = 0;
 		int64_t time = 0;
-		while (j < st->n && memcmp(st->rows[j].txid, st->rows[i].txid, 32) == 0) {
-			struct row *w = &st->rows[j];
+		while (j < st->n && memcmp(ROW(j)->txid, ROW(i)->txid, 32) == 0) {
+			struct row *w = ROW(j);
 			if (w->has_txpos && !have_pos)
 				pos = w->txpos, have_pos = 1;
 			if (w->has_time && !have_time)
 				time = w->time, have_time = 1;
-			if (w->block != st->rows[i].block) {
+			if (w->block != ROW(i)->block) {
 				enum tp_err e = row_bad(r, files, w, d, TP_ECONFLICT,
 							"transaction appears in two different blocks");
 				if (e != TP_OK)
@@ -619,7 +649,7 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 			j++;
 		}
 		for (size_t k = i; k < j; k++) {
-			struct row *w = &st->rows[k];
+			struct row *w = ROW(k);
 			w->txpos = have_pos ? pos : UINT32_MAX;
 			if (!w->has_time && have_time)
 				w->time = time, w->has_time = 1;
@@ -629,7 +659,7 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 	if (st->nbt)
 		qsort(st->bt, st->nbt, sizeof *st->bt, cmp_bt);
 	for (size_t i = 0; i < st->n; i++) {
-		struct row *w = &st->rows[i];
+		struct row *w = ROW(i);
 		if (w->has_time)
 			continue;
 		if (w->block == 0) {
@@ -661,6 +691,115 @@ static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *fi
 		w->kind = 0;
 	}
 	return TP_OK;
+#undef ROW
+}
+
+/* A row by its transaction id's first 8 bytes (big-endian: memcmp's order). */
+struct txkey {
+	uint64_t prefix;
+	size_t row;
+};
+
+static int cmp_txkey(const void *a, const void *b, void *rows)
+{
+	const struct txkey *x = a, *y = b;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	const struct row *w = rows;
+	return cmp_txid(&w[x->row], &w[y->row]);
+}
+
+/*
+ * Fills txpos, block and time across the rows of each transaction,
+ * visiting them by transaction id through an index, so the rows stay in
+ * file order (in chain order already, for sort_chain).
+ */
+static enum tp_err settle(struct stage *st, struct tpr *r, const char *const *files,
+			  struct tp_diag *d)
+{
+	/* sorting 16-byte keys, most told apart without touching the rows */
+	struct txkey *k = malloc((st->n ? st->n : 1) * sizeof *k);
+	size_t *ix = malloc((st->n ? st->n : 1) * sizeof *ix);
+	if (!k || !ix) {
+		free(k);
+		free(ix);
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		uint64_t p = 0;
+		for (int b = 0; b < 8; b++)
+			p = p << 8 | st->rows[i].txid[b];
+		k[i] = (struct txkey){p, i};
+	}
+	qsort_r(k, st->n, sizeof *k, cmp_txkey, st->rows);
+	for (size_t i = 0; i < st->n; i++)
+		ix[i] = k[i].row;
+	free(k);
+	enum tp_err e = settle_rows(st, ix, r, files, d);
+	free(ix);
+	return e;
+}
+
+/* Merges the sorted runs rows[b[k]..b[k+1]) pairwise into out; returns the new run count. */
+static size_t merge_runs(const struct row *rows, struct row *out, size_t *b, size_t runs)
+{
+	size_t n = 0, k = 0;
+	for (; k + 1 < runs; k += 2) {
+		size_t i = b[k], mid = b[k + 1], j = mid, end = b[k + 2];
+		b[k / 2] = n;
+		while (i < mid && j < end)
+			out[n++] = cmp_chain(&rows[j], &rows[i]) < 0 ? rows[j++] : rows[i++];
+		while (i < mid)
+			out[n++] = rows[i++];
+		while (j < end)
+			out[n++] = rows[j++];
+	}
+	if (k < runs) { /* an odd run out */
+		b[k / 2] = n;
+		for (size_t i = b[k]; i < b[k + 1]; i++)
+			out[n++] = rows[i];
+		k += 2;
+	}
+	b[k / 2] = n;
+	return k / 2;
+}
+
+/*
+ * Sorts the rows into chain order. Each file is in chain order already, so
+ * the rows are a few sorted runs: merged pass by pass, each row moved once
+ * a pass. Many runs (files out of order) go to qsort.
+ */
+static enum tp_err sort_chain(struct stage *st)
+{
+	size_t runs = 1;
+	for (size_t i = 1; i < st->n; i++)
+		runs += cmp_chain(&st->rows[i - 1], &st->rows[i]) > 0;
+	if (runs == 1)
+		return TP_OK;
+	if (runs > 64) {
+		qsort(st->rows, st->n, sizeof *st->rows, cmp_chain);
+		return TP_OK;
+	}
+	size_t b[66], k = 0;
+	b[k++] = 0;
+	for (size_t i = 1; i < st->n; i++)
+		if (cmp_chain(&st->rows[i - 1], &st->rows[i]) > 0)
+			b[k++] = i;
+	b[k] = st->n;
+	struct row *tmp = malloc(st->n * sizeof *tmp);
+	if (!tmp)
+		return TP_ENOMEM;
+	struct row *from = st->rows, *to = tmp;
+	while (runs > 1) {
+		runs = merge_runs(from, to, b, runs);
+		struct row *t = from;
+		from = to;
+		to = t;
+	}
+	if (from != st->rows)
+		memcpy(st->rows, from, st->n * sizeof *st->rows);
+	free(tmp);
+	return TP_OK;
 }
 
 enum tp_err tpi_account_files(struct tp_trace_graph *g, const char *const *files, size_t n,
@@ -680,8 +819,8 @@ enum tp_err tpi_account_files(struct tp_trace_graph *g, const char *const *files
 	}
 	if (e == TP_OK)
 		e = settle(&st, r, files, d);
-	if (e == TP_OK && st.n)
-		qsort(st.rows, st.n, sizeof *st.rows, cmp_chain);
+	if (e == TP_OK)
+		e = sort_chain(&st);
 	uint32_t tx = TPG_NONE;
 	const struct row *prev = NULL;
 	for (size_t i = 0; e == TP_OK && i < st.n; i++) {

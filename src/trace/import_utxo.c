@@ -11,25 +11,29 @@
  * earlier import) that nothing else spent; values are non-negative
  * integers of satoshi. A row is checked completely before anything is
  * added, so `--skip-bad` drops whole transactions, never halves.
+ *
+ * Lines are read by etl_scan.c (no JSON tree). While one transaction is
+ * checked and added, the next line is already scanned and the graph's
+ * hash slots for its ids are prefetched: the lookups, not the JSON, are
+ * what an import waits for.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "etl_scan.h"
 #include "import.h"
-#include "tripact/json.h"
 #include "tripact/time.h"
 
 /* Reads a block timestamp: integer seconds or an RFC 3339 string. */
-static int json_time(const json_t *v, int64_t *out)
+static int val_time(const struct tpe_val *v, int64_t *out)
 {
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
+	if (v->kind == TPE_INT) {
+		*out = v->i;
 		return *out >= 0;
 	}
-	if (json_is_string(v)) {
+	if (v->kind == TPE_STR) {
 		tp_time_us t;
-		if (tp_time_parse(json_string_value(v), json_string_length(v), TP_TIME_ANY_OFFSET,
-				  &t, NULL, NULL) != TP_OK)
+		if (tp_time_parse(v->s, v->len, TP_TIME_ANY_OFFSET, &t, NULL, NULL) != TP_OK)
 			return 0;
 		*out = t / 1000000;
 		return 1;
@@ -37,45 +41,34 @@ static int json_time(const json_t *v, int64_t *out)
 	return 0;
 }
 
-/* The address string of an output: its one address, "a+b" for several. */
-static int output_address(const json_t *addrs, char *buf, size_t cap)
+/* A non-negative integer, or a decimal string as bitcoin-etl writes big ones. */
+static int val_u64(const struct tpe_val *v, uint64_t *out)
 {
-	size_t n = 0;
-	buf[0] = '\0';
-	if (!addrs || json_is_null(addrs))
-		return 1;
-	if (!json_is_array(addrs))
-		return 0;
-	size_t i;
-	const json_t *a;
-	json_array_foreach(addrs, i, a) {
-		if (!json_is_string(a))
-			return 0;
-		size_t l = json_string_length(a);
-		if (n + l + 2 > cap || l == 0)
-			return 0;
-		if (i)
-			buf[n++] = '+';
-		memcpy(buf + n, json_string_value(a), l);
-		n += l;
-		buf[n] = '\0';
-	}
-	return 1;
-}
-
-static int json_u64(const json_t *v, uint64_t *out)
-{
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*out = (uint64_t)json_integer_value(v);
+	if (v->kind == TPE_INT && v->i >= 0) {
+		*out = (uint64_t)v->i;
 		return 1;
 	}
-	if (json_is_string(v)) {
+	if (v->kind == TPE_STR) {
 		struct tp_u256 u;
-		if (tp_u256_parse(json_string_value(v), json_string_length(v), &u) == TP_OK &&
-		    tp_u256_to_u64(&u, out))
+		if (tp_u256_parse(v->s, v->len, &u) == TP_OK && tp_u256_to_u64(&u, out))
 			return 1;
 	}
 	return 0;
+}
+
+/* An output's addresses: none (absent, null or []), or one string, joined. */
+static int addrs_ok(const struct tpe_addrs *a)
+{
+	return a->kind == TPE_ABSENT || a->kind == TPE_NULL || (a->kind == TPE_ARRAY && !a->bad);
+}
+
+/* The address id of a, TPG_NONE for none; a must be addrs_ok. */
+static enum tp_err addrs_intern(struct tp_trace_graph *g, const struct tpe_addrs *a, uint32_t *id)
+{
+	*id = TPG_NONE;
+	if (a->kind != TPE_ARRAY || a->bad || a->len == 0)
+		return TP_OK;
+	return tpg_addr_intern(g, a->s, a->len, id);
 }
 
 /* The id under which an output from before the imported blocks is kept. */
@@ -87,43 +80,64 @@ static void external_id(const uint8_t *spent, uint64_t idx, uint8_t out[32])
 		out[24 + k] ^= (uint8_t)(idx >> (8 * k));
 }
 
-static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t *o,
+/* Adds the output an input spends from before the imported blocks. */
+static enum tp_err add_external(struct tp_trace_graph *g, struct tpr *r, const struct tpe_io *in,
+				int64_t time, uint32_t block, uint64_t *spend)
+{
+	uint8_t sid[32], xid[32];
+	uint64_t v = 0;
+	uint32_t aid = TPG_NONE, xt;
+	(void)tpe_txid_parse(in->spent_hash.s, in->spent_hash.len, sid);
+	external_id(sid, (uint64_t)in->spent_index.i, xid);
+	(void)val_u64(&in->value, &v);
+	enum tp_err e = addrs_intern(g, &in->addrs, &aid);
+	if (e == TP_OK)
+		e = tpg_tx_add(g, xid, 32, time, block, &xt);
+	if (e == TP_OK)
+		e = tpg_out_add(g, v, aid);
+	*spend = g->nout - 1;
+	if (r->stats)
+		r->stats->external++;
+	return e;
+}
+
+static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct tpe_tx *t,
 			  uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
 			  size_t *spend_cap, struct tp_diag *d)
 {
 	uint8_t id[32];
-	const char *hash = tp_json_str(o, "hash");
-	if (!hash || !tpg_txid_parse(hash, strlen(hash), id))
+	if (t->hash.kind != TPE_STR || !tpe_txid_parse(t->hash.s, t->hash.len, id))
 		return tpr_bad(r, d, TP_EPARSE, "\"hash\" must be a 64-digit hex transaction id");
-	const json_t *bn = json_object_get(o, "block_number");
-	if (!json_is_integer(bn) || json_integer_value(bn) < 0 ||
-	    json_integer_value(bn) > UINT32_MAX - 1)
-		return tpr_bad(r, d, TP_EPARSE, "transaction %s: \"block_number\" missing or invalid",
-			       hash);
-	uint32_t block = (uint32_t)json_integer_value(bn);
+	/* a valid id: at most 66 characters, printed with %.*s */
+	int hl = (int)t->hash.len;
+	const char *hash = t->hash.s;
+	const struct tpe_val *bn = &t->block_number;
+	if (bn->kind != TPE_INT || bn->i < 0 || bn->i > UINT32_MAX - 1)
+		return tpr_bad(r, d, TP_EPARSE,
+			       "transaction %.*s: \"block_number\" missing or invalid", hl, hash);
+	uint32_t block = (uint32_t)bn->i;
 	if (block < min_block)
 		return tpr_bad(r, d, TP_ECONFLICT,
-			       "transaction %s: block %u is not newer than the graph (last block "
+			       "transaction %.*s: block %u is not newer than the graph (last block "
 			       "%u); import newer blocks only",
-			       hash, block, min_block - 1);
+			       hl, hash, block, min_block - 1);
 	if (block < *prev_block)
 		return tpr_bad(r, d, TP_EPARSE,
-			       "transaction %s: block %u after block %u: transactions must be "
+			       "transaction %.*s: block %u after block %u: transactions must be "
 			       "sorted by block",
-			       hash, block, *prev_block);
+			       hl, hash, block, *prev_block);
 	int64_t time;
-	if (!json_time(json_object_get(o, "block_timestamp"), &time))
-		return tpr_bad(r, d, TP_EPARSE, "transaction %s: \"block_timestamp\" missing or invalid",
+	if (!val_time(&t->block_timestamp, &time))
+		return tpr_bad(r, d, TP_EPARSE,
+			       "transaction %.*s: \"block_timestamp\" missing or invalid", hl,
 			       hash);
 	if (tpg_tx_find(g, id, 32) != TPG_NONE)
-		return tpr_bad(r, d, TP_EEXIST, "duplicate transaction %s", hash);
-	const json_t *ins = json_object_get(o, "inputs");
-	const json_t *outs = json_object_get(o, "outputs");
-	int coinbase = json_is_true(json_object_get(o, "is_coinbase"));
-	if (!json_is_array(outs) || (!coinbase && !json_is_array(ins)))
-		return tpr_bad(r, d, TP_EPARSE, "transaction %s: \"inputs\"/\"outputs\" must be arrays",
-			       hash);
-	size_t nin = coinbase ? 0 : json_array_size(ins);
+		return tpr_bad(r, d, TP_EEXIST, "duplicate transaction %.*s", hl, hash);
+	int coinbase = t->is_coinbase.kind == TPE_TRUE;
+	if (t->outputs_kind != TPE_ARRAY || (!coinbase && t->inputs_kind != TPE_ARRAY))
+		return tpr_bad(r, d, TP_EPARSE,
+			       "transaction %.*s: \"inputs\"/\"outputs\" must be arrays", hl, hash);
+	size_t nin = coinbase ? 0 : t->nin;
 	if (nin > *spend_cap) {
 		uint64_t *q = realloc(*spend, nin * sizeof **spend);
 		if (!q)
@@ -133,30 +147,33 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 	}
 	uint64_t in_total = 0, out_total = 0;
 	for (size_t i = 0; i < nin; i++) {
-		const json_t *in = json_array_get(ins, i);
-		const char *sh = tp_json_str(in, "spent_transaction_hash");
-		const json_t *si = json_object_get(in, "spent_output_index");
+		const struct tpe_io *in = &t->in[i];
+		const struct tpe_val *si = &in->spent_index;
 		uint8_t sid[32];
-		if (!sh || !tpg_txid_parse(sh, strlen(sh), sid) || !json_is_integer(si) ||
-		    json_integer_value(si) < 0)
-			return tpr_bad(r, d, TP_EPARSE,
-				       "transaction %s: inputs[%zu] needs spent_transaction_hash and "
-				       "spent_output_index",
-				       hash, i);
+		if (in->spent_hash.kind != TPE_STR ||
+		    !tpe_txid_parse(in->spent_hash.s, in->spent_hash.len, sid) ||
+		    si->kind != TPE_INT || si->i < 0)
+			return tpr_bad(
+				r, d, TP_EPARSE,
+				"transaction %.*s: inputs[%zu] needs spent_transaction_hash and "
+				"spent_output_index",
+				hl, hash, i);
+		int sl = (int)in->spent_hash.len;
+		const char *sh = in->spent_hash.s;
 		uint32_t st = tpg_tx_find(g, sid, 32);
-		uint64_t idx = (uint64_t)json_integer_value(si);
+		uint64_t idx = (uint64_t)si->i;
 		uint64_t v;
-		const json_t *iv = json_object_get(in, "value");
 		if (st == TPG_NONE && r->opts && r->opts->external_inputs) {
 			uint8_t xid[32];
 			external_id(sid, idx, xid);
 			st = tpg_tx_find(g, xid, 32);
 			if (st == TPG_NONE) {
-				if (!json_u64(iv, &v) || v > 2100000000000000ULL)
-					return tpr_bad(r, d, TP_EPARSE,
-						       "transaction %s: inputs[%zu] spends an output "
-						       "before the imported blocks and has no value",
-						       hash, i);
+				if (!val_u64(&in->value, &v) || v > 2100000000000000ULL)
+					return tpr_bad(
+						r, d, TP_EPARSE,
+						"transaction %.*s: inputs[%zu] spends an output "
+						"before the imported blocks and has no value",
+						hl, hash, i);
 				(*spend)[i] = UINT64_MAX;
 				in_total += v;
 				continue;
@@ -164,81 +181,64 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 			idx = 0;
 		}
 		if (st == TPG_NONE || idx >= tpg_tx_nout(g, st))
-			return tpr_bad(r, d, TP_ENOTFOUND,
-				       "transaction %s: inputs[%zu] spends unknown output %s:%llu "
-				       "(import the chain from its start, or earlier blocks first)",
-				       hash, i, sh, (unsigned long long)idx);
+			return tpr_bad(
+				r, d, TP_ENOTFOUND,
+				"transaction %.*s: inputs[%zu] spends unknown output %.*s:%llu "
+				"(import the chain from its start, or earlier blocks first)",
+				hl, hash, i, sl, sh, (unsigned long long)idx);
 		uint64_t out = tpg_tx_first_out(g, st) + idx;
 		if (tpg_out_spent_by(g, out) != TPG_NONE)
-			return tpr_bad(r, d, TP_ECONFLICT,
-				       "transaction %s: inputs[%zu] spends %s:%llu, already spent",
-				       hash, i, sh, (unsigned long long)idx);
+			return tpr_bad(
+				r, d, TP_ECONFLICT,
+				"transaction %.*s: inputs[%zu] spends %.*s:%llu, already spent", hl,
+				hash, i, sl, sh, (unsigned long long)idx);
 		for (size_t j = 0; j < i; j++)
 			if ((*spend)[j] == out)
-				return tpr_bad(r, d, TP_ECONFLICT,
-					       "transaction %s: inputs[%zu] spends %s:%llu twice", hash,
-					       i, sh, (unsigned long long)idx);
-		if (iv && !json_is_null(iv) && (!json_u64(iv, &v) || v != tpg_out_value(g, out)))
+				return tpr_bad(
+					r, d, TP_ECONFLICT,
+					"transaction %.*s: inputs[%zu] spends %.*s:%llu twice", hl,
+					hash, i, sl, sh, (unsigned long long)idx);
+		if (in->value.kind != TPE_ABSENT && in->value.kind != TPE_NULL &&
+		    (!val_u64(&in->value, &v) || v != tpg_out_value(g, out)))
 			return tpr_bad(r, d, TP_EVALIDATE,
-				       "transaction %s: inputs[%zu] value disagrees with output "
-				       "%s:%llu (%llu)",
-				       hash, i, sh, (unsigned long long)idx,
+				       "transaction %.*s: inputs[%zu] value disagrees with output "
+				       "%.*s:%llu (%llu)",
+				       hl, hash, i, sl, sh, (unsigned long long)idx,
 				       (unsigned long long)tpg_out_value(g, out));
 		(*spend)[i] = out;
 		in_total += tpg_out_value(g, out);
 	}
-	size_t nout = json_array_size(outs);
+	size_t nout = t->nout;
 	for (size_t i = 0; i < nout; i++) {
-		const json_t *out = json_array_get(outs, i);
-		const json_t *ix = json_object_get(out, "index");
+		const struct tpe_io *out = &t->out[i];
 		uint64_t v;
-		char addr[512];
-		if (ix && (!json_is_integer(ix) || json_integer_value(ix) != (json_int_t)i))
-			return tpr_bad(r, d, TP_EPARSE, "transaction %s: outputs[%zu] has index %s", hash,
-				       i, "out of order");
-		if (!json_u64(json_object_get(out, "value"), &v) || v > 2100000000000000ULL)
+		if (out->index.kind != TPE_ABSENT &&
+		    (out->index.kind != TPE_INT || out->index.i != (int64_t)i))
 			return tpr_bad(r, d, TP_EPARSE,
-				       "transaction %s: outputs[%zu] value must be an integer of "
+				       "transaction %.*s: outputs[%zu] has index %s", hl, hash, i,
+				       "out of order");
+		if (!val_u64(&out->value, &v) || v > 2100000000000000ULL)
+			return tpr_bad(r, d, TP_EPARSE,
+				       "transaction %.*s: outputs[%zu] value must be an integer of "
 				       "satoshi between 0 and 21e14",
-				       hash, i);
-		if (!output_address(json_object_get(out, "addresses"), addr, sizeof addr))
-			return tpr_bad(r, d, TP_EPARSE, "transaction %s: outputs[%zu] addresses invalid",
-				       hash, i);
+				       hl, hash, i);
+		if (!addrs_ok(&out->addrs))
+			return tpr_bad(r, d, TP_EPARSE,
+				       "transaction %.*s: outputs[%zu] addresses invalid", hl, hash,
+				       i);
 		out_total += v;
 	}
 	if (!coinbase && out_total > in_total)
 		return tpr_bad(r, d, TP_EVALIDATE,
-			       "transaction %s: outputs (%llu) exceed inputs (%llu)", hash,
+			       "transaction %.*s: outputs (%llu) exceed inputs (%llu)", hl, hash,
 			       (unsigned long long)out_total, (unsigned long long)in_total);
 
 	/* checked: now add, outputs from before the imported blocks first */
 	uint32_t tx;
 	enum tp_err e = TP_OK;
-	for (size_t i = 0; e == TP_OK && i < nin; i++) {
-		if ((*spend)[i] != UINT64_MAX)
-			continue;
-		const json_t *in = json_array_get(ins, i);
-		const char *sh = tp_json_str(in, "spent_transaction_hash");
-		uint8_t sid[32], xid[32];
-		uint64_t v;
-		char addr[512];
-		uint32_t aid = TPG_NONE, xt;
-		(void)tpg_txid_parse(sh, strlen(sh), sid);
-		external_id(sid, (uint64_t)json_integer_value(json_object_get(in, "spent_output_index")),
-			    xid);
-		(void)json_u64(json_object_get(in, "value"), &v);
-		if (!output_address(json_object_get(in, "addresses"), addr, sizeof addr))
-			addr[0] = '\0';
-		if (addr[0])
-			e = tpg_addr_intern(g, addr, strlen(addr), &aid);
-		if (e == TP_OK)
-			e = tpg_tx_add(g, xid, 32, time, block, &xt);
-		if (e == TP_OK)
-			e = tpg_out_add(g, v, aid);
-		(*spend)[i] = g->nout - 1;
-		if (r->stats)
-			r->stats->external++;
-	}
+	for (size_t i = 0; e == TP_OK && i < nin; i++)
+		if ((*spend)[i] == UINT64_MAX)
+			e = add_external(g, r, &t->in[i], time, block, &(*spend)[i]);
 	if (e == TP_OK)
 		e = tpg_tx_add(g, id, 32, time, block, &tx);
 	for (size_t i = 0; e == TP_OK && i < nin; i++) {
@@ -247,20 +247,16 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 			tpg_out_set_spent_by(g, (*spend)[i], tx);
 	}
 	for (size_t i = 0; e == TP_OK && i < nout; i++) {
-		const json_t *out = json_array_get(outs, i);
-		uint64_t v;
-		char addr[512];
-		uint32_t aid = TPG_NONE;
-		(void)json_u64(json_object_get(out, "value"), &v);
-		(void)output_address(json_object_get(out, "addresses"), addr, sizeof addr);
-		if (addr[0])
-			e = tpg_addr_intern(g, addr, strlen(addr), &aid);
+		uint64_t v = 0;
+		uint32_t aid;
+		(void)val_u64(&t->out[i].value, &v);
+		e = addrs_intern(g, &t->out[i].addrs, &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, v, aid);
 	}
 	if (e != TP_OK)
-		return tp_diag_set(d, e, "%s:%ld: cannot add transaction %s: %s", r->path, r->lineno,
-				   hash, tp_strerror(e));
+		return tp_diag_set(d, e, "%s:%ld: cannot add transaction %.*s: %s", r->path,
+				   r->lineno, hl, hash, tp_strerror(e));
 	*prev_block = block;
 	r->txs++;
 	if (r->stats) {
@@ -271,9 +267,50 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const json_t 
 	return TP_OK;
 }
 
+/* A scanned line, kept from the look-ahead until it is imported. */
+struct scanned {
+	struct tpe_scan *sc;
+	const char *line; /* the bytes scanned; NULL: none yet */
+	enum tp_err e;
+	const struct tpe_tx *tx;
+	char why[300];
+};
+
+static void scan_into(struct scanned *s, const char *line, size_t len)
+{
+	s->line = line;
+	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+}
+
+/*
+ * Starts loading the hash slots that importing s will look up (its id and
+ * the outputs it spends), so the misses overlap the work on the line before.
+ */
+static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s)
+{
+	uint8_t id[32];
+	if (s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	if (t->hash.kind == TPE_STR && tpe_txid_parse(t->hash.s, t->hash.len, id))
+		tpg_tx_prefetch(g, id);
+	for (size_t i = 0; i < t->nin; i++) {
+		const struct tpe_val *h = &t->in[i].spent_hash;
+		if (h->kind == TPE_STR && tpe_txid_parse(h->s, h->len, id))
+			tpg_tx_prefetch(g, id);
+	}
+}
+
 enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_block,
 			  struct tp_diag *d)
 {
+	/* the current line and the next one, scanned ahead when already read */
+	struct scanned slot[2] = {{0}};
+	int cur = 0;
+	if (tpe_scan_new(&slot[0].sc) != TP_OK || tpe_scan_new(&slot[1].sc) != TP_OK) {
+		tpe_scan_free(slot[0].sc);
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
 	uint64_t *spend = NULL;
 	size_t spend_cap = 0;
 	uint32_t prev_block = 0;
@@ -282,23 +319,31 @@ enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_
 	while ((rc = tpr_next(r, d)) > 0) {
 		if (r->len == 0)
 			continue;
-		json_t *o = NULL;
-		struct tp_diag jd = {0};
-		if (tp_json_load(r->line, r->len, &o, &jd) != TP_OK || !json_is_object(o)) {
-			json_decref(o);
-			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s",
-				    jd.message[0] ? jd.message : "expected {...}");
-			if (e != TP_OK)
-				break;
-			continue;
+		struct scanned *now = &slot[cur], *next = &slot[cur ^ 1];
+		if (now->line != r->line)
+			scan_into(now, r->line, r->len);
+		const char *ahead;
+		size_t alen;
+		next->line = NULL;
+		if (tpr_peek(r, &ahead, &alen) && alen) {
+			scan_into(next, ahead, alen);
+			prefetch_tx(g, next);
 		}
-		e = one_tx(g, r, o, min_block, &prev_block, &spend, &spend_cap, d);
-		json_decref(o);
+		if (now->e == TP_EPARSE)
+			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", now->why);
+		else if (now->e != TP_OK)
+			e = tp_diag_set(d, now->e, "out of memory");
+		else
+			e = one_tx(g, r, now->tx, min_block, &prev_block, &spend, &spend_cap, d);
 		if (e != TP_OK)
 			break;
+		now->line = NULL;
+		cur ^= 1;
 	}
 	if (rc < 0)
 		e = d ? d->code : TP_EIO;
 	free(spend);
+	tpe_scan_free(slot[0].sc);
+	tpe_scan_free(slot[1].sc);
 	return e;
 }

@@ -11,10 +11,16 @@
 
 #include "reader.h"
 
+/* Bytes asked of each read: big enough that a read costs little per line. */
+#define READ_CHUNK (4u << 20)
+
 enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d)
 {
 	r->path = path;
 	r->lineno = 0;
+	r->pos = r->end = r->scanned = 0;
+	r->eof = 0;
+	r->consumed = 0;
 	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!r->f)
 		return tp_diag_set(d, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "%s: %s", path,
@@ -24,69 +30,108 @@ enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d)
 
 void tpr_close(struct tpr *r)
 {
-	if (r->f && r->f != stdin) {
-		long pos = ftell(r->f);
-		if (pos > 0)
-			r->done_before += (uint64_t)pos;
+	if (r->f && r->f != stdin)
 		fclose(r->f);
-	}
+	r->done_before += r->consumed;
+	r->consumed = 0;
 	r->f = NULL;
-	free(r->line);
+	free(r->buf);
+	r->buf = NULL;
 	r->line = NULL;
-	r->cap = 0;
+	r->cap = r->pos = r->end = r->scanned = 0;
+}
+
+/*
+ * Moves the unreturned bytes to the front of buf and reads more after
+ * them (one byte is always left for the NUL after a last line). 0 or -1.
+ */
+static int refill(struct tpr *r, struct tp_diag *d)
+{
+	size_t keep = r->end - r->pos;
+	if (keep > TPR_MAX_LINE) {
+		tp_diag_set(d, TP_ELIMIT, "%s:%ld: line longer than %u bytes", r->path,
+			    r->lineno + 1, TPR_MAX_LINE);
+		return -1;
+	}
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, keep);
+		r->scanned -= r->pos;
+		r->pos = 0;
+		r->end = keep;
+	}
+	if (r->cap - r->end < READ_CHUNK / 2 + 1) {
+		size_t cap = r->cap ? r->cap * 2 : READ_CHUNK;
+		char *q = realloc(r->buf, cap);
+		if (!q) {
+			tp_diag_set(d, TP_ENOMEM, "out of memory");
+			return -1;
+		}
+		r->buf = q;
+		r->cap = cap;
+	}
+	size_t got = fread(r->buf + r->end, 1, r->cap - 1 - r->end, r->f);
+	if (got == 0) {
+		if (ferror(r->f)) {
+			tp_diag_set(d, TP_EIO, "%s: read error: %s", r->path, strerror(errno));
+			return -1;
+		}
+		r->eof = 1;
+	}
+	r->end += got;
+	return 0;
 }
 
 int tpr_next(struct tpr *r, struct tp_diag *d)
 {
-	size_t n = 0;
-	int c;
+	char *nl;
 	for (;;) {
-		c = getc_unlocked(r->f);
-		if (c == EOF || c == '\n')
+		nl = r->buf ? memchr(r->buf + r->scanned, '\n', r->end - r->scanned) : NULL;
+		if (nl || (r->eof && r->pos < r->end))
 			break;
-		if (n + 2 > r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 4096;
-			if (cap > TPR_MAX_LINE + 2) {
-				tp_diag_set(d, TP_ELIMIT, "%s:%ld: line longer than %u bytes", r->path,
-					    r->lineno + 1, TPR_MAX_LINE);
-				return -1;
-			}
-			char *q = realloc(r->line, cap);
-			if (!q) {
-				tp_diag_set(d, TP_ENOMEM, "out of memory");
-				return -1;
-			}
-			r->line = q;
-			r->cap = cap;
-		}
-		r->line[n++] = (char)c;
+		if (r->eof)
+			return 0;
+		r->scanned = r->end;
+		if (refill(r, d) < 0)
+			return -1;
 	}
-	if (c == EOF && ferror(r->f)) {
-		tp_diag_set(d, TP_EIO, "%s: read error: %s", r->path, strerror(errno));
+	char *line = r->buf + r->pos;
+	size_t n = nl ? (size_t)(nl - line) : r->end - r->pos;
+	if (n > TPR_MAX_LINE) {
+		tp_diag_set(d, TP_ELIMIT, "%s:%ld: line longer than %u bytes", r->path,
+			    r->lineno + 1, TPR_MAX_LINE);
 		return -1;
 	}
-	if (c == EOF && n == 0)
-		return 0;
-	if (!r->line) {
-		r->line = malloc(16);
-		if (!r->line) {
-			tp_diag_set(d, TP_ENOMEM, "out of memory");
-			return -1;
-		}
-		r->cap = 16;
-	}
-	if (n && r->line[n - 1] == '\r')
+	r->pos += n + (nl != NULL);
+	r->scanned = r->pos;
+	r->consumed += n + (nl != NULL);
+	if (n && line[n - 1] == '\r')
 		n--;
-	r->line[n] = '\0';
+	line[n] = '\0';
+	r->line = line;
 	r->len = n;
 	r->lineno++;
 	if (r->stats)
 		r->stats->bytes += n + 1, r->stats->rows++;
-	if (r->opts && r->opts->progress && (r->lineno & 0xffff) == 0) {
-		long pos = ftell(r->f);
-		r->opts->progress(r->opts->progress_ctx, r->done_before + (pos > 0 ? (uint64_t)pos : 0),
-				  r->total, r->txs);
-	}
+	if (r->opts && r->opts->progress && (r->lineno & 0xffff) == 0)
+		r->opts->progress(r->opts->progress_ctx, r->done_before + r->consumed, r->total,
+				  r->txs);
+	return 1;
+}
+
+int tpr_peek(struct tpr *r, const char **line, size_t *len)
+{
+	if (!r->buf || r->pos >= r->end)
+		return 0;
+	const char *p = r->buf + r->pos;
+	const char *nl = memchr(p, '\n', r->end - r->pos);
+	if (!nl)
+		return 0;
+	size_t n = (size_t)(nl - p);
+	r->scanned = (size_t)(nl - r->buf); /* tpr_next finds this newline at once */
+	if (n && p[n - 1] == '\r')
+		n--;
+	*line = p;
+	*len = n;
 	return 1;
 }
 
@@ -230,4 +275,3 @@ int tpr_mkdirs(const char *dir)
 	}
 	return 0;
 }
-

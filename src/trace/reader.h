@@ -13,15 +13,19 @@
 #include "tripact/error.h"
 #include "tripact/trace.h"
 
-#define TPR_MAX_LINE (64u << 20)
+#define TPR_MAX_LINE   (64u << 20)
 #define TPR_MAX_FIELDS 64
 
 struct tpr {
 	const char *path;
 	FILE *f;
-	char *line;
-	size_t cap;
+	char *line; /* the current line, NUL-terminated, inside buf (may be changed in place) */
 	size_t len;
+	char *buf; /* big reads: buf[pos..end) is read and not yet returned */
+	size_t cap, pos, end;
+	size_t scanned; /* buf[pos..scanned) holds no newline */
+	int eof;
+	uint64_t consumed; /* bytes of this file returned as lines so far */
 	long lineno;
 	uint64_t done_before; /* bytes of earlier files */
 	uint64_t total;	      /* bytes of all files */
@@ -32,8 +36,18 @@ struct tpr {
 
 enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d) TP_MUST_CHECK;
 void tpr_close(struct tpr *r);
-/* Next line without its newline (and CR); 0 at end, 1 on a line, <0 on error (d set). */
+/*
+ * Next line without its newline (and CR); 0 at end, 1 on a line, <0 on error (d set).
+ * r->line stays valid until the next call.
+ */
 int tpr_next(struct tpr *r, struct tp_diag *d);
+
+/*
+ * The line after r->line when it is already read in whole (nothing is read
+ * and r->line stays valid): 1 with *line, *len (no newline or CR, not
+ * NUL-terminated), else 0. The next tpr_next returns the same bytes.
+ */
+int tpr_peek(struct tpr *r, const char **line, size_t *len);
 
 /*
  * Reports a bad row: under skip_bad counts it (keeping the first reason)
