@@ -88,11 +88,12 @@ enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out)
 	g->addr_hcap = 1024;
 	g->tx_hcap = 1024;
 	g->addr_hash = calloc(g->addr_hcap, sizeof *g->addr_hash);
+	g->addr_tag = calloc(g->addr_hcap, sizeof *g->addr_tag);
 	g->tx_hash = calloc(g->tx_hcap, sizeof *g->tx_hash);
 	g->tx_tag = calloc(g->tx_hcap, sizeof *g->tx_tag);
 	g->cap_tx = 1;
-	if ((kind == TP_TRACE_UTXO && (!g->tx_out || !g->tx_in)) || !g->addr_hash || !g->tx_hash ||
-	    !g->tx_tag) {
+	if ((kind == TP_TRACE_UTXO && (!g->tx_out || !g->tx_in)) || !g->addr_hash || !g->addr_tag ||
+	    !g->tx_hash || !g->tx_tag) {
 		tp_trace_graph_free(g);
 		return TP_ENOMEM;
 	}
@@ -110,6 +111,7 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 		free(g->addr_str);
 		free(g->addr_off);
 		free(g->addr_hash);
+		free(g->addr_tag);
 		free(g->tx_out);
 		free(g->tx_in);
 		free(g->tx_blk);
@@ -132,31 +134,50 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len)
 {
 	uint32_t mask = g->addr_hcap - 1;
-	for (uint32_t i = (uint32_t)hash_bytes(s, len) & mask;; i = (i + 1) & mask) {
+	uint64_t h = hash_bytes(s, len);
+	uint32_t tag = (uint32_t)(h >> 32);
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->addr_hash[i];
 		if (v == 0)
 			return TPG_NONE;
+		if (g->addr_tag && g->addr_tag[i] != tag)
+			continue;
 		const char *a = g->addr_str + g->addr_off[v - 1];
 		if (strncmp(a, s, len) == 0 && a[len] == '\0')
 			return v - 1;
 	}
 }
 
+void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len)
+{
+	uint32_t i = (uint32_t)hash_bytes(s, len) & (g->addr_hcap - 1);
+	__builtin_prefetch(&g->addr_hash[i]);
+	if (g->addr_tag)
+		__builtin_prefetch(&g->addr_tag[i]);
+}
+
 static enum tp_err rehash_addr(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->addr_hcap * 2;
-	uint32_t *h = calloc(cap, sizeof *h);
-	if (!h)
+	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	if (!h || !tag) {
+		free(h);
+		free(tag);
 		return TP_ENOMEM;
+	}
 	for (uint32_t id = 0; id < g->naddr; id++) {
 		const char *a = g->addr_str + g->addr_off[id];
-		uint32_t i = (uint32_t)hash_bytes(a, strlen(a)) & (cap - 1);
+		uint64_t x = hash_bytes(a, strlen(a));
+		uint32_t i = (uint32_t)x & (cap - 1);
 		while (h[i])
 			i = (i + 1) & (cap - 1);
 		h[i] = id + 1;
+		tag[i] = (uint32_t)(x >> 32);
 	}
 	free(g->addr_hash);
+	free(g->addr_tag);
 	g->addr_hash = h;
+	g->addr_tag = tag;
 	g->addr_hcap = cap;
 	return TP_OK;
 }
@@ -185,10 +206,12 @@ enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
 	g->addr_off[g->naddr] = g->addr_len;
 	g->addr_len += len + 1;
 	uint32_t mask = g->addr_hcap - 1;
-	uint32_t i = (uint32_t)hash_bytes(s, len) & mask;
+	uint64_t h = hash_bytes(s, len);
+	uint32_t i = (uint32_t)h & mask;
 	while (g->addr_hash[i])
 		i = (i + 1) & mask;
 	g->addr_hash[i] = g->naddr + 1;
+	g->addr_tag[i] = (uint32_t)(h >> 32);
 	*id = g->naddr++;
 	return TP_OK;
 }
@@ -219,16 +242,27 @@ void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32])
 		__builtin_prefetch(&g->tx_tag[i]);
 }
 
-enum tp_err tpg_tag_tx(struct tp_trace_graph *g)
+enum tp_err tpg_tag_hashes(struct tp_trace_graph *g)
 {
-	uint32_t *t = calloc(g->tx_hcap, sizeof *t);
-	if (!t)
+	uint32_t *t = calloc(g->tx_hcap, sizeof *t), *a = calloc(g->addr_hcap, sizeof *a);
+	if (!t || !a) {
+		free(t);
+		free(a);
 		return TP_ENOMEM;
+	}
 	for (uint32_t i = 0; i < g->tx_hcap; i++)
 		if (g->tx_hash[i])
 			t[i] = (uint32_t)(hash_txid(g->txid[g->tx_hash[i] - 1]) >> 32);
+	for (uint32_t i = 0; i < g->addr_hcap; i++) {
+		if (g->addr_hash[i]) {
+			const char *s = g->addr_str + g->addr_off[g->addr_hash[i] - 1];
+			a[i] = (uint32_t)(hash_bytes(s, strlen(s)) >> 32);
+		}
+	}
 	free(g->tx_tag);
+	free(g->addr_tag);
 	g->tx_tag = t;
+	g->addr_tag = a;
 	return TP_OK;
 }
 

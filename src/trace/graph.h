@@ -62,6 +62,9 @@ struct tp_trace_graph {
 	uint64_t addr_len;  /* bytes used in addr_str */
 	uint64_t *addr_off; /* naddr offsets into addr_str */
 	uint32_t *addr_hash; /* open addressing: id + 1, 0 empty */
+	/* while mutable: the upper half of each addr_hash slot's hash, so a
+	 * probe compares strings only when it agrees (NULL when mapped) */
+	uint32_t *addr_tag;
 	uint32_t addr_hcap;  /* power of two */
 
 	/* transactions */
@@ -123,6 +126,8 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 
 /* The id of address s[0..len), or TPG_NONE. */
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
+/* Starts loading the hash slot tpg_addr_find(g, s, len) reads first. */
+void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len);
 /* The id of s[0..len), adding it when new. */
 enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
@@ -156,8 +161,9 @@ enum tp_err tpg_widen(struct tp_trace_graph *g) TP_MUST_CHECK;
  * and on the dictionaries (txids, addresses and their hash tables, read
  * only to resolve seeds and print results), header and padding left out. */
 void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict);
-/* graph_file.c only: fills tx_tag from tx_hash (a graph made mutable). */
-enum tp_err tpg_tag_tx(struct tp_trace_graph *g) TP_MUST_CHECK;
+/* graph_file.c only: fills tx_tag and addr_tag from their hash tables (a
+ * graph made mutable). */
+enum tp_err tpg_tag_hashes(struct tp_trace_graph *g) TP_MUST_CHECK;
 
 void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v);
 /* Formats tx's id as the chain shows it (hex; "0x" prefix on account chains). */

@@ -438,7 +438,7 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 		munmap(map, maplen);
 		return e;
 	}
-	e = tpg_tag_tx(g);
+	e = tpg_tag_hashes(g);
 	munmap(map, maplen);
 	g->mutable_ = 1;
 	return e;

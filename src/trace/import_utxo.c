@@ -283,8 +283,9 @@ static void scan_into(struct scanned *s, const char *line, size_t len)
 }
 
 /*
- * Starts loading the hash slots that importing s will look up (its id and
- * the outputs it spends), so the misses overlap the work on the line before.
+ * Starts loading the hash slots that importing s will look up (its id, the
+ * outputs it spends and its outputs' addresses), so the misses overlap
+ * the work on the line before.
  */
 static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s)
 {
@@ -298,6 +299,11 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s)
 		const struct tpe_val *h = &t->in[i].spent_hash;
 		if (h->kind == TPE_STR && tpe_txid_parse(h->s, h->len, id))
 			tpg_tx_prefetch(g, id);
+	}
+	for (size_t k = 0; k < t->nout; k++) {
+		const struct tpe_addrs *ad = &t->out[k].addrs;
+		if (ad->kind == TPE_ARRAY && !ad->bad && ad->len)
+			tpg_addr_prefetch(g, ad->s, ad->len);
 	}
 }
 
