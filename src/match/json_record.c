@@ -213,7 +213,10 @@ out:
 
 enum tp_match_format detect_format(const char *line, size_t len)
 {
-	if (len && line[0] == '#')
+	size_t k = 0;
+	while (k < len && (line[k] == ' ' || line[k] == '\t'))
+		k++;
+	if (k < len && line[k] == '#')
 		return TP_MATCH_ZEEK;
 	json_t *o = NULL;
 	if (tp_json_load(line, len, &o, NULL) != TP_OK || !json_is_object(o)) {

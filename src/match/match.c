@@ -374,7 +374,9 @@ static enum tp_err read_input(struct tp_match *m, const char *name, struct input
 		if (e) {
 			d->line = in->lineno;
 			/* a broken header leaves the rows that follow unreadable */
-			e = f == TP_MATCH_ZEEK && line[0] == '#' ? e : bad_record(m, d);
+			e = f == TP_MATCH_ZEEK && strchr(line, '#') == line + strspn(line, " \t")
+				    ? e
+				    : bad_record(m, d);
 			continue;
 		}
 		if (!rec)

@@ -7,10 +7,9 @@
  *
  * gives ipv4-addr 10.0.1.4, ipv4-addr 192.168.0.4, domain-name
  * evil.example, url "http://evil.example:8080/a.php" (built like Zeek's
- * HTTP::build_url) and a network-traffic with src_ref, dst_ref, ports,
- * protocols ["tcp"?, "http"] and an http-request-ext (method lower-cased
- * as STIX asks, request_value, Host and User-Agent headers).
- * docs/match.md has the table for every log.
+ * HTTP::build_url, without doubling a port the Host header already has) and a network-traffic with
+ *src_ref, dst_ref, ports, protocols ["tcp"?, "http"] and an http-request-ext (method lower-cased as
+ *STIX asks, request_value, Host and User-Agent headers). docs/match.md has the table for every log.
  *
  * Matching needs ids only to resolve references, so it uses cheap unique
  * ones; the sightings re-map the few matched records with the
@@ -31,6 +30,14 @@ struct obs_ctx {
 	struct ids *ids;
 	json_t *objs, *refs;
 };
+
+static int ref_listed(const json_t *refs, const char *id)
+{
+	for (size_t i = 0; i < json_array_size(refs); i++)
+		if (strcmp(json_string_value(json_array_get(refs, i)), id) == 0)
+			return 1;
+	return 0;
+}
 
 /* Gives o an id and adds it to the observation; *id (may be NULL) gets it. */
 static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
@@ -53,10 +60,7 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 		json_decref(o);
 		return TP_ENOMEM;
 	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(c->refs, i, v) if (strcmp(json_string_value(v), out) == 0)
-	{
+	if (ref_listed(c->refs, out)) {
 		json_decref(o); /* the same object twice (src == dst) */
 		return TP_OK;
 	}
@@ -225,7 +229,7 @@ static enum tp_err dns(struct obs_ctx *c)
 		char id[TP_STIX_ID_MAX];
 		const char *s = record_str(r, i);
 		e = ip_family(s) ? addr(c, s, id) : domain(c, s, r->v[i].len, NULL, id);
-		if (e == TP_OK)
+		if (e == TP_OK && !ref_listed(res, id))
 			e = json_array_append_new(res, json_string(id)) ? TP_ENOMEM : TP_OK;
 		else if (e == TP_ENOTFOUND)
 			e = TP_OK; /* TXT, MX and other answers are not observables here */
@@ -238,6 +242,15 @@ static enum tp_err dns(struct obs_ctx *c)
 	return e;
 }
 
+/* The length of the name in a Host header ("a.example:8080" -> 9). */
+static size_t dn_of_host(const char *host, size_t hn)
+{
+	const char *colon = memchr(host, ':', hn);
+	if (!colon || memchr(colon + 1, ':', hn - (size_t)(colon - host) - 1))
+		return hn; /* no port, or an IPv6 address */
+	return (size_t)(colon - host);
+}
+
 /* Zeek's HTTP::build_url_http: http:// host [:port unless 80] uri. */
 static enum tp_err http(struct obs_ctx *c)
 {
@@ -248,10 +261,7 @@ static enum tp_err http(struct obs_ctx *c)
 	enum tp_err e = TP_OK;
 	if (host) {
 		/* the Host header may carry a port */
-		const char *colon = memchr(host, ':', hn);
-		size_t dn = colon && !memchr(colon + 1, ':', hn - (size_t)(colon - host) - 1)
-				    ? (size_t)(colon - host)
-				    : hn;
+		size_t dn = dn_of_host(host, hn);
 		char name[256];
 		if (dn < sizeof name) {
 			memcpy(name, host, dn);
@@ -273,7 +283,9 @@ static enum tp_err http(struct obs_ctx *c)
 		e = tp_buf_puts(&b, host);
 	else if (e == TP_OK)
 		e = tp_buf_printf(&b, ip_family(dst) == 6 ? "[%s]" : "%s", dst);
-	if (e == TP_OK && dp >= 0 && dp != 80)
+	/* Zeek would append the port to a Host that already has one */
+	int has_port = host && dn_of_host(host, hn) != hn;
+	if (e == TP_OK && dp >= 0 && dp != 80 && !has_port)
 		e = tp_buf_printf(&b, ":%ld", dp);
 	if (e == TP_OK)
 		e = tp_buf_puts(&b, uri);

@@ -210,8 +210,11 @@ enum tp_err zeek_tsv_line(struct zeek_tsv *z, char *line, size_t len, struct rec
 			  struct tp_diag *d)
 {
 	*got = 0;
-	if (len && line[0] == '#')
-		return header(z, line, len, d);
+	size_t k = 0;
+	while (k < len && (line[k] == ' ' || line[k] == '\t'))
+		k++; /* some tools indent the first header; rows never start blank */
+	if (k < len && line[k] == '#')
+		return header(z, line + k, len - k, d);
 	if (!z->ncols)
 		return tp_diag_set(d, TP_EPARSE, "a row before the #fields header");
 	size_t seps = 0;
