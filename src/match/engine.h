@@ -4,9 +4,10 @@
 #define TP_MATCH_ENGINE_H
 
 #include "match_int.h"
+#include "tripact/json.h"
 #include "tripact/pattern_set.h"
 
-#define BATCH 512 /* records matched together (one tp_pattern_data) */
+#define BATCH 64 /* records matched together: their JSON fits one arena chunk */
 
 struct ind {
 	char *id;
@@ -28,8 +29,10 @@ struct tp_match {
 	struct tp_pattern_scratch *sc;
 	struct ind *inds;
 	size_t ninds, capinds;
-	json_t *markings; /* marking-definition id -> object, from the inputs */
-	json_t *scos;	  /* SCOs of the kept observed-data, by id */
+	json_t *markings;	     /* marking-definition id -> object, from the inputs */
+	json_t *scos;		     /* SCOs of the kept observed-data, by id */
+	json_t *epoch;		     /* the time every observation is matched at */
+	struct tp_json_arena *arena; /* the batch's JSON; never what is kept */
 	struct tp_match_stats st;
 	/* the batch being read */
 	struct record *recs; /* [BATCH] */

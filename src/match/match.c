@@ -85,8 +85,11 @@ enum tp_err tp_match_new(const struct tp_match_opts *opts, tp_match_report_fn re
 	identity_id(m->o.identity, m->identity);
 	m->markings = json_object();
 	m->scos = json_object();
+	m->epoch = json_string("1970-01-01T00:00:00Z");
 	m->recs = calloc(BATCH, sizeof *m->recs);
-	enum tp_err e = m->markings && m->scos && m->recs ? TP_OK : TP_ENOMEM;
+	enum tp_err e = m->markings && m->scos && m->epoch && m->recs ? TP_OK : TP_ENOMEM;
+	if (e == TP_OK)
+		e = tp_json_arena_new(&m->arena);
 	for (size_t i = 0; e == TP_OK && i < BATCH; i++)
 		tp_buf_init(&m->recs[i].text, 1 << 24);
 	if (e == TP_OK)
@@ -120,6 +123,8 @@ void tp_match_free(struct tp_match *m)
 	free(m->found);
 	json_decref(m->markings);
 	json_decref(m->scos);
+	json_decref(m->epoch);
+	tp_json_arena_free(m->arena);
 	tp_pattern_scratch_free(m->sc);
 	tp_pattern_set_free(m->set);
 	free(m);
@@ -276,13 +281,15 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 			json_decref(refs);
 			return e;
 		}
-		char ts[TP_TIME_BUFSZ], id[48];
-		tp_time_format(m->recs[i].ts, -1, ts);
-		snprintf(id, sizeof id, "observed-data--%zu", i);
-		json_t *od = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "type", "observed-data",
-				       "id", id, "first_observed", ts, "last_observed", ts,
-				       "number_observed", 1, "object_refs", refs);
-		if (!od || json_array_append_new(all, od))
+		/* Times only matter to qualifiers, which are not matched here
+		 * (shape.c): one constant spares formatting and parsing them. */
+		json_t *od = json_object();
+		if (!od || json_array_append_new(all, od) ||
+		    json_object_set_new(od, "type", json_string("observed-data")) ||
+		    json_object_set(od, "first_observed", m->epoch) ||
+		    json_object_set(od, "last_observed", m->epoch) ||
+		    json_object_set_new(od, "number_observed", json_integer(1)) ||
+		    json_object_set_new(od, "object_refs", refs))
 			return TP_ENOMEM;
 		rec_of[(*nobs)++] = i;
 	}
@@ -303,13 +310,17 @@ static enum tp_err flush(struct tp_match *m, struct tp_diag *d)
 		m->nfound = 0;
 		e = tp_pattern_set_match(m->set, m->sc, data, k, on_found, m);
 		qsort(m->found, m->nfound, sizeof *m->found, cmp_u32);
+		/* what a hit keeps outlives the batch: not from the arena */
+		tp_json_arena_leave(m->arena);
 		for (size_t h = 0; e == TP_OK && h < m->nfound; h++)
 			e = sighting_add(m, m->found[h], &m->recs[rec_of[k]], d);
+		tp_json_arena_enter(m->arena);
 	}
 	if (e && !d->message[0])
 		tp_diag_set(d, e, "%s", tp_strerror(e));
 	tp_pattern_data_free(data);
 	json_decref(all);
+	tp_json_arena_reset(m->arena);
 	m->nrecs = 0;
 	return e;
 }
@@ -348,6 +359,8 @@ static enum tp_err read_input(struct tp_match *m, const char *name, struct input
 	struct zeek_tsv *z = NULL;
 	enum tp_err e = zeek_tsv_new(&z);
 	m->file = name;
+	/* each line's JSON and each batch's observations come and go */
+	tp_json_arena_enter(m->arena);
 	for (int got = 1; e == TP_OK;) {
 		char *line;
 		size_t len;
@@ -388,6 +401,8 @@ static enum tp_err read_input(struct tp_match *m, const char *name, struct input
 	}
 	if (e == TP_OK)
 		e = flush(m, d);
+	tp_json_arena_reset(m->arena);
+	tp_json_arena_leave(m->arena);
 	zeek_tsv_free(z);
 	return e;
 }
@@ -397,6 +412,9 @@ enum tp_err tp_match_read_file(struct tp_match *m, const char *path, enum tp_mat
 {
 	if (!m || !m->sc || !path)
 		return tp_diag_set(d, TP_EINVAL, "compile before reading");
+	struct tp_diag local = {0};
+	if (!d)
+		d = &local; /* the readers fill in line numbers */
 	struct input in;
 	enum tp_err e = input_open(&in, path, d);
 	if (e == TP_OK)
@@ -410,6 +428,9 @@ enum tp_err tp_match_read_mem(struct tp_match *m, const char *name, const char *
 {
 	if (!m || !m->sc || !name || (!text && len))
 		return tp_diag_set(d, TP_EINVAL, "compile before reading");
+	struct tp_diag local = {0};
+	if (!d)
+		d = &local;
 	struct input in;
 	input_open_mem(&in, text ? text : "", len);
 	enum tp_err e = read_input(m, name, &in, f, d);

@@ -39,24 +39,62 @@ static int ref_listed(const json_t *refs, const char *id)
 	return 0;
 }
 
+/* {"type": type} (type is ours: ASCII). */
+static json_t *typed(const char *type)
+{
+	json_t *o = json_object();
+	if (o && json_object_set_new(o, "type", json_string_nocheck(type))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* {"type": type, "value": v}; NULL when v is not UTF-8 (STIX strings are). */
+static json_t *value_sco(const char *type, const char *v, size_t n)
+{
+	json_t *o = typed(type);
+	if (o && json_object_set_new(o, "value", json_stringn(v, n))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "<type>--<n>": unique within a batch, which is all matching needs. */
+static void cheap_id(const char *type, uint64_t n, char out[TP_STIX_ID_MAX])
+{
+	size_t tl = strlen(type);
+	memcpy(out, type, tl);
+	out[tl++] = '-';
+	out[tl++] = '-';
+	char digits[24];
+	size_t k = 0;
+	do
+		digits[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	while (k)
+		out[tl++] = digits[--k];
+	out[tl] = '\0';
+}
+
 /* Gives o an id and adds it to the observation; *id (may be NULL) gets it. */
 static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 {
 	char tmp[TP_STIX_ID_MAX];
 	char *out = id ? id : tmp;
 	if (!o)
-		return TP_ENOMEM;
+		return TP_ENOTFOUND; /* a value that is not UTF-8: no observable */
 	if (c->ids->stable) {
-		if (json_object_set_new(o, "spec_version", json_string("2.1")) ||
+		if (json_object_set_new(o, "spec_version", json_string_nocheck("2.1")) ||
 		    tp_stix_sco_id(o, out, NULL) != TP_OK) {
 			json_decref(o);
 			return TP_ENOMEM;
 		}
 	} else {
-		snprintf(out, TP_STIX_ID_MAX, "%s--%llu", tp_json_str(o, "type"),
-			 (unsigned long long)c->ids->next++);
+		cheap_id(tp_json_str(o, "type"), c->ids->next++, out);
 	}
-	if (json_object_set_new(o, "id", json_string(out)) != 0) {
+	if (json_object_set_new(o, "id", json_string_nocheck(out)) != 0) {
 		json_decref(o);
 		return TP_ENOMEM;
 	}
@@ -64,7 +102,8 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 		json_decref(o); /* the same object twice (src == dst) */
 		return TP_OK;
 	}
-	if (json_array_append_new(c->objs, o) || json_array_append_new(c->refs, json_string(out)))
+	if (json_array_append_new(c->objs, o) ||
+	    json_array_append_new(c->refs, json_string_nocheck(out)))
 		return TP_ENOMEM;
 	return TP_OK;
 }
@@ -85,10 +124,7 @@ static enum tp_err addr(struct obs_ctx *c, const char *s, char id[TP_STIX_ID_MAX
 	int fam = ip_family(s);
 	if (!fam)
 		return TP_ENOTFOUND;
-	return put(
-		c,
-		json_pack("{s:s, s:s}", "type", fam == 4 ? "ipv4-addr" : "ipv6-addr", "value", s),
-		id);
+	return put(c, value_sco(fam == 4 ? "ipv4-addr" : "ipv6-addr", s, strlen(s)), id);
 }
 
 /* A plausible DNS name: a dot, no blanks, not an address. */
@@ -107,7 +143,7 @@ static enum tp_err domain(struct obs_ctx *c, const char *s, size_t n, json_t *re
 {
 	if (!is_domain(s, n))
 		return TP_ENOTFOUND;
-	json_t *o = json_pack("{s:s, s:s%}", "type", "domain-name", "value", s, n);
+	json_t *o = value_sco("domain-name", s, n);
 	if (o && resolves && json_array_size(resolves))
 		json_object_set(o, "resolves_to_refs", resolves);
 	return put(c, o, id);
@@ -179,7 +215,7 @@ static enum tp_err network(struct obs_ctx *c)
 		return e;
 	if (!sid[0] && !did[0])
 		return TP_OK;
-	json_t *nt = json_pack("{s:s}", "type", "network-traffic");
+	json_t *nt = typed("network-traffic");
 	json_t *protos = json_array();
 	if (!nt || !protos) {
 		json_decref(nt);
@@ -187,9 +223,9 @@ static enum tp_err network(struct obs_ctx *c)
 		return TP_ENOMEM;
 	}
 	if (sid[0])
-		json_object_set_new(nt, "src_ref", json_string(sid));
+		json_object_set_new(nt, "src_ref", json_string_nocheck(sid));
 	if (did[0])
-		json_object_set_new(nt, "dst_ref", json_string(did));
+		json_object_set_new(nt, "dst_ref", json_string_nocheck(did));
 	long sp = port(r, F_SRC_PORT), dp = port(r, F_DST_PORT);
 	if (sp >= 0)
 		json_object_set_new(nt, "src_port", json_integer(sp));
@@ -230,7 +266,7 @@ static enum tp_err dns(struct obs_ctx *c)
 		const char *s = record_str(r, i);
 		e = ip_family(s) ? addr(c, s, id) : domain(c, s, r->v[i].len, NULL, id);
 		if (e == TP_OK && !ref_listed(res, id))
-			e = json_array_append_new(res, json_string(id)) ? TP_ENOMEM : TP_OK;
+			e = json_array_append_new(res, json_string_nocheck(id)) ? TP_ENOMEM : TP_OK;
 		else if (e == TP_ENOTFOUND)
 			e = TP_OK; /* TXT, MX and other answers are not observables here */
 	}
@@ -271,7 +307,7 @@ static enum tp_err http(struct obs_ctx *c)
 		}
 	}
 	if (url)
-		return put(c, json_pack("{s:s, s:s}", "type", "url", "value", url), NULL);
+		return put(c, value_sco("url", url, strlen(url)), NULL);
 	if (!uri || (!host && !record_get(r, F_DST, NULL)))
 		return TP_OK;
 	struct tp_buf b;
@@ -290,7 +326,7 @@ static enum tp_err http(struct obs_ctx *c)
 	if (e == TP_OK)
 		e = tp_buf_puts(&b, uri);
 	if (e == TP_OK)
-		e = put(c, json_pack("{s:s, s:s}", "type", "url", "value", b.data), NULL);
+		e = put(c, value_sco("url", b.data, b.len), NULL);
 	tp_buf_free(&b);
 	return e;
 }
@@ -306,8 +342,7 @@ static enum tp_err email(struct obs_ctx *c, const char *s)
 		end--;
 	if (!memchr(b, '@', (size_t)(end - b)))
 		return TP_OK;
-	return put(c, json_pack("{s:s, s:s%}", "type", "email-addr", "value", b, (size_t)(end - b)),
-		   NULL);
+	return put(c, value_sco("email-addr", b, (size_t)(end - b)), NULL);
 }
 
 /* Hash values as Suricata writes them ("aa:bb:..") lose their colons. */
@@ -342,7 +377,7 @@ static enum tp_err file(struct obs_ctx *c)
 		json_decref(hashes);
 		return TP_OK; /* a file needs hashes or a name */
 	}
-	json_t *o = json_pack("{s:s}", "type", "file");
+	json_t *o = typed("file");
 	if (!o) {
 		json_decref(hashes);
 		return TP_ENOMEM;
@@ -372,7 +407,7 @@ static enum tp_err certificate(struct obs_ctx *c)
 	const char *ser = record_get(r, F_CERT_SERIAL, NULL);
 	if (!s1 && !s256 && !subj && !iss && !ser)
 		return TP_OK;
-	json_t *o = json_pack("{s:s}", "type", "x509-certificate");
+	json_t *o = typed("x509-certificate");
 	if (!o)
 		return TP_ENOMEM;
 	if (s1 || s256) {
@@ -392,27 +427,30 @@ static enum tp_err certificate(struct obs_ctx *c)
 	return put(c, o, NULL);
 }
 
+/* A step that found nothing to make is no failure. */
+static enum tp_err step(enum tp_err e)
+{
+	return e == TP_ENOTFOUND ? TP_OK : e;
+}
+
 enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs, json_t *refs)
 {
 	struct obs_ctx c = {r, ids, objs, refs};
-	enum tp_err e = network(&c);
+	enum tp_err e = step(network(&c));
 	if (e == TP_OK)
-		e = dns(&c);
+		e = step(dns(&c));
 	if (e == TP_OK)
-		e = http(&c);
+		e = step(http(&c));
 	for (size_t i = 0; e == TP_OK && i < r->nv; i++) {
-		enum tp_err x = TP_OK;
 		if (r->v[i].field == F_SNI || r->v[i].field == F_DOMAIN)
-			x = domain(&c, record_str(r, i), r->v[i].len, NULL, NULL);
+			e = step(domain(&c, record_str(r, i), r->v[i].len, NULL, NULL));
 		else if (r->v[i].field == F_EMAIL)
-			x = email(&c, record_str(r, i));
-		if (x != TP_ENOTFOUND)
-			e = x;
+			e = step(email(&c, record_str(r, i)));
 	}
 	if (e == TP_OK)
-		e = file(&c);
+		e = step(file(&c));
 	if (e == TP_OK)
-		e = certificate(&c);
+		e = step(certificate(&c));
 	if (e == TP_OK && json_array_size(refs) == 0)
 		e = TP_ENOTFOUND;
 	return e;
