@@ -7,7 +7,7 @@
 #include "tripact/json.h"
 #include "tripact/pattern_set.h"
 
-#define BATCH 64 /* records matched together: their JSON fits one arena chunk */
+#define BATCH 32 /* records matched together: their JSON fits one arena chunk */
 
 struct ind {
 	char *id;

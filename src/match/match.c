@@ -266,34 +266,32 @@ static int cmp_u32(const void *a, const void *b)
 /* The observed-data a batch is matched as (cheap ids, the record's time). */
 static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, size_t *nobs)
 {
-	struct ids ids = {0, 0};
+	struct ids ids = {0};
+	tp_buf_init(&ids.url, 1 << 20);
+	enum tp_err e = TP_OK;
 	*nobs = 0;
-	for (size_t i = 0; i < m->nrecs; i++) {
+	for (size_t i = 0; e == TP_OK && i < m->nrecs; i++) {
 		json_t *refs = json_array();
-		if (!refs)
-			return TP_ENOMEM;
-		enum tp_err e = observe(&m->recs[i], &ids, all, refs);
-		if (e == TP_ENOTFOUND) {
-			json_decref(refs);
-			continue;
-		}
+		e = refs ? observe(&m->recs[i], &ids, all, refs) : TP_ENOMEM;
 		if (e) {
 			json_decref(refs);
-			return e;
+			e = e == TP_ENOTFOUND ? TP_OK : e; /* nothing observable */
+			continue;
 		}
 		/* Times only matter to qualifiers, which are not matched here
 		 * (shape.c): one constant spares formatting and parsing them. */
 		json_t *od = json_object();
 		if (!od || json_array_append_new(all, od) ||
-		    json_object_set_new(od, "type", json_string("observed-data")) ||
+		    json_object_set_new(od, "type", json_string_nocheck("observed-data")) ||
 		    json_object_set(od, "first_observed", m->epoch) ||
 		    json_object_set(od, "last_observed", m->epoch) ||
 		    json_object_set_new(od, "number_observed", json_integer(1)) ||
 		    json_object_set_new(od, "object_refs", refs))
-			return TP_ENOMEM;
+			e = TP_ENOMEM;
 		rec_of[(*nobs)++] = i;
 	}
-	return TP_OK;
+	tp_buf_free(&ids.url);
+	return e;
 }
 
 static enum tp_err flush(struct tp_match *m, struct tp_diag *d)

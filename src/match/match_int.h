@@ -106,6 +106,7 @@ enum tp_match_format detect_format(const char *line, size_t len);
 struct ids {
 	int stable; /* 1: deterministic STIX ids; 0: cheap unique ones */
 	uint64_t next;
+	struct tp_buf url; /* scratch, reused: caller inits and frees */
 };
 /*
  * Appends the record's SCOs to objs (caller's array) and their ids to refs

@@ -310,24 +310,23 @@ static enum tp_err http(struct obs_ctx *c)
 		return put(c, value_sco("url", url, strlen(url)), NULL);
 	if (!uri || (!host && !record_get(r, F_DST, NULL)))
 		return TP_OK;
-	struct tp_buf b;
-	tp_buf_init(&b, 1 << 20);
+	struct tp_buf *b = &c->ids->url;
+	tp_buf_reset(b);
 	const char *dst = record_get(r, F_DST, NULL);
 	long dp = port(r, F_DST_PORT);
-	e = tp_buf_puts(&b, "http://");
+	e = tp_buf_puts(b, "http://");
 	if (e == TP_OK && host)
-		e = tp_buf_puts(&b, host);
+		e = tp_buf_puts(b, host);
 	else if (e == TP_OK)
-		e = tp_buf_printf(&b, ip_family(dst) == 6 ? "[%s]" : "%s", dst);
+		e = tp_buf_printf(b, ip_family(dst) == 6 ? "[%s]" : "%s", dst);
 	/* Zeek would append the port to a Host that already has one */
 	int has_port = host && dn_of_host(host, hn) != hn;
 	if (e == TP_OK && dp >= 0 && dp != 80 && !has_port)
-		e = tp_buf_printf(&b, ":%ld", dp);
+		e = tp_buf_printf(b, ":%ld", dp);
 	if (e == TP_OK)
-		e = tp_buf_puts(&b, uri);
+		e = tp_buf_puts(b, uri);
 	if (e == TP_OK)
-		e = put(c, value_sco("url", b.data, b.len), NULL);
-	tp_buf_free(&b);
+		e = put(c, value_sco("url", b->data, b->len), NULL);
 	return e;
 }
 

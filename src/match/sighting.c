@@ -109,7 +109,8 @@ static int set_markings(json_t *obj, json_t *marks)
 static enum tp_err observed(struct tp_match *m, struct ind *in, const struct record *r)
 {
 	json_t *objs = json_array(), *refs = json_array(), *marks = markings_of(m, in->obj);
-	struct ids ids = {1, 0};
+	struct ids ids = {.stable = 1};
+	tp_buf_init(&ids.url, 1 << 20);
 	enum tp_err e = objs && refs && marks ? observe(r, &ids, objs, refs) : TP_ENOMEM;
 	size_t i;
 	json_t *v;
@@ -145,6 +146,7 @@ static enum tp_err observed(struct tp_match *m, struct ind *in, const struct rec
 	}
 	if (e == TP_ENOTFOUND)
 		e = TP_OK; /* cannot happen: the record matched through its SCOs */
+	tp_buf_free(&ids.url);
 	json_decref(objs);
 	json_decref(refs);
 	json_decref(marks);

@@ -71,6 +71,8 @@ static int hexval(char c)
 static enum tp_err unescape(struct tp_buf *tmp, const char *s, size_t n)
 {
 	tp_buf_reset(tmp);
+	if (!memchr(s, '\\', n))
+		return tp_buf_append(tmp, s, n); /* the common case */
 	enum tp_err e = tp_buf_reserve(tmp, n);
 	for (size_t i = 0; e == TP_OK && i < n; i++) {
 		int hi, lo;

@@ -17,8 +17,10 @@ static json_t *scos(enum tp_match_format f, const char *log, const char *line)
 	struct tp_diag d = {0};
 	assert_int_equal(json_line(f, line, strlen(line), log, NULL, 0, r, &d), TP_OK);
 	json_t *objs = json_array(), *refs = json_array();
-	struct ids ids = {1, 0};
+	struct ids ids = {.stable = 1};
+	tp_buf_init(&ids.url, 1 << 20);
 	enum tp_err e = observe(r, &ids, objs, refs);
+	tp_buf_free(&ids.url);
 	assert_true(e == TP_OK || e == TP_ENOTFOUND);
 	json_decref(refs);
 	tp_buf_free(&r->text);
