@@ -33,6 +33,7 @@ struct tp_match {
 	json_t *scos;		     /* SCOs of the kept observed-data, by id */
 	json_t *epoch;		     /* the time every observation is matched at */
 	struct tp_json_arena *arena; /* the batch's JSON; never what is kept */
+	unsigned need;		     /* SCO kinds the indicators name (enum sco_kind) */
 	struct tp_match_stats st;
 	/* the batch being read */
 	struct record *recs; /* [BATCH] */

@@ -178,6 +178,7 @@ static enum tp_err add_indicator(struct tp_match *m, json_t *o, struct tp_diag *
 	}
 	if (e)
 		return tp_diag_set(d, e, "%s", pd.message[0] ? pd.message : tp_strerror(e));
+	m->need |= pattern_needs(pattern);
 	struct ind *in = &m->inds[m->ninds++];
 	memset(in, 0, sizeof *in);
 	in->id = strdup(id);
@@ -266,7 +267,9 @@ static int cmp_u32(const void *a, const void *b)
 /* The observed-data a batch is matched as (cheap ids, the record's time). */
 static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, size_t *nobs)
 {
-	struct ids ids = {0};
+	/* only the SCOs some indicator can look at (when none is named
+	 * nothing can match: addresses alone keep the records counted) */
+	struct ids ids = {.need = m->need ? m->need : S_ADDR};
 	tp_buf_init(&ids.url, 1 << 20);
 	enum tp_err e = TP_OK;
 	*nobs = 0;

@@ -103,8 +103,24 @@ enum tp_match_format detect_format(const char *line, size_t len);
 
 /* ---- mapping ---- */
 
+/* Kinds of SCO observe() makes; a set of them says which to make. */
+enum sco_kind {
+	S_ADDR = 1 << 0, /* ipv4-addr, ipv6-addr */
+	S_NT = 1 << 1,	 /* network-traffic */
+	S_DOMAIN = 1 << 2,
+	S_URL = 1 << 3,
+	S_FILE = 1 << 4,
+	S_X509 = 1 << 5,
+	S_EMAIL = 1 << 6,
+};
+
+/* The kinds a pattern can look at (referenced objects included):
+ * "[network-traffic:dst_ref.value = '10.0.0.1']" -> S_NT | S_ADDR. */
+unsigned pattern_needs(const char *pattern);
+
 struct ids {
-	int stable; /* 1: deterministic STIX ids; 0: cheap unique ones */
+	int stable;    /* 1: deterministic STIX ids; 0: cheap unique ones */
+	unsigned need; /* enum sco_kind set to make; 0: all */
 	uint64_t next;
 	struct tp_buf url; /* scratch, reused: caller inits and frees */
 };

@@ -29,6 +29,7 @@ struct obs_ctx {
 	const struct record *r;
 	struct ids *ids;
 	json_t *objs, *refs;
+	unsigned need; /* enum sco_kind */
 };
 
 static int ref_listed(const json_t *refs, const char *id)
@@ -206,6 +207,8 @@ static enum tp_err http_ext(const struct record *r, json_t *nt)
 static enum tp_err network(struct obs_ctx *c)
 {
 	const struct record *r = c->r;
+	if (!(c->need & (S_ADDR | S_NT)))
+		return TP_OK;
 	const char *src = record_get(r, F_SRC, NULL), *dst = record_get(r, F_DST, NULL);
 	char sid[TP_STIX_ID_MAX] = "", did[TP_STIX_ID_MAX] = "";
 	enum tp_err e;
@@ -213,7 +216,7 @@ static enum tp_err network(struct obs_ctx *c)
 		return e;
 	if (dst && (e = addr(c, dst, did)) && e != TP_ENOTFOUND)
 		return e;
-	if (!sid[0] && !did[0])
+	if ((!sid[0] && !did[0]) || !(c->need & S_NT))
 		return TP_OK;
 	json_t *nt = typed("network-traffic");
 	json_t *protos = json_array();
@@ -255,6 +258,8 @@ static enum tp_err network(struct obs_ctx *c)
 static enum tp_err dns(struct obs_ctx *c)
 {
 	const struct record *r = c->r;
+	if (!(c->need & (S_ADDR | S_DOMAIN)))
+		return TP_OK;
 	json_t *res = json_array();
 	if (!res)
 		return TP_ENOMEM;
@@ -295,7 +300,7 @@ static enum tp_err http(struct obs_ctx *c)
 	const char *host = record_get(r, F_HOST, &hn), *uri = record_get(r, F_URI, NULL);
 	const char *url = record_get(r, F_URL, NULL);
 	enum tp_err e = TP_OK;
-	if (host) {
+	if (host && (c->need & S_DOMAIN)) {
 		/* the Host header may carry a port */
 		size_t dn = dn_of_host(host, hn);
 		char name[256];
@@ -306,6 +311,8 @@ static enum tp_err http(struct obs_ctx *c)
 				return e;
 		}
 	}
+	if (!(c->need & S_URL))
+		return TP_OK;
 	if (url)
 		return put(c, value_sco("url", url, strlen(url)), NULL);
 	if (!uri || (!host && !record_get(r, F_DST, NULL)))
@@ -434,21 +441,21 @@ static enum tp_err step(enum tp_err e)
 
 enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs, json_t *refs)
 {
-	struct obs_ctx c = {r, ids, objs, refs};
+	struct obs_ctx c = {r, ids, objs, refs, ids->need ? ids->need : ~0u};
 	enum tp_err e = step(network(&c));
 	if (e == TP_OK)
 		e = step(dns(&c));
 	if (e == TP_OK)
 		e = step(http(&c));
 	for (size_t i = 0; e == TP_OK && i < r->nv; i++) {
-		if (r->v[i].field == F_SNI || r->v[i].field == F_DOMAIN)
+		if ((r->v[i].field == F_SNI || r->v[i].field == F_DOMAIN) && (c.need & S_DOMAIN))
 			e = step(domain(&c, record_str(r, i), r->v[i].len, NULL, NULL));
-		else if (r->v[i].field == F_EMAIL)
+		else if (r->v[i].field == F_EMAIL && (c.need & S_EMAIL))
 			e = step(email(&c, record_str(r, i)));
 	}
-	if (e == TP_OK)
+	if (e == TP_OK && (c.need & S_FILE))
 		e = step(file(&c));
-	if (e == TP_OK)
+	if (e == TP_OK && (c.need & S_X509))
 		e = step(certificate(&c));
 	if (e == TP_OK && json_array_size(refs) == 0)
 		e = TP_ENOTFOUND;

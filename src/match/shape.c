@@ -11,7 +11,8 @@
  *	[file:name = 'x'] REPEATS 5 TIMES                 qualifier: not matched
  *
  * The scan only tracks brackets and quoted strings; the pattern parser has
- * already accepted the text.
+ * already accepted the text. pattern_needs() reads the object types the
+ * same way, so records are only mapped to the SCOs some indicator names.
  */
 #include <ctype.h>
 #include <string.h>
@@ -53,4 +54,43 @@ const char *pattern_unsupported(const char *p)
 		}
 	}
 	return NULL;
+}
+
+unsigned pattern_needs(const char *p)
+{
+	static const struct {
+		const char *type;
+		unsigned kinds;
+	} types[] = {
+		{"ipv4-addr", S_ADDR},
+		{"ipv6-addr", S_ADDR},
+		{"network-traffic", S_NT | S_ADDR},
+		{"domain-name", S_DOMAIN | S_ADDR}, /* resolves_to_refs */
+		{"url", S_URL},
+		{"file", S_FILE},
+		{"x509-certificate", S_X509},
+		{"email-addr", S_EMAIL},
+	};
+	unsigned need = 0;
+	for (const char *s = p; *s; s++) {
+		if (*s == '\'') {
+			for (s++; *s && *s != '\''; s++)
+				if (*s == '\\' && s[1])
+					s++;
+			if (!*s)
+				break;
+			continue;
+		}
+		/* an object path: a type name right before ':' */
+		if (*s != ':')
+			continue;
+		const char *b = s;
+		while (b > p && (isalnum((unsigned char)b[-1]) || b[-1] == '-'))
+			b--;
+		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+			if (strlen(types[i].type) == (size_t)(s - b) &&
+			    memcmp(types[i].type, b, (size_t)(s - b)) == 0)
+				need |= types[i].kinds;
+	}
+	return need;
 }

@@ -140,6 +140,13 @@ static void test_shape(void **state)
 	assert_non_null(pattern_unsupported("[a:b = 1] AND [a:c = 2]"));
 	assert_non_null(pattern_unsupported("[a:b = 1] followedby [a:c = 2]"));
 	assert_non_null(pattern_unsupported("[a:b = 1] WITHIN 5 SECONDS"));
+	/* the SCO kinds a pattern names, references included; not in strings */
+	assert_int_equal(pattern_needs("[network-traffic:dst_ref.value = '10.0.0.1']"),
+			 S_NT | S_ADDR);
+	assert_int_equal(pattern_needs("[url:value = 'file:x' OR file:name = 'email-addr:']"),
+			 S_URL | S_FILE);
+	assert_int_equal(pattern_needs("[x509-certificate:hashes.'SHA-1' = 'ab']"), S_X509);
+	assert_int_equal(pattern_needs("[process:name = 'a']"), 0);
 	assert_non_null(pattern_unsupported(
 		"[a:b = 1] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"));
 }
