@@ -25,15 +25,21 @@ static int is_word(const char *s, size_t n, const char *w)
 	return strlen(w) == n && strncasecmp(s, w, n) == 0;
 }
 
+/* The closing quote of the string literal opening at s (or the NUL). */
+static const char *string_end(const char *s)
+{
+	for (s++; *s && *s != '\''; s++)
+		if (*s == '\\' && s[1])
+			s++;
+	return s;
+}
+
 const char *pattern_unsupported(const char *p)
 {
 	int depth = 0, blocks = 0;
 	for (const char *s = p; *s; s++) {
 		if (*s == '\'') {
-			for (s++; *s && *s != '\''; s++)
-				if (*s == '\\' && s[1])
-					s++;
-			if (!*s)
+			if (!*(s = string_end(s)))
 				break;
 		} else if (*s == '[') {
 			if (depth++ == 0 && ++blocks > 1)
@@ -74,10 +80,7 @@ unsigned pattern_needs(const char *p)
 	unsigned need = 0;
 	for (const char *s = p; *s; s++) {
 		if (*s == '\'') {
-			for (s++; *s && *s != '\''; s++)
-				if (*s == '\\' && s[1])
-					s++;
-			if (!*s)
+			if (!*(s = string_end(s)))
 				break;
 			continue;
 		}
