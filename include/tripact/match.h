@@ -127,6 +127,7 @@ struct tp_match_stats {
 	size_t hits;			  /* (record, indicator) matches */
 	size_t sighted;			  /* indicators with at least one hit */
 	size_t capped;			  /* hits beyond max_observed (counted only) */
+	size_t truncated; /* records with more than 256 values: the rest not matched */
 };
 void tp_match_stats(const struct tp_match *m, struct tp_match_stats *st);
 

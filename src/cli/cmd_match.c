@@ -111,6 +111,11 @@ static void summary(const struct tp_match *m, const struct ctx *c)
 		}
 	fprintf(stderr, "%s (%zu lines, %zu bytes); bad records skipped: %zu\n",
 		recs ? "" : " none", st.lines, st.bytes, st.bad);
+	if (st.truncated)
+		fprintf(stderr,
+			"match: %zu records had more than 256 values; those past it were not "
+			"matched\n",
+			st.truncated);
 	fprintf(stderr, "match: indicators: %zu matched against, %zu not matched (reported)\n",
 		st.indicators, st.unsupported);
 	fprintf(stderr, "match: hits: %zu by %zu indicators", st.hits, st.sighted);

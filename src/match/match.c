@@ -397,6 +397,7 @@ static enum tp_err read_input(struct tp_match *m, const char *name, struct input
 			continue;
 		r->line = in->lineno;
 		m->st.records[f]++;
+		m->st.truncated += r->dropped > 0;
 		if (++m->nrecs == BATCH)
 			e = flush(m, d);
 	}

@@ -189,6 +189,33 @@ static void test_bad_lines(void **state)
 	tp_match_free(m);
 }
 
+static void test_too_many_values(void **state)
+{
+	(void)state;
+	/* a DNS row with 300 answers: counted as truncated, never dropped silently */
+	struct tp_buf b;
+	tp_buf_init(&b, 1 << 20);
+	assert_int_equal(
+		tp_buf_puts(&b,
+			    "{\"_path\":\"dns\",\"ts\":1,\"query\":\"a.example\",\"answers\":["),
+		TP_OK);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(
+			tp_buf_printf(&b, "%s\"10.0.%d.%d\"", i ? "," : "", i / 256, i % 256),
+			TP_OK);
+	assert_int_equal(tp_buf_puts(&b, "]}\n"), TP_OK);
+	struct tp_match_opts o = {0};
+	struct seen s = {0};
+	struct tp_match *m = planted(&o, &s);
+	assert_int_equal(tp_match_read_mem(m, "dns.log", b.data, b.len, 0, NULL), TP_OK);
+	struct tp_match_stats st;
+	tp_match_stats(m, &st);
+	assert_int_equal(st.records[TP_MATCH_ZEEK_JSON], 1);
+	assert_int_equal(st.truncated, 1);
+	tp_match_free(m);
+	tp_buf_free(&b);
+}
+
 static void test_detect(void **state)
 {
 	(void)state;
@@ -210,9 +237,9 @@ static void test_detect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counts),	   cmocka_unit_test(test_escapes_unset_empty),
-		cmocka_unit_test(test_tsv_errors), cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_counts),		cmocka_unit_test(test_escapes_unset_empty),
+		cmocka_unit_test(test_tsv_errors),	cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_too_many_values), cmocka_unit_test(test_detect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
