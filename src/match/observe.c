@@ -79,6 +79,26 @@ static void cheap_id(const char *type, uint64_t n, char out[TP_STIX_ID_MAX])
 	out[tl] = '\0';
 }
 
+/*
+ * The STIX id of an SCO; one without ID contributing properties (an
+ * x509-certificate with a subject but no hash or serial) gets a v4-form id
+ * named over its whole content, so it is still the same on every run.
+ */
+static enum tp_err stable_id(const json_t *o, char out[TP_STIX_ID_MAX])
+{
+	enum tp_err e = tp_stix_sco_id(o, out, NULL);
+	if (e != TP_ENOTFOUND)
+		return e;
+	char *text = tp_json_dump(o); /* keys in the fixed order they are made in */
+	if (!text)
+		return TP_ENOMEM;
+	char id[96];
+	named_id(tp_json_str(o, "type"), text, strlen(text), id);
+	snprintf(out, TP_STIX_ID_MAX, "%s", id);
+	free(text);
+	return TP_OK;
+}
+
 /* Gives o an id and adds it to the observation; *id (may be NULL) gets it. */
 static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 {
@@ -87,10 +107,12 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 	if (!o)
 		return TP_ENOTFOUND; /* a value that is not UTF-8: no observable */
 	if (c->ids->stable) {
-		if (json_object_set_new(o, "spec_version", json_string_nocheck("2.1")) ||
-		    tp_stix_sco_id(o, out, NULL) != TP_OK) {
+		enum tp_err e = json_object_set_new(o, "spec_version", json_string_nocheck("2.1"))
+					? TP_ENOMEM
+					: stable_id(o, out);
+		if (e) {
 			json_decref(o);
-			return TP_ENOMEM;
+			return e;
 		}
 	} else {
 		cheap_id(tp_json_str(o, "type"), c->ids->next++, out);

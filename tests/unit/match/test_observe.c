@@ -125,6 +125,18 @@ static void test_eve_tls(void **state)
 	assert_string_equal(json_string_value(json_array_get(p, 0)), "tcp");
 	assert_string_equal(json_string_value(json_array_get(p, 1)), "tls");
 	json_decref(o);
+	/* a certificate with nothing that names it still gets a stable id */
+	o = scos(TP_MATCH_EVE, "",
+		 "{\"timestamp\":\"2021-06-06T16:54:00Z\",\"event_type\":\"tls\","
+		 "\"tls\":{\"subject\":\"CN=a\"}}");
+	json_t *o2 = scos(TP_MATCH_EVE, "",
+			  "{\"timestamp\":\"2021-06-06T16:54:00Z\",\"event_type\":\"tls\","
+			  "\"tls\":{\"subject\":\"CN=a\"}}");
+	assert_non_null(of_type(o, "x509-certificate", 0));
+	assert_string_equal(tp_json_str(of_type(o, "x509-certificate", 0), "id"),
+			    tp_json_str(of_type(o2, "x509-certificate", 0), "id"));
+	json_decref(o);
+	json_decref(o2);
 	/* nothing observable: no SCOs */
 	o = scos(TP_MATCH_EVE, "",
 		 "{\"timestamp\":\"2021-06-06T16:54:00Z\",\"event_type\":\"stats\"}");
