@@ -265,19 +265,43 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* The observed-data a batch is matched as (cheap ids, the record's time). */
+/* The SCOs of one record as an `objects` dictionary keyed by their ids. */
+static json_t *by_id(json_t *objs)
+{
+	json_t *dict = json_object();
+	size_t i;
+	json_t *v;
+	json_array_foreach(objs, i, v)
+	{
+		if (!dict || json_object_set(dict, tp_json_str(v, "id"), v)) {
+			json_decref(dict);
+			return NULL;
+		}
+	}
+	return dict;
+}
+
+/*
+ * The observed-data a batch is matched as. Each keeps its SCOs in the
+ * `objects` dictionary STIX 2.0 used (the evaluator resolves references
+ * inside it), rather than as objects of their own: pooling them by id
+ * cost more than the matching itself. Ids are cheap and per record.
+ */
 static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, size_t *nobs)
 {
 	/* only the SCOs some indicator can look at (when none is named
 	 * nothing can match: addresses alone keep the records counted) */
 	struct ids ids = {.need = m->need ? m->need : S_ADDR};
 	tp_buf_init(&ids.url, 1 << 20);
-	enum tp_err e = TP_OK;
+	json_t *objs = json_array(), *refs = json_array();
+	enum tp_err e = objs && refs ? TP_OK : TP_ENOMEM;
 	*nobs = 0;
 	for (size_t i = 0; e == TP_OK && i < m->nrecs; i++) {
-		json_t *refs = json_array();
-		e = refs ? observe(&m->recs[i], &ids, all, refs) : TP_ENOMEM;
+		json_array_clear(objs);
+		json_array_clear(refs);
+		ids.next = 0;
+		e = observe(&m->recs[i], &ids, objs, refs);
 		if (e) {
-			json_decref(refs);
 			e = e == TP_ENOTFOUND ? TP_OK : e; /* nothing observable */
 			continue;
 		}
@@ -289,10 +313,12 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 		    json_object_set(od, "first_observed", m->epoch) ||
 		    json_object_set(od, "last_observed", m->epoch) ||
 		    json_object_set_new(od, "number_observed", json_integer(1)) ||
-		    json_object_set_new(od, "object_refs", refs))
+		    json_object_set_new(od, "objects", by_id(objs)))
 			e = TP_ENOMEM;
 		rec_of[(*nobs)++] = i;
 	}
+	json_decref(objs);
+	json_decref(refs);
 	tp_buf_free(&ids.url);
 	return e;
 }
