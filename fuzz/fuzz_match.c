@@ -4,7 +4,8 @@
  * enum tp_match_format), the rest is the input. Bad records are skipped
  * (counted), so the lines after them are read too; whatever matched must
  * come out as a sightings bundle, and every record read is one the stats
- * count.
+ * count. (No LIKE or MATCHES: a Hyperscan compile per input would slow the
+ * fuzzer down a hundredfold; fuzz_pattern covers them.)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,10 +18,10 @@ static const char *const patterns[] = {
 	"[ipv4-addr:value = '10.0.0.1']",
 	"[ipv6-addr:value ISSUBSET '2001:db8::/32']",
 	"[domain-name:value = 'evil.example']",
-	"[url:value LIKE 'http://evil.example/%']",
+	"[url:value = 'http://evil.example/x']",
 	"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
 	"[network-traffic:dst_port = 443 AND network-traffic:dst_ref.value = '10.0.0.2']",
-	"[email-addr:value MATCHES '^a@']",
+	"[email-addr:value = 'a@b.example']",
 	"[x509-certificate:hashes.'SHA-1' = '2dd19f80']",
 };
 
