@@ -265,19 +265,17 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* The observed-data a batch is matched as (cheap ids, the record's time). */
-/* The SCOs of one record as an `objects` dictionary keyed by their ids. */
-static json_t *by_id(json_t *objs)
+/* The SCOs of one record as an `objects` dictionary: refs[i] is the key of
+ * objs[i] (observe() makes them side by side). */
+static json_t *by_key(json_t *objs, json_t *refs)
 {
 	json_t *dict = json_object();
-	size_t i;
-	json_t *v;
-	json_array_foreach(objs, i, v)
-	{
-		if (!dict || json_object_set(dict, tp_json_str(v, "id"), v)) {
+	for (size_t i = 0; dict && i < json_array_size(objs); i++)
+		if (json_object_set(dict, json_string_value(json_array_get(refs, i)),
+				    json_array_get(objs, i))) {
 			json_decref(dict);
 			return NULL;
 		}
-	}
 	return dict;
 }
 
@@ -313,7 +311,7 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 		    json_object_set(od, "first_observed", m->epoch) ||
 		    json_object_set(od, "last_observed", m->epoch) ||
 		    json_object_set_new(od, "number_observed", json_integer(1)) ||
-		    json_object_set_new(od, "objects", by_id(objs)))
+		    json_object_set_new(od, "objects", by_key(objs, refs)))
 			e = TP_ENOMEM;
 		rec_of[(*nobs)++] = i;
 	}

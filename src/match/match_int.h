@@ -126,7 +126,9 @@ struct ids {
 };
 /*
  * Appends the record's SCOs to objs (caller's array) and their ids to refs
- * (the observed-data's object_refs). TP_ENOTFOUND when it has none.
+ * (the observed-data's object_refs), refs[i] naming objs[i]. With
+ * ids->stable 0 the ids are "0", "1", ... (keys of an objects dictionary)
+ * and the SCOs carry none. TP_ENOTFOUND when it has none.
  */
 enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs,
 		    json_t *refs) TP_MUST_CHECK;

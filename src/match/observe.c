@@ -62,21 +62,17 @@ static json_t *value_sco(const char *type, const char *v, size_t n)
 	return o;
 }
 
-/* "<type>--<n>": unique within a batch, which is all matching needs. */
-static void cheap_id(const char *type, uint64_t n, char out[TP_STIX_ID_MAX])
+/* "<n>": the key of the SCO in its observation's objects dictionary. */
+static void cheap_id(uint64_t n, char out[TP_STIX_ID_MAX])
 {
-	size_t tl = strlen(type);
-	memcpy(out, type, tl);
-	out[tl++] = '-';
-	out[tl++] = '-';
 	char digits[24];
-	size_t k = 0;
+	size_t k = 0, l = 0;
 	do
 		digits[k++] = (char)('0' + n % 10);
 	while ((n /= 10) != 0);
 	while (k)
-		out[tl++] = digits[--k];
-	out[tl] = '\0';
+		out[l++] = digits[--k];
+	out[l] = '\0';
 }
 
 /*
@@ -115,7 +111,12 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 			return e;
 		}
 	} else {
-		cheap_id(tp_json_str(o, "type"), c->ids->next++, out);
+		/* matching only: the id is the key in the objects dictionary */
+		cheap_id(c->ids->next++, out);
+		return json_array_append_new(c->objs, o) ||
+				       json_array_append_new(c->refs, json_string_nocheck(out))
+			       ? TP_ENOMEM
+			       : TP_OK;
 	}
 	if (json_object_set_new(o, "id", json_string_nocheck(out)) != 0) {
 		json_decref(o);
