@@ -233,6 +233,30 @@ static void test_hit_callback_and_limits(void **state)
 	tp_match_free(m);
 }
 
+/* References between the SCOs of one record resolve while matching. */
+static void test_references(void **state)
+{
+	(void)state;
+	struct tp_match_opts o = {0};
+	struct tp_match *m = NULL;
+	json_t *root = json_pack(
+		"[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "type", "indicator", "id", "indicator--a",
+		"pattern", "[domain-name:resolves_to_refs[*].value = '10.0.0.4']", "type",
+		"indicator", "id", "indicator--b", "pattern",
+		"[network-traffic:src_ref.value = '10.0.1.4' AND network-traffic:dst_port = 53]");
+	assert_int_equal(tp_match_new(&o, NULL, NULL, NULL, &m), TP_OK);
+	assert_int_equal(tp_match_add_indicators(m, root, NULL), TP_OK);
+	assert_int_equal(tp_match_compile(m, NULL), TP_OK);
+	read_ok(m, APT "SCRANTON_dns.log", 0);
+	size_t hits;
+	tp_match_indicator(m, 0, NULL, &hits);
+	assert_int_equal(hits, 1);
+	tp_match_indicator(m, 1, NULL, &hits);
+	assert_int_equal(hits, 29);
+	json_decref(root);
+	tp_match_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_planted_eve),
 		cmocka_unit_test(test_jsonl_map),
 		cmocka_unit_test(test_hit_callback_and_limits),
+		cmocka_unit_test(test_references),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
