@@ -26,6 +26,7 @@
 struct zeek_tsv {
 	char sep, setsep;
 	char empty[32], unset[32];
+	size_t empty_len, unset_len;
 	char log[32];
 	int ncols;		/* 0 until #fields */
 	int field[MAX_COLUMNS]; /* enum field or -1 */
@@ -43,6 +44,8 @@ enum tp_err zeek_tsv_new(struct zeek_tsv **out)
 	z->setsep = ',';
 	strcpy(z->empty, "(empty)");
 	strcpy(z->unset, "-");
+	z->empty_len = 7;
+	z->unset_len = 1;
 	tp_buf_init(&z->tmp, 1 << 24);
 	*out = z;
 	return TP_OK;
@@ -71,8 +74,6 @@ static int hexval(char c)
 static enum tp_err unescape(struct tp_buf *tmp, const char *s, size_t n)
 {
 	tp_buf_reset(tmp);
-	if (!memchr(s, '\\', n))
-		return tp_buf_append(tmp, s, n); /* the common case */
 	enum tp_err e = tp_buf_reserve(tmp, n);
 	for (size_t i = 0; e == TP_OK && i < n; i++) {
 		int hi, lo;
@@ -153,10 +154,16 @@ static enum tp_err header(struct zeek_tsv *z, const char *line, size_t len, stru
 #define KEY(s) (kn == sizeof(s) - 1 && memcmp(line, s, kn) == 0)
 	if (KEY("#set_separator"))
 		return one_char(z, v, vn, &z->setsep, "#set_separator", d);
-	if (KEY("#empty_field"))
-		return copy_word(z->empty, sizeof z->empty, v, vn, "#empty_field", d);
-	if (KEY("#unset_field"))
-		return copy_word(z->unset, sizeof z->unset, v, vn, "#unset_field", d);
+	if (KEY("#empty_field")) {
+		enum tp_err e = copy_word(z->empty, sizeof z->empty, v, vn, "#empty_field", d);
+		z->empty_len = strlen(z->empty);
+		return e;
+	}
+	if (KEY("#unset_field")) {
+		enum tp_err e = copy_word(z->unset, sizeof z->unset, v, vn, "#unset_field", d);
+		z->unset_len = strlen(z->unset);
+		return e;
+	}
 	if (KEY("#path")) {
 		z->ncols = 0; /* a new log: #fields must follow */
 		return copy_word(z->log, sizeof z->log, v, vn, "#path", d);
@@ -175,16 +182,20 @@ static enum tp_err header(struct zeek_tsv *z, const char *line, size_t len, stru
 static enum tp_err value(struct zeek_tsv *z, int col, const char *v, size_t n, struct record *r,
 			 struct tp_diag *d)
 {
-	if (unescape(&z->tmp, v, n) != TP_OK)
-		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	if (memchr(v, '\\', n)) {
+		if (unescape(&z->tmp, v, n) != TP_OK)
+			return tp_diag_set(d, TP_ENOMEM, "out of memory");
+		v = z->tmp.data;
+		n = z->tmp.len;
+	}
 	enum field f = (enum field)z->field[col];
 	if (f == F_TS) {
-		if (parse_epoch(z->tmp.data, z->tmp.len, &r->ts) != 0)
-			return tp_diag_set(d, TP_EPARSE, "column %d (ts): '%.40s' is not a time",
-					   col + 1, z->tmp.data);
+		if (parse_epoch(v, n, &r->ts) != 0)
+			return tp_diag_set(d, TP_EPARSE, "column %d (ts): '%.*s' is not a time",
+					   col + 1, (int)(n > 40 ? 40 : n), v);
 		return TP_OK;
 	}
-	if (record_add(r, f, z->tmp.data, z->tmp.len) != TP_OK)
+	if (record_add(r, f, v, n) != TP_OK)
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
 	return TP_OK;
 }
@@ -192,7 +203,7 @@ static enum tp_err value(struct zeek_tsv *z, int col, const char *v, size_t n, s
 static enum tp_err cell(struct zeek_tsv *z, int col, const char *v, size_t n, struct record *r,
 			struct tp_diag *d)
 {
-	size_t un = strlen(z->unset), en = strlen(z->empty);
+	size_t un = z->unset_len, en = z->empty_len;
 	if ((n == un && memcmp(v, z->unset, n) == 0) || (n == en && memcmp(v, z->empty, n) == 0))
 		return TP_OK;
 	if (!z->container[col])
