@@ -5,7 +5,11 @@
  * values is planted from them so the hit path is exercised too).
  * Everything is generated at run time and deterministic.
  *
- *	bench_match [--records N] [--indicators N] [--dir DIR]
+ *	bench_match [--records N] [--indicators N] [--traffic] [--dir DIR]
+ *
+ * --traffic adds one indicator on network-traffic, so every record is
+ * also mapped to a network-traffic object (records are only mapped to the
+ * SCO kinds some indicator names).
  *
  * Prints records/s and MB/s (CPU and wall), peak RSS and the hits. No
  * reference tool can be run: Zeek (Intel framework) and Suricata
@@ -61,9 +65,14 @@ static void indicator_value(size_t k, char *out)
 	}
 }
 
-static json_t *indicators(size_t n)
+static json_t *indicators(size_t n, int traffic)
 {
 	json_t *objs = json_array();
+	if (traffic) /* one indicator naming network-traffic: every conn row makes one */
+		json_array_append_new(objs,
+				      json_pack("{s:s, s:s, s:s}", "type", "indicator", "id",
+						"indicator--00000000-0000-4000-9000-000000000000",
+						"pattern", "[network-traffic:dst_port = 4444]"));
 	char v[256], pat[400], id[64];
 	for (size_t k = 0; k < n; k++) {
 		indicator_value(k, v);
@@ -183,17 +192,20 @@ static long generate(const char *dir, size_t n, size_t nind, char paths[3][512])
 int main(int argc, char **argv)
 {
 	size_t n = 2000000, nind = 100000;
+	int traffic = 0;
 	const char *dir = "/tmp/tripact-bench-match";
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0 && i + 1 < argc)
 			n = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--indicators") == 0 && i + 1 < argc)
 			nind = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--traffic") == 0)
+			traffic = 1;
 		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
 		else {
-			fprintf(stderr,
-				"usage: bench_match [--records N] [--indicators N] [--dir DIR]\n");
+			fprintf(stderr, "usage: bench_match [--records N] [--indicators N] "
+					"[--traffic] [--dir DIR]\n");
 			return 2;
 		}
 	}
@@ -212,7 +224,7 @@ int main(int argc, char **argv)
 	struct tp_match_opts o = {.identity = "bench"};
 	struct tp_match *m = NULL;
 	struct tp_diag d = {0};
-	json_t *b = indicators(nind);
+	json_t *b = indicators(nind, traffic);
 	double c0 = tp_bench_cpu();
 	t0 = tp_bench_wall();
 	if (tp_match_new(&o, NULL, NULL, NULL, &m) != TP_OK ||
@@ -241,8 +253,8 @@ int main(int argc, char **argv)
 	       (double)tp_bench_peak_rss_kib() / 1024.0);
 	printf("  reference: none runnable here (Zeek and Suricata are not in this machine's "
 	       "Debian sources)\n");
-	printf("rerun: build/release/bench/bench_match --records %zu --indicators %zu --dir %s\n",
-	       n, nind, dir);
+	printf("rerun: build/release/bench/bench_match --records %zu --indicators %zu%s --dir %s\n",
+	       n, nind, traffic ? " --traffic" : "", dir);
 	tp_match_free(m);
 	for (int f = 0; f < 3; f++)
 		remove(paths[f]);
