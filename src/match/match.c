@@ -425,8 +425,16 @@ static enum tp_err read_input(struct tp_match *m, const char *name, struct input
 		if (++m->nrecs == BATCH)
 			e = flush(m, d);
 	}
-	if (e == TP_OK)
+	if (e == TP_OK) {
 		e = flush(m, d);
+	} else {
+		/* the records before the bad one are good: match them, keep
+		 * the first error (and never carry them into the next input) */
+		struct tp_diag fd = {0};
+		enum tp_err fe = flush(m, &fd);
+		(void)fe;
+		m->nrecs = 0;
+	}
 	tp_json_arena_reset(m->arena);
 	tp_json_arena_leave(m->arena);
 	zeek_tsv_free(z);

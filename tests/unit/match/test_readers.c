@@ -180,6 +180,13 @@ static void test_bad_lines(void **state)
 	assert_int_equal(tp_match_read_mem(m, "bad.jsonl", text, len, TP_MATCH_JSONL, &d),
 			 TP_EPARSE);
 	assert_int_equal(d.line, 2);
+	/* the good records before a bad one are matched, once */
+	const char *two = "{\"dst\":\"192.168.0.5\"}\n{\"dst\": nope}\n";
+	assert_int_equal(tp_match_read_mem(m, "two.jsonl", two, strlen(two), TP_MATCH_JSONL, &d),
+			 TP_EPARSE);
+	assert_int_equal(hits_of(m, 1), 1);
+	assert_int_equal(tp_match_read_mem(m, "empty", "", 0, TP_MATCH_JSONL, &d), TP_OK);
+	assert_int_equal(hits_of(m, 1), 1);
 	/* a file that is neither Zeek nor JSON */
 	tp_diag_clear(&d);
 	assert_int_equal(tp_match_read_mem(m, "x.txt", "hello\n", 6, TP_MATCH_AUTO, &d), TP_EPARSE);
