@@ -36,6 +36,7 @@ static const struct {
 	{"http.url", F_URI},
 	{"http.http_method", F_METHOD},
 	{"http.http_user_agent", F_USER_AGENT},
+	{"http.http_port", F_HTTP_PORT},
 	{"tls.sni", F_SNI},
 	{"tls.subject", F_CERT_SUBJECT},
 	{"tls.issuerdn", F_CERT_ISSUER},

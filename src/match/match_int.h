@@ -39,8 +39,9 @@ enum field {
 	F_CERT_SERIAL,
 	F_CERT_SHA1,
 	F_CERT_SHA256,
-	F_DOMAIN, /* any other domain name (jsonl) */
-	F_TS,	  /* only in the tables: the record's time goes to record.ts */
+	F_DOMAIN,    /* any other domain name (jsonl) */
+	F_HTTP_PORT, /* the server's port of an HTTP exchange (EVE http.http_port) */
+	F_TS,	     /* only in the tables: the record's time goes to record.ts */
 	F_NFIELDS
 };
 

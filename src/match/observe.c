@@ -343,7 +343,9 @@ static enum tp_err http(struct obs_ctx *c)
 	struct tp_buf *b = &c->ids->url;
 	tp_buf_reset(b);
 	const char *dst = record_get(r, F_DST, NULL);
-	long dp = port(r, F_DST_PORT);
+	/* an EVE fileinfo event may run from server to client: its
+	 * http_port, when logged, is the server's */
+	long dp = record_get(r, F_HTTP_PORT, NULL) ? port(r, F_HTTP_PORT) : port(r, F_DST_PORT);
 	e = tp_buf_puts(b, "http://");
 	if (e == TP_OK && host)
 		e = tp_buf_puts(b, host);

@@ -33,6 +33,7 @@ static const char *const names[F_NFIELDS] = {
 	[F_CERT_SHA1] = "cert_sha1",
 	[F_CERT_SHA256] = "cert_sha256",
 	[F_DOMAIN] = "domain",
+	[F_HTTP_PORT] = "http_port",
 	[F_TS] = "ts",
 };
 

@@ -125,6 +125,16 @@ static void test_eve_tls(void **state)
 	assert_string_equal(json_string_value(json_array_get(p, 0)), "tcp");
 	assert_string_equal(json_string_value(json_array_get(p, 1)), "tls");
 	json_decref(o);
+	/* an EVE fileinfo from server to client: the URL takes http_port */
+	o = scos(TP_MATCH_EVE, "",
+		 "{\"timestamp\":\"2021-06-07T09:25:25.523057+0200\",\"event_type\":\"fileinfo\","
+		 "\"src_ip\":\"192.168.1.129\",\"src_port\":554,\"dest_ip\":\"162.142.125.53\","
+		 "\"dest_port\":51230,\"proto\":\"TCP\",\"http\":{\"hostname\":\"147.32.82.197\","
+		 "\"http_port\":554,\"url\":\"/\"},\"fileinfo\":{\"filename\":\"/\",\"size\":47}}");
+	assert_string_equal(tp_json_str(of_type(o, "url", 0), "value"),
+			    "http://147.32.82.197:554/");
+	assert_int_equal(json_integer_value(json_object_get(of_type(o, "file", 0), "size")), 47);
+	json_decref(o);
 	/* a certificate with nothing that names it still gets a stable id */
 	o = scos(TP_MATCH_EVE, "",
 		 "{\"timestamp\":\"2021-06-06T16:54:00Z\",\"event_type\":\"tls\","
