@@ -19,6 +19,7 @@ static const struct tp_command commands[] = {
 	{"serve", cmd_serve, "run a TAXII 2.1 node"},
 	{"admin", cmd_admin, "manage organisations, users, tokens, collections, grants"},
 	{"trace", cmd_trace, "follow stolen cryptocurrency through a chain"},
+	{"match", cmd_match, "detect indicators in Zeek, Suricata and JSON telemetry"},
 	{"help", cmd_help, "show help for tripact or a command"},
 	{"version", cmd_version, "print the version"},
 };
