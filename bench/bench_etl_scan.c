@@ -6,8 +6,9 @@
  *
  * Generates N (default 2,000,000) transactions with tripact trace synth
  * into DIR (default /tmp/bench_etl_scan), or takes FILE (a real export),
- * then prints MB/s of JSON and CPU seconds for each pass. bench_trace --only utxo gives the whole
- *import (graph building and saving included) on the same input.
+ * then prints MB/s of JSON and CPU seconds for each pass. bench_trace
+ * --only utxo gives the whole import (graph building and saving
+ * included) on the same input.
  */
 #include <stdio.h>
 #include <stdlib.h>
