@@ -35,7 +35,7 @@ struct run {
 	struct tp_trace_result *r;
 	struct ost *st;
 	size_t nst, capst;
-	struct tpt_map index; /* output -> state */
+	struct tpt_index index; /* output -> state */
 	uint32_t *heap;
 	size_t nheap, capheap;
 	uint32_t *pathbuf;
@@ -112,9 +112,10 @@ static uint32_t out_tx(const struct tp_trace_graph *g, uint64_t o)
 	return lo;
 }
 
-static enum tp_err state_for(struct run *u, uint64_t o, uint32_t *idx)
+/* The state of output o, created by transaction tx. */
+static enum tp_err state_for(struct run *u, uint64_t o, uint32_t tx, uint32_t *idx)
 {
-	uint32_t i = tpt_map_get(&u->index, o);
+	uint32_t i = tpt_index_get(&u->index, o);
 	if (i != UINT32_MAX) {
 		*idx = i;
 		return TP_OK;
@@ -125,18 +126,18 @@ static enum tp_err state_for(struct run *u, uint64_t o, uint32_t *idx)
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].out = o;
 	u->st[i].prev = UINT32_MAX;
-	u->st[i].tx = out_tx(u->g, o);
-	if (tpt_map_put(&u->index, o, i))
+	u->st[i].tx = tx;
+	if (tpt_index_put(&u->index, o, i))
 		return TP_ENOMEM;
 	*idx = i;
 	return TP_OK;
 }
 
-/* Seeds output o with its first `amount` units (value for all of it). */
-static enum tp_err seed_output(struct run *u, uint64_t o, uint64_t amount)
+/* Seeds output o of tx with its first `amount` units (value for all of it). */
+static enum tp_err seed_output(struct run *u, uint64_t o, uint32_t tx, uint64_t amount)
 {
 	uint32_t i;
-	enum tp_err e = state_for(u, o, &i);
+	enum tp_err e = state_for(u, o, tx, &i);
 	if (e)
 		return e;
 	struct ost *s = &u->st[i];
@@ -181,12 +182,10 @@ static enum tp_err classify(struct run *u, uint32_t i)
 	uint32_t addr = tpg_out_addr(g, s->out), spent_by = tpg_out_spent_by(g, s->out);
 	struct tp_trace_result *r = u->r;
 	s->classified = 1;
-	const char *name;
-	enum tp_label_cat cat = tpt_label(g, u->l, addr, &name);
 	enum tpt_stop stop;
 	struct tp_u256 amount;
 	tp_u256_from_u64(&amount, s->taint);
-	if (tpt_stops_at(r, cat))
+	if (tpt_stops_at(r, tpt_cat(r, addr)))
 		stop = STOP_LABEL;
 	else if (tp_u256_cmp(&amount, &r->opts.min_value) < 0)
 		stop = STOP_MIN_VALUE;
@@ -198,12 +197,12 @@ static enum tp_err classify(struct run *u, uint32_t i)
 		s->live = 1;
 		return heap_push(u, spent_by);
 	}
+	uint32_t fresh;
 	size_t n;
-	enum tp_err e = path_of(u, i, &n);
-	if (e)
+	enum tp_err e = tpt_end_add(r, addr, stop, &amount, s->hops, tpg_tx_time(g, s->tx), &fresh);
+	if (e || fresh == UINT32_MAX || (e = path_of(u, i, &n)))
 		return e;
-	return tpt_end_add(r, addr, stop, cat, name, &amount, s->hops, tpg_tx_time(g, s->tx),
-			   u->pathbuf, n);
+	return tpt_end_path(r, fresh, u->pathbuf, n);
 }
 
 /* Union of two sorted interval lists into out; returns the count. */
@@ -282,7 +281,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 	enum tp_err e;
 	for (uint64_t i = in0; i < in1; i++) {
 		uint64_t o = tpg_in_out(g, i);
-		uint32_t si = tpt_map_get(&u->index, o);
+		uint32_t si = tpt_index_get(&u->index, o);
 		if (si != UINT32_MAX && u->st[si].live) {
 			struct ost *s = &u->st[si];
 			T += s->taint;
@@ -384,10 +383,10 @@ static enum tp_err process(struct run *u, uint32_t t)
 				share += s1 - s0;
 			}
 		}
-		uint32_t si = tpt_map_get(&u->index, o);
+		uint32_t si = tpt_index_get(&u->index, o);
 		if (share == 0 && si == UINT32_MAX)
 			continue;
-		if (si == UINT32_MAX && (e = state_for(u, o, &si)))
+		if (si == UINT32_MAX && (e = state_for(u, o, t, &si)))
 			return e;
 		struct ost *s = &u->st[si];
 		uint64_t before = s->taint; /* > 0 only for a seeded output */
@@ -445,7 +444,7 @@ static enum tp_err seed_one_output(struct run *u, const struct tp_trace_seed *s,
 	uint32_t addr = tpg_out_addr(g, out);
 	if (addr != TPG_NONE && (e = tpt_seed_addr(u->r, addr)))
 		return e;
-	return seed_output(u, out, tpg_out_value(g, out));
+	return seed_output(u, out, t, tpg_out_value(g, out));
 }
 
 /* Seeds output k for every address or amount seed of its address. */
@@ -456,7 +455,8 @@ static enum tp_err seed_from(struct run *u, const struct tp_trace_seed *seeds, s
 	const struct tp_trace_opts *o = &u->r->opts;
 	uint32_t out_addr = tpg_out_addr(g, k), spent_by = tpg_out_spent_by(g, k);
 	uint64_t value = tpg_out_value(g, k);
-	int64_t time = tpg_tx_time(g, out_tx(g, k));
+	uint32_t tx = out_tx(g, k);
+	int64_t time = tpg_tx_time(g, tx);
 	enum tp_err e;
 	for (size_t i = 0; i < n; i++) {
 		const struct tp_trace_seed *s = &seeds[i];
@@ -465,12 +465,12 @@ static enum tp_err seed_from(struct run *u, const struct tp_trace_seed *seeds, s
 		if (s->kind == TP_SEED_ADDRESS) {
 			if ((o->since && time < o->since) || (o->until && time > o->until))
 				continue;
-			if ((e = seed_output(u, k, value)))
+			if ((e = seed_output(u, k, tx, value)))
 				return e;
 		} else if (time <= s->at && have[i] < need[i] &&
 			   (spent_by == TPG_NONE || tpg_tx_time(g, spent_by) > s->at)) {
 			uint64_t take = value < need[i] - have[i] ? value : need[i] - have[i];
-			if ((e = seed_output(u, k, take)))
+			if ((e = seed_output(u, k, tx, take)))
 				return e;
 			have[i] += take;
 		}
@@ -572,6 +572,7 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	struct run u = {.g = g, .l = l, .r = r, .until = r->opts.until};
 	enum tp_err e = TP_OK;
 	snprintf(r->asset, sizeof r->asset, "%s", g->chain);
+	tpt_index_init(&u.index, g->nout);
 	for (size_t i = 0; i < nseeds && e == TP_OK; i++)
 		if (seeds[i].kind == TP_SEED_OUTPUT)
 			e = seed_one_output(&u, &seeds[i], d);
@@ -590,7 +591,7 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	for (size_t i = 0; i < u.nst; i++)
 		free(u.st[i].iv);
 	free(u.st);
-	tpt_map_free(&u.index);
+	tpt_index_free(&u.index);
 	free(u.heap);
 	free(u.pathbuf);
 	free(u.ivs);
