@@ -26,7 +26,8 @@
 
 struct label {
 	char *key; /* "chain\0address" */
-	size_t keylen;
+	uint32_t keylen;
+	uint32_t tag; /* upper half of the key's hash: most probes skip the key */
 	enum tp_label_cat cat;
 	char *name, *source;
 };
@@ -113,9 +114,11 @@ static struct label *slot(const struct tp_trace_labels *l, const char *key, size
 {
 	if (!l->cap)
 		return NULL;
-	for (size_t i = hash(key, n) & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
+	uint64_t h = hash(key, n);
+	for (size_t i = h & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
 		struct label *s = &l->slots[i];
-		if (!s->key || (s->keylen == n && memcmp(s->key, key, n) == 0))
+		if (!s->key ||
+		    (s->tag == (uint32_t)(h >> 32) && s->keylen == n && memcmp(s->key, key, n) == 0))
 			return s;
 	}
 }
@@ -153,7 +156,8 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 		if (!s->key)
 			return TP_ENOMEM;
 		memcpy(s->key, key, n + 1);
-		s->keylen = n;
+		s->keylen = (uint32_t)n;
+		s->tag = (uint32_t)(hash(key, n) >> 32);
 		l->n++;
 	}
 	s->cat = cat;
