@@ -32,6 +32,7 @@ struct ast {
 	uint32_t hops;
 	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
 	uint8_t live, seed;
+	uint8_t every; /* an address seed: whatever it receives is stolen */
 	struct tp_u256 taint;
 	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
 	uint64_t cur, end;    /* cursor and end in the address's transfer list */
@@ -53,7 +54,6 @@ struct run {
 	struct ast *st;
 	size_t nst, capst;
 	struct tpt_index index; /* address -> pool */
-	uint8_t *is_seed;     /* per address: an address seed */
 	uint32_t *pathbuf;
 	size_t cappath;
 	uint32_t asset;
@@ -139,6 +139,11 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 	return TP_OK;
 }
 
+/*
+ * The event heap is 4-ary: a busy trace keeps tens of thousands of pools
+ * waiting, and four children share one cache line, so a pop walks half
+ * the levels of a binary heap and misses once a level.
+ */
 static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
 {
 	if (u->nheap == u->capheap) {
@@ -150,9 +155,9 @@ static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
 		u->capheap = cap;
 	}
 	size_t i = u->nheap++;
-	while (i && u->heap[(i - 1) / 2].x > x) {
-		u->heap[i] = u->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
+	while (i && u->heap[(i - 1) / 4].x > x) {
+		u->heap[i] = u->heap[(i - 1) / 4];
+		i = (i - 1) / 4;
 	}
 	u->heap[i] = (struct event){x, st};
 	return TP_OK;
@@ -163,11 +168,12 @@ static struct event heap_pop(struct run *u)
 	struct event top = u->heap[0], last = u->heap[--u->nheap];
 	size_t i = 0;
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = 4 * i + 1, end = c + 4 < u->nheap ? c + 4 : u->nheap;
 		if (c >= u->nheap)
 			break;
-		if (c + 1 < u->nheap && u->heap[c + 1].x < u->heap[c].x)
-			c++;
+		for (size_t k = c + 1; k < end; k++)
+			if (u->heap[k].x < u->heap[c].x)
+				c = k;
 		if (u->heap[c].x >= last.x)
 			break;
 		u->heap[i] = u->heap[c];
@@ -369,7 +375,8 @@ static enum tp_err one(struct run *u, uint64_t xi)
 		return tp_u256_is_zero(&out) ? TP_OK
 					     : tp_u256_add(&r->totals.fees, &r->totals.fees, &out);
 	uint32_t ts = tpt_index_get(&u->index, x->to);
-	int seeding = u->is_seed[x->to] && in_window(&r->opts, tpg_tx_time(g, x->tx));
+	int seeding = ts != UINT32_MAX && u->st[ts].every &&
+		      in_window(&r->opts, tpg_tx_time(g, x->tx));
 	struct tp_u256 arriving = seeding ? v : out;
 	if (seeding) {
 		struct tp_u256 add;
@@ -497,9 +504,8 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		snprintf(r->asset, sizeof r->asset, "%s", g->chain);
 	}
 	tpt_index_init(&u.index, g->naddr);
-	u.is_seed = calloc(g->naddr ? g->naddr : 1, 1);
 	amounts = calloc(nseeds ? nseeds : 1, sizeof *amounts);
-	if (!u.is_seed || !amounts) {
+	if (!amounts) {
 		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -521,7 +527,7 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		if ((e = tpt_seed_addr(r, a)) || (e = seed_pool(&u, a, &si)))
 			goto out;
 		if (s->kind == TP_SEED_ADDRESS)
-			u.is_seed[a] = 1;
+			u.st[si].every = 1;
 		else
 			amounts[namounts++] = (struct amount_seed){s, a, 0};
 	}
@@ -583,7 +589,6 @@ out:
 	free(u.st);
 	free(u.heap);
 	tpt_index_free(&u.index);
-	free(u.is_seed);
 	free(u.pathbuf);
 	free(amounts);
 	return e;

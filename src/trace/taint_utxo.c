@@ -65,14 +65,16 @@ static enum tp_err grow(void **p, size_t *cap, size_t need, size_t size)
 	return TP_OK;
 }
 
+/* A 4-ary min-heap of transactions: half the levels of a binary heap,
+ * the children of a node in one cache line. */
 static enum tp_err heap_push(struct run *u, uint32_t tx)
 {
 	if (grow((void **)&u->heap, &u->capheap, u->nheap + 1, sizeof *u->heap))
 		return TP_ENOMEM;
 	size_t i = u->nheap++;
-	while (i && u->heap[(i - 1) / 2] > tx) {
-		u->heap[i] = u->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
+	while (i && u->heap[(i - 1) / 4] > tx) {
+		u->heap[i] = u->heap[(i - 1) / 4];
+		i = (i - 1) / 4;
 	}
 	u->heap[i] = tx;
 	return TP_OK;
@@ -83,11 +85,12 @@ static uint32_t heap_pop(struct run *u)
 	uint32_t top = u->heap[0], last = u->heap[--u->nheap];
 	size_t i = 0;
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = 4 * i + 1, end = c + 4 < u->nheap ? c + 4 : u->nheap;
 		if (c >= u->nheap)
 			break;
-		if (c + 1 < u->nheap && u->heap[c + 1] < u->heap[c])
-			c++;
+		for (size_t k = c + 1; k < end; k++)
+			if (u->heap[k] < u->heap[c])
+				c = k;
 		if (u->heap[c] >= last)
 			break;
 		u->heap[i] = u->heap[c];
