@@ -534,9 +534,12 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 	uint64_t last = UINT64_MAX;
 	while (e == TP_OK && u.nheap) {
 		struct event ev = heap_pop(&u);
-		/* the next transfer is a cache miss away: start loading it */
-		if (u.nheap)
+		/* the next transfer and pool are cache misses away: start
+		 * loading them while this one is replayed */
+		if (u.nheap) {
 			__builtin_prefetch(&g->xfer[u.heap[0].x]);
+			__builtin_prefetch(&u.st[u.heap[0].st]);
+		}
 		u.st[ev.st].cur++;
 		if (ev.x != last) {
 			const struct tpg_xfer *x = &g->xfer[ev.x];
