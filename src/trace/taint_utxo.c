@@ -101,10 +101,29 @@ static uint32_t heap_pop(struct run *u)
 	return top;
 }
 
-/* The transaction that created output o (binary search on first_out). */
+/*
+ * The transaction that created output o. Outputs per transaction vary
+ * little along a chain, so interpolating between the bracket's ends
+ * (the sentinel entry holds the end of the last one) lands next to the
+ * answer in a step or two, where a binary search over the whole chain
+ * misses the cache at every one of its twenty-odd steps. A few rounds of
+ * that, then bisection for what is left.
+ */
 static uint32_t out_tx(const struct tp_trace_graph *g, uint64_t o)
 {
-	uint32_t lo = 0, hi = g->ntx;
+	uint32_t lo = 0, hi = g->ntx; /* first_out(lo) <= o < first_out(hi) */
+	for (int round = 0; round < 4 && hi - lo > 8; round++) {
+		uint64_t flo = tpg_tx_first_out(g, lo), fhi = tpg_tx_first_out(g, hi);
+		uint64_t mid = lo + (uint64_t)((unsigned __int128)(o - flo) * (hi - lo) / (fhi - flo));
+		if (mid <= lo)
+			mid = lo + 1;
+		if (mid >= hi)
+			mid = hi - 1;
+		if (tpg_tx_first_out(g, (uint32_t)mid) <= o)
+			lo = (uint32_t)mid;
+		else
+			hi = (uint32_t)mid;
+	}
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (tpg_tx_first_out(g, mid) <= o)
@@ -151,6 +170,8 @@ static enum tp_err seed_output(struct run *u, uint64_t o, uint32_t tx, uint64_t 
 	if (tp_u256_add(&u->r->totals.seed, &u->r->totals.seed, &add))
 		return TP_EOVERFLOW;
 	s->taint = amount;
+	if (u->r->opts.model != TP_MODEL_FIFO)
+		return heap_push(u, s->tx);
 	free(s->iv);
 	s->iv = malloc(sizeof *s->iv);
 	if (!s->iv)
@@ -591,7 +612,7 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	}
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
-	for (size_t i = 0; i < u.nst; i++)
+	for (size_t i = 0; r->opts.model == TP_MODEL_FIFO && i < u.nst; i++)
 		free(u.st[i].iv);
 	free(u.st);
 	tpt_index_free(&u.index);
