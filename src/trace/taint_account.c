@@ -252,6 +252,9 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 		return TP_OK;
 	const struct tp_trace_graph *g = u->g;
 	for (; s->cur < s->end && g->acct_x[s->cur] < x; s->cur++) {
+		/* the transfers are scattered: ask for one a few ahead */
+		if (s->cur + 8 < s->end)
+			__builtin_prefetch(&g->xfer[g->acct_x[s->cur + 8]]);
 		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
 		if (y->asset != u->asset)
 			continue;

@@ -22,6 +22,7 @@ struct ost {
 	uint64_t out;
 	uint64_t taint;
 	uint32_t prev; /* state of the main tainted input, UINT32_MAX for a seed */
+	uint32_t pend, ppos; /* on endpoint pend's path at ppos (UINT32_MAX: on none yet) */
 	uint32_t tx;
 	uint32_t hops;
 	uint8_t live, classified;
@@ -38,8 +39,8 @@ struct run {
 	struct tpt_index index; /* output -> state */
 	uint32_t *heap;
 	size_t nheap, capheap;
-	uint32_t *pathbuf;
-	size_t cappath;
+	uint32_t *pathbuf, *walk;
+	size_t cappath, capwalk;
 	int64_t until;
 	/* scratch per transaction */
 	struct iv *ivs, *ivo;
@@ -148,6 +149,7 @@ static enum tp_err state_for(struct run *u, uint64_t o, uint32_t tx, uint32_t *i
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].out = o;
 	u->st[i].prev = UINT32_MAX;
+	u->st[i].pend = UINT32_MAX;
 	u->st[i].tx = tx;
 	if (tpt_index_put(&u->index, o, i))
 		return TP_ENOMEM;
@@ -181,20 +183,37 @@ static enum tp_err seed_output(struct run *u, uint64_t o, uint32_t tx, uint64_t 
 	return heap_push(u, s->tx);
 }
 
-static enum tp_err path_of(struct run *u, uint32_t st, size_t *n)
+/*
+ * The example path into state st, for new endpoint `end`, in pathbuf.
+ * The walk back along prev links stops at the first output already on
+ * a reported path and copies that path's head, so each link is walked
+ * once however many endpoints share it (poison at 100 hops otherwise
+ * spent most of its time here).
+ */
+static enum tp_err path_of(struct run *u, uint32_t st, uint32_t end, size_t *n)
 {
-	size_t k = 0;
-	for (uint32_t i = st; i != UINT32_MAX; i = u->st[i].prev) {
-		if (grow((void **)&u->pathbuf, &u->cappath, k + 1, sizeof *u->pathbuf))
+	const struct tp_trace_result *r = u->r;
+	size_t k = 0, head = 0;
+	uint32_t i = st;
+	for (; i != UINT32_MAX && u->st[i].pend == UINT32_MAX; i = u->st[i].prev) {
+		if (grow((void **)&u->walk, &u->capwalk, k + 1, sizeof *u->walk))
 			return TP_ENOMEM;
-		u->pathbuf[k++] = u->st[i].tx;
+		u->walk[k++] = i;
 	}
-	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
-		uint32_t t = u->pathbuf[a];
-		u->pathbuf[a] = u->pathbuf[b];
-		u->pathbuf[b] = t;
+	if (i != UINT32_MAX)
+		head = u->st[i].ppos + 1;
+	if (grow((void **)&u->pathbuf, &u->cappath, head + k, sizeof *u->pathbuf))
+		return TP_ENOMEM;
+	if (head)
+		memcpy(u->pathbuf, r->path + r->ends[u->st[i].pend].path_off,
+		       head * sizeof *u->pathbuf);
+	for (size_t j = 0; j < k; j++) {
+		struct ost *s = &u->st[u->walk[k - 1 - j]];
+		u->pathbuf[head + j] = s->tx;
+		s->pend = end;
+		s->ppos = (uint32_t)(head + j);
 	}
-	*n = k;
+	*n = head + k;
 	return TP_OK;
 }
 
@@ -224,7 +243,7 @@ static enum tp_err classify(struct run *u, uint32_t i)
 	uint32_t fresh;
 	size_t n;
 	enum tp_err e = tpt_end_add(r, addr, stop, &amount, s->hops, tpg_tx_time(g, s->tx), &fresh);
-	if (e || fresh == UINT32_MAX || (e = path_of(u, i, &n)))
+	if (e || fresh == UINT32_MAX || (e = path_of(u, i, fresh, &n)))
 		return e;
 	return tpt_end_path(r, fresh, u->pathbuf, n);
 }
@@ -618,6 +637,7 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	tpt_index_free(&u.index);
 	free(u.heap);
 	free(u.pathbuf);
+	free(u.walk);
 	free(u.ivs);
 	free(u.ivo);
 	free(u.alloc);
