@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "result.h"
 
@@ -65,11 +66,29 @@ void tpt_map_free(struct tpt_map *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Past this the flat array is its own mapping, in huge pages where the
+ * system gives them: a trace touches it all over, and 4 KB pages cost a
+ * fault each (two when a read comes first). */
+#define TPT_HUGE_MIN (4u << 20)
+
 void tpt_index_init(struct tpt_index *x, uint64_t n)
 {
 	memset(x, 0, sizeof *x);
-	if (n <= TPT_DENSE_MAX)
-		x->dense = calloc(n ? n : 1, sizeof *x->dense);
+	if (n > TPT_DENSE_MAX)
+		return;
+	size_t bytes = (n ? n : 1) * sizeof *x->dense;
+	if (bytes >= TPT_HUGE_MIN) {
+		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED) {
+#ifdef MADV_HUGEPAGE
+			madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+			x->dense = p;
+			x->mapped = bytes;
+			return;
+		}
+	}
+	x->dense = calloc(n ? n : 1, sizeof *x->dense);
 }
 
 enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val)
@@ -82,7 +101,11 @@ enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val)
 
 void tpt_index_free(struct tpt_index *x)
 {
-	free(x->dense);
+	if (x->mapped)
+		munmap(x->dense, x->mapped);
+	else
+		free(x->dense);
+	x->mapped = 0;
 	tpt_map_free(&x->map);
 	x->dense = NULL;
 }

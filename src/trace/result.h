@@ -34,6 +34,7 @@ void tpt_map_free(struct tpt_map *m);
 #define TPT_DENSE_MAX (1ull << 28)
 struct tpt_index {
 	uint32_t *dense;
+	size_t mapped; /* bytes when dense is an anonymous mapping, else 0 */
 	struct tpt_map map;
 };
 void tpt_index_init(struct tpt_index *x, uint64_t n);

@@ -61,7 +61,13 @@ static void test_index(void **state)
 	struct tpt_index x;
 	tpt_index_init(&x, 10000);
 	assert_non_null(x.dense);
+	assert_int_equal(x.mapped, 0);
 	index_round_trip(&x, 10000);
+	/* large enough for its own mapping */
+	tpt_index_init(&x, 2000000);
+	assert_non_null(x.dense);
+	assert_true(x.mapped >= 2000000 * sizeof *x.dense);
+	index_round_trip(&x, 2000000);
 	/* past the flat array's limit: the hash map, same answers */
 	tpt_index_init(&x, TPT_DENSE_MAX + 1);
 	assert_null(x.dense);
