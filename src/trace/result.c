@@ -78,7 +78,8 @@ void tpt_index_init(struct tpt_index *x, uint64_t n)
 		return;
 	size_t bytes = (n ? n : 1) * sizeof *x->dense;
 	if (bytes >= TPT_HUGE_MIN) {
-		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			       0);
 		if (p != MAP_FAILED) {
 #ifdef MADV_HUGEPAGE
 			madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
@@ -160,7 +161,8 @@ enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr)
 	const char *name;
 	if (addr == TPG_NONE)
 		return TP_CAT_NONE;
-	enum tp_label_cat c = tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &name);
+	enum tp_label_cat c =
+		tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &name);
 	/* a busy trace asks about the same addresses over and over; without
 	 * the cache (no memory) every call looks the address up again */
 	if (!r->labcat)

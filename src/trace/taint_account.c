@@ -304,7 +304,8 @@ static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, ui
 		return e;
 	if (x != UINT64_MAX) {
 		uint32_t from = g->xfer[x].from;
-		uint32_t fs = from == TPG_NONE || seeding ? UINT32_MAX : tpt_index_get(&u->index, from);
+		uint32_t fs =
+			from == TPG_NONE || seeding ? UINT32_MAX : tpt_index_get(&u->index, from);
 		if ((e = path_of(u, fs, x, &n)))
 			return e;
 	}

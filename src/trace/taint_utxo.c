@@ -115,7 +115,8 @@ static uint32_t out_tx(const struct tp_trace_graph *g, uint64_t o)
 	uint32_t lo = 0, hi = g->ntx; /* first_out(lo) <= o < first_out(hi) */
 	for (int round = 0; round < 4 && hi - lo > 8; round++) {
 		uint64_t flo = tpg_tx_first_out(g, lo), fhi = tpg_tx_first_out(g, hi);
-		uint64_t mid = lo + (uint64_t)((unsigned __int128)(o - flo) * (hi - lo) / (fhi - flo));
+		uint64_t mid =
+			lo + (uint64_t)((unsigned __int128)(o - flo) * (hi - lo) / (fhi - flo));
 		if (mid <= lo)
 			mid = lo + 1;
 		if (mid >= hi)

@@ -162,7 +162,8 @@ static const char *busiest(const struct tp_trace_graph *g, const struct tp_trace
 	uint64_t most = 0;
 	for (uint32_t a = 0; a < g->naddr; a++) {
 		uint64_t n = g->acct_off[a + 1] - g->acct_off[a];
-		if (n > most && tp_trace_labels_get(l, g->chain, tpg_addr(g, a), NULL) == TP_CAT_NONE)
+		if (n > most &&
+		    tp_trace_labels_get(l, g->chain, tpg_addr(g, a), NULL) == TP_CAT_NONE)
 			best = a, most = n;
 	}
 	assert_true(most > 20);
@@ -210,7 +211,8 @@ static void busy(const char *chain)
 			struct tp_trace_result *r1, *r2;
 			if (tp_trace_run(g, l, &s, 1, &o, &r1, &d) != TP_OK ||
 			    tp_trace_run(g, l, &s, 1, &o, &r2, &d) != TP_OK)
-				fail_msg("%s %s: %s", chain, tp_trace_model_name(o.model), d.message);
+				fail_msg("%s %s: %s", chain, tp_trace_model_name(o.model),
+					 d.message);
 			assert_true(tp_trace_result_count(r1) > 0);
 			if (m != TP_MODEL_POISON && !tp_trace_result_conserved(r1))
 				fail_msg("%s %s %u hops: taint not conserved", chain,
@@ -258,10 +260,8 @@ static int remove_scratch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_map),
-		cmocka_unit_test(test_index),
-		cmocka_unit_test(test_endpoints),
-		cmocka_unit_test(test_busy_utxo),
+		cmocka_unit_test(test_map),	     cmocka_unit_test(test_index),
+		cmocka_unit_test(test_endpoints),    cmocka_unit_test(test_busy_utxo),
 		cmocka_unit_test(test_busy_account),
 	};
 	return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
