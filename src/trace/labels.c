@@ -26,7 +26,8 @@
 
 struct label {
 	char *key; /* "chain\0address" */
-	size_t keylen;
+	uint32_t keylen;
+	uint32_t tag; /* upper half of the key's hash: most probes skip the key */
 	enum tp_label_cat cat;
 	char *name, *source;
 };
@@ -34,6 +35,9 @@ struct label {
 struct tp_trace_labels {
 	struct label *slots;
 	size_t cap, n;
+	/* cap * 4 bits, one set for each key's hash: most addresses a trace
+	 * asks about have no label, and a clear bit answers without a probe */
+	uint64_t *seen;
 };
 
 static const char *const cat_names[TP_CAT_COUNT] = {
@@ -78,6 +82,7 @@ void tp_trace_labels_free(struct tp_trace_labels *l)
 		free(l->slots[i].source);
 	}
 	free(l->slots);
+	free(l->seen);
 	free(l);
 }
 
@@ -113,11 +118,24 @@ static struct label *slot(const struct tp_trace_labels *l, const char *key, size
 {
 	if (!l->cap)
 		return NULL;
-	for (size_t i = hash(key, n) & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
+	uint64_t h = hash(key, n);
+	for (size_t i = h & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
 		struct label *s = &l->slots[i];
-		if (!s->key || (s->keylen == n && memcmp(s->key, key, n) == 0))
+		if (!s->key ||
+		    (s->tag == (uint32_t)(h >> 32) && s->keylen == n && memcmp(s->key, key, n) == 0))
 			return s;
 	}
+}
+
+static size_t seen_bit(const struct tp_trace_labels *l, const char *key, size_t n)
+{
+	return (size_t)(hash(key, n) >> 32) & (l->cap * 4 - 1);
+}
+
+static void mark_seen(struct tp_trace_labels *l, const char *key, size_t n)
+{
+	size_t b = seen_bit(l, key, n);
+	l->seen[b / 64] |= 1ull << (b % 64);
 }
 
 static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char *addr,
@@ -131,15 +149,22 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 		size_t cap = l->cap ? l->cap * 2 : 1024;
 		struct label *old = l->slots;
 		size_t oldcap = l->cap;
+		uint64_t *seen = calloc(cap / 16, sizeof *seen);
 		l->slots = calloc(cap, sizeof *l->slots);
-		if (!l->slots) {
+		if (!l->slots || !seen) {
+			free(l->slots);
+			free(seen);
 			l->slots = old;
 			return TP_ENOMEM;
 		}
+		free(l->seen);
+		l->seen = seen;
 		l->cap = cap;
 		for (size_t i = 0; i < oldcap; i++)
-			if (old[i].key)
+			if (old[i].key) {
 				*slot(l, old[i].key, old[i].keylen) = old[i];
+				mark_seen(l, old[i].key, old[i].keylen);
+			}
 		free(old);
 	}
 	struct label *s = slot(l, key, n);
@@ -153,7 +178,9 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 		if (!s->key)
 			return TP_ENOMEM;
 		memcpy(s->key, key, n + 1);
-		s->keylen = n;
+		s->keylen = (uint32_t)n;
+		s->tag = (uint32_t)(hash(key, n) >> 32);
+		mark_seen(l, key, n);
 		l->n++;
 	}
 	s->cat = cat;
@@ -167,7 +194,10 @@ enum tp_label_cat tp_trace_labels_get(const struct tp_trace_labels *l, const cha
 {
 	char key[512];
 	size_t n;
-	if (!l || !(n = make_key(key, sizeof key, chain, address)))
+	if (!l || !l->cap || !(n = make_key(key, sizeof key, chain, address)))
+		return TP_CAT_NONE;
+	size_t b = seen_bit(l, key, n);
+	if (!(l->seen[b / 64] >> (b % 64) & 1))
 		return TP_CAT_NONE;
 	struct label *s = slot(l, key, n);
 	if (!s || !s->key)

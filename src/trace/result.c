@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "result.h"
 
@@ -24,10 +25,10 @@ uint32_t tpt_map_get(const struct tpt_map *m, uint64_t key)
 	if (!m->cap)
 		return UINT32_MAX;
 	for (size_t i = mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->vals[i])
+		if (!m->slots[i].val)
 			return UINT32_MAX;
-		if (m->keys[i] == key)
-			return m->vals[i] - 1;
+		if (m->slots[i].key == key)
+			return m->slots[i].val - 1;
 	}
 }
 
@@ -35,43 +36,79 @@ enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
-		uint64_t *k = calloc(cap, sizeof *k);
-		uint32_t *v = calloc(cap, sizeof *v);
-		if (!k || !v) {
-			free(k);
-			free(v);
+		struct tpt_slot *t = calloc(cap, sizeof *t);
+		if (!t)
 			return TP_ENOMEM;
-		}
 		for (size_t i = 0; i < m->cap; i++) {
-			if (!m->vals[i])
+			if (!m->slots[i].val)
 				continue;
-			size_t j = mix(m->keys[i]) & (cap - 1);
-			while (v[j])
+			size_t j = mix(m->slots[i].key) & (cap - 1);
+			while (t[j].val)
 				j = (j + 1) & (cap - 1);
-			k[j] = m->keys[i];
-			v[j] = m->vals[i];
+			t[j] = m->slots[i];
 		}
-		free(m->keys);
-		free(m->vals);
-		m->keys = k;
-		m->vals = v;
+		free(m->slots);
+		m->slots = t;
 		m->cap = cap;
 	}
 	size_t i = mix(key) & (m->cap - 1);
-	while (m->vals[i] && m->keys[i] != key)
+	while (m->slots[i].val && m->slots[i].key != key)
 		i = (i + 1) & (m->cap - 1);
-	if (!m->vals[i])
+	if (!m->slots[i].val)
 		m->n++;
-	m->keys[i] = key;
-	m->vals[i] = val + 1;
+	m->slots[i] = (struct tpt_slot){key, val + 1};
 	return TP_OK;
 }
 
 void tpt_map_free(struct tpt_map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 	memset(m, 0, sizeof *m);
+}
+
+/* Past this the flat array is its own mapping, in huge pages where the
+ * system gives them: a trace touches it all over, and 4 KB pages cost a
+ * fault each (two when a read comes first). */
+#define TPT_HUGE_MIN (4u << 20)
+
+void tpt_index_init(struct tpt_index *x, uint64_t n)
+{
+	memset(x, 0, sizeof *x);
+	if (n > TPT_DENSE_MAX)
+		return;
+	size_t bytes = (n ? n : 1) * sizeof *x->dense;
+	if (bytes >= TPT_HUGE_MIN) {
+		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			       0);
+		if (p != MAP_FAILED) {
+#ifdef MADV_HUGEPAGE
+			madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+			x->dense = p;
+			x->mapped = bytes;
+			return;
+		}
+	}
+	x->dense = calloc(n ? n : 1, sizeof *x->dense);
+}
+
+enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val)
+{
+	if (!x->dense)
+		return tpt_map_put(&x->map, key, val);
+	x->dense[key] = val + 1;
+	return TP_OK;
+}
+
+void tpt_index_free(struct tpt_index *x)
+{
+	if (x->mapped)
+		munmap(x->dense, x->mapped);
+	else
+		free(x->dense);
+	x->mapped = 0;
+	tpt_map_free(&x->map);
+	x->dense = NULL;
 }
 
 static enum tp_err grow(void **p, size_t *cap, size_t need, size_t size)
@@ -115,27 +152,34 @@ void tp_trace_result_free(struct tp_trace_result *r)
 	tpt_map_free(&r->edge_index);
 	free(r->path);
 	free(r->seed_addrs);
+	free(r->labcat);
 	free(r);
 }
 
-enum tp_label_cat tpt_label(const struct tp_trace_graph *g, const struct tp_trace_labels *l,
-			    uint32_t addr, const char **name)
+enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr)
 {
-	*name = "";
+	const char *name;
 	if (addr == TPG_NONE)
 		return TP_CAT_NONE;
-	return tp_trace_labels_get(l, g->chain, tpg_addr(g, addr), name);
+	enum tp_label_cat c =
+		tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &name);
+	/* a busy trace asks about the same addresses over and over; without
+	 * the cache (no memory) every call looks the address up again */
+	if (!r->labcat)
+		r->labcat = calloc(r->g->naddr ? r->g->naddr : 1, 1);
+	if (r->labcat)
+		r->labcat[addr] = (uint8_t)(c + 1);
+	return c;
 }
 
 enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop stop,
-			enum tp_label_cat cat, const char *label, const struct tp_u256 *amount,
-			uint32_t hops, int64_t time, const uint32_t *path, size_t npath)
+			const struct tp_u256 *amount, uint32_t hops, int64_t time, uint32_t *fresh)
 {
 	uint64_t key = (uint64_t)addr << 3 | stop;
 	uint32_t i = tpt_map_get(&r->end_index, key);
+	*fresh = UINT32_MAX;
 	if (i == UINT32_MAX) {
-		if (grow((void **)&r->ends, &r->capend, r->nend + 1, sizeof *r->ends) ||
-		    grow((void **)&r->path, &r->cappath, r->npath + npath, sizeof *r->path))
+		if (grow((void **)&r->ends, &r->capend, r->nend + 1, sizeof *r->ends))
 			return TP_ENOMEM;
 		i = (uint32_t)r->nend;
 		if (tpt_map_put(&r->end_index, key, i))
@@ -144,15 +188,14 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
 		memset(e, 0, sizeof *e);
 		e->addr = addr;
 		e->stop = stop;
-		e->cat = cat;
-		e->label = label ? label : "";
+		e->label = "";
+		e->cat = tpt_cat(r, addr);
+		if (e->cat != TP_CAT_NONE)
+			tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &e->label);
 		e->hops = hops;
 		e->first = e->last = time;
 		e->path_off = (uint32_t)r->npath;
-		e->path_len = (uint32_t)npath;
-		if (npath)
-			memcpy(r->path + r->npath, path, npath * sizeof *path);
-		r->npath += npath;
+		*fresh = i;
 	}
 	struct tpt_end *e = &r->ends[i];
 	if (tp_u256_add(&e->amount, &e->amount, amount) != TP_OK)
@@ -163,6 +206,20 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
 		e->first = time;
 	if (time > e->last)
 		e->last = time;
+	return TP_OK;
+}
+
+enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t *path,
+			 size_t npath)
+{
+	if (grow((void **)&r->path, &r->cappath, r->npath + npath, sizeof *r->path))
+		return TP_ENOMEM;
+	struct tpt_end *e = &r->ends[end];
+	e->path_off = (uint32_t)r->npath;
+	e->path_len = (uint32_t)npath;
+	if (npath)
+		memcpy(r->path + r->npath, path, npath * sizeof *path);
+	r->npath += npath;
 	return TP_OK;
 }
 
@@ -223,6 +280,8 @@ enum tp_err tpt_finish(struct tp_trace_result *r)
 		    tp_u256_add(&t->by_cat[c], &t->by_cat[c], &e->amount))
 			return TP_EOVERFLOW;
 	}
+	free(r->labcat);
+	r->labcat = NULL;
 	sort_r = r;
 	if (r->nend)
 		qsort(r->ends, r->nend, sizeof *r->ends, cmp_end);

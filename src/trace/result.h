@@ -11,15 +11,39 @@
 
 enum tpt_stop { STOP_LABEL = 0, STOP_UNSPENT, STOP_MAX_HOPS, STOP_MIN_VALUE, STOP_COUNT };
 
+struct tpt_slot {
+	uint64_t key;
+	uint32_t val; /* value + 1, 0 empty */
+};
 struct tpt_map {
-	uint64_t *keys;
-	uint32_t *vals; /* value + 1, 0 empty */
+	struct tpt_slot *slots; /* key and value side by side: one miss a probe */
 	size_t cap, n;
 };
 /* The value of key, or UINT32_MAX. */
 uint32_t tpt_map_get(const struct tpt_map *m, uint64_t key);
 enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val) TP_MUST_CHECK;
 void tpt_map_free(struct tpt_map *m);
+
+/*
+ * The engines' state index: key (an output or address id below n) ->
+ * state. A flat array of value + 1 when it can be had (the kernel hands
+ * out zeroed pages as they are touched, so a trace pays only for the part
+ * of the chain it reaches, and a lookup is one load); the hash map on
+ * chains too large for that.
+ */
+#define TPT_DENSE_MAX (1ull << 28)
+struct tpt_index {
+	uint32_t *dense;
+	size_t mapped; /* bytes when dense is an anonymous mapping, else 0 */
+	struct tpt_map map;
+};
+void tpt_index_init(struct tpt_index *x, uint64_t n);
+static inline uint32_t tpt_index_get(const struct tpt_index *x, uint64_t key)
+{
+	return x->dense ? x->dense[key] - 1 : tpt_map_get(&x->map, key);
+}
+enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val) TP_MUST_CHECK;
+void tpt_index_free(struct tpt_index *x);
 
 struct tpt_end {
 	uint32_t addr;
@@ -58,21 +82,37 @@ struct tp_trace_result {
 
 	uint32_t *seed_addrs;
 	size_t nseed;
+
+	/* while the trace runs: the labels (borrowed) and, per address, its
+	 * category + 1 once looked up (0: not yet); NULL if unallocated */
+	const struct tp_trace_labels *labels;
+	uint8_t *labcat;
 };
 
 enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace_opts *o,
 			   struct tp_trace_result **out) TP_MUST_CHECK;
-/* The category of addr under the labels (TP_CAT_NONE without). */
-enum tp_label_cat tpt_label(const struct tp_trace_graph *g, const struct tp_trace_labels *l,
-			    uint32_t addr, const char **name);
+/* The category of addr under r->labels (TP_CAT_NONE without); see tpt_cat. */
+enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr);
+/* The category of addr, looked up once per address and trace. */
+static inline enum tp_label_cat tpt_cat(struct tp_trace_result *r, uint32_t addr)
+{
+	if (addr != TPG_NONE && r->labcat && r->labcat[addr])
+		return (enum tp_label_cat)(r->labcat[addr] - 1);
+	return tpt_cat_lookup(r, addr);
+}
 /*
  * Adds amount arriving at addr (time, hops) to the endpoint (addr, stop).
- * path[0..npath) (tx indices, seed first) is copied for a new endpoint.
+ * *fresh gets the index of the endpoint when this call created it, else
+ * UINT32_MAX: only a new endpoint needs its example path (tpt_end_path),
+ * so engines build paths just for those.
  */
 enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop stop,
-			enum tp_label_cat cat, const char *label, const struct tp_u256 *amount,
-			uint32_t hops, int64_t time, const uint32_t *path,
-			size_t npath) TP_MUST_CHECK;
+			const struct tp_u256 *amount, uint32_t hops, int64_t time,
+			uint32_t *fresh) TP_MUST_CHECK;
+/* Gives new endpoint `end` its example path: path[0..npath) (tx indices,
+ * seed first) is copied. */
+enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t *path,
+			 size_t npath) TP_MUST_CHECK;
 enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
 			 const struct tp_u256 *amount) TP_MUST_CHECK;
 enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr) TP_MUST_CHECK;

@@ -32,6 +32,7 @@ struct ast {
 	uint32_t hops;
 	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
 	uint8_t live, seed;
+	uint8_t every; /* an address seed: whatever it receives is stolen */
 	struct tp_u256 taint;
 	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
 	uint64_t cur, end;    /* cursor and end in the address's transfer list */
@@ -52,8 +53,7 @@ struct run {
 	size_t nheap, capheap;
 	struct ast *st;
 	size_t nst, capst;
-	struct tpt_map index; /* address -> pool */
-	uint8_t *is_seed;     /* per address: an address seed */
+	struct tpt_index index; /* address -> pool */
 	uint32_t *pathbuf;
 	size_t cappath;
 	uint32_t asset;
@@ -128,7 +128,7 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 			continue;
 		}
 		uint32_t from = u->g->xfer[x].from;
-		si = from == TPG_NONE ? UINT32_MAX : tpt_map_get(&u->index, from);
+		si = from == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, from);
 	}
 	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
 		uint32_t t = u->pathbuf[a];
@@ -139,6 +139,11 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 	return TP_OK;
 }
 
+/*
+ * The event heap is 4-ary: a busy trace keeps tens of thousands of pools
+ * waiting, and four children share one cache line, so a pop walks half
+ * the levels of a binary heap and misses once a level.
+ */
 static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
 {
 	if (u->nheap == u->capheap) {
@@ -150,9 +155,9 @@ static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
 		u->capheap = cap;
 	}
 	size_t i = u->nheap++;
-	while (i && u->heap[(i - 1) / 2].x > x) {
-		u->heap[i] = u->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
+	while (i && u->heap[(i - 1) / 4].x > x) {
+		u->heap[i] = u->heap[(i - 1) / 4];
+		i = (i - 1) / 4;
 	}
 	u->heap[i] = (struct event){x, st};
 	return TP_OK;
@@ -163,11 +168,12 @@ static struct event heap_pop(struct run *u)
 	struct event top = u->heap[0], last = u->heap[--u->nheap];
 	size_t i = 0;
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = 4 * i + 1, end = c + 4 < u->nheap ? c + 4 : u->nheap;
 		if (c >= u->nheap)
 			break;
-		if (c + 1 < u->nheap && u->heap[c + 1].x < u->heap[c].x)
-			c++;
+		for (size_t k = c + 1; k < end; k++)
+			if (u->heap[k].x < u->heap[c].x)
+				c = k;
 		if (u->heap[c].x >= last.x)
 			break;
 		u->heap[i] = u->heap[c];
@@ -214,7 +220,7 @@ static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 	u->st[i].pred = UINT64_MAX;
 	u->st[i].cur = u->g->acct_off[addr];
 	u->st[i].end = u->g->acct_off[addr + 1];
-	if (tpt_map_put(&u->index, addr, i))
+	if (tpt_index_put(&u->index, addr, i))
 		return TP_ENOMEM;
 	*out = i;
 	return TP_OK;
@@ -222,9 +228,8 @@ static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 
 static int followed(struct run *u, uint32_t addr, uint32_t hops)
 {
-	const char *name;
-	enum tp_label_cat cat = tpt_label(u->g, u->l, addr, &name);
-	return !tpt_stops_at(u->r, cat) && !(u->r->opts.max_hops && hops >= u->r->opts.max_hops);
+	return !tpt_stops_at(u->r, tpt_cat(u->r, addr)) &&
+	       !(u->r->opts.max_hops && hops >= u->r->opts.max_hops);
 }
 
 /*
@@ -247,6 +252,9 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 		return TP_OK;
 	const struct tp_trace_graph *g = u->g;
 	for (; s->cur < s->end && g->acct_x[s->cur] < x; s->cur++) {
+		/* the transfers are scattered: ask for one a few ahead */
+		if (s->cur + 8 < s->end)
+			__builtin_prefetch(&g->xfer[g->acct_x[s->cur + 8]]);
 		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
 		if (y->asset != u->asset)
 			continue;
@@ -266,7 +274,7 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 /* A seed's pool: followed from the address's first transfer. */
 static enum tp_err seed_pool(struct run *u, uint32_t addr, uint32_t *out)
 {
-	uint32_t i = tpt_map_get(&u->index, addr);
+	uint32_t i = tpt_index_get(&u->index, addr);
 	if (i != UINT32_MAX) {
 		*out = i;
 		return TP_OK;
@@ -285,22 +293,23 @@ static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, ui
 			   uint64_t x, const struct tp_u256 *amount, int seeding)
 {
 	const struct tp_trace_graph *g = u->g;
-	const char *name;
-	enum tp_label_cat cat = tpt_label(g, u->l, addr, &name);
-	enum tpt_stop stop = force != STOP_COUNT	 ? force
-			     : tpt_stops_at(u->r, cat) ? STOP_LABEL
-						       : STOP_MAX_HOPS;
+	enum tpt_stop stop = force != STOP_COUNT		  ? force
+			     : tpt_stops_at(u->r, tpt_cat(u->r, addr)) ? STOP_LABEL
+								       : STOP_MAX_HOPS;
+	int64_t time = x == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[x].tx);
+	uint32_t fresh;
 	size_t n = 0;
-	int64_t time = 0;
-	enum tp_err e;
+	enum tp_err e = tpt_end_add(u->r, addr, stop, amount, hops, time, &fresh);
+	if (e || fresh == UINT32_MAX)
+		return e;
 	if (x != UINT64_MAX) {
 		uint32_t from = g->xfer[x].from;
-		uint32_t fs = from == TPG_NONE || seeding ? UINT32_MAX : tpt_map_get(&u->index, from);
+		uint32_t fs =
+			from == TPG_NONE || seeding ? UINT32_MAX : tpt_index_get(&u->index, from);
 		if ((e = path_of(u, fs, x, &n)))
 			return e;
-		time = tpg_tx_time(g, g->xfer[x].tx);
 	}
-	return tpt_end_add(u->r, addr, stop, cat, name, amount, hops, time, u->pathbuf, n);
+	return tpt_end_path(u->r, fresh, u->pathbuf, n);
 }
 
 /* amount arrives tainted (of value v) at a followed pool through x. */
@@ -317,17 +326,21 @@ static enum tp_err add_taint(struct run *u, struct ast *s, const struct tp_u256 
 	return TP_OK;
 }
 
+static int in_window(const struct tp_trace_opts *o, int64_t time)
+{
+	return (!o->since || time >= o->since) && (!o->until || time <= o->until);
+}
+
 /* Replays transfer xi between whichever of its two addresses are pools. */
 static enum tp_err one(struct run *u, uint64_t xi)
 {
 	const struct tp_trace_graph *g = u->g;
 	struct tp_trace_result *r = u->r;
 	const struct tpg_xfer *x = &g->xfer[xi];
-	int64_t time = tpg_tx_time(g, x->tx);
 	struct tp_u256 v, out = {{0}};
 	enum tp_err e;
 	tpg_xfer_value(g, x, &v);
-	uint32_t fs = x->from == TPG_NONE ? UINT32_MAX : tpt_map_get(&u->index, x->from);
+	uint32_t fs = x->from == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, x->from);
 	uint32_t from_hops = 0;
 	if (fs != UINT32_MAX && u->st[fs].live) {
 		struct ast *s = &u->st[fs];
@@ -365,10 +378,9 @@ static enum tp_err one(struct run *u, uint64_t xi)
 	if (x->kind == TPG_FEE || x->to == TPG_NONE)
 		return tp_u256_is_zero(&out) ? TP_OK
 					     : tp_u256_add(&r->totals.fees, &r->totals.fees, &out);
-	uint32_t ts = tpt_map_get(&u->index, x->to);
-	int in_window = (!r->opts.since || time >= r->opts.since) &&
-			(!r->opts.until || time <= r->opts.until);
-	int seeding = u->is_seed[x->to] && in_window;
+	uint32_t ts = tpt_index_get(&u->index, x->to);
+	int seeding = ts != UINT32_MAX && u->st[ts].every &&
+		      in_window(&r->opts, tpg_tx_time(g, x->tx));
 	struct tp_u256 arriving = seeding ? v : out;
 	if (seeding) {
 		struct tp_u256 add;
@@ -383,8 +395,7 @@ static enum tp_err one(struct run *u, uint64_t xi)
 		return e;
 	if (tp_u256_is_zero(&arriving))
 		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
-	const char *name;
-	int labelled = tpt_stops_at(r, tpt_label(g, u->l, x->to, &name));
+	int labelled = tpt_stops_at(r, tpt_cat(r, x->to));
 	if (!seeding && !labelled && tp_u256_cmp(&arriving, &r->opts.min_value) < 0) {
 		/* too small to follow: it stops at the recipient, the pool (if
 		 * any) counts the transfer as clean */
@@ -420,7 +431,7 @@ static enum tp_err seed_amount(struct run *u, struct amount_seed *as, struct tp_
 {
 	struct tp_trace_result *r = u->r;
 	const struct tp_trace_seed *s = as->s;
-	uint32_t si = tpt_map_get(&u->index, as->addr);
+	uint32_t si = tpt_index_get(&u->index, as->addr);
 	struct ast *st = &u->st[si];
 	enum tp_err e;
 	as->done = 1;
@@ -496,9 +507,9 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 	} else {
 		snprintf(r->asset, sizeof r->asset, "%s", g->chain);
 	}
-	u.is_seed = calloc(g->naddr ? g->naddr : 1, 1);
+	tpt_index_init(&u.index, g->naddr);
 	amounts = calloc(nseeds ? nseeds : 1, sizeof *amounts);
-	if (!u.is_seed || !amounts) {
+	if (!amounts) {
 		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -520,17 +531,24 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		if ((e = tpt_seed_addr(r, a)) || (e = seed_pool(&u, a, &si)))
 			goto out;
 		if (s->kind == TP_SEED_ADDRESS)
-			u.is_seed[a] = 1;
+			u.st[si].every = 1;
 		else
 			amounts[namounts++] = (struct amount_seed){s, a, 0};
 	}
 	uint64_t last = UINT64_MAX;
 	while (e == TP_OK && u.nheap) {
 		struct event ev = heap_pop(&u);
+		/* the next transfer and pool are cache misses away: start
+		 * loading them while this one is replayed */
+		if (u.nheap) {
+			__builtin_prefetch(&g->xfer[u.heap[0].x]);
+			__builtin_prefetch(&u.st[u.heap[0].st]);
+		}
 		u.st[ev.st].cur++;
 		if (ev.x != last) {
 			const struct tpg_xfer *x = &g->xfer[ev.x];
-			int64_t time = tpg_tx_time(g, x->tx);
+			/* the time is another miss: read only when it matters */
+			int64_t time = r->opts.until || namounts ? tpg_tx_time(g, x->tx) : 0;
 			if (r->opts.until && time > r->opts.until)
 				break;
 			last = ev.x;
@@ -555,19 +573,20 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 					      : s->taint;
 		if (!s->live || tp_u256_is_zero(&held))
 			continue;
+		int64_t t = s->pred == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[s->pred].tx);
+		uint32_t fresh;
 		size_t n = 0;
+		if ((e = tpt_end_add(r, s->addr, STOP_UNSPENT, &held, s->hops, t, &fresh)) ||
+		    fresh == UINT32_MAX)
+			continue;
 		if (s->pred != UINT64_MAX) {
 			uint32_t from = g->xfer[s->pred].from;
 			uint32_t fs = from == TPG_NONE || s->seed ? UINT32_MAX
-								  : tpt_map_get(&u.index, from);
+								  : tpt_index_get(&u.index, from);
 			if ((e = path_of(&u, fs, s->pred, &n)))
 				break;
 		}
-		int64_t t = s->pred == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[s->pred].tx);
-		const char *name;
-		enum tp_label_cat cat = tpt_label(g, l, s->addr, &name);
-		e = tpt_end_add(r, s->addr, STOP_UNSPENT, cat, name, &held, s->hops, t, u.pathbuf,
-				n);
+		e = tpt_end_path(r, fresh, u.pathbuf, n);
 	}
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
@@ -576,8 +595,7 @@ out:
 		free(u.st[i].lots);
 	free(u.st);
 	free(u.heap);
-	tpt_map_free(&u.index);
-	free(u.is_seed);
+	tpt_index_free(&u.index);
 	free(u.pathbuf);
 	free(amounts);
 	return e;

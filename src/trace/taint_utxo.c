@@ -22,6 +22,7 @@ struct ost {
 	uint64_t out;
 	uint64_t taint;
 	uint32_t prev; /* state of the main tainted input, UINT32_MAX for a seed */
+	uint32_t pend, ppos; /* on endpoint pend's path at ppos (UINT32_MAX: on none yet) */
 	uint32_t tx;
 	uint32_t hops;
 	uint8_t live, classified;
@@ -35,11 +36,11 @@ struct run {
 	struct tp_trace_result *r;
 	struct ost *st;
 	size_t nst, capst;
-	struct tpt_map index; /* output -> state */
+	struct tpt_index index; /* output -> state */
 	uint32_t *heap;
 	size_t nheap, capheap;
-	uint32_t *pathbuf;
-	size_t cappath;
+	uint32_t *pathbuf, *walk;
+	size_t cappath, capwalk;
 	int64_t until;
 	/* scratch per transaction */
 	struct iv *ivs, *ivo;
@@ -65,14 +66,16 @@ static enum tp_err grow(void **p, size_t *cap, size_t need, size_t size)
 	return TP_OK;
 }
 
+/* A 4-ary min-heap of transactions: half the levels of a binary heap,
+ * the children of a node in one cache line. */
 static enum tp_err heap_push(struct run *u, uint32_t tx)
 {
 	if (grow((void **)&u->heap, &u->capheap, u->nheap + 1, sizeof *u->heap))
 		return TP_ENOMEM;
 	size_t i = u->nheap++;
-	while (i && u->heap[(i - 1) / 2] > tx) {
-		u->heap[i] = u->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
+	while (i && u->heap[(i - 1) / 4] > tx) {
+		u->heap[i] = u->heap[(i - 1) / 4];
+		i = (i - 1) / 4;
 	}
 	u->heap[i] = tx;
 	return TP_OK;
@@ -83,11 +86,12 @@ static uint32_t heap_pop(struct run *u)
 	uint32_t top = u->heap[0], last = u->heap[--u->nheap];
 	size_t i = 0;
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = 4 * i + 1, end = c + 4 < u->nheap ? c + 4 : u->nheap;
 		if (c >= u->nheap)
 			break;
-		if (c + 1 < u->nheap && u->heap[c + 1] < u->heap[c])
-			c++;
+		for (size_t k = c + 1; k < end; k++)
+			if (u->heap[k] < u->heap[c])
+				c = k;
 		if (u->heap[c] >= last)
 			break;
 		u->heap[i] = u->heap[c];
@@ -98,10 +102,30 @@ static uint32_t heap_pop(struct run *u)
 	return top;
 }
 
-/* The transaction that created output o (binary search on first_out). */
+/*
+ * The transaction that created output o. Outputs per transaction vary
+ * little along a chain, so interpolating between the bracket's ends
+ * (the sentinel entry holds the end of the last one) lands next to the
+ * answer in a step or two, where a binary search over the whole chain
+ * misses the cache at every one of its twenty-odd steps. A few rounds of
+ * that, then bisection for what is left.
+ */
 static uint32_t out_tx(const struct tp_trace_graph *g, uint64_t o)
 {
-	uint32_t lo = 0, hi = g->ntx;
+	uint32_t lo = 0, hi = g->ntx; /* first_out(lo) <= o < first_out(hi) */
+	for (int round = 0; round < 4 && hi - lo > 8; round++) {
+		uint64_t flo = tpg_tx_first_out(g, lo), fhi = tpg_tx_first_out(g, hi);
+		uint64_t mid =
+			lo + (uint64_t)((unsigned __int128)(o - flo) * (hi - lo) / (fhi - flo));
+		if (mid <= lo)
+			mid = lo + 1;
+		if (mid >= hi)
+			mid = hi - 1;
+		if (tpg_tx_first_out(g, (uint32_t)mid) <= o)
+			lo = (uint32_t)mid;
+		else
+			hi = (uint32_t)mid;
+	}
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (tpg_tx_first_out(g, mid) <= o)
@@ -112,9 +136,10 @@ static uint32_t out_tx(const struct tp_trace_graph *g, uint64_t o)
 	return lo;
 }
 
-static enum tp_err state_for(struct run *u, uint64_t o, uint32_t *idx)
+/* The state of output o, created by transaction tx. */
+static enum tp_err state_for(struct run *u, uint64_t o, uint32_t tx, uint32_t *idx)
 {
-	uint32_t i = tpt_map_get(&u->index, o);
+	uint32_t i = tpt_index_get(&u->index, o);
 	if (i != UINT32_MAX) {
 		*idx = i;
 		return TP_OK;
@@ -125,18 +150,19 @@ static enum tp_err state_for(struct run *u, uint64_t o, uint32_t *idx)
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].out = o;
 	u->st[i].prev = UINT32_MAX;
-	u->st[i].tx = out_tx(u->g, o);
-	if (tpt_map_put(&u->index, o, i))
+	u->st[i].pend = UINT32_MAX;
+	u->st[i].tx = tx;
+	if (tpt_index_put(&u->index, o, i))
 		return TP_ENOMEM;
 	*idx = i;
 	return TP_OK;
 }
 
-/* Seeds output o with its first `amount` units (value for all of it). */
-static enum tp_err seed_output(struct run *u, uint64_t o, uint64_t amount)
+/* Seeds output o of tx with its first `amount` units (value for all of it). */
+static enum tp_err seed_output(struct run *u, uint64_t o, uint32_t tx, uint64_t amount)
 {
 	uint32_t i;
-	enum tp_err e = state_for(u, o, &i);
+	enum tp_err e = state_for(u, o, tx, &i);
 	if (e)
 		return e;
 	struct ost *s = &u->st[i];
@@ -147,6 +173,8 @@ static enum tp_err seed_output(struct run *u, uint64_t o, uint64_t amount)
 	if (tp_u256_add(&u->r->totals.seed, &u->r->totals.seed, &add))
 		return TP_EOVERFLOW;
 	s->taint = amount;
+	if (u->r->opts.model != TP_MODEL_FIFO)
+		return heap_push(u, s->tx);
 	free(s->iv);
 	s->iv = malloc(sizeof *s->iv);
 	if (!s->iv)
@@ -156,20 +184,37 @@ static enum tp_err seed_output(struct run *u, uint64_t o, uint64_t amount)
 	return heap_push(u, s->tx);
 }
 
-static enum tp_err path_of(struct run *u, uint32_t st, size_t *n)
+/*
+ * The example path into state st, for new endpoint `end`, in pathbuf.
+ * The walk back along prev links stops at the first output already on
+ * a reported path and copies that path's head, so each link is walked
+ * once however many endpoints share it (poison at 100 hops otherwise
+ * spent most of its time here).
+ */
+static enum tp_err path_of(struct run *u, uint32_t st, uint32_t end, size_t *n)
 {
-	size_t k = 0;
-	for (uint32_t i = st; i != UINT32_MAX; i = u->st[i].prev) {
-		if (grow((void **)&u->pathbuf, &u->cappath, k + 1, sizeof *u->pathbuf))
+	const struct tp_trace_result *r = u->r;
+	size_t k = 0, head = 0;
+	uint32_t i = st;
+	for (; i != UINT32_MAX && u->st[i].pend == UINT32_MAX; i = u->st[i].prev) {
+		if (grow((void **)&u->walk, &u->capwalk, k + 1, sizeof *u->walk))
 			return TP_ENOMEM;
-		u->pathbuf[k++] = u->st[i].tx;
+		u->walk[k++] = i;
 	}
-	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
-		uint32_t t = u->pathbuf[a];
-		u->pathbuf[a] = u->pathbuf[b];
-		u->pathbuf[b] = t;
+	if (i != UINT32_MAX)
+		head = u->st[i].ppos + 1;
+	if (grow((void **)&u->pathbuf, &u->cappath, head + k, sizeof *u->pathbuf))
+		return TP_ENOMEM;
+	if (head)
+		memcpy(u->pathbuf, r->path + r->ends[u->st[i].pend].path_off,
+		       head * sizeof *u->pathbuf);
+	for (size_t j = 0; j < k; j++) {
+		struct ost *s = &u->st[u->walk[k - 1 - j]];
+		u->pathbuf[head + j] = s->tx;
+		s->pend = end;
+		s->ppos = (uint32_t)(head + j);
 	}
-	*n = k;
+	*n = head + k;
 	return TP_OK;
 }
 
@@ -181,12 +226,10 @@ static enum tp_err classify(struct run *u, uint32_t i)
 	uint32_t addr = tpg_out_addr(g, s->out), spent_by = tpg_out_spent_by(g, s->out);
 	struct tp_trace_result *r = u->r;
 	s->classified = 1;
-	const char *name;
-	enum tp_label_cat cat = tpt_label(g, u->l, addr, &name);
 	enum tpt_stop stop;
 	struct tp_u256 amount;
 	tp_u256_from_u64(&amount, s->taint);
-	if (tpt_stops_at(r, cat))
+	if (tpt_stops_at(r, tpt_cat(r, addr)))
 		stop = STOP_LABEL;
 	else if (tp_u256_cmp(&amount, &r->opts.min_value) < 0)
 		stop = STOP_MIN_VALUE;
@@ -198,12 +241,12 @@ static enum tp_err classify(struct run *u, uint32_t i)
 		s->live = 1;
 		return heap_push(u, spent_by);
 	}
+	uint32_t fresh;
 	size_t n;
-	enum tp_err e = path_of(u, i, &n);
-	if (e)
+	enum tp_err e = tpt_end_add(r, addr, stop, &amount, s->hops, tpg_tx_time(g, s->tx), &fresh);
+	if (e || fresh == UINT32_MAX || (e = path_of(u, i, fresh, &n)))
 		return e;
-	return tpt_end_add(r, addr, stop, cat, name, &amount, s->hops, tpg_tx_time(g, s->tx),
-			   u->pathbuf, n);
+	return tpt_end_path(r, fresh, u->pathbuf, n);
 }
 
 /* Union of two sorted interval lists into out; returns the count. */
@@ -282,7 +325,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 	enum tp_err e;
 	for (uint64_t i = in0; i < in1; i++) {
 		uint64_t o = tpg_in_out(g, i);
-		uint32_t si = tpt_map_get(&u->index, o);
+		uint32_t si = tpt_index_get(&u->index, o);
 		if (si != UINT32_MAX && u->st[si].live) {
 			struct ost *s = &u->st[si];
 			T += s->taint;
@@ -384,10 +427,10 @@ static enum tp_err process(struct run *u, uint32_t t)
 				share += s1 - s0;
 			}
 		}
-		uint32_t si = tpt_map_get(&u->index, o);
+		uint32_t si = tpt_index_get(&u->index, o);
 		if (share == 0 && si == UINT32_MAX)
 			continue;
-		if (si == UINT32_MAX && (e = state_for(u, o, &si)))
+		if (si == UINT32_MAX && (e = state_for(u, o, t, &si)))
 			return e;
 		struct ost *s = &u->st[si];
 		uint64_t before = s->taint; /* > 0 only for a seeded output */
@@ -445,7 +488,7 @@ static enum tp_err seed_one_output(struct run *u, const struct tp_trace_seed *s,
 	uint32_t addr = tpg_out_addr(g, out);
 	if (addr != TPG_NONE && (e = tpt_seed_addr(u->r, addr)))
 		return e;
-	return seed_output(u, out, tpg_out_value(g, out));
+	return seed_output(u, out, t, tpg_out_value(g, out));
 }
 
 /* Seeds output k for every address or amount seed of its address. */
@@ -456,7 +499,8 @@ static enum tp_err seed_from(struct run *u, const struct tp_trace_seed *seeds, s
 	const struct tp_trace_opts *o = &u->r->opts;
 	uint32_t out_addr = tpg_out_addr(g, k), spent_by = tpg_out_spent_by(g, k);
 	uint64_t value = tpg_out_value(g, k);
-	int64_t time = tpg_tx_time(g, out_tx(g, k));
+	uint32_t tx = out_tx(g, k);
+	int64_t time = tpg_tx_time(g, tx);
 	enum tp_err e;
 	for (size_t i = 0; i < n; i++) {
 		const struct tp_trace_seed *s = &seeds[i];
@@ -465,12 +509,12 @@ static enum tp_err seed_from(struct run *u, const struct tp_trace_seed *seeds, s
 		if (s->kind == TP_SEED_ADDRESS) {
 			if ((o->since && time < o->since) || (o->until && time > o->until))
 				continue;
-			if ((e = seed_output(u, k, value)))
+			if ((e = seed_output(u, k, tx, value)))
 				return e;
 		} else if (time <= s->at && have[i] < need[i] &&
 			   (spent_by == TPG_NONE || tpg_tx_time(g, spent_by) > s->at)) {
 			uint64_t take = value < need[i] - have[i] ? value : need[i] - have[i];
-			if ((e = seed_output(u, k, take)))
+			if ((e = seed_output(u, k, tx, take)))
 				return e;
 			have[i] += take;
 		}
@@ -572,6 +616,7 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	struct run u = {.g = g, .l = l, .r = r, .until = r->opts.until};
 	enum tp_err e = TP_OK;
 	snprintf(r->asset, sizeof r->asset, "%s", g->chain);
+	tpt_index_init(&u.index, g->nout);
 	for (size_t i = 0; i < nseeds && e == TP_OK; i++)
 		if (seeds[i].kind == TP_SEED_OUTPUT)
 			e = seed_one_output(&u, &seeds[i], d);
@@ -587,12 +632,13 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	}
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
-	for (size_t i = 0; i < u.nst; i++)
+	for (size_t i = 0; r->opts.model == TP_MODEL_FIFO && i < u.nst; i++)
 		free(u.st[i].iv);
 	free(u.st);
-	tpt_map_free(&u.index);
+	tpt_index_free(&u.index);
 	free(u.heap);
 	free(u.pathbuf);
+	free(u.walk);
 	free(u.ivs);
 	free(u.ivo);
 	free(u.alloc);

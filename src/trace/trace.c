@@ -87,6 +87,7 @@ enum tp_err tp_trace_run(const struct tp_trace_graph *g, const struct tp_trace_l
 	if (e)
 		return tp_diag_set(d, e, "out of memory");
 	r->opts.asset = opts->asset;
+	r->labels = labels;
 	if (g->kind == TP_TRACE_UTXO)
 		e = tpt_run_utxo(g, labels, seeds, nseeds, r, d);
 	else
