@@ -1,10 +1,10 @@
 /*
  * Exact 256-bit unsigned arithmetic for chain values (see trace_u256.h).
  * Limbs are 64-bit, little-endian; products use unsigned __int128. The
- * 512-bit muldiv is schoolbook multiplication followed by bitwise long
- * division: values are traced one transfer at a time, so clarity wins
- * over speed here, and the common case (both operands below 2^64) takes
- * a 128-bit fast path.
+ * 512-bit muldiv is schoolbook multiplication followed by long division
+ * on 64-bit digits (Knuth's algorithm D): haircut runs it once per
+ * transfer, and wei balances pass 2^64 at about 18 ETH, so the wide case
+ * is common on real chains. Operands all below 2^64 take a 128-bit path.
  */
 #include <string.h>
 
@@ -71,11 +71,13 @@ enum tp_err tp_u256_sub(struct tp_u256 *out, const struct tp_u256 *a, const stru
 	return TP_OK;
 }
 
-/* p[0..8) = a * b, the full 512-bit product. */
+/* p[0..8) = a * b, the full 512-bit product. Zero limbs of a are skipped. */
 static void mul512(const struct tp_u256 *a, const struct tp_u256 *b, uint64_t p[8])
 {
 	memset(p, 0, 8 * sizeof p[0]);
 	for (int i = 0; i < 4; i++) {
+		if (!a->w[i])
+			continue;
 		uint64_t carry = 0;
 		for (int j = 0; j < 4; j++) {
 			u128 t = (u128)a->w[i] * b->w[j] + p[i + j] + carry;
@@ -96,39 +98,97 @@ enum tp_err tp_u256_mul(struct tp_u256 *out, const struct tp_u256 *a, const stru
 	return TP_OK;
 }
 
-static int top_bit(const uint64_t *n, int limbs)
+/* Number of limbs up to the highest nonzero one (0 for zero). */
+static int used_limbs(const uint64_t *n, int limbs)
 {
-	for (int i = limbs - 1; i >= 0; i--)
-		if (n[i])
-			return i * 64 + 63 - __builtin_clzll(n[i]);
-	return -1;
+	while (limbs > 0 && n[limbs - 1] == 0)
+		limbs--;
+	return limbs;
 }
 
 /*
- * Long division of the limbs-wide n by d (256-bit): quotient into qw
- * (limbs wide), remainder into r. Shift-subtract, one bit at a time.
+ * Knuth's algorithm D (TAOCP 4.3.1) on 64-bit digits: u[0..nl] is the
+ * dividend shifted left so that v[0..m) (the divisor, m >= 2) has its top
+ * bit set; u gets the remainder, still shifted, in u[0..m). Each quotient
+ * digit is estimated from the top two digits of u and v[m-1], corrected
+ * with v[m-2] (now at most one too large), and fixed by adding v back in
+ * the rare case the multiply-subtract goes negative.
+ */
+static void knuth_d(uint64_t *u, int nl, const uint64_t *v, int m, uint64_t *qw)
+{
+	for (int j = nl - m; j >= 0; j--) {
+		u128 num = (u128)u[j + m] << 64 | u[j + m - 1];
+		u128 qhat = num / v[m - 1], rhat = num % v[m - 1];
+		while (qhat >> 64 || qhat * v[m - 2] > (rhat << 64 | u[j + m - 2])) {
+			qhat--;
+			rhat += v[m - 1];
+			if (rhat >> 64)
+				break;
+		}
+		uint64_t q = (uint64_t)qhat, carry = 0, borrow = 0;
+		for (int i = 0; i < m; i++) {
+			u128 p = (u128)q * v[i] + carry;
+			carry = (uint64_t)(p >> 64);
+			u128 t = (u128)u[i + j] - (uint64_t)p - borrow;
+			u[i + j] = (uint64_t)t;
+			borrow = (uint64_t)(t >> 64) ? 1 : 0;
+		}
+		u128 t = (u128)u[j + m] - carry - borrow;
+		u[j + m] = (uint64_t)t;
+		if (t >> 64) {
+			q--;
+			carry = 0;
+			for (int i = 0; i < m; i++) {
+				u128 s = (u128)u[i + j] + v[i] + carry;
+				u[i + j] = (uint64_t)s;
+				carry = (uint64_t)(s >> 64);
+			}
+			u[j + m] += carry;
+		}
+		qw[j] = q;
+	}
+}
+
+/*
+ * Long division of the limbs-wide n (at most 8) by d (256-bit, nonzero):
+ * quotient into qw (limbs wide), remainder into r. A divisor of one limb
+ * divides 128 by 64 bits a limb at a time; wider ones go through knuth_d.
  */
 static void divmod(const uint64_t *n, int limbs, const struct tp_u256 *d, uint64_t *qw,
 		   struct tp_u256 *r)
 {
 	struct tp_u256 rem = {{0}};
+	int nl = used_limbs(n, limbs), m = used_limbs(d->w, 4);
 	memset(qw, 0, (size_t)limbs * sizeof qw[0]);
-	for (int bit = top_bit(n, limbs); bit >= 0; bit--) {
-		/* rem = rem << 1 | bit; rem < d < 2^256 so one bit may spill */
-		uint64_t spill = rem.w[3] >> 63;
-		for (int i = 3; i > 0; i--)
-			rem.w[i] = rem.w[i] << 1 | rem.w[i - 1] >> 63;
-		rem.w[0] = rem.w[0] << 1 | ((n[bit / 64] >> (bit % 64)) & 1);
-		if (spill || tp_u256_cmp(&rem, d) >= 0) {
-			uint64_t borrow = 0;
-			for (int i = 0; i < 4; i++) {
-				u128 t = (u128)rem.w[i] - d->w[i] - borrow;
-				rem.w[i] = (uint64_t)t;
-				borrow = (uint64_t)(t >> 64) ? 1 : 0;
-			}
-			qw[bit / 64] |= (uint64_t)1 << (bit % 64);
-		}
+	if (nl < m) {
+		memcpy(rem.w, n, (size_t)nl * sizeof n[0]);
+		*r = rem;
+		return;
 	}
+	if (m == 1) {
+		uint64_t k = 0;
+		for (int i = nl - 1; i >= 0; i--) {
+			u128 cur = (u128)k << 64 | n[i];
+			qw[i] = (uint64_t)(cur / d->w[0]);
+			k = (uint64_t)(cur % d->w[0]);
+		}
+		rem.w[0] = k;
+		*r = rem;
+		return;
+	}
+	/* normalise: shift both left until the divisor's top bit is set */
+	int s = __builtin_clzll(d->w[m - 1]);
+	uint64_t u[9], v[4];
+	for (int i = m - 1; i > 0; i--)
+		v[i] = d->w[i] << s | (s ? d->w[i - 1] >> (64 - s) : 0);
+	v[0] = d->w[0] << s;
+	u[nl] = s ? n[nl - 1] >> (64 - s) : 0;
+	for (int i = nl - 1; i > 0; i--)
+		u[i] = n[i] << s | (s ? n[i - 1] >> (64 - s) : 0);
+	u[0] = n[0] << s;
+	knuth_d(u, nl, v, m, qw);
+	for (int i = 0; i < m; i++)
+		rem.w[i] = u[i] >> s | (s ? u[i + 1] << (64 - s) : 0);
 	*r = rem;
 }
 
