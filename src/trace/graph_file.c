@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,11 +110,13 @@ void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict)
 }
 
 /*
- * Builds the per-address lists (a counting sort by address): the
- * transfers of each address (account) or the outputs paid to it (UTXO;
- * skipped past 2^32 outputs, when seeds are found by a scan instead).
+ * The per-address lists (a counting sort by address): the transfers of
+ * each address (account) or the outputs paid to it (UTXO; skipped past
+ * 2^32 outputs, when seeds are found by a scan instead). count_lists()
+ * counts and allocates, so the file's layout is known; fill_lists(), which
+ * cannot fail, fills them while the other sections are being written.
  */
-static enum tp_err build_lists(struct tp_trace_graph *g)
+static enum tp_err count_lists(struct tp_trace_graph *g)
 {
 	free(g->acct_off);
 	free(g->acct_x);
@@ -147,6 +150,19 @@ static enum tp_err build_lists(struct tp_trace_graph *g)
 		free(off);
 		return TP_ENOMEM;
 	}
+	g->acct_off = off;
+	g->acct_x = list;
+	g->nacct = n;
+	return TP_OK;
+}
+
+static void fill_lists(struct tp_trace_graph *g)
+{
+	uint64_t *off = g->acct_off;
+	uint32_t *list = g->acct_x;
+	int account = g->kind == TP_TRACE_ACCOUNT;
+	if (!off)
+		return;
 	/* off[a + 1] is the fill cursor of address a; afterwards off[a] its start */
 	for (uint64_t i = 0; !account && i < g->nout; i++)
 		if (g->out_addr[i] != TPG_NONE)
@@ -158,31 +174,72 @@ static enum tp_err build_lists(struct tp_trace_graph *g)
 		if (x->to != TPG_NONE && x->to != x->from)
 			list[off[x->to + 1]++] = (uint32_t)i;
 	}
-	g->acct_off = off;
-	g->acct_x = list;
-	g->nacct = n;
-	return TP_OK;
 }
 
-static int write_all(int fd, const void *p, uint64_t n)
+static int pwrite_all(int fd, const void *p, uint64_t n, uint64_t at)
 {
 	const char *c = p;
 	while (n) {
-		ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
+		ssize_t w = pwrite(fd, c, n > (1u << 30) ? (1u << 30) : n, (off_t)at);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return errno;
 		}
 		c += w;
 		n -= (uint64_t)w;
+		at += (uint64_t)w;
 	}
 	return 0;
 }
 
+/* Sections first..last-1 of the file being saved, written by one thread. */
+struct writer {
+	int fd;
+	const struct header *h;
+	const struct sect *s;
+	int first, last;
+	int err;
+};
+
+/* Writes w's sections, each with the zeros that pad it from the end of the
+ * one before; 0 or an errno. */
+static int write_sections(struct writer *w)
+{
+	static const char zeros[64];
+	int err = 0;
+	for (int i = w->first; i < w->last && !err; i++) {
+		uint64_t at = i ? w->h->off[i - 1] + w->h->len[i - 1] : sizeof *w->h;
+		err = pwrite_all(w->fd, zeros, w->h->off[i] - at, at);
+		if (!err && w->h->len[i])
+			err = pwrite_all(w->fd, *w->s[i].p, w->h->len[i], w->h->off[i]);
+		/* start the disk writes of this section while the next is
+		 * copied, so the fsync has less left to wait for */
+		if (!err)
+			(void)sync_file_range(w->fd, (off_t)at,
+					      (off_t)(w->h->off[i] + w->h->len[i] - at),
+					      SYNC_FILE_RANGE_WRITE);
+	}
+	return err;
+}
+
+/* The header and every section but the lists, written beside fill_lists(). */
+static void *write_thread(void *arg)
+{
+	struct writer *w = arg;
+	w->err = pwrite_all(w->fd, w->h, sizeof *w->h, 0);
+	w->first = 0, w->last = S_ACCT_OFF;
+	if (!w->err)
+		w->err = write_sections(w);
+	w->first = S_TXID, w->last = NSECT;
+	if (!w->err)
+		w->err = write_sections(w);
+	return NULL;
+}
+
 enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *d)
 {
-	enum tp_err be = build_lists(g);
+	enum tp_err be = count_lists(g);
 	if (be != TP_OK)
 		return tp_diag_set(d, be,
 				   be == TP_ELIMIT ? "more than 2^32 transfers in one graph"
@@ -210,22 +267,33 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *
 		off = (off + h.len[i] + 63) & ~(uint64_t)63;
 	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return tp_diag_set(d, TP_EIO, "%s: %s", tmp, strerror(errno));
-	static const char zeros[64];
-	int bad = write_all(fd, &h, sizeof h);
-	uint64_t at = sizeof h;
-	for (int i = 0; i < NSECT && !bad; i++) {
-		bad = write_all(fd, zeros, h.off[i] - at) ||
-		      (h.len[i] && write_all(fd, *s[i].p, h.len[i]));
-		at = h.off[i] + h.len[i];
-	}
-	if (!bad)
-		bad = fsync(fd);
-	if (close(fd) != 0 || bad || rename(tmp, path) != 0) {
+	if (fd < 0) {
 		int e = errno;
+		fill_lists(g);
+		return tp_diag_set(d, TP_EIO, "%s: %s", tmp, strerror(e));
+	}
+	struct writer rest = {.fd = fd, .h = &h, .s = s};
+	pthread_t th;
+	int threaded = pthread_create(&th, NULL, write_thread, &rest) == 0;
+	fill_lists(g);
+	if (!threaded)
+		write_thread(&rest);
+	/* the lists' bytes do not overlap the thread's: both write at once */
+	struct writer lists = {.fd = fd, .h = &h, .s = s, .first = S_ACCT_OFF, .last = S_TXID};
+	int err = write_sections(&lists);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (rest.err)
+		err = rest.err;
+	if (!err && fsync(fd) != 0)
+		err = errno;
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) != 0)
+		err = errno;
+	if (err) {
 		unlink(tmp);
-		return tp_diag_set(d, TP_EIO, "%s: %s", path, strerror(e));
+		return tp_diag_set(d, TP_EIO, "%s: %s", path, strerror(err));
 	}
 	return TP_OK;
 }

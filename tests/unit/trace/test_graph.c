@@ -191,6 +191,47 @@ static void test_append(void **state)
 	}
 }
 
+static char *slurp(const char *dir, size_t *len)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/graph.tpg", dir);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	char *b = malloc(*len ? *len : 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, *len, f), *len);
+	fclose(f);
+	return b;
+}
+
+/* The sections are written by two threads: a save that fails names the
+ * file, and two saves of one graph give the same bytes. */
+static void test_save(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g = build(-1);
+	struct tp_diag d = {0};
+	char missing[4300];
+	snprintf(missing, sizeof missing, "%s/no/such/dir", scratch);
+	assert_int_equal(tpg_save(g, missing, &d), TP_EIO);
+	assert_non_null(strstr(d.message, "no/such/dir/graph.tpg"));
+	assert_int_equal(tpg_save(g, dir_named("save1"), &d), TP_OK);
+	assert_int_equal(tpg_save(g, dir_named("save2"), &d), TP_OK);
+	tp_trace_graph_free(g);
+	size_t n1, n2;
+	char *a = slurp(dir_named("save1"), &n1), *b = slurp(dir_named("save2"), &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1);
+	free(a);
+	free(b);
+	g = save_and_open(build(-1), dir_named("save1"));
+	expect_chain(g);
+	tp_trace_graph_free(g);
+}
+
 /* Transfer values round-trip at the edges of the inline form (2^92). */
 static void test_xfer_values(void **state)
 {
@@ -328,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_narrow),	cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
+		cmocka_unit_test(test_save),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
