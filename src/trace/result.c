@@ -74,8 +74,13 @@ void tpt_map_free(struct tpt_map *m)
 void tpt_index_init(struct tpt_index *x, uint64_t n)
 {
 	memset(x, 0, sizeof *x);
-	if (n > TPT_DENSE_MAX)
-		return;
+	x->n = n;
+}
+
+/* Makes x->dense for keys 0..n-1 (left NULL when that fails). */
+static void dense_alloc(struct tpt_index *x)
+{
+	uint64_t n = x->n;
 	size_t bytes = (n ? n : 1) * sizeof *x->dense;
 	if (bytes >= TPT_HUGE_MIN) {
 		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -94,9 +99,20 @@ void tpt_index_init(struct tpt_index *x, uint64_t n)
 
 enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val)
 {
+	if (x->dense) {
+		x->dense[key] = val + 1;
+		return TP_OK;
+	}
+	enum tp_err e = tpt_map_put(&x->map, key, val);
+	if (e != TP_OK || x->map.n < TPT_DENSE_AFTER || x->n > TPT_DENSE_MAX)
+		return e;
+	dense_alloc(x);
 	if (!x->dense)
-		return tpt_map_put(&x->map, key, val);
-	x->dense[key] = val + 1;
+		return TP_OK; /* stays a map */
+	for (size_t i = 0; i < x->map.cap; i++)
+		if (x->map.slots[i].val)
+			x->dense[x->map.slots[i].key] = x->map.slots[i].val;
+	tpt_map_free(&x->map);
 	return TP_OK;
 }
 

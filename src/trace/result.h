@@ -32,9 +32,18 @@ void tpt_map_free(struct tpt_map *m);
  * chains too large for that.
  */
 #define TPT_DENSE_MAX (1ull << 28)
+/*
+ * Key -> state index over keys 0..n-1: a hash map while small, a flat
+ * array once a trace has touched many keys (a small trace would pay more
+ * for the array's fresh pages than for the probes).
+ */
+/* Entries in the map before the index turns into a flat array. */
+#define TPT_DENSE_AFTER 2048
+
 struct tpt_index {
 	uint32_t *dense;
 	size_t mapped; /* bytes when dense is an anonymous mapping, else 0 */
+	uint64_t n;
 	struct tpt_map map;
 };
 void tpt_index_init(struct tpt_index *x, uint64_t n);

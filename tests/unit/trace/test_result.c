@@ -52,26 +52,35 @@ static void index_round_trip(struct tpt_index *x, uint64_t n)
 		assert_int_equal(tpt_index_get(x, k * 3 % n), k);
 	assert_int_equal(tpt_index_get(x, n - 1), 0);
 	assert_int_equal(tpt_index_get(x, 1), UINT32_MAX);
-	tpt_index_free(x);
 }
 
 static void test_index(void **state)
 {
 	(void)state;
 	struct tpt_index x;
+	/* a map while small: a trace touching few keys pays no fresh pages */
 	tpt_index_init(&x, 10000);
+	assert_int_equal(tpt_index_put(&x, 9999, 7), TP_OK);
+	assert_null(x.dense);
+	assert_int_equal(tpt_index_get(&x, 9999), 7);
+	tpt_index_free(&x);
+	/* then a flat array, every entry carried over (3000 > TPT_DENSE_AFTER) */
+	tpt_index_init(&x, 10000);
+	index_round_trip(&x, 10000);
 	assert_non_null(x.dense);
 	assert_int_equal(x.mapped, 0);
-	index_round_trip(&x, 10000);
+	tpt_index_free(&x);
 	/* large enough for its own mapping */
 	tpt_index_init(&x, 2000000);
+	index_round_trip(&x, 2000000);
 	assert_non_null(x.dense);
 	assert_true(x.mapped >= 2000000 * sizeof *x.dense);
-	index_round_trip(&x, 2000000);
+	tpt_index_free(&x);
 	/* past the flat array's limit: the hash map, same answers */
 	tpt_index_init(&x, TPT_DENSE_MAX + 1);
-	assert_null(x.dense);
 	index_round_trip(&x, TPT_DENSE_MAX + 1);
+	assert_null(x.dense);
+	tpt_index_free(&x);
 }
 
 static void test_endpoints(void **state)
