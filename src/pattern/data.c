@@ -43,34 +43,76 @@ static enum tp_err bad_shape(struct tp_diag *d, struct place p, const char *suff
 	return tp_diag_set(d, TP_EPARSE, "%s: %s", w, msg);
 }
 
+/*
+ * The properties of an observed-data that loading reads, found in one pass
+ * over its keys: cheaper than hashing a lookup for each.
+ */
+struct od_props {
+	const char *id;
+	json_t *first, *last, *number, *refs, *objects;
+};
+
+static void read_props(json_t *od, struct od_props *p)
+{
+	*p = (struct od_props){0};
+	const char *k;
+	json_t *v;
+	json_object_foreach(od, k, v)
+	{
+		switch (k[0]) {
+		case 'i':
+			if (strcmp(k, "id") == 0)
+				p->id = json_string_value(v);
+			break;
+		case 'f':
+			if (strcmp(k, "first_observed") == 0)
+				p->first = v;
+			break;
+		case 'l':
+			if (strcmp(k, "last_observed") == 0)
+				p->last = v;
+			break;
+		case 'n':
+			if (strcmp(k, "number_observed") == 0)
+				p->number = v;
+			break;
+		case 'o':
+			if (strcmp(k, "object_refs") == 0)
+				p->refs = v;
+			else if (strcmp(k, "objects") == 0)
+				p->objects = v;
+			break;
+		}
+	}
+}
+
+/* The most roots an observed-data can have. */
+static size_t count_roots(const struct od_props *p)
+{
+	if (json_is_array(p->refs))
+		return json_array_size(p->refs);
+	return json_is_object(p->objects) ? json_object_size(p->objects) : 0;
+}
+
 /* The observed-data met while pooling, in input order. */
 struct od_list {
-	json_t **v;
+	struct od_props *v;
 	size_t n, cap;
 	size_t nroots; /* the most roots they can have between them */
 };
-
-static size_t count_roots(json_t *od)
-{
-	json_t *refs = json_object_get(od, "object_refs");
-	if (json_is_array(refs))
-		return json_array_size(refs);
-	json_t *dict = json_object_get(od, "objects");
-	return json_is_object(dict) ? json_object_size(dict) : 0;
-}
 
 static enum tp_err od_push(struct od_list *l, json_t *od)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 64;
-		json_t **v = realloc(l->v, cap * sizeof *v);
+		struct od_props *v = realloc(l->v, cap * sizeof *v);
 		if (!v)
 			return TP_ENOMEM;
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = od;
-	l->nroots += count_roots(od);
+	read_props(od, &l->v[l->n]);
+	l->nroots += count_roots(&l->v[l->n++]);
 	return TP_OK;
 }
 
@@ -145,13 +187,13 @@ static enum tp_err parse_time(struct time_memo *m, const char *s, tp_time_us *ou
 	return TP_OK;
 }
 
-static enum tp_err fill_obs(struct tp_pattern_data *dt, json_t *od, struct obs *o, size_t *nroot,
-			    struct time_memo *memo, struct tp_diag *d)
+static enum tp_err fill_obs(struct tp_pattern_data *dt, const struct od_props *od, struct obs *o,
+			    size_t *nroot, struct time_memo *memo, struct tp_diag *d)
 {
-	const char *id = tp_json_str(od, "id");
+	const char *id = od->id;
 	o->id = id ? id : "(observed-data without id)";
-	const char *fo = tp_json_str(od, "first_observed");
-	const char *lo = tp_json_str(od, "last_observed");
+	const char *fo = json_string_value(od->first);
+	const char *lo = json_string_value(od->last);
 	if (!fo)
 		return bad(id, d, "first_observed", "missing");
 	if (!lo)
@@ -162,13 +204,12 @@ static enum tp_err fill_obs(struct tp_pattern_data *dt, json_t *od, struct obs *
 		return bad(id, d, "last_observed", "not a STIX timestamp");
 	if (o->last < o->first)
 		return bad(id, d, "last_observed", "earlier than first_observed");
-	json_t *no = json_object_get(od, "number_observed");
+	json_t *no = od->number;
 	if (!json_is_integer(no) || json_integer_value(no) < 1)
 		return bad(id, d, "number_observed", "must be an integer >= 1");
 	o->number = json_integer_value(no);
 	o->roots = dt->rootbuf + *nroot;
-	json_t *refs = json_object_get(od, "object_refs");
-	json_t *dict = json_object_get(od, "objects");
+	json_t *refs = od->refs, *dict = od->objects;
 	if (json_is_array(refs)) {
 		size_t i;
 		json_t *v;
@@ -232,7 +273,7 @@ enum tp_err tp_pattern_data_new(json_t *root, struct tp_pattern_data **out, stru
 	struct time_memo memo = {0};
 	size_t used = 0;
 	for (size_t i = 0; i < ods.n; i++)
-		if ((e = fill_obs(dt, ods.v[i], &dt->obs[i], &used, &memo, d)))
+		if ((e = fill_obs(dt, &ods.v[i], &dt->obs[i], &used, &memo, d)))
 			goto fail;
 	dt->nobs = ods.n;
 	free(ods.v);
