@@ -114,12 +114,29 @@ static void test_times_per_observation(void **state)
 		     in, "observed-data--1");
 }
 
+/* object_refs that is no array leaves the 2.0 objects dictionary in use */
+static void test_objects_dictionary(void **state)
+{
+	(void)state;
+	expect_match("[ipv4-addr:value = '1.2.3.4']",
+		     "{\"type\":\"observed-data\",\"id\":\"observed-data--d\","
+		     "\"first_observed\":\"" T2020 "\",\"last_observed\":\"" T2020 "\","
+		     "\"number_observed\":2,\"object_refs\":\"x\","
+		     "\"objects\":{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"1.2.3.4\"}}}",
+		     "observed-data--d");
+	expect_error("[" IP ",{\"type\":\"observed-data\",\"id\":\"observed-data--e\","
+		     "\"first_observed\":\"" T2020 "\",\"last_observed\":\"" T2020 "\","
+		     "\"number_observed\":0,\"object_refs\":[]}]",
+		     TP_EVALIDATE, "number_observed", "must be an integer >= 1", "observed-data--e");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_places),
 		cmocka_unit_test(test_observation_errors),
 		cmocka_unit_test(test_times_per_observation),
+		cmocka_unit_test(test_objects_dictionary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
