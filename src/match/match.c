@@ -271,7 +271,7 @@ static json_t *by_key(json_t *objs, json_t *refs)
 {
 	json_t *dict = json_object();
 	for (size_t i = 0; dict && i < json_array_size(objs); i++)
-		if (json_object_set(dict, json_string_value(json_array_get(refs, i)),
+		if (json_object_set_nocheck(dict, json_string_value(json_array_get(refs, i)),
 				    json_array_get(objs, i))) {
 			json_decref(dict);
 			return NULL;
@@ -307,11 +307,11 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 		 * (shape.c): one constant spares formatting and parsing them. */
 		json_t *od = json_object();
 		if (!od || json_array_append_new(all, od) ||
-		    json_object_set_new(od, "type", json_string_nocheck("observed-data")) ||
-		    json_object_set(od, "first_observed", m->epoch) ||
-		    json_object_set(od, "last_observed", m->epoch) ||
-		    json_object_set_new(od, "number_observed", json_integer(1)) ||
-		    json_object_set_new(od, "objects", by_key(objs, refs)))
+		    json_object_set_new_nocheck(od, "type", json_string_nocheck("observed-data")) ||
+		    json_object_set_nocheck(od, "first_observed", m->epoch) ||
+		    json_object_set_nocheck(od, "last_observed", m->epoch) ||
+		    json_object_set_new_nocheck(od, "number_observed", json_integer(1)) ||
+		    json_object_set_new_nocheck(od, "objects", by_key(objs, refs)))
 			e = TP_ENOMEM;
 		rec_of[(*nobs)++] = i;
 	}

@@ -40,11 +40,17 @@ static int ref_listed(const json_t *refs, const char *id)
 	return 0;
 }
 
+/*
+ * Every key this file sets is one of its own ASCII literals (or a cheap
+ * id): the _nocheck setters spare a UTF-8 scan of each key, several per
+ * record. Values from the record are still checked (json_string).
+ */
+
 /* {"type": type} (type is ours: ASCII). */
 static json_t *typed(const char *type)
 {
 	json_t *o = json_object();
-	if (o && json_object_set_new(o, "type", json_string_nocheck(type))) {
+	if (o && json_object_set_new_nocheck(o, "type", json_string_nocheck(type))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -55,7 +61,7 @@ static json_t *typed(const char *type)
 static json_t *value_sco(const char *type, const char *v, size_t n)
 {
 	json_t *o = typed(type);
-	if (o && json_object_set_new(o, "value", json_stringn(v, n))) {
+	if (o && json_object_set_new_nocheck(o, "value", json_stringn(v, n))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -103,7 +109,7 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 	if (!o)
 		return TP_ENOTFOUND; /* a value that is not UTF-8: no observable */
 	if (c->ids->stable) {
-		enum tp_err e = json_object_set_new(o, "spec_version", json_string_nocheck("2.1"))
+		enum tp_err e = json_object_set_new_nocheck(o, "spec_version", json_string_nocheck("2.1"))
 					? TP_ENOMEM
 					: stable_id(o, out);
 		if (e) {
@@ -118,7 +124,7 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 			       ? TP_ENOMEM
 			       : TP_OK;
 	}
-	if (json_object_set_new(o, "id", json_string_nocheck(out)) != 0) {
+	if (json_object_set_new_nocheck(o, "id", json_string_nocheck(out)) != 0) {
 		json_decref(o);
 		return TP_ENOMEM;
 	}
@@ -169,7 +175,7 @@ static enum tp_err domain(struct obs_ctx *c, const char *s, size_t n, json_t *re
 		return TP_ENOTFOUND;
 	json_t *o = value_sco("domain-name", s, n);
 	if (o && resolves && json_array_size(resolves))
-		json_object_set(o, "resolves_to_refs", resolves);
+		json_object_set_nocheck(o, "resolves_to_refs", resolves);
 	return put(c, o, id);
 }
 
@@ -210,21 +216,32 @@ static enum tp_err http_ext(const struct record *r, json_t *nt)
 	json_t *hdr = json_object();
 	const char *host = record_get(r, F_HOST, NULL), *ua = record_get(r, F_USER_AGENT, NULL);
 	if (host)
-		json_object_set_new(hdr, "Host", json_string(host));
+		json_object_set_new_nocheck(hdr, "Host", json_string(host));
 	if (ua)
-		json_object_set_new(hdr, "User-Agent", json_string(ua));
-	json_t *ext = json_pack("{s:s, s:s}", "request_method", m, "request_value", uri);
+		json_object_set_new_nocheck(hdr, "User-Agent", json_string(ua));
+	/* {"request_method": m, "request_value": uri}; NULL unless both are UTF-8 */
+	json_t *ext = json_object();
+	if (ext && (json_object_set_new_nocheck(ext, "request_method", json_string(m)) ||
+		    json_object_set_new_nocheck(ext, "request_value", json_string(uri)))) {
+		json_decref(ext);
+		ext = NULL;
+	}
 	if (!hdr || !ext) {
 		json_decref(hdr);
 		json_decref(ext);
 		return TP_ENOMEM;
 	}
 	if (json_object_size(hdr))
-		json_object_set(ext, "request_header", hdr);
+		json_object_set_nocheck(ext, "request_header", hdr);
 	json_decref(hdr);
-	return json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext))
-		       ? TP_ENOMEM
-		       : TP_OK;
+	json_t *exts = json_object();
+	if (!exts || json_object_set_new_nocheck(exts, "http-request-ext", ext)) {
+		if (!exts)
+			json_decref(ext); /* a failed set took ext */
+		json_decref(exts);
+		return TP_ENOMEM;
+	}
+	return json_object_set_new_nocheck(nt, "extensions", exts) ? TP_ENOMEM : TP_OK;
 }
 
 static enum tp_err network(struct obs_ctx *c)
@@ -249,14 +266,14 @@ static enum tp_err network(struct obs_ctx *c)
 		return TP_ENOMEM;
 	}
 	if (sid[0])
-		json_object_set_new(nt, "src_ref", json_string_nocheck(sid));
+		json_object_set_new_nocheck(nt, "src_ref", json_string_nocheck(sid));
 	if (did[0])
-		json_object_set_new(nt, "dst_ref", json_string_nocheck(did));
+		json_object_set_new_nocheck(nt, "dst_ref", json_string_nocheck(did));
 	long sp = port(r, F_SRC_PORT), dp = port(r, F_DST_PORT);
 	if (sp >= 0)
-		json_object_set_new(nt, "src_port", json_integer(sp));
+		json_object_set_new_nocheck(nt, "src_port", json_integer(sp));
 	if (dp >= 0)
-		json_object_set_new(nt, "dst_port", json_integer(dp));
+		json_object_set_new_nocheck(nt, "dst_port", json_integer(dp));
 	const char *proto = record_get(r, F_PROTO, NULL);
 	char p[32];
 	if (proto && *proto) {
@@ -270,7 +287,7 @@ static enum tp_err network(struct obs_ctx *c)
 	const char *app = app_protocol(r->log);
 	if (app && strcmp(app, p) != 0)
 		json_array_append_new(protos, json_string(app));
-	json_object_set_new(nt, "protocols", protos);
+	json_object_set_new_nocheck(nt, "protocols", protos);
 	if ((e = http_ext(r, nt))) {
 		json_decref(nt);
 		return e;
@@ -401,7 +418,7 @@ static enum tp_err file(struct obs_ctx *c)
 	for (size_t i = 0; i < 3; i++) {
 		const char *h = record_get(r, algs[i].f, NULL);
 		if (h && *h)
-			json_object_set_new(hashes, algs[i].name, hash_value(h));
+			json_object_set_new_nocheck(hashes, algs[i].name, hash_value(h));
 	}
 	const char *name = record_get(r, F_FILENAME, NULL);
 	if (!json_object_size(hashes) && !name) {
@@ -414,17 +431,17 @@ static enum tp_err file(struct obs_ctx *c)
 		return TP_ENOMEM;
 	}
 	if (json_object_size(hashes))
-		json_object_set(o, "hashes", hashes);
+		json_object_set_nocheck(o, "hashes", hashes);
 	json_decref(hashes);
 	if (name)
-		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new_nocheck(o, "name", json_string(name));
 	const char *size = record_get(r, F_SIZE, NULL), *mime = record_get(r, F_MIME, NULL);
 	char *end;
 	long long sz = size ? strtoll(size, &end, 10) : -1;
 	if (size && !*end && sz >= 0)
-		json_object_set_new(o, "size", json_integer(sz));
+		json_object_set_new_nocheck(o, "size", json_integer(sz));
 	if (mime)
-		json_object_set_new(o, "mime_type", json_string(mime));
+		json_object_set_new_nocheck(o, "mime_type", json_string(mime));
 	return put(c, o, NULL);
 }
 
@@ -444,17 +461,17 @@ static enum tp_err certificate(struct obs_ctx *c)
 	if (s1 || s256) {
 		json_t *h = json_object();
 		if (s1)
-			json_object_set_new(h, "SHA-1", hash_value(s1));
+			json_object_set_new_nocheck(h, "SHA-1", hash_value(s1));
 		if (s256)
-			json_object_set_new(h, "SHA-256", hash_value(s256));
-		json_object_set_new(o, "hashes", h);
+			json_object_set_new_nocheck(h, "SHA-256", hash_value(s256));
+		json_object_set_new_nocheck(o, "hashes", h);
 	}
 	if (subj)
-		json_object_set_new(o, "subject", json_string(subj));
+		json_object_set_new_nocheck(o, "subject", json_string(subj));
 	if (iss)
-		json_object_set_new(o, "issuer", json_string(iss));
+		json_object_set_new_nocheck(o, "issuer", json_string(iss));
 	if (ser)
-		json_object_set_new(o, "serial_number", json_string(ser));
+		json_object_set_new_nocheck(o, "serial_number", json_string(ser));
 	return put(c, o, NULL);
 }
 
