@@ -4,8 +4,9 @@
  * (UTXO from a synthetic chain whose spends cross the parts; account from
  * CSV rows whose addresses recur across the parts), and an append that
  * fails (a bad row after good ones, blocks that are not newer) leaves the
- * previous file as it was, still opening. Any faster way of appending
- * must keep these.
+ * previous file as it was, still opening, and so does a save that died
+ * halfway (the half-written temporary file beside the graph is ignored).
+ * Any faster way of appending must keep these.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,6 +197,28 @@ static void test_failed_append_keeps_old_graph(void **state)
 	import_ok(dir, "eth", eth_rows("next.csv", 11, 12));
 }
 
+/* A save killed before its rename leaves graph.tpg.tmp.PID half written:
+ * the graph is the previous one and later appends are unaffected. */
+static void test_crashed_save_keeps_old_graph(void **state)
+{
+	(void)state;
+	const char *dir = path_in("crashed"), *one = path_in("crashed_one");
+	import_ok(dir, "eth", eth_rows("c1.csv", 1, 10));
+	size_t n;
+	char *bytes = graph_bytes(dir, &n);
+	char tmp[4400];
+	snprintf(tmp, sizeof tmp, "%s/graph.tpg.tmp.999999", dir);
+	write_file(tmp, bytes, n / 2);
+	free(bytes);
+	struct tp_trace_graph *g;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_OK);
+	tp_trace_graph_free(g);
+	import_ok(dir, "eth", eth_rows("c2.csv", 11, 30));
+	import_ok(one, "eth", eth_rows("c12.csv", 1, 30));
+	same_graph(one, dir);
+}
+
 int main(void)
 {
 	assert_non_null(mkdtemp(scratch));
@@ -203,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_utxo_parts_equal_one_import),
 		cmocka_unit_test(test_account_parts_equal_one_import),
 		cmocka_unit_test(test_failed_append_keeps_old_graph),
+		cmocka_unit_test(test_crashed_save_keeps_old_graph),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[4400];
