@@ -9,7 +9,9 @@
  * bounds and every stored index, so a damaged file is an error, never a
  * wild read. Both hash tables are stored, so a trace needs no rebuild.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -237,8 +239,36 @@ static void *write_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Removes the temporary files of saves that died before their rename
+ * (graph.tpg.tmp.PID of a process that no longer runs): they are never
+ * read, only disk taken.
+ */
+static void remove_stale_tmp(const char *dir)
+{
+	static const char prefix[] = "graph.tpg.tmp.";
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		if (strncmp(de->d_name, prefix, sizeof prefix - 1) != 0)
+			continue;
+		char *end;
+		long pid = strtol(de->d_name + sizeof prefix - 1, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() ||
+		    !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+			continue;
+		char p[4400];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(dh);
+}
+
 enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *d)
 {
+	remove_stale_tmp(dir);
 	enum tp_err be = count_lists(g);
 	if (be != TP_OK)
 		return tp_diag_set(d, be,

@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -217,6 +218,9 @@ static void test_crashed_save_keeps_old_graph(void **state)
 	import_ok(dir, "eth", eth_rows("c2.csv", 11, 30));
 	import_ok(one, "eth", eth_rows("c12.csv", 1, 30));
 	same_graph(one, dir);
+	/* the dead save's temporary file is cleaned up by the next save */
+	if (kill(999999, 0) != 0)
+		assert_int_not_equal(access(tmp, F_OK), 0);
 }
 
 int main(void)
