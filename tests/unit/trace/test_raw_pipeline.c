@@ -429,6 +429,13 @@ static void test_spend_index_collisions(void **state)
 		uint64_t h = home(i, cap);
 		assert_non_null(tpi_spend_find(&s, h, id[i], (uint32_t)i));
 	}
+	/* a slot whose hash and vout agree is no hit unless the txid does */
+	uint8_t other[32];
+	memcpy(other, id[1], 32);
+	other[16] ^= 1;
+	assert_null(tpi_spend_find(&s, home(1, cap), other, 1));
+	tpi_spend_take(&s, home(1, cap), other, 1);
+	assert_int_equal(s.n, 60100);
 	tpi_spend_free(&s);
 }
 
