@@ -72,7 +72,7 @@ void tpi_pipe_destroy(struct tpi_pipe *p)
 {
 	for (int i = 0; i < TPI_PIPE_DEPTH; i++)
 		tpi_batch_free(&p->ring[i]);
-	free(p->spare);
+	tpi_table_free(p->spare, p->spare_bytes);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 }
@@ -168,5 +168,5 @@ void tpi_pipe_make_spare(struct tpi_pipe *p)
 		t = NULL;
 	}
 	pthread_mutex_unlock(&p->mu);
-	free(t);
+	tpi_table_free(t, want);
 }

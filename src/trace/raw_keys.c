@@ -48,7 +48,7 @@ static enum tp_err grow(struct tpi_keys *k)
 			j = (j + 1) & (cap - 1);
 		s[j] = *o;
 	}
-	free(k->slot);
+	tpi_table_free(k->slot, k->cap * sizeof *k->slot);
 	k->slot = s;
 	k->cap = cap;
 	return TP_OK;
@@ -62,7 +62,7 @@ enum tp_err tpi_keys_init(struct tpi_keys *k)
 
 void tpi_keys_free(struct tpi_keys *k)
 {
-	free(k->slot);
+	tpi_table_free(k->slot, k->cap * sizeof *k->slot);
 	free(k->keys);
 	memset(k, 0, sizeof *k);
 }

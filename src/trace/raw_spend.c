@@ -22,18 +22,44 @@ uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
 	return h | 1;
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
 void *tpi_table_alloc(size_t bytes)
 {
-	const size_t huge = (size_t)2 << 20;
-	size_t align = bytes < huge ? 64 : huge;
-	bytes = (bytes + align - 1) & ~(align - 1);
-	void *p = aligned_alloc(align, bytes);
-	if (!p)
+	if (bytes < HUGE_PAGE) {
+		void *p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+		return p ? memset(p, 0, bytes) : NULL;
+	}
+	/* a fresh mapping, which the kernel clears: writing zeros over it as
+	 * well would clear every page twice */
+	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uint8_t *m = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
 		return NULL;
+	/* keep the 2 MB aligned part, so each huge page backs a whole one */
+	size_t head = (HUGE_PAGE - (uintptr_t)m % HUGE_PAGE) % HUGE_PAGE;
+	if (head)
+		munmap(m, head);
+	munmap(m + head + bytes, HUGE_PAGE - head);
+	uint8_t *p = m + head;
 	/* random probes over a large table: one TLB entry per 2 MB, not 4 kB */
-	if (align == huge)
-		(void)madvise(p, bytes, MADV_HUGEPAGE);
-	return memset(p, 0, bytes);
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+	/* fault the pages in here (on the decoding thread, for a spare table)
+	 * rather than at the table's first probes */
+	for (size_t i = 0; i < bytes; i += 4096)
+		((volatile uint8_t *)p)[i] = 0;
+	return p;
+}
+
+void tpi_table_free(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < HUGE_PAGE)
+		free(p);
+	else
+		munmap(p, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 }
 
 static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
@@ -87,7 +113,7 @@ static enum tp_err grow(struct tpi_spend *s)
 		if (s->slot[i].hash)
 			place(slot, cap, &s->slot[i]);
 	}
-	free(s->slot);
+	tpi_table_free(s->slot, s->cap * sizeof *s->slot);
 	s->slot = slot;
 	s->cap = cap;
 	return TP_OK;
@@ -128,7 +154,7 @@ void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], 
 
 void tpi_spend_free(struct tpi_spend *s)
 {
-	free(s->slot);
+	tpi_table_free(s->slot, s->cap * sizeof *s->slot);
 	s->slot = NULL;
 	s->cap = s->n = 0;
 }

@@ -69,10 +69,13 @@ void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], 
 void tpi_spend_free(struct tpi_spend *s);
 
 /*
- * Zeroed memory for a hash table probed at random (free with free()):
- * from 2 MB on, on transparent huge pages where the system allows, and
- * always at least 64-byte aligned.
+ * Zeroed memory for a hash table probed at random (caller owns: free with
+ * tpi_table_free and the same bytes): from 2 MB on, a mapping of its own
+ * on transparent huge pages where the system allows, its pages already
+ * faulted in; always at least 64-byte aligned.
  */
 void *tpi_table_alloc(size_t bytes);
+/* Frees a tpi_table_alloc table of `bytes` (NULL: nothing). */
+void tpi_table_free(void *p, size_t bytes);
 
 #endif

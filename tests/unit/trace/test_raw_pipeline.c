@@ -429,6 +429,13 @@ static void test_spend_index_collisions(void **state)
 		uint64_t h = home(i, cap);
 		assert_non_null(tpi_spend_find(&s, h, id[i], (uint32_t)i));
 	}
+	/* a slot whose hash and vout agree is no hit unless the txid does */
+	uint8_t other[32];
+	memcpy(other, id[1], 32);
+	other[16] ^= 1;
+	assert_null(tpi_spend_find(&s, home(1, cap), other, 1));
+	tpi_spend_take(&s, home(1, cap), other, 1);
+	assert_int_equal(s.n, 60100);
 	tpi_spend_free(&s);
 }
 
@@ -492,6 +499,32 @@ static void test_spare_table(void **state)
 	tpi_spend_free(&s);
 }
 
+/*
+ * Tables come zeroed and aligned at every size, a large one on its own
+ * mapping: usable to its last byte, and a table after a freed one is
+ * zeroed again, whatever was written into the first.
+ */
+static void test_table_alloc(void **state)
+{
+	(void)state;
+	const size_t sizes[] = {64, 1 << 16, (size_t)2 << 20, ((size_t)5 << 20) + 96};
+	for (size_t n = 0; n < sizeof sizes / sizeof *sizes; n++) {
+		for (int round = 0; round < 2; round++) {
+			uint8_t *t = tpi_table_alloc(sizes[n]);
+			assert_non_null(t);
+			assert_int_equal((uintptr_t)t % 64, 0);
+			if (sizes[n] >= (size_t)2 << 20)
+				assert_int_equal((uintptr_t)t % ((size_t)2 << 20), 0);
+			for (size_t i = 0; i < sizes[n]; i += 61)
+				assert_int_equal(t[i], 0);
+			assert_int_equal(t[sizes[n] - 1], 0);
+			memset(t, 0xa5, sizes[n]);
+			tpi_table_free(t, sizes[n]);
+		}
+	}
+	tpi_table_free(NULL, 1 << 16);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -518,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_resume_equals_one_import),
 		cmocka_unit_test(test_spend_index_collisions),
 		cmocka_unit_test(test_spare_table),
+		cmocka_unit_test(test_table_alloc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
