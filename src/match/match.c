@@ -264,21 +264,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The observed-data a batch is matched as (cheap ids, the record's time). */
-/* The SCOs of one record as an `objects` dictionary: refs[i] is the key of
- * objs[i] (observe() makes them side by side). */
-static json_t *by_key(json_t *objs, json_t *refs)
-{
-	json_t *dict = json_object();
-	for (size_t i = 0; dict && i < json_array_size(objs); i++)
-		if (json_object_set_nocheck(dict, json_string_value(json_array_get(refs, i)),
-				    json_array_get(objs, i))) {
-			json_decref(dict);
-			return NULL;
-		}
-	return dict;
-}
-
 /*
  * The observed-data a batch is matched as. Each keeps its SCOs in the
  * `objects` dictionary STIX 2.0 used (the evaluator resolves references
@@ -291,15 +276,14 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 	 * nothing can match: addresses alone keep the records counted) */
 	struct ids ids = {.need = m->need ? m->need : S_ADDR};
 	tp_buf_init(&ids.url, 1 << 20);
-	json_t *objs = json_array(), *refs = json_array();
-	enum tp_err e = objs && refs ? TP_OK : TP_ENOMEM;
+	enum tp_err e = TP_OK;
 	*nobs = 0;
 	for (size_t i = 0; e == TP_OK && i < m->nrecs; i++) {
-		json_array_clear(objs);
-		json_array_clear(refs);
+		json_t *objects = json_object();
 		ids.next = 0;
-		e = observe(&m->recs[i], &ids, objs, refs);
+		e = objects ? observe_objects(&m->recs[i], &ids, objects) : TP_ENOMEM;
 		if (e) {
+			json_decref(objects);
 			e = e == TP_ENOTFOUND ? TP_OK : e; /* nothing observable */
 			continue;
 		}
@@ -310,13 +294,14 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 		    json_object_set_new_nocheck(od, "type", json_string_nocheck("observed-data")) ||
 		    json_object_set_nocheck(od, "first_observed", m->epoch) ||
 		    json_object_set_nocheck(od, "last_observed", m->epoch) ||
-		    json_object_set_new_nocheck(od, "number_observed", json_integer(1)) ||
-		    json_object_set_new_nocheck(od, "objects", by_key(objs, refs)))
+		    json_object_set_new_nocheck(od, "number_observed", json_integer(1))) {
+			json_decref(objects);
 			e = TP_ENOMEM;
+		} else if (json_object_set_new_nocheck(od, "objects", objects)) {
+			e = TP_ENOMEM;
+		}
 		rec_of[(*nobs)++] = i;
 	}
-	json_decref(objs);
-	json_decref(refs);
 	tp_buf_free(&ids.url);
 	return e;
 }

@@ -133,6 +133,13 @@ struct ids {
  */
 enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs,
 		    json_t *refs) TP_MUST_CHECK;
+/*
+ * The same SCOs put straight into dict (caller's object) under their ids,
+ * the `objects` dictionary an observed-data can carry: no arrays to copy.
+ * Only with ids->stable 0 (else TP_EINVAL). TP_ENOTFOUND when it has none.
+ */
+enum tp_err observe_objects(const struct record *r, struct ids *ids,
+			    json_t *dict) TP_MUST_CHECK;
 
 /* ---- indicators ---- */
 

@@ -29,6 +29,7 @@ struct obs_ctx {
 	const struct record *r;
 	struct ids *ids;
 	json_t *objs, *refs;
+	json_t *dict; /* observe_objects(): SCOs by id, instead of objs and refs */
 	unsigned need; /* enum sco_kind */
 };
 
@@ -119,6 +120,8 @@ static enum tp_err put(struct obs_ctx *c, json_t *o, char id[TP_STIX_ID_MAX])
 	} else {
 		/* matching only: the id is the key in the objects dictionary */
 		cheap_id(c->ids->next++, out);
+		if (c->dict)
+			return json_object_set_new_nocheck(c->dict, out, o) ? TP_ENOMEM : TP_OK;
 		return json_array_append_new(c->objs, o) ||
 				       json_array_append_new(c->refs, json_string_nocheck(out))
 			       ? TP_ENOMEM
@@ -481,9 +484,10 @@ static enum tp_err step(enum tp_err e)
 	return e == TP_ENOTFOUND ? TP_OK : e;
 }
 
-enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs, json_t *refs)
+static enum tp_err observe_ctx(struct obs_ctx *cp)
 {
-	struct obs_ctx c = {r, ids, objs, refs, ids->need ? ids->need : ~0u};
+	struct obs_ctx c = *cp;
+	const struct record *r = c.r;
 	enum tp_err e = step(network(&c));
 	if (e == TP_OK)
 		e = step(dns(&c));
@@ -499,7 +503,21 @@ enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs, json_
 		e = step(file(&c));
 	if (e == TP_OK && (c.need & S_X509))
 		e = step(certificate(&c));
-	if (e == TP_OK && json_array_size(refs) == 0)
+	if (e == TP_OK && (c.dict ? json_object_size(c.dict) : json_array_size(c.refs)) == 0)
 		e = TP_ENOTFOUND;
 	return e;
+}
+
+enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs, json_t *refs)
+{
+	struct obs_ctx c = {r, ids, objs, refs, NULL, ids->need ? ids->need : ~0u};
+	return observe_ctx(&c);
+}
+
+enum tp_err observe_objects(const struct record *r, struct ids *ids, json_t *dict)
+{
+	if (ids->stable)
+		return TP_EINVAL; /* stable ids are for object_refs: use observe() */
+	struct obs_ctx c = {r, ids, NULL, NULL, dict, ids->need ? ids->need : ~0u};
+	return observe_ctx(&c);
 }

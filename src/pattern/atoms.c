@@ -7,6 +7,8 @@
  *	      CIDR (ipv4-addr, value, 10.0.0.0/8)          exact: no evaluation
  *	[file:name MATCHES '^inv.*\.pdf$' AND file:size > 10]
  *	   -> REGEX (file, name, ^inv.*\.pdf$)             confirmed by the evaluator
+ *	[network-traffic:dst_port = 4444]
+ *	   -> EQ   (network-traffic, dst_port, int 4444)   exact: no evaluation
  *	[file:size > 10]  -> no atom: evaluated for every observation
  *
  * AND takes the cheapest child's atoms (any child must hold), OR the union
@@ -129,6 +131,21 @@ static char *regex_source(const struct node *t, unsigned *flags)
 
 #define COST_NONE (-1L)
 
+/*
+ * An integer literal the equality index can hold. The evaluator also lets
+ * a JSON real equal it as a double; below 2^53 that real is integral and
+ * converts back to the same integer, which is what the probe looks up.
+ */
+static int int_indexable(const struct lit *l)
+{
+	return l->kind == LIT_INT && l->i > -EQ_INT_LIMIT && l->i < EQ_INT_LIMIT;
+}
+
+static int eq_indexable(const struct lit *l)
+{
+	return l->kind == LIT_STR || int_indexable(l);
+}
+
 /* Cost of anchoring on test t (COST_NONE: cannot be indexed). */
 static long test_cost(const struct node *t)
 {
@@ -136,10 +153,10 @@ static long test_cost(const struct node *t)
 		return COST_NONE;
 	switch (t->op) {
 	case OP_EQ:
-		return t->lit.kind == LIT_STR ? 1 : COST_NONE;
+		return eq_indexable(&t->lit) ? 1 : COST_NONE;
 	case OP_IN:
 		for (size_t i = 0; i < t->lit.n; i++)
-			if (t->lit.items[i].kind != LIT_STR)
+			if (!eq_indexable(&t->lit.items[i]))
 				return COST_NONE;
 		return t->lit.n ? (long)t->lit.n : COST_NONE;
 	case OP_ISSUBSET:
@@ -235,8 +252,21 @@ static int add_eq(struct tp_pattern_set *s, uint32_t key, uint32_t ind, const ch
 	s->eqoff[s->neq] = (uint32_t)s->nstrs;
 	s->eqind[s->neq++] = ind;
 	s->nstrs += n + 8;
-	s->keys[key].has_eq = true;
+	if (key & EQ_INT_KEY)
+		s->keys[key & ~EQ_INT_KEY].has_int_eq = true;
+	else
+		s->keys[key].has_eq = true;
 	return 0;
+}
+
+/* An equality atom for literal l (a string, or an integer as 8 bytes under
+ * the key's integer twin, so "4444" and 4444 never meet). */
+static int add_lit(struct tp_pattern_set *s, uint32_t key, uint32_t ind, const struct lit *l)
+{
+	if (l->kind == LIT_STR)
+		return add_eq(s, key, ind, l->s, l->n);
+	int64_t x = l->i;
+	return add_eq(s, key | EQ_INT_KEY, ind, (const char *)&x, sizeof x);
 }
 
 int set_emit(struct tp_pattern_set *s, const struct node *n, uint32_t ind)
@@ -249,11 +279,10 @@ int set_emit(struct tp_pattern_set *s, const struct node *n, uint32_t ind)
 			return -1;
 		struct key *key = &s->keys[k];
 		if (n->op == OP_EQ)
-			return add_eq(s, (uint32_t)k, ind, n->lit.s, n->lit.n);
+			return add_lit(s, (uint32_t)k, ind, &n->lit);
 		if (n->op == OP_IN) {
 			for (size_t i = 0; i < n->lit.n; i++)
-				if (add_eq(s, (uint32_t)k, ind, n->lit.items[i].s,
-					   n->lit.items[i].n))
+				if (add_lit(s, (uint32_t)k, ind, &n->lit.items[i]))
 					return -1;
 			return 0;
 		}

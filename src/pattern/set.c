@@ -477,6 +477,22 @@ static void lookup_eq(struct tp_pattern_scratch *sc, uint32_t key, const char *v
 	}
 }
 
+/* Integer equality atoms (atoms.c): a JSON integer, or a real that equals
+ * an indexable integer, probed as the 8 bytes of that integer. */
+static void lookup_int(struct tp_pattern_scratch *sc, uint32_t key, const json_t *v)
+{
+	int64_t x;
+	if (json_is_integer(v)) {
+		x = (int64_t)json_integer_value(v);
+	} else {
+		double d = json_real_value(v);
+		if (!(d > -(double)EQ_INT_LIMIT && d < (double)EQ_INT_LIMIT) || d != (double)(int64_t)d)
+			return;
+		x = (int64_t)d;
+	}
+	lookup_eq(sc, key | EQ_INT_KEY, (const char *)&x, sizeof x);
+}
+
 static void cidr_hit(uint32_t atom, void *ctx)
 {
 	struct tp_pattern_scratch *sc = ctx;
@@ -551,6 +567,8 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 			}
 			prev = k;
 			have = i < 16 ? i : 16;
+			if (k->has_int_eq && json_is_number(v))
+				lookup_int(sc, (uint32_t)ki, v);
 			if (!json_is_string(v))
 				continue;
 			const char *str = json_string_value(v);

@@ -23,7 +23,7 @@ struct key {
 		size_t nlist;
 		int base; /* first bit of the 16 (96 for IPv4, 0 for IPv6) */
 	} jump4, jump6;	  /* jump tables of big trees (node NULL: none) */
-	bool has_eq, has_cidr;
+	bool has_eq, has_int_eq, has_cidr;
 	/* regex atoms (builder), then the database */
 	char **rx;
 	unsigned *rxflags;
@@ -31,6 +31,12 @@ struct key {
 	size_t nrx, caprx;
 	hs_database_t *db;
 };
+
+/* Equality atoms on integers use the key index with this bit set (key
+ * indexes stay below 2^31); only literals of magnitude below 2^53 are
+ * indexed, so a JSON real equal to one converts back to it exactly. */
+#define EQ_INT_KEY 0x80000000u
+#define EQ_INT_LIMIT ((int64_t)1 << 53)
 
 struct ind {
 	uint32_t id;

@@ -173,6 +173,49 @@ static void test_shape(void **state)
 		"[a:b = 1] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"));
 }
 
+/* observe_objects() makes what observe() does, keyed by the same cheap ids. */
+static void test_objects_dictionary(void **state)
+{
+	(void)state;
+	static const char *const lines[] = {
+		"{\"_path\":\"http\",\"ts\":1.5,\"id.orig_h\":\"10.0.1.4\",\"id.orig_p\":5000,"
+		"\"id.resp_h\":\"192.0.2.8\",\"id.resp_p\":8080,\"method\":\"GET\","
+		"\"host\":\"evil.example\",\"uri\":\"/a\"}",
+		"{\"_path\":\"conn\",\"ts\":2,\"id.orig_h\":\"10.0.1.4\",\"id.orig_p\":5000,"
+		"\"id.resp_h\":\"10.0.1.4\",\"id.resp_p\":4444,\"proto\":\"tcp\"}",
+		"{\"_path\":\"weird\",\"ts\":3}",
+	};
+	for (size_t l = 0; l < sizeof lines / sizeof lines[0]; l++) {
+		struct record *r = calloc(1, sizeof *r);
+		tp_buf_init(&r->text, 1 << 20);
+		struct tp_diag d = {0};
+		assert_int_equal(json_line(TP_MATCH_ZEEK_JSON, lines[l], strlen(lines[l]), "", NULL,
+					   0, r, &d),
+				 TP_OK);
+		json_t *objs = json_array(), *refs = json_array(), *dict = json_object();
+		struct ids ids = {0};
+		tp_buf_init(&ids.url, 1 << 20);
+		enum tp_err e1 = observe(r, &ids, objs, refs);
+		ids.next = 0;
+		enum tp_err e2 = observe_objects(r, &ids, dict);
+		assert_int_equal(e1, e2);
+		assert_int_equal(json_object_size(dict), json_array_size(objs));
+		assert_true(l == 2 ? e1 == TP_ENOTFOUND : e1 == TP_OK && json_array_size(objs) > 0);
+		for (size_t i = 0; i < json_array_size(objs); i++)
+			assert_true(json_equal(
+				json_object_get(dict, json_string_value(json_array_get(refs, i))),
+				json_array_get(objs, i)));
+		ids.stable = 1;
+		assert_int_equal(observe_objects(r, &ids, dict), TP_EINVAL);
+		tp_buf_free(&ids.url);
+		json_decref(objs);
+		json_decref(refs);
+		json_decref(dict);
+		tp_buf_free(&r->text);
+		free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_dns_and_files),
 		cmocka_unit_test(test_eve_tls),
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_objects_dictionary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

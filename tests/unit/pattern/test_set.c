@@ -1,7 +1,8 @@
 /*
  * The compiled matcher against the evaluator: a generated corpus of
- * indicators (every indexing path: equality, IN, CIDR, LIKE, MATCHES,
- * unindexable ones, multi-observation ones) and of observations, and for
+ * indicators (every indexing path: equality on strings and integers, IN,
+ * CIDR, LIKE, MATCHES, unindexable ones, multi-observation ones) and of
+ * observations (integer, real and string ports among them), and for
  * every observation the set's answer must equal the evaluator's, pattern
  * by pattern. Also: two threads sharing one set, early stop, statistics.
  */
@@ -61,13 +62,22 @@ static const char *const regexes[] = {"^inv.*\\\\.(pdf|exe)$",	    "example\\\\.
 				      "^10\\\\.0\\\\.0\\\\.[0-9]$", "(?i)applejeus",
 				      "^0x[0-9a-fA-F]{40}$",	    "(a|b)\\\\1"};
 
+/* integer literals: small ones, 2^53 - 1 (the last indexed) and 2^53 + 1
+ * (not indexed: as a double it equals the real 2^53) */
+static const char *const ports[] = {"80", "443", "4444", "-1", "9007199254740991",
+				    "9007199254740993"};
+/* dst_port values: integers, reals equal or not to an integer, a string */
+static const char *const port_values[] = {"80",	    "443",	"4444.0",	    "4444.5",
+					  "-1",	    "\"4444\"", "9007199254740991", "9007199254740991.0",
+					  "9007199254740992.0", "1e300"};
+
 #define PICK(a) a[rnd(sizeof a / sizeof a[0])]
 
 /* One leaf comparison (test) as pattern text. */
 static void leaf(struct tp_buf *b)
 {
 	enum tp_err e = TP_OK;
-	switch (rnd(14)) {
+	switch (rnd(16)) {
 	case 0:
 		e = tp_buf_printf(b, "ipv4-addr:value = '%s'", PICK(ips));
 		break;
@@ -107,6 +117,13 @@ static void leaf(struct tp_buf *b)
 		break;
 	case 12:
 		e = tp_buf_printf(b, "EXISTS x-crypto-wallet:chain");
+		break;
+	case 13:
+		e = tp_buf_printf(b, "network-traffic:dst_port = %s", PICK(ports));
+		break;
+	case 14:
+		e = tp_buf_printf(b, "network-traffic:dst_port IN (%s, '4444', %s)", PICK(ports),
+				  PICK(ports));
 		break;
 	default:
 		e = tp_buf_printf(b, "url:value LIKE 'http://%s/%%'", PICK(domains));
@@ -187,6 +204,11 @@ static json_t *gen_sco(int i, json_t *pool_objs)
 		json_array_append_new(pool_objs, json_pack("{s:s,s:s,s:s}", "type", "ipv4-addr",
 							   "id", id, "value", PICK(ips)));
 		o = json_pack("{s:s,s:s}", "type", "network-traffic", "dst_ref", id);
+		if (rnd(4)) {
+			json_t *port = json_loads(PICK(port_values), JSON_DECODE_ANY, NULL);
+			assert_non_null(port);
+			json_object_set_new(o, "dst_port", port);
+		}
 		break;
 	}
 	default: {
