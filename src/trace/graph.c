@@ -156,6 +156,35 @@ void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len
 		__builtin_prefetch(&g->addr_tag[i]);
 }
 
+/*
+ * The entry (id + 1) whose slot holds the tag of hash h first, or 0: a
+ * guess for prefetching, the string is not compared.
+ */
+static uint32_t probe(const uint32_t *slots, const uint32_t *tags, uint32_t cap, uint64_t h)
+{
+	uint32_t mask = cap - 1, tag = (uint32_t)(h >> 32);
+	for (uint32_t i = (uint32_t)h & mask, k = 0; k < 4; i = (i + 1) & mask, k++) {
+		uint32_t v = slots[i];
+		if (v == 0 || !tags || tags[i] == tag)
+			return v;
+	}
+	return 0;
+}
+
+void tpg_addr_prefetch_off(const struct tp_trace_graph *g, const char *s, size_t len)
+{
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, hash_bytes(s, len));
+	if (v)
+		__builtin_prefetch(&g->addr_off[v - 1]);
+}
+
+void tpg_addr_prefetch_str(const struct tp_trace_graph *g, const char *s, size_t len)
+{
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, hash_bytes(s, len));
+	if (v)
+		__builtin_prefetch(g->addr_str + g->addr_off[v - 1]);
+}
+
 static enum tp_err rehash_addr(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->addr_hcap * 2;
@@ -240,6 +269,16 @@ void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32])
 	__builtin_prefetch(&g->tx_hash[i]);
 	if (g->tx_tag)
 		__builtin_prefetch(&g->tx_tag[i]);
+}
+
+void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32])
+{
+	uint32_t v = probe(g->tx_hash, g->tx_tag, g->tx_hcap, hash_txid(id));
+	if (!v)
+		return;
+	__builtin_prefetch(g->txid[v - 1]);
+	if (g->tx_out)
+		__builtin_prefetch((const char *)g->tx_out + ((uint64_t)(v - 1) << g->index_shift));
 }
 
 enum tp_err tpg_tag_hashes(struct tp_trace_graph *g)

@@ -128,6 +128,13 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
 /* Starts loading the hash slot tpg_addr_find(g, s, len) reads first. */
 void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len);
+/*
+ * Some time after tpg_addr_prefetch: starts loading the string offset of
+ * the entry the slot points to; some time after that, tpg_addr_prefetch_str
+ * starts loading the string itself. Neither changes anything.
+ */
+void tpg_addr_prefetch_off(const struct tp_trace_graph *g, const char *s, size_t len);
+void tpg_addr_prefetch_str(const struct tp_trace_graph *g, const char *s, size_t len);
 /* The id of s[0..len), adding it when new. */
 enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
@@ -143,6 +150,11 @@ static inline const char *tpg_addr(const struct tp_trace_graph *g, uint32_t id)
 uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t len);
 /* Starts loading the hash slot tpg_tx_find(g, id, 32) reads first. */
 void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32]);
+/*
+ * Some time after tpg_tx_prefetch: starts loading the id and the output
+ * range of the transaction the slot points to.
+ */
+void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32]);
 /* Appends a transaction (its inputs/outputs are appended after it). */
 enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, int64_t time,
 		       uint32_t block, uint32_t *tx) TP_MUST_CHECK;

@@ -13,9 +13,11 @@
  * added, so `--skip-bad` drops whole transactions, never halves.
  *
  * Lines are read by etl_scan.c (no JSON tree). While one transaction is
- * checked and added, the next line is already scanned and the graph's
- * hash slots for its ids are prefetched: the lookups, not the JSON, are
- * what an import waits for.
+ * checked and added, the next several lines are already scanned and what
+ * their lookups will read (hash slots, then the entries they point to,
+ * then address strings) is prefetched in steps: the lookups, not the
+ * JSON, are what an import waits for, and several misses in flight at
+ * once cost little more than one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -270,71 +272,120 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 /* A scanned line, kept from the look-ahead until it is imported. */
 struct scanned {
 	struct tpe_scan *sc;
-	const char *line; /* the bytes scanned; NULL: none yet */
+	const char *line; /* the bytes scanned */
+	size_t len;	  /* 0: an empty line, nothing scanned */
 	enum tp_err e;
 	const struct tpe_tx *tx;
+	int step; /* the prefetch steps done */
 	char why[300];
 };
 
 static void scan_into(struct scanned *s, const char *line, size_t len)
 {
 	s->line = line;
-	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+	s->len = len;
+	s->step = 0;
+	if (len)
+		s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
 }
 
 /*
- * Starts loading the hash slots that importing s will look up (its id, the
- * outputs it spends and its outputs' addresses), so the misses overlap
- * the work on the line before.
+ * Starts loading what importing s will look up, in three steps some lines
+ * apart, each needing what the one before loaded: step 1 the hash slots
+ * (of its id, the outputs it spends, its outputs' addresses), step 2 the
+ * entries they point to (spent transactions' ids and output ranges,
+ * address offsets), step 3 the address strings.
  */
-static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s)
+static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s, int step)
 {
 	uint8_t id[32];
-	if (s->e != TP_OK)
+	if (!s->len || s->e != TP_OK)
 		return;
 	const struct tpe_tx *t = s->tx;
-	if (t->hash.kind == TPE_STR && tpe_txid_parse(t->hash.s, t->hash.len, id))
+	if (step == 1 && t->hash.kind == TPE_STR && tpe_txid_parse(t->hash.s, t->hash.len, id))
 		tpg_tx_prefetch(g, id);
-	for (size_t i = 0; i < t->nin; i++) {
+	for (size_t i = 0; step < 3 && i < t->nin; i++) {
 		const struct tpe_val *h = &t->in[i].spent_hash;
-		if (h->kind == TPE_STR && tpe_txid_parse(h->s, h->len, id))
+		if (h->kind != TPE_STR || !tpe_txid_parse(h->s, h->len, id))
+			continue;
+		if (step == 1)
 			tpg_tx_prefetch(g, id);
+		else
+			tpg_tx_prefetch_entry(g, id);
 	}
 	for (size_t k = 0; k < t->nout; k++) {
 		const struct tpe_addrs *ad = &t->out[k].addrs;
-		if (ad->kind == TPE_ARRAY && !ad->bad && ad->len)
+		if (ad->kind != TPE_ARRAY || ad->bad || !ad->len)
+			continue;
+		if (step == 1)
 			tpg_addr_prefetch(g, ad->s, ad->len);
+		else if (step == 2)
+			tpg_addr_prefetch_off(g, ad->s, ad->len);
+		else
+			tpg_addr_prefetch_str(g, ad->s, ad->len);
+	}
+}
+
+/*
+ * Lines scanned ahead: ring[head] is the line being imported (or none,
+ * when n is 0), the n - 1 after it are already read and scanned, their
+ * hash slots prefetched. A few lines ahead, not one, so that several
+ * misses are in flight while one transaction is added.
+ */
+#define AHEAD 8 /* a power of two */
+
+struct lookahead {
+	struct scanned ring[AHEAD];
+	unsigned head, n;
+};
+
+/* Makes ring[head] the line r->line and scans further lines as far as read. */
+static void look_ahead(const struct tp_trace_graph *g, struct tpr *r, struct lookahead *la)
+{
+	if (la->n && la->ring[la->head].line != r->line)
+		la->n = 0; /* not the peeked line: cannot happen, but start afresh */
+	if (la->n == 0) {
+		scan_into(&la->ring[la->head], r->line, r->len);
+		la->n = 1;
+	}
+	const char *ahead;
+	size_t alen;
+	while (la->n < AHEAD && tpr_peek_more(r, &ahead, &alen)) {
+		struct scanned *s = &la->ring[(la->head + la->n) % AHEAD];
+		scan_into(s, ahead, alen);
+		la->n++;
+	}
+	/* step 1 as soon as a line is scanned, 2 halfway, 3 two lines before its turn */
+	for (unsigned k = 1; k < la->n; k++) {
+		struct scanned *s = &la->ring[(la->head + k) % AHEAD];
+		int want = k <= 2 ? 3 : k <= AHEAD / 2 ? 2 : 1;
+		while (s->step < want)
+			prefetch_tx(g, s, ++s->step);
 	}
 }
 
 enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_block,
 			  struct tp_diag *d)
 {
-	/* the current line and the next one, scanned ahead when already read */
-	struct scanned slot[2] = {{0}};
-	int cur = 0;
-	if (tpe_scan_new(&slot[0].sc) != TP_OK || tpe_scan_new(&slot[1].sc) != TP_OK) {
-		tpe_scan_free(slot[0].sc);
-		return tp_diag_set(d, TP_ENOMEM, "out of memory");
-	}
+	struct lookahead la = {0};
+	for (int k = 0; k < AHEAD; k++)
+		if (tpe_scan_new(&la.ring[k].sc) != TP_OK) {
+			for (int j = 0; j < k; j++)
+				tpe_scan_free(la.ring[j].sc);
+			return tp_diag_set(d, TP_ENOMEM, "out of memory");
+		}
 	uint64_t *spend = NULL;
 	size_t spend_cap = 0;
 	uint32_t prev_block = 0;
 	enum tp_err e = TP_OK;
 	int rc;
 	while ((rc = tpr_next(r, d)) > 0) {
+		look_ahead(g, r, &la);
+		const struct scanned *now = &la.ring[la.head];
+		la.head = (la.head + 1) % AHEAD;
+		la.n--;
 		if (r->len == 0)
 			continue;
-		struct scanned *now = &slot[cur], *next = &slot[cur ^ 1];
-		if (now->line != r->line)
-			scan_into(now, r->line, r->len);
-		const char *ahead;
-		size_t alen;
-		next->line = NULL;
-		if (tpr_peek(r, &ahead, &alen) && alen) {
-			scan_into(next, ahead, alen);
-			prefetch_tx(g, next);
-		}
 		if (now->e == TP_EPARSE)
 			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", now->why);
 		else if (now->e != TP_OK)
@@ -343,13 +394,11 @@ enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_
 			e = one_tx(g, r, now->tx, min_block, &prev_block, &spend, &spend_cap, d);
 		if (e != TP_OK)
 			break;
-		now->line = NULL;
-		cur ^= 1;
 	}
 	if (rc < 0)
 		e = d ? d->code : TP_EIO;
 	free(spend);
-	tpe_scan_free(slot[0].sc);
-	tpe_scan_free(slot[1].sc);
+	for (int k = 0; k < AHEAD; k++)
+		tpe_scan_free(la.ring[k].sc);
 	return e;
 }
