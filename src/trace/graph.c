@@ -131,10 +131,15 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 	free(g);
 }
 
-uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len)
+uint64_t tpg_addr_hash(const char *s, size_t len)
+{
+	return hash_bytes(s, len);
+}
+
+static uint32_t addr_find_hashed(const struct tp_trace_graph *g, const char *s, size_t len,
+				 uint64_t h)
 {
 	uint32_t mask = g->addr_hcap - 1;
-	uint64_t h = hash_bytes(s, len);
 	uint32_t tag = (uint32_t)(h >> 32);
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->addr_hash[i];
@@ -148,9 +153,14 @@ uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len
 	}
 }
 
-void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len)
+uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len)
 {
-	uint32_t i = (uint32_t)hash_bytes(s, len) & (g->addr_hcap - 1);
+	return addr_find_hashed(g, s, len, hash_bytes(s, len));
+}
+
+void tpg_addr_prefetch(const struct tp_trace_graph *g, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & (g->addr_hcap - 1);
 	__builtin_prefetch(&g->addr_hash[i]);
 	if (g->addr_tag)
 		__builtin_prefetch(&g->addr_tag[i]);
@@ -171,16 +181,16 @@ static uint32_t probe(const uint32_t *slots, const uint32_t *tags, uint32_t cap,
 	return 0;
 }
 
-void tpg_addr_prefetch_off(const struct tp_trace_graph *g, const char *s, size_t len)
+void tpg_addr_prefetch_off(const struct tp_trace_graph *g, uint64_t h)
 {
-	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, hash_bytes(s, len));
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, h);
 	if (v)
 		__builtin_prefetch(&g->addr_off[v - 1]);
 }
 
-void tpg_addr_prefetch_str(const struct tp_trace_graph *g, const char *s, size_t len)
+void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
 {
-	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, hash_bytes(s, len));
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, h);
 	if (v)
 		__builtin_prefetch(g->addr_str + g->addr_off[v - 1]);
 }
@@ -211,17 +221,32 @@ static enum tp_err rehash_addr(struct tp_trace_graph *g)
 	return TP_OK;
 }
 
-enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				      uint64_t h, uint32_t *id);
+
+enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				   uint64_t h, uint32_t *id)
 {
-	uint32_t found = tpg_addr_find(g, s, len);
+	uint32_t found = addr_find_hashed(g, s, len, h);
 	if (found != TPG_NONE) {
 		*id = found;
 		return TP_OK;
 	}
-	return tpg_addr_append(g, s, len, id);
+	return addr_append_hashed(g, s, len, h, id);
+}
+
+enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+{
+	return tpg_addr_intern_hashed(g, s, len, hash_bytes(s, len), id);
 }
 
 enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+{
+	return addr_append_hashed(g, s, len, hash_bytes(s, len), id);
+}
+
+static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				      uint64_t h, uint32_t *id)
 {
 	if (memchr(s, '\0', len) || g->naddr >= TPG_NONE - 1)
 		return TP_EINVAL;
@@ -235,7 +260,6 @@ enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
 	g->addr_off[g->naddr] = g->addr_len;
 	g->addr_len += len + 1;
 	uint32_t mask = g->addr_hcap - 1;
-	uint64_t h = hash_bytes(s, len);
 	uint32_t i = (uint32_t)h & mask;
 	while (g->addr_hash[i])
 		i = (i + 1) & mask;

@@ -126,18 +126,23 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 
 /* The id of address s[0..len), or TPG_NONE. */
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
-/* Starts loading the hash slot tpg_addr_find(g, s, len) reads first. */
-void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len);
+/* The hash of address s[0..len) the dictionary files it under. */
+uint64_t tpg_addr_hash(const char *s, size_t len);
+/* Starts loading the hash slot tpg_addr_find reads first for hash h. */
+void tpg_addr_prefetch(const struct tp_trace_graph *g, uint64_t h);
 /*
  * Some time after tpg_addr_prefetch: starts loading the string offset of
  * the entry the slot points to; some time after that, tpg_addr_prefetch_str
  * starts loading the string itself. Neither changes anything.
  */
-void tpg_addr_prefetch_off(const struct tp_trace_graph *g, const char *s, size_t len);
-void tpg_addr_prefetch_str(const struct tp_trace_graph *g, const char *s, size_t len);
+void tpg_addr_prefetch_off(const struct tp_trace_graph *g, uint64_t h);
+void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h);
 /* The id of s[0..len), adding it when new. */
 enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
+/* tpg_addr_intern when the caller has h = tpg_addr_hash(s, len) already. */
+enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				   uint64_t h, uint32_t *id) TP_MUST_CHECK;
 /* Adds s[0..len), which the caller knows is not in the dictionary yet. */
 enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;

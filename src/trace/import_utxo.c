@@ -64,13 +64,17 @@ static int addrs_ok(const struct tpe_addrs *a)
 	return a->kind == TPE_ABSENT || a->kind == TPE_NULL || (a->kind == TPE_ARRAY && !a->bad);
 }
 
+/* Whether a names an address (not none, and addrs_ok). */
+static int addrs_some(const struct tpe_addrs *a)
+{
+	return a->kind == TPE_ARRAY && !a->bad && a->len;
+}
+
 /* The address id of a, TPG_NONE for none; a must be addrs_ok. */
 static enum tp_err addrs_intern(struct tp_trace_graph *g, const struct tpe_addrs *a, uint32_t *id)
 {
 	*id = TPG_NONE;
-	if (a->kind != TPE_ARRAY || a->bad || a->len == 0)
-		return TP_OK;
-	return tpg_addr_intern(g, a->s, a->len, id);
+	return addrs_some(a) ? tpg_addr_intern(g, a->s, a->len, id) : TP_OK;
 }
 
 /* The id under which an output from before the imported blocks is kept. */
@@ -103,8 +107,9 @@ static enum tp_err add_external(struct tp_trace_graph *g, struct tpr *r, const s
 	return e;
 }
 
+/* ahash[i]: the tpg_addr_hash of output i's address, if it has one */
 static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct tpe_tx *t,
-			  uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
+			  const uint64_t *ahash, uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
 			  size_t *spend_cap, struct tp_diag *d)
 {
 	uint8_t id[32];
@@ -250,9 +255,11 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	}
 	for (size_t i = 0; e == TP_OK && i < nout; i++) {
 		uint64_t v = 0;
-		uint32_t aid;
+		uint32_t aid = TPG_NONE;
+		const struct tpe_addrs *a = &t->out[i].addrs;
 		(void)val_u64(&t->out[i].value, &v);
-		e = addrs_intern(g, &t->out[i].addrs, &aid);
+		if (addrs_some(a))
+			e = tpg_addr_intern_hashed(g, a->s, a->len, ahash[i], &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, v, aid);
 	}
@@ -276,7 +283,9 @@ struct scanned {
 	size_t len;	  /* 0: an empty line, nothing scanned */
 	enum tp_err e;
 	const struct tpe_tx *tx;
-	int step; /* the prefetch steps done */
+	int step;	/* the prefetch steps done */
+	uint64_t *ahash; /* the outputs' address hashes, worked out once */
+	size_t ahash_cap;
 	char why[300];
 };
 
@@ -285,8 +294,25 @@ static void scan_into(struct scanned *s, const char *line, size_t len)
 	s->line = line;
 	s->len = len;
 	s->step = 0;
-	if (len)
-		s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+	if (!len)
+		return;
+	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+	if (s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	if (t->nout > s->ahash_cap) {
+		uint64_t *q = realloc(s->ahash, t->nout * sizeof *q);
+		if (!q) {
+			s->e = TP_ENOMEM;
+			return;
+		}
+		s->ahash = q;
+		s->ahash_cap = t->nout;
+	}
+	for (size_t k = 0; k < t->nout; k++) {
+		const struct tpe_addrs *a = &t->out[k].addrs;
+		s->ahash[k] = addrs_some(a) ? tpg_addr_hash(a->s, a->len) : 0;
+	}
 }
 
 /*
@@ -314,15 +340,14 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s,
 			tpg_tx_prefetch_entry(g, id);
 	}
 	for (size_t k = 0; k < t->nout; k++) {
-		const struct tpe_addrs *ad = &t->out[k].addrs;
-		if (ad->kind != TPE_ARRAY || ad->bad || !ad->len)
+		if (!addrs_some(&t->out[k].addrs))
 			continue;
 		if (step == 1)
-			tpg_addr_prefetch(g, ad->s, ad->len);
+			tpg_addr_prefetch(g, s->ahash[k]);
 		else if (step == 2)
-			tpg_addr_prefetch_off(g, ad->s, ad->len);
+			tpg_addr_prefetch_off(g, s->ahash[k]);
 		else
-			tpg_addr_prefetch_str(g, ad->s, ad->len);
+			tpg_addr_prefetch_str(g, s->ahash[k]);
 	}
 }
 
@@ -391,14 +416,16 @@ enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_
 		else if (now->e != TP_OK)
 			e = tp_diag_set(d, now->e, "out of memory");
 		else
-			e = one_tx(g, r, now->tx, min_block, &prev_block, &spend, &spend_cap, d);
+			e = one_tx(g, r, now->tx, now->ahash, min_block, &prev_block, &spend, &spend_cap, d);
 		if (e != TP_OK)
 			break;
 	}
 	if (rc < 0)
 		e = d ? d->code : TP_EIO;
 	free(spend);
-	for (int k = 0; k < AHEAD; k++)
+	for (int k = 0; k < AHEAD; k++) {
 		tpe_scan_free(la.ring[k].sc);
+		free(la.ring[k].ahash);
+	}
 	return e;
 }
