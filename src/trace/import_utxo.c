@@ -107,13 +107,77 @@ static enum tp_err add_external(struct tp_trace_graph *g, struct tpr *r, const s
 	return e;
 }
 
-/* ahash[i]: the tpg_addr_hash of output i's address, if it has one */
-static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct tpe_tx *t,
-			  const uint64_t *ahash, uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
+/* A transaction id from a line: ok when it was a string of one. */
+struct txref {
+	uint8_t id[32];
+	int ok;
+};
+
+/* A scanned line, kept from the look-ahead until it is imported. */
+struct scanned {
+	struct tpe_scan *sc;
+	const char *line; /* the bytes scanned */
+	size_t len;	  /* 0: an empty line, nothing scanned */
+	enum tp_err e;
+	const struct tpe_tx *tx;
+	int step; /* the prefetch steps done */
+	/* worked out once, for the prefetches and the import: */
+	struct txref *ids; /* [0] the transaction's id, [1 + i] the one inputs[i] spends */
+	uint64_t *ahash;   /* [k] the tpg_addr_hash of outputs[k]'s address, if it has one */
+	size_t ids_cap, ahash_cap;
+	char why[300];
+};
+
+/* Makes *p hold at least n elements of size bytes; 0 or -1. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n <= *cap)
+		return 0;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static void parse_ref(const struct tpe_val *v, struct txref *out)
+{
+	out->ok = v->kind == TPE_STR && tpe_txid_parse(v->s, v->len, out->id);
+}
+
+static void scan_into(struct scanned *s, const char *line, size_t len)
+{
+	s->line = line;
+	s->len = len;
+	s->step = 0;
+	if (!len)
+		return;
+	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+	if (s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	if (reserve((void **)&s->ids, &s->ids_cap, t->nin + 1, sizeof *s->ids) ||
+	    reserve((void **)&s->ahash, &s->ahash_cap, t->nout, sizeof *s->ahash)) {
+		s->e = TP_ENOMEM;
+		return;
+	}
+	parse_ref(&t->hash, &s->ids[0]);
+	for (size_t i = 0; i < t->nin; i++)
+		parse_ref(&t->in[i].spent_hash, &s->ids[1 + i]);
+	for (size_t k = 0; k < t->nout; k++) {
+		const struct tpe_addrs *a = &t->out[k].addrs;
+		s->ahash[k] = addrs_some(a) ? tpg_addr_hash(a->s, a->len) : 0;
+	}
+}
+
+static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct scanned *s,
+			  uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
 			  size_t *spend_cap, struct tp_diag *d)
 {
-	uint8_t id[32];
-	if (t->hash.kind != TPE_STR || !tpe_txid_parse(t->hash.s, t->hash.len, id))
+	const struct tpe_tx *t = s->tx;
+	const uint8_t *id = s->ids[0].id;
+	if (!s->ids[0].ok)
 		return tpr_bad(r, d, TP_EPARSE, "\"hash\" must be a 64-digit hex transaction id");
 	/* a valid id: at most 66 characters, printed with %.*s */
 	int hl = (int)t->hash.len;
@@ -156,10 +220,8 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	for (size_t i = 0; i < nin; i++) {
 		const struct tpe_io *in = &t->in[i];
 		const struct tpe_val *si = &in->spent_index;
-		uint8_t sid[32];
-		if (in->spent_hash.kind != TPE_STR ||
-		    !tpe_txid_parse(in->spent_hash.s, in->spent_hash.len, sid) ||
-		    si->kind != TPE_INT || si->i < 0)
+		const uint8_t *sid = s->ids[1 + i].id;
+		if (!s->ids[1 + i].ok || si->kind != TPE_INT || si->i < 0)
 			return tpr_bad(
 				r, d, TP_EPARSE,
 				"transaction %.*s: inputs[%zu] needs spent_transaction_hash and "
@@ -259,7 +321,7 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 		const struct tpe_addrs *a = &t->out[i].addrs;
 		(void)val_u64(&t->out[i].value, &v);
 		if (addrs_some(a))
-			e = tpg_addr_intern_hashed(g, a->s, a->len, ahash[i], &aid);
+			e = tpg_addr_intern_hashed(g, a->s, a->len, s->ahash[i], &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, v, aid);
 	}
@@ -276,45 +338,6 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	return TP_OK;
 }
 
-/* A scanned line, kept from the look-ahead until it is imported. */
-struct scanned {
-	struct tpe_scan *sc;
-	const char *line; /* the bytes scanned */
-	size_t len;	  /* 0: an empty line, nothing scanned */
-	enum tp_err e;
-	const struct tpe_tx *tx;
-	int step;	/* the prefetch steps done */
-	uint64_t *ahash; /* the outputs' address hashes, worked out once */
-	size_t ahash_cap;
-	char why[300];
-};
-
-static void scan_into(struct scanned *s, const char *line, size_t len)
-{
-	s->line = line;
-	s->len = len;
-	s->step = 0;
-	if (!len)
-		return;
-	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
-	if (s->e != TP_OK)
-		return;
-	const struct tpe_tx *t = s->tx;
-	if (t->nout > s->ahash_cap) {
-		uint64_t *q = realloc(s->ahash, t->nout * sizeof *q);
-		if (!q) {
-			s->e = TP_ENOMEM;
-			return;
-		}
-		s->ahash = q;
-		s->ahash_cap = t->nout;
-	}
-	for (size_t k = 0; k < t->nout; k++) {
-		const struct tpe_addrs *a = &t->out[k].addrs;
-		s->ahash[k] = addrs_some(a) ? tpg_addr_hash(a->s, a->len) : 0;
-	}
-}
-
 /*
  * Starts loading what importing s will look up, in three steps some lines
  * apart, each needing what the one before loaded: step 1 the hash slots
@@ -324,20 +347,19 @@ static void scan_into(struct scanned *s, const char *line, size_t len)
  */
 static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s, int step)
 {
-	uint8_t id[32];
 	if (!s->len || s->e != TP_OK)
 		return;
 	const struct tpe_tx *t = s->tx;
-	if (step == 1 && t->hash.kind == TPE_STR && tpe_txid_parse(t->hash.s, t->hash.len, id))
-		tpg_tx_prefetch(g, id);
+	if (step == 1 && s->ids[0].ok)
+		tpg_tx_prefetch(g, s->ids[0].id);
 	for (size_t i = 0; step < 3 && i < t->nin; i++) {
-		const struct tpe_val *h = &t->in[i].spent_hash;
-		if (h->kind != TPE_STR || !tpe_txid_parse(h->s, h->len, id))
+		const struct txref *ref = &s->ids[1 + i];
+		if (!ref->ok)
 			continue;
 		if (step == 1)
-			tpg_tx_prefetch(g, id);
+			tpg_tx_prefetch(g, ref->id);
 		else
-			tpg_tx_prefetch_entry(g, id);
+			tpg_tx_prefetch_entry(g, ref->id);
 	}
 	for (size_t k = 0; k < t->nout; k++) {
 		if (!addrs_some(&t->out[k].addrs))
@@ -416,7 +438,7 @@ enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_
 		else if (now->e != TP_OK)
 			e = tp_diag_set(d, now->e, "out of memory");
 		else
-			e = one_tx(g, r, now->tx, now->ahash, min_block, &prev_block, &spend, &spend_cap, d);
+			e = one_tx(g, r, now, min_block, &prev_block, &spend, &spend_cap, d);
 		if (e != TP_OK)
 			break;
 	}
@@ -426,6 +448,7 @@ enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_
 	for (int k = 0; k < AHEAD; k++) {
 		tpe_scan_free(la.ring[k].sc);
 		free(la.ring[k].ahash);
+		free(la.ring[k].ids);
 	}
 	return e;
 }
