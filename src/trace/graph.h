@@ -254,6 +254,12 @@ static inline void tpg_out_set_spent_by(struct tp_trace_graph *g, uint64_t o, ui
 {
 	g->out_spent[o] = t;
 }
+/* Starts loading what checking and spending output o reads. */
+static inline void tpg_out_prefetch(const struct tp_trace_graph *g, uint64_t o)
+{
+	__builtin_prefetch(&g->out_value[o]);
+	__builtin_prefetch(&g->out_spent[o]);
+}
 /* The global index of the output that input i spends. */
 static inline uint64_t tpg_in_out(const struct tp_trace_graph *g, uint64_t i)
 {

@@ -338,12 +338,22 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	return TP_OK;
 }
 
+/* Starts loading the output an input spends, when it is in the graph. */
+static void prefetch_spent(const struct tp_trace_graph *g, const uint8_t id[32],
+			   const struct tpe_val *index)
+{
+	uint32_t st = tpg_tx_find(g, id, 32);
+	if (st != TPG_NONE && index->kind == TPE_INT && index->i >= 0 &&
+	    (uint64_t)index->i < tpg_tx_nout(g, st))
+		tpg_out_prefetch(g, tpg_tx_first_out(g, st) + (uint64_t)index->i);
+}
+
 /*
  * Starts loading what importing s will look up, in three steps some lines
  * apart, each needing what the one before loaded: step 1 the hash slots
  * (of its id, the outputs it spends, its outputs' addresses), step 2 the
  * entries they point to (spent transactions' ids and output ranges,
- * address offsets), step 3 the address strings.
+ * address offsets), step 3 the address strings and the spent outputs.
  */
 static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s, int step)
 {
@@ -352,14 +362,16 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s,
 	const struct tpe_tx *t = s->tx;
 	if (step == 1 && s->ids[0].ok)
 		tpg_tx_prefetch(g, s->ids[0].id);
-	for (size_t i = 0; step < 3 && i < t->nin; i++) {
+	for (size_t i = 0; i < t->nin; i++) {
 		const struct txref *ref = &s->ids[1 + i];
 		if (!ref->ok)
 			continue;
 		if (step == 1)
 			tpg_tx_prefetch(g, ref->id);
-		else
+		else if (step == 2)
 			tpg_tx_prefetch_entry(g, ref->id);
+		else
+			prefetch_spent(g, ref->id, &t->in[i].spent_index);
 	}
 	for (size_t k = 0; k < t->nout; k++) {
 		if (!addrs_some(&t->out[k].addrs))
