@@ -387,9 +387,10 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s,
 
 /*
  * Lines scanned ahead: ring[head] is the line being imported (or none,
- * when n is 0), the n - 1 after it are already read and scanned, their
- * hash slots prefetched. A few lines ahead, not one, so that several
- * misses are in flight while one transaction is added.
+ * when n is 0), the n - 1 after it are already read and scanned, and what
+ * their lookups read is being prefetched (prefetch_tx). A few lines ahead,
+ * not one, so that several misses are in flight while one transaction is
+ * added.
  */
 #define AHEAD 8 /* a power of two */
 
