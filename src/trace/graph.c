@@ -31,6 +31,27 @@ static uint64_t hash_txid(const uint8_t *id)
 	return h ^ (h >> 29);
 }
 
+/*
+ * Asks for huge pages under a big column or hash table: their lookups
+ * land anywhere, and with 4 KiB pages nearly each one misses the TLB too.
+ * Only a hint; where the kernel declines, nothing changes.
+ */
+static void hint_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	if (!p || n < 2 * huge)
+		return;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~(huge - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 {
 	if (need <= *cap)
@@ -43,6 +64,7 @@ static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 	void *q = realloc(*p, n * size);
 	if (!q)
 		return TP_ENOMEM;
+	hint_huge(q, n * size);
 	*p = q;
 	*cap = n;
 	return TP_OK;
@@ -66,6 +88,7 @@ static enum tp_err grow_cols(uint64_t *cap, uint64_t need, void **const cols[],
 		void *q = realloc(*cols[i], (c + 1) * sizes[i]); /* + 1: see tpg_index() */
 		if (!q)
 			return TP_ENOMEM;
+		hint_huge(q, (c + 1) * sizes[i]);
 		*cols[i] = q;
 	}
 	*cap = c;
@@ -131,10 +154,15 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 	free(g);
 }
 
-uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len)
+uint64_t tpg_addr_hash(const char *s, size_t len)
+{
+	return hash_bytes(s, len);
+}
+
+static uint32_t addr_find_hashed(const struct tp_trace_graph *g, const char *s, size_t len,
+				 uint64_t h)
 {
 	uint32_t mask = g->addr_hcap - 1;
-	uint64_t h = hash_bytes(s, len);
 	uint32_t tag = (uint32_t)(h >> 32);
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->addr_hash[i];
@@ -148,18 +176,54 @@ uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len
 	}
 }
 
-void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len)
+uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len)
 {
-	uint32_t i = (uint32_t)hash_bytes(s, len) & (g->addr_hcap - 1);
+	return addr_find_hashed(g, s, len, hash_bytes(s, len));
+}
+
+void tpg_addr_prefetch(const struct tp_trace_graph *g, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & (g->addr_hcap - 1);
 	__builtin_prefetch(&g->addr_hash[i]);
 	if (g->addr_tag)
 		__builtin_prefetch(&g->addr_tag[i]);
+}
+
+/*
+ * The entry (id + 1) whose slot holds the tag of hash h first, or 0: a
+ * guess for prefetching, the string is not compared.
+ */
+static uint32_t probe(const uint32_t *slots, const uint32_t *tags, uint32_t cap, uint64_t h)
+{
+	uint32_t mask = cap - 1, tag = (uint32_t)(h >> 32);
+	for (uint32_t i = (uint32_t)h & mask, k = 0; k < 4; i = (i + 1) & mask, k++) {
+		uint32_t v = slots[i];
+		if (v == 0 || !tags || tags[i] == tag)
+			return v;
+	}
+	return 0;
+}
+
+void tpg_addr_prefetch_off(const struct tp_trace_graph *g, uint64_t h)
+{
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, h);
+	if (v)
+		__builtin_prefetch(&g->addr_off[v - 1]);
+}
+
+void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
+{
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, h);
+	if (v)
+		__builtin_prefetch(g->addr_str + g->addr_off[v - 1]);
 }
 
 static enum tp_err rehash_addr(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->addr_hcap * 2;
 	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	hint_huge(h, (size_t)cap * sizeof *h);
+	hint_huge(tag, (size_t)cap * sizeof *tag);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
@@ -182,17 +246,32 @@ static enum tp_err rehash_addr(struct tp_trace_graph *g)
 	return TP_OK;
 }
 
-enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				      uint64_t h, uint32_t *id);
+
+enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				   uint64_t h, uint32_t *id)
 {
-	uint32_t found = tpg_addr_find(g, s, len);
+	uint32_t found = addr_find_hashed(g, s, len, h);
 	if (found != TPG_NONE) {
 		*id = found;
 		return TP_OK;
 	}
-	return tpg_addr_append(g, s, len, id);
+	return addr_append_hashed(g, s, len, h, id);
+}
+
+enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+{
+	return tpg_addr_intern_hashed(g, s, len, hash_bytes(s, len), id);
 }
 
 enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
+{
+	return addr_append_hashed(g, s, len, hash_bytes(s, len), id);
+}
+
+static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				      uint64_t h, uint32_t *id)
 {
 	if (memchr(s, '\0', len) || g->naddr >= TPG_NONE - 1)
 		return TP_EINVAL;
@@ -206,7 +285,6 @@ enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
 	g->addr_off[g->naddr] = g->addr_len;
 	g->addr_len += len + 1;
 	uint32_t mask = g->addr_hcap - 1;
-	uint64_t h = hash_bytes(s, len);
 	uint32_t i = (uint32_t)h & mask;
 	while (g->addr_hash[i])
 		i = (i + 1) & mask;
@@ -242,6 +320,16 @@ void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32])
 		__builtin_prefetch(&g->tx_tag[i]);
 }
 
+void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32])
+{
+	uint32_t v = probe(g->tx_hash, g->tx_tag, g->tx_hcap, hash_txid(id));
+	if (!v)
+		return;
+	__builtin_prefetch(g->txid[v - 1]);
+	if (g->tx_out)
+		__builtin_prefetch((const char *)g->tx_out + ((uint64_t)(v - 1) << g->index_shift));
+}
+
 enum tp_err tpg_tag_hashes(struct tp_trace_graph *g)
 {
 	uint32_t *t = calloc(g->tx_hcap, sizeof *t), *a = calloc(g->addr_hcap, sizeof *a);
@@ -270,6 +358,8 @@ static enum tp_err rehash_tx(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->tx_hcap * 2;
 	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	hint_huge(h, (size_t)cap * sizeof *h);
+	hint_huge(tag, (size_t)cap * sizeof *tag);
 	if (!h || !tag) {
 		free(h);
 		free(tag);

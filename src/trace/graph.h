@@ -126,11 +126,23 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 
 /* The id of address s[0..len), or TPG_NONE. */
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
-/* Starts loading the hash slot tpg_addr_find(g, s, len) reads first. */
-void tpg_addr_prefetch(const struct tp_trace_graph *g, const char *s, size_t len);
+/* The hash of address s[0..len) the dictionary files it under. */
+uint64_t tpg_addr_hash(const char *s, size_t len);
+/* Starts loading the hash slot tpg_addr_find reads first for hash h. */
+void tpg_addr_prefetch(const struct tp_trace_graph *g, uint64_t h);
+/*
+ * Some time after tpg_addr_prefetch: starts loading the string offset of
+ * the entry the slot points to; some time after that, tpg_addr_prefetch_str
+ * starts loading the string itself. Neither changes anything.
+ */
+void tpg_addr_prefetch_off(const struct tp_trace_graph *g, uint64_t h);
+void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h);
 /* The id of s[0..len), adding it when new. */
 enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
+/* tpg_addr_intern when the caller has h = tpg_addr_hash(s, len) already. */
+enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				   uint64_t h, uint32_t *id) TP_MUST_CHECK;
 /* Adds s[0..len), which the caller knows is not in the dictionary yet. */
 enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
@@ -143,6 +155,11 @@ static inline const char *tpg_addr(const struct tp_trace_graph *g, uint32_t id)
 uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t len);
 /* Starts loading the hash slot tpg_tx_find(g, id, 32) reads first. */
 void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32]);
+/*
+ * Some time after tpg_tx_prefetch: starts loading the id and the output
+ * range of the transaction the slot points to.
+ */
+void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32]);
 /* Appends a transaction (its inputs/outputs are appended after it). */
 enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, int64_t time,
 		       uint32_t block, uint32_t *tx) TP_MUST_CHECK;
@@ -236,6 +253,12 @@ static inline uint32_t tpg_out_spent_by(const struct tp_trace_graph *g, uint64_t
 static inline void tpg_out_set_spent_by(struct tp_trace_graph *g, uint64_t o, uint32_t t)
 {
 	g->out_spent[o] = t;
+}
+/* Starts loading what checking and spending output o reads. */
+static inline void tpg_out_prefetch(const struct tp_trace_graph *g, uint64_t o)
+{
+	__builtin_prefetch(&g->out_value[o]);
+	__builtin_prefetch(&g->out_spent[o]);
 }
 /* The global index of the output that input i spends. */
 static inline uint64_t tpg_in_out(const struct tp_trace_graph *g, uint64_t i)

@@ -13,9 +13,11 @@
  * added, so `--skip-bad` drops whole transactions, never halves.
  *
  * Lines are read by etl_scan.c (no JSON tree). While one transaction is
- * checked and added, the next line is already scanned and the graph's
- * hash slots for its ids are prefetched: the lookups, not the JSON, are
- * what an import waits for.
+ * checked and added, the next several lines are already scanned and what
+ * their lookups will read (hash slots, then the entries they point to,
+ * then address strings) is prefetched in steps: the lookups, not the
+ * JSON, are what an import waits for, and several misses in flight at
+ * once cost little more than one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +64,17 @@ static int addrs_ok(const struct tpe_addrs *a)
 	return a->kind == TPE_ABSENT || a->kind == TPE_NULL || (a->kind == TPE_ARRAY && !a->bad);
 }
 
+/* Whether a names an address (not none, and addrs_ok). */
+static int addrs_some(const struct tpe_addrs *a)
+{
+	return a->kind == TPE_ARRAY && !a->bad && a->len;
+}
+
 /* The address id of a, TPG_NONE for none; a must be addrs_ok. */
 static enum tp_err addrs_intern(struct tp_trace_graph *g, const struct tpe_addrs *a, uint32_t *id)
 {
 	*id = TPG_NONE;
-	if (a->kind != TPE_ARRAY || a->bad || a->len == 0)
-		return TP_OK;
-	return tpg_addr_intern(g, a->s, a->len, id);
+	return addrs_some(a) ? tpg_addr_intern(g, a->s, a->len, id) : TP_OK;
 }
 
 /* The id under which an output from before the imported blocks is kept. */
@@ -101,12 +107,77 @@ static enum tp_err add_external(struct tp_trace_graph *g, struct tpr *r, const s
 	return e;
 }
 
-static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct tpe_tx *t,
+/* A transaction id from a line: ok when it was a string of one. */
+struct txref {
+	uint8_t id[32];
+	int ok;
+};
+
+/* A scanned line, kept from the look-ahead until it is imported. */
+struct scanned {
+	struct tpe_scan *sc;
+	const char *line; /* the bytes scanned */
+	size_t len;	  /* 0: an empty line, nothing scanned */
+	enum tp_err e;
+	const struct tpe_tx *tx;
+	int step; /* the prefetch steps done */
+	/* worked out once, for the prefetches and the import: */
+	struct txref *ids; /* [0] the transaction's id, [1 + i] the one inputs[i] spends */
+	uint64_t *ahash;   /* [k] the tpg_addr_hash of outputs[k]'s address, if it has one */
+	size_t ids_cap, ahash_cap;
+	char why[300];
+};
+
+/* Makes *p hold at least n elements of size bytes; 0 or -1. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n <= *cap)
+		return 0;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static void parse_ref(const struct tpe_val *v, struct txref *out)
+{
+	out->ok = v->kind == TPE_STR && tpe_txid_parse(v->s, v->len, out->id);
+}
+
+static void scan_into(struct scanned *s, const char *line, size_t len)
+{
+	s->line = line;
+	s->len = len;
+	s->step = 0;
+	if (!len)
+		return;
+	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+	if (s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	if (reserve((void **)&s->ids, &s->ids_cap, t->nin + 1, sizeof *s->ids) ||
+	    reserve((void **)&s->ahash, &s->ahash_cap, t->nout, sizeof *s->ahash)) {
+		s->e = TP_ENOMEM;
+		return;
+	}
+	parse_ref(&t->hash, &s->ids[0]);
+	for (size_t i = 0; i < t->nin; i++)
+		parse_ref(&t->in[i].spent_hash, &s->ids[1 + i]);
+	for (size_t k = 0; k < t->nout; k++) {
+		const struct tpe_addrs *a = &t->out[k].addrs;
+		s->ahash[k] = addrs_some(a) ? tpg_addr_hash(a->s, a->len) : 0;
+	}
+}
+
+static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct scanned *s,
 			  uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
 			  size_t *spend_cap, struct tp_diag *d)
 {
-	uint8_t id[32];
-	if (t->hash.kind != TPE_STR || !tpe_txid_parse(t->hash.s, t->hash.len, id))
+	const struct tpe_tx *t = s->tx;
+	const uint8_t *id = s->ids[0].id;
+	if (!s->ids[0].ok)
 		return tpr_bad(r, d, TP_EPARSE, "\"hash\" must be a 64-digit hex transaction id");
 	/* a valid id: at most 66 characters, printed with %.*s */
 	int hl = (int)t->hash.len;
@@ -149,10 +220,8 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	for (size_t i = 0; i < nin; i++) {
 		const struct tpe_io *in = &t->in[i];
 		const struct tpe_val *si = &in->spent_index;
-		uint8_t sid[32];
-		if (in->spent_hash.kind != TPE_STR ||
-		    !tpe_txid_parse(in->spent_hash.s, in->spent_hash.len, sid) ||
-		    si->kind != TPE_INT || si->i < 0)
+		const uint8_t *sid = s->ids[1 + i].id;
+		if (!s->ids[1 + i].ok || si->kind != TPE_INT || si->i < 0)
 			return tpr_bad(
 				r, d, TP_EPARSE,
 				"transaction %.*s: inputs[%zu] needs spent_transaction_hash and "
@@ -248,9 +317,11 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	}
 	for (size_t i = 0; e == TP_OK && i < nout; i++) {
 		uint64_t v = 0;
-		uint32_t aid;
+		uint32_t aid = TPG_NONE;
+		const struct tpe_addrs *a = &t->out[i].addrs;
 		(void)val_u64(&t->out[i].value, &v);
-		e = addrs_intern(g, &t->out[i].addrs, &aid);
+		if (addrs_some(a))
+			e = tpg_addr_intern_hashed(g, a->s, a->len, s->ahash[i], &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, v, aid);
 	}
@@ -267,89 +338,130 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	return TP_OK;
 }
 
-/* A scanned line, kept from the look-ahead until it is imported. */
-struct scanned {
-	struct tpe_scan *sc;
-	const char *line; /* the bytes scanned; NULL: none yet */
-	enum tp_err e;
-	const struct tpe_tx *tx;
-	char why[300];
-};
-
-static void scan_into(struct scanned *s, const char *line, size_t len)
+/* Starts loading the output an input spends, when it is in the graph. */
+static void prefetch_spent(const struct tp_trace_graph *g, const uint8_t id[32],
+			   const struct tpe_val *index)
 {
-	s->line = line;
-	s->e = tpe_scan_line(s->sc, line, len, &s->tx, s->why, sizeof s->why);
+	uint32_t st = tpg_tx_find(g, id, 32);
+	if (st != TPG_NONE && index->kind == TPE_INT && index->i >= 0 &&
+	    (uint64_t)index->i < tpg_tx_nout(g, st))
+		tpg_out_prefetch(g, tpg_tx_first_out(g, st) + (uint64_t)index->i);
 }
 
 /*
- * Starts loading the hash slots that importing s will look up (its id, the
- * outputs it spends and its outputs' addresses), so the misses overlap
- * the work on the line before.
+ * Starts loading what importing s will look up, in three steps some lines
+ * apart, each needing what the one before loaded: step 1 the hash slots
+ * (of its id, the outputs it spends, its outputs' addresses), step 2 the
+ * entries they point to (spent transactions' ids and output ranges,
+ * address offsets), step 3 the address strings and the spent outputs.
  */
-static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s)
+static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s, int step)
 {
-	uint8_t id[32];
-	if (s->e != TP_OK)
+	if (!s->len || s->e != TP_OK)
 		return;
 	const struct tpe_tx *t = s->tx;
-	if (t->hash.kind == TPE_STR && tpe_txid_parse(t->hash.s, t->hash.len, id))
-		tpg_tx_prefetch(g, id);
+	if (step == 1 && s->ids[0].ok)
+		tpg_tx_prefetch(g, s->ids[0].id);
 	for (size_t i = 0; i < t->nin; i++) {
-		const struct tpe_val *h = &t->in[i].spent_hash;
-		if (h->kind == TPE_STR && tpe_txid_parse(h->s, h->len, id))
-			tpg_tx_prefetch(g, id);
+		const struct txref *ref = &s->ids[1 + i];
+		if (!ref->ok)
+			continue;
+		if (step == 1)
+			tpg_tx_prefetch(g, ref->id);
+		else if (step == 2)
+			tpg_tx_prefetch_entry(g, ref->id);
+		else
+			prefetch_spent(g, ref->id, &t->in[i].spent_index);
 	}
 	for (size_t k = 0; k < t->nout; k++) {
-		const struct tpe_addrs *ad = &t->out[k].addrs;
-		if (ad->kind == TPE_ARRAY && !ad->bad && ad->len)
-			tpg_addr_prefetch(g, ad->s, ad->len);
+		if (!addrs_some(&t->out[k].addrs))
+			continue;
+		if (step == 1)
+			tpg_addr_prefetch(g, s->ahash[k]);
+		else if (step == 2)
+			tpg_addr_prefetch_off(g, s->ahash[k]);
+		else
+			tpg_addr_prefetch_str(g, s->ahash[k]);
+	}
+}
+
+/*
+ * Lines scanned ahead: ring[head] is the line being imported (or none,
+ * when n is 0), the n - 1 after it are already read and scanned, and what
+ * their lookups read is being prefetched (prefetch_tx). A few lines ahead,
+ * not one, so that several misses are in flight while one transaction is
+ * added.
+ */
+#define AHEAD 8 /* a power of two */
+
+struct lookahead {
+	struct scanned ring[AHEAD];
+	unsigned head, n;
+};
+
+/* Makes ring[head] the line r->line and scans further lines as far as read. */
+static void look_ahead(const struct tp_trace_graph *g, struct tpr *r, struct lookahead *la)
+{
+	if (la->n && la->ring[la->head].line != r->line)
+		la->n = 0; /* not the peeked line: cannot happen, but start afresh */
+	if (la->n == 0) {
+		scan_into(&la->ring[la->head], r->line, r->len);
+		la->n = 1;
+	}
+	const char *ahead;
+	size_t alen;
+	while (la->n < AHEAD && tpr_peek_more(r, &ahead, &alen)) {
+		struct scanned *s = &la->ring[(la->head + la->n) % AHEAD];
+		scan_into(s, ahead, alen);
+		la->n++;
+	}
+	/* step 1 as soon as a line is scanned, 2 halfway, 3 two lines before its turn */
+	for (unsigned k = 1; k < la->n; k++) {
+		struct scanned *s = &la->ring[(la->head + k) % AHEAD];
+		int want = k <= 2 ? 3 : k <= AHEAD / 2 ? 2 : 1;
+		while (s->step < want)
+			prefetch_tx(g, s, ++s->step);
 	}
 }
 
 enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_block,
 			  struct tp_diag *d)
 {
-	/* the current line and the next one, scanned ahead when already read */
-	struct scanned slot[2] = {{0}};
-	int cur = 0;
-	if (tpe_scan_new(&slot[0].sc) != TP_OK || tpe_scan_new(&slot[1].sc) != TP_OK) {
-		tpe_scan_free(slot[0].sc);
-		return tp_diag_set(d, TP_ENOMEM, "out of memory");
-	}
+	struct lookahead la = {0};
+	for (int k = 0; k < AHEAD; k++)
+		if (tpe_scan_new(&la.ring[k].sc) != TP_OK) {
+			for (int j = 0; j < k; j++)
+				tpe_scan_free(la.ring[j].sc);
+			return tp_diag_set(d, TP_ENOMEM, "out of memory");
+		}
 	uint64_t *spend = NULL;
 	size_t spend_cap = 0;
 	uint32_t prev_block = 0;
 	enum tp_err e = TP_OK;
 	int rc;
 	while ((rc = tpr_next(r, d)) > 0) {
+		look_ahead(g, r, &la);
+		const struct scanned *now = &la.ring[la.head];
+		la.head = (la.head + 1) % AHEAD;
+		la.n--;
 		if (r->len == 0)
 			continue;
-		struct scanned *now = &slot[cur], *next = &slot[cur ^ 1];
-		if (now->line != r->line)
-			scan_into(now, r->line, r->len);
-		const char *ahead;
-		size_t alen;
-		next->line = NULL;
-		if (tpr_peek(r, &ahead, &alen) && alen) {
-			scan_into(next, ahead, alen);
-			prefetch_tx(g, next);
-		}
 		if (now->e == TP_EPARSE)
 			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", now->why);
 		else if (now->e != TP_OK)
 			e = tp_diag_set(d, now->e, "out of memory");
 		else
-			e = one_tx(g, r, now->tx, min_block, &prev_block, &spend, &spend_cap, d);
+			e = one_tx(g, r, now, min_block, &prev_block, &spend, &spend_cap, d);
 		if (e != TP_OK)
 			break;
-		now->line = NULL;
-		cur ^= 1;
 	}
 	if (rc < 0)
 		e = d ? d->code : TP_EIO;
 	free(spend);
-	tpe_scan_free(slot[0].sc);
-	tpe_scan_free(slot[1].sc);
+	for (int k = 0; k < AHEAD; k++) {
+		tpe_scan_free(la.ring[k].sc);
+		free(la.ring[k].ahash);
+		free(la.ring[k].ids);
+	}
 	return e;
 }

@@ -18,7 +18,7 @@ enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d)
 {
 	r->path = path;
 	r->lineno = 0;
-	r->pos = r->end = r->scanned = 0;
+	r->pos = r->end = r->scanned = r->peeked = 0;
 	r->eof = 0;
 	r->consumed = 0;
 	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -38,7 +38,7 @@ void tpr_close(struct tpr *r)
 	free(r->buf);
 	r->buf = NULL;
 	r->line = NULL;
-	r->cap = r->pos = r->end = r->scanned = 0;
+	r->cap = r->pos = r->end = r->scanned = r->peeked = 0;
 }
 
 /*
@@ -57,6 +57,7 @@ static int refill(struct tpr *r, struct tp_diag *d)
 		memmove(r->buf, r->buf + r->pos, keep);
 		r->scanned -= r->pos;
 		r->pos = 0;
+		r->peeked = 0; /* every peeked line was returned: buf held no newline */
 		r->end = keep;
 	}
 	if (r->cap - r->end < READ_CHUNK / 2 + 1) {
@@ -118,20 +119,44 @@ int tpr_next(struct tpr *r, struct tp_diag *d)
 	return 1;
 }
 
-int tpr_peek(struct tpr *r, const char **line, size_t *len)
+/*
+ * The whole line starting at buf[from], if its newline is read: 1 with
+ * *line, *len (no newline or CR) and *nl, the newline's offset; else 0.
+ */
+static int line_at(const struct tpr *r, size_t from, const char **line, size_t *len, size_t *nl)
 {
-	if (!r->buf || r->pos >= r->end)
+	if (!r->buf || from >= r->end)
 		return 0;
-	const char *p = r->buf + r->pos;
-	const char *nl = memchr(p, '\n', r->end - r->pos);
-	if (!nl)
+	const char *p = r->buf + from;
+	const char *q = memchr(p, '\n', r->end - from);
+	if (!q)
 		return 0;
-	size_t n = (size_t)(nl - p);
-	r->scanned = (size_t)(nl - r->buf); /* tpr_next finds this newline at once */
+	size_t n = (size_t)(q - p);
+	*nl = (size_t)(q - r->buf);
 	if (n && p[n - 1] == '\r')
 		n--;
 	*line = p;
 	*len = n;
+	return 1;
+}
+
+int tpr_peek(struct tpr *r, const char **line, size_t *len)
+{
+	size_t nl;
+	if (!line_at(r, r->pos, line, len, &nl))
+		return 0;
+	r->scanned = nl; /* tpr_next finds this newline at once */
+	return 1;
+}
+
+int tpr_peek_more(struct tpr *r, const char **line, size_t *len)
+{
+	if (r->peeked <= r->pos)
+		return tpr_peek(r, line, len) ? (r->peeked = r->scanned + 1, 1) : 0;
+	size_t nl;
+	if (!line_at(r, r->peeked, line, len, &nl))
+		return 0;
+	r->peeked = nl + 1;
 	return 1;
 }
 

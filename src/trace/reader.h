@@ -24,6 +24,7 @@ struct tpr {
 	char *buf; /* big reads: buf[pos..end) is read and not yet returned */
 	size_t cap, pos, end;
 	size_t scanned; /* buf[pos..scanned) holds no newline */
+	size_t peeked;	/* tpr_peek_more goes on from here (when past pos) */
 	int eof;
 	uint64_t consumed; /* bytes of this file returned as lines so far */
 	long lineno;
@@ -48,6 +49,14 @@ int tpr_next(struct tpr *r, struct tp_diag *d);
  * NUL-terminated), else 0. The next tpr_next returns the same bytes.
  */
 int tpr_peek(struct tpr *r, const char **line, size_t *len);
+
+/*
+ * Like tpr_peek, but each call returns the line after the one the last
+ * call returned (the first call after tpr_next, the line after r->line),
+ * so an importer can look several lines ahead. Peeked lines stay valid
+ * until tpr_next has returned them; 0 when no further line is read in whole.
+ */
+int tpr_peek_more(struct tpr *r, const char **line, size_t *len);
 
 /*
  * Reports a bad row: under skip_bad counts it (keeping the first reason)

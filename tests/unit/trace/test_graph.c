@@ -273,6 +273,45 @@ static void test_xfer_values(void **state)
 	tp_trace_graph_free(g);
 }
 
+/*
+ * Lookups by a hash worked out beforehand find what the plain ones find,
+ * through a rehash too, and the prefetch helpers change nothing, also
+ * for ids not in the graph.
+ */
+static void test_hashed_lookups(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g;
+	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
+	char name[16];
+	uint32_t id;
+	for (uint32_t i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof name, "a%u", i);
+		uint64_t h = tpg_addr_hash(name, (size_t)n);
+		tpg_addr_prefetch(g, h);
+		tpg_addr_prefetch_off(g, h);
+		tpg_addr_prefetch_str(g, h);
+		assert_int_equal(tpg_addr_intern_hashed(g, name, (size_t)n, h, &id), TP_OK);
+		assert_int_equal(id, i);
+		assert_int_equal(tpg_addr_intern_hashed(g, name, (size_t)n, h, &id), TP_OK);
+		assert_int_equal(id, i);
+	}
+	for (uint32_t i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof name, "a%u", i);
+		assert_int_equal(tpg_addr_find(g, name, (size_t)n), i);
+		assert_int_equal(tpg_addr_intern(g, name, (size_t)n, &id), TP_OK);
+		assert_int_equal(id, i);
+	}
+	assert_int_equal(g->naddr, 5000);
+	uint32_t t = tx(g, 3, 100, 1);
+	uint8_t known[32] = {3, 0xab}, unknown[32] = {4, 0xab};
+	tpg_tx_prefetch_entry(g, known);
+	tpg_tx_prefetch_entry(g, unknown);
+	assert_int_equal(tpg_tx_find(g, known, 32), t);
+	assert_int_equal(tpg_tx_find(g, unknown, 32), TPG_NONE);
+	tp_trace_graph_free(g);
+}
+
 static void test_old_format(void **state)
 {
 	(void)state;
@@ -369,7 +408,7 @@ int main(void)
 		cmocka_unit_test(test_narrow),	cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
-		cmocka_unit_test(test_save),
+		cmocka_unit_test(test_save),	cmocka_unit_test(test_hashed_lookups),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -98,6 +98,17 @@ static void test_utxo_bad(void **state)
 	expect_error("btc", "garbage.json", CB(H1, 1, "1A", 100) "{not json\n", TP_EPARSE,
 		     "not a JSON object", 2);
 	expect_error("btc", "nohash.json", "{\"block_number\":1}\n", TP_EPARSE, "hash", 1);
+	expect_error("btc", "badhash.json",
+		     CB("0g01010101010101010101010101010101010101010101010101010101010101", 1, "1A",
+			100),
+		     TP_EPARSE, "64-digit hex", 1);
+	expect_error("btc", "badspent.json", CB(H1, 1, "1A", 100) SPEND(H2, 2, "0101", 0, "1B", 50),
+		     TP_EPARSE, "inputs[0] needs spent_transaction_hash", 2);
+	/* more lines than are scanned ahead, blank ones among them: still the right line */
+	expect_error("btc", "long.json",
+		     CB(H1, 1, "1A", 100) "\n\n\n" CB(H2, 1, "1B", 100) "\n\n" SPEND(
+			     H3, 2, H1, 0, "1C", 100) "\n\n" CB(H2, 3, "1D", 5) CB(H1, 4, "1E", 5),
+		     TP_EEXIST, "duplicate transaction " H2, 11);
 }
 
 static void test_utxo_skip_bad(void **state)
