@@ -31,26 +31,6 @@ static uint64_t hash_txid(const uint8_t *id)
 	return h ^ (h >> 29);
 }
 
-/*
- * Asks for huge pages under a big column or hash table: their lookups
- * land anywhere, and with 4 KiB pages nearly each one misses the TLB too.
- * Only a hint; where the kernel declines, nothing changes.
- */
-static void hint_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	if (!p || n < 2 * huge)
-		return;
-	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t b = ((uintptr_t)p + n) & ~(huge - 1);
-	if (b > a)
-		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
 
 static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 {
@@ -64,7 +44,6 @@ static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 	void *q = realloc(*p, n * size);
 	if (!q)
 		return TP_ENOMEM;
-	hint_huge(q, n * size);
 	*p = q;
 	*cap = n;
 	return TP_OK;
@@ -88,7 +67,6 @@ static enum tp_err grow_cols(uint64_t *cap, uint64_t need, void **const cols[],
 		void *q = realloc(*cols[i], (c + 1) * sizes[i]); /* + 1: see tpg_index() */
 		if (!q)
 			return TP_ENOMEM;
-		hint_huge(q, (c + 1) * sizes[i]);
 		*cols[i] = q;
 	}
 	*cap = c;
@@ -222,8 +200,6 @@ static enum tp_err rehash_addr(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->addr_hcap * 2;
 	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
-	hint_huge(h, (size_t)cap * sizeof *h);
-	hint_huge(tag, (size_t)cap * sizeof *tag);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
@@ -362,8 +338,6 @@ static enum tp_err rehash_tx(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->tx_hcap * 2;
 	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
-	hint_huge(h, (size_t)cap * sizeof *h);
-	hint_huge(tag, (size_t)cap * sizeof *tag);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
