@@ -21,6 +21,8 @@
  * Indicators whose pattern needs several observations (two [..] blocks
  * joined by AND, OR or FOLLOWEDBY) or a qualifier (WITHIN, REPEATS,
  * START/STOP) are not matched: they are reported when loaded and counted.
+ * A record whose time is at or after an indicator's valid_until is not a
+ * hit of it (opts.validity); such matches are counted apart.
  */
 #ifndef TRIPACT_MATCH_H
 #define TRIPACT_MATCH_H
@@ -61,6 +63,17 @@ struct tp_match_opts {
 	int skip_bad;
 	/* created/modified of what is produced; 0: the current time. */
 	tp_time_us time;
+	/* Which of an indicator's valid_from/valid_until a record's time is
+	 * held to (records without a time always count). */
+	enum tp_match_validity {
+		/* a record at or after valid_until is not a hit: an expired
+		 * indicator stops firing, old logs still match new intelligence */
+		TP_MATCH_VALID_UNTIL = 0,
+		/* also not before valid_from */
+		TP_MATCH_VALID_BOTH,
+		/* neither */
+		TP_MATCH_VALID_NONE,
+	} validity;
 };
 
 /*
@@ -128,10 +141,13 @@ struct tp_match_stats {
 	size_t sighted;			  /* indicators with at least one hit */
 	size_t capped;			  /* hits beyond max_observed (counted only) */
 	size_t truncated; /* records with more than 256 values: the rest not matched */
+	size_t outside;	  /* matches left out: record time outside the validity */
 };
 void tp_match_stats(const struct tp_match *m, struct tp_match_stats *st);
 
-/* Per indicator, in load order: id (borrowed) and hits. i < stats.indicators. */
-void tp_match_indicator(const struct tp_match *m, size_t i, const char **id, size_t *hits);
+/* Per indicator, in load order: id (borrowed), hits and matches left out
+ * for the indicator's validity (each may be NULL). i < stats.indicators. */
+void tp_match_indicator(const struct tp_match *m, size_t i, const char **id, size_t *hits,
+			size_t *outside);
 
 #endif

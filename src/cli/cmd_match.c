@@ -43,6 +43,10 @@ static void usage(FILE *f)
 	      "                      hits are counted)\n"
 	      "  --output FILE       sightings bundle (default: stdout)\n"
 	      "  --hits FILE         one JSON line per (record, indicator) match\n"
+	      "  --validity V        which of an indicator's valid_from/valid_until a\n"
+	      "                      record's time must respect: until (default: a record\n"
+	      "                      at or after valid_until is no hit), both, none;\n"
+	      "                      matches left out are counted in the summary\n"
 	      "  --skip-bad          report and skip malformed records instead of stopping\n"
 	      "  -q, --quiet         no per-indicator lines in the summary\n"
 	      "\n"
@@ -123,11 +127,19 @@ static void summary(const struct tp_match *m, const struct ctx *c)
 	if (st.capped)
 		fprintf(stderr, " (%zu beyond --max-observed counted only)", st.capped);
 	fputc('\n', stderr);
+	if (st.outside)
+		fprintf(stderr,
+			"match: %zu matches left out: the record's time is outside the "
+			"indicator's validity (--validity)\n",
+			st.outside);
 	for (size_t i = 0; !c->quiet && i < st.indicators; i++) {
 		const char *id;
-		size_t hits;
-		tp_match_indicator(m, i, &id, &hits);
-		if (hits)
+		size_t hits, outside;
+		tp_match_indicator(m, i, &id, &hits, &outside);
+		if (outside)
+			fprintf(stderr, "  %8zu  %s (%zu more outside its validity)\n", hits, id,
+				outside);
+		else if (hits)
 			fprintf(stderr, "  %8zu  %s\n", hits, id);
 	}
 }
@@ -227,6 +239,17 @@ int cmd_match(int argc, char **argv)
 							 "not '%s'",
 							 v);
 				o.max_observed = (size_t)n;
+			} else if (strcmp(a, "--validity") == 0) {
+				if (strcmp(v, "until") == 0)
+					o.validity = TP_MATCH_VALID_UNTIL;
+				else if (strcmp(v, "both") == 0)
+					o.validity = TP_MATCH_VALID_BOTH;
+				else if (strcmp(v, "none") == 0)
+					o.validity = TP_MATCH_VALID_NONE;
+				else
+					rc = tp_cli_fail("match: --validity wants until, both or "
+							 "none, not '%s'",
+							 v);
 			} else if (strcmp(a, "--format") == 0) {
 				if (tp_match_format_parse(v, &fmt) != TP_OK)
 					rc = tp_cli_fail("match: unknown format '%s' (auto, zeek, "

@@ -13,8 +13,10 @@ struct ind {
 	char *id;
 	json_t *obj; /* the indicator (reference held) */
 	size_t hits;
-	tp_time_us first, last; /* over hits with a time */
-	json_t *observed;	/* observed-data kept (max_observed) */
+	size_t outside;			    /* matches outside valid_from/valid_until */
+	tp_time_us valid_from, valid_until; /* INT64_MIN/MAX when not given */
+	tp_time_us first, last;		    /* over hits with a time */
+	json_t *observed;		    /* observed-data kept (max_observed) */
 };
 
 struct tp_match {

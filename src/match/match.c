@@ -10,6 +10,7 @@
  * only the records that match are mapped again with deterministic ids for
  * the sightings (sighting.c).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,8 +142,28 @@ static void report_indicator(struct tp_match *m, const char *id, enum tp_err cod
 	m->report(m->ctx, NULL, &d);
 }
 
+/* valid_from/valid_until of o, or why they cannot be used. */
+static const char *validity_of(const json_t *o, tp_time_us *from, tp_time_us *until)
+{
+	static const char *const names[2] = {"valid_from", "valid_until"};
+	tp_time_us *out[2] = {from, until};
+	*from = INT64_MIN;
+	*until = INT64_MAX;
+	for (int k = 0; k < 2; k++) {
+		const json_t *v = json_object_get(o, names[k]);
+		if (!v)
+			continue;
+		const char *s = json_string_value(v);
+		if (!s || tp_time_parse(s, strlen(s), 0, out[k], NULL, NULL) != TP_OK)
+			return k ? "valid_until is not a STIX timestamp"
+				 : "valid_from is not a STIX timestamp";
+	}
+	return NULL;
+}
+
 static enum tp_err add_indicator(struct tp_match *m, json_t *o, struct tp_diag *d)
 {
+	tp_time_us valid_from, valid_until;
 	const char *id = tp_json_str(o, "id");
 	const char *pattern = tp_json_str(o, "pattern");
 	const char *ptype = tp_json_str(o, "pattern_type");
@@ -153,7 +174,7 @@ static enum tp_err add_indicator(struct tp_match *m, json_t *o, struct tp_diag *
 		why = "pattern_type is not stix";
 	else if (json_is_true(json_object_get(o, "revoked")))
 		why = "revoked";
-	else
+	else if (!(why = validity_of(o, &valid_from, &valid_until)))
 		why = pattern_unsupported(pattern);
 	if (why) {
 		report_indicator(m, id ? id : "indicator", TP_EUNSUPPORTED, why);
@@ -182,6 +203,8 @@ static enum tp_err add_indicator(struct tp_match *m, json_t *o, struct tp_diag *
 	struct ind *in = &m->inds[m->ninds++];
 	memset(in, 0, sizeof *in);
 	in->id = strdup(id);
+	in->valid_from = valid_from;
+	in->valid_until = valid_until;
 	in->obj = json_incref(o);
 	in->observed = json_array();
 	if (!in->id || !in->observed)
@@ -258,6 +281,16 @@ static int on_found(uint32_t id, void *ctx)
 	return 0;
 }
 
+/* 1 if a match of indicator in by a record at ts counts as a hit. */
+static int within_validity(const struct tp_match *m, const struct ind *in, tp_time_us ts)
+{
+	if (!ts || m->o.validity == TP_MATCH_VALID_NONE)
+		return 1;
+	if (ts >= in->valid_until)
+		return 0;
+	return m->o.validity != TP_MATCH_VALID_BOTH || ts >= in->valid_from;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -322,8 +355,16 @@ static enum tp_err flush(struct tp_match *m, struct tp_diag *d)
 		qsort(m->found, m->nfound, sizeof *m->found, cmp_u32);
 		/* what a hit keeps outlives the batch: not from the arena */
 		tp_json_arena_leave(m->arena);
-		for (size_t h = 0; e == TP_OK && h < m->nfound; h++)
-			e = sighting_add(m, m->found[h], &m->recs[rec_of[k]], d);
+		const struct record *r = &m->recs[rec_of[k]];
+		for (size_t h = 0; e == TP_OK && h < m->nfound; h++) {
+			struct ind *in = &m->inds[m->found[h]];
+			if (within_validity(m, in, r->ts)) {
+				e = sighting_add(m, m->found[h], r, d);
+			} else {
+				in->outside++;
+				m->st.outside++;
+			}
+		}
 		tp_json_arena_enter(m->arena);
 	}
 	if (e && !d->message[0])
@@ -463,7 +504,8 @@ void tp_match_stats(const struct tp_match *m, struct tp_match_stats *st)
 		*st = m->st;
 }
 
-void tp_match_indicator(const struct tp_match *m, size_t i, const char **id, size_t *hits)
+void tp_match_indicator(const struct tp_match *m, size_t i, const char **id, size_t *hits,
+			size_t *outside)
 {
 	if (!m || i >= m->ninds)
 		return;
@@ -471,4 +513,6 @@ void tp_match_indicator(const struct tp_match *m, size_t i, const char **id, siz
 		*id = m->inds[i].id;
 	if (hits)
 		*hits = m->inds[i].hits;
+	if (outside)
+		*outside = m->inds[i].outside;
 }

@@ -26,6 +26,16 @@ grep -q '"indicator":"indicator--00000000-0000-4000-8000-000000000004",.*"log":"
 	fail "hits line content"
 "$T" validate --strict "$W/s.json" >"$W/v" 2>&1 || fail "sightings not valid: $(cat "$W/v")"
 
+# the same indicators are valid from 2026 on: held to valid_from, nothing counts
+"$T" match --validity both --indicators "$D/indicators.json" --output "$W/s4.json" \
+	"$A/SCRANTON_conn.log" "$A/SCRANTON_dns.log" "$A/SCRANTON_http.log" "$A/SCRANTON_files.log" 2>"$W/err"
+[ $? -eq 0 ] || fail "--validity both should find no hits: $(cat "$W/err")"
+grep -q "hits: 0 by 0 indicators" "$W/err" || fail "validity summary hits: $(cat "$W/err")"
+grep -q "match: 46 matches left out: the record's time is outside" "$W/err" ||
+	fail "validity summary: $(cat "$W/err")"
+grep -q "0  indicator--00000000-0000-4000-8000-000000000004 (.* more outside its validity)" "$W/err" ||
+	fail "validity per indicator: $(cat "$W/err")"
+
 # gzip from stdin, nothing found: exit 0
 gzip -c "$A/SCRANTON_dns.log" | "$T" match -q --indicators "$D/indicators.json" --output "$W/s2.json" \
 	--format zeek-json - 2>"$W/err"
@@ -45,6 +55,8 @@ grep -q "notice.log:21: 23 columns, the #fields header has 26" "$W/err" || fail 
 grep -q "bad records skipped: 1" "$W/err" || fail "skip count"
 
 # usage errors
+"$T" match --validity sometimes --indicators "$D/indicators.json" "$N" 2>"$W/err"
+[ $? -eq 2 ] && grep -q "until, both or none" "$W/err" || fail "bad --validity"
 "$T" match "$N" 2>"$W/err"; [ $? -eq 2 ] || fail "no --indicators"
 "$T" match --indicators "$D/indicators.json" --format pcap "$N" 2>"$W/err"; [ $? -eq 2 ] || fail "bad format"
 "$T" match --indicators "$D/indicators.json" --format jsonl --map nosuch=x "$N" 2>"$W/err"

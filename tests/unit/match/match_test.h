@@ -52,7 +52,7 @@ static inline size_t hits_of(const struct tp_match *m, int n)
 	for (size_t i = 0; i < st.indicators; i++) {
 		const char *id;
 		size_t h;
-		tp_match_indicator(m, i, &id, &h);
+		tp_match_indicator(m, i, &id, &h, NULL);
 		if (strcmp(id, want) == 0)
 			return h;
 	}

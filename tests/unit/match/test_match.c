@@ -249,10 +249,68 @@ static void test_references(void **state)
 	assert_int_equal(tp_match_compile(m, NULL), TP_OK);
 	read_ok(m, APT "SCRANTON_dns.log", 0);
 	size_t hits;
-	tp_match_indicator(m, 0, NULL, &hits);
+	tp_match_indicator(m, 0, NULL, &hits, NULL);
 	assert_int_equal(hits, 1);
-	tp_match_indicator(m, 1, NULL, &hits);
+	tp_match_indicator(m, 1, NULL, &hits, NULL);
 	assert_int_equal(hits, 29);
+	json_decref(root);
+	tp_match_free(m);
+}
+
+/* The four wpad queries of SCRANTON_dns.log at 00:07:59, 00:17:59,
+ * 00:27:59 and 00:37:59 on 2020-04-30, against validity windows. */
+static void validity_case(enum tp_match_validity v, const char *from, const char *until,
+			  size_t want_hits, size_t want_outside)
+{
+	struct tp_match_opts o = {.validity = v};
+	struct tp_match *m = NULL;
+	json_t *root = json_pack("{s:s, s:s, s:s, s:s}", "type", "indicator", "id", "indicator--v",
+				 "pattern", "[domain-name:value = 'wpad.dmevals.local']",
+				 "valid_from", from);
+	if (until)
+		json_object_set_new(root, "valid_until", json_string(until));
+	assert_int_equal(tp_match_new(&o, NULL, NULL, NULL, &m), TP_OK);
+	assert_int_equal(tp_match_add_indicators(m, root, NULL), TP_OK);
+	assert_int_equal(tp_match_compile(m, NULL), TP_OK);
+	read_ok(m, APT "SCRANTON_dns.log", 0);
+	size_t hits = 99, outside = 99;
+	tp_match_indicator(m, 0, NULL, &hits, &outside);
+	assert_int_equal(hits, want_hits);
+	assert_int_equal(outside, want_outside);
+	struct tp_match_stats st;
+	tp_match_stats(m, &st);
+	assert_int_equal(st.hits, want_hits);
+	assert_int_equal(st.outside, want_outside);
+	json_decref(root);
+	tp_match_free(m);
+}
+
+static void test_validity(void **state)
+{
+	(void)state;
+	const char *later = "2026-01-01T00:00:00Z", *early = "2020-01-01T00:00:00Z";
+	/* new intelligence matches old logs unless asked otherwise */
+	validity_case(TP_MATCH_VALID_UNTIL, later, NULL, 4, 0);
+	validity_case(TP_MATCH_VALID_BOTH, later, NULL, 0, 4);
+	validity_case(TP_MATCH_VALID_BOTH, "2020-04-30T00:17:59.148441Z", NULL, 3, 1);
+	/* valid_until is exclusive; an expired indicator stops firing */
+	validity_case(TP_MATCH_VALID_UNTIL, early, "2020-04-30T00:20:00Z", 2, 2);
+	validity_case(TP_MATCH_VALID_UNTIL, early, "2020-04-30T00:17:59.148441Z", 1, 3);
+	validity_case(TP_MATCH_VALID_UNTIL, early, "2020-04-30T00:03:20Z", 0, 4);
+	validity_case(TP_MATCH_VALID_NONE, later, "2020-04-30T00:03:20Z", 4, 0);
+	/* a validity that is no timestamp: reported, not matched */
+	struct seen s = {0};
+	struct tp_match_opts o = {0};
+	struct tp_match *m = NULL;
+	json_t *root = json_pack("{s:s, s:s, s:s, s:s}", "type", "indicator", "id", "indicator--w",
+				 "pattern", "[domain-name:value = 'x.example']", "valid_until",
+				 "tomorrow");
+	assert_int_equal(tp_match_new(&o, seen_report, NULL, &s, &m), TP_OK);
+	assert_int_equal(tp_match_add_indicators(m, root, NULL), TP_OK);
+	assert_int_equal(s.reports, 1);
+	struct tp_match_stats st;
+	tp_match_stats(m, &st);
+	assert_int_equal(st.unsupported, 1);
 	json_decref(root);
 	tp_match_free(m);
 }
@@ -265,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_jsonl_map),
 		cmocka_unit_test(test_hit_callback_and_limits),
 		cmocka_unit_test(test_references),
+		cmocka_unit_test(test_validity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
