@@ -23,6 +23,10 @@ static const char *const patterns[] = {
 	"[network-traffic:dst_port = 443 AND network-traffic:dst_ref.value = '10.0.0.2']",
 	"[email-addr:value = 'a@b.example']",
 	"[x509-certificate:hashes.'SHA-1' = '2dd19f80']",
+	/* over several records: windows */
+	("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [domain-name:value = 'evil.example'] "
+	 "WITHIN 60 SECONDS"),
+	"[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES",
 };
 
 static const char *const map[] = {"src=a", "dst=b.c", "url=u", "ts=t", "md5=h"};

@@ -20,7 +20,10 @@
  *
  * Indicators whose pattern needs several observations (two [..] blocks
  * joined by AND, OR or FOLLOWEDBY) or a qualifier (WITHIN, REPEATS,
- * START/STOP) are not matched: they are reported when loaded and counted.
+ * START/STOP) are matched over a window of the records that match one of
+ * their blocks (at most 1,024 an indicator, across inputs), evaluated at
+ * the end of each input: each match is one hit of the sighting, with all
+ * its records.
  * A record whose time is at or after an indicator's valid_until is not a
  * hit of it (opts.validity); such matches are counted apart.
  */
@@ -140,8 +143,10 @@ struct tp_match_stats {
 	size_t hits;			  /* (record, indicator) matches */
 	size_t sighted;			  /* indicators with at least one hit */
 	size_t capped;			  /* hits beyond max_observed (counted only) */
-	size_t truncated; /* records with more than 256 values: the rest not matched */
-	size_t outside;	  /* matches left out: record time outside the validity */
+	size_t truncated;      /* records with more than 256 values: the rest not matched */
+	size_t outside;	       /* matches left out: record time outside the validity */
+	size_t windowed;       /* indicators matched over windows of records */
+	size_t window_dropped; /* records pushed out of a full window, unmatched */
 };
 void tp_match_stats(const struct tp_match *m, struct tp_match_stats *st);
 

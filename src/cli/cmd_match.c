@@ -121,8 +121,15 @@ static void summary(const struct tp_match *m, const struct ctx *c)
 			"match: %zu records had more than 256 values; those past it were not "
 			"matched\n",
 			st.truncated);
-	fprintf(stderr, "match: indicators: %zu matched against, %zu not matched (reported)\n",
-		st.indicators, st.unsupported);
+	fprintf(stderr, "match: indicators: %zu matched against", st.indicators);
+	if (st.windowed)
+		fprintf(stderr, " (%zu over several records)", st.windowed);
+	fprintf(stderr, ", %zu not matched (reported)\n", st.unsupported);
+	if (st.window_dropped)
+		fprintf(stderr,
+			"match: %zu records left windows unmatched (full, or too many "
+			"combinations): matches with them may be missed\n",
+			st.window_dropped);
 	fprintf(stderr, "match: hits: %zu by %zu indicators", st.hits, st.sighted);
 	if (st.capped)
 		fprintf(stderr, " (%zu beyond --max-observed counted only)", st.capped);

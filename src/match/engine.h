@@ -8,6 +8,8 @@
 #include "tripact/pattern_set.h"
 
 #define BATCH 32 /* records matched together: their JSON fits one arena chunk */
+/* Set ids of the [..] blocks of windowed patterns: LEAF_BIT | block number. */
+#define LEAF_BIT 0x80000000u
 
 struct ind {
 	char *id;
@@ -43,11 +45,39 @@ struct tp_match {
 	const char *file;
 	uint32_t *found; /* indicators matching the current record */
 	size_t nfound;
+	/* indicators matched over windows of records (window.c) */
+	struct window *wins;
+	size_t nwins, capwins;
+	uint32_t *leaf_win; /* block number -> window */
+	size_t nleaves, capleaves;
+	uint64_t rec_seq;	/* the record being matched, counted from 1 */
+	struct record *scratch; /* a kept record made whole again */
 };
 
-/* Records a hit of indicator i by record r (file, line): counts, the
- * hit callback and, under the cap, an observed-data. */
+/* Records a hit of indicator i by record r of the current input: both of
+ * the two below. */
 enum tp_err sighting_add(struct tp_match *m, size_t i, const struct record *r,
 			 struct tp_diag *d) TP_MUST_CHECK;
+/* One more match of indicator i (its sighting's count). */
+void sighting_count(struct tp_match *m, size_t i);
+/* Record r of file took part in it: times, the hit callback and, under
+ * the cap, an observed-data. */
+enum tp_err sighting_record(struct tp_match *m, size_t i, const struct record *r, const char *file,
+			    struct tp_diag *d) TP_MUST_CHECK;
+
+/* ---- windows (window.c) ---- */
+
+/* Indicator ind's pattern (parsed, shape 1) into windows: its blocks go
+ * into the set. Parse errors as tp_pattern_set_add gives them. */
+enum tp_err window_add(struct tp_match *m, size_t ind, const char *pattern,
+		       struct tp_diag *d) TP_MUST_CHECK;
+/* Block `leaf` (a set id with LEAF_BIT) matched record r (m->rec_seq). */
+enum tp_err window_hit(struct tp_match *m, uint32_t leaf, const struct record *r,
+		       struct tp_diag *d) TP_MUST_CHECK;
+/* Evaluates every window with records added since its last evaluation. */
+enum tp_err windows_evaluate(struct tp_match *m, struct tp_diag *d) TP_MUST_CHECK;
+/* The indicator a window belongs to. */
+size_t window_indicator(const struct tp_match *m, uint32_t leaf);
+void windows_free(struct tp_match *m);
 
 #endif

@@ -128,6 +128,7 @@ void tp_match_free(struct tp_match *m)
 	tp_json_arena_free(m->arena);
 	tp_pattern_scratch_free(m->sc);
 	tp_pattern_set_free(m->set);
+	windows_free(m);
 	free(m);
 }
 
@@ -174,8 +175,9 @@ static enum tp_err add_indicator(struct tp_match *m, json_t *o, struct tp_diag *
 		why = "pattern_type is not stix";
 	else if (json_is_true(json_object_get(o, "revoked")))
 		why = "revoked";
-	else if (!(why = validity_of(o, &valid_from, &valid_until)))
-		why = pattern_unsupported(pattern);
+	int shape = 0;
+	if (!why && !(why = validity_of(o, &valid_from, &valid_until)))
+		shape = pattern_shape(pattern, &why);
 	if (why) {
 		report_indicator(m, id ? id : "indicator", TP_EUNSUPPORTED, why);
 		return TP_OK;
@@ -189,8 +191,9 @@ static enum tp_err add_indicator(struct tp_match *m, json_t *o, struct tp_diag *
 		m->capinds = cap;
 	}
 	struct tp_diag pd = {0};
-	enum tp_err e =
-		tp_pattern_set_add(m->set, pattern, strlen(pattern), (uint32_t)m->ninds, &pd);
+	enum tp_err e = shape ? window_add(m, m->ninds, pattern, &pd)
+			      : tp_pattern_set_add(m->set, pattern, strlen(pattern),
+						   (uint32_t)m->ninds, &pd);
 	if (e == TP_EPARSE || e == TP_EVALIDATE || e == TP_ELIMIT) {
 		char why2[600];
 		snprintf(why2, sizeof why2, "pattern column %ld: %s", pd.column, pd.message);
@@ -265,7 +268,7 @@ enum tp_err tp_match_compile(struct tp_match *m, struct tp_diag *d)
 	enum tp_err e = tp_pattern_set_compile(m->set, d);
 	if (e == TP_OK)
 		e = tp_pattern_scratch_new(m->set, &m->sc);
-	m->found = calloc(m->ninds ? m->ninds : 1, sizeof *m->found);
+	m->found = calloc(m->ninds + m->nleaves + 1, sizeof *m->found);
 	if (e == TP_OK && !m->found)
 		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
 	m->st.indicators = m->ninds;
@@ -320,8 +323,9 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 			e = e == TP_ENOTFOUND ? TP_OK : e; /* nothing observable */
 			continue;
 		}
-		/* Times only matter to qualifiers, which are not matched here
-		 * (shape.c): one constant spares formatting and parsing them. */
+		/* Times only matter to qualifiers, which the set never sees
+		 * (windows keep each record's own, window.c): one constant
+		 * spares formatting and parsing them. */
 		json_t *od = json_object();
 		if (!od || json_array_append_new(all, od) ||
 		    json_object_set_new_nocheck(od, "type", json_string_nocheck("observed-data")) ||
@@ -356,15 +360,24 @@ static enum tp_err flush(struct tp_match *m, struct tp_diag *d)
 		/* what a hit keeps outlives the batch: not from the arena */
 		tp_json_arena_leave(m->arena);
 		const struct record *r = &m->recs[rec_of[k]];
+		m->rec_seq++;
 		for (size_t h = 0; e == TP_OK && h < m->nfound; h++) {
-			struct ind *in = &m->inds[m->found[h]];
-			if (within_validity(m, in, r->ts)) {
-				e = sighting_add(m, m->found[h], r, d);
-			} else {
+			uint32_t id = m->found[h];
+			struct ind *in = &m->inds[id & LEAF_BIT ? window_indicator(m, id) : id];
+			if (!within_validity(m, in, r->ts)) {
 				in->outside++;
 				m->st.outside++;
+			} else if (id & LEAF_BIT) {
+				e = window_hit(m, id, r, d);
+			} else {
+				e = sighting_add(m, id, r, d);
 			}
 		}
+		tp_json_arena_enter(m->arena);
+	}
+	if (e == TP_OK && m->nwins) {
+		tp_json_arena_leave(m->arena); /* the windows outlive the batch */
+		e = windows_evaluate(m, d);
 		tp_json_arena_enter(m->arena);
 	}
 	if (e && !d->message[0])

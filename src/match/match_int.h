@@ -138,14 +138,23 @@ enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs,
  * the `objects` dictionary an observed-data can carry: no arrays to copy.
  * Only with ids->stable 0 (else TP_EINVAL). TP_ENOTFOUND when it has none.
  */
-enum tp_err observe_objects(const struct record *r, struct ids *ids,
-			    json_t *dict) TP_MUST_CHECK;
+enum tp_err observe_objects(const struct record *r, struct ids *ids, json_t *dict) TP_MUST_CHECK;
 
 /* ---- indicators ---- */
 
-/* NULL if the pattern is one observation expression without qualifiers,
- * else why it is not (static). */
-const char *pattern_unsupported(const char *pattern);
+/* The most records an indicator's window keeps (window.c). */
+#define WINDOW_MAX	1024
+#define WINDOW_MAX_TEXT "1024"
+
+/*
+ * 0: one observation expression without qualifiers, matched record by
+ * record; 1: several, or qualifiers, matched over a window of records;
+ * -1: neither, *why says why (static).
+ */
+int pattern_shape(const char *pattern, const char **why);
+/* The next [..] block at depth 0 from s on, or NULL; its length. */
+const char *pattern_block(const char *s);
+size_t pattern_block_len(const char *block);
 
 /* The deterministic identity id `tripact import` gives name. */
 void identity_id(const char *name, char out[96]);

@@ -3,18 +3,18 @@
  * indicator per observation; a pattern of one observation expression
  * without qualifiers means exactly that. Anything between [..] blocks (AND,
  * OR, FOLLOWEDBY) or after them (WITHIN, REPEATS, START .. STOP) needs a
- * window of observations and is reported instead of silently never
- * matching:
+ * window of observations (window.c), each [..] block matched on its own:
  *
- *	[ipv4-addr:value = '203.0.113.9']                 one record: matched
- *	[domain-name:value = 'a.example'] AND [url:...]  two: not matched
- *	[file:name = 'x'] REPEATS 5 TIMES                 qualifier: not matched
+ *	[ipv4-addr:value = '203.0.113.9']                 one record
+ *	[domain-name:value = 'a.example'] AND [url:...]  a window, two blocks
+ *	[file:name = 'x'] REPEATS 5 TIMES                 a window, one block
  *
  * The scan only tracks brackets and quoted strings; the pattern parser has
  * already accepted the text. pattern_needs() reads the object types the
  * same way, so records are only mapped to the SCOs some indicator names.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,32 +34,61 @@ static const char *string_end(const char *s)
 	return s;
 }
 
-const char *pattern_unsupported(const char *p)
+int pattern_shape(const char *p, const char **why)
 {
-	int depth = 0, blocks = 0;
+	int depth = 0, blocks = 0, qualified = 0;
+	*why = NULL;
 	for (const char *s = p; *s; s++) {
 		if (*s == '\'') {
 			if (!*(s = string_end(s)))
 				break;
 		} else if (*s == '[') {
-			if (depth++ == 0 && ++blocks > 1)
-				return "several observation expressions (AND/OR/FOLLOWEDBY between "
-				       "[..] blocks) need a window of records";
+			blocks += depth++ == 0;
 		} else if (*s == ']') {
 			depth--;
 		} else if (depth == 0 && isalpha((unsigned char)*s)) {
 			size_t n = 0;
 			while (isalpha((unsigned char)s[n]))
 				n++;
-			if (!is_word(s, n, "AND") && !is_word(s, n, "OR") &&
-			    !is_word(s, n, "FOLLOWEDBY"))
-				return "a qualifier (WITHIN, REPEATS, START/STOP) needs a window "
-				       "of "
-				       "records";
+			if (is_word(s, n, "REPEATS") && strtoul(s + n, NULL, 10) > WINDOW_MAX) {
+				*why = "REPEATS needs more records than a window keeps "
+				       "(" WINDOW_MAX_TEXT ")";
+				return -1;
+			}
+			qualified |= !is_word(s, n, "AND") && !is_word(s, n, "OR") &&
+				     !is_word(s, n, "FOLLOWEDBY");
 			s += n - 1;
 		}
 	}
+	return blocks > 1 || qualified;
+}
+
+const char *pattern_block(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '[')
+			return s;
+		if (*s == '\'' && !*(s = string_end(s)))
+			break;
+	}
 	return NULL;
+}
+
+size_t pattern_block_len(const char *b)
+{
+	int depth = 0;
+	const char *s = b;
+	for (; *s; s++) {
+		if (*s == '\'') {
+			if (!*(s = string_end(s)))
+				break;
+		} else if (*s == '[') {
+			depth++;
+		} else if (*s == ']' && --depth == 0) {
+			return (size_t)(s + 1 - b);
+		}
+	}
+	return (size_t)(s - b);
 }
 
 unsigned pattern_needs(const char *p)

@@ -106,7 +106,8 @@ static int set_markings(json_t *obj, json_t *marks)
 }
 
 /* An observed-data of record r for indicator in, its SCOs into m->scos. */
-static enum tp_err observed(struct tp_match *m, struct ind *in, const struct record *r)
+static enum tp_err observed(struct tp_match *m, struct ind *in, const struct record *r,
+			    const char *file)
 {
 	json_t *objs = json_array(), *refs = json_array(), *marks = markings_of(m, in->obj);
 	struct ids ids = {.stable = 1};
@@ -130,7 +131,7 @@ static enum tp_err observed(struct tp_match *m, struct ind *in, const struct rec
 		tp_time_format(r->ts ? r->ts : m->o.time, -1, ts);
 		tp_time_format(m->o.time, 3, now);
 		int n = snprintf(name, sizeof name, "observed-data|%s|%s|%s|%ld", m->identity,
-				 in->id, m->file, r->line);
+				 in->id, file, r->line);
 		named_id("observed-data", name,
 			 n < 0			   ? 0
 			 : (size_t)n < sizeof name ? (size_t)n
@@ -153,11 +154,16 @@ static enum tp_err observed(struct tp_match *m, struct ind *in, const struct rec
 	return e;
 }
 
-enum tp_err sighting_add(struct tp_match *m, size_t i, const struct record *r, struct tp_diag *d)
+void sighting_count(struct tp_match *m, size_t i)
+{
+	if (m->inds[i].hits++ == 0)
+		m->st.sighted++;
+}
+
+enum tp_err sighting_record(struct tp_match *m, size_t i, const struct record *r, const char *file,
+			    struct tp_diag *d)
 {
 	struct ind *in = &m->inds[i];
-	if (in->hits++ == 0)
-		m->st.sighted++;
 	m->st.hits++;
 	if (r->ts) {
 		if (!in->first || r->ts < in->first)
@@ -166,15 +172,21 @@ enum tp_err sighting_add(struct tp_match *m, size_t i, const struct record *r, s
 			in->last = r->ts;
 	}
 	if (m->hit) {
-		struct tp_match_hit h = {in->id, m->file, r->line, r->log, r->ts};
+		struct tp_match_hit h = {in->id, file, r->line, r->log, r->ts};
 		m->hit(m->ctx, &h);
 	}
 	if (json_array_size(in->observed) >= m->o.max_observed) {
 		m->st.capped++;
 		return TP_OK;
 	}
-	enum tp_err e = observed(m, in, r);
+	enum tp_err e = observed(m, in, r, file);
 	return e ? tp_diag_set(d, e, "%s", tp_strerror(e)) : TP_OK;
+}
+
+enum tp_err sighting_add(struct tp_match *m, size_t i, const struct record *r, struct tp_diag *d)
+{
+	sighting_count(m, i);
+	return sighting_record(m, i, r, m->file, d);
 }
 
 static enum tp_err sighting(struct tp_match *m, struct ind *in, json_t *objects, json_t *used)

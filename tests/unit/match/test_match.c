@@ -46,12 +46,13 @@ static void test_planted_zeek_json(void **state)
 	struct seen s = {0};
 	struct tp_match *m = planted(&o, &s);
 	assert_non_null(m);
-	/* two indicators need several records: reported, counted, left out */
+	/* two indicators need several records: matched over windows */
 	struct tp_match_stats st;
 	tp_match_stats(m, &st);
-	assert_int_equal(st.unsupported, 2);
-	assert_int_equal(st.indicators, 9);
-	assert_int_equal(s.reports, 2);
+	assert_int_equal(st.unsupported, 0);
+	assert_int_equal(st.indicators, 11);
+	assert_int_equal(st.windowed, 2);
+	assert_int_equal(s.reports, 0);
 	read_ok(m, APT "SCRANTON_conn.log", 0);
 	read_ok(m, APT "SCRANTON_dns.log", 0);
 	read_ok(m, APT "SCRANTON_http.log", 0);
@@ -62,10 +63,17 @@ static void test_planted_zeek_json(void **state)
 	assert_int_equal(hits_of(m, 4), 29); /* file MD5 */
 	assert_int_equal(hits_of(m, 5), 6);  /* network-traffic to 10.0.0.4:445 */
 	assert_int_equal(hits_of(m, 6), 0);  /* an address not in the logs */
+	/* 192.168.0.4 is in 78 records (16 conn, 62 http), the wpad lookup
+	 * in 4: "[ip] AND [wpad]" pairs each lookup with one of them, and
+	 * "[ip] REPEATS 5 TIMES" takes 15 disjoint fives, 3 records left */
+	assert_int_equal(hits_of(m, 7), 4);
+	assert_int_equal(hits_of(m, 8), 15);
 	tp_match_stats(m, &st);
-	assert_int_equal(st.hits, 46);
-	assert_int_equal(st.sighted, 5);
-	assert_int_equal(st.capped, 19); /* the MD5's 29 hits keep 10 observed-data */
+	assert_int_equal(st.hits, 46 + 2 * 4 + 5 * 15);
+	assert_int_equal(st.sighted, 7);
+	assert_int_equal(st.window_dropped, 0);
+	/* the MD5's 29 hits keep 10 observed-data, the windows' 8 and 75 records 10 each */
+	assert_int_equal(st.capped, 19 + 0 + 65);
 
 	json_t *b = NULL;
 	struct tp_diag d = {0};

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -157,11 +158,27 @@ static void test_eve_tls(void **state)
 static void test_shape(void **state)
 {
 	(void)state;
-	assert_null(pattern_unsupported("[ipv4-addr:value = '1.2.3.4']"));
-	assert_null(pattern_unsupported("([a:b = 'x] AND [' OR a:c = 'WITHIN'])"));
-	assert_non_null(pattern_unsupported("[a:b = 1] AND [a:c = 2]"));
-	assert_non_null(pattern_unsupported("[a:b = 1] followedby [a:c = 2]"));
-	assert_non_null(pattern_unsupported("[a:b = 1] WITHIN 5 SECONDS"));
+	const char *why;
+	assert_int_equal(pattern_shape("[ipv4-addr:value = '1.2.3.4']", &why), 0);
+	assert_int_equal(pattern_shape("([a:b = 'x] AND [' OR a:c = 'WITHIN'])", &why), 0);
+	assert_int_equal(pattern_shape("[a:b = 1] AND [a:c = 2]", &why), 1);
+	assert_int_equal(pattern_shape("[a:b = 1] followedby [a:c = 2]", &why), 1);
+	assert_int_equal(pattern_shape("[a:b = 1] WITHIN 5 SECONDS", &why), 1);
+	assert_int_equal(pattern_shape("[a:b = 1] REPEATS 1024 TIMES", &why), 1);
+	assert_null(why);
+	assert_int_equal(pattern_shape("[a:b = 1] REPEATS 1025 TIMES", &why), -1);
+	assert_non_null(why);
+	/* the blocks of a window, brackets in strings and paths kept inside */
+	const char *p = "([a:b[*].c = ']' AND a:d = 1] OR [e:f = '[']) FOLLOWEDBY [g:h = 2]";
+	const char *b = pattern_block(p);
+	assert_int_equal(b - p, 1);
+	assert_int_equal(pattern_block_len(b), strlen("[a:b[*].c = ']' AND a:d = 1]"));
+	b = pattern_block(b + pattern_block_len(b));
+	assert_int_equal(pattern_block_len(b), strlen("[e:f = '[']"));
+	b = pattern_block(b + pattern_block_len(b));
+	assert_string_equal(b, "[g:h = 2]");
+	assert_int_equal(pattern_block_len(b), strlen(b));
+	assert_null(pattern_block(b + pattern_block_len(b)));
 	/* the SCO kinds a pattern names, references included; not in strings */
 	assert_int_equal(pattern_needs("[network-traffic:dst_ref.value = '10.0.0.1']"),
 			 S_NT | S_ADDR);
@@ -169,8 +186,11 @@ static void test_shape(void **state)
 			 S_URL | S_FILE);
 	assert_int_equal(pattern_needs("[x509-certificate:hashes.'SHA-1' = 'ab']"), S_X509);
 	assert_int_equal(pattern_needs("[process:name = 'a']"), 0);
-	assert_non_null(pattern_unsupported(
-		"[a:b = 1] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"));
+	assert_int_equal(
+		pattern_shape(
+			"[a:b = 1] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'",
+			&why),
+		1);
 }
 
 /* observe_objects() makes what observe() does, keyed by the same cheap ids. */
