@@ -71,6 +71,9 @@ enum tp_err tp_store_user_passwd(struct tp_store *s, const char *name, const cha
 /* Removes the user with its tokens and grants. */
 enum tp_err tp_store_user_remove(struct tp_store *s, const char *name,
 				 struct tp_diag *d) TP_MUST_CHECK;
+/* The account of user name, TP_ENOTFOUND if none. */
+enum tp_err tp_store_user_find(struct tp_store *s, const char *name,
+			       struct tp_account *out) TP_MUST_CHECK;
 /* Checks a password: TP_EAUTH if the user is unknown or the password wrong. */
 enum tp_err tp_store_login(struct tp_store *s, const char *name, const char *password,
 			   struct tp_account *out) TP_MUST_CHECK;
@@ -220,6 +223,7 @@ struct tp_store_row {
 	const char *spec_version;
 	const char *json; /* the object as stored */
 	size_t json_len;
+	int64_t origin; /* originating organisation */
 };
 
 /*
@@ -258,5 +262,55 @@ enum tp_err tp_store_status_put(struct tp_store *s, const char *uuid, int64_t ro
  * and belongs to user. */
 enum tp_err tp_store_status_get(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
 				char **json) TP_MUST_CHECK;
+
+/* ---- partner nodes this node syncs with (tripact sync, docs/sync.md) ---- */
+
+enum { TP_PEER_PULL = 1, TP_PEER_PUSH = 2 };
+
+struct tp_peer {
+	int64_t id;
+	char name[64];
+	char url[512];		     /* the remote API root, ending in '/' */
+	char remote_collection[128]; /* its id or alias there */
+	int64_t collection;	     /* the local collection */
+	char collection_key[64];     /* its alias, else its id (filled by find/list) */
+	char as_user[128];	     /* the local partner-node account standing for the peer */
+	unsigned mode;		     /* TP_PEER_PULL | TP_PEER_PUSH bits */
+	char token_file[1024];	     /* Bearer token read from this file, or ... */
+	char login[128];	     /* ... Basic login and password */
+	char password[256];
+	char ca_file[1024]; /* "" : the system's CAs */
+	char pull_cursor[TP_TIME_BUFSZ]; /* the peer's X-TAXII-Date-Added-Last, "" : none */
+	tp_time_us push_cursor;		 /* local date_added pushed up to, 0 : none */
+};
+
+/* Adds peer p (id, collection_key and the cursors are ignored; as_user must
+ * name an existing user). TP_EEXIST if the name is taken. */
+enum tp_err tp_store_peer_add(struct tp_store *s, const struct tp_peer *p,
+			      struct tp_diag *d) TP_MUST_CHECK;
+/* TP_ENOTFOUND if there is no peer name. */
+enum tp_err tp_store_peer_find(struct tp_store *s, const char *name,
+			       struct tp_peer *out) TP_MUST_CHECK;
+/* Calls fn for every peer in name order; stops early if fn returns non-zero. */
+enum tp_err tp_store_peer_list(struct tp_store *s, int (*fn)(void *, const struct tp_peer *),
+			       void *ctx) TP_MUST_CHECK;
+enum tp_err tp_store_peer_remove(struct tp_store *s, const char *name,
+				 struct tp_diag *d) TP_MUST_CHECK;
+/* Saves the cursors of peer id: pull_cursor NULL keeps it, push_cursor < 0
+ * keeps it. */
+enum tp_err tp_store_peer_set_cursors(struct tp_store *s, int64_t id, const char *pull_cursor,
+				      tp_time_us push_cursor, struct tp_diag *d) TP_MUST_CHECK;
+
+/* Versions stored in collection with after < date_added <= upto whose
+ * origin is not not_origin, whoever may read them, in *count; *last: the
+ * collection's latest date_added (0 if empty). Either may be NULL. */
+enum tp_err tp_store_count_added(struct tp_store *s, int64_t collection, tp_time_us after,
+				 tp_time_us upto, int64_t not_origin, int64_t *count,
+				 tp_time_us *last) TP_MUST_CHECK;
+
+/* *known: 1 if collection holds any version of object id, whoever may
+ * read it. */
+enum tp_err tp_store_id_known(struct tp_store *s, int64_t collection, const char *id,
+			      int *known) TP_MUST_CHECK;
 
 #endif

@@ -66,6 +66,17 @@ struct tp_store_ops {
 				  const char *json);
 	enum tp_err (*status_get)(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
 				  char **json);
+	enum tp_err (*peer_add)(struct tp_store *s, const struct tp_peer *p, struct tp_diag *d);
+	enum tp_err (*peer_find)(struct tp_store *s, const char *name, struct tp_peer *out);
+	enum tp_err (*peer_list)(struct tp_store *s, int (*fn)(void *, const struct tp_peer *),
+				 void *ctx);
+	enum tp_err (*peer_remove)(struct tp_store *s, const char *name, struct tp_diag *d);
+	enum tp_err (*peer_set_cursors)(struct tp_store *s, int64_t id, const char *pull_cursor,
+					tp_time_us push_cursor, struct tp_diag *d);
+	enum tp_err (*count_added)(struct tp_store *s, int64_t collection, tp_time_us after,
+				   tp_time_us upto, int64_t not_origin, int64_t *count,
+				   tp_time_us *last);
+	enum tp_err (*id_known)(struct tp_store *s, int64_t collection, const char *id, int *known);
 	/* optional (NULL): see tp_store_read_begin() */
 	void (*read_begin)(struct tp_store *s);
 	void (*read_end)(struct tp_store *s);

@@ -69,7 +69,17 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS markings(stix_id TEXT NOT NULL, origin INTEGER NOT NULL,"
 	" kind INTEGER NOT NULL, tlp INTEGER NOT NULL, PRIMARY KEY(stix_id, origin));"
 	"CREATE TABLE IF NOT EXISTS statuses(uuid TEXT PRIMARY KEY, root INTEGER NOT NULL,"
-	" user INTEGER NOT NULL, created INTEGER NOT NULL, body TEXT NOT NULL);";
+	" user INTEGER NOT NULL, created INTEGER NOT NULL, body TEXT NOT NULL);"
+	/* partner nodes this node syncs with (sqlite_peers.c); stores made
+	 * before it get the table on their next open */
+	"CREATE TABLE IF NOT EXISTS peers(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+	" url TEXT NOT NULL, remote_collection TEXT NOT NULL,"
+	" collection INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,"
+	" as_user INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" mode INTEGER NOT NULL, token_file TEXT NOT NULL DEFAULT '',"
+	" login TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '',"
+	" ca_file TEXT NOT NULL DEFAULT '', pull_cursor TEXT NOT NULL DEFAULT '',"
+	" push_cursor INTEGER NOT NULL DEFAULT 0);";
 
 enum tp_err sq_db_err(sqlite3 *db, struct tp_diag *d, const char *what)
 {
@@ -627,6 +637,13 @@ static const struct tp_store_ops sqlite_ops = {
 	.delete_versions = sq_delete,
 	.status_put = sq_status_put,
 	.status_get = sq_status_get,
+	.peer_add = sq_peer_add,
+	.peer_find = sq_peer_find,
+	.peer_list = sq_peer_list,
+	.peer_remove = sq_peer_remove,
+	.peer_set_cursors = sq_peer_set_cursors,
+	.count_added = sq_count_added,
+	.id_known = sq_id_known,
 	.read_begin = sq_read_begin,
 	.read_end = sq_read_end,
 };

@@ -123,4 +123,15 @@ enum tp_err sq_query(struct tp_store *s, const struct tp_query *q, const struct 
 enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *id,
 		      const struct tp_tlp_viewer *v, int *count, struct tp_diag *d);
 
+/* ---- partner nodes (sqlite_peers.c) ---- */
+enum tp_err sq_peer_add(struct tp_store *s, const struct tp_peer *p, struct tp_diag *d);
+enum tp_err sq_peer_find(struct tp_store *s, const char *name, struct tp_peer *out);
+enum tp_err sq_peer_list(struct tp_store *s, int (*fn)(void *, const struct tp_peer *), void *ctx);
+enum tp_err sq_peer_remove(struct tp_store *s, const char *name, struct tp_diag *d);
+enum tp_err sq_peer_set_cursors(struct tp_store *s, int64_t id, const char *pull_cursor,
+				tp_time_us push_cursor, struct tp_diag *d);
+enum tp_err sq_count_added(struct tp_store *s, int64_t collection, tp_time_us after,
+			   tp_time_us upto, int64_t not_origin, int64_t *count, tp_time_us *last);
+enum tp_err sq_id_known(struct tp_store *s, int64_t collection, const char *id, int *known);
+
 #endif

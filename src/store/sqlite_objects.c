@@ -413,9 +413,9 @@ enum tp_err sq_query(struct tp_store *s, const struct tp_query *q, const struct 
 	*more = 0;
 	enum tp_err e = build(&b,
 			      with_body ? "SELECT o.date_added, o.version, o.stix_id, o.type,"
-					  " o.spec_version, o.body FROM objects o"
+					  " o.spec_version, o.body, o.origin FROM objects o"
 					: "SELECT o.date_added, o.version, o.stix_id, o.type,"
-					  " o.spec_version, NULL FROM objects o",
+					  " o.spec_version, NULL, o.origin FROM objects o",
 			      q, NULL, " ORDER BY o.date_added LIMIT ?6");
 	if (e) {
 		tp_buf_free(&b);
@@ -447,6 +447,7 @@ enum tp_err sq_query(struct tp_store *s, const struct tp_query *q, const struct 
 			.spec_version = (const char *)sqlite3_column_text(st, 4),
 			.json = (const char *)sqlite3_column_text(st, 5),
 			.json_len = (size_t)sqlite3_column_bytes(st, 5),
+			.origin = sqlite3_column_int64(st, 6),
 		};
 		n++;
 		if (fn(ctx, &r))

@@ -119,6 +119,14 @@ enum tp_err tp_store_user_remove(struct tp_store *s, const char *name, struct tp
 	return s->ops->user_remove(s, name, d);
 }
 
+enum tp_err tp_store_user_find(struct tp_store *s, const char *name, struct tp_account *out)
+{
+	char *enc = NULL;
+	enum tp_err e = s->ops->user_get(s, name, out, &enc);
+	free(enc);
+	return e;
+}
+
 enum tp_err tp_store_login(struct tp_store *s, const char *name, const char *password,
 			   struct tp_account *out)
 {
@@ -306,4 +314,45 @@ enum tp_err tp_store_status_get(struct tp_store *s, const char *uuid, int64_t ro
 				char **json)
 {
 	return s->ops->status_get(s, uuid, root, user, json);
+}
+
+enum tp_err tp_store_peer_add(struct tp_store *s, const struct tp_peer *p, struct tp_diag *d)
+{
+	if (!p->mode || p->mode & ~(unsigned)(TP_PEER_PULL | TP_PEER_PUSH))
+		return tp_diag_set(d, TP_EINVAL, "a peer is pulled from, pushed to, or both");
+	return s->ops->peer_add(s, p, d);
+}
+
+enum tp_err tp_store_peer_find(struct tp_store *s, const char *name, struct tp_peer *out)
+{
+	return s->ops->peer_find(s, name, out);
+}
+
+enum tp_err tp_store_peer_list(struct tp_store *s, int (*fn)(void *, const struct tp_peer *),
+			       void *ctx)
+{
+	return s->ops->peer_list(s, fn, ctx);
+}
+
+enum tp_err tp_store_peer_remove(struct tp_store *s, const char *name, struct tp_diag *d)
+{
+	return s->ops->peer_remove(s, name, d);
+}
+
+enum tp_err tp_store_peer_set_cursors(struct tp_store *s, int64_t id, const char *pull_cursor,
+				      tp_time_us push_cursor, struct tp_diag *d)
+{
+	return s->ops->peer_set_cursors(s, id, pull_cursor, push_cursor, d);
+}
+
+enum tp_err tp_store_count_added(struct tp_store *s, int64_t collection, tp_time_us after,
+				 tp_time_us upto, int64_t not_origin, int64_t *count,
+				 tp_time_us *last)
+{
+	return s->ops->count_added(s, collection, after, upto, not_origin, count, last);
+}
+
+enum tp_err tp_store_id_known(struct tp_store *s, int64_t collection, const char *id, int *known)
+{
+	return s->ops->id_known(s, collection, id, known);
 }
