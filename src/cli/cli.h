@@ -27,6 +27,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 /* "tripact: <message>" on stderr; returns TP_EXIT_ERROR. */
 int tp_cli_fail(const char *fmt, ...) TP_PRINTF(1, 2);

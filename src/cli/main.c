@@ -18,6 +18,7 @@ static const struct tp_command commands[] = {
 	{"export", cmd_export, "write STIX as MISP, CSV, Suricata or Zeek intel"},
 	{"serve", cmd_serve, "run a TAXII 2.1 node"},
 	{"admin", cmd_admin, "manage organisations, users, tokens, collections, grants"},
+	{"sync", cmd_sync, "pull from and push to partner nodes over TAXII 2.1"},
 	{"trace", cmd_trace, "follow stolen cryptocurrency through a chain"},
 	{"match", cmd_match, "detect indicators in Zeek, Suricata and JSON telemetry"},
 	{"help", cmd_help, "show help for tripact or a command"},

@@ -1,0 +1,222 @@
+#!/bin/sh
+# tripact sync between three nodes built from the demo bundles:
+#   KR (kr-kisa) holds KR's AMBER and RED; US (us-cisa) holds its CLEAR and,
+#   as its own, a RED bundle; JP (jp-nisc) holds its GREEN.
+#   US pulls from KR, and pulls from and pushes to JP.
+# Checks: a pull brings what the puller's account may read there and nothing
+# else; a push never sends RED, nor the AMBER that came from KR, nor JP's
+# own objects back; a second run moves nothing; a stopped peer or a bad
+# token is a clear error that leaves the cursors alone.
+# Usage: sync.sh TRIPACT SOURCE_DIR
+set -eu
+T=$1
+SRC=$2
+D=$(mktemp -d)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$D"
+}
+trap cleanup EXIT
+fails=0
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+# expect STATUS PATTERN command...: exit status and a grep pattern on
+# stdout+stderr; the output is kept in $out
+expect() {
+	want=$1
+	pat=$2
+	shift 2
+	set +e
+	out=$("$@" 2>&1)
+	got=$?
+	set -e
+	if [ "$got" != "$want" ] || ! printf '%s\n' "$out" | grep -q -- "$pat"; then
+		fail "$* -> exit $got (want $want, pattern '$pat'), output:"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+PW='a long enough password'
+DEMO=$SRC/data/demo
+RED_REF=marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1
+AMBER_REF=marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421
+GREEN_REF=marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb
+CLEAR_REF=marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487
+
+# node NAME ORG: a store with the three organisations, an API root and a
+# collection "feed"
+node() {
+	A="$T admin --data $D/$1"
+	for o in us-cisa jp-nisc kr-kisa; do $A org add $o >/dev/null; done
+	$A node set --org "$2" >/dev/null
+	$A api-root add dprk --title DPRK --default >/dev/null
+	$A collection add --api-root dprk --title Feed --alias feed >/dev/null
+}
+# user NODE NAME ORG GRANT [--partner-node]: an account with a grant
+user() {
+	echo "$PW" | $T admin --data "$D/$1" user add "$2" --org "$3" ${5:-} >/dev/null
+	$T admin --data "$D/$1" grant "$4" --collection feed --user "$2" >/dev/null
+}
+# token NODE USER FILE
+token() {
+	$T admin --data "$D/$1" token create --user "$2" >"$3"
+}
+# serve NODE [options]: starts it, sets PORT
+serve() {
+	n=$1
+	shift
+	rm -f "$D/$n.port"
+	$T serve --data "$D/$n" --listen 127.0.0.1:0 --port-file "$D/$n.port" --quiet "$@" \
+		>"$D/$n.log" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "PID_$n=$!"
+	i=0
+	while [ ! -s "$D/$n.port" ]; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "$n did not start"; cat "$D/$n.log"; exit 1; }
+		sleep 0.1
+	done
+	PORT=$(cat "$D/$n.port")
+}
+# dump PORT TOKENFILE: every version in feed readable by that token, one a line
+dump() {
+	url="http://127.0.0.1:$1/dprk/collections/feed/objects/?limit=1000&match%5Bversion%5D=all"
+	next=""
+	while :; do
+		curl -sf -H "Authorization: Bearer $(cat "$2")" \
+			-H "Accept: application/taxii+json;version=2.1" "$url$next" >"$D/page.json"
+		jq -c '.objects[]?' "$D/page.json"
+		[ "$(jq -r '.more // false' "$D/page.json")" = true ] || break
+		next="&next=$(jq -r .next "$D/page.json")"
+	done
+}
+# count FILE PATTERN...: lines of FILE matching every pattern
+count() {
+	f=$1
+	shift
+	cp "$f" "$D/count"
+	for p in "$@"; do
+		grep -F -- "$p" "$D/count" >"$D/count.new" || true
+		mv "$D/count.new" "$D/count"
+	done
+	wc -l <"$D/count" | tr -d ' '
+}
+
+node kr kr-kisa
+node us us-cisa
+node jp jp-nisc
+$T admin --data "$D/kr" load --collection feed --org kr-kisa \
+	"$DEMO/dprk-iocs-amber.json" "$DEMO/dprk-iocs-red.json" >/dev/null
+$T admin --data "$D/us" load --collection feed --org us-cisa \
+	"$DEMO/dprk-iocs-clear.json" "$DEMO/dprk-iocs-red.json" >/dev/null
+$T admin --data "$D/jp" load --collection feed --org jp-nisc "$DEMO/dprk-iocs-green.json" >/dev/null
+# the accounts each node gives its partners, and the ones standing for them
+user kr node-us us-cisa read --partner-node
+user jp node-us us-cisa read,write --partner-node
+user jp analyst jp-nisc read
+user us node-kr kr-kisa read --partner-node
+user us node-jp jp-nisc read --partner-node
+user us analyst us-cisa read
+token kr node-us "$D/kr-for-us.token"
+token jp node-us "$D/jp-for-us.token"
+token jp analyst "$D/jp-analyst.token"
+token us analyst "$D/us-analyst.token"
+serve kr
+KR=$PORT
+# a small body cap: the push needs many envelopes
+serve jp --max-content-length 200000
+JP=$PORT
+S="$T sync --data $D/us"
+
+# ---- peers ----
+expect 2 "exactly one of --token-file and --user" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" \
+	--remote-collection feed --collection feed --as node-jp --pull
+expect 2 "not an API root URL" $S peer add jp --url "http://127.0.0.1:$JP" \
+	--remote-collection feed --collection feed --as node-jp --pull --token-file "$D/jp-for-us.token"
+expect 2 "not a partner-node account" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" \
+	--remote-collection feed --collection feed --as analyst --pull --token-file "$D/jp-for-us.token"
+expect 2 "say --pull, --push or both" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" \
+	--remote-collection feed --collection feed --as node-jp --token-file "$D/jp-for-us.token"
+expect 0 "" $S peer add kr --url "http://127.0.0.1:$KR/dprk/" --remote-collection feed \
+	--collection feed --as node-kr --pull --token-file "$D/kr-for-us.token"
+expect 0 "" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" --remote-collection feed \
+	--collection feed --as node-jp --pull --push --token-file "$D/jp-for-us.token"
+expect 2 "peer 'jp' already exists" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" \
+	--remote-collection feed --collection feed --as node-jp --pull --token-file "$D/jp-for-us.token"
+expect 0 "^jp  http.*as=node-jp  pull,push  auth=token:.*pull_cursor=none  push_cursor=none" $S peer list
+expect 0 "^kr  .*  pull  " $S peer list
+
+# ---- the first run ----
+expect 0 "peer kr: pulled [1-9]" $S run --peer kr
+kr_out=$out
+expect 0 "peer jp: pulled .*, pushed [1-9]" $S run --peer jp
+echo "$out" | sed 's/^/    /'
+
+serve us
+US=$PORT
+dump "$US" "$D/us-analyst.token" >"$D/us.all"
+dump "$JP" "$D/jp-analyst.token" >"$D/jp.all"
+dump "$KR" "$D/kr-for-us.token" >"$D/kr.for-us"
+
+# pull from KR: exactly what node-us reads on KR (its AMBER, never its RED)
+n_kr=$(wc -l <"$D/kr.for-us")
+got=$(echo "$kr_out" | sed -n 's/^peer kr: pulled \([0-9]*\) (\([0-9]*\) already here).*/\1 \2/p' |
+	awk '{print $1 + $2}')
+[ "$got" = "$n_kr" ] || fail "pulled $got from KR, but KR serves $n_kr to us-cisa"
+# and nothing else: every AMBER object on US is one KR serves to us-cisa
+jq -r .id "$D/kr.for-us" | sort >"$D/kr.ids"
+grep -F "$AMBER_REF" "$D/us.all" | jq -r .id | sort -u | comm -23 - "$D/kr.ids" >"$D/extra"
+[ ! -s "$D/extra" ] || fail "AMBER on US that KR does not serve: $(head -3 "$D/extra")"
+[ "$(count "$D/kr.for-us" "\"$RED_REF\"]")" = 0 ] || fail "KR serves RED to us-cisa"
+[ "$(count "$D/us.all" '"created_by_ref"' "$AMBER_REF")" -gt 0 ] || fail "no KR AMBER pulled"
+for id in $(jq -r .id "$D/kr.for-us" | head -50); do
+	grep -q "\"id\":\"$id\"" "$D/us.all" || fail "$id readable by us-cisa on KR was not pulled"
+done
+# RED on US: only US's own copy of the RED bundle (same count as the bundle)
+red_us=$(count "$D/us.all" '"type":"indicator"' "$RED_REF")
+[ "$red_us" = 387 ] || fail "US holds $red_us RED indicators, want its own 387"
+# push to JP: CLEAR went, no RED, no AMBER (KR's, relayed), GREEN not duplicated
+[ "$(count "$D/jp.all" "$RED_REF\"]")" = 0 ] || fail "RED reached JP"
+[ "$(count "$D/jp.all" '"type":"indicator"' "$AMBER_REF")" = 0 ] || fail "KR's AMBER relayed to JP"
+[ "$(count "$D/jp.all" '"type":"indicator"' "$CLEAR_REF")" = 1959 ] ||
+	fail "JP has $(count "$D/jp.all" '"type":"indicator"' "$CLEAR_REF") CLEAR indicators, want 1959"
+[ "$(count "$D/jp.all" '"type":"indicator"' "$GREEN_REF")" = 2008 ] || fail "JP's GREEN changed"
+# pull from JP: its GREEN, stored as JP's
+[ "$(count "$D/us.all" '"type":"indicator"' "$GREEN_REF")" = 2008 ] || fail "GREEN not pulled from JP"
+
+# ---- a second run moves nothing ----
+expect 0 "peer jp: pulled 0 (4403 already here), pushed 0, skipped by TLP 0, not echoed 0" $S run
+# the third: not even what went to JP comes back
+expect 0 "peer jp: pulled 0 (0 already here), pushed 0, skipped by TLP 0, not echoed 0" $S run
+expect 0 "peer kr: pulled 0 (0 already here), pushed 0, skipped by TLP 0" $S run
+
+# ---- a bad token: the peer's 401, nothing moves ----
+echo "not-a-valid-token-at-all-but-long-enough-xx" >"$D/bad.token"
+expect 0 "" $S peer add jp-bad --url "http://127.0.0.1:$JP/dprk/" --remote-collection feed \
+	--collection feed --as node-jp --pull --token-file "$D/bad.token"
+expect 2 "peer jp-bad: GET http://127.0.0.1:$JP/dprk/: HTTP 401" $S run --peer jp-bad
+expect 2 "lists no collection 'nope'" sh -c "$S peer remove jp-bad && $S peer add jp-bad \
+	--url http://127.0.0.1:$JP/dprk/ --remote-collection nope --collection feed --as node-jp \
+	--pull --token-file $D/jp-for-us.token && $S run --peer jp-bad"
+expect 0 "" $S peer remove jp-bad
+expect 2 "no peer 'jp-bad'" $S peer remove jp-bad
+
+# ---- a stopped peer: a clear error, the cursors stay ----
+$S peer list >"$D/peers.before"
+echo "$PW" | $T admin --data "$D/us" user add poster --org us-cisa >/dev/null
+kill "$PID_jp"
+wait "$PID_jp" 2>/dev/null || true
+expect 2 "peer jp: GET http://127.0.0.1:$JP/dprk/: .*onnect" $S run --peer jp
+$S peer list >"$D/peers.after"
+cmp -s "$D/peers.before" "$D/peers.after" || fail "cursors moved: $(diff "$D/peers.before" "$D/peers.after")"
+expect 2 "peer jp: " $S run
+echo "$out" | grep -q "^peer kr: pulled 0" || fail "a stopped peer stopped the others: $out"
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails sync checks failed"
+	exit 1
+fi
+echo "sync: all checks passed"
