@@ -245,11 +245,13 @@ struct round {
 	struct tp_store *s;
 	long timeout;
 	int failed;
+	int peers; /* peers seen this round */
 };
 
 static int sync_one(void *ctx, const struct tp_peer *p)
 {
 	struct round *r = ctx;
+	r->peers++;
 	struct tp_sync_stats st = {0};
 	struct tp_sync_options o = {.timeout = r->timeout, .problem = on_problem};
 	struct tp_diag d = {0};
@@ -257,7 +259,7 @@ static int sync_one(void *ctx, const struct tp_peer *p)
 	printf("peer %s: pulled %zu (%zu already here), pushed %zu, skipped by TLP %zu, "
 	       "not echoed %zu%s\n",
 	       p->name, st.pulled, st.pulled_known, st.pushed, st.skipped_tlp, st.not_echoed,
-	       e ? " (stopped by an error)" : "");
+	       e ? " (errors below)" : "");
 	fflush(stdout);
 	if (e) {
 		fprintf(stderr, "tripact: %s\n", d.message[0] ? d.message : tp_strerror(e));
@@ -279,6 +281,7 @@ static int run(struct tp_store *s, const struct opts *o)
 	}
 	do {
 		r.failed = 0;
+		r.peers = 0;
 		if (o->peer) {
 			sync_one(&r, &one);
 			/* the next round starts from the cursors just saved */
@@ -286,6 +289,8 @@ static int run(struct tp_store *s, const struct opts *o)
 				return tp_cli_fail("sync run: peer '%s' was removed", o->peer);
 		} else if (tp_store_peer_list(s, sync_one, &r) != TP_OK) {
 			return tp_cli_fail("sync run: cannot read the peers");
+		} else if (!r.peers) {
+			return tp_cli_fail("sync run: no peers (add one with 'sync peer add')");
 		}
 		for (long t = 0; o->every && t < o->every && !stopping; t++)
 			sleep(1);

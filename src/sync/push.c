@@ -148,7 +148,16 @@ static void read_status(struct round *rd, const json_t *status, size_t from, siz
 	struct local *l = rd->l;
 	const json_t *f;
 	size_t i;
-	l->st->pushed += (size_t)json_integer_value(json_object_get(status, "success_count"));
+	/* a version the peer already held is accepted, not pushed */
+	const json_t *ok = json_object_get(status, "successes");
+	size_t n_ok = (size_t)json_integer_value(json_object_get(status, "success_count"));
+	json_array_foreach(ok, i, f)
+	{
+		const char *msg = tp_json_str(f, "message");
+		if (msg && strcmp(msg, "already present") == 0 && n_ok)
+			n_ok--;
+	}
+	l->st->pushed += n_ok;
 	json_array_foreach(json_object_get(status, "failures"), i, f)
 	{
 		const char *id = tp_json_str(f, "id"), *msg = tp_json_str(f, "message");

@@ -193,6 +193,16 @@ expect 0 "peer jp: pulled 0 (4403 already here), pushed 0, skipped by TLP 0, not
 expect 0 "peer jp: pulled 0 (0 already here), pushed 0, skipped by TLP 0, not echoed 0" $S run
 expect 0 "peer kr: pulled 0 (0 already here), pushed 0, skipped by TLP 0" $S run
 
+# ---- Basic authentication, the password piped in and never shown ----
+expect 2 "no password on standard input" sh -c "$S peer add kr-basic --url http://127.0.0.1:$KR/dprk/ \
+	--remote-collection feed --collection feed --as node-kr --pull --user node-us </dev/null"
+expect 0 "" sh -c "echo '$PW' | $S peer add kr-basic --url http://127.0.0.1:$KR/dprk/ \
+	--remote-collection feed --collection feed --as node-kr --pull --user node-us"
+expect 0 "^kr-basic  .*auth=user:node-us  " $S peer list
+printf '%s\n' "$out" | grep -q "$PW" && fail "peer list shows a password"
+expect 0 "peer kr-basic: pulled 0 ($n_kr already here)" $S run --peer kr-basic
+expect 0 "" $S peer remove kr-basic
+
 # ---- a bad token: the peer's 401, nothing moves ----
 echo "not-a-valid-token-at-all-but-long-enough-xx" >"$D/bad.token"
 expect 0 "" $S peer add jp-bad --url "http://127.0.0.1:$JP/dprk/" --remote-collection feed \
@@ -214,6 +224,37 @@ $S peer list >"$D/peers.after"
 cmp -s "$D/peers.before" "$D/peers.after" || fail "cursors moved: $(diff "$D/peers.before" "$D/peers.after")"
 expect 2 "peer jp: " $S run
 echo "$out" | grep -q "^peer kr: pulled 0" || fail "a stopped peer stopped the others: $out"
+
+# ---- TLS: verified by default, a private CA with --ca-file ----
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/jp.key" -out "$D/jp.crt" -days 2 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+	serve jp --tls-cert "$D/jp.crt" --tls-key "$D/jp.key"
+	expect 0 "" $S peer add jp-tls --url "https://127.0.0.1:$PORT/dprk/" --remote-collection feed \
+		--collection feed --as node-jp --pull --token-file "$D/jp-for-us.token"
+	expect 2 "peer jp-tls: GET https://127.0.0.1:$PORT/dprk/: .*certificate" $S run --peer jp-tls
+	expect 0 "" $S peer remove jp-tls
+	expect 0 "" $S peer add jp-tls --url "https://127.0.0.1:$PORT/dprk/" --remote-collection feed \
+		--collection feed --as node-jp --pull --token-file "$D/jp-for-us.token" \
+		--ca-file "$D/jp.crt"
+	expect 0 "peer jp-tls: pulled 0 (8460 already here)" $S run --peer jp-tls
+	expect 0 "" $S peer remove jp-tls
+fi
+expect 2 "no peers" $T sync run --data "$D/jp"
+
+# ---- refusals: reported by id, and sent again until accepted ----
+# JP again, taking at most 1,024 bytes a request: the larger CLEAR
+# indicators cannot go; the cursor stays before the first of them
+serve jp --max-content-length 1024
+expect 0 "" $S peer add jp-small --url "http://127.0.0.1:$PORT/dprk/" --remote-collection feed \
+	--collection feed --as node-jp --push --token-file "$D/jp-for-us.token"
+expect 2 "indicator--.* not sent: 1[0-9]* bytes, over the peer's max_content_length of 1024" \
+	$S run --peer jp-small
+big=$(echo "$out" | grep -c "not sent")
+echo "$out" | grep -q "^peer jp-small: pulled 0 (0 already here), pushed 0," ||
+	fail "JP held everything that fits, yet: $out"
+expect 2 "not sent" $S run --peer jp-small
+[ "$(echo "$out" | grep -c "not sent")" = "$big" ] || fail "refused versions were skipped: $out"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails sync checks failed"
