@@ -34,7 +34,8 @@ static json_t *indicator(long who, long k)
 		     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--"
 		     "00000000-0000-4000-8%03ld-%012ld\",\"created\":\"2024-01-01T00:00:00.000Z\","
 		     "\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"bench %ld\","
-		     "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
+		     "\"pattern\":\"[ipv4-addr:value = "
+		     "'10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
 		     "\"valid_from\":\"2024-01-01T00:00:00Z\",\"object_marking_refs\":"
 		     "[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
 		     who, k, k, (k >> 16) & 255, (k >> 8) & 255, k & 255) < 0)
@@ -128,11 +129,10 @@ int main(int argc, char **argv)
 	       n, n);
 	struct tp_collection ca, cb;
 	int64_t us_a, jp_a, jp_b, us_b;
-	struct tp_store *a =
-		node(dir, "a", "us-cisa", "jp-nisc", "node-jp", TP_GRANT_READ | TP_GRANT_WRITE, &ca,
-		     &us_a, &jp_a);
-	struct tp_store *b = node(dir, "b", "jp-nisc", "us-cisa", "node-us", TP_GRANT_READ, &cb,
-				  &jp_b, &us_b);
+	struct tp_store *a = node(dir, "a", "us-cisa", "jp-nisc", "node-jp",
+				  TP_GRANT_READ | TP_GRANT_WRITE, &ca, &us_a, &jp_a);
+	struct tp_store *b =
+		node(dir, "b", "jp-nisc", "us-cisa", "node-us", TP_GRANT_READ, &cb, &jp_b, &us_b);
 	load(a, ca.id, us_a, 1, n);
 
 	struct tp_diag d = {0};
