@@ -265,7 +265,8 @@ static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, s
 	while (g->addr_hash[i])
 		i = (i + 1) & mask;
 	g->addr_hash[i] = g->naddr + 1;
-	g->addr_tag[i] = (uint32_t)(h >> 32);
+	if (g->addr_tag)
+		g->addr_tag[i] = (uint32_t)(h >> 32);
 	*id = g->naddr++;
 	return TP_OK;
 }
@@ -306,31 +307,40 @@ void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32])
 		__builtin_prefetch((const char *)g->tx_out + ((uint64_t)(v - 1) << g->index_shift));
 }
 
-enum tp_err tpg_tag_hashes(struct tp_trace_graph *g)
+/*
+ * Fills the missing hash tags. A graph made mutable from its file starts
+ * without them (the file does not keep them, and computing them reads
+ * every txid and address string: most of the cost of a small append);
+ * lookups work untagged, reading an entry per occupied slot they pass,
+ * which is cheaper than tagging until an append has added about an eighth
+ * of the graph (tpg_tx_add then calls this). A rehash tags by itself.
+ */
+static enum tp_err tag_hashes(struct tp_trace_graph *g)
 {
-	uint32_t *t = calloc(g->tx_hcap, sizeof *t), *a = calloc(g->addr_hcap, sizeof *a);
-	if (!t || !a) {
+	uint32_t *t = g->tx_tag ? NULL : calloc(g->tx_hcap, sizeof *t);
+	uint32_t *a = g->addr_tag ? NULL : calloc(g->addr_hcap, sizeof *a);
+	if ((!g->tx_tag && !t) || (!g->addr_tag && !a)) {
 		free(t);
 		free(a);
 		return TP_ENOMEM;
 	}
-	for (uint32_t i = 0; i < g->tx_hcap; i++)
+	for (uint32_t i = 0; t && i < g->tx_hcap; i++)
 		if (g->tx_hash[i])
 			t[i] = (uint32_t)(hash_txid(g->txid[g->tx_hash[i] - 1]) >> 32);
-	for (uint32_t i = 0; i < g->addr_hcap; i++) {
+	for (uint32_t i = 0; a && i < g->addr_hcap; i++) {
 		if (g->addr_hash[i]) {
 			/* lengths from the offsets: a strlen per address was half
-			 * the cost of a small append */
+			 * the cost of tagging */
 			uint32_t id = g->addr_hash[i] - 1;
 			uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
 			const char *s = g->addr_str + g->addr_off[id];
 			a[i] = (uint32_t)(hash_bytes(s, end - g->addr_off[id] - 1) >> 32);
 		}
 	}
-	free(g->tx_tag);
-	free(g->addr_tag);
-	g->tx_tag = t;
-	g->addr_tag = a;
+	if (t)
+		g->tx_tag = t;
+	if (a)
+		g->addr_tag = a;
 	return TP_OK;
 }
 
@@ -383,6 +393,8 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 		return TP_ELIMIT;
 	if ((uint64_t)(g->ntx + 1) * 2 > g->tx_hcap && rehash_tx(g) != TP_OK)
 		return TP_ENOMEM;
+	if ((!g->tx_tag || !g->addr_tag) && g->ntx >= g->tag_at && tag_hashes(g) != TP_OK)
+		return TP_ENOMEM;
 	size_t w = g->wide ? sizeof(uint64_t) : sizeof(uint32_t);
 	void **const cols[] = {g->tx_out ? &g->tx_out : NULL, g->tx_in ? &g->tx_in : NULL,
 			       (void **)&g->tx_blk, (void **)&g->txid};
@@ -400,7 +412,8 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 	while (g->tx_hash[i])
 		i = (i + 1) & mask;
 	g->tx_hash[i] = g->ntx + 1;
-	g->tx_tag[i] = (uint32_t)(h >> 32);
+	if (g->tx_tag)
+		g->tx_tag[i] = (uint32_t)(h >> 32);
 	*tx = g->ntx++;
 	tpg_seal(g);
 	if (!g->have_last_block || block > g->last_block)

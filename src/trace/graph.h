@@ -63,7 +63,8 @@ struct tp_trace_graph {
 	uint64_t *addr_off; /* naddr offsets into addr_str */
 	uint32_t *addr_hash; /* open addressing: id + 1, 0 empty */
 	/* while mutable: the upper half of each addr_hash slot's hash, so a
-	 * probe compares strings only when it agrees (NULL when mapped) */
+	 * probe compares strings only when it agrees (NULL when mapped, and
+	 * after tpg_make_mutable until tag_at transactions or a rehash) */
 	uint32_t *addr_tag;
 	uint32_t addr_hcap;  /* power of two */
 
@@ -79,8 +80,9 @@ struct tp_trace_graph {
 	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
 	uint32_t tx_hcap;
 	/* while mutable: the upper half of each tx_hash slot's hash, so a
-	 * probe reads a txid only when it agrees (NULL when mapped) */
+	 * probe reads a txid only when it agrees (NULL as addr_tag is) */
 	uint32_t *tx_tag;
+	uint32_t tag_at; /* tpg_tx_add fills missing tags from this many transactions */
 
 	/* UTXO, one column per field */
 	uint64_t nout;
@@ -178,9 +180,6 @@ enum tp_err tpg_widen(struct tp_trace_graph *g) TP_MUST_CHECK;
  * and on the dictionaries (txids, addresses and their hash tables, read
  * only to resolve seeds and print results), header and padding left out. */
 void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict);
-/* graph_file.c only: fills tx_tag and addr_tag from their hash tables (a
- * graph made mutable). */
-enum tp_err tpg_tag_hashes(struct tp_trace_graph *g) TP_MUST_CHECK;
 
 void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v);
 /* Formats tx's id as the chain shows it (hex; "0x" prefix on account chains). */
