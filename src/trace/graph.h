@@ -110,21 +110,45 @@ struct tp_trace_graph {
 	uint32_t *acct_x;
 	uint64_t nacct;
 
-	/* capacities while mutable; map/maplen when mapped */
+	/* capacities while mutable; map/maplen when mapped (a mutable graph
+	 * from a file keeps the columns it has not outgrown in its private,
+	 * writable map: only the pages an append touches are copied) */
 	int mutable_;
 	uint64_t cap_addr, cap_str, cap_tx, cap_blk, cap_out, cap_in, cap_xfer, cap_big;
 	void *map;
 	size_t maplen;
+	int slot; /* the header slot of the file's state it was opened from */
+	/* An append that died before its header was written may have left
+	 * ids of the transactions and addresses it was adding in the hash
+	 * tables and out_spent: ids up to these are "not yet" (an empty
+	 * slot, unspent) instead of damage; ntx and naddr otherwise. */
+	uint32_t ntx_bound, naddr_bound;
 };
 
 /* A fresh, empty, mutable graph for chain (e.g. "btc"). */
 enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out) TP_MUST_CHECK;
-/* Makes a mapped graph mutable (copies every array into the heap). */
+/* Makes a mapped graph mutable: its map becomes private and writable,
+ * and what an interrupted append left in it is cleared. */
 enum tp_err tpg_make_mutable(struct tp_trace_graph *g) TP_MUST_CHECK;
 /* Builds the per-address lists and writes DIR/graph.tpg atomically
  * (temporary file + rename). */
 enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 		     struct tp_diag *d) TP_MUST_CHECK;
+/*
+ * Writes what was appended to a graph made mutable from DIR/graph.tpg
+ * into that file, in place (graph_append.c): the old state stays the
+ * file's state until the new header is written, so a crash at any point
+ * leaves the one or the other.
+ */
+enum tp_err tpg_append_save(struct tp_trace_graph *g, const char *dir,
+			    struct tp_diag *d) TP_MUST_CHECK;
+/* Tests only: tpg_append_save stops after step k (1: the pending record,
+ * 2: the data) as if the process died there; 0: never. */
+extern int tpg_append_stop_after;
+/* Tests only: section i's live bytes (NULL, 0 past the last section). */
+const void *tpg_section_bytes(const struct tp_trace_graph *g, int i, uint64_t *bytes);
+/* Tests only: recomputes the checksum of the header slot at slot. */
+void tpg_header_reseal(void *slot);
 
 /* The id of address s[0..len), or TPG_NONE. */
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
@@ -243,10 +267,12 @@ static inline uint32_t tpg_out_addr(const struct tp_trace_graph *g, uint64_t o)
 {
 	return g->out_addr[o];
 }
-/* The transaction that spends output o, TPG_NONE while unspent. */
+/* The transaction that spends output o, TPG_NONE while unspent (also
+ * when an interrupted append left a spender that is not yet there). */
 static inline uint32_t tpg_out_spent_by(const struct tp_trace_graph *g, uint64_t o)
 {
-	return g->out_spent[o];
+	uint32_t t = g->out_spent[o];
+	return t < g->ntx ? t : TPG_NONE;
 }
 /* Importers only: records that transaction t spends output o. */
 static inline void tpg_out_set_spent_by(struct tp_trace_graph *g, uint64_t o, uint32_t t)
