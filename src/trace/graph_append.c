@@ -88,6 +88,97 @@ static int write_changed(int fd, const char *map, uint64_t at, uint64_t n)
 	return err;
 }
 
+/* One entry an append adds to the per-address lists. */
+struct entry {
+	uint32_t addr, item;
+};
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* The appended entries, sorted by address then item (*m of them). */
+static struct entry *appended_entries(const struct tp_trace_graph *g, const struct header *old,
+				      uint64_t *m)
+{
+	int account = g->kind == TP_TRACE_ACCOUNT;
+	uint64_t first = account ? old->nxfer : old->nout, end = account ? g->nxfer : g->nout;
+	struct entry *e = malloc((size_t)((end - first) * (account ? 2 : 1) + 1) * sizeof *e);
+	if (!e)
+		return NULL;
+	uint64_t n = 0;
+	for (uint64_t i = first; !account && i < end; i++)
+		if (g->out_addr[i] != TPG_NONE)
+			e[n++] = (struct entry){g->out_addr[i], (uint32_t)i};
+	for (uint64_t i = first; account && i < end; i++) {
+		const struct tpg_xfer *x = &g->xfer[i];
+		if (x->from != TPG_NONE)
+			e[n++] = (struct entry){x->from, (uint32_t)i};
+		if (x->to != TPG_NONE && x->to != x->from)
+			e[n++] = (struct entry){x->to, (uint32_t)i};
+	}
+	qsort(e, (size_t)n, sizeof *e, by_addr);
+	*m = n;
+	return e;
+}
+
+/*
+ * The per-address lists of the new state from the old state's (still in
+ * the map) and the appended entries: the same lists tpg_count_lists()
+ * and tpg_fill_lists() build, at the cost of copying the old ones in a
+ * few large blocks instead of placing every entry of the graph again.
+ * The whole build when the old state had no lists or the lists reach
+ * their limit.
+ */
+static enum tp_err lists(struct tp_trace_graph *g, const struct header *old, struct tp_diag *d)
+{
+	int account = g->kind == TP_TRACE_ACCOUNT;
+	uint64_t items = account ? g->nxfer : g->nout;
+	if (!old->len[S_ACCT_OFF] || items >= UINT32_MAX) {
+		enum tp_err e = tpg_count_lists(g, d);
+		if (e == TP_OK)
+			tpg_fill_lists(g);
+		return e;
+	}
+	const uint64_t *ooff = (const void *)((const char *)g->map + old->off[S_ACCT_OFF]);
+	const uint32_t *ox = (const void *)((const char *)g->map + old->off[S_ACCT_X]);
+	uint64_t m = 0;
+	struct entry *e = appended_entries(g, old, &m);
+	uint64_t *off = malloc(((size_t)g->naddr + 1) * sizeof *off);
+	uint32_t *list = malloc((size_t)(old->nacct + m + 1) * sizeof *list);
+	if (!e || !off || !list) {
+		free(e);
+		free(off);
+		free(list);
+		return tp_diag_set(d, TP_ENOMEM, "out of memory");
+	}
+	/* an address's old list moves by the entries added before it */
+	for (uint64_t a = 0, k = 0; a <= g->naddr; a++) {
+		off[a] = (a <= old->naddr ? ooff[a] : old->nacct) + k;
+		while (k < m && e[k].addr == a)
+			k++;
+	}
+	uint64_t src = 0, dst = 0;
+	for (uint64_t k = 0; k < m;) {
+		uint32_t a = e[k].addr;
+		uint64_t upto = a < old->naddr ? ooff[a + 1] : old->nacct;
+		memcpy(list + dst, ox + src, (size_t)(upto - src) * sizeof *list);
+		dst += upto - src, src = upto;
+		for (; k < m && e[k].addr == a; k++)
+			list[dst++] = e[k].item;
+	}
+	memcpy(list + dst, ox + src, (size_t)(old->nacct - src) * sizeof *list);
+	free(e);
+	g->acct_off = off;
+	g->acct_x = list;
+	g->nacct = old->nacct + m;
+	return TP_OK;
+}
+
 /* Where section i goes in the new state h (old: the state it was opened
  * from); *end is the file's end, moved by what is placed there. */
 static void place(struct header *h, const struct header *old, int i, int in_place, int growing,
@@ -152,6 +243,13 @@ static int write_state(int fd, const struct tp_trace_graph *g, struct header *h,
 	err = tpg_pwrite_all(fd, h, sizeof *h, spare);
 	if (!err && fdatasync(fd) != 0)
 		err = errno;
+	/* a second place no state uses any more gives its disk back (the
+	 * file keeps its size; a file system without holes keeps the bytes) */
+	for (int i = 0; i < NSECT && !err; i++)
+		if (old->alt_cap[i] && h->off[i] != old->alt_off[i] &&
+		    h->alt_off[i] != old->alt_off[i])
+			(void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					(off_t)old->alt_off[i], (off_t)old->alt_cap[i]);
 	return err;
 }
 
@@ -160,14 +258,13 @@ enum tp_err tpg_append_save(struct tp_trace_graph *g, const char *dir, struct tp
 	if (!g->map)
 		return tpg_save(g, dir, d);
 	tpg_remove_stale_tmp(dir);
-	enum tp_err be = tpg_count_lists(g, d);
-	if (be != TP_OK)
-		return be;
-	tpg_fill_lists(g);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/graph.tpg", dir);
 	const char *map = g->map;
 	const struct header *old = (const void *)(map + (size_t)g->slot * SLOT_BYTES);
+	enum tp_err be = lists(g, old, d);
+	if (be != TP_OK)
+		return be;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/graph.tpg", dir);
 	struct header h;
 	tpg_header_fill(g, &h);
 	h.seq = old->seq + 1;

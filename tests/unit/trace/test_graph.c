@@ -24,6 +24,7 @@
 
 #include "tp_test.h"
 #include "trace/graph.h"
+#include "graph_compare.h"
 
 static char scratch[] = "/tmp/tp_trace_graph_XXXXXX";
 
@@ -159,19 +160,30 @@ static void test_wide(void **state)
 	}
 }
 
-/* A mapped graph made mutable takes more blocks and keeps the old ones. */
+/* A mapped graph made mutable takes more blocks and keeps the old ones,
+ * saved whole or in place. */
 static void test_append(void **state)
 {
 	(void)state;
-	for (int wide = 0; wide <= 1; wide++) {
-		struct tp_trace_graph *g = save_and_open(build(wide ? 1 : -1), dir_named("append"));
+	for (int k = 0; k < 4; k++) {
+		int wide = k & 1, in_place = k >> 1;
+		const char *dir = dir_named("append");
+		struct tp_trace_graph *g = save_and_open(build(wide ? 1 : -1), dir);
 		assert_int_equal(tpg_make_mutable(g), TP_OK);
 		expect_chain(g);
 		uint32_t t3 = tx(g, 3, 300, 3);
 		spend(g, t3, 3);
 		assert_int_equal(tpg_out_add(g, 69, addr(g, "D")), TP_OK);
 		tpg_seal(g);
-		g = save_and_open(g, dir_named("append"));
+		struct tp_diag d = {0};
+		if (in_place) {
+			if (tpg_append_save(g, dir, &d) != TP_OK)
+				fail_msg("%s", d.message);
+			tp_trace_graph_free(g);
+			g = tp_test_open_graph(dir);
+		} else {
+			g = save_and_open(g, dir);
+		}
 		assert_int_equal(g->wide, wide);
 		assert_int_equal(g->ntx, 4);
 		assert_int_equal(tpg_tx_first_out(g, 3), 5);
@@ -312,23 +324,36 @@ static void test_hashed_lookups(void **state)
 	tp_trace_graph_free(g);
 }
 
+/* Writes a file of n bytes starting with magic and version (u32). */
+static void old_file(const char *dir, const char *magic, uint32_t version, size_t n)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/graph.tpg", dir);
+	char *file = calloc(1, n);
+	assert_non_null(file);
+	memcpy(file, magic, 8);
+	memcpy(file + 8, &version, 4);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(file, 1, n, f), n);
+	fclose(f);
+	free(file);
+}
+
+/* The row layout (TPGRAPH1) and the columnar one with one header
+ * (TPGRAPH2 version 3) are refused with a message that says what to do. */
 static void test_old_format(void **state)
 {
 	(void)state;
 	const char *dir = dir_named("old");
-	char path[4300];
-	snprintf(path, sizeof path, "%s/graph.tpg", dir);
-	char file[1024] = "TPGRAPH1";
-	file[8] = 2; /* version 2, the last of the row layout */
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(file, 1, sizeof file, f), sizeof file);
-	fclose(f);
-	struct tp_trace_graph *g;
-	struct tp_diag d = {0};
-	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
-	assert_non_null(strstr(d.message, "older format"));
-	assert_non_null(strstr(d.message, "import the chain again"));
+	for (int k = 0; k < 2; k++) {
+		old_file(dir, k ? "TPGRAPH2" : "TPGRAPH1", k ? 3 : 2, k ? 8192 : 1024);
+		struct tp_trace_graph *g;
+		struct tp_diag d = {0};
+		assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
+		assert_non_null(strstr(d.message, "older format"));
+		assert_non_null(strstr(d.message, "import the chain again"));
+	}
 }
 
 static void put_word(const char *path, long at, uint32_t v)
