@@ -1,7 +1,9 @@
 /*
  * The trace graph in memory (private to src/trace). One layout serves
  * both chain kinds; the arrays are either malloc'd (while importing) or
- * point into one read-only mmap of DIR/graph.tpg (while tracing).
+ * point into one mmap of DIR/graph.tpg (read-only while tracing; private
+ * and writable while appending, where a column moves to the heap once
+ * it outgrows its room in the file).
  *
  * Every array is a column of one field. Transaction t's block and time
  * sit in blk[tx_blk[t]], one entry per run of transactions in the same

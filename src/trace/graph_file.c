@@ -1,13 +1,16 @@
 /*
- * The trace graph file DIR/graph.tpg: written atomically, mapped
- * read-only, checked when opened (layout in docs/internals/trace-graph.md).
+ * The trace graph file DIR/graph.tpg: a new graph written whole (a
+ * temporary file renamed over), mapped read-only, checked when opened
+ * (layout in graph_file.h and docs/internals/trace-graph.md; appending
+ * in place is graph_append.c).
  *
- * A fixed header is followed by sections, each 64-byte aligned, holding
- * exactly the columns of struct tp_trace_graph: first the core graph a
- * trace reads per hop, then the dictionaries (txids, addresses) read only
- * to resolve seeds and print results. Opening checks every section's
- * bounds and every stored index, so a damaged file is an error, never a
- * wild read. Both hash tables are stored, so a trace needs no rebuild.
+ * Header slots are followed by sections, each 64-byte aligned with room
+ * to grow, holding exactly the columns of struct tp_trace_graph: first
+ * the core graph a trace reads per hop, then the dictionaries (txids,
+ * addresses) read only to resolve seeds and print results. Opening takes
+ * the newest valid header and checks every section's bounds and every
+ * stored index, so a damaged file is an error, never a wild read. Both
+ * hash tables are stored, so a trace needs no rebuild.
  */
 #include <dirent.h>
 #include <errno.h>
