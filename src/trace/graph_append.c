@@ -286,8 +286,7 @@ enum tp_err tpg_append_save(struct tp_trace_graph *g, const char *dir, struct tp
 	if (close(fd) != 0 && !err)
 		err = errno;
 	if (err)
-		return tp_diag_set(d, TP_EIO, "%s: %s (the graph is as it was before)", path,
-				   strerror(err));
+		return tp_diag_set(d, TP_EIO, "%s: %s", path, strerror(err));
 	if (stopped)
 		return tp_diag_set(d, TP_EIO, "%s: append stopped after step %d (test hook)", path,
 				   tpg_append_stop_after);

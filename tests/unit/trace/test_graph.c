@@ -161,16 +161,21 @@ static void test_wide(void **state)
 }
 
 /* A mapped graph made mutable takes more blocks and keeps the old ones,
- * saved whole or in place. */
+ * saved whole or in place, narrow, wide, or widened while appending. */
 static void test_append(void **state)
 {
 	(void)state;
-	for (int k = 0; k < 4; k++) {
-		int wide = k & 1, in_place = k >> 1;
+	for (int k = 0; k < 6; k++) {
+		int wide = k & 1, in_place = k >= 2, widen = k >= 4;
 		const char *dir = dir_named("append");
 		struct tp_trace_graph *g = save_and_open(build(wide ? 1 : -1), dir);
 		assert_int_equal(tpg_make_mutable(g), TP_OK);
 		expect_chain(g);
+		if (widen) {
+			assert_int_equal(tpg_widen(g), TP_OK);
+			expect_chain(g);
+			wide = 1;
+		}
 		uint32_t t3 = tx(g, 3, 300, 3);
 		spend(g, t3, 3);
 		assert_int_equal(tpg_out_add(g, 69, addr(g, "D")), TP_OK);
