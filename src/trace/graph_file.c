@@ -464,23 +464,28 @@ static int inside(uint64_t off, uint64_t n, uint64_t size)
 	return off % 64 == 0 && off <= size && n <= size - off;
 }
 
-/* Do the sections lie in the file, each its own length, and the second
- * places (written by the next append) clear of every section? */
+/* Do the sections lie in the file, each its own length, and no two of
+ * their places (with their room) or second places overlap? An append
+ * writes into them. */
 static int bounds_ok(const struct header *h, const struct sect s[NSECT], size_t n)
 {
+	uint64_t at[2 * NSECT], room[2 * NSECT];
 	for (int i = 0; i < NSECT; i++) {
 		/* index columns are read 8 bytes at a time (tpg_index): they
 		 * must be followed by 4 more bytes of the file */
 		int index = i == S_TX_OUT || i == S_TX_IN || i == S_IN;
 		if (h->len[i] != s[i].n * s[i].size || h->len[i] > h->cap[i] ||
 		    !inside(h->off[i], h->cap[i], n) || !inside(h->alt_off[i], h->alt_cap[i], n) ||
-		    (h->off[i] < FIRST_SECTION && h->cap[i]) ||
-		    (h->alt_off[i] < FIRST_SECTION && h->alt_cap[i]) ||
 		    (index && h->len[i] && n - h->off[i] - h->len[i] < 4))
 			return 0;
-		for (int j = 0; j < NSECT && h->alt_cap[i]; j++)
-			if (h->alt_off[i] < h->off[j] + h->cap[j] &&
-			    h->off[j] < h->alt_off[i] + h->alt_cap[i])
+		at[2 * i] = h->off[i], room[2 * i] = h->cap[i];
+		at[2 * i + 1] = h->alt_off[i], room[2 * i + 1] = h->alt_cap[i];
+	}
+	for (int i = 0; i < 2 * NSECT; i++) {
+		if (room[i] && at[i] < FIRST_SECTION)
+			return 0;
+		for (int j = i + 1; j < 2 * NSECT && room[i]; j++)
+			if (room[j] && at[i] < at[j] + room[j] && at[j] < at[i] + room[i])
 				return 0;
 	}
 	return 1;

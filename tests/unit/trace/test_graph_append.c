@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tp_test.h"
@@ -146,11 +147,12 @@ static void flip_byte(const char *dir, long at)
 
 /*
  * An append of parts[1] to parts[0] (tag names its directories) stopped
- * after each of its steps (as
- * if the process died there: after the pending record, after the data),
- * or finished and then its new header damaged: the graph reads as before
- * it, the ids it was adding are not found, and the next appends clear
- * what it left and give the graph of one import of whole.
+ * after each of its steps as if the process died there (after the
+ * pending record; after the data, what it wrote past the old end of the
+ * file then lost), or finished and then its new header damaged: the
+ * graph reads as before it, the ids it was adding are not found, and the
+ * next appends clear what it left and give the graph of one import of
+ * whole.
  */
 static void crash_each_step(const char *chain, const char *const parts[3], const char *whole,
 			    const char *tag)
@@ -170,6 +172,10 @@ static void crash_each_step(const char *chain, const char *const parts[3], const
 		snprintf(name, sizeof name, "%s_crash%d", tag, k);
 		const char *dir = path_in(name);
 		import_ok(dir, chain, parts[0]);
+		char file[4300];
+		snprintf(file, sizeof file, "%s/graph.tpg", dir);
+		struct stat before;
+		assert_int_equal(stat(file, &before), 0);
 		if (k < 3) {
 			struct tp_diag d = {0};
 			tpg_append_stop_after = k;
@@ -186,6 +192,8 @@ static void crash_each_step(const char *chain, const char *const parts[3], const
 				assert_non_null(strstr(d.message, "damaged graph file"));
 				flip_byte(dir, SLOT_P + 40);
 			}
+			/* and what it wrote past the old end may be lost */
+			assert_int_equal(truncate(file, before.st_size), 0);
 		} else {
 			import_ok(dir, chain, parts[1]);
 			flip_byte(dir, SLOT_B + 40);
