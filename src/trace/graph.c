@@ -32,7 +32,33 @@ static uint64_t hash_txid(const uint8_t *id)
 }
 
 
-static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
+/* Is p inside g's map: a column a graph made mutable still has in place? */
+static int mapped(const struct tp_trace_graph *g, const void *p)
+{
+	return g->map && p && (const char *)p >= (const char *)g->map &&
+	       (const char *)p < (const char *)g->map + g->maplen;
+}
+
+static void free_col(const struct tp_trace_graph *g, void *p)
+{
+	if (!mapped(g, p))
+		free(p);
+}
+
+/* realloc, except that a column in the map is copied to the heap (its
+ * first old bytes): the map is never freed piecemeal */
+static void *resize(const struct tp_trace_graph *g, void *p, size_t old, size_t n)
+{
+	if (!mapped(g, p))
+		return realloc(p, n);
+	void *q = malloc(n);
+	if (q)
+		memcpy(q, p, old);
+	return q;
+}
+
+static enum tp_err grow(const struct tp_trace_graph *g, void **p, uint64_t *cap, uint64_t need,
+			size_t size)
 {
 	if (need <= *cap)
 		return TP_OK;
@@ -41,7 +67,7 @@ static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 		n *= 2;
 	if (n > SIZE_MAX / size)
 		return TP_ENOMEM;
-	void *q = realloc(*p, n * size);
+	void *q = resize(g, *p, *cap * size, n * size);
 	if (!q)
 		return TP_ENOMEM;
 	*p = q;
@@ -51,8 +77,8 @@ static enum tp_err grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 
 /* Grows the columns of one group together, to need entries each and a
  * spare one (a NULL entry in cols is a column the graph does not have). */
-static enum tp_err grow_cols(uint64_t *cap, uint64_t need, void **const cols[],
-			     const size_t sizes[], int n)
+static enum tp_err grow_cols(const struct tp_trace_graph *g, uint64_t *cap, uint64_t need,
+			     void **const cols[], const size_t sizes[], int n)
 {
 	if (need <= *cap)
 		return TP_OK;
@@ -64,7 +90,8 @@ static enum tp_err grow_cols(uint64_t *cap, uint64_t need, void **const cols[],
 			continue;
 		if (c >= SIZE_MAX / sizes[i])
 			return TP_ENOMEM;
-		void *q = realloc(*cols[i], (c + 1) * sizes[i]); /* + 1: see tpg_index() */
+		/* + 1: see tpg_index() */
+		void *q = resize(g, *cols[i], (*cap + 1) * sizes[i], (c + 1) * sizes[i]);
 		if (!q)
 			return TP_ENOMEM;
 		*cols[i] = q;
@@ -106,29 +133,14 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 {
 	if (!g)
 		return;
-	if (g->map) {
+	void *cols[] = {g->addr_str, g->addr_off,  g->addr_hash, g->addr_tag,  g->tx_out,
+			g->tx_in,    g->tx_blk,	   g->blk,	 g->txid,      g->tx_hash,
+			g->tx_tag,   g->out_value, g->out_addr,	 g->out_spent, g->in,
+			g->xfer,     g->bigv,	   g->acct_off,	 g->acct_x};
+	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+		free_col(g, cols[i]);
+	if (g->map)
 		munmap(g->map, g->maplen);
-	} else {
-		free(g->addr_str);
-		free(g->addr_off);
-		free(g->addr_hash);
-		free(g->addr_tag);
-		free(g->tx_out);
-		free(g->tx_in);
-		free(g->tx_blk);
-		free(g->blk);
-		free(g->txid);
-		free(g->tx_hash);
-		free(g->tx_tag);
-		free(g->out_value);
-		free(g->out_addr);
-		free(g->out_spent);
-		free(g->in);
-		free(g->xfer);
-		free(g->bigv);
-		free(g->acct_off);
-		free(g->acct_x);
-	}
 	free(g);
 }
 
@@ -144,7 +156,7 @@ static uint32_t addr_find_hashed(const struct tp_trace_graph *g, const char *s, 
 	uint32_t tag = (uint32_t)(h >> 32);
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->addr_hash[i];
-		if (v == 0)
+		if (v == 0 || v > g->naddr) /* empty, or not yet (ntx_bound) */
 			return TPG_NONE;
 		if (g->addr_tag && g->addr_tag[i] != tag)
 			continue;
@@ -171,27 +183,28 @@ void tpg_addr_prefetch(const struct tp_trace_graph *g, uint64_t h)
  * The entry (id + 1) whose slot holds the tag of hash h first, or 0: a
  * guess for prefetching, the string is not compared.
  */
-static uint32_t probe(const uint32_t *slots, const uint32_t *tags, uint32_t cap, uint64_t h)
+static uint32_t probe(const uint32_t *slots, const uint32_t *tags, uint32_t cap, uint32_t n,
+		      uint64_t h)
 {
 	uint32_t mask = cap - 1, tag = (uint32_t)(h >> 32);
 	for (uint32_t i = (uint32_t)h & mask, k = 0; k < 4; i = (i + 1) & mask, k++) {
 		uint32_t v = slots[i];
-		if (v == 0 || !tags || tags[i] == tag)
-			return v;
+		if (v == 0 || v > n || !tags || tags[i] == tag)
+			return v <= n ? v : 0;
 	}
 	return 0;
 }
 
 void tpg_addr_prefetch_off(const struct tp_trace_graph *g, uint64_t h)
 {
-	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, h);
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, g->naddr, h);
 	if (v)
 		__builtin_prefetch(&g->addr_off[v - 1]);
 }
 
 void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
 {
-	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, h);
+	uint32_t v = probe(g->addr_hash, g->addr_tag, g->addr_hcap, g->naddr, h);
 	if (v)
 		__builtin_prefetch(g->addr_str + g->addr_off[v - 1]);
 }
@@ -214,7 +227,7 @@ static enum tp_err rehash_addr(struct tp_trace_graph *g)
 		h[i] = id + 1;
 		tag[i] = (uint32_t)(x >> 32);
 	}
-	free(g->addr_hash);
+	free_col(g, g->addr_hash);
 	free(g->addr_tag);
 	g->addr_hash = h;
 	g->addr_tag = tag;
@@ -253,8 +266,8 @@ static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, s
 		return TP_EINVAL;
 	if ((uint64_t)(g->naddr + 1) * 2 > g->addr_hcap && rehash_addr(g) != TP_OK)
 		return TP_ENOMEM;
-	if (grow((void **)&g->addr_off, &g->cap_addr, g->naddr + 1, sizeof *g->addr_off) ||
-	    grow((void **)&g->addr_str, &g->cap_str, g->addr_len + len + 1, 1))
+	if (grow(g, (void **)&g->addr_off, &g->cap_addr, g->naddr + 1, sizeof *g->addr_off) ||
+	    grow(g, (void **)&g->addr_str, &g->cap_str, g->addr_len + len + 1, 1))
 		return TP_ENOMEM;
 	memcpy(g->addr_str + g->addr_len, s, len);
 	g->addr_str[g->addr_len + len] = '\0';
@@ -265,7 +278,8 @@ static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, s
 	while (g->addr_hash[i])
 		i = (i + 1) & mask;
 	g->addr_hash[i] = g->naddr + 1;
-	g->addr_tag[i] = (uint32_t)(h >> 32);
+	if (g->addr_tag)
+		g->addr_tag[i] = (uint32_t)(h >> 32);
 	*id = g->naddr++;
 	return TP_OK;
 }
@@ -279,7 +293,7 @@ uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t l
 	uint32_t tag = (uint32_t)(h >> 32);
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->tx_hash[i];
-		if (v == 0)
+		if (v == 0 || v > g->ntx) /* empty, or not yet (ntx_bound) */
 			return TPG_NONE;
 		if (g->tx_tag && g->tx_tag[i] != tag)
 			continue;
@@ -298,7 +312,7 @@ void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32])
 
 void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32])
 {
-	uint32_t v = probe(g->tx_hash, g->tx_tag, g->tx_hcap, hash_txid(id));
+	uint32_t v = probe(g->tx_hash, g->tx_tag, g->tx_hcap, g->ntx, hash_txid(id));
 	if (!v)
 		return;
 	__builtin_prefetch(g->txid[v - 1]);
@@ -306,31 +320,40 @@ void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32])
 		__builtin_prefetch((const char *)g->tx_out + ((uint64_t)(v - 1) << g->index_shift));
 }
 
-enum tp_err tpg_tag_hashes(struct tp_trace_graph *g)
+/*
+ * Fills the missing hash tags. A graph made mutable from its file starts
+ * without them (the file does not keep them, and computing them reads
+ * every txid and address string: most of the cost of a small append);
+ * lookups work untagged, reading an entry per occupied slot they pass,
+ * which is cheaper than tagging until an append has added about an eighth
+ * of the graph (tpg_tx_add then calls this). A rehash tags by itself.
+ */
+static enum tp_err tag_hashes(struct tp_trace_graph *g)
 {
-	uint32_t *t = calloc(g->tx_hcap, sizeof *t), *a = calloc(g->addr_hcap, sizeof *a);
-	if (!t || !a) {
+	uint32_t *t = g->tx_tag ? NULL : calloc(g->tx_hcap, sizeof *t);
+	uint32_t *a = g->addr_tag ? NULL : calloc(g->addr_hcap, sizeof *a);
+	if ((!g->tx_tag && !t) || (!g->addr_tag && !a)) {
 		free(t);
 		free(a);
 		return TP_ENOMEM;
 	}
-	for (uint32_t i = 0; i < g->tx_hcap; i++)
+	for (uint32_t i = 0; t && i < g->tx_hcap; i++)
 		if (g->tx_hash[i])
 			t[i] = (uint32_t)(hash_txid(g->txid[g->tx_hash[i] - 1]) >> 32);
-	for (uint32_t i = 0; i < g->addr_hcap; i++) {
+	for (uint32_t i = 0; a && i < g->addr_hcap; i++) {
 		if (g->addr_hash[i]) {
 			/* lengths from the offsets: a strlen per address was half
-			 * the cost of a small append */
+			 * the cost of tagging */
 			uint32_t id = g->addr_hash[i] - 1;
 			uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
 			const char *s = g->addr_str + g->addr_off[id];
 			a[i] = (uint32_t)(hash_bytes(s, end - g->addr_off[id] - 1) >> 32);
 		}
 	}
-	free(g->tx_tag);
-	free(g->addr_tag);
-	g->tx_tag = t;
-	g->addr_tag = a;
+	if (t)
+		g->tx_tag = t;
+	if (a)
+		g->addr_tag = a;
 	return TP_OK;
 }
 
@@ -351,7 +374,7 @@ static enum tp_err rehash_tx(struct tp_trace_graph *g)
 		h[i] = t + 1;
 		tag[i] = (uint32_t)(x >> 32);
 	}
-	free(g->tx_hash);
+	free_col(g, g->tx_hash);
 	free(g->tx_tag);
 	g->tx_hash = h;
 	g->tx_tag = tag;
@@ -366,7 +389,7 @@ static enum tp_err block_run(struct tp_trace_graph *g, int64_t time, uint32_t bl
 		return TP_OK;
 	if (g->nblk >= UINT32_MAX - 1)
 		return TP_ELIMIT;
-	if (grow((void **)&g->blk, &g->cap_blk, (uint64_t)g->nblk + 1, sizeof *g->blk))
+	if (grow(g, (void **)&g->blk, &g->cap_blk, (uint64_t)g->nblk + 1, sizeof *g->blk))
 		return TP_ENOMEM;
 	g->blk[g->nblk++] = (struct tpg_block){.time = time, .height = block};
 	return TP_OK;
@@ -383,11 +406,13 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 		return TP_ELIMIT;
 	if ((uint64_t)(g->ntx + 1) * 2 > g->tx_hcap && rehash_tx(g) != TP_OK)
 		return TP_ENOMEM;
+	if ((!g->tx_tag || !g->addr_tag) && g->ntx >= g->tag_at && tag_hashes(g) != TP_OK)
+		return TP_ENOMEM;
 	size_t w = g->wide ? sizeof(uint64_t) : sizeof(uint32_t);
 	void **const cols[] = {g->tx_out ? &g->tx_out : NULL, g->tx_in ? &g->tx_in : NULL,
 			       (void **)&g->tx_blk, (void **)&g->txid};
 	const size_t sizes[] = {w, w, sizeof *g->tx_blk, sizeof *g->txid};
-	if (grow_cols(&g->cap_tx, (uint64_t)g->ntx + 2, cols, sizes, 4))
+	if (grow_cols(g, &g->cap_tx, (uint64_t)g->ntx + 2, cols, sizes, 4))
 		return TP_ENOMEM;
 	enum tp_err e = block_run(g, time, block);
 	if (e != TP_OK)
@@ -400,7 +425,8 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 	while (g->tx_hash[i])
 		i = (i + 1) & mask;
 	g->tx_hash[i] = g->ntx + 1;
-	g->tx_tag[i] = (uint32_t)(h >> 32);
+	if (g->tx_tag)
+		g->tx_tag[i] = (uint32_t)(h >> 32);
 	*tx = g->ntx++;
 	tpg_seal(g);
 	if (!g->have_last_block || block > g->last_block)
@@ -441,7 +467,7 @@ static int widened(const void *col, uint64_t cap, uint64_t **out)
 
 enum tp_err tpg_widen(struct tp_trace_graph *g)
 {
-	if (!g->mutable_ || g->map)
+	if (!g->mutable_)
 		return TP_EINVAL;
 	if (g->wide)
 		return TP_OK;
@@ -453,9 +479,9 @@ enum tp_err tpg_widen(struct tp_trace_graph *g)
 		free(in);
 		return TP_ENOMEM;
 	}
-	free(g->tx_out);
-	free(g->tx_in);
-	free(g->in);
+	free_col(g, g->tx_out);
+	free_col(g, g->tx_in);
+	free_col(g, g->in);
 	g->tx_out = out;
 	g->tx_in = in;
 	g->in = inputs;
@@ -479,7 +505,7 @@ enum tp_err tpg_out_add(struct tp_trace_graph *g, uint64_t value, uint32_t addr)
 	void **const cols[] = {(void **)&g->out_value, (void **)&g->out_addr,
 			       (void **)&g->out_spent};
 	const size_t sizes[] = {sizeof *g->out_value, sizeof *g->out_addr, sizeof *g->out_spent};
-	if (grow_cols(&g->cap_out, g->nout + 1, cols, sizes, 3))
+	if (grow_cols(g, &g->cap_out, g->nout + 1, cols, sizes, 3))
 		return TP_ENOMEM;
 	g->out_value[g->nout] = value;
 	g->out_addr[g->nout] = addr;
@@ -496,7 +522,7 @@ enum tp_err tpg_in_add(struct tp_trace_graph *g, uint64_t out)
 		return e;
 	void **const cols[] = {&g->in};
 	const size_t sizes[] = {g->wide ? sizeof(uint64_t) : sizeof(uint32_t)};
-	if (grow_cols(&g->cap_in, g->nin + 1, cols, sizes, 1))
+	if (grow_cols(g, &g->cap_in, g->nin + 1, cols, sizes, 1))
 		return TP_ENOMEM;
 	set_index(g, g->in, g->nin++, out);
 	tpg_seal(g);
@@ -508,7 +534,7 @@ enum tp_err tpg_xfer_add(struct tp_trace_graph *g, uint32_t tx, uint32_t from, u
 {
 	if (kind < TPG_FEE || kind > TPG_TOKEN)
 		return TP_EINVAL;
-	if (grow((void **)&g->xfer, &g->cap_xfer, g->nxfer + 1, sizeof *g->xfer))
+	if (grow(g, (void **)&g->xfer, &g->cap_xfer, g->nxfer + 1, sizeof *g->xfer))
 		return TP_ENOMEM;
 	struct tpg_xfer x = {.tx = tx, .from = from, .to = to, .asset = asset, .kind = kind & 7};
 	if (value->w[3] == 0 && value->w[2] == 0 && value->w[1] < (1u << 28)) {
@@ -518,7 +544,7 @@ enum tp_err tpg_xfer_add(struct tp_trace_graph *g, uint32_t tx, uint32_t from, u
 	} else {
 		if (g->nbig >= UINT32_MAX - 1)
 			return TP_ELIMIT;
-		if (grow((void **)&g->bigv, &g->cap_big, (uint64_t)g->nbig + 1, sizeof *g->bigv))
+		if (grow(g, (void **)&g->bigv, &g->cap_big, (uint64_t)g->nbig + 1, sizeof *g->bigv))
 			return TP_ENOMEM;
 		g->bigv[g->nbig] = *value;
 		x.v_lo = g->nbig++;

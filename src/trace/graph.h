@@ -1,7 +1,9 @@
 /*
  * The trace graph in memory (private to src/trace). One layout serves
  * both chain kinds; the arrays are either malloc'd (while importing) or
- * point into one read-only mmap of DIR/graph.tpg (while tracing).
+ * point into one mmap of DIR/graph.tpg (read-only while tracing; private
+ * and writable while appending, where a column moves to the heap once
+ * it outgrows its room in the file).
  *
  * Every array is a column of one field. Transaction t's block and time
  * sit in blk[tx_blk[t]], one entry per run of transactions in the same
@@ -63,7 +65,8 @@ struct tp_trace_graph {
 	uint64_t *addr_off; /* naddr offsets into addr_str */
 	uint32_t *addr_hash; /* open addressing: id + 1, 0 empty */
 	/* while mutable: the upper half of each addr_hash slot's hash, so a
-	 * probe compares strings only when it agrees (NULL when mapped) */
+	 * probe compares strings only when it agrees (NULL when mapped, and
+	 * after tpg_make_mutable until tag_at transactions or a rehash) */
 	uint32_t *addr_tag;
 	uint32_t addr_hcap;  /* power of two */
 
@@ -79,8 +82,9 @@ struct tp_trace_graph {
 	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
 	uint32_t tx_hcap;
 	/* while mutable: the upper half of each tx_hash slot's hash, so a
-	 * probe reads a txid only when it agrees (NULL when mapped) */
+	 * probe reads a txid only when it agrees (NULL as addr_tag is) */
 	uint32_t *tx_tag;
+	uint32_t tag_at; /* tpg_tx_add fills missing tags from this many transactions */
 
 	/* UTXO, one column per field */
 	uint64_t nout;
@@ -108,21 +112,45 @@ struct tp_trace_graph {
 	uint32_t *acct_x;
 	uint64_t nacct;
 
-	/* capacities while mutable; map/maplen when mapped */
+	/* capacities while mutable; map/maplen when mapped (a mutable graph
+	 * from a file keeps the columns it has not outgrown in its private,
+	 * writable map: only the pages an append touches are copied) */
 	int mutable_;
 	uint64_t cap_addr, cap_str, cap_tx, cap_blk, cap_out, cap_in, cap_xfer, cap_big;
 	void *map;
 	size_t maplen;
+	int slot; /* the header slot of the file's state it was opened from */
+	/* An append that died before its header was written may have left
+	 * ids of the transactions and addresses it was adding in the hash
+	 * tables and out_spent: ids up to these are "not yet" (an empty
+	 * slot, unspent) instead of damage; ntx and naddr otherwise. */
+	uint32_t ntx_bound, naddr_bound;
 };
 
 /* A fresh, empty, mutable graph for chain (e.g. "btc"). */
 enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out) TP_MUST_CHECK;
-/* Makes a mapped graph mutable (copies every array into the heap). */
+/* Makes a mapped graph mutable: its map becomes private and writable,
+ * and what an interrupted append left in it is cleared. */
 enum tp_err tpg_make_mutable(struct tp_trace_graph *g) TP_MUST_CHECK;
 /* Builds the per-address lists and writes DIR/graph.tpg atomically
  * (temporary file + rename). */
 enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir,
 		     struct tp_diag *d) TP_MUST_CHECK;
+/*
+ * Writes what was appended to a graph made mutable from DIR/graph.tpg
+ * into that file, in place (graph_append.c): the old state stays the
+ * file's state until the new header is written, so a crash at any point
+ * leaves the one or the other.
+ */
+enum tp_err tpg_append_save(struct tp_trace_graph *g, const char *dir,
+			    struct tp_diag *d) TP_MUST_CHECK;
+/* Tests only: tpg_append_save stops after step k (1: the pending record,
+ * 2: the data) as if the process died there; 0: never. */
+extern int tpg_append_stop_after;
+/* Tests only: section i's live bytes (NULL, 0 past the last section). */
+const void *tpg_section_bytes(const struct tp_trace_graph *g, int i, uint64_t *bytes);
+/* Tests only: recomputes the checksum of the header slot at slot. */
+void tpg_header_reseal(void *slot);
 
 /* The id of address s[0..len), or TPG_NONE. */
 uint32_t tpg_addr_find(const struct tp_trace_graph *g, const char *s, size_t len);
@@ -178,9 +206,6 @@ enum tp_err tpg_widen(struct tp_trace_graph *g) TP_MUST_CHECK;
  * and on the dictionaries (txids, addresses and their hash tables, read
  * only to resolve seeds and print results), header and padding left out. */
 void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict);
-/* graph_file.c only: fills tx_tag and addr_tag from their hash tables (a
- * graph made mutable). */
-enum tp_err tpg_tag_hashes(struct tp_trace_graph *g) TP_MUST_CHECK;
 
 void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v);
 /* Formats tx's id as the chain shows it (hex; "0x" prefix on account chains). */
@@ -244,10 +269,12 @@ static inline uint32_t tpg_out_addr(const struct tp_trace_graph *g, uint64_t o)
 {
 	return g->out_addr[o];
 }
-/* The transaction that spends output o, TPG_NONE while unspent. */
+/* The transaction that spends output o, TPG_NONE while unspent (also
+ * when an interrupted append left a spender that is not yet there). */
 static inline uint32_t tpg_out_spent_by(const struct tp_trace_graph *g, uint64_t o)
 {
-	return g->out_spent[o];
+	uint32_t t = g->out_spent[o];
+	return t < g->ntx ? t : TPG_NONE;
 }
 /* Importers only: records that transaction t spends output o. */
 static inline void tpg_out_set_spent_by(struct tp_trace_graph *g, uint64_t o, uint32_t t)

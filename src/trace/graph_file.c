@@ -1,13 +1,16 @@
 /*
- * The trace graph file DIR/graph.tpg: written atomically, mapped
- * read-only, checked when opened (layout in docs/internals/trace-graph.md).
+ * The trace graph file DIR/graph.tpg: a new graph written whole (a
+ * temporary file renamed over), mapped read-only, checked when opened
+ * (layout in graph_file.h and docs/internals/trace-graph.md; appending
+ * in place is graph_append.c).
  *
- * A fixed header is followed by sections, each 64-byte aligned, holding
- * exactly the columns of struct tp_trace_graph: first the core graph a
- * trace reads per hop, then the dictionaries (txids, addresses) read only
- * to resolve seeds and print results. Opening checks every section's
- * bounds and every stored index, so a damaged file is an error, never a
- * wild read. Both hash tables are stored, so a trace needs no rebuild.
+ * Header slots are followed by sections, each 64-byte aligned with room
+ * to grow, holding exactly the columns of struct tp_trace_graph: first
+ * the core graph a trace reads per hop, then the dictionaries (txids,
+ * addresses) read only to resolve seeds and print results. Opening takes
+ * the newest valid header and checks every section's bounds and every
+ * stored index, so a damaged file is an error, never a wild read. Both
+ * hash tables are stored, so a trace needs no rebuild.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,57 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "graph.h"
+#include "graph_file.h"
 
-#define MAGIC	  "TPGRAPH2"
-#define OLD_MAGIC "TPGRAPH1" /* row layout, 136 bytes per transaction */
-#define VERSION	  3
-#define FLAG_WIDE 1u
-
-enum {
-	/* core graph */
-	S_TX_OUT,
-	S_TX_IN,
-	S_TX_BLK,
-	S_BLK,
-	S_OUT_VALUE,
-	S_OUT_ADDR,
-	S_OUT_SPENT,
-	S_IN,
-	S_XFER,
-	S_BIG,
-	S_ACCT_OFF,
-	S_ACCT_X,
-	/* dictionaries */
-	S_TXID,
-	S_TX_HASH,
-	S_ADDR_STR,
-	S_ADDR_OFF,
-	S_ADDR_HASH,
-	NSECT
-};
-#define NCORE S_TXID
-
-struct header {
-	char magic[8];
-	uint32_t version, kind;
-	char chain[16];
-	uint32_t naddr, ntx, nbig, addr_hcap, tx_hcap, last_block, have_last_block, flags;
-	uint32_t nblk, pad;
-	uint64_t addr_len, nout, nin, nxfer, nacct;
-	uint64_t off[NSECT], len[NSECT];
-};
-
-/* One column as stored: where the graph keeps it, entries, entry size,
- * and (while mutable) the capacity its group of columns shares. */
-struct sect {
-	void **p;
-	uint64_t n;
-	size_t size;
-	uint64_t *cap;
-};
-
-static void sections(struct tp_trace_graph *g, struct sect s[NSECT])
+void tpg_sections(struct tp_trace_graph *g, struct sect s[NSECT])
 {
 	int utxo = g->kind == TP_TRACE_UTXO;
 	size_t w = g->wide ? sizeof(uint64_t) : sizeof(uint32_t);
@@ -101,14 +56,57 @@ static void sections(struct tp_trace_graph *g, struct sect s[NSECT])
 		(struct sect){(void **)&g->addr_hash, g->addr_hcap, sizeof *g->addr_hash, NULL};
 }
 
+const void *tpg_section_bytes(const struct tp_trace_graph *g, int i, uint64_t *bytes)
+{
+	struct sect s[NSECT];
+	/* tpg_sections() takes the fields' addresses only: g is not written */
+	tpg_sections((struct tp_trace_graph *)g, s);
+	*bytes = i >= 0 && i < NSECT ? s[i].n * s[i].size : 0;
+	return i >= 0 && i < NSECT ? *s[i].p : NULL;
+}
+
 void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict)
 {
 	struct sect s[NSECT];
-	/* sections() takes the fields' addresses only: g is not written */
-	sections((struct tp_trace_graph *)g, s);
+	tpg_sections((struct tp_trace_graph *)g, s); /* g is not written */
 	*core = *dict = 0;
 	for (int i = 0; i < NSECT; i++)
 		*(i < NCORE ? core : dict) += s[i].n * s[i].size;
+}
+
+void tpg_header_fill(const struct tp_trace_graph *g, struct header *h)
+{
+	memset(h, 0, sizeof *h);
+	memcpy(h->magic, MAGIC, 8);
+	h->version = VERSION;
+	h->kind = (uint32_t)g->kind;
+	memcpy(h->chain, g->chain, sizeof h->chain);
+	h->naddr = g->naddr, h->ntx = g->ntx, h->nbig = g->nbig, h->nblk = g->nblk;
+	h->addr_hcap = g->addr_hcap, h->tx_hcap = g->tx_hcap;
+	h->last_block = g->last_block, h->have_last_block = (uint32_t)g->have_last_block;
+	h->flags = g->wide ? FLAG_WIDE : 0;
+	h->state = STATE_GRAPH;
+	h->addr_len = g->addr_len, h->nout = g->nout, h->nin = g->nin, h->nxfer = g->nxfer;
+	h->nacct = g->nacct;
+}
+
+/* FNV-1a over the header before its checksum: a torn or damaged slot is
+ * not taken for a state. */
+uint64_t tpg_header_check(const struct header *h)
+{
+	const unsigned char *p = (const unsigned char *)h;
+	uint64_t x = 14695981039346656037ULL;
+	for (size_t i = 0; i < offsetof(struct header, check); i++)
+		x = (x ^ p[i]) * 1099511628211ULL;
+	return x;
+}
+
+void tpg_header_reseal(void *slot)
+{
+	struct header h;
+	memcpy(&h, slot, sizeof h);
+	h.check = tpg_header_check(&h);
+	memcpy(slot, &h, sizeof h);
 }
 
 /*
@@ -158,7 +156,17 @@ static enum tp_err count_lists(struct tp_trace_graph *g)
 	return TP_OK;
 }
 
-static void fill_lists(struct tp_trace_graph *g)
+enum tp_err tpg_count_lists(struct tp_trace_graph *g, struct tp_diag *d)
+{
+	enum tp_err e = count_lists(g);
+	if (e != TP_OK)
+		return tp_diag_set(d, e,
+				   e == TP_ELIMIT ? "more than 2^32 transfers in one graph"
+						  : "out of memory");
+	return TP_OK;
+}
+
+void tpg_fill_lists(struct tp_trace_graph *g)
 {
 	uint64_t *off = g->acct_off;
 	uint32_t *list = g->acct_x;
@@ -178,7 +186,7 @@ static void fill_lists(struct tp_trace_graph *g)
 	}
 }
 
-static int pwrite_all(int fd, const void *p, uint64_t n, uint64_t at)
+int tpg_pwrite_all(int fd, const void *p, uint64_t n, uint64_t at)
 {
 	const char *c = p;
 	while (n) {
@@ -204,22 +212,18 @@ struct writer {
 	int err;
 };
 
-/* Writes w's sections, each with the zeros that pad it from the end of the
- * one before; 0 or an errno. */
+/* Writes w's sections (what lies between them stays a hole, read as
+ * zeros); 0 or an errno. */
 static int write_sections(struct writer *w)
 {
-	static const char zeros[64];
 	int err = 0;
 	for (int i = w->first; i < w->last && !err; i++) {
-		uint64_t at = i ? w->h->off[i - 1] + w->h->len[i - 1] : sizeof *w->h;
-		err = pwrite_all(w->fd, zeros, w->h->off[i] - at, at);
-		if (!err && w->h->len[i])
-			err = pwrite_all(w->fd, *w->s[i].p, w->h->len[i], w->h->off[i]);
+		if (w->h->len[i])
+			err = tpg_pwrite_all(w->fd, *w->s[i].p, w->h->len[i], w->h->off[i]);
 		/* start the disk writes of this section while the next is
 		 * copied, so the fsync has less left to wait for */
 		if (!err)
-			(void)sync_file_range(w->fd, (off_t)at,
-					      (off_t)(w->h->off[i] + w->h->len[i] - at),
+			(void)sync_file_range(w->fd, (off_t)w->h->off[i], (off_t)w->h->len[i],
 					      SYNC_FILE_RANGE_WRITE);
 	}
 	return err;
@@ -229,7 +233,7 @@ static int write_sections(struct writer *w)
 static void *write_thread(void *arg)
 {
 	struct writer *w = arg;
-	w->err = pwrite_all(w->fd, w->h, sizeof *w->h, 0);
+	w->err = tpg_pwrite_all(w->fd, w->h, sizeof *w->h, 0);
 	w->first = 0, w->last = S_ACCT_OFF;
 	if (!w->err)
 		w->err = write_sections(w);
@@ -244,7 +248,7 @@ static void *write_thread(void *arg)
  * (graph.tpg.tmp.PID of a process that no longer runs): they are never
  * read, only disk taken.
  */
-static void remove_stale_tmp(const char *dir)
+void tpg_remove_stale_tmp(const char *dir)
 {
 	static const char prefix[] = "graph.tpg.tmp.";
 	DIR *dh = opendir(dir);
@@ -268,44 +272,37 @@ static void remove_stale_tmp(const char *dir)
 
 enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *d)
 {
-	remove_stale_tmp(dir);
-	enum tp_err be = count_lists(g);
+	tpg_remove_stale_tmp(dir);
+	enum tp_err be = tpg_count_lists(g, d);
 	if (be != TP_OK)
-		return tp_diag_set(d, be,
-				   be == TP_ELIMIT ? "more than 2^32 transfers in one graph"
-						   : "out of memory");
+		return be;
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof path, "%s/graph.tpg", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	struct header h = {0};
-	memcpy(h.magic, MAGIC, 8);
-	h.version = VERSION;
-	h.kind = (uint32_t)g->kind;
-	memcpy(h.chain, g->chain, sizeof h.chain);
-	h.naddr = g->naddr, h.ntx = g->ntx, h.nbig = g->nbig, h.nblk = g->nblk;
-	h.addr_hcap = g->addr_hcap, h.tx_hcap = g->tx_hcap;
-	h.last_block = g->last_block, h.have_last_block = (uint32_t)g->have_last_block;
-	h.flags = g->wide ? FLAG_WIDE : 0;
-	h.addr_len = g->addr_len, h.nout = g->nout, h.nin = g->nin, h.nxfer = g->nxfer;
-	h.nacct = g->nacct;
+	/* the state in slot A; slots B and P stay zeros (no valid state) */
+	struct header h;
+	tpg_header_fill(g, &h);
+	h.seq = 1;
 	struct sect s[NSECT];
-	sections(g, s);
-	uint64_t off = (sizeof h + 63) & ~(uint64_t)63;
+	tpg_sections(g, s);
+	uint64_t off = FIRST_SECTION;
 	for (int i = 0; i < NSECT; i++) {
 		h.off[i] = off;
 		h.len[i] = s[i].n * s[i].size;
-		off = (off + h.len[i] + 63) & ~(uint64_t)63;
+		h.cap[i] = tpg_sect_cap(h.len[i]);
+		off += h.cap[i];
 	}
+	h.check = tpg_header_check(&h);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
 		int e = errno;
-		fill_lists(g);
+		tpg_fill_lists(g);
 		return tp_diag_set(d, TP_EIO, "%s: %s", tmp, strerror(e));
 	}
 	struct writer rest = {.fd = fd, .h = &h, .s = s};
 	pthread_t th;
 	int threaded = pthread_create(&th, NULL, write_thread, &rest) == 0;
-	fill_lists(g);
+	tpg_fill_lists(g);
 	if (!threaded)
 		write_thread(&rest);
 	/* the lists' bytes do not overlap the thread's: both write at once */
@@ -315,6 +312,9 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *
 		pthread_join(th, NULL);
 	if (rest.err)
 		err = rest.err;
+	/* the last section's spare room is part of the file */
+	if (!err && ftruncate(fd, (off_t)off) != 0)
+		err = errno;
 	if (!err && fsync(fd) != 0)
 		err = errno;
 	if (close(fd) != 0 && !err)
@@ -355,7 +355,7 @@ static enum tp_err check_utxo(const struct tp_trace_graph *g, const char *path, 
 			return corrupt(d, path, "inputs");
 	for (uint64_t i = 0; i < g->nout; i++)
 		if ((g->out_addr[i] != TPG_NONE && g->out_addr[i] >= g->naddr) ||
-		    (g->out_spent[i] != TPG_NONE && g->out_spent[i] >= g->ntx))
+		    (g->out_spent[i] != TPG_NONE && g->out_spent[i] >= g->ntx_bound))
 			return corrupt(d, path, "outputs");
 	return TP_OK;
 }
@@ -368,10 +368,10 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 		if (g->addr_off[i] >= g->addr_len)
 			return corrupt(d, path, "address offsets");
 	for (uint32_t i = 0; i < g->addr_hcap; i++)
-		if (g->addr_hash[i] > g->naddr)
+		if (g->addr_hash[i] > g->naddr_bound)
 			return corrupt(d, path, "address hash");
 	for (uint32_t i = 0; i < g->tx_hcap; i++)
-		if (g->tx_hash[i] > g->ntx)
+		if (g->tx_hash[i] > g->ntx_bound)
 			return corrupt(d, path, "transaction hash");
 	for (uint32_t t = 0; t < g->ntx; t++)
 		if (g->tx_blk[t] >= g->nblk)
@@ -409,13 +409,6 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 static enum tp_err read_header(struct tp_trace_graph *g, const struct header *h, const char *path,
 			       struct tp_diag *d)
 {
-	if (memcmp(h->magic, OLD_MAGIC, 8) == 0)
-		return tp_diag_set(d, TP_EPARSE,
-				   "%s: graph file in an older format (%.8s); delete it and "
-				   "import the chain again",
-				   path, OLD_MAGIC);
-	if (memcmp(h->magic, MAGIC, 8) != 0 || h->version != VERSION)
-		return corrupt(d, path, "not a tripact graph of this version");
 	memcpy(g->chain, h->chain, sizeof g->chain);
 	g->chain[sizeof g->chain - 1] = '\0';
 	g->kind = (int)h->kind;
@@ -435,6 +428,69 @@ static enum tp_err read_header(struct tp_trace_graph *g, const struct header *h,
 	return TP_OK;
 }
 
+/* Is the header slot at p a valid record of this state (STATE_GRAPH or
+ * STATE_PENDING)? */
+static int slot_ok(const struct header *p, uint32_t state)
+{
+	return memcmp(p->magic, MAGIC, 8) == 0 && p->version == VERSION && p->state == state &&
+	       p->check == tpg_header_check(p);
+}
+
+/*
+ * The slot (0 or 1) of the file's state: the valid one with the higher
+ * sequence number; -1 when neither is (an older format is named).
+ */
+static int pick_slot(const char *map, size_t n, const char *path, struct tp_diag *d, enum tp_err *e)
+{
+	const struct header *a = (const void *)map, *b = (const void *)(map + SLOT_BYTES);
+	int va = n >= FIRST_SECTION && slot_ok(a, STATE_GRAPH);
+	int vb = n >= FIRST_SECTION && slot_ok(b, STATE_GRAPH);
+	if (va || vb)
+		return vb && (!va || b->seq > a->seq) ? 1 : 0;
+	if (memcmp(a->magic, OLD_MAGIC, 8) == 0 ||
+	    (memcmp(a->magic, MAGIC, 8) == 0 && a->version < VERSION))
+		*e = tp_diag_set(d, TP_EPARSE,
+				 "%s: graph file in an older format (%.8s version %u); delete it "
+				 "and import the chain again",
+				 path, a->magic, (unsigned)a->version);
+	else
+		*e = corrupt(d, path, n < FIRST_SECTION ? "too short" : "header");
+	return -1;
+}
+
+/* Does [off, off + n) lie inside a file of size bytes? */
+static int inside(uint64_t off, uint64_t n, uint64_t size)
+{
+	return off % 64 == 0 && off <= size && n <= size - off;
+}
+
+/* Do the sections lie in the file, each its own length, and no two of
+ * their places (with their room) or second places overlap? An append
+ * writes into them. */
+static int bounds_ok(const struct header *h, const struct sect s[NSECT], size_t n)
+{
+	uint64_t at[2 * NSECT], room[2 * NSECT];
+	for (int i = 0; i < NSECT; i++) {
+		/* index columns are read 8 bytes at a time (tpg_index): they
+		 * must be followed by 4 more bytes of the file */
+		int index = i == S_TX_OUT || i == S_TX_IN || i == S_IN;
+		if (h->len[i] != s[i].n * s[i].size || h->len[i] > h->cap[i] ||
+		    !inside(h->off[i], h->cap[i], n) || !inside(h->alt_off[i], h->alt_cap[i], n) ||
+		    (index && h->len[i] && n - h->off[i] - h->len[i] < 4))
+			return 0;
+		at[2 * i] = h->off[i], room[2 * i] = h->cap[i];
+		at[2 * i + 1] = h->alt_off[i], room[2 * i + 1] = h->alt_cap[i];
+	}
+	for (int i = 0; i < 2 * NSECT; i++) {
+		if (room[i] && at[i] < FIRST_SECTION)
+			return 0;
+		for (int j = i + 1; j < 2 * NSECT && room[i]; j++)
+			if (room[j] && at[i] < at[j] + room[j] && at[j] < at[i] + room[i])
+				return 0;
+	}
+	return 1;
+}
+
 enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, struct tp_diag *d)
 {
 	char path[4096];
@@ -445,7 +501,7 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 				   "%s: %s (import a chain with 'tripact trace import')", path,
 				   strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(struct header)) {
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size < SLOT_BYTES) {
 		close(fd);
 		return corrupt(d, path, "too short");
 	}
@@ -454,7 +510,6 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	close(fd);
 	if (map == MAP_FAILED)
 		return tp_diag_set(d, TP_EIO, "%s: mmap: %s", path, strerror(errno));
-	const struct header *h = map;
 	struct tp_trace_graph *g = calloc(1, sizeof *g);
 	if (!g) {
 		munmap(map, n);
@@ -462,24 +517,27 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	}
 	g->map = map;
 	g->maplen = n;
-	enum tp_err e = read_header(g, h, path, d);
-	if (e != TP_OK)
-		goto fail;
-	struct sect s[NSECT];
-	sections(g, s);
+	enum tp_err e = TP_OK;
 	char *base = map;
-	for (int i = 0; i < NSECT; i++) {
-		/* index columns are read 8 bytes at a time (tpg_index): they
-		 * must be followed by 4 more bytes of the file */
-		int index = i == S_TX_OUT || i == S_TX_IN || i == S_IN;
-		if (h->len[i] != s[i].n * s[i].size || h->off[i] % 64 || h->off[i] > n ||
-		    h->len[i] > n - h->off[i] ||
-		    (index && h->len[i] && n - h->off[i] - h->len[i] < 4)) {
-			e = corrupt(d, path, "section bounds");
-			goto fail;
-		}
-		*s[i].p = h->len[i] ? base + h->off[i] : NULL;
+	g->slot = pick_slot(base, n, path, d, &e);
+	if (g->slot < 0)
+		goto fail;
+	const struct header *h = (const void *)(base + (size_t)g->slot * SLOT_BYTES);
+	if ((e = read_header(g, h, path, d)) != TP_OK)
+		goto fail;
+	/* a pending record newer than the state: that append did not finish */
+	const struct header *p = (const void *)(base + SLOT_PENDING * SLOT_BYTES);
+	int pending = slot_ok(p, STATE_PENDING) && p->seq > h->seq;
+	g->ntx_bound = pending && p->ntx > g->ntx ? p->ntx : g->ntx;
+	g->naddr_bound = pending && p->naddr > g->naddr ? p->naddr : g->naddr;
+	struct sect s[NSECT];
+	tpg_sections(g, s);
+	if (!bounds_ok(h, s, n)) {
+		e = corrupt(d, path, "section bounds");
+		goto fail;
 	}
+	for (int i = 0; i < NSECT; i++)
+		*s[i].p = h->len[i] ? base + h->off[i] : NULL;
 	if ((e = check(g, path, d)) != TP_OK)
 		goto fail;
 	*out = g;
@@ -489,57 +547,67 @@ fail:
 	return e;
 }
 
+/* Clears what an append that did not finish left (ids past the counts):
+ * the next append adds those ids again. */
+static void clear_not_yet(struct tp_trace_graph *g)
+{
+	for (uint32_t i = 0; g->ntx_bound > g->ntx && i < g->tx_hcap; i++)
+		if (g->tx_hash[i] > g->ntx)
+			g->tx_hash[i] = 0;
+	for (uint32_t i = 0; g->naddr_bound > g->naddr && i < g->addr_hcap; i++)
+		if (g->addr_hash[i] > g->naddr)
+			g->addr_hash[i] = 0;
+	for (uint64_t o = 0; g->ntx_bound > g->ntx && o < g->nout; o++)
+		if (g->out_spent[o] != TPG_NONE && g->out_spent[o] >= g->ntx)
+			g->out_spent[o] = TPG_NONE;
+	g->ntx_bound = g->ntx;
+	g->naddr_bound = g->naddr;
+}
+
 enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 {
-	if (!g->map)
+	if (!g->map || g->mutable_)
 		return TP_OK;
+	/* private: what the append changes stays in memory (copied a page at
+	 * a time as it is written) until tpg_append_save writes it */
+	if (mprotect(g->map, g->maplen, PROT_READ | PROT_WRITE) != 0)
+		return TP_EIO;
+	const struct header *h = (const void *)((char *)g->map + (size_t)g->slot * SLOT_BYTES);
 	struct sect s[NSECT];
-	sections(g, s);
-	void *map = g->map;
-	size_t maplen = g->maplen;
-	g->map = NULL;
+	tpg_sections(g, s);
 	/* the address lists are rebuilt when saved */
-	s[S_ACCT_OFF].n = s[S_ACCT_X].n = 0;
 	g->acct_off = NULL;
 	g->acct_x = NULL;
 	g->nacct = 0;
-	/* a group of columns shares one capacity: its longest column's length */
+	/* a group of columns shares one capacity: the room of its tightest
+	 * section, less the spare entry tpg_index() reads (grow_cols()) */
 	for (int i = 0; i < NSECT; i++)
 		if (s[i].cap)
+			*s[i].cap = UINT64_MAX;
+	for (int i = 0; i < NSECT; i++) {
+		if (!s[i].cap || ((i == S_TX_OUT || i == S_TX_IN) && !*s[i].p && !s[i].n))
+			continue; /* lists, hash tables; ranges of an account chain */
+		uint64_t room = *s[i].p ? h->cap[i] / s[i].size : 0;
+		int group =
+			s[i].cap == &g->cap_tx || s[i].cap == &g->cap_out || s[i].cap == &g->cap_in;
+		if (group && room)
+			room--;
+		if (room < *s[i].cap)
+			*s[i].cap = room;
+	}
+	for (int i = 0; i < NSECT; i++) {
+		if (s[i].cap && *s[i].cap == UINT64_MAX)
 			*s[i].cap = 0;
-	for (int i = 0; i < NSECT; i++)
-		if (s[i].cap && s[i].n > *s[i].cap)
-			*s[i].cap = s[i].n;
-	enum tp_err e = TP_OK;
-	int done = 0;
-	for (; done < NSECT; done++) {
-		struct sect *c = &s[done];
-		uint64_t keep = c->cap ? *c->cap : c->n;
-		int absent = !*c->p && !c->n; /* e.g. tx_out on an account chain */
-		/* a spare entry, as the builder keeps (tpg_index) */
-		void *q = absent ? NULL : malloc((keep + 1) * c->size);
-		if (!absent && !q) {
-			e = TP_ENOMEM;
-			break;
-		}
-		if (c->n)
-			memcpy(q, *c->p, c->n * c->size);
-		*c->p = q;
+		/* growing copies cap entries (+ 1 in a group): all it holds */
+		if (s[i].cap && *s[i].cap + (i == S_TX_OUT || i == S_TX_IN) < s[i].n)
+			return TP_EPARSE;
 	}
-	if (e != TP_OK) {
-		/* the half-copied graph cannot be freed safely: drop every column */
-		for (int i = 0; i < NSECT; i++) {
-			if (i < done)
-				free(*s[i].p);
-			*s[i].p = NULL;
-		}
-		munmap(map, maplen);
-		return e;
-	}
-	e = tpg_tag_hashes(g);
-	munmap(map, maplen);
+	clear_not_yet(g);
+	/* no hash tags yet: an append of a few blocks is cheaper without
+	 * (tag_hashes() in graph.c) */
+	g->tag_at = g->ntx + g->ntx / 8;
 	g->mutable_ = 1;
-	return e;
+	return TP_OK;
 }
 
 void tp_trace_graph_info(const struct tp_trace_graph *g, struct tp_trace_graph_info *out)
@@ -552,7 +620,10 @@ void tp_trace_graph_info(const struct tp_trace_graph *g, struct tp_trace_graph_i
 	out->outputs = g->nout;
 	out->transfers = g->nxfer;
 	out->last_block = g->last_block;
-	out->file_bytes = g->maplen;
+	/* the bytes it holds: a section's spare room is a hole of the file */
+	uint64_t core, dict;
+	tpg_sizes(g, &core, &dict);
+	out->file_bytes = g->map ? FIRST_SECTION + core + dict : 0;
 }
 
 const char *tp_trace_graph_address(const struct tp_trace_graph *g, uint64_t i)

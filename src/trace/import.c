@@ -1,8 +1,9 @@
 /*
  * `tripact trace import`: picks the importer for the chain, appends to
  * the graph already in DIR (blocks must be newer than its last block) or
- * starts a new one, and writes DIR/graph.tpg atomically, so a failed
- * import leaves the previous graph as it was.
+ * starts a new one. A new graph is written whole (temporary file, then
+ * rename), an append in place (graph_append.c); either way a failed or
+ * interrupted import leaves the previous graph as it was.
  */
 #include <errno.h>
 #include <string.h>
@@ -57,7 +58,12 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 			min_block = g->last_block + 1;
 		if ((e = tpg_make_mutable(g)) != TP_OK) {
 			tp_trace_graph_free(g);
-			return tp_diag_set(d, e, "out of memory");
+			return tp_diag_set(d, e,
+					   e == TP_EPARSE ? "%s/graph.tpg: damaged graph file "
+							    "(capacities); re-import it"
+					   : e == TP_EIO  ? "%s/graph.tpg: cannot map it writable"
+							  : "out of memory",
+					   dir);
 		}
 	} else if (e == TP_ENOTFOUND) {
 		if ((e = tpg_new(chain, kind, &g)) != TP_OK)
@@ -95,8 +101,9 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 	}
 	if (e == TP_OK && opts && opts->progress)
 		opts->progress(opts->progress_ctx, r.total, r.total, r.txs);
+	/* a graph from the file is written back in place, a new one whole */
 	if (e == TP_OK)
-		e = tpg_save(g, dir, d);
+		e = tpg_append_save(g, dir, d);
 	tp_trace_graph_free(g);
 	return e;
 }

@@ -24,6 +24,7 @@
 
 #include "tp_test.h"
 #include "trace/graph.h"
+#include "graph_compare.h"
 
 static char scratch[] = "/tmp/tp_trace_graph_XXXXXX";
 
@@ -159,19 +160,35 @@ static void test_wide(void **state)
 	}
 }
 
-/* A mapped graph made mutable takes more blocks and keeps the old ones. */
+/* A mapped graph made mutable takes more blocks and keeps the old ones,
+ * saved whole or in place, narrow, wide, or widened while appending. */
 static void test_append(void **state)
 {
 	(void)state;
-	for (int wide = 0; wide <= 1; wide++) {
-		struct tp_trace_graph *g = save_and_open(build(wide ? 1 : -1), dir_named("append"));
+	for (int k = 0; k < 6; k++) {
+		int wide = k & 1, in_place = k >= 2, widen = k >= 4;
+		const char *dir = dir_named("append");
+		struct tp_trace_graph *g = save_and_open(build(wide ? 1 : -1), dir);
 		assert_int_equal(tpg_make_mutable(g), TP_OK);
 		expect_chain(g);
+		if (widen) {
+			assert_int_equal(tpg_widen(g), TP_OK);
+			expect_chain(g);
+			wide = 1;
+		}
 		uint32_t t3 = tx(g, 3, 300, 3);
 		spend(g, t3, 3);
 		assert_int_equal(tpg_out_add(g, 69, addr(g, "D")), TP_OK);
 		tpg_seal(g);
-		g = save_and_open(g, dir_named("append"));
+		struct tp_diag d = {0};
+		if (in_place) {
+			if (tpg_append_save(g, dir, &d) != TP_OK)
+				fail_msg("%s", d.message);
+			tp_trace_graph_free(g);
+			g = tp_test_open_graph(dir);
+		} else {
+			g = save_and_open(g, dir);
+		}
 		assert_int_equal(g->wide, wide);
 		assert_int_equal(g->ntx, 4);
 		assert_int_equal(tpg_tx_first_out(g, 3), 5);
@@ -312,23 +329,36 @@ static void test_hashed_lookups(void **state)
 	tp_trace_graph_free(g);
 }
 
+/* Writes a file of n bytes starting with magic and version (u32). */
+static void old_file(const char *dir, const char *magic, uint32_t version, size_t n)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/graph.tpg", dir);
+	char *file = calloc(1, n);
+	assert_non_null(file);
+	memcpy(file, magic, 8);
+	memcpy(file + 8, &version, 4);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(file, 1, n, f), n);
+	fclose(f);
+	free(file);
+}
+
+/* The row layout (TPGRAPH1) and the columnar one with one header
+ * (TPGRAPH2 version 3) are refused with a message that says what to do. */
 static void test_old_format(void **state)
 {
 	(void)state;
 	const char *dir = dir_named("old");
-	char path[4300];
-	snprintf(path, sizeof path, "%s/graph.tpg", dir);
-	char file[1024] = "TPGRAPH1";
-	file[8] = 2; /* version 2, the last of the row layout */
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(file, 1, sizeof file, f), sizeof file);
-	fclose(f);
-	struct tp_trace_graph *g;
-	struct tp_diag d = {0};
-	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
-	assert_non_null(strstr(d.message, "older format"));
-	assert_non_null(strstr(d.message, "import the chain again"));
+	for (int k = 0; k < 2; k++) {
+		old_file(dir, k ? "TPGRAPH2" : "TPGRAPH1", k ? 3 : 2, k ? 8192 : 1024);
+		struct tp_trace_graph *g;
+		struct tp_diag d = {0};
+		assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
+		assert_non_null(strstr(d.message, "older format"));
+		assert_non_null(strstr(d.message, "import the chain again"));
+	}
 }
 
 static void put_word(const char *path, long at, uint32_t v)
@@ -339,8 +369,46 @@ static void put_word(const char *path, long at, uint32_t v)
 	close(fd);
 }
 
+/* Puts v at byte at of the header slot at the start of path, with the
+ * slot's checksum made right again (so the checks behind it are reached). */
+static void put_header_word(const char *path, long at, uint32_t v)
+{
+	char slot[1024];
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, slot, sizeof slot, 0), sizeof slot);
+	memcpy(slot + at, &v, 4);
+	tpg_header_reseal(slot);
+	assert_int_equal(pwrite(fd, slot, sizeof slot, 0), sizeof slot);
+	close(fd);
+}
+
+/* Opens a damaged graph: an error that says so (its kind marked in seen),
+ * or a graph whose indices stay in range. */
+static void open_damaged(const char *dir, const char *const want[7], int seen[7])
+{
+	struct tp_trace_graph *g;
+	struct tp_diag d = {0};
+	enum tp_err e = tp_trace_graph_open(dir, &g, &d);
+	if (e == TP_OK) {
+		for (uint32_t t = 0; t < g->ntx; t++)
+			assert_true(g->tx_blk[t] < g->nblk);
+		for (uint64_t i = 0; i < g->nin; i++)
+			assert_true(tpg_in_out(g, i) < g->nout);
+		for (uint64_t o = 0; o < g->nout; o++)
+			assert_true(tpg_out_spent_by(g, o) == TPG_NONE ||
+				    tpg_out_spent_by(g, o) < g->ntx);
+		tp_trace_graph_free(g);
+		return;
+	}
+	assert_int_equal(e, TP_EPARSE);
+	for (int k = 0; k < 7; k++)
+		seen[k] |= strstr(d.message, want[k]) != NULL;
+}
+
 /*
- * Overwrites each 4-byte word of the file in turn with a large index:
+ * Overwrites each 4-byte word of the file in turn with a large index
+ * (in the header with its checksum made right, and once without):
  * every open must then fail with a "damaged" error or give a graph whose
  * indices all stay in range; and the checks of inputs, ranges, outputs
  * and blocks must each have caught one.
@@ -365,21 +433,24 @@ static void test_damaged(void **state)
 			uint32_t old;
 			memcpy(&old, orig + at, 4);
 			put_word(path, at, 0xfffffff0u);
-			struct tp_trace_graph *g;
-			struct tp_diag d = {0};
-			enum tp_err e = tp_trace_graph_open(dir, &g, &d);
-			if (e == TP_OK) {
-				for (uint32_t t = 0; t < g->ntx; t++)
-					assert_true(g->tx_blk[t] < g->nblk);
-				for (uint64_t i = 0; i < g->nin; i++)
-					assert_true(tpg_in_out(g, i) < g->nout);
-				tp_trace_graph_free(g);
-			} else {
-				assert_int_equal(e, TP_EPARSE);
-				for (int k = 0; k < 7; k++)
-					seen[k] |= strstr(d.message, seen_want[k]) != NULL;
+			if (at < 1024) { /* slot A: its checksum refuses it */
+				struct tp_trace_graph *g;
+				struct tp_diag d = {0};
+				enum tp_err e = tp_trace_graph_open(dir, &g, &d);
+				/* (the slot's last bytes are unused) */
+				if (e == TP_OK && at >= 512)
+					tp_trace_graph_free(g);
+				else if (old != 0xfffffff0u) {
+					assert_int_equal(e, TP_EPARSE);
+					assert_non_null(strstr(d.message, "(header)"));
+				}
+				put_header_word(path, at, 0xfffffff0u);
 			}
-			put_word(path, at, old);
+			open_damaged(dir, seen_want, seen);
+			if (at < 1024)
+				put_header_word(path, at, old);
+			else
+				put_word(path, at, old);
 		}
 		for (int k = 0; k < 7; k++)
 			if (!seen[k])

@@ -1,12 +1,13 @@
 /*
  * Appending newer blocks to a graph: a chain imported in three parts
- * gives the same graph file, byte for byte, as one import of the whole
+ * gives the same graph, section for section, as one import of the whole
  * (UTXO from a synthetic chain whose spends cross the parts; account from
  * CSV rows whose addresses recur across the parts), and an append that
  * fails (a bad row after good ones, blocks that are not newer) leaves the
  * previous file as it was, still opening, and so does a save that died
  * halfway (the half-written temporary file beside the graph is ignored).
- * Any faster way of appending must keep these.
+ * An append in place stopped after each of its steps, or whose new header
+ * is damaged, leaves the graph before it, and the next append recovers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,10 +20,12 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tp_test.h"
 #include "tripact/trace.h"
+#include "graph_compare.h"
 
 static char scratch[] = "/tmp/tp_graph_append_XXXXXX";
 
@@ -57,16 +60,6 @@ static char *graph_bytes(const char *dir, size_t *n)
 	return b;
 }
 
-static void same_graph(const char *a, const char *b)
-{
-	size_t na, nb;
-	char *x = graph_bytes(a, &na), *y = graph_bytes(b, &nb);
-	assert_int_equal(na, nb);
-	assert_memory_equal(x, y, na);
-	free(x);
-	free(y);
-}
-
 static void import_ok(const char *dir, const char *chain, const char *file)
 {
 	struct tp_diag d = {0};
@@ -98,34 +91,139 @@ static void split_json(const char *text, long b1, long b2, const char *out[3])
 	}
 }
 
-static void test_utxo_parts_equal_one_import(void **state)
+/* A synthetic UTXO chain whose spends cross its parts: the whole file
+ * (returned) and three parts of it. */
+static const char *utxo_parts(long b1, long b2, const char *parts[3], uint64_t *ntx)
 {
-	(void)state;
 	const char *sdir = path_in("synth");
 	struct tp_trace_synth_opts so = {.chain = "btc", .txs = 3000, .per_block = 100, .seed = 7};
-	uint64_t ntx;
 	struct tp_diag d = {0};
-	assert_int_equal(tp_trace_synth(sdir, &so, &ntx, &d), TP_OK);
-	char whole[4300];
-	snprintf(whole, sizeof whole, "%s/transactions.json", sdir);
+	assert_int_equal(tp_trace_synth(sdir, &so, ntx, &d), TP_OK);
+	const char *whole = path_in("synth/transactions.json");
 	size_t n;
 	char *text = tp_test_slurp(whole, &n);
 	assert_non_null(text);
-	const char *parts[3];
-	split_json(text, 10, 25, parts);
+	split_json(text, b1, b2, parts);
 	free(text);
+	return whole;
+}
 
+static void test_utxo_parts_equal_one_import(void **state)
+{
+	(void)state;
+	const char *parts[3];
+	uint64_t ntx;
+	const char *whole = utxo_parts(10, 25, parts, &ntx);
 	const char *one = path_in("utxo_one"), *three = path_in("utxo_three");
 	import_ok(one, "btc", whole);
 	for (int i = 0; i < 3; i++)
 		import_ok(three, "btc", parts[i]);
-	same_graph(one, three);
+	tp_test_same_graph(one, three);
 	struct tp_trace_graph *g;
+	struct tp_diag d = {0};
 	assert_int_equal(tp_trace_graph_open(three, &g, &d), TP_OK);
 	struct tp_trace_graph_info info;
 	tp_trace_graph_info(g, &info);
 	assert_int_equal(info.txs, ntx);
 	tp_trace_graph_free(g);
+}
+
+/* Flips bits of byte at of DIR/graph.tpg (flipping again restores it). */
+static void flip_byte(const char *dir, long at)
+{
+	char p[4300];
+	snprintf(p, sizeof p, "%s/graph.tpg", dir);
+	FILE *f = fopen(p, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, at, SEEK_SET), 0);
+	int c = fgetc(f);
+	assert_int_equal(fseek(f, at, SEEK_SET), 0);
+	fputc(c ^ 0x5a, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define SLOT_B 1024 /* the newest state's header after one append */
+#define SLOT_P 2048 /* the pending record */
+
+/*
+ * An append of parts[1] to parts[0] (tag names its directories) stopped
+ * after each of its steps as if the process died there (after the
+ * pending record; after the data, what it wrote past the old end of the
+ * file then lost), or finished and then its new header damaged: the
+ * graph reads as before it, the ids it was adding are not found, and the
+ * next appends clear what it left and give the graph of one import of
+ * whole.
+ */
+static void crash_each_step(const char *chain, const char *const parts[3], const char *whole,
+			    const char *tag)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s_ref0", tag);
+	const char *ref0 = path_in(name);
+	snprintf(name, sizeof name, "%s_ref01", tag);
+	const char *ref01 = path_in(name);
+	snprintf(name, sizeof name, "%s_whole", tag);
+	const char *one = path_in(name);
+	import_ok(ref0, chain, parts[0]);
+	import_ok(ref01, chain, parts[0]);
+	import_ok(ref01, chain, parts[1]);
+	import_ok(one, chain, whole);
+	for (int k = 1; k <= 3; k++) {
+		snprintf(name, sizeof name, "%s_crash%d", tag, k);
+		const char *dir = path_in(name);
+		import_ok(dir, chain, parts[0]);
+		char file[4300];
+		snprintf(file, sizeof file, "%s/graph.tpg", dir);
+		struct stat before;
+		assert_int_equal(stat(file, &before), 0);
+		if (k < 3) {
+			struct tp_diag d = {0};
+			tpg_append_stop_after = k;
+			enum tp_err e = tp_trace_import(dir, chain, &parts[1], 1, NULL, NULL, &d);
+			tpg_append_stop_after = 0;
+			assert_int_equal(e, TP_EIO);
+			assert_non_null(strstr(d.message, "test hook"));
+			/* what a small append left in place (hash slots, spenders)
+			 * is damage without its pending record */
+			if (k == 2 && strstr(tag, "small")) {
+				flip_byte(dir, SLOT_P + 40);
+				struct tp_trace_graph *g;
+				assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
+				assert_non_null(strstr(d.message, "damaged graph file"));
+				flip_byte(dir, SLOT_P + 40);
+			}
+			/* and what it wrote past the old end may be lost */
+			assert_int_equal(truncate(file, before.st_size), 0);
+		} else {
+			import_ok(dir, chain, parts[1]);
+			flip_byte(dir, SLOT_B + 40);
+		}
+		tp_test_same_reads(dir, ref0);
+		struct tp_trace_graph *g = tp_test_open_graph(dir),
+				      *next = tp_test_open_graph(ref01);
+		for (uint32_t t = g->ntx; t < next->ntx; t++)
+			assert_int_equal(tpg_tx_find(g, next->txid[t], 32), TPG_NONE);
+		for (uint32_t a = g->naddr; a < next->naddr; a++)
+			assert_int_equal(
+				tpg_addr_find(g, tpg_addr(next, a), strlen(tpg_addr(next, a))),
+				TPG_NONE);
+		assert_true(next->ntx > g->ntx);
+		tp_trace_graph_free(g);
+		tp_trace_graph_free(next);
+		import_ok(dir, chain, parts[1]);
+		import_ok(dir, chain, parts[2]);
+		tp_test_same_graph(dir, one);
+	}
+}
+
+static void test_utxo_crash_at_each_step(void **state)
+{
+	(void)state;
+	const char *parts[3];
+	uint64_t ntx;
+	/* a block that fits in the sections' spare room, then 15 that do not */
+	crash_each_step("btc", parts, utxo_parts(10, 11, parts, &ntx), "btc_small");
+	crash_each_step("btc", parts, utxo_parts(10, 25, parts, &ntx), "btc_big");
 }
 
 /* Account rows for blocks first..last, five a block, among eleven addresses. */
@@ -157,7 +255,19 @@ static void test_account_parts_equal_one_import(void **state)
 	import_ok(three, "eth", eth_rows("a.csv", 1, 20));
 	import_ok(three, "eth", eth_rows("b.csv", 21, 21));
 	import_ok(three, "eth", eth_rows("c.csv", 22, 60));
-	same_graph(one, three);
+	tp_test_same_graph(one, three);
+}
+
+static void test_account_crash_at_each_step(void **state)
+{
+	(void)state;
+	const char *small[3] = {eth_rows("k1.csv", 1, 20), eth_rows("k2.csv", 21, 21),
+				eth_rows("k3.csv", 22, 60)};
+	const char *whole = eth_rows("k123.csv", 1, 60);
+	crash_each_step("eth", small, whole, "eth_small");
+	const char *big[3] = {eth_rows("l1.csv", 1, 20), eth_rows("l2.csv", 21, 40),
+			      eth_rows("l3.csv", 41, 60)};
+	crash_each_step("eth", big, whole, "eth_big");
 }
 
 static void test_failed_append_keeps_old_graph(void **state)
@@ -217,7 +327,7 @@ static void test_crashed_save_keeps_old_graph(void **state)
 	tp_trace_graph_free(g);
 	import_ok(dir, "eth", eth_rows("c2.csv", 11, 30));
 	import_ok(one, "eth", eth_rows("c12.csv", 1, 30));
-	same_graph(one, dir);
+	tp_test_same_graph(one, dir);
 	/* the dead save's temporary file is cleaned up by the next save */
 	if (kill(999999, 0) != 0)
 		assert_int_not_equal(access(tmp, F_OK), 0);
@@ -229,6 +339,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utxo_parts_equal_one_import),
 		cmocka_unit_test(test_account_parts_equal_one_import),
+		cmocka_unit_test(test_utxo_crash_at_each_step),
+		cmocka_unit_test(test_account_crash_at_each_step),
 		cmocka_unit_test(test_failed_append_keeps_old_graph),
 		cmocka_unit_test(test_crashed_save_keeps_old_graph),
 	};
