@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "graph.h"
 
@@ -30,7 +31,6 @@ static uint64_t hash_txid(const uint8_t *id)
 	h *= 0x9e3779b97f4a7c15ULL;
 	return h ^ (h >> 29);
 }
-
 
 /* Is p inside g's map: a column a graph made mutable still has in place? */
 static int mapped(const struct tp_trace_graph *g, const void *p)
@@ -107,6 +107,7 @@ enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out)
 		return TP_ENOMEM;
 	snprintf(g->chain, sizeof g->chain, "%s", chain);
 	g->kind = kind;
+	g->lock_fd = -1;
 	g->mutable_ = 1;
 	tpg_set_wide(g, 0);
 	if (kind == TP_TRACE_UTXO) { /* the sentinels and a spare entry (tpg_index) */
@@ -141,6 +142,8 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 		free_col(g, cols[i]);
 	if (g->map)
 		munmap(g->map, g->maplen);
+	if (g->lock_fd >= 0)
+		close(g->lock_fd); /* releases the shared lock */
 	free(g);
 }
 
@@ -238,8 +241,8 @@ static enum tp_err rehash_addr(struct tp_trace_graph *g)
 static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
 				      uint64_t h, uint32_t *id);
 
-enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len,
-				   uint64_t h, uint32_t *id)
+enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len, uint64_t h,
+				   uint32_t *id)
 {
 	uint32_t found = addr_find_hashed(g, s, len, h);
 	if (found != TPG_NONE) {
@@ -605,4 +608,3 @@ size_t tpg_txid_parse(const char *s, size_t len, uint8_t out[32])
 	}
 	return 32;
 }
-

@@ -125,7 +125,22 @@ struct tp_trace_graph {
 	 * tables and out_spent: ids up to these are "not yet" (an empty
 	 * slot, unspent) instead of damage; ntx and naddr otherwise. */
 	uint32_t ntx_bound, naddr_bound;
+	/* opened by tp_trace_graph_open: the file, held with a shared flock
+	 * until freed, so an append (which writes the file in place) waits
+	 * for the readers of its present state; -1 otherwise */
+	int lock_fd;
 };
+
+/*
+ * The writers' side of that lock: DIR/graph.lock exclusively (one import
+ * at a time), then DIR/graph.tpg exclusively if it exists (no reader left).
+ * Blocks until both are free. fds[2] for tpg_writer_unlock.
+ */
+enum tp_err tpg_writer_lock(const char *dir, int fds[2], struct tp_diag *d) TP_MUST_CHECK;
+void tpg_writer_unlock(int fds[2]);
+/* tp_trace_graph_open for the holder of the writer lock (no shared lock). */
+enum tp_err tpg_open_unlocked(const char *dir, struct tp_trace_graph **out,
+			      struct tp_diag *d) TP_MUST_CHECK;
 
 /* A fresh, empty, mutable graph for chain (e.g. "btc"). */
 enum tp_err tpg_new(const char *chain, int kind, struct tp_trace_graph **out) TP_MUST_CHECK;

@@ -14,12 +14,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -491,15 +492,62 @@ static int bounds_ok(const struct header *h, const struct sect s[NSECT], size_t 
 	return 1;
 }
 
-enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, struct tp_diag *d)
+/* flock, again when a signal interrupts the wait. */
+static int lock(int fd, int how)
+{
+	int rc;
+	while ((rc = flock(fd, how)) != 0 && errno == EINTR)
+		;
+	return rc;
+}
+
+enum tp_err tpg_writer_lock(const char *dir, int fds[2], struct tp_diag *d)
+{
+	char path[4096];
+	fds[0] = fds[1] = -1;
+	snprintf(path, sizeof path, "%s/graph.lock", dir);
+	if ((fds[0] = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+	    lock(fds[0], LOCK_EX) != 0) {
+		tpg_writer_unlock(fds);
+		return tp_diag_set(d, TP_EIO, "%s: %s", path, strerror(errno));
+	}
+	snprintf(path, sizeof path, "%s/graph.tpg", dir);
+	fds[1] = open(path, O_RDONLY | O_CLOEXEC);
+	if (fds[1] < 0 && errno == ENOENT)
+		return TP_OK; /* a new graph: renamed into place whole */
+	if (fds[1] < 0 || lock(fds[1], LOCK_EX) != 0) {
+		tpg_writer_unlock(fds);
+		return tp_diag_set(d, TP_EIO, "%s: %s", path, strerror(errno));
+	}
+	return TP_OK;
+}
+
+void tpg_writer_unlock(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* Opens DIR/graph.tpg; with `shared`, holds a shared flock on it until the
+ * graph is freed. */
+static enum tp_err open_graph(const char *dir, int shared, struct tp_trace_graph **out,
+			      struct tp_diag *d)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/graph.tpg", dir);
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return tp_diag_set(d, errno == ENOENT ? TP_ENOTFOUND : TP_EIO,
 				   "%s: %s (import a chain with 'tripact trace import')", path,
 				   strerror(errno));
+	if (shared && lock(fd, LOCK_SH) != 0) {
+		enum tp_err le = tp_diag_set(d, TP_EIO, "%s: flock: %s", path, strerror(errno));
+		close(fd);
+		return le;
+	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size < SLOT_BYTES) {
 		close(fd);
@@ -507,13 +555,22 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 	}
 	size_t n = (size_t)st.st_size;
 	void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return tp_diag_set(d, TP_EIO, "%s: mmap: %s", path, strerror(errno));
+	if (map == MAP_FAILED) {
+		enum tp_err me = tp_diag_set(d, TP_EIO, "%s: mmap: %s", path, strerror(errno));
+		close(fd);
+		return me;
+	}
 	struct tp_trace_graph *g = calloc(1, sizeof *g);
 	if (!g) {
 		munmap(map, n);
+		close(fd);
 		return TP_ENOMEM;
+	}
+	if (shared) {
+		g->lock_fd = fd;
+	} else {
+		g->lock_fd = -1;
+		close(fd);
 	}
 	g->map = map;
 	g->maplen = n;
@@ -545,6 +602,16 @@ enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, st
 fail:
 	tp_trace_graph_free(g);
 	return e;
+}
+
+enum tp_err tp_trace_graph_open(const char *dir, struct tp_trace_graph **out, struct tp_diag *d)
+{
+	return open_graph(dir, 1, out, d);
+}
+
+enum tp_err tpg_open_unlocked(const char *dir, struct tp_trace_graph **out, struct tp_diag *d)
+{
+	return open_graph(dir, 0, out, d);
 }
 
 /* Clears what an append that did not finish left (ids past the counts):

@@ -13,9 +13,8 @@
 #include "tripact/btc.h"
 
 /* Bitcoin's test networks are chains of their own ("btc-" + Core's name). */
-static const char *const utxo_chains[] = {"btc",	 "btc-test", "btc-testnet4", "btc-signet",
-					  "btc-regtest", "ltc",	     "bch",	     "doge",
-					  NULL};
+static const char *const utxo_chains[] = {
+	"btc", "btc-test", "btc-testnet4", "btc-signet", "btc-regtest", "ltc", "bch", "doge", NULL};
 static const char *const account_chains[] = {"eth", "etc", "bsc", "polygon", "arb", NULL};
 
 static int chain_kind(const char *chain)
@@ -29,9 +28,31 @@ static int chain_kind(const char *chain)
 	return 0;
 }
 
+static enum tp_err import_locked(const char *dir, const char *chain, const char *const *files,
+				 size_t nfiles, const struct tp_trace_import_opts *opts,
+				 struct tp_trace_import_stats *stats, struct tp_diag *d);
+
+/* One import at a time, and none while a trace reads the file it would
+ * write in place (graph.h: tpg_writer_lock). */
 enum tp_err tp_trace_import(const char *dir, const char *chain, const char *const *files,
 			    size_t nfiles, const struct tp_trace_import_opts *opts,
 			    struct tp_trace_import_stats *stats, struct tp_diag *d)
+{
+	if (!chain_kind(chain) || nfiles == 0)
+		return import_locked(dir, chain, files, nfiles, opts, stats, d); /* the errors */
+	if (tpr_mkdirs(dir) != 0)
+		return tp_diag_set(d, TP_EIO, "%s: %s", dir, strerror(errno));
+	int fds[2];
+	enum tp_err e = tpg_writer_lock(dir, fds, d);
+	if (e == TP_OK)
+		e = import_locked(dir, chain, files, nfiles, opts, stats, d);
+	tpg_writer_unlock(fds);
+	return e;
+}
+
+static enum tp_err import_locked(const char *dir, const char *chain, const char *const *files,
+				 size_t nfiles, const struct tp_trace_import_opts *opts,
+				 struct tp_trace_import_stats *stats, struct tp_diag *d)
 {
 	int kind = chain_kind(chain);
 	if (!kind)
@@ -45,12 +66,12 @@ enum tp_err tp_trace_import(const char *dir, const char *chain, const char *cons
 		return tp_diag_set(d, TP_EIO, "%s: %s", dir, strerror(errno));
 	struct tp_trace_graph *g = NULL;
 	struct tp_diag od = {0};
-	enum tp_err e = tp_trace_graph_open(dir, &g, &od);
+	enum tp_err e = tpg_open_unlocked(dir, &g, &od);
 	uint32_t min_block = 0;
 	if (e == TP_OK) {
 		if (strcmp(g->chain, chain) != 0) {
-			e = tp_diag_set(d, TP_ECONFLICT, "%s holds a %s graph, not %s", dir, g->chain,
-					chain);
+			e = tp_diag_set(d, TP_ECONFLICT, "%s holds a %s graph, not %s", dir,
+					g->chain, chain);
 			tp_trace_graph_free(g);
 			return e;
 		}

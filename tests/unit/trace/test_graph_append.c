@@ -16,16 +16,20 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "graph_compare.h"
 #include "tp_test.h"
 #include "tripact/trace.h"
-#include "graph_compare.h"
 
 static char scratch[] = "/tmp/tp_graph_append_XXXXXX";
 
@@ -236,10 +240,11 @@ static const char *eth_rows(const char *name, int first, int last)
 	for (int b = first; b <= last; b++)
 		for (int i = 0; i < 5; i++) {
 			int k = b * 5 + i;
-			n += (size_t)snprintf(t + n, cap - n,
-					      "0x%064x,0,%d,%d,0x%040x,0x%040x,%d,21000,10,%d,21000,1\n",
-					      k + 1, b, i, k % 11 + 1, (k * 7) % 11 + 1, k % 4 ? k : 0,
-					      1600000000 + b * 12);
+			n += (size_t)snprintf(
+				t + n, cap - n,
+				"0x%064x,0,%d,%d,0x%040x,0x%040x,%d,21000,10,%d,21000,1\n", k + 1,
+				b, i, k % 11 + 1, (k * 7) % 11 + 1, k % 4 ? k : 0,
+				1600000000 + b * 12);
 		}
 	const char *p = path_in(name);
 	write_file(p, t, n);
@@ -283,8 +288,8 @@ static void test_failed_append_keeps_old_graph(void **state)
 	int n = snprintf(bad, sizeof bad, ETH_HEADER);
 	for (int b = 11; b <= 13; b++)
 		n += snprintf(bad + n, sizeof bad - (size_t)n,
-			      "0x%064x,0,%d,0,0x%040x,0x%040x,%s,21000,10,%d,21000,1\n", 900 + b,
-			      b, 1, 2, b == 13 ? "12x" : "5", 1600000000 + b * 12);
+			      "0x%064x,0,%d,0,0x%040x,0x%040x,%s,21000,10,%d,21000,1\n", 900 + b, b,
+			      1, 2, b == 13 ? "12x" : "5", 1600000000 + b * 12);
 	const char *bp = path_in("bad.csv");
 	write_file(bp, bad, (size_t)n);
 	struct tp_diag d = {0};
@@ -333,6 +338,71 @@ static void test_crashed_save_keeps_old_graph(void **state)
 		assert_int_not_equal(access(tmp, F_OK), 0);
 }
 
+/* 1 if DIR/graph.tpg can be flocked with how | LOCK_NB right now (from a
+ * file description of its own, so this process's own locks count too). */
+static int can_lock(const char *dir, int how)
+{
+	char p[4400];
+	snprintf(p, sizeof p, "%s/graph.tpg", dir);
+	int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	int ok = flock(fd, how | LOCK_NB) == 0;
+	if (!ok)
+		assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+	return ok;
+}
+
+/* An append writes the file in place: it waits for the traces reading
+ * the file, and traces wait for it. */
+static void test_readers_and_writers_lock(void **state)
+{
+	(void)state;
+	const char *parts[3];
+	uint64_t ntx;
+	const char *whole = utxo_parts(10, 25, parts, &ntx);
+	const char *dir = path_in("locked"), *two = path_in("locked_two");
+	import_ok(dir, "btc", parts[0]);
+	struct tp_trace_graph *g;
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_OK);
+	assert_false(can_lock(dir, LOCK_EX));
+	assert_true(can_lock(dir, LOCK_SH)); /* other readers go on */
+	/* an import in another process waits for this reader */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the inherited descriptor and mapping would keep the
+		 * parent's shared lock alive in this process */
+		tp_trace_graph_free(g);
+		struct tp_diag cd = {0};
+		_exit(tp_trace_import(dir, "btc", &parts[1], 1, NULL, NULL, &cd) == TP_OK ? 0 : 1);
+	}
+	usleep(300 * 1000);
+	int status;
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+	struct tp_trace_graph_info info;
+	tp_trace_graph_info(g, &info);
+	uint64_t before = info.txs;
+	tp_trace_graph_free(g);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(can_lock(dir, LOCK_EX)); /* nothing held any more */
+	assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_OK);
+	tp_trace_graph_info(g, &info);
+	assert_true(info.txs > before);
+	tp_trace_graph_free(g);
+	/* while the writer lock is held, readers wait */
+	int fds[2];
+	assert_int_equal(tpg_writer_lock(dir, fds, &d), TP_OK);
+	assert_false(can_lock(dir, LOCK_SH));
+	tpg_writer_unlock(fds);
+	assert_true(can_lock(dir, LOCK_SH));
+	import_ok(dir, "btc", parts[2]);
+	import_ok(two, "btc", whole);
+	tp_test_same_graph(two, dir);
+}
+
 int main(void)
 {
 	assert_non_null(mkdtemp(scratch));
@@ -343,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_account_crash_at_each_step),
 		cmocka_unit_test(test_failed_append_keeps_old_graph),
 		cmocka_unit_test(test_crashed_save_keeps_old_graph),
+		cmocka_unit_test(test_readers_and_writers_lock),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[4400];
