@@ -12,7 +12,9 @@
  * on disk, a full pass touching every input and output, and trace times for
  * the 10 planted thefts and from 10 busy addresses at 1, 10 and 100
  * hops under each model, and the import rate from raw blocks (a generated
- * chain of getblock hex with the UTXO chain's size). The
+ * chain of getblock hex with the UTXO chain's size). `--etl-threads 1`
+ * keeps the JSON-lines import on one thread (its MB per CPU second is the
+ * per-core figure); by default it scans lines on a second thread. The
  * reference is BlockSci (C++), about 93 bytes per transaction and 3.6e7
  * transactions/s per core for a full pass, quoted from its paper, not
  * re-measured here.
