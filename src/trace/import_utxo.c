@@ -17,13 +17,20 @@
  * their lookups will read (hash slots, then the entries they point to,
  * then address strings) is prefetched in steps: the lookups, not the
  * JSON, are what an import waits for, and several misses in flight at
- * once cost little more than one.
+ * once cost little more than one. With a second core the lines are read
+ * and scanned on a thread of their own, up to four batches of 256 lines
+ * ahead (etl_batch.h), and the calling thread only prefetches, checks and
+ * adds: the same graph, errors and skips, in about the time of the
+ * busier half.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "etl_scan.h"
+#include "etl_batch.h"
 #include "import.h"
+#include "import_utxo.h"
 #include "tripact/time.h"
 
 /* Reads a block timestamp: integer seconds or an RFC 3339 string. */
@@ -107,27 +114,6 @@ static enum tp_err add_external(struct tp_trace_graph *g, struct tpr *r, const s
 	return e;
 }
 
-/* A transaction id from a line: ok when it was a string of one. */
-struct txref {
-	uint8_t id[32];
-	int ok;
-};
-
-/* A scanned line, kept from the look-ahead until it is imported. */
-struct scanned {
-	struct tpe_scan *sc;
-	const char *line; /* the bytes scanned */
-	size_t len;	  /* 0: an empty line, nothing scanned */
-	enum tp_err e;
-	const struct tpe_tx *tx;
-	int step; /* the prefetch steps done */
-	/* worked out once, for the prefetches and the import: */
-	struct txref *ids; /* [0] the transaction's id, [1 + i] the one inputs[i] spends */
-	uint64_t *ahash;   /* [k] the tpg_addr_hash of outputs[k]'s address, if it has one */
-	size_t ids_cap, ahash_cap;
-	char why[300];
-};
-
 /* Makes *p hold at least n elements of size bytes; 0 or -1. */
 static int reserve(void **p, size_t *cap, size_t n, size_t size)
 {
@@ -141,12 +127,12 @@ static int reserve(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static void parse_ref(const struct tpe_val *v, struct txref *out)
+static void parse_ref(const struct tpe_val *v, struct tpe_ref *out)
 {
 	out->ok = v->kind == TPE_STR && tpe_txid_parse(v->s, v->len, out->id);
 }
 
-static void scan_into(struct scanned *s, const char *line, size_t len)
+static void scan_into(struct tpe_line *s, const char *line, size_t len)
 {
 	s->line = line;
 	s->len = len;
@@ -171,7 +157,7 @@ static void scan_into(struct scanned *s, const char *line, size_t len)
 	}
 }
 
-static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct scanned *s,
+static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct tpe_line *s,
 			  uint32_t min_block, uint32_t *prev_block, uint64_t **spend,
 			  size_t *spend_cap, struct tp_diag *d)
 {
@@ -355,7 +341,7 @@ static void prefetch_spent(const struct tp_trace_graph *g, const uint8_t id[32],
  * entries they point to (spent transactions' ids and output ranges,
  * address offsets), step 3 the address strings and the spent outputs.
  */
-static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s, int step)
+static void prefetch_tx(const struct tp_trace_graph *g, const struct tpe_line *s, int step)
 {
 	if (!s->len || s->e != TP_OK)
 		return;
@@ -363,7 +349,7 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s,
 	if (step == 1 && s->ids[0].ok)
 		tpg_tx_prefetch(g, s->ids[0].id);
 	for (size_t i = 0; i < t->nin; i++) {
-		const struct txref *ref = &s->ids[1 + i];
+		const struct tpe_ref *ref = &s->ids[1 + i];
 		if (!ref->ok)
 			continue;
 		if (step == 1)
@@ -385,17 +371,46 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct scanned *s,
 	}
 }
 
-/*
- * Lines scanned ahead: ring[head] is the line being imported (or none,
- * when n is 0), the n - 1 after it are already read and scanned, and what
- * their lookups read is being prefetched (prefetch_tx). A few lines ahead,
- * not one, so that several misses are in flight while one transaction is
- * added.
- */
-#define AHEAD 8 /* a power of two */
+/* Starts what the line k lines before its turn needs (prefetch_tx): step 1
+ * as soon as a line is scanned, 2 halfway, 3 two lines before its turn. */
+#define AHEAD 8 /* lines ahead; a power of two */
 
+static void prefetch_ahead(const struct tp_trace_graph *g, struct tpe_line *s, unsigned k)
+{
+	int want = k <= 2 ? 3 : k <= AHEAD / 2 ? 2 : 1;
+	while (s->step < want)
+		prefetch_tx(g, s, ++s->step);
+}
+
+/* What adding needs from one line to the next. */
+struct adder {
+	uint32_t min_block, prev_block;
+	uint64_t *spend;
+	size_t spend_cap;
+};
+
+/* Checks and adds the line now (r->lineno is its number). */
+static enum tp_err import_line(struct tp_trace_graph *g, struct tpr *r, const struct tpe_line *now,
+			       struct adder *a, struct tp_diag *d)
+{
+	if (now->len == 0)
+		return TP_OK;
+	if (now->e == TP_EPARSE)
+		return tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", now->why);
+	if (now->e != TP_OK)
+		return tp_diag_set(d, now->e, "out of memory");
+	return one_tx(g, r, now, a->min_block, &a->prev_block, &a->spend, &a->spend_cap, d);
+}
+
+/*
+ * One thread: lines scanned ahead in a ring. ring[head] is the line being
+ * imported (or none, when n is 0), the n - 1 after it are already read and
+ * scanned, and what their lookups read is being prefetched. A few lines
+ * ahead, not one, so that several misses are in flight while one
+ * transaction is added.
+ */
 struct lookahead {
-	struct scanned ring[AHEAD];
+	struct tpe_line ring[AHEAD];
 	unsigned head, n;
 };
 
@@ -411,57 +426,177 @@ static void look_ahead(const struct tp_trace_graph *g, struct tpr *r, struct loo
 	const char *ahead;
 	size_t alen;
 	while (la->n < AHEAD && tpr_peek_more(r, &ahead, &alen)) {
-		struct scanned *s = &la->ring[(la->head + la->n) % AHEAD];
+		struct tpe_line *s = &la->ring[(la->head + la->n) % AHEAD];
 		scan_into(s, ahead, alen);
 		la->n++;
 	}
-	/* step 1 as soon as a line is scanned, 2 halfway, 3 two lines before its turn */
-	for (unsigned k = 1; k < la->n; k++) {
-		struct scanned *s = &la->ring[(la->head + k) % AHEAD];
-		int want = k <= 2 ? 3 : k <= AHEAD / 2 ? 2 : 1;
-		while (s->step < want)
-			prefetch_tx(g, s, ++s->step);
+	for (unsigned k = 1; k < la->n; k++)
+		prefetch_ahead(g, &la->ring[(la->head + k) % AHEAD], k);
+}
+
+static enum tp_err import_alone(struct tp_trace_graph *g, struct tpr *r, struct adder *a,
+				struct tp_diag *d)
+{
+	struct lookahead la = {0};
+	enum tp_err e = TP_OK;
+	for (int k = 0; k < AHEAD && e == TP_OK; k++)
+		if (tpe_scan_new(&la.ring[k].sc) != TP_OK)
+			e = tp_diag_set(d, TP_ENOMEM, "out of memory");
+	int rc = 0;
+	while (e == TP_OK && (rc = tpr_next(r, d)) > 0) {
+		look_ahead(g, r, &la);
+		const struct tpe_line *now = &la.ring[la.head];
+		la.head = (la.head + 1) % AHEAD;
+		la.n--;
+		e = import_line(g, r, now, a, d);
 	}
+	if (rc < 0)
+		e = d ? d->code : TP_EIO;
+	for (int k = 0; k < AHEAD; k++)
+		tpe_line_free(&la.ring[k]);
+	return e;
+}
+
+/*
+ * Two threads: the scanning thread reads and scans lines into batches
+ * (etl_batch.h) on its own copy of the reader, without the progress
+ * callback and the statistics, which stay with the graph thread; the
+ * graph thread takes the batches in order and imports their lines as the
+ * one thread would, so the graph, the errors and the skips are the same.
+ */
+struct scanner {
+	struct tpr rd;
+	struct tpe_pipe *pipe;
+};
+
+static void *scan_thread(void *arg)
+{
+	struct scanner *s = arg;
+	struct tpe_batch *b = tpe_pipe_fill(s->pipe);
+	struct tp_diag d = {0};
+	int rc, nomem = 0;
+	while ((rc = tpr_next(&s->rd, &d)) > 0) {
+		struct tpe_line *l = tpe_batch_add(b, s->rd.line, s->rd.len, s->rd.lineno, &nomem);
+		if (!l && !nomem) {
+			if (tpe_pipe_push(s->pipe) < 0)
+				goto out; /* the graph thread failed */
+			b = tpe_pipe_fill(s->pipe);
+			l = tpe_batch_add(b, s->rd.line, s->rd.len, s->rd.lineno, &nomem);
+		}
+		if (!l) {
+			rc = -1;
+			tp_diag_set(&d, TP_ENOMEM, "out of memory");
+			break;
+		}
+		l->consumed = s->rd.consumed;
+		scan_into(l, l->line, l->len);
+	}
+	if (rc < 0) {
+		b->end_rc = rc;
+		b->end = d;
+	}
+	if (b->n || rc < 0)
+		(void)tpe_pipe_push(s->pipe);
+out:
+	tpi_pipe_close(&s->pipe->q);
+	return NULL;
+}
+
+/* The line k after b's line at, in b or in next (NULL when not yet scanned). */
+static struct tpe_line *line_after(struct tpe_batch *b, struct tpe_batch *next, size_t at, size_t k)
+{
+	if (at + k < b->n)
+		return &b->line[at + k];
+	k -= b->n - at;
+	return next && k < next->n ? &next->line[k] : NULL;
+}
+
+/* The graph thread's share of what tpr_next does for line l. */
+static void account(struct tpr *r, const struct tpe_line *l)
+{
+	r->lineno = l->lineno;
+	if (r->stats)
+		r->stats->bytes += l->len + 1, r->stats->rows++;
+	if (r->opts && r->opts->progress && (l->lineno & 0xffff) == 0)
+		r->opts->progress(r->opts->progress_ctx, r->done_before + l->consumed, r->total,
+				  r->txs);
+}
+
+static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct tpe_pipe *p,
+			       struct adder *a, struct tp_diag *d)
+{
+	enum tp_err e = TP_OK;
+	struct tpe_batch *b;
+	while (e == TP_OK && (b = tpe_pipe_pop(p))) {
+		struct tpe_batch *next = NULL;
+		for (size_t at = 0; e == TP_OK && at < b->n; at++) {
+			if (!next && at + AHEAD > b->n)
+				next = tpe_pipe_peek(p);
+			struct tpe_line *s;
+			for (unsigned k = 1; k < AHEAD && (s = line_after(b, next, at, k)); k++)
+				prefetch_ahead(g, s, k);
+			account(r, &b->line[at]);
+			e = import_line(g, r, &b->line[at], a, d);
+		}
+		if (e == TP_OK && b->end_rc < 0) {
+			if (d)
+				*d = b->end;
+			e = d ? d->code : TP_EIO;
+		}
+		tpi_pipe_done(&p->q);
+	}
+	return e;
+}
+
+static int threads_wanted; /* 0: as many as useful, 1: one */
+
+void tpi_utxo_threads(int n)
+{
+	threads_wanted = n;
+}
+
+/* Imports on two threads; *ran 0 when the second thread could not start. */
+static enum tp_err import_two(struct tp_trace_graph *g, struct tpr *r, struct adder *a,
+			      struct tp_diag *d, int *ran)
+{
+	*ran = 0;
+	struct tpe_pipe *p = malloc(sizeof *p);
+	if (!p || tpe_pipe_init(p) != TP_OK) {
+		free(p);
+		return TP_OK;
+	}
+	struct scanner sc = {.rd = *r, .pipe = p};
+	sc.rd.opts = NULL;
+	sc.rd.stats = NULL;
+	pthread_t th;
+	enum tp_err e = TP_OK;
+	if (pthread_create(&th, NULL, scan_thread, &sc) == 0) {
+		*ran = 1;
+		e = add_batches(g, r, p, a, d);
+		tpi_pipe_stop(&p->q);
+		pthread_join(th, NULL);
+		/* the reader's state back to r, for tpr_close; the counts are r's */
+		sc.rd.opts = r->opts;
+		sc.rd.stats = r->stats;
+		sc.rd.txs = r->txs;
+		sc.rd.lineno = r->lineno;
+		*r = sc.rd;
+	}
+	tpe_pipe_destroy(p);
+	free(p);
+	return e;
 }
 
 enum tp_err tpi_utxo_file(struct tp_trace_graph *g, struct tpr *r, uint32_t min_block,
 			  struct tp_diag *d)
 {
-	struct lookahead la = {0};
-	for (int k = 0; k < AHEAD; k++)
-		if (tpe_scan_new(&la.ring[k].sc) != TP_OK) {
-			for (int j = 0; j < k; j++)
-				tpe_scan_free(la.ring[j].sc);
-			return tp_diag_set(d, TP_ENOMEM, "out of memory");
-		}
-	uint64_t *spend = NULL;
-	size_t spend_cap = 0;
-	uint32_t prev_block = 0;
+	struct adder a = {.min_block = min_block};
 	enum tp_err e = TP_OK;
-	int rc;
-	while ((rc = tpr_next(r, d)) > 0) {
-		look_ahead(g, r, &la);
-		const struct scanned *now = &la.ring[la.head];
-		la.head = (la.head + 1) % AHEAD;
-		la.n--;
-		if (r->len == 0)
-			continue;
-		if (now->e == TP_EPARSE)
-			e = tpr_bad(r, d, TP_EPARSE, "not a JSON object: %s", now->why);
-		else if (now->e != TP_OK)
-			e = tp_diag_set(d, now->e, "out of memory");
-		else
-			e = one_tx(g, r, now, min_block, &prev_block, &spend, &spend_cap, d);
-		if (e != TP_OK)
-			break;
-	}
-	if (rc < 0)
-		e = d ? d->code : TP_EIO;
-	free(spend);
-	for (int k = 0; k < AHEAD; k++) {
-		tpe_scan_free(la.ring[k].sc);
-		free(la.ring[k].ahash);
-		free(la.ring[k].ids);
-	}
+	int ran = 0;
+	if (threads_wanted != 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		e = import_two(g, r, &a, d, &ran);
+	if (!ran)
+		e = import_alone(g, r, &a, d);
+	free(a.spend);
 	return e;
 }
