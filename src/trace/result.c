@@ -12,19 +12,11 @@
 
 static const char *const stop_names[STOP_COUNT] = {"label", "unspent", "max_hops", "min_value"};
 
-static uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return k;
-}
-
 uint32_t tpt_map_get(const struct tpt_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return UINT32_MAX;
-	for (size_t i = mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = tpt_map_home(m, key);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->slots[i].val)
 			return UINT32_MAX;
 		if (m->slots[i].key == key)
@@ -36,22 +28,21 @@ enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct tpt_slot *t = calloc(cap, sizeof *t);
-		if (!t)
+		struct tpt_map t = {calloc(cap, sizeof *t.slots), cap, m->n};
+		if (!t.slots)
 			return TP_ENOMEM;
 		for (size_t i = 0; i < m->cap; i++) {
 			if (!m->slots[i].val)
 				continue;
-			size_t j = mix(m->slots[i].key) & (cap - 1);
-			while (t[j].val)
+			size_t j = tpt_map_home(&t, m->slots[i].key);
+			while (t.slots[j].val)
 				j = (j + 1) & (cap - 1);
-			t[j] = m->slots[i];
+			t.slots[j] = m->slots[i];
 		}
 		free(m->slots);
-		m->slots = t;
-		m->cap = cap;
+		*m = t;
 	}
-	size_t i = mix(key) & (m->cap - 1);
+	size_t i = tpt_map_home(m, key);
 	while (m->slots[i].val && m->slots[i].key != key)
 		i = (i + 1) & (m->cap - 1);
 	if (!m->slots[i].val)
@@ -154,6 +145,7 @@ enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace
 	if (!r->opts.stop_mask)
 		r->opts.stop_mask = 1u << TP_CAT_EXCHANGE | 1u << TP_CAT_SERVICE;
 	r->conserving = o->model != TP_MODEL_POISON;
+	tpl_chain_init(&r->label_chain, g->chain);
 	*out = r;
 	return TP_OK;
 }
@@ -177,8 +169,7 @@ enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr)
 	const char *name;
 	if (addr == TPG_NONE)
 		return TP_CAT_NONE;
-	enum tp_label_cat c =
-		tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &name);
+	enum tp_label_cat c = tpl_get(r->labels, &r->label_chain, tpg_addr(r->g, addr), &name);
 	/* a busy trace asks about the same addresses over and over; without
 	 * the cache (no memory) every call looks the address up again */
 	if (!r->labcat)
@@ -207,7 +198,7 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
 		e->label = "";
 		e->cat = tpt_cat(r, addr);
 		if (e->cat != TP_CAT_NONE)
-			tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &e->label);
+			tpl_get(r->labels, &r->label_chain, tpg_addr(r->g, addr), &e->label);
 		e->hops = hops;
 		e->first = e->last = time;
 		e->path_off = (uint32_t)r->npath;
