@@ -157,7 +157,6 @@ void tp_trace_result_free(struct tp_trace_result *r)
 	free(r->ends);
 	tpt_map_free(&r->end_index);
 	free(r->edges);
-	tpt_map_free(&r->edge_index);
 	free(r->path);
 	free(r->seed_addrs);
 	free(r->labcat);
@@ -230,24 +229,6 @@ enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t
 	return TP_OK;
 }
 
-enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
-			 const struct tp_u256 *amount)
-{
-	if (tp_u256_is_zero(amount))
-		return TP_OK;
-	uint64_t key = (uint64_t)from << 32 | to;
-	uint32_t i = tpt_map_get(&r->edge_index, key);
-	if (i == UINT32_MAX) {
-		if (grow((void **)&r->edges, &r->capedge, r->nedge + 1, sizeof *r->edges))
-			return TP_ENOMEM;
-		i = (uint32_t)r->nedge;
-		if (tpt_map_put(&r->edge_index, key, i))
-			return TP_ENOMEM;
-		r->edges[r->nedge++] = (struct tpt_edge){from, to, {{0}}};
-	}
-	return tp_u256_add(&r->edges[i].amount, &r->edges[i].amount, amount);
-}
-
 enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr)
 {
 	for (size_t i = 0; i < r->nseed; i++)
@@ -278,6 +259,9 @@ static int cmp_end(const void *a, const void *b)
 enum tp_err tpt_finish(struct tp_trace_result *r)
 {
 	struct tp_trace_totals *t = &r->totals;
+	enum tp_err merged = tpt_edges_merge(r);
+	if (merged)
+		return merged;
 	for (size_t i = 0; i < r->nend; i++) {
 		struct tpt_end *e = &r->ends[i];
 		int endpoint = e->stop == STOP_LABEL;

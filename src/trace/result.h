@@ -104,9 +104,11 @@ struct tp_trace_result {
 	size_t nend, capend;
 	struct tpt_map end_index;
 
+	/* a log while the trace runs (edges.c): one edge per pair, in the
+	 * order pairs first appear, once tpt_finish has merged it */
 	struct tpt_edge *edges;
 	size_t nedge, capedge;
-	struct tpt_map edge_index;
+	size_t edge_unique; /* edges[0..edge_unique) are merged already */
 
 	uint32_t *path; /* tx indices */
 	size_t npath, cappath;
@@ -153,10 +155,14 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
  * seed first) is copied. */
 enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t *path,
 			 size_t npath) TP_MUST_CHECK;
+/* Adds amount to the edge from -> to (edges.c). */
 enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
 			 const struct tp_u256 *amount) TP_MUST_CHECK;
+/* Folds the edge log into one edge per pair; tpt_finish calls it. */
+enum tp_err tpt_edges_merge(struct tp_trace_result *r) TP_MUST_CHECK;
 enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr) TP_MUST_CHECK;
-/* Sums the endpoints into totals and sorts them; call once at the end. */
+/* Merges the edges, sums the endpoints into totals and sorts them; call
+ * once at the end. */
 enum tp_err tpt_finish(struct tp_trace_result *r) TP_MUST_CHECK;
 
 /* Engines. */

@@ -354,15 +354,12 @@ static enum tp_err process(struct run *u, uint32_t t)
 		}
 		V += tpg_out_value(g, o);
 	}
-	/* what classifying and crediting the outputs reads next: the label
-	 * cache, the address string's offset, the edge from the main input */
+	/* what classifying the outputs reads next: the label cache and the
+	 * address string's offset */
 	for (uint64_t k = 0; T > 0 && k < nout; k++) {
 		uint32_t a = tpg_out_addr(g, out0 + k);
-		if (a == TPG_NONE)
-			continue;
-		tpt_cat_prefetch(r, a);
-		tpt_map_prefetch(&r->edge_index,
-				 (uint64_t)tpg_out_addr(g, u->st[main].out) << 32 | a);
+		if (a != TPG_NONE)
+			tpt_cat_prefetch(r, a);
 	}
 	for (uint64_t k = 0; k < nout; k++)
 		sumout += tpg_out_value(g, out0 + k);
