@@ -72,9 +72,9 @@ enum tp_err tpt_edges_merge(struct tp_trace_result *r)
 	uint8_t *gone = (uint8_t *)(s == a ? b : a);
 	memset(gone, 0, n);
 	for (size_t i = 0, j; i < n; i = j) {
-		struct tpt_edge *first = &r->edges[s[i].at];
+		struct tp_u256 *sum = &r->edges[s[i].at].amount;
 		for (j = i + 1; j < n && s[j].key == s[i].key; j++) {
-			if (tp_u256_add(&first->amount, &first->amount, &r->edges[s[j].at].amount)) {
+			if (tp_u256_add(sum, sum, &r->edges[s[j].at].amount)) {
 				e = TP_EOVERFLOW;
 				goto out;
 			}

@@ -242,18 +242,67 @@ enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr)
 	return TP_OK;
 }
 
-static const struct tp_trace_result *sort_r;
+/*
+ * Endpoints sort by amount (largest first), then address, then stop
+ * reason. The sort reads a copy of what it compares: the address's
+ * first 8 bytes as a number, so only ties that long read the strings
+ * (each a cache miss), and nothing shared, so traces can run at once.
+ */
+struct end_key {
+	struct tp_u256 amount;
+	uint64_t prefix; /* big-endian, NUL-padded: orders as strcmp does */
+	const char *addr;
+	uint32_t at, stop;
+};
 
-static int cmp_end(const void *a, const void *b)
+static uint64_t prefix_of(const char *s)
 {
-	const struct tpt_end *x = a, *y = b;
+	uint64_t p = 0;
+	size_t i = 0;
+	for (; i < 8 && s[i]; i++)
+		p = p << 8 | (unsigned char)s[i];
+	return i ? p << (8 * (8 - i)) : 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct end_key *x = a, *y = b;
 	int c = tp_u256_cmp(&y->amount, &x->amount);
 	if (c)
 		return c;
-	c = strcmp(tpg_addr(sort_r->g, x->addr), tpg_addr(sort_r->g, y->addr));
-	if (c)
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	/* equal prefixes without a NUL: the rest decides */
+	if ((x->prefix & 0xff) && (c = strcmp(x->addr + 8, y->addr + 8)))
 		return c;
 	return (int)x->stop - (int)y->stop;
+}
+
+static enum tp_err sort_ends(struct tp_trace_result *r)
+{
+	size_t n = r->nend;
+	if (n < 2)
+		return TP_OK;
+	struct end_key *k = malloc(n * sizeof *k);
+	struct tpt_end *sorted = malloc(n * sizeof *sorted);
+	if (!k || !sorted) {
+		free(k);
+		free(sorted);
+		return TP_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct tpt_end *e = &r->ends[i];
+		const char *a = tpg_addr(r->g, e->addr);
+		k[i] = (struct end_key){e->amount, prefix_of(a), a, (uint32_t)i, (uint32_t)e->stop};
+	}
+	qsort(k, n, sizeof *k, cmp_key);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = r->ends[k[i].at];
+	free(k);
+	free(r->ends);
+	r->ends = sorted;
+	r->capend = n;
+	return TP_OK;
 }
 
 enum tp_err tpt_finish(struct tp_trace_result *r)
@@ -273,11 +322,7 @@ enum tp_err tpt_finish(struct tp_trace_result *r)
 	}
 	free(r->labcat);
 	r->labcat = NULL;
-	sort_r = r;
-	if (r->nend)
-		qsort(r->ends, r->nend, sizeof *r->ends, cmp_end);
-	sort_r = NULL;
-	return TP_OK;
+	return sort_ends(r);
 }
 
 void tp_trace_result_totals(const struct tp_trace_result *r, struct tp_trace_totals *out)

@@ -650,6 +650,10 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	uint32_t last = UINT32_MAX;
 	while (e == TP_OK && u.nheap) {
 		uint32_t t = heap_pop(&u);
+		/* the next transaction's input and output ranges are a miss
+		 * each: start loading them while this one is processed */
+		if (u.nheap)
+			tpg_tx_prefetch_ranges(g, u.heap[0]);
 		if (t == last)
 			continue;
 		last = t;
