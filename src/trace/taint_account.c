@@ -597,16 +597,25 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		 * transfer was asked for on the previous round */
 		if (u.nheap) {
 			const struct tpg_xfer *next = &g->xfer[u.heap[0].x];
+			const struct ast *ns = &u.st[u.heap[0].st];
 			__builtin_prefetch(next);
-			__builtin_prefetch(&u.st[u.heap[0].st]);
-			for (size_t k = 1; k < 5 && k < u.nheap; k++)
+			for (size_t k = 1; k < 5 && k < u.nheap; k++) {
 				__builtin_prefetch(&g->xfer[u.heap[k].x]);
+				__builtin_prefetch(&u.st[u.heap[k].st]);
+			}
 			if (next->from != TPG_NONE)
 				tpt_index_prefetch(&u.index, next->from);
 			if (next->to != TPG_NONE)
 				tpt_index_prefetch(&u.index, next->to);
+			/* where the next pool's list resumes (read by schedule) */
+			if (ns->cur + 1 < ns->end)
+				__builtin_prefetch(&g->acct_x[ns->cur + 1]);
 		}
-		u.st[ev.st].cur++;
+		/* and the transfer this pool's list resumes at, asked for a
+		 * round ago, so it arrives while this transfer is replayed */
+		struct ast *es = &u.st[ev.st];
+		if (++es->cur < es->end && es->lazy)
+			__builtin_prefetch(&g->xfer[g->acct_x[es->cur]]);
 		if (ev.x != last) {
 			const struct tpg_xfer *x = &g->xfer[ev.x];
 			/* the time is another miss: read only when it matters */
