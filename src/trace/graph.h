@@ -264,6 +264,12 @@ static inline uint64_t tpg_tx_first_in(const struct tp_trace_graph *g, uint32_t 
 {
 	return tpg_index(g, g->tx_in, t);
 }
+/* Starts loading what tpg_tx_first_in/_first_out(g, t) read. */
+static inline void tpg_tx_prefetch_ranges(const struct tp_trace_graph *g, uint32_t t)
+{
+	__builtin_prefetch((const char *)g->tx_in + ((uint64_t)t << g->index_shift));
+	__builtin_prefetch((const char *)g->tx_out + ((uint64_t)t << g->index_shift));
+}
 static inline uint64_t tpg_tx_nout(const struct tp_trace_graph *g, uint32_t t)
 {
 	return tpg_tx_first_out(g, t + 1) - tpg_tx_first_out(g, t);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "labels.h"
 #include "reader.h"
 #include "tripact/trace.h"
 
@@ -91,12 +92,28 @@ size_t tp_trace_labels_count(const struct tp_trace_labels *l)
 	return l ? l->n : 0;
 }
 
+#define FNV_OFFSET 1469598103934665603ULL
+#define FNV_PRIME 1099511628211ULL
+/* The longest key, NUL included. */
+#define KEY_MAX 512
+
 static uint64_t hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = FNV_OFFSET;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+		h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
 	return h;
+}
+
+/* ASCII only, whatever the locale: keys are made and looked up alike. */
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+static int hex_address(const char *addr)
+{
+	return addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X') && addr[2];
 }
 
 /* key = chain NUL address (lower-cased when 0x-prefixed); returns length. */
@@ -106,19 +123,17 @@ static size_t make_key(char *key, size_t cap, const char *chain, const char *add
 	if (c + a + 2 > cap)
 		return 0;
 	for (size_t i = 0; i <= c; i++)
-		key[i] = (char)tolower((unsigned char)chain[i]);
-	int lower = a > 2 && addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X');
+		key[i] = lower(chain[i]);
+	int low = hex_address(addr);
 	for (size_t i = 0; i < a; i++)
-		key[c + 1 + i] = lower ? (char)tolower((unsigned char)addr[i]) : addr[i];
+		key[c + 1 + i] = low ? lower(addr[i]) : addr[i];
 	key[c + 1 + a] = '\0';
 	return c + 1 + a;
 }
 
-static struct label *slot(const struct tp_trace_labels *l, const char *key, size_t n)
+/* The slot of key (hash h), or the empty slot where it would go. */
+static struct label *slot(const struct tp_trace_labels *l, const char *key, size_t n, uint64_t h)
 {
-	if (!l->cap)
-		return NULL;
-	uint64_t h = hash(key, n);
 	for (size_t i = h & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
 		struct label *s = &l->slots[i];
 		if (!s->key ||
@@ -127,21 +142,27 @@ static struct label *slot(const struct tp_trace_labels *l, const char *key, size
 	}
 }
 
-static size_t seen_bit(const struct tp_trace_labels *l, const char *key, size_t n)
+static size_t seen_bit(const struct tp_trace_labels *l, uint64_t h)
 {
-	return (size_t)(hash(key, n) >> 32) & (l->cap * 4 - 1);
+	return (size_t)(h >> 32) & (l->cap * 4 - 1);
 }
 
-static void mark_seen(struct tp_trace_labels *l, const char *key, size_t n)
+static int seen(const struct tp_trace_labels *l, uint64_t h)
 {
-	size_t b = seen_bit(l, key, n);
+	size_t b = seen_bit(l, h);
+	return l->seen[b / 64] >> (b % 64) & 1;
+}
+
+static void mark_seen(struct tp_trace_labels *l, uint64_t h)
+{
+	size_t b = seen_bit(l, h);
 	l->seen[b / 64] |= 1ull << (b % 64);
 }
 
 static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char *addr,
 		       enum tp_label_cat cat, const char *name, const char *source)
 {
-	char key[512];
+	char key[KEY_MAX];
 	size_t n = make_key(key, sizeof key, chain, addr);
 	if (!n || !*addr)
 		return TP_EINVAL;
@@ -149,25 +170,27 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 		size_t cap = l->cap ? l->cap * 2 : 1024;
 		struct label *old = l->slots;
 		size_t oldcap = l->cap;
-		uint64_t *seen = calloc(cap / 16, sizeof *seen);
+		uint64_t *bits = calloc(cap / 16, sizeof *bits);
 		l->slots = calloc(cap, sizeof *l->slots);
-		if (!l->slots || !seen) {
+		if (!l->slots || !bits) {
 			free(l->slots);
-			free(seen);
+			free(bits);
 			l->slots = old;
 			return TP_ENOMEM;
 		}
 		free(l->seen);
-		l->seen = seen;
+		l->seen = bits;
 		l->cap = cap;
 		for (size_t i = 0; i < oldcap; i++)
 			if (old[i].key) {
-				*slot(l, old[i].key, old[i].keylen) = old[i];
-				mark_seen(l, old[i].key, old[i].keylen);
+				uint64_t h = hash(old[i].key, old[i].keylen);
+				*slot(l, old[i].key, old[i].keylen, h) = old[i];
+				mark_seen(l, h);
 			}
 		free(old);
 	}
-	struct label *s = slot(l, key, n);
+	uint64_t h = hash(key, n);
+	struct label *s = slot(l, key, n, h);
 	if (s->key) {
 		if (rank(cat) >= rank(s->cat))
 			return TP_OK;
@@ -179,8 +202,8 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 			return TP_ENOMEM;
 		memcpy(s->key, key, n + 1);
 		s->keylen = (uint32_t)n;
-		s->tag = (uint32_t)(hash(key, n) >> 32);
-		mark_seen(l, key, n);
+		s->tag = (uint32_t)(h >> 32);
+		mark_seen(l, h);
 		l->n++;
 	}
 	s->cat = cat;
@@ -192,19 +215,65 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 enum tp_label_cat tp_trace_labels_get(const struct tp_trace_labels *l, const char *chain,
 				      const char *address, const char **name)
 {
-	char key[512];
+	char key[KEY_MAX];
 	size_t n;
 	if (!l || !l->cap || !(n = make_key(key, sizeof key, chain, address)))
 		return TP_CAT_NONE;
-	size_t b = seen_bit(l, key, n);
-	if (!(l->seen[b / 64] >> (b % 64) & 1))
+	uint64_t h = hash(key, n);
+	if (!seen(l, h))
 		return TP_CAT_NONE;
-	struct label *s = slot(l, key, n);
-	if (!s || !s->key)
+	struct label *s = slot(l, key, n, h);
+	if (!s->key)
 		return TP_CAT_NONE;
 	if (name)
 		*name = s->name;
 	return s->cat;
+}
+
+void tpl_chain_init(struct tpl_chain *c, const char *chain)
+{
+	size_t n = strlen(chain);
+	c->len = 0;
+	if (n + 1 > sizeof c->key)
+		return; /* no address of it can be labelled: see tpl_get */
+	for (size_t i = 0; i <= n; i++)
+		c->key[i] = lower(chain[i]);
+	c->len = n + 1;
+	c->h = hash(c->key, c->len);
+}
+
+enum tp_label_cat tpl_get(const struct tp_trace_labels *l, const struct tpl_chain *c,
+			  const char *address, const char **name)
+{
+	if (!l || !l->cap || !c->len)
+		return TP_CAT_NONE;
+	/* the key's hash and length in one pass over the address, no copy */
+	int low = hex_address(address);
+	uint64_t h = c->h;
+	size_t a = 0;
+	for (; address[a]; a++) {
+		if (c->len + a + 2 > KEY_MAX)
+			return TP_CAT_NONE; /* too long to be a key */
+		h = (h ^ (unsigned char)(low ? lower(address[a]) : address[a])) * FNV_PRIME;
+	}
+	if (!seen(l, h))
+		return TP_CAT_NONE;
+	for (size_t i = h & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
+		const struct label *s = &l->slots[i];
+		if (!s->key)
+			return TP_CAT_NONE;
+		if (s->tag != (uint32_t)(h >> 32) || s->keylen != c->len + a ||
+		    memcmp(s->key, c->key, c->len))
+			continue;
+		size_t k = 0;
+		while (k < a && s->key[c->len + k] == (low ? lower(address[k]) : address[k]))
+			k++;
+		if (k < a)
+			continue;
+		if (name)
+			*name = s->name;
+		return s->cat;
+	}
 }
 
 /* The chain of a TagPack currency or OFAC ticker ("BTC", "XBT" -> "btc"). */

@@ -12,19 +12,11 @@
 
 static const char *const stop_names[STOP_COUNT] = {"label", "unspent", "max_hops", "min_value"};
 
-static uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return k;
-}
-
 uint32_t tpt_map_get(const struct tpt_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return UINT32_MAX;
-	for (size_t i = mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = tpt_map_home(m, key);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->slots[i].val)
 			return UINT32_MAX;
 		if (m->slots[i].key == key)
@@ -36,22 +28,21 @@ enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct tpt_slot *t = calloc(cap, sizeof *t);
-		if (!t)
+		struct tpt_map t = {calloc(cap, sizeof *t.slots), cap, m->n};
+		if (!t.slots)
 			return TP_ENOMEM;
 		for (size_t i = 0; i < m->cap; i++) {
 			if (!m->slots[i].val)
 				continue;
-			size_t j = mix(m->slots[i].key) & (cap - 1);
-			while (t[j].val)
+			size_t j = tpt_map_home(&t, m->slots[i].key);
+			while (t.slots[j].val)
 				j = (j + 1) & (cap - 1);
-			t[j] = m->slots[i];
+			t.slots[j] = m->slots[i];
 		}
 		free(m->slots);
-		m->slots = t;
-		m->cap = cap;
+		*m = t;
 	}
-	size_t i = mix(key) & (m->cap - 1);
+	size_t i = tpt_map_home(m, key);
 	while (m->slots[i].val && m->slots[i].key != key)
 		i = (i + 1) & (m->cap - 1);
 	if (!m->slots[i].val)
@@ -154,6 +145,7 @@ enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace
 	if (!r->opts.stop_mask)
 		r->opts.stop_mask = 1u << TP_CAT_EXCHANGE | 1u << TP_CAT_SERVICE;
 	r->conserving = o->model != TP_MODEL_POISON;
+	tpl_chain_init(&r->label_chain, g->chain);
 	*out = r;
 	return TP_OK;
 }
@@ -165,7 +157,6 @@ void tp_trace_result_free(struct tp_trace_result *r)
 	free(r->ends);
 	tpt_map_free(&r->end_index);
 	free(r->edges);
-	tpt_map_free(&r->edge_index);
 	free(r->path);
 	free(r->seed_addrs);
 	free(r->labcat);
@@ -177,8 +168,7 @@ enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr)
 	const char *name;
 	if (addr == TPG_NONE)
 		return TP_CAT_NONE;
-	enum tp_label_cat c =
-		tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &name);
+	enum tp_label_cat c = tpl_get(r->labels, &r->label_chain, tpg_addr(r->g, addr), &name);
 	/* a busy trace asks about the same addresses over and over; without
 	 * the cache (no memory) every call looks the address up again */
 	if (!r->labcat)
@@ -207,7 +197,7 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
 		e->label = "";
 		e->cat = tpt_cat(r, addr);
 		if (e->cat != TP_CAT_NONE)
-			tp_trace_labels_get(r->labels, r->g->chain, tpg_addr(r->g, addr), &e->label);
+			tpl_get(r->labels, &r->label_chain, tpg_addr(r->g, addr), &e->label);
 		e->hops = hops;
 		e->first = e->last = time;
 		e->path_off = (uint32_t)r->npath;
@@ -239,24 +229,6 @@ enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t
 	return TP_OK;
 }
 
-enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
-			 const struct tp_u256 *amount)
-{
-	if (tp_u256_is_zero(amount))
-		return TP_OK;
-	uint64_t key = (uint64_t)from << 32 | to;
-	uint32_t i = tpt_map_get(&r->edge_index, key);
-	if (i == UINT32_MAX) {
-		if (grow((void **)&r->edges, &r->capedge, r->nedge + 1, sizeof *r->edges))
-			return TP_ENOMEM;
-		i = (uint32_t)r->nedge;
-		if (tpt_map_put(&r->edge_index, key, i))
-			return TP_ENOMEM;
-		r->edges[r->nedge++] = (struct tpt_edge){from, to, {{0}}};
-	}
-	return tp_u256_add(&r->edges[i].amount, &r->edges[i].amount, amount);
-}
-
 enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr)
 {
 	for (size_t i = 0; i < r->nseed; i++)
@@ -270,23 +242,75 @@ enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr)
 	return TP_OK;
 }
 
-static const struct tp_trace_result *sort_r;
+/*
+ * Endpoints sort by amount (largest first), then address, then stop
+ * reason. The sort reads a copy of what it compares: the address's
+ * first 8 bytes as a number, so only ties that long read the strings
+ * (each a cache miss), and nothing shared, so traces can run at once.
+ */
+struct end_key {
+	struct tp_u256 amount;
+	uint64_t prefix; /* big-endian, NUL-padded: orders as strcmp does */
+	const char *addr;
+	uint32_t at, stop;
+};
 
-static int cmp_end(const void *a, const void *b)
+static uint64_t prefix_of(const char *s)
 {
-	const struct tpt_end *x = a, *y = b;
+	uint64_t p = 0;
+	size_t i = 0;
+	for (; i < 8 && s[i]; i++)
+		p = p << 8 | (unsigned char)s[i];
+	return i ? p << (8 * (8 - i)) : 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct end_key *x = a, *y = b;
 	int c = tp_u256_cmp(&y->amount, &x->amount);
 	if (c)
 		return c;
-	c = strcmp(tpg_addr(sort_r->g, x->addr), tpg_addr(sort_r->g, y->addr));
-	if (c)
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	/* equal prefixes without a NUL: the rest decides */
+	if ((x->prefix & 0xff) && (c = strcmp(x->addr + 8, y->addr + 8)))
 		return c;
 	return (int)x->stop - (int)y->stop;
+}
+
+static enum tp_err sort_ends(struct tp_trace_result *r)
+{
+	size_t n = r->nend;
+	if (n < 2)
+		return TP_OK;
+	struct end_key *k = malloc(n * sizeof *k);
+	struct tpt_end *sorted = malloc(n * sizeof *sorted);
+	if (!k || !sorted) {
+		free(k);
+		free(sorted);
+		return TP_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct tpt_end *e = &r->ends[i];
+		const char *a = tpg_addr(r->g, e->addr);
+		k[i] = (struct end_key){e->amount, prefix_of(a), a, (uint32_t)i, (uint32_t)e->stop};
+	}
+	qsort(k, n, sizeof *k, cmp_key);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = r->ends[k[i].at];
+	free(k);
+	free(r->ends);
+	r->ends = sorted;
+	r->capend = n;
+	return TP_OK;
 }
 
 enum tp_err tpt_finish(struct tp_trace_result *r)
 {
 	struct tp_trace_totals *t = &r->totals;
+	enum tp_err merged = tpt_edges_merge(r);
+	if (merged)
+		return merged;
 	for (size_t i = 0; i < r->nend; i++) {
 		struct tpt_end *e = &r->ends[i];
 		int endpoint = e->stop == STOP_LABEL;
@@ -298,11 +322,7 @@ enum tp_err tpt_finish(struct tp_trace_result *r)
 	}
 	free(r->labcat);
 	r->labcat = NULL;
-	sort_r = r;
-	if (r->nend)
-		qsort(r->ends, r->nend, sizeof *r->ends, cmp_end);
-	sort_r = NULL;
-	return TP_OK;
+	return sort_ends(r);
 }
 
 void tp_trace_result_totals(const struct tp_trace_result *r, struct tp_trace_totals *out)

@@ -8,6 +8,7 @@
 #define TP_TRACE_RESULT_H
 
 #include "graph.h"
+#include "labels.h"
 
 enum tpt_stop { STOP_LABEL = 0, STOP_UNSPENT, STOP_MAX_HOPS, STOP_MIN_VALUE, STOP_COUNT };
 
@@ -19,6 +20,20 @@ struct tpt_map {
 	struct tpt_slot *slots; /* key and value side by side: one miss a probe */
 	size_t cap, n;
 };
+/* The slot a probe for key starts at. */
+static inline size_t tpt_map_home(const struct tpt_map *m, uint64_t key)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (size_t)key & (m->cap - 1);
+}
+/* Starts loading the slot a lookup of key reads first. */
+static inline void tpt_map_prefetch(const struct tpt_map *m, uint64_t key)
+{
+	if (m->cap)
+		__builtin_prefetch(&m->slots[tpt_map_home(m, key)]);
+}
 /* The value of key, or UINT32_MAX. */
 uint32_t tpt_map_get(const struct tpt_map *m, uint64_t key);
 enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val) TP_MUST_CHECK;
@@ -51,6 +66,14 @@ static inline uint32_t tpt_index_get(const struct tpt_index *x, uint64_t key)
 {
 	return x->dense ? x->dense[key] - 1 : tpt_map_get(&x->map, key);
 }
+/* Starts loading what tpt_index_get(x, key) reads. */
+static inline void tpt_index_prefetch(const struct tpt_index *x, uint64_t key)
+{
+	if (x->dense)
+		__builtin_prefetch(&x->dense[key]);
+	else
+		tpt_map_prefetch(&x->map, key);
+}
 enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val) TP_MUST_CHECK;
 void tpt_index_free(struct tpt_index *x);
 
@@ -81,9 +104,11 @@ struct tp_trace_result {
 	size_t nend, capend;
 	struct tpt_map end_index;
 
+	/* a log while the trace runs (edges.c): one edge per pair, in the
+	 * order pairs first appear, once tpt_finish has merged it */
 	struct tpt_edge *edges;
 	size_t nedge, capedge;
-	struct tpt_map edge_index;
+	size_t edge_unique; /* edges[0..edge_unique) are merged already */
 
 	uint32_t *path; /* tx indices */
 	size_t npath, cappath;
@@ -95,6 +120,7 @@ struct tp_trace_result {
 	/* while the trace runs: the labels (borrowed) and, per address, its
 	 * category + 1 once looked up (0: not yet); NULL if unallocated */
 	const struct tp_trace_labels *labels;
+	struct tpl_chain label_chain;
 	uint8_t *labcat;
 };
 
@@ -109,6 +135,13 @@ static inline enum tp_label_cat tpt_cat(struct tp_trace_result *r, uint32_t addr
 		return (enum tp_label_cat)(r->labcat[addr] - 1);
 	return tpt_cat_lookup(r, addr);
 }
+/* Starts loading what tpt_cat(r, addr) reads first (addr not TPG_NONE). */
+static inline void tpt_cat_prefetch(const struct tp_trace_result *r, uint32_t addr)
+{
+	if (r->labcat)
+		__builtin_prefetch(&r->labcat[addr]);
+	__builtin_prefetch(&r->g->addr_off[addr]);
+}
 /*
  * Adds amount arriving at addr (time, hops) to the endpoint (addr, stop).
  * *fresh gets the index of the endpoint when this call created it, else
@@ -122,10 +155,14 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
  * seed first) is copied. */
 enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t *path,
 			 size_t npath) TP_MUST_CHECK;
+/* Adds amount to the edge from -> to (edges.c). */
 enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
 			 const struct tp_u256 *amount) TP_MUST_CHECK;
+/* Folds the edge log into one edge per pair; tpt_finish calls it. */
+enum tp_err tpt_edges_merge(struct tp_trace_result *r) TP_MUST_CHECK;
 enum tp_err tpt_seed_addr(struct tp_trace_result *r, uint32_t addr) TP_MUST_CHECK;
-/* Sums the endpoints into totals and sorts them; call once at the end. */
+/* Merges the edges, sums the endpoints into totals and sorts them; call
+ * once at the end. */
 enum tp_err tpt_finish(struct tp_trace_result *r) TP_MUST_CHECK;
 
 /* Engines. */

@@ -46,6 +46,7 @@ struct event {
 	uint64_t x;   /* transfer index */
 	uint32_t st;  /* pool */
 };
+_Static_assert(sizeof(struct event) == 16, "four events to a cache line");
 
 struct run {
 	const struct tp_trace_graph *g;
@@ -145,16 +146,25 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 /*
  * The event heap is 4-ary: a busy trace keeps tens of thousands of pools
  * waiting, and four children share one cache line, so a pop walks half
- * the levels of a binary heap and misses once a level.
+ * the levels of a binary heap and misses once a level. For the children
+ * 4i+1 .. 4i+4 of every node to start a line, event k sits at slot k + 3
+ * of a line-aligned block (heap = block + 3).
  */
+#define HEAP_SKEW 3
+
 static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
 {
 	if (u->nheap == u->capheap) {
 		size_t cap = u->capheap ? u->capheap * 2 : 256;
-		struct event *q = realloc(u->heap, cap * sizeof *q);
+		/* (cap + 4) events of 16 bytes: a whole number of lines */
+		struct event *q = aligned_alloc(64, (cap + HEAP_SKEW + 1) * sizeof *q);
 		if (!q)
 			return TP_ENOMEM;
-		u->heap = q;
+		if (u->heap) {
+			memcpy(q + HEAP_SKEW, u->heap, u->nheap * sizeof *q);
+			free(u->heap - HEAP_SKEW);
+		}
+		u->heap = q + HEAP_SKEW;
 		u->capheap = cap;
 	}
 	size_t i = u->nheap++;
@@ -581,12 +591,31 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 	while (e == TP_OK && u.nheap) {
 		struct event ev = heap_pop(&u);
 		/* the next transfer and pool are cache misses away: start
-		 * loading them while this one is replayed */
+		 * loading them while this one is replayed; the transfers of
+		 * the top's children (one of them is next but one) too, and
+		 * the pools of the next transfer's two addresses, whose
+		 * transfer was asked for on the previous round */
 		if (u.nheap) {
-			__builtin_prefetch(&g->xfer[u.heap[0].x]);
-			__builtin_prefetch(&u.st[u.heap[0].st]);
+			const struct tpg_xfer *next = &g->xfer[u.heap[0].x];
+			const struct ast *ns = &u.st[u.heap[0].st];
+			__builtin_prefetch(next);
+			for (size_t k = 1; k < 5 && k < u.nheap; k++) {
+				__builtin_prefetch(&g->xfer[u.heap[k].x]);
+				__builtin_prefetch(&u.st[u.heap[k].st]);
+			}
+			if (next->from != TPG_NONE)
+				tpt_index_prefetch(&u.index, next->from);
+			if (next->to != TPG_NONE)
+				tpt_index_prefetch(&u.index, next->to);
+			/* where the next pool's list resumes (read by schedule) */
+			if (ns->cur + 1 < ns->end)
+				__builtin_prefetch(&g->acct_x[ns->cur + 1]);
 		}
-		u.st[ev.st].cur++;
+		/* and the transfer this pool's list resumes at, asked for a
+		 * round ago, so it arrives while this transfer is replayed */
+		struct ast *es = &u.st[ev.st];
+		if (++es->cur < es->end && es->lazy)
+			__builtin_prefetch(&g->xfer[g->acct_x[es->cur]]);
 		if (ev.x != last) {
 			const struct tpg_xfer *x = &g->xfer[ev.x];
 			/* the time is another miss: read only when it matters */
@@ -639,7 +668,8 @@ out:
 	for (size_t i = 0; i < u.nst; i++)
 		free(u.st[i].lots);
 	free(u.st);
-	free(u.heap);
+	if (u.heap)
+		free(u.heap - HEAP_SKEW);
 	tpt_index_free(&u.index);
 	free(u.pathbuf);
 	free(amounts);

@@ -323,6 +323,18 @@ static enum tp_err process(struct run *u, uint32_t t)
 	uint32_t main = UINT32_MAX, hops = UINT32_MAX;
 	size_t nivs = 0;
 	enum tp_err e;
+	/* each input and output is a few cache misses (its value, its state,
+	 * its address): ask for all of them before waiting on any */
+	for (uint64_t i = in0; i < in1; i++) {
+		uint64_t o = tpg_in_out(g, i);
+		__builtin_prefetch(&g->out_value[o]);
+		tpt_index_prefetch(&u->index, o);
+	}
+	for (uint64_t k = 0; k < nout; k += 8) {
+		tpt_index_prefetch(&u->index, out0 + k);
+		__builtin_prefetch(&g->out_addr[out0 + k]);
+		__builtin_prefetch(&g->out_spent[out0 + k]);
+	}
 	for (uint64_t i = in0; i < in1; i++) {
 		uint64_t o = tpg_in_out(g, i);
 		uint32_t si = tpt_index_get(&u->index, o);
@@ -342,8 +354,21 @@ static enum tp_err process(struct run *u, uint32_t t)
 		}
 		V += tpg_out_value(g, o);
 	}
+	/* what classifying the outputs reads next: the label cache and the
+	 * address string's offset */
+	for (uint64_t k = 0; T > 0 && k < nout; k++) {
+		uint32_t a = tpg_out_addr(g, out0 + k);
+		if (a != TPG_NONE)
+			tpt_cat_prefetch(r, a);
+	}
 	for (uint64_t k = 0; k < nout; k++)
 		sumout += tpg_out_value(g, out0 + k);
+	/* by now the offsets are in: the strings themselves */
+	for (uint64_t k = 0; T > 0 && k < nout; k++) {
+		uint32_t a = tpg_out_addr(g, out0 + k);
+		if (a != TPG_NONE && !(r->labcat && r->labcat[a]))
+			__builtin_prefetch(tpg_addr(g, a));
+	}
 	uint64_t fee = V > sumout ? V - sumout : 0;
 	r->totals.txs_visited++;
 
@@ -625,6 +650,10 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 	uint32_t last = UINT32_MAX;
 	while (e == TP_OK && u.nheap) {
 		uint32_t t = heap_pop(&u);
+		/* the next transaction's input and output ranges are a miss
+		 * each: start loading them while this one is processed */
+		if (u.nheap)
+			tpg_tx_prefetch_ranges(g, u.heap[0]);
 		if (t == last)
 			continue;
 		last = t;

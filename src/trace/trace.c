@@ -94,7 +94,7 @@ enum tp_err tp_trace_run(const struct tp_trace_graph *g, const struct tp_trace_l
 		e = tpt_run_account(g, labels, seeds, nseeds, r, d);
 	r->opts.asset = NULL;
 	if (e == TP_OK && (e = tpt_finish(r)) != TP_OK)
-		tp_diag_set(d, e, "totals overflow 256 bits");
+		tp_diag_set(d, e, e == TP_ENOMEM ? "out of memory" : "totals overflow 256 bits");
 	if (e != TP_OK) {
 		tp_trace_result_free(r);
 		return e;

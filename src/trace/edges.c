@@ -1,0 +1,117 @@
+/*
+ * Flow edges for the DOT picture: one per (from, to) pair, in the order
+ * each pair first carried taint. A busy trace adds a hundred thousand
+ * of them, nearly all new, and a hash map keyed by the pair misses the
+ * cache on every one; so tpt_edge_add only appends to a log, and
+ * tpt_edges_merge folds the log into one edge per pair afterwards: a
+ * stable radix sort of the pairs (bytes that are the same in every pair
+ * are skipped), amounts summed into each pair's first entry, then the
+ * first entries kept in log order.
+ *
+ * e.g. log (A,B,1) (C,D,2) (A,B,3) -> sorted (A,B)@0 (A,B)@2 (C,D)@1
+ * -> (A,B,4) (C,D,2).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+struct rec {
+	uint64_t key; /* from << 32 | to */
+	uint64_t at;  /* index in the log */
+};
+
+static uint64_t pair(const struct tpt_edge *e)
+{
+	return (uint64_t)e->from << 32 | e->to;
+}
+
+/* Sorts a[0..n) by key, stably, using b as scratch; returns the result. */
+static struct rec *radix_sort(struct rec *a, struct rec *b, size_t n)
+{
+	uint64_t diff = 0;
+	for (size_t i = 1; i < n; i++)
+		diff |= a[i].key ^ a[0].key;
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		if (!(diff >> shift & 0xff))
+			continue;
+		size_t pos[256] = {0};
+		for (size_t i = 0; i < n; i++)
+			pos[a[i].key >> shift & 0xff]++;
+		for (size_t d = 0, sum = 0; d < 256; d++) {
+			size_t c = pos[d];
+			pos[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[pos[a[i].key >> shift & 0xff]++] = a[i];
+		struct rec *t = a;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+enum tp_err tpt_edges_merge(struct tp_trace_result *r)
+{
+	size_t n = r->nedge;
+	if (n < 2 || n == r->edge_unique) {
+		r->edge_unique = n;
+		return TP_OK;
+	}
+	struct rec *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	enum tp_err e = TP_OK;
+	if (!a || !b) {
+		e = TP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct rec){pair(&r->edges[i]), i};
+	struct rec *s = radix_sort(a, b, n);
+	/* the scratch half now only marks entries folded into another */
+	uint8_t *gone = (uint8_t *)(s == a ? b : a);
+	memset(gone, 0, n);
+	for (size_t i = 0, j; i < n; i = j) {
+		struct tp_u256 *sum = &r->edges[s[i].at].amount;
+		for (j = i + 1; j < n && s[j].key == s[i].key; j++) {
+			if (tp_u256_add(sum, sum, &r->edges[s[j].at].amount)) {
+				e = TP_EOVERFLOW;
+				goto out;
+			}
+			gone[s[j].at] = 1;
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!gone[i])
+			r->edges[k++] = r->edges[i];
+	r->nedge = r->edge_unique = k;
+out:
+	free(a);
+	free(b);
+	return e;
+}
+
+enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
+			 const struct tp_u256 *amount)
+{
+	if (tp_u256_is_zero(amount))
+		return TP_OK;
+	if (r->nedge == r->capedge) {
+		/* fold first when the log is mostly repeats of known pairs */
+		enum tp_err e;
+		if (r->nedge >= 4096 && r->nedge >= 2 * r->edge_unique &&
+		    (e = tpt_edges_merge(r)) != TP_OK)
+			return e;
+		if (r->nedge == r->capedge) {
+			size_t cap = r->capedge ? r->capedge * 2 : 64;
+			struct tpt_edge *q = realloc(r->edges, cap * sizeof *q);
+			if (!q)
+				return TP_ENOMEM;
+			r->edges = q;
+			r->capedge = cap;
+		}
+	}
+	r->edges[r->nedge++] = (struct tpt_edge){from, to, *amount};
+	return TP_OK;
+}
