@@ -87,7 +87,7 @@ expect 0 "" $A collection remove feed
 expect 2 "no collection 'feed'" $A collection remove feed
 expect 0 "" $A user remove alice
 expect 2 "no user 'alice'" $A user remove alice
-expect 2 "not available in this version" $T admin --data postgres://db/tripact org list
+expect 2 "cannot connect to PostgreSQL" $T admin --data "postgresql:///tripact?host=/nonexistent" org list
 expect 2 "--data DIR is required" $T serve
 expect 2 "is not HOST:PORT" $T serve --data "$D" --listen nowhere
 expect 2 "not a TLP level\|is not clear, green" $T serve --data "$D" --default-tlp purple
