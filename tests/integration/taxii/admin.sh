@@ -1,11 +1,29 @@
 #!/bin/sh
 # tripact admin end to end: every command, its output and exit status, and
 # the error messages a newcomer meets. Usage: admin.sh TRIPACT SOURCE_DIR
+# [postgres]: with "postgres", the store is a database in a throw-away
+# PostgreSQL cluster (TP_PG_BIN: the server's directory) instead of $D.
 set -eu
 T=$1
 SRC=$2
 D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
+DATA=$D
+if [ "${3:-}" = postgres ]; then
+	PGBIN=${TP_PG_BIN:-/usr/lib/postgresql/15/bin}
+	AS=""
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres "$D"
+		AS="runuser -u postgres --"
+	fi
+	$AS "$PGBIN/initdb" -D "$D/pg" -A trust -U tripact --no-sync >"$D/pg.log" 2>&1
+	$AS "$PGBIN/pg_ctl" -D "$D/pg" -l "$D/pg/log" -w \
+		-o "-k $D -c listen_addresses='' -F" start >/dev/null
+	trap '$AS "$PGBIN/pg_ctl" -D "$D/pg" -m immediate -w stop >/dev/null; rm -rf "$D"' EXIT
+	# the socket directory as the URI's host, / written %2F (no '&' for sh -c)
+	DATA="postgresql://tripact@$(printf '%s' "$D" | sed 's|/|%2F|g')/postgres"
+else
+	trap 'rm -rf "$D"' EXIT
+fi
 fails=0
 # expect STATUS PATTERN command...: runs it, checks the exit status and that
 # stdout+stderr match the grep pattern
@@ -23,7 +41,7 @@ expect() {
 		fails=$((fails + 1))
 	fi
 }
-A="$T admin --data $D"
+A="$T admin --data $DATA"
 
 expect 2 "must come first" $T admin org add x
 expect 0 "usage: tripact admin" $T admin --help
