@@ -81,27 +81,14 @@ static enum tp_err last_added(struct pgc *c, struct last *ls, int *n, int64_t co
 	return TP_OK;
 }
 
-/* The newest stored version of id in the collection; *have: any at all. */
-static enum tp_err newest_version(struct pgc *c, int64_t coll, const char *id, int *have,
-				  tp_time_us *newest, struct tp_diag *d)
-{
-	struct pg_arg a[] = {P_I(coll), P_S(id)};
-	enum tp_err e;
-	PGresult *r = pg_run(c, "SELECT max(version) FROM objects WHERE collection=$1 AND"
-				" stix_id=$2",
-			     a, 2, "object", d, &e);
-	if (!r)
-		return e;
-	*have = !PQgetisnull(r, 0, 0);
-	*newest = *have ? pg_int(r, 0, 0) : 0;
-	PQclear(r);
-	return TP_OK;
-}
-
+/*
+ * Inserts one version, works out whether it is the newest of its id
+ * (`latest`) and clears `latest` on the older ones: one round trip to the
+ * server. *inserted: 0 if that version was already there.
+ */
 static enum tp_err store_row(struct pgc *c, const struct tp_store_put *p, const char *id,
 			     const char *type, tp_time_us added, tp_time_us version, int unresolved,
-			     int latest, struct tp_store_put_result *r, int *inserted,
-			     struct tp_diag *d)
+			     struct tp_store_put_result *r, int *inserted, struct tp_diag *d)
 {
 	const char *sv = tp_json_str(p->object, "spec_version");
 	char *body = p->json ? strndup(p->json, p->json_len) : tp_json_dump(p->object);
@@ -118,16 +105,29 @@ static enum tp_err store_row(struct pgc *c, const struct tp_store_put *p, const 
 			     P_I(p->from_partner ? 1 : 0),
 			     P_I((int)p->default_tlp),
 			     P_I(unresolved),
-			     P_S(body),
-			     P_S(latest ? "true" : "false")};
-	enum tp_err e = run(c,
-			    "INSERT INTO objects(collection, date_added, stix_id, type,"
-			    " spec_version, version, origin, tlp, partner, dflt, unresolved, body,"
-			    " latest) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
-			    " ON CONFLICT(collection, stix_id, version) DO NOTHING",
-			    a, 13, "object", d, inserted);
+			     P_S(body)};
+	enum tp_err e;
+	PGresult *res = pg_run(
+		c,
+		"WITH prev AS (SELECT max(version) AS v FROM objects WHERE collection=$1::bigint"
+		" AND stix_id=$3::text),"
+		" ins AS (INSERT INTO objects(collection, date_added, stix_id, type, spec_version,"
+		" version, origin, tlp, partner, dflt, unresolved, body, latest)"
+		" SELECT $1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::bigint,"
+		" $7::bigint, $8::int, $9::int, $10::int, $11::int, $12::text,"
+		" prev.v IS NULL OR $6::bigint > prev.v FROM prev"
+		" ON CONFLICT(collection, stix_id, version) DO NOTHING RETURNING latest),"
+		" upd AS (UPDATE objects SET latest=false WHERE collection=$1::bigint AND"
+		" stix_id=$3::text AND latest AND version<$6::bigint AND"
+		" EXISTS (SELECT 1 FROM ins WHERE ins.latest))"
+		" SELECT count(*) FROM ins",
+		a, 12, "object", d, &e);
 	free(body);
-	return e;
+	if (!res)
+		return e;
+	*inserted = (int)pg_int(res, 0, 0);
+	PQclear(res);
+	return TP_OK;
 }
 
 /* Stores one object; per-object problems go to r, database errors return. */
@@ -142,17 +142,13 @@ static enum tp_err put_one(struct pgc *c, const struct tp_store_put *p, struct l
 	int unresolved = 0;
 	struct resolve_ctx rc = {c, p->origin};
 	tp_tlp_of_object(p->object, resolve, &rc, p->default_tlp, &r->tlp, &unresolved);
-	int have_older = 0, inserted = 0;
-	tp_time_us newest = 0;
-	enum tp_err e = newest_version(c, p->collection, id, &have_older, &newest, d);
-	int latest = !have_older || version > newest;
-	if (!e)
-		e = store_row(c, p, id, type, added, version, unresolved, latest, r, &inserted, d);
+	int inserted = 0;
+	enum tp_err e = store_row(c, p, id, type, added, version, unresolved, r, &inserted, d);
 	if (e)
 		return e;
 	r->version = version;
-	struct pg_arg key[] = {P_I(p->collection), P_S(id), P_I(version)};
 	if (!inserted) {
+		struct pg_arg key[] = {P_I(p->collection), P_S(id), P_I(version)};
 		r->duplicate = 1;
 		PGresult *res = pg_run(c,
 				       "SELECT date_added FROM objects WHERE collection=$1 AND"
@@ -166,11 +162,6 @@ static enum tp_err put_one(struct pgc *c, const struct tp_store_put *p, struct l
 	} else {
 		r->date_added = added;
 		l->last = added;
-		if (latest && have_older)
-			e = run(c,
-				"UPDATE objects SET latest=false WHERE collection=$1 AND"
-				" stix_id=$2 AND latest AND version<$3",
-				key, 3, "object", d, NULL);
 	}
 	if (!e && strcmp(type, "marking-definition") == 0) {
 		enum tp_tlp lv = TP_TLP_RED;

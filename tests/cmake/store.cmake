@@ -1,7 +1,6 @@
 # The store's contract tests and the TAXII tests that go through it, run a
 # second time against PostgreSQL: each program starts a throw-away cluster
-# (tests/unit/store/store_location.h). RUN_SERIAL: a cluster at a time keeps
-# the 2-core CI machine responsive.
+# (tests/unit/store/store_location.h).
 foreach(t store/test_store store/test_tlp store/test_concurrency taxii/test_tlp_matrix
           taxii/test_http)
   string(REPLACE "/" "_" exe unit_${t})
