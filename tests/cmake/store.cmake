@@ -1,8 +1,9 @@
-# The store's contract tests and the TAXII tests that go through it, run a
-# second time against PostgreSQL: each program starts a throw-away cluster
+# The store's contract tests, the TAXII tests that go through it and the
+# sync test of the peers table and counts, run a second time against
+# PostgreSQL: each program starts a throw-away cluster
 # (tests/unit/store/store_location.h).
 foreach(t store/test_store store/test_tlp store/test_concurrency taxii/test_tlp_matrix
-          taxii/test_http)
+          taxii/test_http sync/test_cursor)
   string(REPLACE "/" "_" exe unit_${t})
   add_test(NAME ${t}@postgres COMMAND ${exe})
   set_tests_properties(${t}@postgres PROPERTIES
