@@ -89,8 +89,7 @@ static int msg_len(const char *m)
 	return len;
 }
 
-static enum tp_err server_err(const PGresult *r, PGconn *pg, const char *what,
-			      struct tp_diag *d)
+static enum tp_err server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -242,8 +241,8 @@ static int prepared(struct pgc *c, const char *sql, PGresult **err)
 
 #define PG_MAX_ARGS (7 + 4 * TP_QUERY_MAX_VALUES)
 
-PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
-		 const char *what, struct tp_diag *d, enum tp_err *err)
+PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
+		 struct tp_diag *d, enum tp_err *err)
 {
 	if (n > PG_MAX_ARGS) {
 		*err = tp_diag_set(d, TP_ELIMIT, "%s: too many parameters", what);
@@ -380,8 +379,8 @@ static enum tp_err pg_setting_set(struct tp_store *s, const char *key, const cha
 
 /* ---- organisations and users ---- */
 
-static enum tp_err pg_org_add(struct tp_store *s, const char *name, const char *title,
-			      int64_t *id, struct tp_diag *d)
+static enum tp_err pg_org_add(struct tp_store *s, const char *name, const char *title, int64_t *id,
+			      struct tp_diag *d)
 {
 	enum tp_err e = tp_store_check_name(name, "organisation", d);
 	if (e)
@@ -440,8 +439,8 @@ static enum tp_err pg_user_add(struct tp_store *s, const char *name, const char 
 }
 
 /* A one-row update or delete keyed by name: TP_ENOTFOUND if no row. */
-static enum tp_err change_named(struct tp_store *s, const char *sql, const struct pg_arg *a,
-				int n, const char *what, const char *name, struct tp_diag *d)
+static enum tp_err change_named(struct tp_store *s, const char *sql, const struct pg_arg *a, int n,
+				const char *what, const char *name, struct tp_diag *d)
 {
 	int changed = 0;
 	enum tp_err e = pg_exec1(s, sql, a, n, &changed, NULL, what, d);

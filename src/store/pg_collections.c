@@ -231,10 +231,9 @@ enum tp_err pg_list(struct tp_store *s, const char *what, void (*fn)(void *, con
 		const char *what, *sql;
 	} lists[] = {
 		{"orgs", "SELECT name || '  ' || title FROM orgs ORDER BY name"},
-		{"users",
-		 "SELECT u.name || '  org=' || o.name || CASE WHEN u.partner<>0 THEN"
-		 " '  partner-node' ELSE '' END FROM users u JOIN orgs o ON o.id=u.org"
-		 " ORDER BY u.name"},
+		{"users", "SELECT u.name || '  org=' || o.name || CASE WHEN u.partner<>0 THEN"
+			  " '  partner-node' ELSE '' END FROM users u JOIN orgs o ON o.id=u.org"
+			  " ORDER BY u.name"},
 		{"tokens",
 		 "SELECT t.id || '  user=' || u.name || '  label=' || t.label FROM tokens t"
 		 " JOIN users u ON u.id=t.user_id ORDER BY t.id"},
@@ -291,8 +290,9 @@ enum tp_err pg_status_get(struct tp_store *s, const char *uuid, int64_t root, in
 {
 	struct pg_arg a[] = {P_S(uuid), P_I(root), P_I(user)};
 	enum tp_err e;
-	PGresult *r = pg_select(s, "SELECT body FROM statuses WHERE uuid=$1 AND root=$2 AND"
-				   " user_id=$3",
+	PGresult *r = pg_select(s,
+				"SELECT body FROM statuses WHERE uuid=$1 AND root=$2 AND"
+				" user_id=$3",
 				a, 3, "status", NULL, &e);
 	if (!r)
 		return e;

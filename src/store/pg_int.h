@@ -40,8 +40,14 @@ struct pg_arg {
 	int is_null;
 };
 
-#define P_S(x) {.s = (x)}
-#define P_I(x) {.i = (x)}
+#define P_S(x)                                                                                     \
+	{                                                                                          \
+		.s = (x)                                                                           \
+	}
+#define P_I(x)                                                                                     \
+	{                                                                                          \
+		.i = (x)                                                                           \
+	}
 
 /* Borrows a connection (opening one if the pool is empty); NULL on failure
  * with d set. */
@@ -55,8 +61,8 @@ void pg_give(struct pgs *q, struct pgc *c);
  * prefixed by what. SQLSTATE 23505 maps to TP_EEXIST, other integrity
  * violations to TP_ECONFLICT, the rest to TP_EDB.
  */
-PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
-		 const char *what, struct tp_diag *d, enum tp_err *err);
+PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
+		 struct tp_diag *d, enum tp_err *err);
 /* pg_run on a borrowed connection. */
 PGresult *pg_select(struct tp_store *s, const char *sql, const struct pg_arg *args, int n,
 		    const char *what, struct tp_diag *d, enum tp_err *err);

@@ -182,8 +182,9 @@ static enum tp_err put_one(struct pgc *c, const struct tp_store_put *p, struct l
 static enum tp_err reevaluate(struct pgc *c, struct tp_diag *d)
 {
 	enum tp_err e;
-	PGresult *sel = pg_run(c, "SELECT rowid, origin, dflt, body FROM objects WHERE"
-				  " unresolved<>0",
+	PGresult *sel = pg_run(c,
+			       "SELECT rowid, origin, dflt, body FROM objects WHERE"
+			       " unresolved<>0",
 			       NULL, 0, "re-evaluate", d, &e);
 	if (!sel)
 		return e;

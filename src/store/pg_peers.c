@@ -78,8 +78,8 @@ enum tp_err pg_peer_find(struct tp_store *s, const char *name, struct tp_peer *o
 enum tp_err pg_peer_list(struct tp_store *s, int (*fn)(void *, const struct tp_peer *), void *ctx)
 {
 	enum tp_err e;
-	PGresult *r = pg_select(s, "SELECT " PEER_COLS " ORDER BY p.name", NULL, 0, "peer", NULL,
-				&e);
+	PGresult *r =
+		pg_select(s, "SELECT " PEER_COLS " ORDER BY p.name", NULL, 0, "peer", NULL, &e);
 	if (!r)
 		return e;
 	struct tp_peer p;

@@ -33,13 +33,13 @@ static enum tp_err in_list(struct tp_buf *b, char ph, const char *col, int n, in
 
 static enum tp_err may_read(struct tp_buf *b, char ph, const char *t)
 {
-	return tp_buf_printf(b, "tp_may_read(%s.tlp,%s.origin,%s.partner,%c3,%c4,%c5)", t, t, t,
-			     ph, ph, ph);
+	return tp_buf_printf(b, "tp_may_read(%s.tlp,%s.origin,%s.partner,%c3,%c4,%c5)", t, t, t, ph,
+			     ph, ph);
 }
 
 /* " OR [o.latest OR] NOT EXISTS (a newer/older version the viewer sees)" */
-static enum tp_err version_clause(struct tp_buf *b, char ph, const struct tp_query *q,
-				  int last, int sv_first)
+static enum tp_err version_clause(struct tp_buf *b, char ph, const struct tp_query *q, int last,
+				  int sv_first)
 {
 	enum tp_err e = tp_buf_printf(b,
 				      " OR %sNOT EXISTS (SELECT 1 FROM objects n WHERE"
@@ -62,8 +62,8 @@ static enum tp_err version_clause(struct tp_buf *b, char ph, const struct tp_que
 static enum tp_err where(struct tp_buf *b, char ph, const struct tp_query *q, const char *id)
 {
 	int param = 7;
-	enum tp_err e = tp_buf_printf(b, " WHERE o.collection=%c1 AND o.date_added>%c2 AND ",
-				      ph, ph);
+	enum tp_err e =
+		tp_buf_printf(b, " WHERE o.collection=%c1 AND o.date_added>%c2 AND ", ph, ph);
 	if (!e)
 		e = may_read(b, ph, "o");
 	if (!e && id)

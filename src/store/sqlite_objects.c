@@ -300,12 +300,13 @@ enum tp_err sq_query(struct tp_store *s, const struct tp_query *q, const struct 
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
 	*more = 0;
-	enum tp_err e = tp_store_sql_query(&b, '?',
-			      with_body ? "SELECT o.date_added, o.version, o.stix_id, o.type,"
-					  " o.spec_version, o.body, o.origin FROM objects o"
-					: "SELECT o.date_added, o.version, o.stix_id, o.type,"
-					  " o.spec_version, NULL, o.origin FROM objects o",
-			      q, NULL, " ORDER BY o.date_added LIMIT ?6");
+	enum tp_err e =
+		tp_store_sql_query(&b, '?',
+				   with_body ? "SELECT o.date_added, o.version, o.stix_id, o.type,"
+					       " o.spec_version, o.body, o.origin FROM objects o"
+					     : "SELECT o.date_added, o.version, o.stix_id, o.type,"
+					       " o.spec_version, NULL, o.origin FROM objects o",
+				   q, NULL, " ORDER BY o.date_added LIMIT ?6");
 	if (e) {
 		tp_buf_free(&b);
 		return tp_diag_set(d, e, "query too large");
@@ -361,9 +362,9 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 		qq.versions = TP_VERSION_ALL; /* DELETE without match[version]: every version */
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
-	enum tp_err e =
-		tp_store_sql_query(&b, '?', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
-		      id, " LIMIT ?6)");
+	enum tp_err e = tp_store_sql_query(
+		&b, '?', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
+		id, " LIMIT ?6)");
 	if (e) {
 		tp_buf_free(&b);
 		return tp_diag_set(d, e, "query too large");

@@ -24,8 +24,8 @@
 #include "tripact/store.h"
 #include "unit/store/store_location.h"
 
-#define THREADS 4
-#define BATCHES 10
+#define THREADS	  4
+#define BATCHES	  10
 #define PER_BATCH 5
 
 struct writer {

@@ -17,10 +17,10 @@
 #include <cmocka.h>
 
 #include "tp_test.h"
-#include "unit/store/store_location.h"
 #include "tripact/buf.h"
 #include "tripact/json.h"
 #include "tripact/store.h"
+#include "unit/store/store_location.h"
 
 static char dir[64];
 static const char *where; /* dir, or a PostgreSQL database */

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 
 #include "tp_test.h"
-#include "unit/store/store_location.h"
 #include "tripact/json.h"
 #include "tripact/store.h"
 #include "tripact/tlp.h"
+#include "unit/store/store_location.h"
 
 static enum tp_tlp level_of(const char *json, enum tp_tlp dflt, int *unresolved)
 {
