@@ -4,8 +4,8 @@
  * throw-away PostgreSQL cluster that the first call starts (initdb +
  * pg_ctl in a temporary directory, listening only on a Unix socket there;
  * as the `postgres` account when run as root) and that is stopped and
- * removed when the test program exits. TP_PG_BIN overrides the server's
- * directory (default /usr/lib/postgresql/15/bin).
+ * removed when the test program ends, even by a crash. TP_PG_BIN
+ * overrides the server's directory (default /usr/lib/postgresql/15/bin).
  *
  *	assert_int_equal(tp_store_open(test_store_location(dir), &s, &d), TP_OK);
  */
@@ -54,6 +54,30 @@ static inline void pg_test_stop(void)
 		fprintf(stderr, "cannot remove %s\n", pg_test_dir);
 }
 
+/* A child that stops and removes the cluster once this process ends, however
+ * it ends (a crash or a sanitizer abort skips atexit): it waits for the end
+ * of a pipe only this process writes to. */
+static inline void pg_test_watch(void)
+{
+	int fd[2];
+	if (pipe(fd) != 0) {
+		atexit(pg_test_stop);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(fd[1]);
+		while (read(fd[0], &c, 1) > 0)
+			;
+		pg_test_stop();
+		_exit(0);
+	}
+	close(fd[0]);
+	if (pid < 0)
+		atexit(pg_test_stop);
+}
+
 static inline void pg_test_start(void)
 {
 	snprintf(pg_test_dir, sizeof pg_test_dir, "/tmp/tp-pg-test-XXXXXX");
@@ -86,7 +110,7 @@ static inline void pg_test_start(void)
 			fprintf(stderr, "cannot remove %s\n", pg_test_dir);
 		exit(1);
 	}
-	atexit(pg_test_stop);
+	pg_test_watch();
 }
 
 static inline const char *test_store_location(const char *dir)
