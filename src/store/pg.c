@@ -239,8 +239,6 @@ static int prepared(struct pgc *c, const char *sql, PGresult **err)
 	return k;
 }
 
-#define PG_MAX_ARGS (7 + 4 * TP_QUERY_MAX_VALUES)
-
 PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
 		 struct tp_diag *d, enum tp_err *err)
 {
@@ -267,6 +265,9 @@ PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int 
 		char name[16];
 		snprintf(name, sizeof name, "tp%d", k);
 		r = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
+	} else if (!bad) {
+		*err = tp_diag_set(d, TP_ENOMEM, "%s: out of memory", what);
+		return NULL;
 	} else {
 		r = bad;
 	}

@@ -14,6 +14,8 @@
 
 #define PG_POOL_MAX   16
 #define PG_STMT_CACHE 32
+/* the most parameters of a statement: a TAXII query with every list full */
+#define PG_MAX_ARGS (7 + 4 * TP_QUERY_MAX_VALUES)
 
 /* One connection with the statements it has prepared (named "tp<n>"). */
 struct pgc {

@@ -279,8 +279,6 @@ static int query_args(struct pg_arg *a, const struct tp_query *q, const struct t
 	return n;
 }
 
-#define MAX_QUERY_ARGS (7 + 4 * TP_QUERY_MAX_VALUES)
-
 enum tp_err pg_query(struct tp_store *s, const struct tp_query *q, const struct tp_tlp_viewer *v,
 		     int with_body, int (*fn)(void *, const struct tp_store_row *), void *ctx,
 		     int *more, struct tp_diag *d)
@@ -300,7 +298,7 @@ enum tp_err pg_query(struct tp_store *s, const struct tp_query *q, const struct 
 		tp_buf_free(&b);
 		return tp_diag_set(d, e, "query too large");
 	}
-	struct pg_arg a[MAX_QUERY_ARGS];
+	struct pg_arg a[PG_MAX_ARGS];
 	int n = query_args(a, q, v, NULL, (int64_t)q->limit + 1);
 	PGresult *r = pg_select(s, b.data, a, n, "query", d, &e);
 	tp_buf_free(&b);
@@ -354,7 +352,7 @@ enum tp_err pg_delete(struct tp_store *s, const struct tp_query *q, const char *
 	e = pg_cmd(c, "BEGIN", d);
 	if (e)
 		goto out;
-	struct pg_arg a[MAX_QUERY_ARGS];
+	struct pg_arg a[PG_MAX_ARGS];
 	int n = query_args(a, &qq, v, id, INT64_MAX);
 	e = run(c, b.data, a, n, "delete", d, count);
 	/* the newest remaining version is the latest again */
