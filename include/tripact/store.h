@@ -31,7 +31,9 @@
 
 struct tp_store;
 
-/* Opens (creating if needed) the store in directory dir. *out: caller owns. */
+/* Opens (creating if needed) the store in directory dir, or, when dir is a
+ * postgres:// or postgresql:// URI, in that PostgreSQL database (its
+ * tables are created on first open). *out: caller owns. */
 enum tp_err tp_store_open(const char *dir, struct tp_store **out, struct tp_diag *d) TP_MUST_CHECK;
 void tp_store_close(struct tp_store *s);
 

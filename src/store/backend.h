@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "tripact/store.h"
+#include "tripact/uuid.h"
 
 struct tp_store_ops {
 	const char *name;
@@ -100,5 +101,20 @@ struct tp_store {
 
 /* The SQLite back end: opens <dir>/tripact.db. */
 enum tp_err tp_store_sqlite_open(const char *dir, struct tp_store **out, struct tp_diag *d);
+/* The PostgreSQL back end: url is a libpq connection URI (postgres://...). */
+enum tp_err tp_store_pg_open(const char *url, struct tp_store **out, struct tp_diag *d);
+
+/* Names of organisations, users, API roots, aliases and peers: 1 to 100
+ * letters, digits and - _ . @ (they appear in URLs and listings). */
+enum tp_err tp_store_check_name(const char *name, const char *what, struct tp_diag *d);
+/* Checks a new collection's uuid (NULL: a v4 id is made), alias and title;
+ * idbuf receives the id in canonical form. */
+enum tp_err tp_store_collection_check(const char *uuid, const char *alias, const char *title,
+				      char idbuf[TP_UUID_STRLEN + 1], struct tp_diag *d);
+/* Clears r, then gives object o its date_added (after last, the
+ * collection's latest) and version (modified, else created, else
+ * date_added). 0 with r->err and r->message set if o cannot be stored. */
+int tp_store_put_stamps(const json_t *o, tp_time_us last, tp_time_us *added, tp_time_us *version,
+			struct tp_store_put_result *r);
 
 #endif

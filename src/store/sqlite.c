@@ -392,16 +392,7 @@ out:
 
 enum tp_err sq_check_name(const char *name, const char *what, struct tp_diag *d)
 {
-	if (!name || !*name || strlen(name) > 100)
-		return tp_diag_set(d, TP_EINVAL, "%s name must be 1 to 100 characters", what);
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '@'))
-			return tp_diag_set(d, TP_EINVAL,
-					   "%s name '%s': only letters, digits and - _ . @ are "
-					   "allowed",
-					   what, name);
-	return TP_OK;
+	return tp_store_check_name(name, what, d);
 }
 
 static enum tp_err sq_org_add(struct tp_store *s, const char *name, const char *title, int64_t *id,

@@ -143,24 +143,9 @@ enum tp_err sq_collection_add(struct tp_store *s, const char *root_name, const c
 	if (e)
 		return tp_diag_set(d, e, "cannot look up API root");
 	char idbuf[TP_UUID_STRLEN + 1];
-	struct tp_uuid u;
-	if (uuid) {
-		if (tp_uuid_parse(uuid, strlen(uuid), &u) != TP_OK)
-			return tp_diag_set(d, TP_EINVAL, "collection id '%s' is not a UUID", uuid);
-	} else if (tp_uuid_v4(&u) != TP_OK) {
-		return tp_diag_set(d, TP_EIO, "cannot make a random UUID");
-	}
-	tp_uuid_format(&u, idbuf);
-	if (alias && *alias) {
-		e = sq_check_name(alias, "collection alias", d);
-		if (e)
-			return e;
-		struct tp_uuid tmp;
-		if (tp_uuid_parse(alias, strlen(alias), &tmp) == TP_OK)
-			return tp_diag_set(d, TP_EINVAL, "a collection alias cannot be a UUID");
-	}
-	if (!title || !*title)
-		return tp_diag_set(d, TP_EINVAL, "a collection needs a title");
+	e = tp_store_collection_check(uuid, alias, title, idbuf, d);
+	if (e)
+		return e;
 	struct arg a[] = {A_I(r.id),
 			  A_S(idbuf),
 			  {.is_null = !(alias && *alias), .s = alias},

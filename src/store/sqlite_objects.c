@@ -2,23 +2,14 @@
  * Objects in the SQLite store: put (one transaction per batch), TAXII
  * queries, deletes. See sqlite.c for the layout and why pages are cheap.
  *
- * A query for "the newest version of each indicator added after T, 100 at a
- * time" becomes
- *
- *	SELECT ... FROM objects o
- *	WHERE o.collection=?1 AND o.date_added>?2 AND o.type IN (?7)
- *	  AND tp_may_read(o.tlp, o.origin, o.partner, ?3, ?4, ?5)
- *	  AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.collection=o.collection
- *	      AND n.stix_id=o.stix_id AND n.version>o.version AND tp_may_read(...))
- *	ORDER BY o.date_added LIMIT ?6
- *
- * "Newest" means newest among the versions this viewer may read, so a
- * withheld newer version neither hides nor reveals anything.
+ * The WHERE clause of a query (filters, versions, the sharing policy as
+ * the SQL function tp_may_read()) is built by query_sql.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "query_sql.h"
 #include "sqlite_int.h"
 #include "tripact/buf.h"
 #include "tripact/json.h"
@@ -88,12 +79,6 @@ static enum tp_err last_added(struct conn *c, struct last *ls, int *n, int64_t c
 	return TP_OK;
 }
 
-static int stamp(const json_t *o, const char *key, tp_time_us *t)
-{
-	const char *s = tp_json_str(o, key);
-	return s && tp_time_parse(s, strlen(s), 0, t, NULL, NULL) == TP_OK;
-}
-
 /* Stores one object; per-object problems go to r, database errors return. */
 static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct last *l,
 			   struct tp_store_put_result *r, int *new_marking, struct tp_diag *d)
@@ -101,26 +86,9 @@ static enum tp_err put_one(struct conn *c, const struct tp_store_put *p, struct 
 	const char *id = tp_json_str(p->object, "id");
 	const char *type = tp_json_str(p->object, "type");
 	const char *sv = tp_json_str(p->object, "spec_version");
-	memset(r, 0, sizeof *r);
-	if (!id || !type) {
-		r->err = TP_EVALIDATE;
-		snprintf(r->message, sizeof r->message, "object has no id or type");
+	tp_time_us added, version;
+	if (!tp_store_put_stamps(p->object, l->last, &added, &version, r))
 		return TP_OK;
-	}
-	tp_time_us now = tp_time_now();
-	tp_time_us added = now > l->last ? now : l->last + 1;
-	tp_time_us version = added;
-	static const char *const keys[] = {"created", "modified"}; /* the later one wins */
-	for (int k = 0; k < 2; k++) {
-		if (!json_object_get(p->object, keys[k]))
-			continue;
-		if (!stamp(p->object, keys[k], &version)) {
-			r->err = TP_EVALIDATE;
-			snprintf(r->message, sizeof r->message, "%s: not an RFC 3339 timestamp",
-				 keys[k]);
-			return TP_OK;
-		}
-	}
 	int unresolved = 0;
 	struct resolve_ctx rc = {c, p->origin};
 	tp_tlp_of_object(p->object, resolve, &rc, p->default_tlp, &r->tlp, &unresolved);
@@ -302,71 +270,6 @@ out:
 	return e;
 }
 
-/* Appends " AND col IN (?a,?b,...)" and returns the next parameter number. */
-static enum tp_err in_list(struct tp_buf *b, const char *col, int n, int *param)
-{
-	enum tp_err e = tp_buf_printf(b, " AND %s IN (", col);
-	for (int i = 0; i < n && !e; i++)
-		e = tp_buf_printf(b, "%s?%d", i ? "," : "", (*param)++);
-	return e ? e : tp_buf_puts(b, ")");
-}
-
-#define MAY_READ(t) "tp_may_read(" t ".tlp," t ".origin," t ".partner,?3,?4,?5)"
-
-/*
- * Builds the WHERE clause shared by query and delete. Parameters: ?1
- * collection, ?2 date_added lower bound, ?3..?5 the viewer, ?6 limit, then
- * the lists in the order ids, types, spec_versions, stamps.
- */
-static enum tp_err where(struct tp_buf *b, const struct tp_query *q, const char *id)
-{
-	int param = 7;
-	enum tp_err e =
-		tp_buf_puts(b, " WHERE o.collection=?1 AND o.date_added>?2 AND " MAY_READ("o"));
-	if (!e && id)
-		e = tp_buf_printf(b, " AND o.stix_id=?%d", param++);
-	if (!e && q->n_ids)
-		e = in_list(b, "o.stix_id", q->n_ids, &param);
-	if (!e && q->n_types)
-		e = in_list(b, "o.type", q->n_types, &param);
-	int sv_first = param;
-	if (!e && q->n_spec_versions)
-		e = in_list(b, "o.spec_version", q->n_spec_versions, &param);
-	unsigned sel = q->versions;
-	if (!sel && !q->n_stamps)
-		sel = TP_VERSION_LAST;
-	if (e || (sel & TP_VERSION_ALL))
-		return e;
-	e = tp_buf_puts(b, " AND (0");
-	for (int k = 0; k < 2 && !e; k++) {
-		unsigned bit = k == 0 ? TP_VERSION_LAST : TP_VERSION_FIRST;
-		if (!(sel & bit))
-			continue;
-		e = tp_buf_printf(b,
-				  " OR %sNOT EXISTS (SELECT 1 FROM objects n WHERE"
-				  " n.collection=o.collection AND n.stix_id=o.stix_id AND"
-				  " n.version%co.version AND " MAY_READ("n"),
-				  k == 0 ? "o.latest OR " : "", k == 0 ? '>' : '<');
-		if (!e && q->n_spec_versions) {
-			e = tp_buf_puts(b, " AND n.spec_version IN (");
-			for (int i = 0; i < q->n_spec_versions && !e; i++)
-				e = tp_buf_printf(b, "%s?%d", i ? "," : "", sv_first + i);
-			if (!e)
-				e = tp_buf_puts(b, ")");
-		}
-		if (!e)
-			e = tp_buf_puts(b, ")");
-	}
-	if (!e && q->n_stamps) {
-		e = tp_buf_puts(b, " OR o.version IN (");
-		for (int i = 0; i < q->n_stamps && !e; i++)
-			e = tp_buf_printf(b, "%s?%d", i ? "," : "", param++);
-		if (!e)
-			e = tp_buf_puts(b, ")");
-	}
-	return e ? e : tp_buf_puts(b, ")");
-}
-
 static void bind_all(sqlite3_stmt *st, const struct tp_query *q, const struct tp_tlp_viewer *v,
 		     const char *id, int64_t limit)
 {
@@ -390,20 +293,6 @@ static void bind_all(sqlite3_stmt *st, const struct tp_query *q, const struct tp
 		sqlite3_bind_int64(st, p++, q->stamps[i]);
 }
 
-static enum tp_err build(struct tp_buf *b, const char *head, const struct tp_query *q,
-			 const char *id, const char *tail)
-{
-	if (q->n_ids > TP_QUERY_MAX_VALUES || q->n_types > TP_QUERY_MAX_VALUES ||
-	    q->n_spec_versions > TP_QUERY_MAX_VALUES || q->n_stamps > TP_QUERY_MAX_VALUES)
-		return TP_ELIMIT;
-	enum tp_err e = tp_buf_puts(b, head);
-	if (!e)
-		e = where(b, q, id);
-	if (!e)
-		e = tp_buf_puts(b, tail);
-	return e;
-}
-
 enum tp_err sq_query(struct tp_store *s, const struct tp_query *q, const struct tp_tlp_viewer *v,
 		     int with_body, int (*fn)(void *, const struct tp_store_row *), void *ctx,
 		     int *more, struct tp_diag *d)
@@ -411,12 +300,13 @@ enum tp_err sq_query(struct tp_store *s, const struct tp_query *q, const struct 
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
 	*more = 0;
-	enum tp_err e = build(&b,
-			      with_body ? "SELECT o.date_added, o.version, o.stix_id, o.type,"
-					  " o.spec_version, o.body, o.origin FROM objects o"
-					: "SELECT o.date_added, o.version, o.stix_id, o.type,"
-					  " o.spec_version, NULL, o.origin FROM objects o",
-			      q, NULL, " ORDER BY o.date_added LIMIT ?6");
+	enum tp_err e =
+		tp_store_sql_query(&b, '?',
+				   with_body ? "SELECT o.date_added, o.version, o.stix_id, o.type,"
+					       " o.spec_version, o.body, o.origin FROM objects o"
+					     : "SELECT o.date_added, o.version, o.stix_id, o.type,"
+					       " o.spec_version, NULL, o.origin FROM objects o",
+				   q, NULL, " ORDER BY o.date_added LIMIT ?6");
 	if (e) {
 		tp_buf_free(&b);
 		return tp_diag_set(d, e, "query too large");
@@ -472,9 +362,9 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 		qq.versions = TP_VERSION_ALL; /* DELETE without match[version]: every version */
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
-	enum tp_err e =
-		build(&b, "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
-		      id, " LIMIT ?6)");
+	enum tp_err e = tp_store_sql_query(
+		&b, '?', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
+		id, " LIMIT ?6)");
 	if (e) {
 		tp_buf_free(&b);
 		return tp_diag_set(d, e, "query too large");

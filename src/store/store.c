@@ -17,11 +17,9 @@ enum tp_err tp_store_open(const char *dir, struct tp_store **out, struct tp_diag
 {
 	if (!dir || !*dir)
 		return tp_diag_set(d, TP_EINVAL, "no data directory given");
-	if (strncmp(dir, "postgres://", 11) == 0 || strncmp(dir, "postgresql://", 13) == 0)
-		return tp_diag_set(d, TP_EUNSUPPORTED,
-				   "the PostgreSQL store is not available in this version");
+	int pg = strncmp(dir, "postgres://", 11) == 0 || strncmp(dir, "postgresql://", 13) == 0;
 	struct tp_store *s;
-	enum tp_err e = tp_store_sqlite_open(dir, &s, d);
+	enum tp_err e = pg ? tp_store_pg_open(dir, &s, d) : tp_store_sqlite_open(dir, &s, d);
 	if (e)
 		return e;
 	pthread_mutex_init(&s->login_mu, NULL);

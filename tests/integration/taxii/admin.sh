@@ -1,11 +1,33 @@
 #!/bin/sh
 # tripact admin end to end: every command, its output and exit status, and
 # the error messages a newcomer meets. Usage: admin.sh TRIPACT SOURCE_DIR
+# [postgres]: with "postgres", the store is a database in a throw-away
+# PostgreSQL cluster (TP_PG_BIN: the server's directory) instead of $D.
 set -eu
 T=$1
 SRC=$2
 D=$(mktemp -d)
+DATA=$D
 trap 'rm -rf "$D"' EXIT
+if [ "${3:-}" = postgres ]; then
+	PGBIN=${TP_PG_BIN:-/usr/lib/postgresql/15/bin}
+	AS=""
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres "$D"
+		AS="runuser -u postgres --"
+	fi
+	# stopped (if it started) and removed whatever happens
+	trap '$AS "$PGBIN/pg_ctl" -D "$D/pg" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$D"' EXIT
+	if ! $AS "$PGBIN/initdb" -D "$D/pg" -A trust -U tripact --no-sync >"$D/pg.log" 2>&1 ||
+		! $AS "$PGBIN/pg_ctl" -D "$D/pg" -l "$D/pg/log" -w \
+			-o "-k $D -c listen_addresses='' -F" start >>"$D/pg.log" 2>&1; then
+		echo "cannot start a PostgreSQL cluster with $PGBIN:" >&2
+		cat "$D/pg.log" >&2
+		exit 1
+	fi
+	# the socket directory as the URI's host, / written %2F (no '&' for sh -c)
+	DATA="postgresql://tripact@$(printf '%s' "$D" | sed 's|/|%2F|g')/postgres"
+fi
 fails=0
 # expect STATUS PATTERN command...: runs it, checks the exit status and that
 # stdout+stderr match the grep pattern
@@ -23,7 +45,7 @@ expect() {
 		fails=$((fails + 1))
 	fi
 }
-A="$T admin --data $D"
+A="$T admin --data $DATA"
 
 expect 2 "must come first" $T admin org add x
 expect 0 "usage: tripact admin" $T admin --help
@@ -87,7 +109,7 @@ expect 0 "" $A collection remove feed
 expect 2 "no collection 'feed'" $A collection remove feed
 expect 0 "" $A user remove alice
 expect 2 "no user 'alice'" $A user remove alice
-expect 2 "not available in this version" $T admin --data postgres://db/tripact org list
+expect 2 "cannot connect to PostgreSQL" $T admin --data "postgresql:///tripact?host=/nonexistent" org list
 expect 2 "--data DIR is required" $T serve
 expect 2 "is not HOST:PORT" $T serve --data "$D" --listen nowhere
 expect 2 "not a TLP level\|is not clear, green" $T serve --data "$D" --default-tlp purple

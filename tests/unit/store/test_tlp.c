@@ -18,6 +18,7 @@
 #include "tripact/json.h"
 #include "tripact/store.h"
 #include "tripact/tlp.h"
+#include "unit/store/store_location.h"
 
 static enum tp_tlp level_of(const char *json, enum tp_tlp dflt, int *unresolved)
 {
@@ -184,7 +185,7 @@ static void test_store_reevaluates(void **state)
 	struct tp_diag d = {0};
 	int64_t us, jp;
 	struct tp_collection c;
-	assert_int_equal(tp_store_open(dir, &s, &d), TP_OK);
+	assert_int_equal(tp_store_open(test_store_location(dir), &s, &d), TP_OK);
 	assert_int_equal(tp_store_org_add(s, "us", NULL, &us, &d), TP_OK);
 	assert_int_equal(tp_store_org_add(s, "jp", NULL, &jp, &d), TP_OK);
 	assert_int_equal(tp_store_root_add(s, "api", NULL, NULL, 1, &d), TP_OK);

@@ -13,6 +13,7 @@
 #include "tripact/json.h"
 #include "tripact/store.h"
 #include "tripact/sync.h"
+#include "unit/store/store_location.h"
 
 static void test_pull_cursor(void **state)
 {
@@ -79,7 +80,7 @@ static void test_peers_in_store(void **state)
 	assert_non_null(mkdtemp(dir));
 	struct tp_store *s;
 	struct tp_diag d = {0};
-	assert_int_equal(tp_store_open(dir, &s, &d), TP_OK);
+	assert_int_equal(tp_store_open(test_store_location(dir), &s, &d), TP_OK);
 	assert_int_equal(tp_store_org_add(s, "jp-nisc", NULL, NULL, &d), TP_OK);
 	assert_int_equal(tp_store_user_add(s, "node-jp", "jp-nisc", "long enough pw", 1, &d),
 			 TP_OK);
@@ -146,7 +147,7 @@ static void test_count_added(void **state)
 	assert_non_null(mkdtemp(dir));
 	struct tp_store *s;
 	struct tp_diag d = {0};
-	assert_int_equal(tp_store_open(dir, &s, &d), TP_OK);
+	assert_int_equal(tp_store_open(test_store_location(dir), &s, &d), TP_OK);
 	int64_t us, jp;
 	assert_int_equal(tp_store_org_add(s, "us-cisa", NULL, &us, &d), TP_OK);
 	assert_int_equal(tp_store_org_add(s, "jp-nisc", NULL, &jp, &d), TP_OK);

@@ -18,6 +18,7 @@
 #include "tripact/json.h"
 #include "tripact/store.h"
 #include "tripact/taxii.h"
+#include "unit/store/store_location.h"
 
 struct node {
 	char dir[256];
@@ -43,14 +44,15 @@ static inline void node_rmdir(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A fresh store in a scratch directory. */
+/* A fresh store in a scratch directory (or a PostgreSQL database, see
+ * store_location.h). */
 static inline void node_open(struct node *n)
 {
 	memset(n, 0, sizeof *n);
 	snprintf(n->dir, sizeof n->dir, "/tmp/tp-taxii-test-XXXXXX");
 	assert_non_null(mkdtemp(n->dir));
 	struct tp_diag d = {0};
-	assert_int_equal(tp_store_open(n->dir, &n->store, &d), TP_OK);
+	assert_int_equal(tp_store_open(test_store_location(n->dir), &n->store, &d), TP_OK);
 }
 
 static inline void node_serve(struct node *n, const struct tp_taxii_config *extra)
