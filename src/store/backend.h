@@ -39,10 +39,11 @@ struct tp_store_ops {
 	enum tp_err (*root_find)(struct tp_store *s, const char *name, struct tp_api_root *out);
 	enum tp_err (*root_list)(struct tp_store *s, int (*fn)(void *, const struct tp_api_root *),
 				 void *ctx);
-	enum tp_err (*collection_add)(struct tp_store *s, const char *root_name, const char *uuid,
+	/* inserts only: store.c found the root and checked the rest (the
+	 * uuid is the canonical one); TP_EEXIST for a taken id or alias */
+	enum tp_err (*collection_add)(struct tp_store *s, int64_t root, const char *uuid,
 				      const char *alias, const char *title, const char *description,
-				      int default_tlp, struct tp_collection *out,
-				      struct tp_diag *d);
+				      int default_tlp, struct tp_diag *d);
 	enum tp_err (*collection_find)(struct tp_store *s, int64_t root, const char *key,
 				       struct tp_collection *out);
 	enum tp_err (*collection_list)(struct tp_store *s, int64_t root,
@@ -60,6 +61,7 @@ struct tp_store_ops {
 			     const struct tp_tlp_viewer *v, int with_body,
 			     int (*fn)(void *, const struct tp_store_row *), void *ctx, int *more,
 			     struct tp_diag *d);
+	/* q is already the delete's query (store.c: every version by default) */
 	enum tp_err (*delete_versions)(struct tp_store *s, const struct tp_query *q, const char *id,
 				       const struct tp_tlp_viewer *v, int *count,
 				       struct tp_diag *d);

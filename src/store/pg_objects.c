@@ -330,15 +330,10 @@ enum tp_err pg_query(struct tp_store *s, const struct tp_query *q, const struct 
 enum tp_err pg_delete(struct tp_store *s, const struct tp_query *q, const char *id,
 		      const struct tp_tlp_viewer *v, int *count, struct tp_diag *d)
 {
-	struct tp_query qq = *q;
-	qq.n_ids = qq.n_types = 0;
-	qq.added_after = qq.cursor = 0;
-	if (!qq.versions && !qq.n_stamps)
-		qq.versions = TP_VERSION_ALL; /* DELETE without match[version]: every version */
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
 	enum tp_err e = tp_store_sql_query(
-		&b, '$', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
+		&b, '$', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", q,
 		id, " LIMIT $6)");
 	if (e) {
 		tp_buf_free(&b);
@@ -353,10 +348,10 @@ enum tp_err pg_delete(struct tp_store *s, const struct tp_query *q, const char *
 	if (e)
 		goto out;
 	struct pg_arg a[PG_MAX_ARGS];
-	int n = query_args(a, &qq, v, id, INT64_MAX);
+	int n = query_args(a, q, v, id, INT64_MAX);
 	e = run(c, b.data, a, n, "delete", d, count);
 	/* the newest remaining version is the latest again */
-	struct pg_arg key[] = {P_I(qq.collection), P_S(id)};
+	struct pg_arg key[] = {P_I(q->collection), P_S(id)};
 	if (!e)
 		e = run(c,
 			"UPDATE objects SET latest = (version = (SELECT max(version) FROM objects n"

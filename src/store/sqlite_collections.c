@@ -131,37 +131,20 @@ enum tp_err sq_collection_find(struct tp_store *s, int64_t root, const char *key
 	return e;
 }
 
-enum tp_err sq_collection_add(struct tp_store *s, const char *root_name, const char *uuid,
+enum tp_err sq_collection_add(struct tp_store *s, int64_t root, const char *uuid,
 			      const char *alias, const char *title, const char *description,
-			      int default_tlp, struct tp_collection *out, struct tp_diag *d)
+			      int default_tlp, struct tp_diag *d)
 {
-	struct tp_api_root r;
-	enum tp_err e = sq_root_find(s, root_name ? root_name : "", &r);
-	if (e == TP_ENOTFOUND)
-		return tp_diag_set(d, e, "no API root '%s' (add it with 'admin api-root add')",
-				   root_name ? root_name : "");
-	if (e)
-		return tp_diag_set(d, e, "cannot look up API root");
-	char idbuf[TP_UUID_STRLEN + 1];
-	e = tp_store_collection_check(uuid, alias, title, idbuf, d);
-	if (e)
-		return e;
-	struct arg a[] = {A_I(r.id),
-			  A_S(idbuf),
+	struct arg a[] = {A_I(root),
+			  A_S(uuid),
 			  {.is_null = !(alias && *alias), .s = alias},
 			  A_S(title),
 			  A_S(description ? description : ""),
 			  A_I(default_tlp)};
-	e = sq_exec1(s,
-		     "INSERT INTO collections(root, uuid, alias, title, description, default_tlp)"
-		     " VALUES(?1,?2,?3,?4,?5,?6)",
-		     a, 6, NULL, NULL, "collection", d);
-	if (e == TP_EEXIST)
-		return tp_diag_set(d, e, "a collection with id %s or alias '%s' already exists",
-				   idbuf, alias ? alias : "");
-	if (!e && out)
-		e = sq_collection_find(s, r.id, idbuf, out);
-	return e;
+	return sq_exec1(s,
+			"INSERT INTO collections(root, uuid, alias, title, description, default_tlp)"
+			" VALUES(?1,?2,?3,?4,?5,?6)",
+			a, 6, NULL, NULL, "collection", d);
 }
 
 enum tp_err sq_collection_list(struct tp_store *s, int64_t root,

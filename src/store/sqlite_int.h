@@ -98,9 +98,9 @@ enum tp_err sq_root_list(struct tp_store *s, int (*fn)(void *, const struct tp_a
 			 void *ctx);
 enum tp_err sq_collection_find(struct tp_store *s, int64_t root, const char *key,
 			       struct tp_collection *out);
-enum tp_err sq_collection_add(struct tp_store *s, const char *root_name, const char *uuid,
+enum tp_err sq_collection_add(struct tp_store *s, int64_t root, const char *uuid,
 			      const char *alias, const char *title, const char *description,
-			      int default_tlp, struct tp_collection *out, struct tp_diag *d);
+			      int default_tlp, struct tp_diag *d);
 enum tp_err sq_collection_list(struct tp_store *s, int64_t root,
 			       int (*fn)(void *, const struct tp_collection *), void *ctx);
 enum tp_err sq_collection_remove(struct tp_store *s, int64_t id, struct tp_diag *d);

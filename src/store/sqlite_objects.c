@@ -355,15 +355,10 @@ out:
 enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *id,
 		      const struct tp_tlp_viewer *v, int *count, struct tp_diag *d)
 {
-	struct tp_query qq = *q;
-	qq.n_ids = qq.n_types = 0;
-	qq.added_after = qq.cursor = 0;
-	if (!qq.versions && !qq.n_stamps)
-		qq.versions = TP_VERSION_ALL; /* DELETE without match[version]: every version */
 	struct tp_buf b;
 	tp_buf_init(&b, 1 << 16);
 	enum tp_err e = tp_store_sql_query(
-		&b, '?', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", &qq,
+		&b, '?', "DELETE FROM objects WHERE rowid IN (SELECT o.rowid FROM objects o", q,
 		id, " LIMIT ?6)");
 	if (e) {
 		tp_buf_free(&b);
@@ -381,7 +376,7 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 		e = sq_write_begin(SQ(s), c, d);
 		if (e)
 			goto out;
-		bind_all(st, &qq, v, id, INT64_MAX);
+		bind_all(st, q, v, id, INT64_MAX);
 		if (step_ok(st))
 			*count = sqlite3_changes(c->db);
 		else
@@ -396,7 +391,7 @@ enum tp_err sq_delete(struct tp_store *s, const struct tp_query *q, const char *
 		if (!e && !up)
 			e = sq_db_err(c->db, d, "delete");
 		if (!e) {
-			sqlite3_bind_int64(up, 1, qq.collection);
+			sqlite3_bind_int64(up, 1, q->collection);
 			sqlite3_bind_text(up, 2, id, -1, SQLITE_STATIC);
 			if (!step_ok(up))
 				e = sq_db_err(c->db, d, "delete");

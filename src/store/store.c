@@ -237,8 +237,24 @@ enum tp_err tp_store_collection_add(struct tp_store *s, const char *root_name, c
 {
 	if (default_tlp < -1 || default_tlp > TP_TLP_RED)
 		return tp_diag_set(d, TP_EINVAL, "invalid default TLP");
-	return s->ops->collection_add(s, root_name, uuid, alias, title, description, default_tlp,
-				      out, d);
+	struct tp_api_root r;
+	enum tp_err e = s->ops->root_find(s, root_name ? root_name : "", &r);
+	if (e == TP_ENOTFOUND)
+		return tp_diag_set(d, e, "no API root '%s' (add it with 'admin api-root add')",
+				   root_name ? root_name : "");
+	if (e)
+		return tp_diag_set(d, e, "cannot look up API root");
+	char idbuf[TP_UUID_STRLEN + 1];
+	e = tp_store_collection_check(uuid, alias, title, idbuf, d);
+	if (e)
+		return e;
+	e = s->ops->collection_add(s, r.id, idbuf, alias, title, description, default_tlp, d);
+	if (e == TP_EEXIST)
+		return tp_diag_set(d, e, "a collection with id %s or alias '%s' already exists",
+				   idbuf, alias ? alias : "");
+	if (!e && out)
+		e = s->ops->collection_find(s, r.id, idbuf, out);
+	return e;
 }
 
 enum tp_err tp_store_collection_find(struct tp_store *s, int64_t root, const char *key,
@@ -299,7 +315,13 @@ enum tp_err tp_store_query(struct tp_store *s, const struct tp_query *q,
 enum tp_err tp_store_delete(struct tp_store *s, const struct tp_query *q, const char *id,
 			    const struct tp_tlp_viewer *v, int *count, struct tp_diag *d)
 {
-	return s->ops->delete_versions(s, q, id, v, count, d);
+	/* one object's versions, whatever listing filters q came with */
+	struct tp_query qq = *q;
+	qq.n_ids = qq.n_types = 0;
+	qq.added_after = qq.cursor = 0;
+	if (!qq.versions && !qq.n_stamps)
+		qq.versions = TP_VERSION_ALL; /* DELETE without match[version]: every version */
+	return s->ops->delete_versions(s, &qq, id, v, count, d);
 }
 
 enum tp_err tp_store_status_put(struct tp_store *s, const char *uuid, int64_t root, int64_t user,
