@@ -1,0 +1,105 @@
+# Shared by the sync tests: a scratch directory removed on exit, the check
+# helpers and the node set-up. Sourced after T (the tripact binary) and SRC
+# (the source tree) are set.
+D=$(mktemp -d)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$D"
+}
+trap cleanup EXIT
+fails=0
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+# expect STATUS PATTERN command...: exit status and a grep pattern on
+# stdout+stderr; the output is kept in $out
+expect() {
+	want=$1
+	pat=$2
+	shift 2
+	set +e
+	out=$("$@" 2>&1)
+	got=$?
+	set -e
+	if [ "$got" != "$want" ] || ! printf '%s\n' "$out" | grep -q -- "$pat"; then
+		fail "$* -> exit $got (want $want, pattern '$pat'), output:"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+PW='a long enough password'
+DEMO=$SRC/data/demo
+RED_REF=marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1
+AMBER_REF=marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421
+GREEN_REF=marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb
+CLEAR_REF=marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487
+
+# node NAME ORG: a store with the three organisations, an API root and a
+# collection "feed"
+node() {
+	A="$T admin --data $D/$1"
+	for o in us-cisa jp-nisc kr-kisa; do $A org add $o >/dev/null; done
+	$A node set --org "$2" >/dev/null
+	$A api-root add dprk --title DPRK --default >/dev/null
+	$A collection add --api-root dprk --title Feed --alias feed >/dev/null
+}
+# user NODE NAME ORG GRANT [--partner-node]: an account with a grant
+user() {
+	echo "$PW" | $T admin --data "$D/$1" user add "$2" --org "$3" ${5:-} >/dev/null
+	$T admin --data "$D/$1" grant "$4" --collection feed --user "$2" >/dev/null
+}
+# token NODE USER FILE
+token() {
+	$T admin --data "$D/$1" token create --user "$2" >"$3"
+}
+# serve NODE [options]: starts it, sets PORT
+serve() {
+	n=$1
+	shift
+	rm -f "$D/$n.port"
+	$T serve --data "$D/$n" --listen 127.0.0.1:0 --port-file "$D/$n.port" --quiet "$@" \
+		>"$D/$n.log" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "PID_$n=$!"
+	i=0
+	while [ ! -s "$D/$n.port" ]; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "$n did not start"; cat "$D/$n.log"; exit 1; }
+		sleep 0.1
+	done
+	PORT=$(cat "$D/$n.port")
+}
+# dump PORT TOKENFILE: every version in feed readable by that token, one a line
+dump() {
+	url="http://127.0.0.1:$1/dprk/collections/feed/objects/?limit=1000&match%5Bversion%5D=all"
+	next=""
+	while :; do
+		curl -sf -H "Authorization: Bearer $(cat "$2")" \
+			-H "Accept: application/taxii+json;version=2.1" "$url$next" >"$D/page.json"
+		jq -c '.objects[]?' "$D/page.json"
+		[ "$(jq -r '.more // false' "$D/page.json")" = true ] || break
+		next="&next=$(jq -r .next "$D/page.json")"
+	done
+}
+# count FILE PATTERN...: lines of FILE matching every pattern
+count() {
+	f=$1
+	shift
+	cp "$f" "$D/count"
+	for p in "$@"; do
+		grep -F -- "$p" "$D/count" >"$D/count.new" || true
+		mv "$D/count.new" "$D/count"
+	done
+	wc -l <"$D/count" | tr -d ' '
+}
+
+# finish NAME: the verdict, as the exit status
+finish() {
+	if [ "$fails" -ne 0 ]; then
+		echo "$fails $1 checks failed"
+		exit 1
+	fi
+	echo "$1: all checks passed"
+}
