@@ -8,18 +8,19 @@
 # without created/modified included), the same as one uninterrupted run;
 # a run afterwards moves nothing; `--every` picks up an object added on
 # the peer while it waits, and exits 0 on SIGTERM within its second.
-# Usage: interrupted.sh TRIPACT SOURCE_DIR
+# Usage: interrupted.sh TRIPACT SOURCE_DIR [postgres]
 set -eu
 T=$1
 SRC=$2
+STORE=${3:-}
 . "$SRC/tests/data/sync/lib.sh"
 
 node kr kr-kisa
 node us us-cisa
 node jp jp-nisc
-$T admin --data "$D/kr" load --collection feed --org kr-kisa "$DEMO/dprk-iocs-clear.json" \
+$T admin --data "$(store kr)" load --collection feed --org kr-kisa "$DEMO/dprk-iocs-clear.json" \
 	"$DEMO/dprk-iocs-green.json" "$DEMO/dprk-iocs-amber.json" >/dev/null
-$T admin --data "$D/us" load --collection feed --org us-cisa "$DEMO/dprk-iocs-clear.json" \
+$T admin --data "$(store us)" load --collection feed --org us-cisa "$DEMO/dprk-iocs-clear.json" \
 	"$DEMO/dprk-iocs-green.json" >/dev/null
 user kr node-us us-cisa read --partner-node
 user jp node-us us-cisa read,write --partner-node
@@ -36,7 +37,7 @@ serve kr
 KR=$PORT
 serve jp --max-content-length 200000
 JP=$PORT
-S="$T sync --data $D/us"
+S="$T sync --data $(store us)"
 expect 0 "" $S peer add kr --url "http://127.0.0.1:$KR/dprk/" --remote-collection feed \
 	--collection feed --as node-kr --pull --token-file "$D/kr-for-us.token"
 expect 0 "" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" --remote-collection feed \
@@ -153,7 +154,7 @@ cat >"$D/new.json" <<'EOF'
 "valid_from":"2026-11-01T00:00:00Z",
 "object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]}]}
 EOF
-$T admin --data "$D/kr" load --collection feed --org kr-kisa "$D/new.json" >/dev/null
+$T admin --data "$(store kr)" load --collection feed --org kr-kisa "$D/new.json" >/dev/null
 i=0
 until dump "$US" "$D/us-analyst.token" | grep -q indicator--0b5f0c64-6b0e-4c2e-9f0a-3c1f8f3e7a55; do
 	i=$((i + 1))

@@ -1,14 +1,28 @@
 # Shared by the sync tests: a scratch directory removed on exit, the check
-# helpers and the node set-up. Sourced after T (the tripact binary) and SRC
-# (the source tree) are set.
+# helpers and the node set-up. Sourced after T (the tripact binary), SRC
+# (the source tree) and STORE are set: with STORE=postgres each node's
+# store is a database in a throw-away PostgreSQL cluster, else a directory.
 D=$(mktemp -d)
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	[ "$STORE" != postgres ] || pg_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
+if [ "$STORE" = postgres ]; then
+	. "$SRC/tests/integration/pg_cluster.sh"
+	pg_start "$D"
+fi
+# store NAME: node NAME's --data
+store() {
+	if [ "$STORE" = postgres ]; then
+		echo "$PG_BASE$1"
+	else
+		echo "$D/$1"
+	fi
+}
 fails=0
 fail() {
 	echo "FAIL: $*"
@@ -39,7 +53,8 @@ CLEAR_REF=marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487
 # node NAME ORG: a store with the three organisations, an API root and a
 # collection "feed"
 node() {
-	A="$T admin --data $D/$1"
+	[ "$STORE" != postgres ] || pg_createdb "$1"
+	A="$T admin --data $(store "$1")"
 	for o in us-cisa jp-nisc kr-kisa; do $A org add $o >/dev/null; done
 	$A node set --org "$2" >/dev/null
 	$A api-root add dprk --title DPRK --default >/dev/null
@@ -47,19 +62,19 @@ node() {
 }
 # user NODE NAME ORG GRANT [--partner-node]: an account with a grant
 user() {
-	echo "$PW" | $T admin --data "$D/$1" user add "$2" --org "$3" ${5:-} >/dev/null
-	$T admin --data "$D/$1" grant "$4" --collection feed --user "$2" >/dev/null
+	echo "$PW" | $T admin --data "$(store "$1")" user add "$2" --org "$3" ${5:-} >/dev/null
+	$T admin --data "$(store "$1")" grant "$4" --collection feed --user "$2" >/dev/null
 }
 # token NODE USER FILE
 token() {
-	$T admin --data "$D/$1" token create --user "$2" >"$3"
+	$T admin --data "$(store "$1")" token create --user "$2" >"$3"
 }
 # serve NODE [options]: starts it, sets PORT
 serve() {
 	n=$1
 	shift
 	rm -f "$D/$n.port"
-	$T serve --data "$D/$n" --listen 127.0.0.1:0 --port-file "$D/$n.port" --quiet "$@" \
+	$T serve --data "$(store "$n")" --listen 127.0.0.1:0 --port-file "$D/$n.port" --quiet "$@" \
 		>"$D/$n.log" 2>&1 &
 	PIDS="$PIDS $!"
 	eval "PID_$n=$!"

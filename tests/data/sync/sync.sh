@@ -7,20 +7,21 @@
 # else; a push never sends RED, nor the AMBER that came from KR, nor JP's
 # own objects back; a second run moves nothing; a stopped peer or a bad
 # token is a clear error that leaves the cursors alone.
-# Usage: sync.sh TRIPACT SOURCE_DIR
+# Usage: sync.sh TRIPACT SOURCE_DIR [postgres]
 set -eu
 T=$1
 SRC=$2
+STORE=${3:-}
 . "$SRC/tests/data/sync/lib.sh"
 
 node kr kr-kisa
 node us us-cisa
 node jp jp-nisc
-$T admin --data "$D/kr" load --collection feed --org kr-kisa \
+$T admin --data "$(store kr)" load --collection feed --org kr-kisa \
 	"$DEMO/dprk-iocs-amber.json" "$DEMO/dprk-iocs-red.json" >/dev/null
-$T admin --data "$D/us" load --collection feed --org us-cisa \
+$T admin --data "$(store us)" load --collection feed --org us-cisa \
 	"$DEMO/dprk-iocs-clear.json" "$DEMO/dprk-iocs-red.json" >/dev/null
-$T admin --data "$D/jp" load --collection feed --org jp-nisc "$DEMO/dprk-iocs-green.json" >/dev/null
+$T admin --data "$(store jp)" load --collection feed --org jp-nisc "$DEMO/dprk-iocs-green.json" >/dev/null
 # the accounts each node gives its partners, and the ones standing for them
 user kr node-us us-cisa read --partner-node
 user jp node-us us-cisa read,write --partner-node
@@ -37,7 +38,7 @@ KR=$PORT
 # a small body cap: the push needs many envelopes
 serve jp --max-content-length 200000
 JP=$PORT
-S="$T sync --data $D/us"
+S="$T sync --data $(store us)"
 
 # ---- peers ----
 expect 2 "exactly one of --token-file and --user" $S peer add jp --url "http://127.0.0.1:$JP/dprk/" \
@@ -124,7 +125,7 @@ expect 2 "no peer 'jp-bad'" $S peer remove jp-bad
 
 # ---- a stopped peer: a clear error, the cursors stay ----
 $S peer list >"$D/peers.before"
-echo "$PW" | $T admin --data "$D/us" user add poster --org us-cisa >/dev/null
+echo "$PW" | $T admin --data "$(store us)" user add poster --org us-cisa >/dev/null
 kill "$PID_jp"
 wait "$PID_jp" 2>/dev/null || true
 expect 2 "peer jp: GET http://127.0.0.1:$JP/dprk/: .*onnect" $S run --peer jp
@@ -148,7 +149,7 @@ if command -v openssl >/dev/null 2>&1; then
 	expect 0 "peer jp-tls: pulled 0 (8460 already here)" $S run --peer jp-tls
 	expect 0 "" $S peer remove jp-tls
 fi
-expect 2 "no peers" $T sync run --data "$D/jp"
+expect 2 "no peers" $T sync run --data "$(store jp)"
 
 # ---- refusals: reported by id, and sent again until accepted ----
 # JP again, taking at most 1,024 bytes a request: the larger CLEAR

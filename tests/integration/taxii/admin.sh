@@ -10,23 +10,11 @@ D=$(mktemp -d)
 DATA=$D
 trap 'rm -rf "$D"' EXIT
 if [ "${3:-}" = postgres ]; then
-	PGBIN=${TP_PG_BIN:-/usr/lib/postgresql/15/bin}
-	AS=""
-	if [ "$(id -u)" = 0 ]; then
-		chown postgres "$D"
-		AS="runuser -u postgres --"
-	fi
+	. "$SRC/tests/integration/pg_cluster.sh"
 	# stopped (if it started) and removed whatever happens
-	trap '$AS "$PGBIN/pg_ctl" -D "$D/pg" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$D"' EXIT
-	if ! $AS "$PGBIN/initdb" -D "$D/pg" -A trust -U tripact --no-sync >"$D/pg.log" 2>&1 ||
-		! $AS "$PGBIN/pg_ctl" -D "$D/pg" -l "$D/pg/log" -w \
-			-o "-k $D -c listen_addresses='' -F" start >>"$D/pg.log" 2>&1; then
-		echo "cannot start a PostgreSQL cluster with $PGBIN:" >&2
-		cat "$D/pg.log" >&2
-		exit 1
-	fi
-	# the socket directory as the URI's host, / written %2F (no '&' for sh -c)
-	DATA="postgresql://tripact@$(printf '%s' "$D" | sed 's|/|%2F|g')/postgres"
+	trap 'pg_stop; rm -rf "$D"' EXIT
+	pg_start "$D"
+	DATA=$PG_URL
 fi
 fails=0
 # expect STATUS PATTERN command...: runs it, checks the exit status and that
