@@ -3,7 +3,7 @@
 # PostgreSQL: each program starts a throw-away cluster
 # (tests/unit/store/store_location.h).
 foreach(t store/test_store store/test_tlp store/test_concurrency taxii/test_tlp_matrix
-          taxii/test_http sync/test_cursor)
+          taxii/test_http taxii/test_crash sync/test_cursor)
   string(REPLACE "/" "_" exe unit_${t})
   add_test(NAME ${t}@postgres COMMAND ${exe})
   set_tests_properties(${t}@postgres PROPERTIES

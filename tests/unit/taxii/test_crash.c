@@ -3,6 +3,7 @@
  * admin`) is killed with SIGKILL in the middle of a stream of POSTs. After
  * a restart, every object whose POST was acknowledged (202, counted as a
  * success) must be there. Also exercises the admin commands end to end.
+ * With TP_TEST_STORE=postgres the node's store is a PostgreSQL database.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include "tp_test.h"
 
 static struct node N; /* only dir and base are used: the server is a process */
+static char store[512]; /* its --data: N.dir, or a PostgreSQL database */
 static pid_t server = -1;
 static char token[128];
 
@@ -39,7 +41,7 @@ static void start_server(void)
 	assert_true(server >= 0);
 	if (server == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(getenv("TRIPACT"), "tripact", "serve", "--data", N.dir, "--listen",
+		execl(getenv("TRIPACT"), "tripact", "serve", "--data", store, "--listen",
 		      "127.0.0.1:0", "--port-file", portfile, "--quiet", (char *)NULL);
 		_exit(127);
 	}
@@ -74,6 +76,7 @@ static int setup(void **state)
 	assert_non_null(t);
 	snprintf(N.dir, sizeof N.dir, "/tmp/tp-taxii-crash-XXXXXX");
 	assert_non_null(mkdtemp(N.dir));
+	snprintf(store, sizeof store, "%s", test_store_location(N.dir));
 	char cmd[2048];
 	const char *steps[] = {
 		"org add us-cisa --title CISA",
@@ -83,21 +86,21 @@ static int setup(void **state)
 		"node set --org us-cisa --default-tlp amber",
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' %s >/dev/null", t, N.dir,
+		snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' %s >/dev/null", t, store,
 			 steps[i]);
 		run_ok(cmd);
 	}
 	snprintf(cmd, sizeof cmd,
 		 "echo 'a long passphrase' | '%s' admin --data '%s' user add poster --org us-cisa",
-		 t, N.dir);
+		 t, store);
 	run_ok(cmd);
 	/* a password on the command line is not a thing: user add reads stdin */
 	snprintf(cmd, sizeof cmd,
 		 "'%s' admin --data '%s' user add x --org us-cisa </dev/null 2>/dev/null", t,
-		 N.dir);
+		 store);
 	assert_int_not_equal(system(cmd), 0);
 	snprintf(cmd, sizeof cmd, "'%s' admin --data '%s' token create --user poster --label crash",
-		 t, N.dir);
+		 t, store);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_non_null(fgets(token, sizeof token, p));
