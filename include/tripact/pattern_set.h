@@ -32,6 +32,7 @@
 #ifndef TRIPACT_PATTERN_SET_H
 #define TRIPACT_PATTERN_SET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,36 @@ typedef int (*tp_pattern_hit_fn)(uint32_t id, void *ctx);
 enum tp_err tp_pattern_set_match(const struct tp_pattern_set *set, struct tp_pattern_scratch *sc,
 				 const struct tp_pattern_data *data, size_t obs,
 				 tp_pattern_hit_fn fn, void *ctx) TP_MUST_CHECK;
+
+/*
+ * Probing values without an observation: a prefilter for callers that can
+ * say, for each path key the set indexes, which values an observation of
+ * theirs would have there. When the set is indexed (no indicator is
+ * evaluated on every observation) and no value probes a candidate, no
+ * indicator can match the observation and building it can be skipped:
+ *
+ *	key k = "network-traffic:dst_port" (tp_pattern_set_key_path)
+ *	tp_pattern_set_probe_int(set, sc, k, 4444)   // 1: build it and match
+ *
+ * A candidate is only a chance (a non-exact indicator may still not
+ * match); tp_pattern_set_match on the observation gives the answer.
+ */
+
+/* The number of path keys; 0 before compile. */
+size_t tp_pattern_set_nkeys(const struct tp_pattern_set *set);
+/* Key number key as "type:prop.prop" ("file:hashes.SHA-256") into out;
+ * its length, 0 if key is out of range or out is too small. */
+size_t tp_pattern_set_key_path(const struct tp_pattern_set *set, size_t key, char *out, size_t n);
+/* true when every indicator is reached through its keys' indexes (none is
+ * evaluated on every observation): only then can probes rule one out. */
+bool tp_pattern_set_indexed(const struct tp_pattern_set *set);
+/* 1 if the string v[0..n) at key gives some indicator a chance, 0 if not
+ * (1 too for bad arguments or a failed scan: the safe answer). */
+int tp_pattern_set_probe(const struct tp_pattern_set *set, struct tp_pattern_scratch *sc,
+			 size_t key, const char *v, size_t n);
+/* The same for an integer value (a JSON integer at that key). */
+int tp_pattern_set_probe_int(const struct tp_pattern_set *set, struct tp_pattern_scratch *sc,
+			     size_t key, int64_t v);
 
 struct tp_pattern_set_stats {
 	size_t indicators;

@@ -38,6 +38,8 @@ struct tp_match {
 	json_t *epoch;		     /* the time every observation is matched at */
 	struct tp_json_arena *arena; /* the batch's JSON; never what is kept */
 	unsigned need;		     /* SCO kinds the indicators name (enum sco_kind) */
+	struct probes *probes;	     /* NULL: every record is built (probe.c) */
+	int no_probes;		     /* tests: build every record, never probe */
 	struct tp_match_stats st;
 	/* the batch being read */
 	struct record *recs; /* [BATCH] */
@@ -64,6 +66,16 @@ void sighting_count(struct tp_match *m, size_t i);
  * the cap, an observed-data. */
 enum tp_err sighting_record(struct tp_match *m, size_t i, const struct record *r, const char *file,
 			    struct tp_diag *d) TP_MUST_CHECK;
+
+/* ---- probes (probe.c) ---- */
+
+/* After compile: the probes for m's set, or none (m->probes NULL) when
+ * the set has an indicator or a key they cannot answer for. */
+enum tp_err probes_new(struct tp_match *m) TP_MUST_CHECK;
+void probes_free(struct probes *p);
+/* 0 if no indicator can match record r (its observation need not be
+ * built), 1 if one may. */
+int probe_record(struct tp_match *m, const struct record *r);
 
 /* ---- windows (window.c) ---- */
 

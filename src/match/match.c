@@ -3,12 +3,14 @@
  * turned into one set of observed-data and every observation checked
  * against all indicators at once (tp_pattern_set_match).
  *
- *	batch of 512 records -> [od-0 {ipv4-addr--0, ipv4-addr--1, network-traffic--2}, od-1 ...]
- *	                     -> tp_pattern_data_new -> tp_pattern_set_match(od-i) -> hits
+ *	batch of 32 records -> probes: which may match (probe.c)
+ *	  -> [od-0 {"0": ipv4-addr, "1": ipv4-addr, "2": network-traffic}, od-1 ...]
+ *	  -> tp_pattern_data_new -> tp_pattern_set_match(od-i) -> hits
  *
- * A record that matches nothing costs its mapping and the index probes;
- * only the records that match are mapped again with deterministic ids for
- * the sightings (sighting.c).
+ * A record that matches nothing costs the index probes of its values;
+ * only a record some probe finds a candidate for is mapped to JSON and
+ * matched, and only the records that match are mapped again with
+ * deterministic ids for the sightings (sighting.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -126,6 +128,7 @@ void tp_match_free(struct tp_match *m)
 	json_decref(m->scos);
 	json_decref(m->epoch);
 	tp_json_arena_free(m->arena);
+	probes_free(m->probes);
 	tp_pattern_scratch_free(m->sc);
 	tp_pattern_set_free(m->set);
 	windows_free(m);
@@ -268,6 +271,8 @@ enum tp_err tp_match_compile(struct tp_match *m, struct tp_diag *d)
 	enum tp_err e = tp_pattern_set_compile(m->set, d);
 	if (e == TP_OK)
 		e = tp_pattern_scratch_new(m->set, &m->sc);
+	if (e == TP_OK)
+		e = probes_new(m);
 	m->found = calloc(m->ninds + m->nleaves + 1, sizeof *m->found);
 	if (e == TP_OK && !m->found)
 		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
@@ -315,6 +320,8 @@ static enum tp_err batch_data(struct tp_match *m, json_t *all, size_t *rec_of, s
 	enum tp_err e = TP_OK;
 	*nobs = 0;
 	for (size_t i = 0; e == TP_OK && i < m->nrecs; i++) {
+		if (!probe_record(m, &m->recs[i]))
+			continue; /* no indicator can match it: no JSON */
 		json_t *objects = json_object();
 		ids.next = 0;
 		e = objects ? observe_objects(&m->recs[i], &ids, objects) : TP_ENOMEM;

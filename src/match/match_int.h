@@ -140,6 +140,27 @@ enum tp_err observe(const struct record *r, struct ids *ids, json_t *objs,
  */
 enum tp_err observe_objects(const struct record *r, struct ids *ids, json_t *dict) TP_MUST_CHECK;
 
+/* Values as observe() writes them, shared with the probes (probe.c). */
+
+/* The port in the first value of f, -1 if none or not a port. */
+long record_port(const struct record *r, enum field f);
+/* s cut to 31 bytes and lower-cased (a method, a protocol). */
+void lower_copy(char out[32], const char *s);
+/* The length of the name in a Host header ("a.example:8080" -> 9). */
+size_t host_name_len(const char *host, size_t hn);
+/* The record's url: F_URL as given, else built from host, port and uri
+ * like Zeek (in b, caller's scratch). TP_ENOTFOUND when it has none. */
+enum tp_err record_url(const struct record *r, struct tp_buf *b, const char **url,
+		       size_t *n) TP_MUST_CHECK;
+/* The file size (F_SIZE), -1 if none or not a size. */
+long long file_size(const struct record *r);
+/* "Name <a@b.example>" -> "a@b.example" (*addr, *n); 0 if it has no '@'. */
+int email_address(const char *s, const char **addr, size_t *n);
+/* Hash values as Suricata writes them ("aa:bb:..") lose their colons;
+ * cut to HASH_TEXT_MAX - 1 bytes. The length. */
+#define HASH_TEXT_MAX 160
+size_t hash_text(const char *s, char out[HASH_TEXT_MAX]);
+
 /* ---- indicators ---- */
 
 /* The most records an indicator's window keeps (window.c). */

@@ -182,7 +182,7 @@ static enum tp_err domain(struct obs_ctx *c, const char *s, size_t n, json_t *re
 	return put(c, o, id);
 }
 
-static long port(const struct record *r, enum field f)
+long record_port(const struct record *r, enum field f)
 {
 	const char *s = record_get(r, f, NULL);
 	if (!s || !*s)
@@ -192,10 +192,11 @@ static long port(const struct record *r, enum field f)
 	return *end || p < 0 || p > 65535 ? -1 : p;
 }
 
-static void lower(char *s)
+void lower_copy(char out[32], const char *s)
 {
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
+	snprintf(out, 32, "%s", s);
+	for (; *out; out++)
+		*out = (char)tolower((unsigned char)*out);
 }
 
 static const char *app_protocol(const char *log)
@@ -214,8 +215,7 @@ static enum tp_err http_ext(const struct record *r, json_t *nt)
 	if (!method || !uri)
 		return TP_OK; /* both are required by http-request-ext */
 	char m[32];
-	snprintf(m, sizeof m, "%s", method);
-	lower(m);
+	lower_copy(m, method);
 	json_t *hdr = json_object();
 	const char *host = record_get(r, F_HOST, NULL), *ua = record_get(r, F_USER_AGENT, NULL);
 	if (host)
@@ -272,7 +272,7 @@ static enum tp_err network(struct obs_ctx *c)
 		json_object_set_new_nocheck(nt, "src_ref", json_string_nocheck(sid));
 	if (did[0])
 		json_object_set_new_nocheck(nt, "dst_ref", json_string_nocheck(did));
-	long sp = port(r, F_SRC_PORT), dp = port(r, F_DST_PORT);
+	long sp = record_port(r, F_SRC_PORT), dp = record_port(r, F_DST_PORT);
 	if (sp >= 0)
 		json_object_set_new_nocheck(nt, "src_port", json_integer(sp));
 	if (dp >= 0)
@@ -280,8 +280,7 @@ static enum tp_err network(struct obs_ctx *c)
 	const char *proto = record_get(r, F_PROTO, NULL);
 	char p[32];
 	if (proto && *proto) {
-		snprintf(p, sizeof p, "%s", proto);
-		lower(p);
+		lower_copy(p, proto);
 	} else {
 		/* protocols is required: the network layer is what we know */
 		snprintf(p, sizeof p, "%s", strstr(sid[0] ? sid : did, "ipv6") ? "ipv6" : "ipv4");
@@ -326,8 +325,7 @@ static enum tp_err dns(struct obs_ctx *c)
 	return e;
 }
 
-/* The length of the name in a Host header ("a.example:8080" -> 9). */
-static size_t dn_of_host(const char *host, size_t hn)
+size_t host_name_len(const char *host, size_t hn)
 {
 	const char *colon = memchr(host, ':', hn);
 	if (!colon || memchr(colon + 1, ':', hn - (size_t)(colon - host) - 1))
@@ -336,16 +334,49 @@ static size_t dn_of_host(const char *host, size_t hn)
 }
 
 /* Zeek's HTTP::build_url_http: http:// host [:port unless 80] uri. */
+enum tp_err record_url(const struct record *r, struct tp_buf *b, const char **url, size_t *n)
+{
+	size_t hn = 0;
+	const char *host = record_get(r, F_HOST, &hn), *uri = record_get(r, F_URI, NULL);
+	const char *given = record_get(r, F_URL, NULL);
+	if (given) {
+		*url = given;
+		*n = strlen(given);
+		return TP_OK;
+	}
+	if (!uri || (!host && !record_get(r, F_DST, NULL)))
+		return TP_ENOTFOUND;
+	tp_buf_reset(b);
+	const char *dst = record_get(r, F_DST, NULL);
+	/* an EVE fileinfo event may run from server to client: its
+	 * http_port, when logged, is the server's */
+	long dp = record_get(r, F_HTTP_PORT, NULL) ? record_port(r, F_HTTP_PORT)
+						   : record_port(r, F_DST_PORT);
+	enum tp_err e = tp_buf_puts(b, "http://");
+	if (e == TP_OK && host)
+		e = tp_buf_puts(b, host);
+	else if (e == TP_OK)
+		e = tp_buf_printf(b, ip_family(dst) == 6 ? "[%s]" : "%s", dst);
+	/* Zeek would append the port to a Host that already has one */
+	int has_port = host && host_name_len(host, hn) != hn;
+	if (e == TP_OK && dp >= 0 && dp != 80 && !has_port)
+		e = tp_buf_printf(b, ":%ld", dp);
+	if (e == TP_OK)
+		e = tp_buf_puts(b, uri);
+	*url = b->data;
+	*n = b->len;
+	return e;
+}
+
 static enum tp_err http(struct obs_ctx *c)
 {
 	const struct record *r = c->r;
 	size_t hn = 0;
-	const char *host = record_get(r, F_HOST, &hn), *uri = record_get(r, F_URI, NULL);
-	const char *url = record_get(r, F_URL, NULL);
+	const char *host = record_get(r, F_HOST, &hn);
 	enum tp_err e = TP_OK;
 	if (host && (c->need & S_DOMAIN)) {
 		/* the Host header may carry a port */
-		size_t dn = dn_of_host(host, hn);
+		size_t dn = host_name_len(host, hn);
 		char name[256];
 		if (dn < sizeof name) {
 			memcpy(name, host, dn);
@@ -356,34 +387,15 @@ static enum tp_err http(struct obs_ctx *c)
 	}
 	if (!(c->need & S_URL))
 		return TP_OK;
-	if (url)
-		return put(c, value_sco("url", url, strlen(url)), NULL);
-	if (!uri || (!host && !record_get(r, F_DST, NULL)))
-		return TP_OK;
-	struct tp_buf *b = &c->ids->url;
-	tp_buf_reset(b);
-	const char *dst = record_get(r, F_DST, NULL);
-	/* an EVE fileinfo event may run from server to client: its
-	 * http_port, when logged, is the server's */
-	long dp = record_get(r, F_HTTP_PORT, NULL) ? port(r, F_HTTP_PORT) : port(r, F_DST_PORT);
-	e = tp_buf_puts(b, "http://");
-	if (e == TP_OK && host)
-		e = tp_buf_puts(b, host);
-	else if (e == TP_OK)
-		e = tp_buf_printf(b, ip_family(dst) == 6 ? "[%s]" : "%s", dst);
-	/* Zeek would append the port to a Host that already has one */
-	int has_port = host && dn_of_host(host, hn) != hn;
-	if (e == TP_OK && dp >= 0 && dp != 80 && !has_port)
-		e = tp_buf_printf(b, ":%ld", dp);
+	const char *url;
+	size_t n;
+	e = record_url(r, &c->ids->url, &url, &n);
 	if (e == TP_OK)
-		e = tp_buf_puts(b, uri);
-	if (e == TP_OK)
-		e = put(c, value_sco("url", b->data, b->len), NULL);
-	return e;
+		e = put(c, value_sco("url", url, n), NULL);
+	return e == TP_ENOTFOUND ? TP_OK : e;
 }
 
-/* "Name <a@b.example>" -> "a@b.example" */
-static enum tp_err email(struct obs_ctx *c, const char *s)
+int email_address(const char *s, const char **addr, size_t *n)
 {
 	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
 	const char *b = lt && gt ? lt + 1 : s, *end = lt && gt ? gt : s + strlen(s);
@@ -391,21 +403,43 @@ static enum tp_err email(struct obs_ctx *c, const char *s)
 		b++;
 	while (end > b && isspace((unsigned char)end[-1]))
 		end--;
-	if (!memchr(b, '@', (size_t)(end - b)))
-		return TP_OK;
-	return put(c, value_sco("email-addr", b, (size_t)(end - b)), NULL);
+	*addr = b;
+	*n = (size_t)(end - b);
+	return memchr(b, '@', *n) != NULL;
 }
 
-/* Hash values as Suricata writes them ("aa:bb:..") lose their colons. */
+static enum tp_err email(struct obs_ctx *c, const char *s)
+{
+	const char *b;
+	size_t n;
+	if (!email_address(s, &b, &n))
+		return TP_OK;
+	return put(c, value_sco("email-addr", b, n), NULL);
+}
+
+size_t hash_text(const char *s, char out[HASH_TEXT_MAX])
+{
+	size_t n = 0;
+	for (; *s && n + 1 < HASH_TEXT_MAX; s++)
+		if (*s != ':')
+			out[n++] = *s;
+	out[n] = '\0';
+	return n;
+}
+
 static json_t *hash_value(const char *s)
 {
-	char buf[160];
-	size_t n = 0;
-	for (; *s && n + 1 < sizeof buf; s++)
-		if (*s != ':')
-			buf[n++] = *s;
-	buf[n] = '\0';
+	char buf[HASH_TEXT_MAX];
+	hash_text(s, buf);
 	return json_string(buf);
+}
+
+long long file_size(const struct record *r)
+{
+	const char *size = record_get(r, F_SIZE, NULL);
+	char *end;
+	long long sz = size ? strtoll(size, &end, 10) : -1;
+	return size && !*end && sz >= 0 ? sz : -1;
 }
 
 static enum tp_err file(struct obs_ctx *c)
@@ -438,10 +472,9 @@ static enum tp_err file(struct obs_ctx *c)
 	json_decref(hashes);
 	if (name)
 		json_object_set_new_nocheck(o, "name", json_string(name));
-	const char *size = record_get(r, F_SIZE, NULL), *mime = record_get(r, F_MIME, NULL);
-	char *end;
-	long long sz = size ? strtoll(size, &end, 10) : -1;
-	if (size && !*end && sz >= 0)
+	const char *mime = record_get(r, F_MIME, NULL);
+	long long sz = file_size(r);
+	if (sz >= 0)
 		json_object_set_new_nocheck(o, "size", json_integer(sz));
 	if (mime)
 		json_object_set_new_nocheck(o, "mime_type", json_string(mime));

@@ -12,6 +12,7 @@
  * de-duplicated with a generation stamp, and non-exact ones confirmed by
  * the evaluator on that one observation.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -448,6 +449,10 @@ size_t tp_pattern_scratch_limit_hits(const struct tp_pattern_scratch *sc)
 
 static void candidate(struct tp_pattern_scratch *sc, uint32_t ind)
 {
+	if (!sc->fn) {
+		sc->stop = 1; /* a probe: one candidate is the answer */
+		return;
+	}
 	if (sc->stop || sc->stamp[ind] == sc->gen)
 		return;
 	sc->stamp[ind] = sc->gen;
@@ -519,6 +524,29 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to, un
 	return sc->stop;
 }
 
+/* Every index of key ki that takes a string: 0, or -1 if Hyperscan failed. */
+static int lookup_string(struct tp_pattern_scratch *sc, uint32_t ki, const char *str, size_t n)
+{
+	const struct key *k = &sc->set->keys[ki];
+	if (k->has_eq)
+		lookup_eq(sc, ki, str, n);
+	if (k->has_cidr && !sc->stop)
+		lookup_cidr(sc, k, str, n);
+	if (!k->db || sc->stop)
+		return 0;
+	/* the regexes were compiled from NFC: scan the NFC value */
+	char *nf = NULL;
+	size_t nfn = 0;
+	if (tp_pattern_nfc(str, n, &nf, &nfn) == 0 && nf) {
+		str = nf;
+		n = nfn;
+	}
+	sc->cur = k;
+	hs_error_t he = hs_scan(k->db, str, (unsigned)n, 0, sc->hs, on_hs, sc);
+	free(nf);
+	return he != HS_SUCCESS && he != HS_SCAN_TERMINATED ? -1 : 0;
+}
+
 enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_pattern_scratch *sc,
 				 const struct tp_pattern_data *data, size_t obs,
 				 tp_pattern_hit_fn fn, void *ctx)
@@ -569,29 +597,9 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 			have = i < 16 ? i : 16;
 			if (k->has_int_eq && json_is_number(v))
 				lookup_int(sc, (uint32_t)ki, v);
-			if (!json_is_string(v))
-				continue;
-			const char *str = json_string_value(v);
-			size_t n = json_string_length(v);
-			if (k->has_eq)
-				lookup_eq(sc, (uint32_t)ki, str, n);
-			if (k->has_cidr && !sc->stop)
-				lookup_cidr(sc, k, str, n);
-			if (k->db && !sc->stop) {
-				/* the regexes were compiled from NFC: scan the NFC value */
-				char *nf = NULL;
-				size_t nfn = 0;
-				if (tp_pattern_nfc(str, n, &nf, &nfn) == 0 && nf) {
-					str = nf;
-					n = nfn;
-				}
-				sc->cur = k;
-				hs_error_t he =
-					hs_scan(k->db, str, (unsigned)n, 0, sc->hs, on_hs, sc);
-				free(nf);
-				if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
-					return TP_EINVAL;
-			}
+			if (json_is_string(v) &&
+			    lookup_string(sc, ki, json_string_value(v), json_string_length(v)))
+				return TP_EINVAL;
 		}
 	}
 	for (size_t i = 0; i < s->nalways && !sc->stop; i++)
@@ -610,4 +618,54 @@ enum tp_err tp_pattern_set_match(const struct tp_pattern_set *s, struct tp_patte
 			sc->stop = fn(in->id, ctx) != 0;
 	}
 	return TP_OK;
+}
+
+/* ---- probing values without an observation ---- */
+
+size_t tp_pattern_set_nkeys(const struct tp_pattern_set *s)
+{
+	return s && s->compiled ? s->nkeys : 0;
+}
+
+size_t tp_pattern_set_key_path(const struct tp_pattern_set *s, size_t key, char *out, size_t n)
+{
+	if (!s || !s->compiled || key >= s->nkeys || !out || !n)
+		return 0;
+	const struct key *k = &s->keys[key];
+	size_t len = (size_t)snprintf(out, n, "%s", k->type);
+	for (size_t i = 0; i < k->nprops && len < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%c%s", i ? '.' : ':', k->props[i]);
+	return len < n ? len : 0;
+}
+
+bool tp_pattern_set_indexed(const struct tp_pattern_set *s)
+{
+	return s && s->compiled && s->nalways == 0;
+}
+
+/* Starts a probe: the first candidate stops it (candidate() without fn). */
+static void probe_start(struct tp_pattern_scratch *sc)
+{
+	sc->fn = NULL;
+	sc->stop = 0;
+}
+
+int tp_pattern_set_probe(const struct tp_pattern_set *s, struct tp_pattern_scratch *sc, size_t key,
+			 const char *v, size_t n)
+{
+	if (!s || !sc || sc->set != s || key >= s->nkeys)
+		return 1;
+	probe_start(sc);
+	return lookup_string(sc, (uint32_t)key, v, n) != 0 || sc->stop;
+}
+
+int tp_pattern_set_probe_int(const struct tp_pattern_set *s, struct tp_pattern_scratch *sc,
+			     size_t key, int64_t v)
+{
+	if (!s || !sc || sc->set != s || key >= s->nkeys)
+		return 1;
+	probe_start(sc);
+	if (s->keys[key].has_int_eq)
+		lookup_eq(sc, (uint32_t)key | EQ_INT_KEY, (const char *)&v, sizeof v);
+	return sc->stop;
 }
