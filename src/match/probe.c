@@ -80,8 +80,8 @@ static const char *const slot_path[P_NSLOTS] = {
 };
 
 /* The SCO types observe() makes: a key on any other can never match. */
-static const char *const made_types[] = {"ipv4-addr", "ipv6-addr",	  "network-traffic",
-					 "domain-name", "url",		  "file",
+static const char *const made_types[] = {"ipv4-addr",	     "ipv6-addr", "network-traffic",
+					 "domain-name",	     "url",	  "file",
 					 "x509-certificate", "email-addr"};
 
 struct probes {
@@ -234,9 +234,9 @@ static int hash(const struct tp_match *m, enum slot s, const char *v)
 static int file_and_cert(const struct tp_match *m, const struct record *r)
 {
 	return hash(m, P_MD5, first(r, F_MD5)) || hash(m, P_SHA1, first(r, F_SHA1)) ||
-	       hash(m, P_SHA256, first(r, F_SHA256)) || cstr(m, P_FILE_NAME, first(r, F_FILENAME)) ||
-	       num(m, P_FILE_SIZE, file_size(r)) || cstr(m, P_MIME, first(r, F_MIME)) ||
-	       hash(m, P_CERT_SHA1, first(r, F_CERT_SHA1)) ||
+	       hash(m, P_SHA256, first(r, F_SHA256)) ||
+	       cstr(m, P_FILE_NAME, first(r, F_FILENAME)) || num(m, P_FILE_SIZE, file_size(r)) ||
+	       cstr(m, P_MIME, first(r, F_MIME)) || hash(m, P_CERT_SHA1, first(r, F_CERT_SHA1)) ||
 	       hash(m, P_CERT_SHA256, first(r, F_CERT_SHA256)) ||
 	       cstr(m, P_SUBJECT, first(r, F_CERT_SUBJECT)) ||
 	       cstr(m, P_ISSUER, first(r, F_CERT_ISSUER)) ||
