@@ -4,13 +4,16 @@
  * enum tp_match_format), the rest is the input. Bad records are skipped
  * (counted), so the lines after them are read too; whatever matched must
  * come out as a sightings bundle, and every record read is one the stats
- * count. (No LIKE or MATCHES: a Hyperscan compile per input would slow the
+ * count. Every input is matched twice, with the probes that let records
+ * skip their JSON (probe.c) and building every record: the sightings
+ * must be the same. (No LIKE or MATCHES: a Hyperscan compile per input would slow the
  * fuzzer down a hundredfold; fuzz_pattern covers them.)
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "match/engine.h"
 #include "tripact/json.h"
 #include "tripact/match.h"
 
@@ -31,7 +34,7 @@ static const char *const patterns[] = {
 
 static const char *const map[] = {"src=a", "dst=b.c", "url=u", "ts=t", "md5=h"};
 
-static struct tp_match *matcher(enum tp_match_format f)
+static struct tp_match *matcher(enum tp_match_format f, int no_probes)
 {
 	struct tp_match_opts o = {.skip_bad = 1, .max_observed = 3, .time = 1};
 	if (f == TP_MATCH_JSONL) {
@@ -51,18 +54,20 @@ static struct tp_match *matcher(enum tp_match_format f)
 				  "pattern", patterns[i], "object_marking_refs",
 				  "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"));
 	}
+	m->no_probes = no_probes;
 	if (tp_match_add_indicators(m, objs, NULL) != TP_OK || tp_match_compile(m, NULL) != TP_OK)
 		abort();
+	if (!no_probes && !m->probes)
+		abort(); /* every pattern above is indexed */
 	json_decref(objs);
 	return m;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The sightings of data[1..size) as text (without the random bundle id). */
+static char *sightings_of(const uint8_t *data, size_t size, int no_probes)
 {
-	if (size < 1)
-		return 0;
 	enum tp_match_format f = (enum tp_match_format)(data[0] % TP_MATCH_FORMATS);
-	struct tp_match *m = matcher(f);
+	struct tp_match *m = matcher(f, no_probes);
 	struct tp_diag d = {0};
 	enum tp_err e = tp_match_read_mem(m, "fuzz", (const char *)data + 1, size - 1, f, &d);
 	if (e != TP_OK && e != TP_EPARSE && e != TP_ELIMIT && e != TP_EUNSUPPORTED)
@@ -87,7 +92,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sightings != st.sighted)
 		abort();
+	json_object_del(b, "id");
+	char *text = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!text)
+		abort();
 	json_decref(b);
 	tp_match_free(m);
+	return text;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	char *probed = sightings_of(data, size, 0), *built = sightings_of(data, size, 1);
+	if (strcmp(probed, built) != 0)
+		abort();
+	free(probed);
+	free(built);
 	return 0;
 }
