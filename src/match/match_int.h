@@ -142,6 +142,8 @@ enum tp_err observe_objects(const struct record *r, struct ids *ids, json_t *dic
 
 /* Values as observe() writes them, shared with the probes (probe.c). */
 
+/* The port s gives, -1 if s is NULL or not a port. */
+long port_value(const char *s);
 /* The port in the first value of f, -1 if none or not a port. */
 long record_port(const struct record *r, enum field f);
 /* s cut to 31 bytes and lower-cased (a method, a protocol). */
@@ -152,8 +154,8 @@ size_t host_name_len(const char *host, size_t hn);
  * like Zeek (in b, caller's scratch). TP_ENOTFOUND when it has none. */
 enum tp_err record_url(const struct record *r, struct tp_buf *b, const char **url,
 		       size_t *n) TP_MUST_CHECK;
-/* The file size (F_SIZE), -1 if none or not a size. */
-long long file_size(const struct record *r);
+/* The file size s gives (F_SIZE), -1 if s is NULL or not a size. */
+long long size_value(const char *s);
 /* "Name <a@b.example>" -> "a@b.example" (*addr, *n); 0 if it has no '@'. */
 int email_address(const char *s, const char **addr, size_t *n);
 /* Hash values as Suricata writes them ("aa:bb:..") lose their colons;

@@ -182,14 +182,18 @@ static enum tp_err domain(struct obs_ctx *c, const char *s, size_t n, json_t *re
 	return put(c, o, id);
 }
 
-long record_port(const struct record *r, enum field f)
+long port_value(const char *s)
 {
-	const char *s = record_get(r, f, NULL);
 	if (!s || !*s)
 		return -1;
 	char *end;
 	long p = strtol(s, &end, 10);
 	return *end || p < 0 || p > 65535 ? -1 : p;
+}
+
+long record_port(const struct record *r, enum field f)
+{
+	return port_value(record_get(r, f, NULL));
 }
 
 void lower_copy(char out[32], const char *s)
@@ -434,9 +438,8 @@ static json_t *hash_value(const char *s)
 	return json_string(buf);
 }
 
-long long file_size(const struct record *r)
+long long size_value(const char *size)
 {
-	const char *size = record_get(r, F_SIZE, NULL);
 	char *end;
 	long long sz = size ? strtoll(size, &end, 10) : -1;
 	return size && !*end && sz >= 0 ? sz : -1;
@@ -473,7 +476,7 @@ static enum tp_err file(struct obs_ctx *c)
 	if (name)
 		json_object_set_new_nocheck(o, "name", json_string(name));
 	const char *mime = record_get(r, F_MIME, NULL);
-	long long sz = file_size(r);
+	long long sz = size_value(record_get(r, F_SIZE, NULL));
 	if (sz >= 0)
 		json_object_set_new_nocheck(o, "size", json_integer(sz));
 	if (mime)

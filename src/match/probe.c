@@ -84,8 +84,77 @@ static const char *const made_types[] = {"ipv4-addr",	     "ipv6-addr", "network
 					 "domain-name",	     "url",	  "file",
 					 "x509-certificate", "email-addr"};
 
+/* How observe() writes a field's value, and at which slot. */
+enum how {
+	H_NONE,
+	H_ADDR,	  /* ipv4-addr or ipv6-addr value */
+	H_ANSWER, /* an address, or a domain name */
+	H_STR,	  /* as is */
+	H_CSTR,	  /* up to a NUL (json_string) */
+	H_PORT,	  /* integer */
+	H_SIZE,	  /* integer */
+	H_HASH,	  /* without colons */
+	H_METHOD, /* lower-cased */
+	H_HOST,	  /* the Host header, and its name as a domain name */
+	H_EMAIL,  /* the address of "Name <a@b>" */
+};
+
+static const struct rule {
+	enum how how;
+	enum slot slot;
+	int every; /* every value of the field, not only the first */
+} rules[F_NFIELDS] = {
+	[F_SRC] = {H_ADDR, P_IPV4, 0},
+	[F_DST] = {H_ADDR, P_IPV4, 0},
+	[F_SRC_PORT] = {H_PORT, P_SRC_PORT, 0},
+	[F_DST_PORT] = {H_PORT, P_DST_PORT, 0},
+	[F_QUERY] = {H_STR, P_DOMAIN, 0},
+	[F_ANSWER] = {H_ANSWER, P_DOMAIN, 1},
+	[F_HOST] = {H_HOST, P_HOST_HEADER, 0},
+	[F_URI] = {H_CSTR, P_REQUEST, 0},
+	[F_METHOD] = {H_METHOD, P_METHOD, 0},
+	[F_USER_AGENT] = {H_CSTR, P_UA_HEADER, 0},
+	[F_SNI] = {H_STR, P_DOMAIN, 1},
+	[F_DOMAIN] = {H_STR, P_DOMAIN, 1},
+	[F_MD5] = {H_HASH, P_MD5, 0},
+	[F_SHA1] = {H_HASH, P_SHA1, 0},
+	[F_SHA256] = {H_HASH, P_SHA256, 0},
+	[F_FILENAME] = {H_CSTR, P_FILE_NAME, 0},
+	[F_SIZE] = {H_SIZE, P_FILE_SIZE, 0},
+	[F_MIME] = {H_CSTR, P_MIME, 0},
+	[F_EMAIL] = {H_EMAIL, P_EMAIL, 1},
+	[F_CERT_SUBJECT] = {H_CSTR, P_SUBJECT, 0},
+	[F_CERT_ISSUER] = {H_CSTR, P_ISSUER, 0},
+	[F_CERT_SERIAL] = {H_CSTR, P_SERIAL, 0},
+	[F_CERT_SHA1] = {H_HASH, P_CERT_SHA1, 0},
+	[F_CERT_SHA256] = {H_HASH, P_CERT_SHA256, 0},
+	/* F_URL: with the URL built from host, port and uri, below */
+};
+
+/* 1 if some slot field f's values go to has a key. */
+static int wanted(const long key[P_NSLOTS], enum field f)
+{
+	const struct rule *u = &rules[f];
+	int addr = key[P_IPV4] >= 0 || key[P_IPV6] >= 0;
+	switch (u->how) {
+	case H_NONE:
+		return 0;
+	case H_ADDR:
+		return addr;
+	case H_ANSWER:
+		return addr || key[P_DOMAIN] >= 0;
+	case H_HOST:
+		return key[P_HOST_HEADER] >= 0 || key[P_DOMAIN] >= 0;
+	default:
+		return key[u->slot] >= 0;
+	}
+}
+
+_Static_assert(F_NFIELDS <= 32, "a set of fields fits 32 bits");
+
 struct probes {
 	long key[P_NSLOTS]; /* the set's key for each slot, -1 if it has none */
+	uint32_t wanted;    /* 1 << field: the fields some key wants */
 	struct tp_buf url;  /* scratch for record_url */
 };
 
@@ -128,6 +197,10 @@ enum tp_err probes_new(struct tp_match *m)
 		if (s >= 0)
 			p->key[s] = (long)k;
 	}
+	p->wanted = 0;
+	for (int f = 0; f < F_NFIELDS; f++)
+		if (wanted(p->key, (enum field)f))
+			p->wanted |= 1u << f;
 	tp_buf_init(&p->url, 1 << 20);
 	m->probes = p;
 	return TP_OK;
@@ -151,7 +224,7 @@ static int str(const struct tp_match *m, enum slot s, const char *v, size_t n)
 /* The same for a C string (what observe() gives json_string). */
 static int cstr(const struct tp_match *m, enum slot s, const char *v)
 {
-	return v && str(m, s, v, strlen(v));
+	return str(m, s, v, strlen(v));
 }
 
 /* The same for an integer; negative is none (ports and sizes). */
@@ -164,96 +237,65 @@ static int num(const struct tp_match *m, enum slot s, long long v)
 /* An address slot by its text: IPv6 addresses have a colon, IPv4 none. */
 static int address(const struct tp_match *m, const char *v)
 {
-	return v && cstr(m, strchr(v, ':') ? P_IPV6 : P_IPV4, v);
+	return cstr(m, strchr(v, ':') ? P_IPV6 : P_IPV4, v);
 }
 
-/* The first value of f. */
-static const char *first(const struct record *r, enum field f)
-{
-	return record_get(r, f, NULL);
-}
-
-/* network(): addresses, ports and the http-request-ext. */
-static int network(const struct tp_match *m, const struct record *r)
-{
-	if (address(m, first(r, F_SRC)) || address(m, first(r, F_DST)) ||
-	    num(m, P_SRC_PORT, record_port(r, F_SRC_PORT)) ||
-	    num(m, P_DST_PORT, record_port(r, F_DST_PORT)))
-		return 1;
-	const char *method = first(r, F_METHOD);
-	char lowered[32];
-	if (method && m->probes->key[P_METHOD] >= 0) {
-		lower_copy(lowered, method);
-		if (cstr(m, P_METHOD, lowered))
-			return 1;
-	}
-	return cstr(m, P_REQUEST, first(r, F_URI)) || cstr(m, P_HOST_HEADER, first(r, F_HOST)) ||
-	       cstr(m, P_UA_HEADER, first(r, F_USER_AGENT));
-}
-
-/* dns(), http()'s domain, sni, domain and email values. */
-static int names(const struct tp_match *m, const struct record *r)
-{
-	for (size_t i = 0; i < r->nv; i++) {
-		const char *v = record_str(r, i);
-		const char *a;
-		size_t n;
-		switch (r->v[i].field) {
-		case F_ANSWER: /* an address or a name */
-			if (address(m, v) || str(m, P_DOMAIN, v, r->v[i].len))
-				return 1;
-			break;
-		case F_SNI:
-		case F_DOMAIN:
-			if (str(m, P_DOMAIN, v, r->v[i].len))
-				return 1;
-			break;
-		case F_EMAIL:
-			if (email_address(v, &a, &n) && str(m, P_EMAIL, a, n))
-				return 1;
-			break;
-		default:
-			break;
-		}
-	}
-	size_t n, hn;
-	const char *q = record_get(r, F_QUERY, &n), *host = record_get(r, F_HOST, &hn);
-	if (q && str(m, P_DOMAIN, q, n))
-		return 1;
-	size_t dn = host ? host_name_len(host, hn) : 0;
-	return host && dn < 256 && str(m, P_DOMAIN, host, dn);
-}
-
-/* A hash value as observe() writes it (colons dropped). */
-static int hash(const struct tp_match *m, enum slot s, const char *v)
+/* 1 if value v[0..n) of a field written the way u says gives a candidate. */
+static int probe_value(const struct tp_match *m, const struct rule *u, const char *v, size_t n)
 {
 	char buf[HASH_TEXT_MAX];
-	return v && m->probes->key[s] >= 0 && str(m, s, buf, hash_text(v, buf));
-}
-
-static int file_and_cert(const struct tp_match *m, const struct record *r)
-{
-	return hash(m, P_MD5, first(r, F_MD5)) || hash(m, P_SHA1, first(r, F_SHA1)) ||
-	       hash(m, P_SHA256, first(r, F_SHA256)) ||
-	       cstr(m, P_FILE_NAME, first(r, F_FILENAME)) || num(m, P_FILE_SIZE, file_size(r)) ||
-	       cstr(m, P_MIME, first(r, F_MIME)) || hash(m, P_CERT_SHA1, first(r, F_CERT_SHA1)) ||
-	       hash(m, P_CERT_SHA256, first(r, F_CERT_SHA256)) ||
-	       cstr(m, P_SUBJECT, first(r, F_CERT_SUBJECT)) ||
-	       cstr(m, P_ISSUER, first(r, F_CERT_ISSUER)) ||
-	       cstr(m, P_SERIAL, first(r, F_CERT_SERIAL));
+	const char *a;
+	size_t an;
+	switch (u->how) {
+	case H_ADDR:
+		return address(m, v);
+	case H_ANSWER:
+		return address(m, v) || str(m, P_DOMAIN, v, n);
+	case H_STR:
+		return str(m, u->slot, v, n);
+	case H_CSTR:
+		return cstr(m, u->slot, v);
+	case H_PORT:
+		return num(m, u->slot, port_value(v));
+	case H_SIZE:
+		return num(m, u->slot, size_value(v));
+	case H_HASH:
+		return str(m, u->slot, buf, hash_text(v, buf));
+	case H_METHOD:
+		lower_copy(buf, v);
+		return cstr(m, u->slot, buf);
+	case H_HOST:
+		an = host_name_len(v, n);
+		return cstr(m, P_HOST_HEADER, v) || (an < 256 && str(m, P_DOMAIN, v, an));
+	case H_EMAIL:
+		return email_address(v, &a, &an) && str(m, u->slot, a, an);
+	default:
+		return 0;
+	}
 }
 
 int probe_record(struct tp_match *m, const struct record *r)
 {
-	if (!m->probes)
+	struct probes *p = m->probes;
+	if (!p)
 		return 1;
-	if (network(m, r) || names(m, r) || file_and_cert(m, r))
-		return 1;
-	if (m->probes->key[P_URL] < 0)
+	uint32_t seen = 0; /* fields whose first value was probed */
+	for (size_t i = 0; i < r->nv; i++) {
+		enum field f = (enum field)r->v[i].field;
+		const struct rule *u = &rules[f];
+		if (!u->every) {
+			if (seen & 1u << f)
+				continue;
+			seen |= 1u << f;
+		}
+		if (p->wanted & 1u << f && probe_value(m, u, record_str(r, i), r->v[i].len))
+			return 1;
+	}
+	if (p->key[P_URL] < 0)
 		return 0;
 	const char *url;
 	size_t n;
-	enum tp_err e = record_url(r, &m->probes->url, &url, &n);
+	enum tp_err e = record_url(r, &p->url, &url, &n);
 	/* a URL too long for the buffer: the JSON path reports it */
 	return e == TP_ENOTFOUND ? 0 : e != TP_OK || str(m, P_URL, url, n);
 }
