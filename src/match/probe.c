@@ -131,7 +131,7 @@ static const struct rule {
 	/* F_URL: with the URL built from host, port and uri, below */
 };
 
-/* 1 if some slot field f's values go to has a key. */
+/* 1 if a slot that field f's values go to has a key. */
 static int wanted(const long key[P_NSLOTS], enum field f)
 {
 	const struct rule *u = &rules[f];
