@@ -89,7 +89,7 @@ static int msg_len(const char *m)
 	return len;
 }
 
-static enum tp_err server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d)
+enum tp_err pg_server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -157,7 +157,8 @@ void pg_give(struct pgs *q, struct pgc *c)
 {
 	if (!c || c == pinned)
 		return;
-	if (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+	if (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE ||
+	    PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) {
 		conn_close(c);
 		return;
 	}
@@ -175,7 +176,7 @@ enum tp_err pg_cmd(struct pgc *c, const char *sql, struct tp_diag *d)
 	PGresult *r = PQexec(c->pg, sql);
 	enum tp_err e = TP_OK;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		e = server_err(r, c->pg, sql, d);
+		e = pg_server_err(r, c->pg, sql, d);
 	PQclear(r);
 	return e;
 }
@@ -207,16 +208,30 @@ static void pg_read_end(struct tp_store *s)
 	pg_give(PGS(s), c);
 }
 
-/* The name of sql's prepared statement on c ("tp<slot>"), preparing it if
- * needed; -1 on error. */
-static int prepared(struct pgc *c, const char *sql, PGresult **err)
+int pg_cached(const struct pgc *c, const char *sql)
 {
 	for (int i = 0; i < PG_STMT_CACHE; i++)
 		if (c->sql[i] && strcmp(c->sql[i], sql) == 0)
 			return i;
-	int k = (int)(c->next_evict++ % PG_STMT_CACHE);
+	return -1;
+}
+
+void pg_stmt_name(int slot, char name[16])
+{
+	snprintf(name, 16, "tp%d", slot);
+}
+
+enum tp_err pg_prepare(struct pgc *c, const char *sql, int *slot, const char *what,
+		       struct tp_diag *d)
+{
+	int k = pg_cached(c, sql);
+	if (k >= 0) {
+		*slot = k;
+		return TP_OK;
+	}
+	k = (int)(c->next_evict++ % PG_STMT_CACHE);
 	char name[16];
-	snprintf(name, sizeof name, "tp%d", k);
+	pg_stmt_name(k, name);
 	if (c->sql[k]) {
 		char dealloc[32];
 		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
@@ -226,28 +241,26 @@ static int prepared(struct pgc *c, const char *sql, PGresult **err)
 	}
 	PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		*err = r;
-		return -1;
+		enum tp_err e = pg_server_err(r, c->pg, what, d);
+		PQclear(r);
+		return e;
 	}
 	PQclear(r);
 	c->sql[k] = strdup(sql);
 	if (!c->sql[k]) {
 		PQclear(PQexec(c->pg, "DEALLOCATE ALL"));
 		memset(c->sql, 0, sizeof c->sql);
-		return -1;
+		return tp_diag_set(d, TP_ENOMEM, "%s: out of memory", what);
 	}
-	return k;
+	*slot = k;
+	return TP_OK;
 }
 
-PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
-		 struct tp_diag *d, enum tp_err *err)
+enum tp_err pg_values(const struct pg_arg *args, int n, char nums[][24], const char **vals,
+		      const char *what, struct tp_diag *d)
 {
-	if (n > PG_MAX_ARGS) {
-		*err = tp_diag_set(d, TP_ELIMIT, "%s: too many parameters", what);
-		return NULL;
-	}
-	char nums[PG_MAX_ARGS][24];
-	const char *vals[PG_MAX_ARGS];
+	if (n > PG_MAX_ARGS)
+		return tp_diag_set(d, TP_ELIMIT, "%s: too many parameters", what);
 	for (int i = 0; i < n; i++) {
 		if (args[i].is_null) {
 			vals[i] = NULL;
@@ -258,25 +271,27 @@ PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int 
 			vals[i] = nums[i];
 		}
 	}
-	PGresult *bad = NULL;
-	int k = prepared(c, sql, &bad);
-	PGresult *r = NULL;
-	if (k >= 0) {
-		char name[16];
-		snprintf(name, sizeof name, "tp%d", k);
-		r = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
-	} else if (!bad) {
-		*err = tp_diag_set(d, TP_ENOMEM, "%s: out of memory", what);
+	return TP_OK;
+}
+
+PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
+		 struct tp_diag *d, enum tp_err *err)
+{
+	char nums[PG_MAX_ARGS][24];
+	const char *vals[PG_MAX_ARGS];
+	int k;
+	*err = pg_values(args, n, nums, vals, what, d);
+	if (!*err)
+		*err = pg_prepare(c, sql, &k, what, d);
+	if (*err)
 		return NULL;
-	} else {
-		r = bad;
-	}
+	char name[16];
+	pg_stmt_name(k, name);
+	PGresult *r = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
-	if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
-		*err = TP_OK;
+	if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
 		return r;
-	}
-	*err = server_err(r, c->pg, what, d);
+	*err = pg_server_err(r, c->pg, what, d);
 	PQclear(r);
 	return NULL;
 }
@@ -616,7 +631,7 @@ enum tp_err tp_store_pg_open(const char *url, struct tp_store **out, struct tp_d
 	PGresult *r = PQexec(c->pg, schema);
 	enum tp_err e = TP_OK;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		e = server_err(r, c->pg, "cannot create the schema", d);
+		e = pg_server_err(r, c->pg, "cannot create the schema", d);
 	PQclear(r);
 	pg_give(q, c);
 	if (e) {

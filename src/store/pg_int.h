@@ -2,7 +2,8 @@
  * Internals shared by the PostgreSQL back end's files (pg.c: connections,
  * schema, settings, organisations, users, tokens; pg_collections.c: API
  * roots, collections, grants, listings, statuses, peers; pg_objects.c:
- * objects). Not part of the public interface.
+ * queries and deletes; pg_put.c: storing objects over pg_pipe.c's
+ * pipelines). Not part of the public interface.
  */
 #ifndef TRIPACT_PG_INT_H
 #define TRIPACT_PG_INT_H
@@ -54,8 +55,8 @@ struct pg_arg {
 /* Borrows a connection (opening one if the pool is empty); NULL on failure
  * with d set. */
 struct pgc *pg_take(struct pgs *q, struct tp_diag *d);
-/* Returns a connection to the pool (closing it if it is broken or still in
- * a transaction). */
+/* Returns a connection to the pool (closing it if it is broken, still in
+ * a transaction or in pipeline mode). */
 void pg_give(struct pgs *q, struct pgc *c);
 /*
  * Runs sql (prepared once per connection) with args[0..n); returns the
@@ -65,6 +66,20 @@ void pg_give(struct pgs *q, struct pgc *c);
  */
 PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
 		 struct tp_diag *d, enum tp_err *err);
+/* The server's error in r (or the connection's when r has none) as a
+ * tp_err with d's message prefixed by what, mapped as for pg_run. */
+enum tp_err pg_server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d);
+/* The slot of sql's prepared statement on c, -1 if it has none. */
+int pg_cached(const struct pgc *c, const char *sql);
+/* *slot: the slot of sql's prepared statement on c, preparing it first if
+ * needed (which may evict another slot's). */
+enum tp_err pg_prepare(struct pgc *c, const char *sql, int *slot, const char *what,
+		       struct tp_diag *d);
+/* The statement name of a slot: "tp<slot>". */
+void pg_stmt_name(int slot, char name[16]);
+/* libpq's text of args[0..n): vals[i] borrows from args or nums. */
+enum tp_err pg_values(const struct pg_arg *args, int n, char nums[][24], const char **vals,
+		      const char *what, struct tp_diag *d);
 /* pg_run on a borrowed connection. */
 PGresult *pg_select(struct tp_store *s, const char *sql, const struct pg_arg *args, int n,
 		    const char *what, struct tp_diag *d, enum tp_err *err);
