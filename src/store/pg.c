@@ -136,6 +136,13 @@ static struct pgc *conn_open(struct pgs *q, struct tp_diag *d)
 	/* the library never prints: drop the server's notices ("already
 	 * exists, skipping" when the schema is there) */
 	PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
+	/* A prepared statement keeps one plan for all its values. Left to
+	 * choose, PostgreSQL plans a page of objects anew at every call, which
+	 * costs it three times what running the query does; the one plan
+	 * (the collection's date_added index) serves every page. Queries whose
+	 * best plan depends on their values use pg_run_planned(). An older
+	 * server without the setting plans as before. */
+	PQclear(PQexec(c->pg, "SET plan_cache_mode = force_generic_plan"));
 	return c;
 }
 
@@ -143,21 +150,45 @@ static struct pgc *conn_open(struct pgs *q, struct tp_diag *d)
 static _Thread_local struct pgc *pinned;
 static _Thread_local struct pgs *pinned_q;
 
+/* Reads the answer to a read section's COMMIT (see pg_read_end); 0 if the
+ * connection is no longer fit for use. */
+static int settle(struct pgc *c)
+{
+	int ok = 1;
+	PGresult *r;
+	c->commit_due = 0;
+	while ((r = PQgetResult(c->pg))) {
+		ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	return ok && PQstatus(c->pg) == CONNECTION_OK &&
+	       PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+}
+
 struct pgc *pg_take(struct pgs *q, struct tp_diag *d)
 {
 	if (pinned && pinned_q == q)
 		return pinned;
-	pthread_mutex_lock(&q->mu);
-	struct pgc *c = q->n_idle ? q->idle[--q->n_idle] : NULL;
-	pthread_mutex_unlock(&q->mu);
-	return c ? c : conn_open(q, d);
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		struct pgc *c = q->n_idle ? q->idle[--q->n_idle] : NULL;
+		pthread_mutex_unlock(&q->mu);
+		if (!c)
+			return conn_open(q, d);
+		if (!c->commit_due || settle(c))
+			return c;
+		conn_close(c);
+	}
 }
 
 void pg_give(struct pgs *q, struct pgc *c)
 {
 	if (!c || c == pinned)
 		return;
-	if (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE ||
+	/* a connection whose COMMIT is on its way is active until it lands */
+	int idle = c->commit_due ? PQtransactionStatus(c->pg) == PQTRANS_ACTIVE
+				 : PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	if (PQstatus(c->pg) != CONNECTION_OK || !idle ||
 	    PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) {
 		conn_close(c);
 		return;
@@ -181,6 +212,27 @@ enum tp_err pg_cmd(struct pgc *c, const char *sql, struct tp_diag *d)
 	return e;
 }
 
+/* A statement: the prepared one called name, or sql planned for its
+ * values when sql is not NULL. */
+struct stmt {
+	const char *sql;
+	char name[16];
+	int n;
+	const char *const *vals;
+};
+
+static int send_stmt(PGconn *pg, const struct stmt *t)
+{
+	return t->sql ? PQsendQueryParams(pg, t->sql, t->n, NULL, t->vals, NULL, NULL, 0)
+		      : PQsendQueryPrepared(pg, t->name, t->n, t->vals, NULL, NULL, 0);
+}
+
+/*
+ * A read section costs no round trip of its own: BEGIN goes to the server
+ * in one pipeline with the section's first statement (pg_run), and the
+ * COMMIT of what only read is sent without waiting; the next borrower of
+ * the connection reads its answer, long since there.
+ */
 static void pg_read_begin(struct tp_store *s)
 {
 	if (pinned)
@@ -188,10 +240,7 @@ static void pg_read_begin(struct tp_store *s)
 	struct pgc *c = pg_take(PGS(s), NULL);
 	if (!c)
 		return;
-	if (pg_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", NULL) != TP_OK) {
-		pg_give(PGS(s), c);
-		return;
-	}
+	c->begin_due = 1;
 	pinned = c;
 	pinned_q = PGS(s);
 }
@@ -203,9 +252,49 @@ static void pg_read_end(struct tp_store *s)
 	struct pgc *c = pinned;
 	pinned = NULL;
 	pinned_q = NULL;
-	if (pg_cmd(c, "COMMIT", NULL) != TP_OK)
+	if (c->begin_due)
+		c->begin_due = 0; /* nothing was read */
+	else if (PQsendQuery(c->pg, "COMMIT") == 1)
+		c->commit_due = 1;
+	else
 		(void)pg_cmd(c, "ROLLBACK", NULL);
 	pg_give(PGS(s), c);
+}
+
+/* The answer to statement t; with a read section's BEGIN first when one
+ * is due, both in one round trip. */
+static PGresult *exec(struct pgc *c, const struct stmt *t)
+{
+	PGconn *pg = c->pg;
+	if (!c->begin_due)
+		return t->sql ? PQexecParams(pg, t->sql, t->n, NULL, t->vals, NULL, NULL, 0)
+			      : PQexecPrepared(pg, t->name, t->n, t->vals, NULL, NULL, 0);
+	c->begin_due = 0;
+	if (PQenterPipelineMode(pg) != 1)
+		return NULL;
+	int sent = PQsendQueryParams(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, NULL,
+				     NULL, NULL, 0) == 1 &&
+		   send_stmt(pg, t) == 1 && PQpipelineSync(pg) == 1;
+	/* each answer is followed by a NULL, the sync point's is not */
+	PGresult *begin = sent ? PQgetResult(pg) : NULL;
+	PGresult *r = begin && !PQgetResult(pg) ? PQgetResult(pg) : NULL;
+	if (r && !PQgetResult(pg)) {
+		PGresult *sync = PQgetResult(pg);
+		if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			r = NULL;
+		}
+		PQclear(sync);
+	}
+	if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		r = begin; /* the reason; the statement was skipped */
+		begin = NULL;
+	}
+	PQclear(begin);
+	/* failing to leave pipeline mode closes the connection (pg_give) */
+	(void)PQexitPipelineMode(pg);
+	return r;
 }
 
 int pg_cached(const struct pgc *c, const char *sql)
@@ -274,6 +363,18 @@ enum tp_err pg_values(const struct pg_arg *args, int n, char nums[][24], const c
 	return TP_OK;
 }
 
+/* r when it holds an answer, else NULL with *err and d set (r freed). */
+static PGresult *answer(struct pgc *c, PGresult *r, const char *what, struct tp_diag *d,
+			enum tp_err *err)
+{
+	ExecStatusType st = PQresultStatus(r);
+	if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
+		return r;
+	*err = pg_server_err(r, c->pg, what, d);
+	PQclear(r);
+	return NULL;
+}
+
 PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
 		 struct tp_diag *d, enum tp_err *err)
 {
@@ -285,15 +386,21 @@ PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int 
 		*err = pg_prepare(c, sql, &k, what, d);
 	if (*err)
 		return NULL;
-	char name[16];
-	pg_stmt_name(k, name);
-	PGresult *r = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
-		return r;
-	*err = pg_server_err(r, c->pg, what, d);
-	PQclear(r);
-	return NULL;
+	struct stmt t = {.n = n, .vals = vals};
+	pg_stmt_name(k, t.name);
+	return answer(c, exec(c, &t), what, d, err);
+}
+
+PGresult *pg_run_planned(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
+			 const char *what, struct tp_diag *d, enum tp_err *err)
+{
+	char nums[PG_MAX_ARGS][24];
+	const char *vals[PG_MAX_ARGS];
+	*err = pg_values(args, n, nums, vals, what, d);
+	if (*err)
+		return NULL;
+	struct stmt t = {.sql = sql, .n = n, .vals = vals};
+	return answer(c, exec(c, &t), what, d, err);
 }
 
 PGresult *pg_select(struct tp_store *s, const char *sql, const struct pg_arg *args, int n,

@@ -23,6 +23,8 @@ struct pgc {
 	PGconn *pg;
 	char *sql[PG_STMT_CACHE];
 	unsigned next_evict;
+	int begin_due;	/* a read section's BEGIN, to go with its first statement */
+	int commit_due; /* a read section's COMMIT was sent, its answer not read */
 };
 
 struct pgs {
@@ -80,6 +82,10 @@ void pg_stmt_name(int slot, char name[16]);
 /* libpq's text of args[0..n): vals[i] borrows from args or nums. */
 enum tp_err pg_values(const struct pg_arg *args, int n, char nums[][24], const char **vals,
 		      const char *what, struct tp_diag *d);
+/* pg_run without a prepared statement: planned for these values (a
+ * connection's prepared statements keep one plan for all values). */
+PGresult *pg_run_planned(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
+			 const char *what, struct tp_diag *d, enum tp_err *err);
 /* pg_run on a borrowed connection. */
 PGresult *pg_select(struct tp_store *s, const char *sql, const struct pg_arg *args, int n,
 		    const char *what, struct tp_diag *d, enum tp_err *err);

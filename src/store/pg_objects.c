@@ -79,7 +79,17 @@ enum tp_err pg_query(struct tp_store *s, const struct tp_query *q, const struct 
 	}
 	struct pg_arg a[PG_MAX_ARGS];
 	int n = query_args(a, q, v, NULL, (int64_t)q->limit + 1);
-	PGresult *r = pg_select(s, b.data, a, n, "query", d, &e);
+	struct pgc *c = pg_take(PGS(s), d);
+	PGresult *r = NULL;
+	/* a page of everything after a point has one good plan; which index
+	 * suits a list of types or ids depends on the values */
+	if (c && (q->n_ids || q->n_types || q->n_spec_versions || q->n_stamps))
+		r = pg_run_planned(c, b.data, a, n, "query", d, &e);
+	else if (c)
+		r = pg_run(c, b.data, a, n, "query", d, &e);
+	else
+		e = TP_EDB;
+	pg_give(PGS(s), c);
 	tp_buf_free(&b);
 	if (!r)
 		return e;
