@@ -218,13 +218,14 @@ struct stmt {
 	const char *sql;
 	char name[16];
 	int n;
-	const char *const *vals;
+	const struct pg_values *v;
 };
 
 static int send_stmt(PGconn *pg, const struct stmt *t)
 {
-	return t->sql ? PQsendQueryParams(pg, t->sql, t->n, NULL, t->vals, NULL, NULL, 0)
-		      : PQsendQueryPrepared(pg, t->name, t->n, t->vals, NULL, NULL, 0);
+	const struct pg_values *v = t->v;
+	return t->sql ? PQsendQueryParams(pg, t->sql, t->n, NULL, v->vals, v->lens, v->fmts, 0)
+		      : PQsendQueryPrepared(pg, t->name, t->n, v->vals, v->lens, v->fmts, 0);
 }
 
 /*
@@ -266,9 +267,10 @@ static void pg_read_end(struct tp_store *s)
 static PGresult *exec(struct pgc *c, const struct stmt *t)
 {
 	PGconn *pg = c->pg;
+	const struct pg_values *v = t->v;
 	if (!c->begin_due)
-		return t->sql ? PQexecParams(pg, t->sql, t->n, NULL, t->vals, NULL, NULL, 0)
-			      : PQexecPrepared(pg, t->name, t->n, t->vals, NULL, NULL, 0);
+		return t->sql ? PQexecParams(pg, t->sql, t->n, NULL, v->vals, v->lens, v->fmts, 0)
+			      : PQexecPrepared(pg, t->name, t->n, v->vals, v->lens, v->fmts, 0);
 	c->begin_due = 0;
 	if (PQenterPipelineMode(pg) != 1)
 		return NULL;
@@ -345,19 +347,25 @@ enum tp_err pg_prepare(struct pgc *c, const char *sql, int *slot, const char *wh
 	return TP_OK;
 }
 
-enum tp_err pg_values(const struct pg_arg *args, int n, char nums[][24], const char **vals,
-		      const char *what, struct tp_diag *d)
+enum tp_err pg_values(const struct pg_arg *args, int n, struct pg_values *v, const char *what,
+		      struct tp_diag *d)
 {
 	if (n > PG_MAX_ARGS)
 		return tp_diag_set(d, TP_ELIMIT, "%s: too many parameters", what);
 	for (int i = 0; i < n; i++) {
+		v->lens[i] = 0;
+		v->fmts[i] = 0;
 		if (args[i].is_null) {
-			vals[i] = NULL;
+			v->vals[i] = NULL;
 		} else if (args[i].s) {
-			vals[i] = args[i].s;
+			v->vals[i] = args[i].s;
+		} else if (args[i].bin) {
+			v->vals[i] = args[i].bin;
+			v->lens[i] = args[i].len;
+			v->fmts[i] = 1;
 		} else {
-			snprintf(nums[i], sizeof nums[i], "%lld", (long long)args[i].i);
-			vals[i] = nums[i];
+			snprintf(v->nums[i], sizeof v->nums[i], "%lld", (long long)args[i].i);
+			v->vals[i] = v->nums[i];
 		}
 	}
 	return TP_OK;
@@ -378,15 +386,14 @@ static PGresult *answer(struct pgc *c, PGresult *r, const char *what, struct tp_
 PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
 		 struct tp_diag *d, enum tp_err *err)
 {
-	char nums[PG_MAX_ARGS][24];
-	const char *vals[PG_MAX_ARGS];
+	struct pg_values v;
 	int k;
-	*err = pg_values(args, n, nums, vals, what, d);
+	*err = pg_values(args, n, &v, what, d);
 	if (!*err)
 		*err = pg_prepare(c, sql, &k, what, d);
 	if (*err)
 		return NULL;
-	struct stmt t = {.n = n, .vals = vals};
+	struct stmt t = {.n = n, .v = &v};
 	pg_stmt_name(k, t.name);
 	return answer(c, exec(c, &t), what, d, err);
 }
@@ -394,12 +401,11 @@ PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int 
 PGresult *pg_run_planned(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
 			 const char *what, struct tp_diag *d, enum tp_err *err)
 {
-	char nums[PG_MAX_ARGS][24];
-	const char *vals[PG_MAX_ARGS];
-	*err = pg_values(args, n, nums, vals, what, d);
+	struct pg_values v;
+	*err = pg_values(args, n, &v, what, d);
 	if (*err)
 		return NULL;
-	struct stmt t = {.sql = sql, .n = n, .vals = vals};
+	struct stmt t = {.sql = sql, .n = n, .v = &v};
 	return answer(c, exec(c, &t), what, d, err);
 }
 

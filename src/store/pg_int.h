@@ -37,12 +37,15 @@ struct pgs {
 
 #define PGS(s) ((struct pgs *)(s))
 
-/* A statement parameter: NULL when is_null, text when s is not NULL, else
- * the integer. */
+/* A statement parameter: NULL when is_null, text when s is not NULL,
+ * PostgreSQL's binary form of len bytes when bin is not NULL, else the
+ * integer. */
 struct pg_arg {
 	const char *s;
 	int64_t i;
 	int is_null;
+	const char *bin;
+	int len;
 };
 
 #define P_S(x)                                                                                     \
@@ -79,9 +82,16 @@ enum tp_err pg_prepare(struct pgc *c, const char *sql, int *slot, const char *wh
 		       struct tp_diag *d);
 /* The statement name of a slot: "tp<slot>". */
 void pg_stmt_name(int slot, char name[16]);
-/* libpq's text of args[0..n): vals[i] borrows from args or nums. */
-enum tp_err pg_values(const struct pg_arg *args, int n, char nums[][24], const char **vals,
-		      const char *what, struct tp_diag *d);
+/* libpq's form of args[0..n): vals[i] borrows from args or nums; lens and
+ * fmts for binary values. */
+struct pg_values {
+	char nums[PG_MAX_ARGS][24];
+	const char *vals[PG_MAX_ARGS];
+	int lens[PG_MAX_ARGS];
+	int fmts[PG_MAX_ARGS];
+};
+enum tp_err pg_values(const struct pg_arg *args, int n, struct pg_values *v, const char *what,
+		      struct tp_diag *d);
 /* pg_run without a prepared statement: planned for these values (a
  * connection's prepared statements keep one plan for all values). */
 PGresult *pg_run_planned(struct pgc *c, const char *sql, const struct pg_arg *args, int n,

@@ -19,6 +19,8 @@ enum tp_err pg_pipe_open(struct pg_pipe *p, struct pgc *c,
 	p->d = d;
 	p->n = 0;
 	p->err = TP_OK;
+	p->refused = 0;
+	p->refused_tag = 0;
 	if (PQenterPipelineMode(c->pg) != 1)
 		p->err = pg_server_err(NULL, c->pg, "pipeline", d);
 	return p->err;
@@ -65,8 +67,11 @@ static void collect(struct pg_pipe *p)
 		else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 			p->err = p->on_result ? p->on_result(p->ctx, p->sent[i].tag, r, p->d)
 					      : TP_OK;
-		else
+		else {
 			p->err = fail(p, &p->sent[i], r);
+			p->refused = 1;
+			p->refused_tag = p->sent[i].tag;
+		}
 		PQclear(r);
 	}
 	PGresult *r = next_result(pg);
@@ -101,16 +106,15 @@ enum tp_err pg_pipe_send(struct pg_pipe *p, const char *sql, const struct pg_arg
 		collect(p);
 	if (p->err)
 		return p->err;
-	char nums[PG_MAX_ARGS][24];
-	const char *vals[PG_MAX_ARGS];
-	p->err = pg_values(args, n, nums, vals, what, p->d);
+	struct pg_values v;
+	p->err = pg_values(args, n, &v, what, p->d);
 	int k = p->err ? -1 : prepare(p, sql, what);
 	if (k < 0)
 		return p->err;
 	char stmt[16];
 	pg_stmt_name(k, stmt);
 	struct pg_pipe_stmt s = {what, name, tag};
-	if (PQsendQueryPrepared(p->c->pg, stmt, n, vals, NULL, NULL, 0) != 1)
+	if (PQsendQueryPrepared(p->c->pg, stmt, n, v.vals, v.lens, v.fmts, 0) != 1)
 		return p->err = fail(p, &s, NULL);
 	p->sent[p->n++] = s;
 	return TP_OK;

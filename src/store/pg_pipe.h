@@ -1,8 +1,8 @@
 /*
  * Statements sent back to back without waiting for each one's answer
  * (libpq's pipeline mode): N statements cost one round trip to the server
- * instead of N. Storing a bundle of 100 objects is then two round trips:
- * BEGIN and the collection's lock, then the 100 inserts and COMMIT.
+ * instead of N. Storing a bundle of objects is then two round trips:
+ * BEGIN and the collection's lock, then the rows and COMMIT (pg_put.c).
  *
  *	struct pg_pipe p;
  *	pg_pipe_open(&p, c, on_result, ctx, d);
@@ -38,7 +38,9 @@ struct pg_pipe {
 	void *ctx;
 	struct tp_diag *d;
 	enum tp_err err; /* the first failure */
-	int n;		 /* statements in flight */
+	int refused;	 /* the server refused a statement: that of refused_tag */
+	int refused_tag;
+	int n; /* statements in flight */
 	struct pg_pipe_stmt sent[PG_PIPE_MAX];
 };
 
