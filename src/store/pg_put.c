@@ -481,6 +481,20 @@ static enum tp_err store_objects(struct batch *b, struct tp_diag *d)
 	return pg_pipe_close(&p);
 }
 
+/* One try at the whole batch, rolled back if it fails. */
+static enum tp_err attempt(struct batch *b, struct tp_diag *d)
+{
+	b->nls = 0;
+	b->new_marking = 0;
+	b->rows_refused = 0;
+	enum tp_err e = lock_collections(b, d);
+	if (!e)
+		e = store_objects(b, d);
+	if (e && PQtransactionStatus(b->c->pg) != PQTRANS_IDLE)
+		(void)pg_cmd(b->c, "ROLLBACK", NULL);
+	return e;
+}
+
 enum tp_err pg_put_many(struct tp_store *s, const struct tp_store_put *puts, size_t n,
 			struct tp_store_put_result *res, struct tp_diag *d)
 {
@@ -493,22 +507,12 @@ enum tp_err pg_put_many(struct tp_store *s, const struct tp_store_put *puts, siz
 		free(b.unresolved);
 		return TP_EDB;
 	}
-	enum tp_err e = lock_collections(&b, d);
-	if (!e)
-		e = store_objects(&b, d);
-	if (e && PQtransactionStatus(b.c->pg) != PQTRANS_IDLE)
-		(void)pg_cmd(b.c, "ROLLBACK", NULL);
+	enum tp_err e = attempt(&b, d);
 	if (e && b.rows_refused) {
 		/* the server refused one of many rows without saying which:
 		 * again, one statement per object, to name it */
-		b.nls = 0;
-		b.new_marking = 0;
 		b.by_row = 1;
-		e = lock_collections(&b, d);
-		if (!e)
-			e = store_objects(&b, d);
-		if (e && PQtransactionStatus(b.c->pg) != PQTRANS_IDLE)
-			(void)pg_cmd(b.c, "ROLLBACK", NULL);
+		e = attempt(&b, d);
 	}
 	pg_give(PGS(s), b.c);
 	free(b.unresolved);
