@@ -161,8 +161,7 @@ static int settle(struct pgc *c)
 		ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
 		PQclear(r);
 	}
-	return ok && PQstatus(c->pg) == CONNECTION_OK &&
-	       PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	return ok && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 }
 
 struct pgc *pg_take(struct pgs *q, struct tp_diag *d)

@@ -9,8 +9,7 @@
 #include "pg_pipe.h"
 
 enum tp_err pg_pipe_open(struct pg_pipe *p, struct pgc *c,
-			 enum tp_err (*on_result)(void *, int, const PGresult *,
-						  struct tp_diag *),
+			 enum tp_err (*on_result)(void *, int, const PGresult *, struct tp_diag *),
 			 void *ctx, struct tp_diag *d)
 {
 	p->c = c;
@@ -30,8 +29,7 @@ enum tp_err pg_pipe_open(struct pg_pipe *p, struct pgc *c,
 static enum tp_err fail(struct pg_pipe *p, const struct pg_pipe_stmt *s, const PGresult *r)
 {
 	char what[192];
-	snprintf(what, sizeof what, "%s%s%s", s->what, s->name ? " " : "",
-		 s->name ? s->name : "");
+	snprintf(what, sizeof what, "%s%s%s", s->what, s->name ? " " : "", s->name ? s->name : "");
 	return pg_server_err(r, p->c->pg, what, p->d);
 }
 

@@ -46,8 +46,7 @@ struct pg_pipe {
 
 /* Puts c in pipeline mode. on_result may be NULL. */
 enum tp_err pg_pipe_open(struct pg_pipe *p, struct pgc *c,
-			 enum tp_err (*on_result)(void *, int, const PGresult *,
-						  struct tp_diag *),
+			 enum tp_err (*on_result)(void *, int, const PGresult *, struct tp_diag *),
 			 void *ctx, struct tp_diag *d);
 /* Queues sql (prepared first if c has not yet, which costs a round trip)
  * with args[0..n); returns the pipe's first failure so far, if any. */

@@ -281,8 +281,22 @@ static const char rows_sql[] =
 	" o.stix_id=v.id AND o.version=v.version";
 
 /* rows_sql's parameters, integers first */
-enum { COL_INDEX, COL_COLLECTION, COL_ADDED, COL_VERSION, COL_ORIGIN, COL_TLP, COL_PARTNER,
-       COL_DFLT, COL_UNRESOLVED, COL_ID, COL_TYPE, COL_SV, COL_BODY, N_COLS };
+enum {
+	COL_INDEX,
+	COL_COLLECTION,
+	COL_ADDED,
+	COL_VERSION,
+	COL_ORIGIN,
+	COL_TLP,
+	COL_PARTNER,
+	COL_DFLT,
+	COL_UNRESOLVED,
+	COL_ID,
+	COL_TYPE,
+	COL_SV,
+	COL_BODY,
+	N_COLS
+};
 #define OID_INT8 20
 #define OID_TEXT 25
 /* a statement's share of a batch: bounded in rows and in bytes */
@@ -338,9 +352,10 @@ static enum tp_err rows_add(struct rows *rs, const struct batch *b, size_t i)
 {
 	const struct tp_store_put *o = &b->puts[i];
 	const struct tp_store_put_result *r = &b->res[i];
-	int64_t ints[COL_ID] = {(int64_t)i,	   o->collection,		r->date_added,
-				r->version,	   o->origin,			(int64_t)r->tlp,
-				o->from_partner != 0, (int64_t)o->default_tlp, b->unresolved[i]};
+	int64_t ints[COL_ID] = {
+		(int64_t)i,	 o->collection,	  r->date_added,	r->version,
+		o->origin,	 (int64_t)r->tlp, o->from_partner != 0, (int64_t)o->default_tlp,
+		b->unresolved[i]};
 	char *dumped = o->json ? NULL : tp_json_dump(o->object);
 	if (!o->json && !dumped)
 		return TP_ENOMEM;

@@ -129,7 +129,7 @@ static void test_order_and_duplicates(void **state)
 	struct tp_store_put p[N];
 	struct tp_store_put_result r[N];
 	for (int i = 0; i < MD; i++)
-		o[i] = i < 400   ? indicator(i, 2)
+		o[i] = i < 400	 ? indicator(i, 2)
 		       : i < 500 ? indicator(i - 400, 1)
 		       : i < 550 ? indicator(i - 400, 3)
 				 : indicator(i - 400, 2);
@@ -240,7 +240,8 @@ static void test_failure_midway(void **state)
 	if (test_store_is_pg()) {
 		memset(&d, 0, sizeof d);
 		assert_int_equal(put_spoilt(400, not_utf8, &d), TP_EDB);
-		assert_non_null(strstr(d.message, "indicator--00000000-0000-4000-8000-000000001400"));
+		assert_non_null(
+			strstr(d.message, "indicator--00000000-0000-4000-8000-000000001400"));
 		assert_non_null(strstr(d.message, "UTF8"));
 		now = stored(TP_VERSION_ALL);
 		assert_int_equal(json_array_size(now), n);

@@ -346,7 +346,8 @@ static void test_read_sections_in_a_row(void **state)
 		tp_store_read_end(S);
 		if (i % 10 == 9) {
 			char id[64];
-			snprintf(id, sizeof id, "indicator--00000000-0000-4000-8000-%012d", 400 + i);
+			snprintf(id, sizeof id, "indicator--00000000-0000-4000-8000-%012d",
+				 400 + i);
 			struct writer w = {c.id, org, id, TP_EDB};
 			write_one(&w);
 			assert_int_equal(w.e, TP_OK);
