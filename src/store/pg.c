@@ -89,7 +89,7 @@ static int msg_len(const char *m)
 	return len;
 }
 
-static enum tp_err server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d)
+enum tp_err pg_server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -136,6 +136,13 @@ static struct pgc *conn_open(struct pgs *q, struct tp_diag *d)
 	/* the library never prints: drop the server's notices ("already
 	 * exists, skipping" when the schema is there) */
 	PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
+	/* A prepared statement keeps one plan for all its values. Left to
+	 * choose, PostgreSQL plans a page of objects anew at every call, which
+	 * costs it three times what running the query does; the one plan
+	 * (the collection's date_added index) serves every page. Queries whose
+	 * best plan depends on their values use pg_run_planned(). An older
+	 * server without the setting plans as before. */
+	PQclear(PQexec(c->pg, "SET plan_cache_mode = force_generic_plan"));
 	return c;
 }
 
@@ -143,21 +150,45 @@ static struct pgc *conn_open(struct pgs *q, struct tp_diag *d)
 static _Thread_local struct pgc *pinned;
 static _Thread_local struct pgs *pinned_q;
 
+/* Reads the answer to a read section's COMMIT (see pg_read_end); 0 if the
+ * connection is no longer fit for use. */
+static int settle(struct pgc *c)
+{
+	int ok = 1;
+	PGresult *r;
+	c->commit_due = 0;
+	while ((r = PQgetResult(c->pg))) {
+		ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	return ok && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+}
+
 struct pgc *pg_take(struct pgs *q, struct tp_diag *d)
 {
 	if (pinned && pinned_q == q)
 		return pinned;
-	pthread_mutex_lock(&q->mu);
-	struct pgc *c = q->n_idle ? q->idle[--q->n_idle] : NULL;
-	pthread_mutex_unlock(&q->mu);
-	return c ? c : conn_open(q, d);
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		struct pgc *c = q->n_idle ? q->idle[--q->n_idle] : NULL;
+		pthread_mutex_unlock(&q->mu);
+		if (!c)
+			return conn_open(q, d);
+		if (!c->commit_due || settle(c))
+			return c;
+		conn_close(c);
+	}
 }
 
 void pg_give(struct pgs *q, struct pgc *c)
 {
 	if (!c || c == pinned)
 		return;
-	if (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+	/* a connection whose COMMIT is on its way is active until it lands */
+	int idle = c->commit_due ? PQtransactionStatus(c->pg) == PQTRANS_ACTIVE
+				 : PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	if (PQstatus(c->pg) != CONNECTION_OK || !idle ||
+	    PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) {
 		conn_close(c);
 		return;
 	}
@@ -175,11 +206,33 @@ enum tp_err pg_cmd(struct pgc *c, const char *sql, struct tp_diag *d)
 	PGresult *r = PQexec(c->pg, sql);
 	enum tp_err e = TP_OK;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		e = server_err(r, c->pg, sql, d);
+		e = pg_server_err(r, c->pg, sql, d);
 	PQclear(r);
 	return e;
 }
 
+/* A statement: the prepared one called name, or sql planned for its
+ * values when sql is not NULL. */
+struct stmt {
+	const char *sql;
+	char name[16];
+	int n;
+	const struct pg_values *v;
+};
+
+static int send_stmt(PGconn *pg, const struct stmt *t)
+{
+	const struct pg_values *v = t->v;
+	return t->sql ? PQsendQueryParams(pg, t->sql, t->n, NULL, v->vals, v->lens, v->fmts, 0)
+		      : PQsendQueryPrepared(pg, t->name, t->n, v->vals, v->lens, v->fmts, 0);
+}
+
+/*
+ * A read section costs no round trip of its own: BEGIN goes to the server
+ * in one pipeline with the section's first statement (pg_run), and the
+ * COMMIT of what only read is sent without waiting; the next borrower of
+ * the connection reads its answer, long since there.
+ */
 static void pg_read_begin(struct tp_store *s)
 {
 	if (pinned)
@@ -187,10 +240,7 @@ static void pg_read_begin(struct tp_store *s)
 	struct pgc *c = pg_take(PGS(s), NULL);
 	if (!c)
 		return;
-	if (pg_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", NULL) != TP_OK) {
-		pg_give(PGS(s), c);
-		return;
-	}
+	c->begin_due = 1;
 	pinned = c;
 	pinned_q = PGS(s);
 }
@@ -202,21 +252,76 @@ static void pg_read_end(struct tp_store *s)
 	struct pgc *c = pinned;
 	pinned = NULL;
 	pinned_q = NULL;
-	if (pg_cmd(c, "COMMIT", NULL) != TP_OK)
+	if (c->begin_due)
+		c->begin_due = 0; /* nothing was read */
+	else if (PQsendQuery(c->pg, "COMMIT") == 1)
+		c->commit_due = 1;
+	else
 		(void)pg_cmd(c, "ROLLBACK", NULL);
 	pg_give(PGS(s), c);
 }
 
-/* The name of sql's prepared statement on c ("tp<slot>"), preparing it if
- * needed; -1 on error. */
-static int prepared(struct pgc *c, const char *sql, PGresult **err)
+/* The answer to statement t; with a read section's BEGIN first when one
+ * is due, both in one round trip. */
+static PGresult *exec(struct pgc *c, const struct stmt *t)
+{
+	PGconn *pg = c->pg;
+	const struct pg_values *v = t->v;
+	if (!c->begin_due)
+		return t->sql ? PQexecParams(pg, t->sql, t->n, NULL, v->vals, v->lens, v->fmts, 0)
+			      : PQexecPrepared(pg, t->name, t->n, v->vals, v->lens, v->fmts, 0);
+	c->begin_due = 0;
+	if (PQenterPipelineMode(pg) != 1)
+		return NULL;
+	int sent = PQsendQueryParams(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, NULL,
+				     NULL, NULL, 0) == 1 &&
+		   send_stmt(pg, t) == 1 && PQpipelineSync(pg) == 1;
+	/* each answer is followed by a NULL, the sync point's is not */
+	PGresult *begin = sent ? PQgetResult(pg) : NULL;
+	PGresult *r = begin && !PQgetResult(pg) ? PQgetResult(pg) : NULL;
+	if (r && !PQgetResult(pg)) {
+		PGresult *sync = PQgetResult(pg);
+		if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			r = NULL;
+		}
+		PQclear(sync);
+	}
+	if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		r = begin; /* the reason; the statement was skipped */
+		begin = NULL;
+	}
+	PQclear(begin);
+	/* failing to leave pipeline mode closes the connection (pg_give) */
+	(void)PQexitPipelineMode(pg);
+	return r;
+}
+
+int pg_cached(const struct pgc *c, const char *sql)
 {
 	for (int i = 0; i < PG_STMT_CACHE; i++)
 		if (c->sql[i] && strcmp(c->sql[i], sql) == 0)
 			return i;
-	int k = (int)(c->next_evict++ % PG_STMT_CACHE);
+	return -1;
+}
+
+void pg_stmt_name(int slot, char name[16])
+{
+	snprintf(name, 16, "tp%d", slot);
+}
+
+enum tp_err pg_prepare(struct pgc *c, const char *sql, int *slot, const char *what,
+		       struct tp_diag *d)
+{
+	int k = pg_cached(c, sql);
+	if (k >= 0) {
+		*slot = k;
+		return TP_OK;
+	}
+	k = (int)(c->next_evict++ % PG_STMT_CACHE);
 	char name[16];
-	snprintf(name, sizeof name, "tp%d", k);
+	pg_stmt_name(k, name);
 	if (c->sql[k]) {
 		char dealloc[32];
 		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
@@ -226,59 +331,81 @@ static int prepared(struct pgc *c, const char *sql, PGresult **err)
 	}
 	PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		*err = r;
-		return -1;
+		enum tp_err e = pg_server_err(r, c->pg, what, d);
+		PQclear(r);
+		return e;
 	}
 	PQclear(r);
 	c->sql[k] = strdup(sql);
 	if (!c->sql[k]) {
 		PQclear(PQexec(c->pg, "DEALLOCATE ALL"));
 		memset(c->sql, 0, sizeof c->sql);
-		return -1;
+		return tp_diag_set(d, TP_ENOMEM, "%s: out of memory", what);
 	}
-	return k;
+	*slot = k;
+	return TP_OK;
+}
+
+enum tp_err pg_values(const struct pg_arg *args, int n, struct pg_values *v, const char *what,
+		      struct tp_diag *d)
+{
+	if (n > PG_MAX_ARGS)
+		return tp_diag_set(d, TP_ELIMIT, "%s: too many parameters", what);
+	for (int i = 0; i < n; i++) {
+		v->lens[i] = 0;
+		v->fmts[i] = 0;
+		if (args[i].is_null) {
+			v->vals[i] = NULL;
+		} else if (args[i].s) {
+			v->vals[i] = args[i].s;
+		} else if (args[i].bin) {
+			v->vals[i] = args[i].bin;
+			v->lens[i] = args[i].len;
+			v->fmts[i] = 1;
+		} else {
+			snprintf(v->nums[i], sizeof v->nums[i], "%lld", (long long)args[i].i);
+			v->vals[i] = v->nums[i];
+		}
+	}
+	return TP_OK;
+}
+
+/* r when it holds an answer, else NULL with *err and d set (r freed). */
+static PGresult *answer(struct pgc *c, PGresult *r, const char *what, struct tp_diag *d,
+			enum tp_err *err)
+{
+	ExecStatusType st = PQresultStatus(r);
+	if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
+		return r;
+	*err = pg_server_err(r, c->pg, what, d);
+	PQclear(r);
+	return NULL;
 }
 
 PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
 		 struct tp_diag *d, enum tp_err *err)
 {
-	if (n > PG_MAX_ARGS) {
-		*err = tp_diag_set(d, TP_ELIMIT, "%s: too many parameters", what);
+	struct pg_values v;
+	int k;
+	*err = pg_values(args, n, &v, what, d);
+	if (!*err)
+		*err = pg_prepare(c, sql, &k, what, d);
+	if (*err)
 		return NULL;
-	}
-	char nums[PG_MAX_ARGS][24];
-	const char *vals[PG_MAX_ARGS];
-	for (int i = 0; i < n; i++) {
-		if (args[i].is_null) {
-			vals[i] = NULL;
-		} else if (args[i].s) {
-			vals[i] = args[i].s;
-		} else {
-			snprintf(nums[i], sizeof nums[i], "%lld", (long long)args[i].i);
-			vals[i] = nums[i];
-		}
-	}
-	PGresult *bad = NULL;
-	int k = prepared(c, sql, &bad);
-	PGresult *r = NULL;
-	if (k >= 0) {
-		char name[16];
-		snprintf(name, sizeof name, "tp%d", k);
-		r = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
-	} else if (!bad) {
-		*err = tp_diag_set(d, TP_ENOMEM, "%s: out of memory", what);
+	struct stmt t = {.n = n, .v = &v};
+	pg_stmt_name(k, t.name);
+	return answer(c, exec(c, &t), what, d, err);
+}
+
+PGresult *pg_run_planned(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
+			 const char *what, struct tp_diag *d, enum tp_err *err)
+{
+	struct pg_values v;
+	*err = pg_values(args, n, &v, what, d);
+	if (*err)
 		return NULL;
-	} else {
-		r = bad;
-	}
-	ExecStatusType st = PQresultStatus(r);
-	if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
-		*err = TP_OK;
-		return r;
-	}
-	*err = server_err(r, c->pg, what, d);
-	PQclear(r);
-	return NULL;
+	struct stmt t = {.sql = sql, .n = n, .v = &v};
+	return answer(c, exec(c, &t), what, d, err);
 }
 
 PGresult *pg_select(struct tp_store *s, const char *sql, const struct pg_arg *args, int n,
@@ -616,7 +743,7 @@ enum tp_err tp_store_pg_open(const char *url, struct tp_store **out, struct tp_d
 	PGresult *r = PQexec(c->pg, schema);
 	enum tp_err e = TP_OK;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		e = server_err(r, c->pg, "cannot create the schema", d);
+		e = pg_server_err(r, c->pg, "cannot create the schema", d);
 	PQclear(r);
 	pg_give(q, c);
 	if (e) {

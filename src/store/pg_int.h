@@ -2,7 +2,8 @@
  * Internals shared by the PostgreSQL back end's files (pg.c: connections,
  * schema, settings, organisations, users, tokens; pg_collections.c: API
  * roots, collections, grants, listings, statuses, peers; pg_objects.c:
- * objects). Not part of the public interface.
+ * queries and deletes; pg_put.c: storing objects over pg_pipe.c's
+ * pipelines). Not part of the public interface.
  */
 #ifndef TRIPACT_PG_INT_H
 #define TRIPACT_PG_INT_H
@@ -22,6 +23,8 @@ struct pgc {
 	PGconn *pg;
 	char *sql[PG_STMT_CACHE];
 	unsigned next_evict;
+	int begin_due;	/* a read section's BEGIN, to go with its first statement */
+	int commit_due; /* a read section's COMMIT was sent, its answer not read */
 };
 
 struct pgs {
@@ -34,12 +37,15 @@ struct pgs {
 
 #define PGS(s) ((struct pgs *)(s))
 
-/* A statement parameter: NULL when is_null, text when s is not NULL, else
- * the integer. */
+/* A statement parameter: NULL when is_null, text when s is not NULL,
+ * PostgreSQL's binary form of len bytes when bin is not NULL, else the
+ * integer. */
 struct pg_arg {
 	const char *s;
 	int64_t i;
 	int is_null;
+	const char *bin;
+	int len;
 };
 
 #define P_S(x)                                                                                     \
@@ -54,8 +60,8 @@ struct pg_arg {
 /* Borrows a connection (opening one if the pool is empty); NULL on failure
  * with d set. */
 struct pgc *pg_take(struct pgs *q, struct tp_diag *d);
-/* Returns a connection to the pool (closing it if it is broken or still in
- * a transaction). */
+/* Returns a connection to the pool (closing it if it is broken, still in
+ * a transaction or in pipeline mode). */
 void pg_give(struct pgs *q, struct pgc *c);
 /*
  * Runs sql (prepared once per connection) with args[0..n); returns the
@@ -65,6 +71,31 @@ void pg_give(struct pgs *q, struct pgc *c);
  */
 PGresult *pg_run(struct pgc *c, const char *sql, const struct pg_arg *args, int n, const char *what,
 		 struct tp_diag *d, enum tp_err *err);
+/* The server's error in r (or the connection's when r has none) as a
+ * tp_err with d's message prefixed by what, mapped as for pg_run. */
+enum tp_err pg_server_err(const PGresult *r, PGconn *pg, const char *what, struct tp_diag *d);
+/* The slot of sql's prepared statement on c, -1 if it has none. */
+int pg_cached(const struct pgc *c, const char *sql);
+/* *slot: the slot of sql's prepared statement on c, preparing it first if
+ * needed (which may evict another slot's). */
+enum tp_err pg_prepare(struct pgc *c, const char *sql, int *slot, const char *what,
+		       struct tp_diag *d);
+/* The statement name of a slot: "tp<slot>". */
+void pg_stmt_name(int slot, char name[16]);
+/* libpq's form of args[0..n): vals[i] borrows from args or nums; lens and
+ * fmts for binary values. */
+struct pg_values {
+	char nums[PG_MAX_ARGS][24];
+	const char *vals[PG_MAX_ARGS];
+	int lens[PG_MAX_ARGS];
+	int fmts[PG_MAX_ARGS];
+};
+enum tp_err pg_values(const struct pg_arg *args, int n, struct pg_values *v, const char *what,
+		      struct tp_diag *d);
+/* pg_run without a prepared statement: planned for these values (a
+ * connection's prepared statements keep one plan for all values). */
+PGresult *pg_run_planned(struct pgc *c, const char *sql, const struct pg_arg *args, int n,
+			 const char *what, struct tp_diag *d, enum tp_err *err);
 /* pg_run on a borrowed connection. */
 PGresult *pg_select(struct tp_store *s, const char *sql, const struct pg_arg *args, int n,
 		    const char *what, struct tp_diag *d, enum tp_err *err);

@@ -2,8 +2,8 @@
 # sync test of the peers table and counts, run a second time against
 # PostgreSQL: each program starts a throw-away cluster
 # (tests/unit/store/store_location.h).
-foreach(t store/test_store store/test_tlp store/test_concurrency taxii/test_tlp_matrix
-          taxii/test_http taxii/test_crash sync/test_cursor)
+foreach(t store/test_store store/test_tlp store/test_concurrency store/test_batch
+          taxii/test_tlp_matrix taxii/test_http taxii/test_crash sync/test_cursor)
   string(REPLACE "/" "_" exe unit_${t})
   add_test(NAME ${t}@postgres COMMAND ${exe})
   set_tests_properties(${t}@postgres PROPERTIES

@@ -267,6 +267,13 @@ static size_t count_indicators(int64_t coll, const struct tp_tlp_viewer *v)
 	return n;
 }
 
+/* The collection the object tests use and its organisation's id. */
+static void intel(struct tp_collection *c, int64_t *org)
+{
+	assert_int_equal(tp_store_org_find(S, "jp", org), TP_OK);
+	assert_int_equal(tp_store_collection_find(S, 0, "intel", c), TP_OK);
+}
+
 /* A read section is one snapshot: a commit from another thread shows only
  * after it ends, and the thread can write again afterwards. The text given
  * with an object is what is stored and served. */
@@ -275,8 +282,7 @@ static void test_read_section_and_text(void **state)
 	struct tp_diag d = {0};
 	struct tp_collection c;
 	int64_t org;
-	assert_int_equal(tp_store_org_find(S, "jp", &org), TP_OK);
-	assert_int_equal(tp_store_collection_find(S, 0, "intel", &c), TP_OK);
+	intel(&c, &org);
 	struct tp_tlp_viewer v = {.org = org, .can_read = 1};
 	size_t n0 = count_indicators(c.id, &v);
 	tp_store_read_begin(S);
@@ -315,6 +321,40 @@ static void test_read_section_and_text(void **state)
 	tp_buf_free(&b);
 }
 
+/* Read sections one after another, each on the connection the last one
+ * gave back (on PostgreSQL its COMMIT is answered while the next request
+ * starts), some reading nothing, with writes in between. */
+static void test_read_sections_in_a_row(void **state)
+{
+	struct tp_diag d = {0};
+	struct tp_collection c;
+	int64_t org;
+	intel(&c, &org);
+	struct tp_tlp_viewer v = {.org = org, .can_read = 1};
+	struct tp_query q = {.collection = c.id, .limit = 5};
+	for (int i = 0; i < 30; i++) {
+		tp_store_read_begin(S);
+		if (i % 3) {
+			json_t *rows = json_array();
+			int more = 0;
+			assert_int_equal(tp_store_query(S, &q, &v, 1, collect, rows, &more, &d),
+					 TP_OK);
+			assert_int_equal(json_array_size(rows), 5);
+			assert_int_equal(more, 1);
+			json_decref(rows);
+		}
+		tp_store_read_end(S);
+		if (i % 10 == 9) {
+			char id[64];
+			snprintf(id, sizeof id, "indicator--00000000-0000-4000-8000-%012d",
+				 400 + i);
+			struct writer w = {c.id, org, id, TP_EDB};
+			write_one(&w);
+			assert_int_equal(w.e, TP_OK);
+		}
+	}
+}
+
 static void test_status_and_reopen(void **state)
 {
 	char *json = NULL;
@@ -349,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_read_section_and_text),
+		cmocka_unit_test(test_read_sections_in_a_row),
 		cmocka_unit_test(test_status_and_reopen),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
