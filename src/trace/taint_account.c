@@ -43,8 +43,10 @@ struct ast {
 };
 
 struct event {
-	uint64_t x;   /* transfer index */
-	uint32_t st;  /* pool */
+	uint32_t x;	/* transfer index (a graph holds fewer than 2^32) */
+	uint32_t st;	/* pool */
+	uint32_t other; /* the counterparty, whose pool is looked up next */
+	uint32_t pad;
 };
 _Static_assert(sizeof(struct event) == 16, "four events to a cache line");
 
@@ -152,8 +154,9 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
  */
 #define HEAP_SKEW 3
 
-static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
+static enum tp_err heap_push(struct run *u, const struct tpg_acct_ent *y, uint32_t st)
 {
+	uint32_t x = y->x;
 	if (u->nheap == u->capheap) {
 		size_t cap = u->capheap ? u->capheap * 2 : 256;
 		/* (cap + 4) events of 16 bytes: a whole number of lines */
@@ -172,7 +175,7 @@ static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
 		u->heap[i] = u->heap[(i - 1) / 4];
 		i = (i - 1) / 4;
 	}
-	u->heap[i] = (struct event){x, st};
+	u->heap[i] = (struct event){x, st, y->other, 0};
 	return TP_OK;
 }
 
@@ -214,20 +217,18 @@ static enum tp_err schedule(struct run *u, uint32_t si)
 	if (!s->live)
 		return TP_OK;
 	for (; s->lazy && s->cur < s->end; s->cur++) {
-		if (s->cur + 8 < s->end)
-			__builtin_prefetch(&g->xfer[g->acct_x[s->cur + 8]]);
-		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
-		if (y->from == s->addr)
+		const struct tpg_acct_ent *y = tpg_acct_entry(g, s->cur);
+		if (y->v & TPG_ENT_SEND)
 			break;
-		if (y->asset != u->asset || y->kind == TPG_FEE)
-			continue;
+		uint32_t from, to;
 		struct tp_u256 v;
-		tpg_xfer_value(g, y, &v);
+		if (tpg_ent_read(g, s->addr, y, &from, &to, &v))
+			continue; /* a fee paid to it: nothing arrives */
 		enum tp_err e = tp_u256_add(&s->pending, &s->pending, &v);
 		if (e)
 			return e;
 	}
-	return s->cur < s->end ? heap_push(u, g->acct_x[s->cur], si) : TP_OK;
+	return s->cur < s->end ? heap_push(u, tpg_acct_entry(g, s->cur), si) : TP_OK;
 }
 
 /* Moves a lazy pool's pending arrivals into its balance. */
@@ -263,8 +264,7 @@ static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].addr = addr;
 	u->st[i].pred = UINT64_MAX;
-	u->st[i].cur = u->g->acct_off[addr];
-	u->st[i].end = u->g->acct_off[addr + 1];
+	tpg_acct_run(u->g, addr, u->asset, &u->st[i].cur, &u->st[i].end);
 	if (tpt_index_put(&u->index, addr, i))
 		return TP_ENOMEM;
 	*out = i;
@@ -297,21 +297,16 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 	if (!s->live)
 		return TP_OK;
 	const struct tp_trace_graph *g = u->g;
-	for (; s->cur < s->end && g->acct_x[s->cur] < x; s->cur++) {
-		/* the transfers are scattered: ask for one a few ahead */
-		if (s->cur + 8 < s->end)
-			__builtin_prefetch(&g->xfer[g->acct_x[s->cur + 8]]);
-		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
-		if (y->asset != u->asset)
-			continue;
+	for (; s->cur < s->end && tpg_acct_entry(g, s->cur)->x < x; s->cur++) {
+		uint32_t from, to;
 		struct tp_u256 v;
-		tpg_xfer_value(g, y, &v);
-		if (y->from == addr && (e = debit(before, &v)))
+		int gone = tpg_ent_read(g, addr, tpg_acct_entry(g, s->cur), &from, &to, &v);
+		if (from == addr && (e = debit(before, &v)))
 			return e;
-		if (y->to == addr && y->kind != TPG_FEE && (e = tp_u256_add(before, before, &v)))
+		if (to == addr && !gone && (e = tp_u256_add(before, before, &v)))
 			return e;
 	}
-	if (s->cur < s->end && g->acct_x[s->cur] == x)
+	if (s->cur < s->end && tpg_acct_entry(g, s->cur)->x == x)
 		s->cur++;
 	s->bal = *before;
 	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(s, before, 0) : TP_OK;
@@ -377,16 +372,32 @@ static int in_window(const struct tp_trace_opts *o, int64_t time)
 	return (!o->since || time >= o->since) && (!o->until || time <= o->until);
 }
 
-/* Replays transfer xi between whichever of its two addresses are pools. */
-static enum tp_err one(struct run *u, uint64_t xi)
+/* What a transfer moves, as tpg_ent_read gives it. */
+struct move {
+	uint64_t x;
+	uint32_t from, to;
+	int gone; /* a fee or without recipient: it reaches no one */
+	struct tp_u256 v;
+};
+
+/* The pool of address a: own when it is own's address, else looked up. */
+static uint32_t pool_of(const struct run *u, uint32_t a, uint32_t own)
+{
+	if (a == u->st[own].addr)
+		return own;
+	return a == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, a);
+}
+
+/* Replays transfer m, an event of pool own, between whichever of its
+ * two addresses are pools. */
+static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 {
 	const struct tp_trace_graph *g = u->g;
 	struct tp_trace_result *r = u->r;
-	const struct tpg_xfer *x = &g->xfer[xi];
-	struct tp_u256 v, out = {{0}};
+	uint64_t xi = m->x;
+	struct tp_u256 v = m->v, out = {{0}};
 	enum tp_err e;
-	tpg_xfer_value(g, x, &v);
-	uint32_t fs = x->from == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, x->from);
+	uint32_t fs = pool_of(u, m->from, own);
 	uint32_t from_hops = 0;
 	if (fs != UINT32_MAX && u->st[fs].live) {
 		struct ast *s = &u->st[fs];
@@ -423,12 +434,12 @@ static enum tp_err one(struct run *u, uint64_t xi)
 		if ((e = debit(&s->bal, &v)))
 			return e;
 	}
-	if (x->kind == TPG_FEE || x->to == TPG_NONE)
+	if (m->gone)
 		return tp_u256_is_zero(&out) ? TP_OK
 					     : tp_u256_add(&r->totals.fees, &r->totals.fees, &out);
-	uint32_t ts = tpt_index_get(&u->index, x->to);
+	uint32_t ts = pool_of(u, m->to, own);
 	int seeding = ts != UINT32_MAX && u->st[ts].every &&
-		      in_window(&r->opts, tpg_tx_time(g, x->tx));
+		      in_window(&r->opts, tpg_tx_time(g, g->xfer[xi].tx));
 	struct tp_u256 arriving = seeding ? v : out;
 	if (seeding) {
 		struct tp_u256 add;
@@ -436,26 +447,26 @@ static enum tp_err one(struct run *u, uint64_t xi)
 		    (e = tp_u256_add(&r->totals.seed, &r->totals.seed, &add)))
 			return e;
 	}
-	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, x->from, x->to, &out)))
+	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, m->from, m->to, &out)))
 		return e;
 	struct ast *t = ts == UINT32_MAX ? NULL : &u->st[ts];
 	/* a lazy pool counted this arrival when it was scheduled */
-	if (t && t->live && !(t->lazy && x->from != x->to) &&
+	if (t && t->live && !(t->lazy && m->from != m->to) &&
 	    (e = tp_u256_add(&t->bal, &t->bal, &v)))
 		return e;
 	if (tp_u256_is_zero(&arriving))
 		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
-	int labelled = tpt_stops_at(r, tpt_cat(r, x->to));
+	int labelled = tpt_stops_at(r, tpt_cat(r, m->to));
 	if (!seeding && !labelled && tp_u256_cmp(&arriving, &r->opts.min_value) < 0) {
 		/* too small to follow: it stops at the recipient, the pool (if
 		 * any) counts the transfer as clean */
-		if ((e = stop_at(u, x->to, STOP_MIN_VALUE, from_hops + 1, xi, &arriving, 0)))
+		if ((e = stop_at(u, m->to, STOP_MIN_VALUE, from_hops + 1, xi, &arriving, 0)))
 			return e;
 		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
 	}
 	if (!t) {
 		struct tp_u256 before;
-		if ((e = open_pool(u, x->to, from_hops + 1, xi, &before, &ts)))
+		if ((e = open_pool(u, m->to, from_hops + 1, xi, &before, &ts)))
 			return e;
 		t = &u->st[ts];
 		if (t->live) {
@@ -466,7 +477,7 @@ static enum tp_err one(struct run *u, uint64_t xi)
 	if (seeding && t->pred == UINT64_MAX)
 		t->pred = xi;
 	if (!t->live)
-		return stop_at(u, x->to, STOP_COUNT, t->hops, xi, &arriving, seeding);
+		return stop_at(u, m->to, STOP_COUNT, t->hops, xi, &arriving, seeding);
 	return add_taint(u, t, &arriving, &v);
 }
 
@@ -590,45 +601,34 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 	uint64_t last = UINT64_MAX;
 	while (e == TP_OK && u.nheap) {
 		struct event ev = heap_pop(&u);
-		/* the next transfer and pool are cache misses away: start
-		 * loading them while this one is replayed; the transfers of
-		 * the top's children (one of them is next but one) too, and
-		 * the pools of the next transfer's two addresses, whose
-		 * transfer was asked for on the previous round */
+		/* the next pool, its list entry and its counterparty's pool
+		 * index entry are cache misses away: start loading them while
+		 * this one is replayed; the pools of the top's children too
+		 * (one of them is next but one) */
 		if (u.nheap) {
-			const struct tpg_xfer *next = &g->xfer[u.heap[0].x];
 			const struct ast *ns = &u.st[u.heap[0].st];
-			__builtin_prefetch(next);
-			for (size_t k = 1; k < 5 && k < u.nheap; k++) {
-				__builtin_prefetch(&g->xfer[u.heap[k].x]);
+			for (size_t k = 1; k < 5 && k < u.nheap; k++)
 				__builtin_prefetch(&u.st[u.heap[k].st]);
-			}
-			if (next->from != TPG_NONE)
-				tpt_index_prefetch(&u.index, next->from);
-			if (next->to != TPG_NONE)
-				tpt_index_prefetch(&u.index, next->to);
-			/* where the next pool's list resumes (read by schedule) */
-			if (ns->cur + 1 < ns->end)
-				__builtin_prefetch(&g->acct_x[ns->cur + 1]);
+			if (u.heap[0].other != TPG_NONE)
+				tpt_index_prefetch(&u.index, u.heap[0].other);
+			__builtin_prefetch(tpg_acct_entry(g, ns->cur));
 		}
-		/* and the transfer this pool's list resumes at, asked for a
-		 * round ago, so it arrives while this transfer is replayed */
 		struct ast *es = &u.st[ev.st];
-		if (++es->cur < es->end && es->lazy)
-			__builtin_prefetch(&g->xfer[g->acct_x[es->cur]]);
+		struct move mv = {.x = ev.x};
+		mv.gone = tpg_ent_read(g, es->addr, tpg_acct_entry(g, es->cur++), &mv.from, &mv.to,
+				       &mv.v);
 		if (ev.x != last) {
-			const struct tpg_xfer *x = &g->xfer[ev.x];
 			/* the time is another miss: read only when it matters */
-			int64_t time = r->opts.until || namounts ? tpg_tx_time(g, x->tx) : 0;
+			int64_t time = r->opts.until || namounts ? tpg_tx_time(g, g->xfer[ev.x].tx) : 0;
 			if (r->opts.until && time > r->opts.until)
 				break;
 			last = ev.x;
-			if (namounts && ((x->from != TPG_NONE &&
-					  (e = due(&u, amounts, namounts, x->from, time, d))) ||
-					 (x->to != TPG_NONE &&
-					  (e = due(&u, amounts, namounts, x->to, time, d)))))
+			if (namounts && ((mv.from != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, mv.from, time, d))) ||
+					 (mv.to != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, mv.to, time, d)))))
 				break;
-			if (x->asset == u.asset && (e = one(&u, ev.x)))
+			if ((e = one(&u, &mv, ev.st)))
 				break;
 		}
 		e = schedule(&u, ev.st);
