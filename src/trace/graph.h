@@ -259,8 +259,17 @@ struct tpg_acct_ent tpg_acct_ent_make(const struct tp_trace_graph *g, uint64_t i
  * no transfer unless asset > 1 (a token other than the first). */
 uint64_t tpg_asset_bound(const struct tp_trace_graph *g, const struct tpg_acct_ent *ent,
 			 uint64_t lo, uint64_t hi, uint32_t asset);
+/* Address a's list: entries *first .. *end (of acct_ent[] or acct_x[]). */
+static inline void tpg_acct_list(const struct tp_trace_graph *g, uint32_t a, uint64_t *first,
+				 uint64_t *end)
+{
+	*first = g->acct_off[a];
+	*end = g->acct_off[a + 1];
+}
 /* Account: the run of address a's list that holds its transfers of asset:
- * entries *first .. *end of acct_ent[], in chain order. */
+ * entries *first .. *end of acct_ent[], in chain order. (The native
+ * coin's run starts the list and ends at the first entry flagged
+ * TPG_ENT_TOKEN: a reader of the whole list can find the end as it goes.) */
 static inline void tpg_acct_run(const struct tp_trace_graph *g, uint32_t a, uint32_t asset,
 				uint64_t *first, uint64_t *end)
 {
