@@ -137,7 +137,8 @@ void tp_trace_graph_free(struct tp_trace_graph *g)
 	void *cols[] = {g->addr_str, g->addr_off,  g->addr_hash, g->addr_tag,  g->tx_out,
 			g->tx_in,    g->tx_blk,	   g->blk,	 g->txid,      g->tx_hash,
 			g->tx_tag,   g->out_value, g->out_addr,	 g->out_spent, g->in,
-			g->xfer,     g->bigv,	   g->acct_off,	 g->acct_x};
+			g->xfer,     g->bigv,	   g->acct_off,	 g->acct_x,    g->acct_ent,
+			g->acct_order};
 	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
 		free_col(g, cols[i]);
 	if (g->map)
@@ -568,6 +569,48 @@ void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, st
 	v->w[0] = (uint64_t)x->v_hi << 32 | x->v_lo;
 	v->w[1] = x->v_top;
 	v->w[2] = v->w[3] = 0;
+}
+
+_Static_assert(sizeof(struct tpg_acct_ent) == 16, "struct tpg_acct_ent is part of the file format");
+
+struct tpg_acct_ent tpg_acct_ent_make(const struct tp_trace_graph *g, uint64_t i, uint32_t a)
+{
+	const struct tpg_xfer *x = &g->xfer[i];
+	int send = x->from == a, fee = x->kind == TPG_FEE;
+	struct tpg_acct_ent e = {.x = (uint32_t)i, .other = send ? (fee ? TPG_NONE : x->to) : x->from};
+	e.v = (send ? TPG_ENT_SEND : 0) | (x->asset ? TPG_ENT_TOKEN : 0);
+	/* a fee paid to an address is rare enough to be read from the
+	 * transfer: its recipient gets nothing, which an entry cannot say */
+	if (x->big || x->v_top || x->v_hi >> 29 || (fee && x->to != TPG_NONE))
+		e.v |= TPG_ENT_FULL;
+	else
+		e.v |= (uint64_t)x->v_hi << 32 | x->v_lo;
+	return e;
+}
+
+uint64_t tpg_asset_bound(const struct tp_trace_graph *g, const struct tpg_acct_ent *ent,
+			 uint64_t lo, uint64_t hi, uint32_t asset)
+{
+	if (asset == 0 || lo == hi || !(ent[hi - 1].v & TPG_ENT_TOKEN))
+		return asset == 0 ? lo : hi; /* most lists hold the native coin alone */
+	/* the native coin's entries come first, told apart by their flag */
+	uint64_t a = lo, b = hi;
+	while (a < b) {
+		uint64_t mid = a + (b - a) / 2;
+		if (ent[mid].v & TPG_ENT_TOKEN)
+			b = mid;
+		else
+			a = mid + 1;
+	}
+	/* then the tokens' runs, by asset: read from the transfers */
+	for (b = hi; asset > 1 && a < b;) {
+		uint64_t mid = a + (b - a) / 2;
+		if (g->xfer[ent[mid].x].asset < asset)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
 }
 
 void tpg_txid_format(const struct tp_trace_graph *g, uint32_t tx, char out[70])

@@ -52,6 +52,27 @@ struct tpg_xfer {
 	uint32_t v_lo, v_hi; /* value bits 0..31 and 32..63 (read with tpg_xfer_value) */
 };
 
+/*
+ * 16 bytes: one entry of an account address's list, holding what a pool
+ * of that address needs to replay the transfer without reading xfer[]:
+ * v is the value (below 2^61, about 2.3 ETH in wei) and three flags:
+ *   TPG_ENT_SEND   the address sends it (also to itself)
+ *   TPG_ENT_FULL   the value does not fit, or the transfer is a fee paid
+ *                  to an address: read xfer[x] (tpg_ent_read does)
+ *   TPG_ENT_TOKEN  its asset is a token, not the native coin
+ * other is the counterparty: the recipient of a send (TPG_NONE for a fee
+ * or a burn), the sender of a receipt (TPG_NONE for a mint).
+ */
+struct tpg_acct_ent {
+	uint32_t x;	/* the transfer (xfer[] index) */
+	uint32_t other; /* the counterparty */
+	uint64_t v;	/* value and flags */
+};
+#define TPG_ENT_SEND  (1ULL << 63)
+#define TPG_ENT_FULL  (1ULL << 62)
+#define TPG_ENT_TOKEN (1ULL << 61)
+#define TPG_ENT_VALUE (TPG_ENT_TOKEN - 1)
+
 struct tp_trace_graph {
 	char chain[16];
 	int kind; /* TP_TRACE_UTXO or TP_TRACE_ACCOUNT */
@@ -104,13 +125,21 @@ struct tp_trace_graph {
 	struct tpg_xfer *xfer;
 	uint32_t nbig;
 	struct tp_u256 *bigv;
-	/* per address, in chain order, acct_x[acct_off[a] .. acct_off[a + 1]):
-	 * account: its transfers (indices into xfer[]); UTXO: the outputs
-	 * paid to it (indices into out[]; NULL past 2^32 outputs). Built
-	 * when saved. */
+	/* per address, entries acct_off[a] .. acct_off[a + 1] of
+	 * account: acct_ent[], its transfers ordered by (asset, transfer),
+	 *          so the transfers of one asset are one run in chain order
+	 *          (tpg_acct_run finds it);
+	 * UTXO:    acct_x[], the outputs paid to it in chain order (indices
+	 *          into out[]; NULL past 2^32 outputs).
+	 * Built when saved. */
 	uint64_t *acct_off;
 	uint32_t *acct_x;
+	struct tpg_acct_ent *acct_ent;
 	uint64_t nacct;
+	/* account, from tpg_count_lists to tpg_fill_lists: the transfers of
+	 * tokens in (asset, transfer) order, the order they are filled in */
+	uint32_t *acct_order;
+	uint64_t norder;
 
 	/* capacities while mutable; map/maplen when mapped (a mutable graph
 	 * from a file keeps the columns it has not outgrown in its private,
@@ -223,6 +252,59 @@ enum tp_err tpg_widen(struct tp_trace_graph *g) TP_MUST_CHECK;
 void tpg_sizes(const struct tp_trace_graph *g, uint64_t *core, uint64_t *dict);
 
 void tpg_xfer_value(const struct tp_trace_graph *g, const struct tpg_xfer *x, struct tp_u256 *v);
+/* The entry of transfer i in the list of address a (its sender or recipient). */
+struct tpg_acct_ent tpg_acct_ent_make(const struct tp_trace_graph *g, uint64_t i, uint32_t a);
+/* The first of entries ent[lo .. hi) (one address's list, ordered by
+ * asset) whose transfer's asset is asset or more; hi when none is. Reads
+ * no transfer unless asset > 1 (a token other than the first). */
+uint64_t tpg_asset_bound(const struct tp_trace_graph *g, const struct tpg_acct_ent *ent,
+			 uint64_t lo, uint64_t hi, uint32_t asset);
+/* Address a's list: entries *first .. *end (of acct_ent[] or acct_x[]). */
+static inline void tpg_acct_list(const struct tp_trace_graph *g, uint32_t a, uint64_t *first,
+				 uint64_t *end)
+{
+	*first = g->acct_off[a];
+	*end = g->acct_off[a + 1];
+}
+/* Account: the run of address a's list that holds its transfers of asset:
+ * entries *first .. *end of acct_ent[], in chain order. (The native
+ * coin's run starts the list and ends at the first entry flagged
+ * TPG_ENT_TOKEN: a reader of the whole list can find the end as it goes.) */
+static inline void tpg_acct_run(const struct tp_trace_graph *g, uint32_t a, uint32_t asset,
+				uint64_t *first, uint64_t *end)
+{
+	uint64_t lo = g->acct_off[a], hi = g->acct_off[a + 1];
+	*first = tpg_asset_bound(g, g->acct_ent, lo, hi, asset);
+	*end = tpg_asset_bound(g, g->acct_ent, *first, hi, asset + 1);
+}
+static inline const struct tpg_acct_ent *tpg_acct_entry(const struct tp_trace_graph *g,
+							 uint64_t i)
+{
+	return &g->acct_ent[i];
+}
+/*
+ * What entry e of address a's list moves: from, to (as the transfer
+ * names them), its value, and whether it reaches no one (a fee, or no
+ * recipient): the value then leaves the chain's addresses.
+ */
+static inline int tpg_ent_read(const struct tp_trace_graph *g, uint32_t a,
+			       const struct tpg_acct_ent *e, uint32_t *from, uint32_t *to,
+			       struct tp_u256 *v)
+{
+	if (e->v & TPG_ENT_FULL) {
+		const struct tpg_xfer *x = &g->xfer[e->x];
+		*from = x->from;
+		*to = x->to;
+		tpg_xfer_value(g, x, v);
+		return x->kind == TPG_FEE || x->to == TPG_NONE;
+	}
+	int send = (e->v & TPG_ENT_SEND) != 0;
+	*from = send ? a : e->other;
+	*to = send ? e->other : a;
+	v->w[0] = e->v & TPG_ENT_VALUE;
+	v->w[1] = v->w[2] = v->w[3] = 0;
+	return *to == TPG_NONE;
+}
 /* Formats tx's id as the chain shows it (hex; "0x" prefix on account chains). */
 void tpg_txid_format(const struct tp_trace_graph *g, uint32_t tx, char out[70]);
 /* Parses a hex tx id (optional 0x) into raw bytes; returns length or 0. */

@@ -90,7 +90,7 @@ static int write_changed(int fd, const char *map, uint64_t at, uint64_t n)
 
 /* One entry an append adds to the per-address lists. */
 struct entry {
-	uint32_t addr, item;
+	uint32_t addr, asset, item;
 };
 
 static int by_addr(const void *a, const void *b)
@@ -98,10 +98,12 @@ static int by_addr(const void *a, const void *b)
 	const struct entry *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
+	if (x->asset != y->asset)
+		return x->asset < y->asset ? -1 : 1;
 	return x->item < y->item ? -1 : x->item > y->item;
 }
 
-/* The appended entries, sorted by address then item (*m of them). */
+/* The appended entries, sorted by address, asset, then item (*m of them). */
 static struct entry *appended_entries(const struct tp_trace_graph *g, const struct header *old,
 				      uint64_t *m)
 {
@@ -113,17 +115,51 @@ static struct entry *appended_entries(const struct tp_trace_graph *g, const stru
 	uint64_t n = 0;
 	for (uint64_t i = first; !account && i < end; i++)
 		if (g->out_addr[i] != TPG_NONE)
-			e[n++] = (struct entry){g->out_addr[i], (uint32_t)i};
+			e[n++] = (struct entry){g->out_addr[i], 0, (uint32_t)i};
 	for (uint64_t i = first; account && i < end; i++) {
 		const struct tpg_xfer *x = &g->xfer[i];
 		if (x->from != TPG_NONE)
-			e[n++] = (struct entry){x->from, (uint32_t)i};
+			e[n++] = (struct entry){x->from, x->asset, (uint32_t)i};
 		if (x->to != TPG_NONE && x->to != x->from)
-			e[n++] = (struct entry){x->to, (uint32_t)i};
+			e[n++] = (struct entry){x->to, x->asset, (uint32_t)i};
 	}
 	qsort(e, (size_t)n, sizeof *e, by_addr);
 	*m = n;
 	return e;
+}
+
+/* The new lists being merged: old entries are copied from ox (the map),
+ * entries of `size` bytes. */
+struct merge {
+	const struct tp_trace_graph *g;
+	const char *ox;
+	char *list;
+	size_t size;
+	uint64_t src, dst;
+};
+
+/* Copies the old entries up to upto. */
+static void copy_old(struct merge *w, uint64_t upto)
+{
+	memcpy(w->list + w->dst * w->size, w->ox + w->src * w->size,
+	       (size_t)(upto - w->src) * w->size);
+	w->dst += upto - w->src, w->src = upto;
+}
+
+/* Adds the appended entry e, after the old entries of its address and asset. */
+static void add_new(struct merge *w, const struct entry *e, uint64_t old_end)
+{
+	if (w->g->kind == TP_TRACE_UTXO) {
+		copy_old(w, old_end);
+		memcpy(w->list + w->dst++ * w->size, &e->item, sizeof e->item);
+		return;
+	}
+	/* an appended transfer comes after every old one: at the end of
+	 * its asset's run */
+	copy_old(w, tpg_asset_bound(w->g, (const struct tpg_acct_ent *)w->ox, w->src, old_end,
+				    e->asset + 1));
+	struct tpg_acct_ent ent = tpg_acct_ent_make(w->g, e->item, e->addr);
+	memcpy(w->list + w->dst++ * w->size, &ent, sizeof ent);
 }
 
 /*
@@ -145,15 +181,16 @@ static enum tp_err lists(struct tp_trace_graph *g, const struct header *old, str
 		return e;
 	}
 	const uint64_t *ooff = (const void *)((const char *)g->map + old->off[S_ACCT_OFF]);
-	const uint32_t *ox = (const void *)((const char *)g->map + old->off[S_ACCT_X]);
+	size_t size = account ? sizeof *g->acct_ent : sizeof *g->acct_x;
+	struct merge w = {.g = g, .ox = (const char *)g->map + old->off[S_ACCT_X], .size = size};
 	uint64_t m = 0;
 	struct entry *e = appended_entries(g, old, &m);
 	uint64_t *off = malloc(((size_t)g->naddr + 1) * sizeof *off);
-	uint32_t *list = malloc((size_t)(old->nacct + m + 1) * sizeof *list);
-	if (!e || !off || !list) {
+	w.list = malloc((size_t)(old->nacct + m + 1) * size);
+	if (!e || !off || !w.list) {
 		free(e);
 		free(off);
-		free(list);
+		free(w.list);
 		return tp_diag_set(d, TP_ENOMEM, "out of memory");
 	}
 	/* an address's old list moves by the entries added before it */
@@ -162,19 +199,21 @@ static enum tp_err lists(struct tp_trace_graph *g, const struct header *old, str
 		while (k < m && e[k].addr == a)
 			k++;
 	}
-	uint64_t src = 0, dst = 0;
 	for (uint64_t k = 0; k < m;) {
 		uint32_t a = e[k].addr;
 		uint64_t upto = a < old->naddr ? ooff[a + 1] : old->nacct;
-		memcpy(list + dst, ox + src, (size_t)(upto - src) * sizeof *list);
-		dst += upto - src, src = upto;
+		copy_old(&w, a < old->naddr ? ooff[a] : old->nacct);
 		for (; k < m && e[k].addr == a; k++)
-			list[dst++] = e[k].item;
+			add_new(&w, &e[k], upto);
+		copy_old(&w, upto);
 	}
-	memcpy(list + dst, ox + src, (size_t)(old->nacct - src) * sizeof *list);
+	copy_old(&w, old->nacct);
 	free(e);
 	g->acct_off = off;
-	g->acct_x = list;
+	if (account)
+		g->acct_ent = (struct tpg_acct_ent *)w.list;
+	else
+		g->acct_x = (uint32_t *)w.list;
 	g->nacct = old->nacct + m;
 	return TP_OK;
 }

@@ -47,7 +47,9 @@ void tpg_sections(struct tp_trace_graph *g, struct sect s[NSECT])
 	s[S_BIG] = (struct sect){(void **)&g->bigv, g->nbig, sizeof *g->bigv, &g->cap_big};
 	s[S_ACCT_OFF] = (struct sect){(void **)&g->acct_off, !utxo || g->nacct ? naddr + 1 : 0,
 				      sizeof *g->acct_off, NULL};
-	s[S_ACCT_X] = (struct sect){(void **)&g->acct_x, g->nacct, sizeof *g->acct_x, NULL};
+	s[S_ACCT_X] = utxo ? (struct sect){(void **)&g->acct_x, g->nacct, sizeof *g->acct_x, NULL}
+			   : (struct sect){(void **)&g->acct_ent, g->nacct, sizeof *g->acct_ent,
+					   NULL};
 	s[S_TXID] = (struct sect){(void **)&g->txid, ntx, sizeof *g->txid, &g->cap_tx};
 	s[S_TX_HASH] = (struct sect){(void **)&g->tx_hash, g->tx_hcap, sizeof *g->tx_hash, NULL};
 	s[S_ADDR_STR] = (struct sect){(void **)&g->addr_str, g->addr_len, 1, &g->cap_str};
@@ -116,14 +118,56 @@ void tpg_header_reseal(void *slot)
  * 2^32 outputs, when seeds are found by a scan instead). count_lists()
  * counts and allocates, so the file's layout is known; fill_lists(), which
  * cannot fail, fills them while the other sections are being written.
+ * An account list holds the native coin's transfers, then each token's
+ * in turn: fill_lists() places the transfers in that order, the tokens'
+ * from acct_order (by_asset()).
  */
-static enum tp_err count_lists(struct tp_trace_graph *g)
+static void drop_lists(struct tp_trace_graph *g)
 {
 	free(g->acct_off);
 	free(g->acct_x);
+	free(g->acct_ent);
+	free(g->acct_order);
 	g->acct_off = NULL;
 	g->acct_x = NULL;
-	g->nacct = 0;
+	g->acct_ent = NULL;
+	g->acct_order = NULL;
+	g->nacct = g->norder = 0;
+}
+
+/* acct_order: the transfers of tokens, by (asset, transfer) (a counting
+ * sort by asset; assets are at most naddr). */
+static enum tp_err by_asset(struct tp_trace_graph *g)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < g->nxfer; i++)
+		n += g->xfer[i].asset != 0;
+	if (!n)
+		return TP_OK;
+	uint32_t *at = calloc((size_t)g->naddr + 2, sizeof *at);
+	uint32_t *order = malloc((size_t)n * sizeof *order);
+	if (!at || !order) {
+		free(at);
+		free(order);
+		return TP_ENOMEM;
+	}
+	for (uint64_t i = 0; i < g->nxfer; i++)
+		if (g->xfer[i].asset)
+			at[g->xfer[i].asset + 1]++;
+	for (uint64_t a = 2; a < (uint64_t)g->naddr + 2; a++)
+		at[a] += at[a - 1];
+	for (uint64_t i = 0; i < g->nxfer; i++)
+		if (g->xfer[i].asset)
+			order[at[g->xfer[i].asset]++] = (uint32_t)i;
+	free(at);
+	g->acct_order = order;
+	g->norder = n;
+	return TP_OK;
+}
+
+static enum tp_err count_lists(struct tp_trace_graph *g)
+{
+	drop_lists(g);
 	int account = g->kind == TP_TRACE_ACCOUNT;
 	uint64_t items = account ? g->nxfer : g->nout;
 	if (items >= UINT32_MAX)
@@ -146,13 +190,18 @@ static enum tp_err count_lists(struct tp_trace_graph *g)
 	for (uint64_t a = 2; a < (uint64_t)g->naddr + 2; a++)
 		off[a] += off[a - 1];
 	uint64_t n = off[g->naddr + 1];
-	uint32_t *list = malloc((n ? n : 1) * sizeof *list);
-	if (!list) {
-		free(off);
+	size_t size = account ? sizeof *g->acct_ent : sizeof *g->acct_x;
+	void *list = malloc((n ? n : 1) * size);
+	g->acct_off = off;
+	if (!list || (account && by_asset(g) != TP_OK)) {
+		free(list);
+		drop_lists(g);
 		return TP_ENOMEM;
 	}
-	g->acct_off = off;
-	g->acct_x = list;
+	if (account)
+		g->acct_ent = list;
+	else
+		g->acct_x = list;
 	g->nacct = n;
 	return TP_OK;
 }
@@ -167,24 +216,37 @@ enum tp_err tpg_count_lists(struct tp_trace_graph *g, struct tp_diag *d)
 	return TP_OK;
 }
 
+/* Appends transfer i to the lists of its addresses (off[a + 1] is the
+ * fill cursor of address a). */
+static void place(struct tp_trace_graph *g, uint64_t *off, uint64_t i)
+{
+	const struct tpg_xfer *x = &g->xfer[i];
+	if (x->from != TPG_NONE)
+		g->acct_ent[off[x->from + 1]++] = tpg_acct_ent_make(g, i, x->from);
+	if (x->to != TPG_NONE && x->to != x->from)
+		g->acct_ent[off[x->to + 1]++] = tpg_acct_ent_make(g, i, x->to);
+}
+
 void tpg_fill_lists(struct tp_trace_graph *g)
 {
 	uint64_t *off = g->acct_off;
-	uint32_t *list = g->acct_x;
-	int account = g->kind == TP_TRACE_ACCOUNT;
 	if (!off)
 		return;
 	/* off[a + 1] is the fill cursor of address a; afterwards off[a] its start */
-	for (uint64_t i = 0; !account && i < g->nout; i++)
-		if (g->out_addr[i] != TPG_NONE)
-			list[off[g->out_addr[i] + 1]++] = (uint32_t)i;
-	for (uint64_t i = 0; account && i < g->nxfer; i++) {
-		const struct tpg_xfer *x = &g->xfer[i];
-		if (x->from != TPG_NONE)
-			list[off[x->from + 1]++] = (uint32_t)i;
-		if (x->to != TPG_NONE && x->to != x->from)
-			list[off[x->to + 1]++] = (uint32_t)i;
+	if (g->kind == TP_TRACE_UTXO) {
+		for (uint64_t i = 0; i < g->nout; i++)
+			if (g->out_addr[i] != TPG_NONE)
+				g->acct_x[off[g->out_addr[i] + 1]++] = (uint32_t)i;
+		return;
 	}
+	for (uint64_t i = 0; i < g->nxfer; i++)
+		if (g->xfer[i].asset == 0)
+			place(g, off, i);
+	for (uint64_t k = 0; k < g->norder; k++)
+		place(g, off, g->acct_order[k]);
+	free(g->acct_order);
+	g->acct_order = NULL;
+	g->norder = 0;
 }
 
 int tpg_pwrite_all(int fd, const void *p, uint64_t n, uint64_t at)
@@ -361,6 +423,45 @@ static enum tp_err check_utxo(const struct tp_trace_graph *g, const char *path, 
 	return TP_OK;
 }
 
+/* UTXO: does each address's list name outputs in rising order? */
+static int outputs_ok(const struct tp_trace_graph *g)
+{
+	for (uint32_t a = 0; a < g->naddr; a++)
+		for (uint64_t i = g->acct_off[a]; i < g->acct_off[a + 1]; i++)
+			if (g->acct_x[i] >= g->nout ||
+			    (i > g->acct_off[a] && g->acct_x[i] <= g->acct_x[i - 1]))
+				return 0;
+	return 1;
+}
+
+/*
+ * Account: does every entry name a transfer and a counterparty that
+ * exist, and does each address's list hold the native coin's transfers
+ * and then each token's, each run in chain order? A transfer is read
+ * only where the transfer index drops (a token's run starts): that its
+ * entries agree with their transfers is not checked, as a value is not.
+ */
+static int entries_ok(const struct tp_trace_graph *g)
+{
+	for (uint32_t a = 0; a < g->naddr; a++) {
+		for (uint64_t i = g->acct_off[a]; i < g->acct_off[a + 1]; i++) {
+			const struct tpg_acct_ent *e = &g->acct_ent[i], *p = e - 1;
+			if (e->x >= g->nxfer || (e->other != TPG_NONE && e->other >= g->naddr) ||
+			    ((e->v & TPG_ENT_FULL) && (e->v & TPG_ENT_VALUE)))
+				return 0;
+			if (i == g->acct_off[a])
+				continue;
+			int tok = (e->v & TPG_ENT_TOKEN) != 0, ptok = (p->v & TPG_ENT_TOKEN) != 0;
+			if (ptok > tok)
+				return 0; /* a native transfer after a token's */
+			if (e->x <= p->x && tok == ptok &&
+			    (!tok || g->xfer[e->x].asset <= g->xfer[p->x].asset))
+				return 0;
+		}
+	}
+	return 1;
+}
+
 static enum tp_err check(const struct tp_trace_graph *g, const char *path, struct tp_diag *d)
 {
 	if (g->addr_len && g->addr_str[g->addr_len - 1] != '\0')
@@ -391,17 +492,13 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 			return corrupt(d, path, "transfer order");
 	}
 	if (g->acct_off) {
-		uint64_t items = g->kind == TP_TRACE_ACCOUNT ? g->nxfer : g->nout;
 		if (g->acct_off[0] != 0 || g->acct_off[g->naddr] != g->nacct)
 			return corrupt(d, path, "address lists");
 		for (uint32_t a = 0; a < g->naddr; a++)
 			if (g->acct_off[a] > g->acct_off[a + 1])
 				return corrupt(d, path, "address lists");
-		for (uint32_t a = 0; a < g->naddr; a++)
-			for (uint64_t i = g->acct_off[a]; i < g->acct_off[a + 1]; i++)
-				if (g->acct_x[i] >= items ||
-				    (i > g->acct_off[a] && g->acct_x[i] <= g->acct_x[i - 1]))
-					return corrupt(d, path, "address lists");
+		if (!(g->kind == TP_TRACE_ACCOUNT ? entries_ok(g) : outputs_ok(g)))
+			return corrupt(d, path, "address lists");
 	}
 	return TP_OK;
 }
@@ -645,6 +742,7 @@ enum tp_err tpg_make_mutable(struct tp_trace_graph *g)
 	/* the address lists are rebuilt when saved */
 	g->acct_off = NULL;
 	g->acct_x = NULL;
+	g->acct_ent = NULL;
 	g->nacct = 0;
 	/* a group of columns shares one capacity: the room of its tightest
 	 * section, less the spare entry tpg_index() reads (grow_cols()) */

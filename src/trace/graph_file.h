@@ -16,7 +16,7 @@
 
 #define MAGIC	      "TPGRAPH2"
 #define OLD_MAGIC     "TPGRAPH1" /* row layout, 136 bytes per transaction */
-#define VERSION	      4		 /* 3: one header, no capacities */
+#define VERSION	      5 /* 3: one header, no capacities; 4: u32 account list entries */
 #define FLAG_WIDE     1u
 #define SLOT_BYTES    1024u /* header slots A, B and P, in this order */
 #define SLOT_PENDING  2

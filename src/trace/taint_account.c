@@ -2,7 +2,7 @@
  * Taint on account chains (docs/taint-models.md). Taint lives in
  * per-address pools of one asset. A trace visits only the transfers of
  * tainted addresses: each followed pool has a cursor into its address's
- * transfer list (graph.h), and a min-heap of the cursors replays those
+ * transfer list (graph.h), and a queue of the cursors replays those
  * transfers in chain order. An address's balance depends only on its own
  * transfers, so when taint first reaches an address its balance is
  * replayed from its own list. For a transfer of v from a pool with
@@ -22,6 +22,51 @@
 
 #include "result.h"
 
+/*
+ * tp_u256_add, _sub and _cmp (same results, out may be an operand),
+ * inlined: the calls and their loops were a quarter of the replay's
+ * instructions (callgrind, 10-hop haircut from busy seeds).
+ */
+static inline int u256_cmp(const struct tp_u256 *a, const struct tp_u256 *b)
+{
+	for (int i = 3; i >= 0; i--)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return 0;
+}
+
+static inline enum tp_err u256_add(struct tp_u256 *out, const struct tp_u256 *a,
+				   const struct tp_u256 *b)
+{
+	struct tp_u256 r;
+	unsigned c = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t s;
+		unsigned c1 = __builtin_add_overflow(a->w[i], b->w[i], &s);
+		c = c1 | __builtin_add_overflow(s, (uint64_t)c, &r.w[i]);
+	}
+	if (c)
+		return TP_EOVERFLOW;
+	*out = r;
+	return TP_OK;
+}
+
+static inline enum tp_err u256_sub(struct tp_u256 *out, const struct tp_u256 *a,
+				   const struct tp_u256 *b)
+{
+	struct tp_u256 r;
+	unsigned c = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t d;
+		unsigned c1 = __builtin_sub_overflow(a->w[i], b->w[i], &d);
+		c = c1 | __builtin_sub_overflow(d, (uint64_t)c, &r.w[i]);
+	}
+	if (c) /* a < b */
+		return TP_EOVERFLOW;
+	*out = r;
+	return TP_OK;
+}
+
 struct lot {
 	struct tp_u256 amount;
 	int tainted;
@@ -34,6 +79,7 @@ struct ast {
 	uint8_t live, seed;
 	uint8_t every; /* an address seed: whatever it receives is stolen */
 	uint8_t lazy;  /* replays only what it sends (see schedule) */
+	uint32_t pred_pool; /* the pool that sent pred, UINT32_MAX: none */
 	struct tp_u256 pending; /* lazy: received since it last sent */
 	struct tp_u256 taint;
 	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
@@ -42,24 +88,35 @@ struct ast {
 	size_t head, n, cap;
 };
 
+/* A queued event: pool st's next transfer x. */
 struct event {
-	uint64_t x;   /* transfer index */
-	uint32_t st;  /* pool */
+	uint32_t x;	/* transfer index (a graph holds fewer than 2^32) */
+	uint32_t st;	/* pool */
+	uint32_t other; /* the counterparty, whose pool is looked up next */
+	uint32_t next;	/* the next event of its bucket, slot + 1; 0: none */
 };
-_Static_assert(sizeof(struct event) == 16, "four events to a cache line");
 
 struct run {
 	const struct tp_trace_graph *g;
 	const struct tp_trace_labels *l;
 	struct tp_trace_result *r;
-	struct event *heap;
-	size_t nheap, capheap;
+	/* the event queue (see queue_push) */
+	struct event *ev;    /* slots of the later buckets' lists */
+	size_t nev, capev;   /* slots used, allocated */
+	uint32_t free_ev;    /* a free slot + 1, its next the next free; 0: none */
+	uint32_t *bucket;    /* per bucket: its first event's slot + 1, 0: empty */
+	uint64_t *nonempty;  /* a bit per bucket with a list */
+	uint64_t nbucket, qcur; /* buckets, the bucket being taken from */
+	struct event *now;   /* bucket qcur's events in transfer order */
+	size_t pnow, nnow, capnow; /* the next one taken, the end, allocated */
+	size_t nqueued;
 	struct ast *st;
 	size_t nst, capst;
 	struct tpt_index index; /* address -> pool */
 	uint32_t *pathbuf;
 	size_t cappath;
 	uint32_t asset;
+	uint64_t run_end_flag; /* TPG_ENT_TOKEN for the native coin, else 0 */
 	int lazy_ok; /* new pools may be lazy (see schedule) */
 };
 
@@ -68,7 +125,7 @@ static enum tp_err lot_push(struct ast *s, const struct tp_u256 *v, int tainted)
 	if (tp_u256_is_zero(v))
 		return TP_OK;
 	if (s->n > s->head && s->lots[s->n - 1].tainted == tainted)
-		return tp_u256_add(&s->lots[s->n - 1].amount, &s->lots[s->n - 1].amount, v);
+		return u256_add(&s->lots[s->n - 1].amount, &s->lots[s->n - 1].amount, v);
 	if (s->n == s->cap) {
 		if (s->head > s->cap / 2) {
 			memmove(s->lots, s->lots + s->head, (s->n - s->head) * sizeof *s->lots);
@@ -93,10 +150,10 @@ static enum tp_err lot_take(struct ast *s, struct tp_u256 v, struct tp_u256 *out
 	memset(out, 0, sizeof *out);
 	while (!tp_u256_is_zero(&v) && s->head < s->n) {
 		struct lot *l = &s->lots[s->head];
-		struct tp_u256 take = tp_u256_cmp(&l->amount, &v) < 0 ? l->amount : v;
-		if (tp_u256_sub(&l->amount, &l->amount, &take) || tp_u256_sub(&v, &v, &take))
+		struct tp_u256 take = u256_cmp(&l->amount, &v) < 0 ? l->amount : v;
+		if (u256_sub(&l->amount, &l->amount, &take) || u256_sub(&v, &v, &take))
 			return TP_EOVERFLOW;
-		if (l->tainted && tp_u256_add(out, out, &take))
+		if (l->tainted && u256_add(out, out, &take))
 			return TP_EOVERFLOW;
 		if (tp_u256_is_zero(&l->amount))
 			s->head++;
@@ -127,12 +184,7 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 		if (si == UINT32_MAX || u->st[si].pred == UINT64_MAX || k > u->g->nxfer)
 			break;
 		x = u->st[si].pred;
-		if (u->st[si].seed) {
-			si = UINT32_MAX;
-			continue;
-		}
-		uint32_t from = u->g->xfer[x].from;
-		si = from == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, from);
+		si = u->st[si].seed ? UINT32_MAX : u->st[si].pred_pool;
 	}
 	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
 		uint32_t t = u->pathbuf[a];
@@ -144,57 +196,137 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 }
 
 /*
- * The event heap is 4-ary: a busy trace keeps tens of thousands of pools
- * waiting, and four children share one cache line, so a pop walks half
- * the levels of a binary heap and misses once a level. For the children
- * 4i+1 .. 4i+4 of every node to start a line, event k sits at slot k + 3
- * of a line-aligned block (heap = block + 3).
+ * The event queue hands out the followed pools' transfers in chain
+ * order. Every event queued is later than the last one taken (a pool's
+ * next transfer follows the one replayed, a new pool's follows the one
+ * that opened it), so a bucket queue does: bucket b holds the events of
+ * transfers b * 64 .. b * 64 + 63 in a list, unordered, until it is the
+ * one being taken from; then its events are sorted into `now` and taken
+ * in turn, and what is queued into it meanwhile is put in its place
+ * there. A push is a write to one bucket head, a pop the next entry of
+ * `now`, whose pool, list entry and counterparty are asked for a few
+ * events ahead; the 4-ary heap this replaces missed the cache on its
+ * lower levels at every step (a busy trace keeps about 100,000 events
+ * queued, some 20 to a bucket).
  */
-#define HEAP_SKEW 3
+#define QUEUE_SHIFT 6
+#define QUEUE_AHEAD 4
 
-static enum tp_err heap_push(struct run *u, uint64_t x, uint32_t st)
+static enum tp_err queue_init(struct run *u)
 {
-	if (u->nheap == u->capheap) {
-		size_t cap = u->capheap ? u->capheap * 2 : 256;
-		/* (cap + 4) events of 16 bytes: a whole number of lines */
-		struct event *q = aligned_alloc(64, (cap + HEAP_SKEW + 1) * sizeof *q);
-		if (!q)
-			return TP_ENOMEM;
-		if (u->heap) {
-			memcpy(q + HEAP_SKEW, u->heap, u->nheap * sizeof *q);
-			free(u->heap - HEAP_SKEW);
-		}
-		u->heap = q + HEAP_SKEW;
-		u->capheap = cap;
-	}
-	size_t i = u->nheap++;
-	while (i && u->heap[(i - 1) / 4].x > x) {
-		u->heap[i] = u->heap[(i - 1) / 4];
-		i = (i - 1) / 4;
-	}
-	u->heap[i] = (struct event){x, st};
+	u->nbucket = (u->g->nxfer >> QUEUE_SHIFT) + 1;
+	u->bucket = calloc(u->nbucket, sizeof *u->bucket);
+	u->nonempty = calloc((u->nbucket + 63) / 64 + 1, sizeof *u->nonempty);
+	return u->bucket && u->nonempty ? TP_OK : TP_ENOMEM;
+}
+
+static enum tp_err now_room(struct run *u)
+{
+	if (u->nnow < u->capnow)
+		return TP_OK;
+	size_t cap = u->capnow ? u->capnow * 2 : 256;
+	struct event *q = realloc(u->now, cap * sizeof *q);
+	if (!q)
+		return TP_ENOMEM;
+	u->now = q;
+	u->capnow = cap;
 	return TP_OK;
 }
 
-static struct event heap_pop(struct run *u)
+/* Puts e into `now` in transfer order (after the events of its transfer). */
+static void now_insert(struct run *u, struct event e)
 {
-	struct event top = u->heap[0], last = u->heap[--u->nheap];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 4 * i + 1, end = c + 4 < u->nheap ? c + 4 : u->nheap;
-		if (c >= u->nheap)
-			break;
-		for (size_t k = c + 1; k < end; k++)
-			if (u->heap[k].x < u->heap[c].x)
-				c = k;
-		if (u->heap[c].x >= last.x)
-			break;
-		u->heap[i] = u->heap[c];
-		i = c;
+	size_t i = u->nnow++;
+	for (; i > u->pnow && u->now[i - 1].x > e.x; i--)
+		u->now[i] = u->now[i - 1];
+	u->now[i] = e;
+}
+
+static enum tp_err queue_push(struct run *u, const struct tpg_acct_ent *y, uint32_t st)
+{
+	struct event e = {y->x, st, y->other, 0};
+	uint64_t b = y->x >> QUEUE_SHIFT;
+	u->nqueued++;
+	if (b <= u->qcur) { /* (never before it: events only move forward) */
+		if (now_room(u) != TP_OK)
+			return TP_ENOMEM;
+		now_insert(u, e);
+		return TP_OK;
 	}
-	if (u->nheap)
-		u->heap[i] = last;
-	return top;
+	uint32_t slot = u->free_ev;
+	if (slot) {
+		u->free_ev = u->ev[slot - 1].next;
+	} else {
+		if (u->nev == u->capev) {
+			size_t cap = u->capev ? u->capev * 2 : 256;
+			struct event *q = realloc(u->ev, cap * sizeof *q);
+			if (!q)
+				return TP_ENOMEM;
+			u->ev = q;
+			u->capev = cap;
+		}
+		slot = (uint32_t)++u->nev;
+	}
+	e.next = u->bucket[b];
+	u->ev[slot - 1] = e;
+	u->bucket[b] = slot;
+	u->nonempty[b / 64] |= 1ULL << (b % 64);
+	return TP_OK;
+}
+
+/* Moves to the next bucket with events: its list, sorted, becomes `now`. */
+static enum tp_err queue_next(struct run *u)
+{
+	uint64_t b = u->qcur + 1, w = b / 64;
+	uint64_t bits = u->nonempty[w] & (~0ULL << (b % 64));
+	while (!bits) /* there is one: nqueued > 0 */
+		bits = u->nonempty[++w];
+	u->qcur = w * 64 + (uint64_t)__builtin_ctzll(bits);
+	u->nonempty[w] &= ~(1ULL << (u->qcur % 64));
+	u->pnow = u->nnow = 0;
+	for (uint32_t k = u->bucket[u->qcur], next; k; k = next) {
+		if (now_room(u) != TP_OK)
+			return TP_ENOMEM;
+		next = u->ev[k - 1].next;
+		now_insert(u, u->ev[k - 1]);
+		u->ev[k - 1].next = u->free_ev;
+		u->free_ev = k;
+	}
+	u->bucket[u->qcur] = 0;
+	return TP_OK;
+}
+
+/* Takes the earliest event into *out (the queue is not empty). */
+static enum tp_err queue_pop(struct run *u, struct event *out)
+{
+	if (u->pnow == u->nnow && queue_next(u) != TP_OK)
+		return TP_ENOMEM;
+	*out = u->now[u->pnow++];
+	u->nqueued--;
+	/* the pools and counterparties of the events a few ahead, and the
+	 * list entries of the pools asked for on the rounds before */
+	if (u->pnow + QUEUE_AHEAD < u->nnow) {
+		const struct event *a = &u->now[u->pnow + QUEUE_AHEAD];
+		__builtin_prefetch(&u->st[a->st]);
+		if (a->other != TPG_NONE)
+			tpt_index_prefetch(&u->index, a->other);
+	}
+	if (u->pnow + QUEUE_AHEAD / 2 < u->nnow)
+		__builtin_prefetch(tpg_acct_entry(u->g, u->st[u->now[u->pnow + QUEUE_AHEAD / 2].st].cur));
+	return TP_OK;
+}
+
+/*
+ * Has pool s's cursor reached the end of its run? A native coin's run is
+ * the list up to the first token entry, found here as it is reached
+ * instead of searched for when the pool opens.
+ */
+static int run_over(const struct run *u, struct ast *s)
+{
+	if (s->cur < s->end && !(tpg_acct_entry(u->g, s->cur)->v & u->run_end_flag))
+		return 0;
+	s->end = s->cur;
+	return 1;
 }
 
 /*
@@ -205,7 +337,7 @@ static struct event heap_pop(struct run *u)
  * it, in any order. Arrivals from followed pools still carry their
  * taint through the sender's replay (one()), which then leaves the
  * balance alone. Busy addresses receive far more often than they send;
- * each arrival replayed costs a heap step and a few cache misses.
+ * each arrival replayed costs a queue step and a few cache misses.
  */
 static enum tp_err schedule(struct run *u, uint32_t si)
 {
@@ -213,40 +345,35 @@ static enum tp_err schedule(struct run *u, uint32_t si)
 	struct ast *s = &u->st[si];
 	if (!s->live)
 		return TP_OK;
-	for (; s->lazy && s->cur < s->end; s->cur++) {
-		if (s->cur + 8 < s->end)
-			__builtin_prefetch(&g->xfer[g->acct_x[s->cur + 8]]);
-		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
-		if (y->from == s->addr)
+	for (; s->lazy && !run_over(u, s); s->cur++) {
+		const struct tpg_acct_ent *y = tpg_acct_entry(g, s->cur);
+		if (y->v & TPG_ENT_SEND)
 			break;
-		if (y->asset != u->asset || y->kind == TPG_FEE)
-			continue;
+		uint32_t from, to;
 		struct tp_u256 v;
-		tpg_xfer_value(g, y, &v);
-		enum tp_err e = tp_u256_add(&s->pending, &s->pending, &v);
+		if (tpg_ent_read(g, s->addr, y, &from, &to, &v))
+			continue; /* a fee paid to it: nothing arrives */
+		enum tp_err e = u256_add(&s->pending, &s->pending, &v);
 		if (e)
 			return e;
 	}
-	return s->cur < s->end ? heap_push(u, g->acct_x[s->cur], si) : TP_OK;
+	return run_over(u, s) ? TP_OK : queue_push(u, tpg_acct_entry(g, s->cur), si);
 }
 
 /* Moves a lazy pool's pending arrivals into its balance. */
 static enum tp_err settle(struct ast *s)
 {
-	enum tp_err e = tp_u256_add(&s->bal, &s->bal, &s->pending);
+	enum tp_err e = u256_add(&s->bal, &s->bal, &s->pending);
 	memset(&s->pending, 0, sizeof s->pending);
 	return e;
 }
 
 /* Balance arithmetic: what leaves beyond the known balance predates the
  * imported blocks, so the balance stops at zero. */
-static enum tp_err debit(struct tp_u256 *b, const struct tp_u256 *v)
+static inline void debit(struct tp_u256 *b, const struct tp_u256 *v)
 {
-	if (tp_u256_cmp(b, v) < 0) {
+	if (u256_sub(b, b, v)) /* v > b */
 		memset(b, 0, sizeof *b);
-		return TP_OK;
-	}
-	return tp_u256_sub(b, b, v);
 }
 
 static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
@@ -263,8 +390,11 @@ static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].addr = addr;
 	u->st[i].pred = UINT64_MAX;
-	u->st[i].cur = u->g->acct_off[addr];
-	u->st[i].end = u->g->acct_off[addr + 1];
+	u->st[i].pred_pool = UINT32_MAX;
+	if (u->asset)
+		tpg_acct_run(u->g, addr, u->asset, &u->st[i].cur, &u->st[i].end);
+	else /* the end is found by run_over() */
+		tpg_acct_list(u->g, addr, &u->st[i].cur, &u->st[i].end);
 	if (tpt_index_put(&u->index, addr, i))
 		return TP_ENOMEM;
 	*out = i;
@@ -278,12 +408,12 @@ static int followed(struct run *u, uint32_t addr, uint32_t hops)
 }
 
 /*
- * A pool created when taint first arrives through transfer x: its
- * balance before x is replayed from the address's own transfers, and
- * its cursor is left just past x.
+ * A pool created when taint first arrives through transfer x from pool
+ * sender: its balance before x is replayed from the address's own
+ * transfers, and its cursor is left just past x.
  */
 static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64_t x,
-			     struct tp_u256 *before, uint32_t *out)
+			     uint32_t sender, struct tp_u256 *before, uint32_t *out)
 {
 	enum tp_err e = state_new(u, addr, out);
 	if (e)
@@ -291,27 +421,23 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 	struct ast *s = &u->st[*out];
 	s->hops = hops;
 	s->pred = x;
+	s->pred_pool = sender;
 	s->live = (uint8_t)followed(u, addr, hops);
 	s->lazy = (uint8_t)(s->live && u->lazy_ok);
 	memset(before, 0, sizeof *before);
 	if (!s->live)
 		return TP_OK;
 	const struct tp_trace_graph *g = u->g;
-	for (; s->cur < s->end && g->acct_x[s->cur] < x; s->cur++) {
-		/* the transfers are scattered: ask for one a few ahead */
-		if (s->cur + 8 < s->end)
-			__builtin_prefetch(&g->xfer[g->acct_x[s->cur + 8]]);
-		const struct tpg_xfer *y = &g->xfer[g->acct_x[s->cur]];
-		if (y->asset != u->asset)
-			continue;
+	for (; !run_over(u, s) && tpg_acct_entry(g, s->cur)->x < x; s->cur++) {
+		uint32_t from, to;
 		struct tp_u256 v;
-		tpg_xfer_value(g, y, &v);
-		if (y->from == addr && (e = debit(before, &v)))
-			return e;
-		if (y->to == addr && y->kind != TPG_FEE && (e = tp_u256_add(before, before, &v)))
+		int gone = tpg_ent_read(g, addr, tpg_acct_entry(g, s->cur), &from, &to, &v);
+		if (from == addr)
+			debit(before, &v);
+		if (to == addr && !gone && (e = u256_add(before, before, &v)))
 			return e;
 	}
-	if (s->cur < s->end && g->acct_x[s->cur] == x)
+	if (!run_over(u, s) && tpg_acct_entry(g, s->cur)->x == x)
 		s->cur++;
 	s->bal = *before;
 	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(s, before, 0) : TP_OK;
@@ -334,9 +460,10 @@ static enum tp_err seed_pool(struct run *u, uint32_t addr, uint32_t *out)
 	return schedule(u, *out);
 }
 
-/* Taint stopped at addr: an endpoint (label, max_hops or min_value). */
+/* Taint stopped at addr: an endpoint (label, max_hops or min_value),
+ * reached through x from pool from (UINT32_MAX: from a seed or none). */
 static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, uint32_t hops,
-			   uint64_t x, const struct tp_u256 *amount, int seeding)
+			   uint64_t x, uint32_t from, const struct tp_u256 *amount)
 {
 	const struct tp_trace_graph *g = u->g;
 	enum tpt_stop stop = force != STOP_COUNT		  ? force
@@ -348,13 +475,8 @@ static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, ui
 	enum tp_err e = tpt_end_add(u->r, addr, stop, amount, hops, time, &fresh);
 	if (e || fresh == UINT32_MAX)
 		return e;
-	if (x != UINT64_MAX) {
-		uint32_t from = g->xfer[x].from;
-		uint32_t fs =
-			from == TPG_NONE || seeding ? UINT32_MAX : tpt_index_get(&u->index, from);
-		if ((e = path_of(u, fs, x, &n)))
-			return e;
-	}
+	if (x != UINT64_MAX && (e = path_of(u, from, x, &n)))
+		return e;
 	return tpt_end_path(u->r, fresh, u->pathbuf, n);
 }
 
@@ -362,11 +484,11 @@ static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, ui
 static enum tp_err add_taint(struct run *u, struct ast *s, const struct tp_u256 *amount,
 			     const struct tp_u256 *v)
 {
-	enum tp_err e = tp_u256_add(&s->taint, &s->taint, amount);
+	enum tp_err e = u256_add(&s->taint, &s->taint, amount);
 	if (e || u->r->opts.model != TP_MODEL_FIFO)
 		return e;
 	struct tp_u256 clean;
-	if ((e = lot_push(s, amount, 1)) || (e = tp_u256_sub(&clean, v, amount)) ||
+	if ((e = lot_push(s, amount, 1)) || (e = u256_sub(&clean, v, amount)) ||
 	    (e = lot_push(s, &clean, 0)))
 		return e;
 	return TP_OK;
@@ -377,16 +499,32 @@ static int in_window(const struct tp_trace_opts *o, int64_t time)
 	return (!o->since || time >= o->since) && (!o->until || time <= o->until);
 }
 
-/* Replays transfer xi between whichever of its two addresses are pools. */
-static enum tp_err one(struct run *u, uint64_t xi)
+/* What a transfer moves, as tpg_ent_read gives it. */
+struct move {
+	uint64_t x;
+	uint32_t from, to;
+	int gone; /* a fee or without recipient: it reaches no one */
+	struct tp_u256 v;
+};
+
+/* The pool of address a: own when it is own's address, else looked up. */
+static uint32_t pool_of(const struct run *u, uint32_t a, uint32_t own)
+{
+	if (a == u->st[own].addr)
+		return own;
+	return a == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, a);
+}
+
+/* Replays transfer m, an event of pool own, between whichever of its
+ * two addresses are pools. */
+static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 {
 	const struct tp_trace_graph *g = u->g;
 	struct tp_trace_result *r = u->r;
-	const struct tpg_xfer *x = &g->xfer[xi];
-	struct tp_u256 v, out = {{0}};
+	uint64_t xi = m->x;
+	struct tp_u256 v = m->v, out = {{0}};
 	enum tp_err e;
-	tpg_xfer_value(g, x, &v);
-	uint32_t fs = x->from == TPG_NONE ? UINT32_MAX : tpt_index_get(&u->index, x->from);
+	uint32_t fs = pool_of(u, m->from, own);
 	uint32_t from_hops = 0;
 	if (fs != UINT32_MAX && u->st[fs].live) {
 		struct ast *s = &u->st[fs];
@@ -394,7 +532,7 @@ static enum tp_err one(struct run *u, uint64_t xi)
 			return e;
 		from_hops = s->hops;
 		if (!tp_u256_is_zero(&s->taint)) {
-			struct tp_u256 Beff = tp_u256_cmp(&s->bal, &v) < 0 ? v : s->bal;
+			struct tp_u256 Beff = u256_cmp(&s->bal, &v) < 0 ? v : s->bal;
 			switch (r->opts.model) {
 			case TP_MODEL_POISON:
 				out = v;
@@ -404,7 +542,7 @@ static enum tp_err one(struct run *u, uint64_t xi)
 					return e;
 				break;
 			case TP_MODEL_TIHO:
-				out = tp_u256_cmp(&v, &s->taint) < 0 ? v : s->taint;
+				out = u256_cmp(&v, &s->taint) < 0 ? v : s->taint;
 				break;
 			case TP_MODEL_FIFO:
 				if ((e = lot_take(s, v, &out)))
@@ -412,7 +550,7 @@ static enum tp_err one(struct run *u, uint64_t xi)
 				break;
 			}
 			if (r->opts.model != TP_MODEL_POISON &&
-			    (e = tp_u256_sub(&s->taint, &s->taint, &out)))
+			    (e = u256_sub(&s->taint, &s->taint, &out)))
 				return e;
 			r->totals.txs_visited++;
 		} else if (r->opts.model == TP_MODEL_FIFO) {
@@ -420,53 +558,55 @@ static enum tp_err one(struct run *u, uint64_t xi)
 			if ((e = lot_take(s, v, &none)))
 				return e;
 		}
-		if ((e = debit(&s->bal, &v)))
-			return e;
+		debit(&s->bal, &v);
 	}
-	if (x->kind == TPG_FEE || x->to == TPG_NONE)
+	if (m->gone)
 		return tp_u256_is_zero(&out) ? TP_OK
-					     : tp_u256_add(&r->totals.fees, &r->totals.fees, &out);
-	uint32_t ts = tpt_index_get(&u->index, x->to);
+					     : u256_add(&r->totals.fees, &r->totals.fees, &out);
+	uint32_t ts = pool_of(u, m->to, own);
 	int seeding = ts != UINT32_MAX && u->st[ts].every &&
-		      in_window(&r->opts, tpg_tx_time(g, x->tx));
+		      in_window(&r->opts, tpg_tx_time(g, g->xfer[xi].tx));
 	struct tp_u256 arriving = seeding ? v : out;
 	if (seeding) {
 		struct tp_u256 add;
-		if ((e = tp_u256_sub(&add, &v, &out)) ||
-		    (e = tp_u256_add(&r->totals.seed, &r->totals.seed, &add)))
+		if ((e = u256_sub(&add, &v, &out)) ||
+		    (e = u256_add(&r->totals.seed, &r->totals.seed, &add)))
 			return e;
 	}
-	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, x->from, x->to, &out)))
+	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, m->from, m->to, &out)))
 		return e;
 	struct ast *t = ts == UINT32_MAX ? NULL : &u->st[ts];
 	/* a lazy pool counted this arrival when it was scheduled */
-	if (t && t->live && !(t->lazy && x->from != x->to) &&
-	    (e = tp_u256_add(&t->bal, &t->bal, &v)))
+	if (t && t->live && !(t->lazy && m->from != m->to) &&
+	    (e = u256_add(&t->bal, &t->bal, &v)))
 		return e;
 	if (tp_u256_is_zero(&arriving))
 		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
-	int labelled = tpt_stops_at(r, tpt_cat(r, x->to));
-	if (!seeding && !labelled && tp_u256_cmp(&arriving, &r->opts.min_value) < 0) {
+	int labelled = tpt_stops_at(r, tpt_cat(r, m->to));
+	if (!seeding && !labelled && u256_cmp(&arriving, &r->opts.min_value) < 0) {
 		/* too small to follow: it stops at the recipient, the pool (if
 		 * any) counts the transfer as clean */
-		if ((e = stop_at(u, x->to, STOP_MIN_VALUE, from_hops + 1, xi, &arriving, 0)))
+		if ((e = stop_at(u, m->to, STOP_MIN_VALUE, from_hops + 1, xi, fs, &arriving)))
 			return e;
 		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
 	}
 	if (!t) {
 		struct tp_u256 before;
-		if ((e = open_pool(u, x->to, from_hops + 1, xi, &before, &ts)))
+		if ((e = open_pool(u, m->to, from_hops + 1, xi, fs, &before, &ts)))
 			return e;
 		t = &u->st[ts];
 		if (t->live) {
-			if ((e = tp_u256_add(&t->bal, &t->bal, &v)) || (e = schedule(u, ts)))
+			if ((e = u256_add(&t->bal, &t->bal, &v)) || (e = schedule(u, ts)))
 				return e;
 		}
 	}
-	if (seeding && t->pred == UINT64_MAX)
+	if (seeding && t->pred == UINT64_MAX) {
 		t->pred = xi;
+		t->pred_pool = fs;
+	}
 	if (!t->live)
-		return stop_at(u, x->to, STOP_COUNT, t->hops, xi, &arriving, seeding);
+		return stop_at(u, m->to, STOP_COUNT, t->hops, xi, seeding ? UINT32_MAX : fs,
+			       &arriving);
 	return add_taint(u, t, &arriving, &v);
 }
 
@@ -485,25 +625,25 @@ static enum tp_err seed_amount(struct run *u, struct amount_seed *as, struct tp_
 	struct ast *st = &u->st[si];
 	enum tp_err e;
 	as->done = 1;
-	if ((e = tp_u256_add(&r->totals.seed, &r->totals.seed, &s->amount)))
+	if ((e = u256_add(&r->totals.seed, &r->totals.seed, &s->amount)))
 		return e;
 	if (!st->live)
-		return stop_at(u, as->addr, STOP_COUNT, 0, UINT64_MAX, &s->amount, 1);
+		return stop_at(u, as->addr, STOP_COUNT, 0, UINT64_MAX, UINT32_MAX, &s->amount);
 	struct tp_u256 room;
-	if (tp_u256_sub(&room, &st->bal, &st->taint) || tp_u256_cmp(&room, &s->amount) < 0) {
+	if (u256_sub(&room, &st->bal, &st->taint) || u256_cmp(&room, &s->amount) < 0) {
 		char have[TP_U256_DECSZ], want[TP_U256_DECSZ];
 		tp_u256_format(&st->bal, have);
 		tp_u256_format(&s->amount, want);
 		return tp_diag_set(d, TP_EINVAL, "seed %s held only %s at that time, less than %s",
 				   s->address, have, want);
 	}
-	if ((e = tp_u256_add(&st->taint, &st->taint, &s->amount)))
+	if ((e = u256_add(&st->taint, &st->taint, &s->amount)))
 		return e;
 	if (r->opts.model != TP_MODEL_FIFO)
 		return TP_OK;
 	/* the stolen lot is the latest arrival: clean lots first, then it */
 	struct tp_u256 clean;
-	if ((e = tp_u256_sub(&clean, &st->bal, &st->taint)))
+	if ((e = u256_sub(&clean, &st->bal, &st->taint)))
 		return e;
 	st->head = st->n = 0;
 	if ((e = lot_push(st, &clean, 0)))
@@ -557,7 +697,12 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 	} else {
 		snprintf(r->asset, sizeof r->asset, "%s", g->chain);
 	}
+	u.run_end_flag = u.asset ? 0 : TPG_ENT_TOKEN;
 	tpt_index_init(&u.index, g->naddr);
+	if (queue_init(&u) != TP_OK) {
+		e = tp_diag_set(d, TP_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* FIFO lots keep arrival order; --until may end the replay early */
 	u.lazy_ok = r->opts.model != TP_MODEL_FIFO && !r->opts.until;
 	amounts = calloc(nseeds ? nseeds : 1, sizeof *amounts);
@@ -588,47 +733,26 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 			amounts[namounts++] = (struct amount_seed){s, a, 0};
 	}
 	uint64_t last = UINT64_MAX;
-	while (e == TP_OK && u.nheap) {
-		struct event ev = heap_pop(&u);
-		/* the next transfer and pool are cache misses away: start
-		 * loading them while this one is replayed; the transfers of
-		 * the top's children (one of them is next but one) too, and
-		 * the pools of the next transfer's two addresses, whose
-		 * transfer was asked for on the previous round */
-		if (u.nheap) {
-			const struct tpg_xfer *next = &g->xfer[u.heap[0].x];
-			const struct ast *ns = &u.st[u.heap[0].st];
-			__builtin_prefetch(next);
-			for (size_t k = 1; k < 5 && k < u.nheap; k++) {
-				__builtin_prefetch(&g->xfer[u.heap[k].x]);
-				__builtin_prefetch(&u.st[u.heap[k].st]);
-			}
-			if (next->from != TPG_NONE)
-				tpt_index_prefetch(&u.index, next->from);
-			if (next->to != TPG_NONE)
-				tpt_index_prefetch(&u.index, next->to);
-			/* where the next pool's list resumes (read by schedule) */
-			if (ns->cur + 1 < ns->end)
-				__builtin_prefetch(&g->acct_x[ns->cur + 1]);
-		}
-		/* and the transfer this pool's list resumes at, asked for a
-		 * round ago, so it arrives while this transfer is replayed */
+	while (e == TP_OK && u.nqueued) {
+		struct event ev;
+		if ((e = queue_pop(&u, &ev)))
+			break;
 		struct ast *es = &u.st[ev.st];
-		if (++es->cur < es->end && es->lazy)
-			__builtin_prefetch(&g->xfer[g->acct_x[es->cur]]);
+		struct move mv = {.x = ev.x};
+		mv.gone = tpg_ent_read(g, es->addr, tpg_acct_entry(g, es->cur++), &mv.from, &mv.to,
+				       &mv.v);
 		if (ev.x != last) {
-			const struct tpg_xfer *x = &g->xfer[ev.x];
 			/* the time is another miss: read only when it matters */
-			int64_t time = r->opts.until || namounts ? tpg_tx_time(g, x->tx) : 0;
+			int64_t time = r->opts.until || namounts ? tpg_tx_time(g, g->xfer[ev.x].tx) : 0;
 			if (r->opts.until && time > r->opts.until)
 				break;
 			last = ev.x;
-			if (namounts && ((x->from != TPG_NONE &&
-					  (e = due(&u, amounts, namounts, x->from, time, d))) ||
-					 (x->to != TPG_NONE &&
-					  (e = due(&u, amounts, namounts, x->to, time, d)))))
+			if (namounts && ((mv.from != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, mv.from, time, d))) ||
+					 (mv.to != TPG_NONE &&
+					  (e = due(&u, amounts, namounts, mv.to, time, d)))))
 				break;
-			if (x->asset == u.asset && (e = one(&u, ev.x)))
+			if ((e = one(&u, &mv, ev.st)))
 				break;
 		}
 		e = schedule(&u, ev.st);
@@ -653,13 +777,9 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		if ((e = tpt_end_add(r, s->addr, STOP_UNSPENT, &held, s->hops, t, &fresh)) ||
 		    fresh == UINT32_MAX)
 			continue;
-		if (s->pred != UINT64_MAX) {
-			uint32_t from = g->xfer[s->pred].from;
-			uint32_t fs = from == TPG_NONE || s->seed ? UINT32_MAX
-								  : tpt_index_get(&u.index, from);
-			if ((e = path_of(&u, fs, s->pred, &n)))
-				break;
-		}
+		if (s->pred != UINT64_MAX &&
+		    (e = path_of(&u, s->seed ? UINT32_MAX : s->pred_pool, s->pred, &n)))
+			break;
 		e = tpt_end_path(r, fresh, u.pathbuf, n);
 	}
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
@@ -668,8 +788,10 @@ out:
 	for (size_t i = 0; i < u.nst; i++)
 		free(u.st[i].lots);
 	free(u.st);
-	if (u.heap)
-		free(u.heap - HEAP_SKEW);
+	free(u.ev);
+	free(u.now);
+	free(u.bucket);
+	free(u.nonempty);
 	tpt_index_free(&u.index);
 	free(u.pathbuf);
 	free(amounts);
