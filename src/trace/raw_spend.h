@@ -33,16 +33,30 @@ struct tpi_spend_slot {
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
 	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
-	/* where a bigger table comes from (NULL: tpi_table_alloc): zeroed
-	 * memory of `bytes`, or NULL for none */
+	/* bytes of address space kept at slot for the table to grow into in
+	 * place (0: slot is a tpi_table_alloc table of cap slots) */
+	size_t reserved;
+	/* where the fresh memory of a growth comes from (NULL: the kernel):
+	 * zeroed memory of `bytes` from tpi_table_alloc, or NULL for none */
 	void *(*table)(void *ctx, size_t bytes);
 	void *table_ctx;
 };
 
-/* Bytes of the table the index grows into next. */
+/* Whether the next growth doubles the table where it is: its upper half
+ * is then all the fresh memory it needs. */
+static inline int tpi_spend_grows_in_place(const struct tpi_spend *s)
+{
+	return s->reserved && s->cap * 2 * sizeof(struct tpi_spend_slot) <= s->reserved;
+}
+
+/* Bytes of fresh memory the index's next growth takes: the upper half of
+ * the doubled table, or the whole of a new one. */
 static inline size_t tpi_spend_next_bytes(const struct tpi_spend *s)
 {
-	return (size_t)(s->cap ? s->cap * 2 : 1 << 16) * sizeof(struct tpi_spend_slot);
+	uint64_t cap = s->cap ? s->cap * 2 : 1 << 16;
+	if (s->cap && tpi_spend_grows_in_place(s))
+		cap -= s->cap;
+	return (size_t)cap * sizeof(struct tpi_spend_slot);
 }
 
 /* Never 0. */
