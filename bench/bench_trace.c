@@ -332,6 +332,14 @@ struct raw_sink {
 	uint64_t blk_bytes;
 };
 
+/* Closes f once its bytes are on disk, so that writing them back does not
+ * overlap the import that is timed. */
+static int close_synced(FILE *f)
+{
+	int e = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	return fclose(f) != 0 || e ? -1 : 0;
+}
+
 static void sink_hex(struct raw_sink *s, const struct wbuf *blk)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -354,7 +362,7 @@ static void sink_blk(struct raw_sink *s, const struct wbuf *blk)
 	static const uint8_t mainnet[4] = {0xf9, 0xbe, 0xb4, 0xd9};
 	if (!s->blk || s->blk_bytes + 8 + blk->n > (uint64_t)128 << 20) {
 		char p[700];
-		if (s->blk && fclose(s->blk) != 0)
+		if (s->blk && close_synced(s->blk) != 0)
 			exit(2);
 		snprintf(p, sizeof p, "%s/blk%05u.dat", s->blkdir, s->blk_no++);
 		if (!(s->blk = fopen(p, "wb")))
@@ -551,7 +559,7 @@ static void raw(const char *top, uint64_t txs, int threads, const char *format)
 	uint64_t bytes;
 	uint64_t n = gen_raw(&s, txs, &bytes);
 	free(s.line);
-	if (fclose(s.hex) != 0 || (s.blk && fclose(s.blk) != 0) || !n) {
+	if (close_synced(s.hex) != 0 || (s.blk && close_synced(s.blk) != 0) || !n) {
 		fprintf(stderr, "bench_trace: cannot write %s or %s\n", path, blkdir);
 		exit(2);
 	}
