@@ -33,10 +33,6 @@ uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* Address space kept for a table to double into in place: 2^30 slots,
- * 512M unspent outputs, far beyond the chain's. Only touched pages cost. */
-#define RESERVE ((size_t)64 << 30)
-
 /* A fresh mapping of bytes (a multiple of 2 MB), 2 MB aligned, asking for
  * transparent huge pages, or NULL. */
 static uint8_t *map_aligned(size_t bytes, int flags)
@@ -89,6 +85,59 @@ void tpi_table_free(void *p, size_t bytes)
 		munmap(p, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 }
 
+void *tpi_table_reserve(void)
+{
+	return map_aligned(TPI_TABLE_RESERVE, MAP_NORESERVE);
+}
+
+void tpi_table_unreserve(void *base)
+{
+	if (base)
+		munmap(base, TPI_TABLE_RESERVE);
+}
+
+void tpi_table_back(void *at, size_t bytes, void *spare)
+{
+	if (spare && (bytes % HUGE_PAGE ||
+		      mremap(spare, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED)) {
+		tpi_table_free(spare, bytes);
+		spare = NULL;
+	}
+	if (!spare)
+		fault_in(at, bytes);
+}
+
+/*
+ * Slots are taken out and put back in old order, starting after an empty
+ * slot, so each run is done from its start and a probe never passes a
+ * slot still to be done (which, taken out later, would leave a hole in
+ * the probe's path). A slot's new home is its old one h or h + cap: one
+ * homed at h, taken out at i, finds room at i at the latest, passing only
+ * slots already done; one homed at h + cap meets only slots put back, and
+ * cannot run off the end while the run's old part before the wrap is
+ * being done, as those slots came from at most as many old places (from
+ * its start to cap - 1) as the upper half has from start + cap on.
+ */
+void tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
+		      const void *ctx)
+{
+	uint8_t *t = table, u[TPI_TABLE_SLOT_MAX];
+	uint64_t start = 0, mask = cap * 2 - 1;
+	while (kind->used(t + start * size)) /* there is one: at most half are used */
+		start++;
+	for (uint64_t k = 1; k <= cap; k++) {
+		uint8_t *from = t + ((start + k) & (cap - 1)) * size;
+		if (!kind->used(from))
+			continue;
+		memcpy(u, from, size);
+		memset(from, 0, size);
+		uint64_t j = kind->hash(u, ctx) & mask;
+		while (kind->used(t + j * size))
+			j = (j + 1) & mask;
+		memcpy(t + j * size, u, size);
+	}
+}
+
 static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
 		uint32_t vout)
 {
@@ -131,66 +180,36 @@ static void place(struct tpi_spend_slot *slot, uint64_t cap, const struct tpi_sp
 static void release(struct tpi_spend *s)
 {
 	if (s->reserved)
-		munmap(s->slot, s->reserved);
+		tpi_table_unreserve(s->slot);
 	else
 		tpi_table_free(s->slot, s->cap * sizeof *s->slot);
 }
 
-/*
- * Backs [from, from + bytes) of the reserved mapping with zeroed pages:
- * those of a table made ahead if there is one (moved, not copied), else
- * the kernel's, faulted in here.
- */
-static void back(struct tpi_spend *s, size_t from, size_t bytes)
+static int slot_used(const void *slot)
 {
-	uint8_t *at = (uint8_t *)s->slot + from;
-	void *t = s->table ? s->table(s->table_ctx, bytes) : NULL;
-	if (t && (bytes % HUGE_PAGE ||
-		  mremap(t, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED)) {
-		tpi_table_free(t, bytes);
-		t = NULL;
-	}
-	if (!t)
-		fault_in(at, bytes);
+	return ((const struct tpi_spend_slot *)slot)->hash != 0;
 }
 
-/*
- * Rehashes the table's cap slots in place into 2 * cap (the upper half
- * zeroed). A slot's new home is its old one h or h + cap. Slots are taken
- * out and put back in old order, starting after an empty slot, so each
- * run is done from its start and a probe never passes a slot still to be
- * done (which, taken out later, would leave a hole in the probe's path):
- * one homed at h, taken out at i, finds room at i at the latest, passing
- * only slots already done; one homed at h + cap meets only slots put back,
- * and cannot run off the end while the run's old part before the wrap is
- * being done, as those slots came from at most as many old places (from
- * its start to cap - 1) as the upper half has from start + cap on.
- */
-static void rehash_in_place(struct tpi_spend_slot *t, uint64_t cap)
+static uint64_t slot_hash(const void *slot, const void *ctx)
 {
-	uint64_t start = 0;
-	while (t[start].hash) /* there is one: at most half the slots are used */
-		start++;
-	for (uint64_t k = 1; k <= cap; k++) {
-		uint64_t i = (start + k) & (cap - 1);
-		if (!t[i].hash)
-			continue;
-		struct tpi_spend_slot u = t[i];
-		t[i].hash = 0;
-		place(t, cap * 2, &u);
-	}
+	(void)ctx;
+	return ((const struct tpi_spend_slot *)slot)->hash;
 }
+
+static const struct tpi_table_kind spend_slots = {slot_used, slot_hash};
 
 static enum tp_err grow(struct tpi_spend *s)
 {
 	uint64_t cap = s->cap ? s->cap * 2 : 1 << 16;
-	if (!s->slot && (s->slot = (struct tpi_spend_slot *)map_aligned(RESERVE, MAP_NORESERVE)))
-		s->reserved = RESERVE; /* else tables of their own, copied into each other */
+	if (!s->slot && (s->slot = tpi_table_reserve()))
+		s->reserved = TPI_TABLE_RESERVE; /* else tables of their own, copied */
 	if (tpi_spend_grows_in_place(s)) {
-		size_t half = s->cap * sizeof *s->slot;
-		back(s, half, cap * sizeof *s->slot - half);
+		/* the new upper half: made ahead (by the decoding thread), or here */
+		size_t half = s->cap * sizeof *s->slot, bytes = cap * sizeof *s->slot - half;
+		tpi_table_back((uint8_t *)s->slot + half, bytes,
+			       s->table ? s->table(s->table_ctx, bytes) : NULL);
 		if (s->cap)
-			rehash_in_place(s->slot, s->cap);
+			tpi_table_rehash(s->slot, sizeof *s->slot, s->cap, &spend_slots, NULL);
 		s->cap = cap;
 		return TP_OK;
 	}

@@ -99,4 +99,32 @@ void *tpi_table_alloc(size_t bytes);
 /* Frees a tpi_table_alloc table of `bytes` (NULL: nothing). */
 void tpi_table_free(void *p, size_t bytes);
 
+/*
+ * A hash table that doubles in place lives at the start of a reserved
+ * mapping of TPI_TABLE_RESERVE bytes (2 MB aligned, on transparent huge
+ * pages where allowed), whose pages cost nothing until touched: a growth
+ * then touches only the new upper half, where copying into a new table
+ * would touch the old size again. 64 GB: 2^30 spend slots, 2^31 keys.
+ */
+#define TPI_TABLE_RESERVE ((size_t)64 << 30)
+/* The mapping (caller owns: tpi_table_unreserve), or NULL if refused. */
+void *tpi_table_reserve(void);
+void tpi_table_unreserve(void *base);
+/* Backs [at, at + bytes) of a reserved mapping with zeroed pages: those of
+ * spare (a tpi_table_alloc table of bytes, or NULL; takes ownership)
+ * moved in with mremap, else the kernel's, faulted in here. */
+void tpi_table_back(void *at, size_t bytes, void *spare);
+
+#define TPI_TABLE_SLOT_MAX 64
+/* What tpi_table_rehash needs to know of a slot (an all-zero one is empty). */
+struct tpi_table_kind {
+	int (*used)(const void *slot);
+	uint64_t (*hash)(const void *slot, const void *ctx); /* of a used slot */
+};
+/* Doubles a linear-probing table of cap slots of `size` bytes (at most
+ * TPI_TABLE_SLOT_MAX, at most half used; the cap slots after them zeroed)
+ * in place: afterwards each slot sits on the probe path of hash mod 2 cap. */
+void tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
+		      const void *ctx);
+
 #endif
