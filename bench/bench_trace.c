@@ -2,7 +2,7 @@
  * bench_trace: the tracer on synthetic chains (tripact trace synth).
  *
  *	bench_trace [--txs N] [--transfers N] [--dir DIR] [--only utxo|raw|account]
- *		    [--raw-threads 1|2] [--etl-threads 1|2]
+ *		    [--raw-threads 1|2] [--etl-threads 1|2] [--raw-format hex|blk]
  *
  * Defaults: 20,000,000 UTXO transactions and 20,000,000 account
  * transfers, generated at run time into a scratch directory (several GB:
@@ -12,7 +12,9 @@
  * on disk, a full pass touching every input and output, and trace times for
  * the 10 planted thefts and from 10 busy addresses at 1, 10 and 100
  * hops under each model, and the import rate from raw blocks (a generated
- * chain of getblock hex with the UTXO chain's size). `--etl-threads 1`
+ * chain with the UTXO chain's size, once as getblock hex and once as the
+ * blk*.dat files Bitcoin Core keeps, one row each; `--raw-format hex|blk`
+ * runs one of them; both give the same graph file). `--etl-threads 1`
  * keeps the JSON-lines import on one thread (its MB per CPU second is the
  * per-core figure); by default it scans lines on a second thread. The
  * reference is BlockSci (C++), about 93 bytes per transaction and 3.6e7
@@ -316,27 +318,83 @@ static void p2pkh(struct wbuf *b, uint64_t key)
 }
 
 /*
- * Writes `txs` transactions as getblock hex (2000 a block): coinbases with
- * ten outputs, then payments spending one or two earlier outputs into two.
+ * Where the generated blocks go: getblock hex (one block a line) and a
+ * Bitcoin Core blocks directory (blk?????.dat records of network magic,
+ * size and block, a new file before one would pass 128 MiB, as Core does).
  */
-static uint64_t gen_raw(const char *path, uint64_t txs, uint64_t *bytes)
+struct raw_sink {
+	FILE *hex;
+	char *line;
+	size_t linecap;
+	const char *blkdir;
+	FILE *blk;
+	unsigned blk_no;
+	uint64_t blk_bytes;
+};
+
+/* Closes f once its bytes are on disk, so that writing them back does not
+ * overlap the import that is timed. */
+static int close_synced(FILE *f)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return 0;
+	int e = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	return fclose(f) != 0 || e ? -1 : 0;
+}
+
+static void sink_hex(struct raw_sink *s, const struct wbuf *blk)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (blk->n * 2 + 2 > s->linecap) {
+		s->linecap = blk->n * 2 + 2;
+		s->line = realloc(s->line, s->linecap);
+		if (!s->line)
+			exit(2);
+	}
+	for (size_t i = 0; i < blk->n; i++) {
+		s->line[2 * i] = hex[blk->p[i] >> 4];
+		s->line[2 * i + 1] = hex[blk->p[i] & 15];
+	}
+	s->line[2 * blk->n] = '\n';
+	fwrite(s->line, 1, 2 * blk->n + 1, s->hex);
+}
+
+static void sink_blk(struct raw_sink *s, const struct wbuf *blk)
+{
+	static const uint8_t mainnet[4] = {0xf9, 0xbe, 0xb4, 0xd9};
+	if (!s->blk || s->blk_bytes + 8 + blk->n > (uint64_t)128 << 20) {
+		char p[700];
+		if (s->blk && close_synced(s->blk) != 0)
+			exit(2);
+		snprintf(p, sizeof p, "%s/blk%05u.dat", s->blkdir, s->blk_no++);
+		if (!(s->blk = fopen(p, "wb")))
+			exit(2);
+		s->blk_bytes = 0;
+	}
+	uint8_t size[4] = {(uint8_t)blk->n, (uint8_t)(blk->n >> 8), (uint8_t)(blk->n >> 16),
+			   (uint8_t)(blk->n >> 24)};
+	fwrite(mainnet, 1, 4, s->blk);
+	fwrite(size, 1, 4, s->blk);
+	fwrite(blk->p, 1, blk->n, s->blk);
+	s->blk_bytes += 8 + blk->n;
+}
+
+/*
+ * Writes `txs` transactions (2000 a block, each block's header naming the
+ * one before): coinbases with ten outputs, then payments spending one or
+ * two earlier outputs into two. The same blocks go to both sinks.
+ */
+static uint64_t gen_raw(struct raw_sink *s, uint64_t txs, uint64_t *bytes)
+{
 	size_t cap = 1 << 20, npool = 0;
 	struct coin *pool = malloc(cap * sizeof *pool);
 	struct wbuf blk = {0}, tx = {0};
 	uint64_t made = 0, naddr = txs / 2 + 10;
-	static const char hex[] = "0123456789abcdef";
-	char *line = NULL;
-	size_t linecap = 0;
+	uint8_t prev[32] = {0};
 	*bytes = 0;
 	for (uint32_t height = 0; made < txs; height++) {
 		blk.n = 0;
 		w32(&blk, 1);
+		wput(&blk, prev, 32);
 		uint8_t zero[32] = {0};
-		wput(&blk, zero, 32);
 		wput(&blk, zero, 32);
 		w32(&blk, 1600000000 + height * 600);
 		w32(&blk, 0x1d00ffff);
@@ -402,25 +460,15 @@ static uint64_t gen_raw(const char *path, uint64_t txs, uint64_t *bytes)
 			wput(&blk, tx.p, tx.n);
 			made++;
 		}
-		if (blk.n * 2 + 2 > linecap) {
-			linecap = blk.n * 2 + 2;
-			line = realloc(line, linecap);
-			if (!line)
-				exit(2);
-		}
-		for (size_t i = 0; i < blk.n; i++) {
-			line[2 * i] = hex[blk.p[i] >> 4];
-			line[2 * i + 1] = hex[blk.p[i] & 15];
-		}
-		line[2 * blk.n] = '\n';
-		fwrite(line, 1, 2 * blk.n + 1, f);
+		tp_btc_sha256d(blk.p, 80, prev);
+		sink_hex(s, &blk);
+		sink_blk(s, &blk);
 		*bytes += blk.n;
 	}
-	free(line);
 	free(pool);
 	free(blk.p);
 	free(tx.p);
-	return fclose(f) == 0 ? made : 0;
+	return made;
 }
 
 /* The clocks at the import's last progress call: the graph is built, the
@@ -438,29 +486,34 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total, uint64_t txs)
 	b->thread = tp_bench_thread_cpu();
 }
 
-/* threads: 1 decodes and builds the graph on one thread, 2 decodes on a
- * second thread (the default when there are two cores) */
-static void raw(const char *top, uint64_t txs, int threads)
+/* Whether two files hold the same bytes. */
+static int same_file(const char *a, const char *b)
 {
-	char path[600], gdir[700];
-	snprintf(path, sizeof path, "%s/blocks.hex", top);
-	snprintf(gdir, sizeof gdir, "%s/rawgraph", top);
-	uint64_t bytes;
-	uint64_t n = gen_raw(path, txs, &bytes);
-	if (!n) {
-		fprintf(stderr, "bench_trace: cannot write %s\n", path);
-		exit(2);
-	}
-	const char *files[] = {path};
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa && fb;
+	char x[65536], y[65536];
+	size_t n, m;
+	while (same && (n = fread(x, 1, sizeof x, fa)) + (m = fread(y, 1, sizeof y, fb)) > 0)
+		same = n == m && memcmp(x, y, n) == 0;
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* Imports `src` (hex file or blocks directory) into a fresh graph in gdir
+ * and prints its row. */
+static void raw_import(const char *src, const char *gdir, const char *what, uint64_t bytes,
+		       int threads)
+{
+	const char *files[] = {src};
 	struct tp_trace_import_stats st;
 	struct tp_diag d = {0};
 	char cmd[800];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", gdir); /* a fresh graph, not a resumed one */
 	if (system(cmd) != 0)
 		exit(2);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	threads = threads ? threads : cpus > 1 ? 2 : 1;
-	tpi_raw_threads(threads);
 	struct built b = {0};
 	struct tp_trace_import_opts o = {.progress = on_progress, .progress_ctx = &b};
 	double t0 = tp_bench_wall(), c0 = tp_bench_cpu(), th0 = tp_bench_thread_cpu();
@@ -468,7 +521,7 @@ static void raw(const char *top, uint64_t txs, int threads)
 		die("raw import", &d);
 	double t = tp_bench_wall() - t0, c = tp_bench_cpu() - c0;
 	double tb = b.wall - t0, cb = b.cpu - c0;
-	printf("Raw blocks (getblock hex, %.1f MB of blocks): %llu transactions\n", (double)bytes / 1e6,
+	printf("Raw blocks (%s, %.1f MB of blocks): %llu transactions\n", what, (double)bytes / 1e6,
 	       (unsigned long long)st.txs);
 	printf("  import (decode + graph) %9.0f tx/s  (%.2f s wall, %s; %.0f tx per CPU second; "
 	       "goal >= 1,000,000 tx/s)\n",
@@ -481,7 +534,57 @@ static void raw(const char *top, uint64_t txs, int threads)
 	if (threads > 1)
 		printf("    CPU seconds while building: %.2f graph thread, %.2f decoding thread\n",
 		       b.thread - th0, cb - (b.thread - th0));
+}
+
+/*
+ * threads: 1 decodes and builds the graph on one thread, 2 decodes on a
+ * second thread (the default when there are two cores). format: "hex"
+ * (getblock hex), "blk" (blk*.dat as Bitcoin Core stores blocks) or NULL
+ * for both, one row each; both import the same blocks into the same graph.
+ */
+static void raw(const char *top, uint64_t txs, int threads, const char *format)
+{
+	char path[600], blkdir[600], gdir[700], bdir[700];
+	snprintf(path, sizeof path, "%s/blocks.hex", top);
+	snprintf(blkdir, sizeof blkdir, "%s/blocks", top);
+	snprintf(gdir, sizeof gdir, "%s/rawgraph", top);
+	snprintf(bdir, sizeof bdir, "%s/blkgraph", top);
+	char cmd[1300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", blkdir, blkdir);
+	struct raw_sink s = {.hex = fopen(path, "w"), .blkdir = blkdir};
+	if (system(cmd) != 0 || !s.hex) {
+		fprintf(stderr, "bench_trace: cannot write %s\n", path);
+		exit(2);
+	}
+	uint64_t bytes;
+	uint64_t n = gen_raw(&s, txs, &bytes);
+	free(s.line);
+	if (close_synced(s.hex) != 0 || (s.blk && close_synced(s.blk) != 0) || !n) {
+		fprintf(stderr, "bench_trace: cannot write %s or %s\n", path, blkdir);
+		exit(2);
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	threads = threads ? threads : cpus > 1 ? 2 : 1;
+	tpi_raw_threads(threads);
+	int hex = !format || !strcmp(format, "hex"), blk = !format || !strcmp(format, "blk");
+	if (hex)
+		raw_import(path, gdir, "getblock hex", bytes, threads);
+	if (blk)
+		raw_import(blkdir, bdir, "blk*.dat files", bytes, threads);
+	if (hex && blk) {
+		char a[800], c[800];
+		snprintf(a, sizeof a, "%s/graph.tpg", gdir);
+		snprintf(c, sizeof c, "%s/graph.tpg", bdir);
+		if (!same_file(a, c)) {
+			fprintf(stderr, "bench_trace: the graphs from hex and blk*.dat differ\n");
+			exit(1);
+		}
+		printf("  (the two graph files are byte for byte the same)\n");
+	}
 	unlink(path);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", blkdir);
+	if (system(cmd) != 0)
+		exit(2);
 }
 
 static void account(const char *top, uint64_t transfers)
@@ -534,6 +637,7 @@ int main(int argc, char **argv)
 	uint64_t txs = 20000000, transfers = 20000000;
 	const char *dir = NULL, *only = NULL;
 	int raw_threads = 0, etl_threads = 0;
+	const char *raw_format = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--txs") && i + 1 < argc)
 			txs = strtoull(argv[++i], NULL, 10);
@@ -547,9 +651,13 @@ int main(int argc, char **argv)
 			raw_threads = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--etl-threads") && i + 1 < argc)
 			etl_threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--raw-format") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "hex") || !strcmp(argv[i + 1], "blk")))
+			raw_format = argv[++i];
 		else {
 			fprintf(stderr, "usage: bench_trace [--txs N] [--transfers N] [--dir DIR] "
-					"[--only utxo|raw|account] [--raw-threads 1|2] [--etl-threads 1|2]\n");
+					"[--only utxo|raw|account] [--raw-threads 1|2] [--etl-threads 1|2] "
+					"[--raw-format hex|blk]\n");
 			return 2;
 		}
 	}
@@ -566,7 +674,7 @@ int main(int argc, char **argv)
 	if (txs && (!only || !strcmp(only, "utxo")))
 		utxo(dir, txs, etl_threads);
 	if (txs && (!only || !strcmp(only, "raw")))
-		raw(dir, txs, raw_threads);
+		raw(dir, txs, raw_threads, raw_format);
 	if (transfers && (!only || !strcmp(only, "account")))
 		account(dir, transfers);
 	if (dir == tmpl) {

@@ -132,6 +132,8 @@ static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct 
 	for (uint32_t k = 0; k < t->nout; k++) {
 		if (out[k].key_id < w->naddr)
 			__builtin_prefetch(&w->addr[out[k].key_id]);
+		else if (out[k].str != TPI_NO_STR) /* a new key: the slot it will take */
+			tpg_addr_prefetch(w->g, out[k].ahash);
 		tpi_spend_prefetch(&w->sp, out[k].shash);
 	}
 }
@@ -206,8 +208,10 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 			return e;
 		str = a;
 	}
-	enum tp_err e = w->fresh ? tpg_addr_append(w->g, str, strlen(str), id)
-				 : tpg_addr_intern(w->g, str, strlen(str), id);
+	size_t len = strlen(str);
+	enum tp_err e = w->fresh		   ? tpg_addr_append(w->g, str, len, id)
+			: o->str != TPI_NO_STR ? tpg_addr_intern_hashed(w->g, str, len, o->ahash, id)
+					       : tpg_addr_intern(w->g, str, len, id);
 	if (e == TP_OK && o->key_id >= w->naddr)
 		e = new_keys(w, o, 1);
 	if (e == TP_OK)
@@ -344,9 +348,12 @@ static void number_keys(struct feed *f, struct tpi_batch *b)
 						    &added);
 			o->str = TPI_NO_STR;
 			if (e == TP_OK && added &&
-			    (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK &&
-			    (o->str = tpi_batch_str(b, a, strlen(a))) == TPI_NO_STR)
-				e = TP_ENOMEM;
+			    (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK) {
+				size_t len = strlen(a);
+				o->ahash = tpg_addr_hash(a, len);
+				if ((o->str = tpi_batch_str(b, a, len)) == TPI_NO_STR)
+					e = TP_ENOMEM;
+			}
 			if (e != TP_OK) {
 				t->fatal = 1;
 				t->bad_code = e;

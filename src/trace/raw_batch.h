@@ -40,6 +40,7 @@ struct tpi_rout {
 	uint64_t value;
 	uint64_t khash;	 /* tpi_key_hash(key, klen) */
 	uint64_t shash;	 /* tpi_spend_hash(transaction id, output index) */
+	uint64_t ahash;	 /* new key: tpg_addr_hash of its string */
 	uint32_t key_id; /* its number in the import's tpi_keys */
 	uint32_t str;	 /* new key: its address string in str[], else TPI_NO_STR */
 	uint8_t klen;

@@ -33,9 +33,43 @@ static const uint8_t *slot_key(const struct tpi_keys *k, const struct tpi_kslot 
 	return k->keys + off;
 }
 
+static int slot_used(const void *slot)
+{
+	return ((const struct tpi_kslot *)slot)->id != 0;
+}
+
+static uint64_t slot_hash(const void *slot, const void *ctx)
+{
+	const struct tpi_kslot *s = slot;
+	return tpi_key_hash(slot_key(ctx, s), s->len);
+}
+
+static const struct tpi_table_kind key_slots = {slot_used, slot_hash};
+
+/* Frees the table, reserved mapping or not. */
+static void release(struct tpi_keys *k)
+{
+	if (k->reserved)
+		tpi_table_unreserve(k->slot);
+	else
+		tpi_table_free(k->slot, k->cap * sizeof *k->slot);
+}
+
+/* Doubles the table: in place (raw_spend.h) unless no mapping could be
+ * reserved, then into a new one. */
 static enum tp_err grow(struct tpi_keys *k)
 {
 	uint64_t cap = k->cap ? k->cap * 2 : 1 << 16;
+	if (!k->slot && (k->slot = tpi_table_reserve()))
+		k->reserved = 1;
+	if (k->reserved && cap * sizeof *k->slot <= TPI_TABLE_RESERVE) {
+		size_t half = k->cap * sizeof *k->slot;
+		tpi_table_back((uint8_t *)k->slot + half, cap * sizeof *k->slot - half, NULL);
+		if (k->cap)
+			tpi_table_rehash(k->slot, sizeof *k->slot, k->cap, &key_slots, k);
+		k->cap = cap;
+		return TP_OK;
+	}
 	struct tpi_kslot *s = tpi_table_alloc(cap * sizeof *s);
 	if (!s)
 		return TP_ENOMEM;
@@ -48,7 +82,8 @@ static enum tp_err grow(struct tpi_keys *k)
 			j = (j + 1) & (cap - 1);
 		s[j] = *o;
 	}
-	tpi_table_free(k->slot, k->cap * sizeof *k->slot);
+	release(k);
+	k->reserved = 0;
 	k->slot = s;
 	k->cap = cap;
 	return TP_OK;
@@ -62,7 +97,7 @@ enum tp_err tpi_keys_init(struct tpi_keys *k)
 
 void tpi_keys_free(struct tpi_keys *k)
 {
-	tpi_table_free(k->slot, k->cap * sizeof *k->slot);
+	release(k);
 	free(k->keys);
 	memset(k, 0, sizeof *k);
 }

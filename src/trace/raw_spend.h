@@ -33,28 +33,49 @@ struct tpi_spend_slot {
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
 	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
-	/* where a bigger table comes from (NULL: tpi_table_alloc): zeroed
-	 * memory of `bytes`, or NULL for none */
+	/* bytes of address space kept at slot for the table to grow into in
+	 * place (0: slot is a tpi_table_alloc table of cap slots) */
+	size_t reserved;
+	/* where the fresh memory of a growth comes from (NULL: the kernel):
+	 * zeroed memory of `bytes` from tpi_table_alloc, or NULL for none */
 	void *(*table)(void *ctx, size_t bytes);
 	void *table_ctx;
 };
 
-/* Bytes of the table the index grows into next. */
+/* Whether the next growth doubles the table where it is: its upper half
+ * is then all the fresh memory it needs. */
+static inline int tpi_spend_grows_in_place(const struct tpi_spend *s)
+{
+	return s->reserved && s->cap * 2 * sizeof(struct tpi_spend_slot) <= s->reserved;
+}
+
+/* Bytes of fresh memory the index's next growth takes: the upper half of
+ * the doubled table, or the whole of a new one. */
 static inline size_t tpi_spend_next_bytes(const struct tpi_spend *s)
 {
-	return (size_t)(s->cap ? s->cap * 2 : 1 << 16) * sizeof(struct tpi_spend_slot);
+	uint64_t cap = s->cap ? s->cap * 2 : 1 << 16;
+	if (s->cap && tpi_spend_grows_in_place(s))
+		cap -= s->cap;
+	return (size_t)cap * sizeof(struct tpi_spend_slot);
 }
 
 /* Never 0. */
 uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout);
 
-/* Starts loading the slot of hash and the next one (an add probes on into
- * it when the first is taken, a take always reads it). */
+/*
+ * Loads the slot of hash and the next one (an add probes on into it when
+ * the first is taken, a take always reads it), a few transactions before
+ * they are needed. Real loads, not prefetches: on this table (tens to
+ * hundreds of MB, probed at random) a prefetch is dropped when its page
+ * is not in the TLB, which it mostly is not, so the probe took the whole
+ * miss anyway; a load walks the page tables and the probe then hits.
+ */
 static inline void tpi_spend_prefetch(const struct tpi_spend *s, uint64_t hash)
 {
 	if (s->cap) {
-		__builtin_prefetch(&s->slot[hash & (s->cap - 1)]);
-		__builtin_prefetch(&s->slot[(hash + 1) & (s->cap - 1)]);
+		const volatile struct tpi_spend_slot *v = s->slot;
+		(void)v[hash & (s->cap - 1)].hash;
+		(void)v[(hash + 1) & (s->cap - 1)].hash;
 	}
 }
 
@@ -77,5 +98,33 @@ void tpi_spend_free(struct tpi_spend *s);
 void *tpi_table_alloc(size_t bytes);
 /* Frees a tpi_table_alloc table of `bytes` (NULL: nothing). */
 void tpi_table_free(void *p, size_t bytes);
+
+/*
+ * A hash table that doubles in place lives at the start of a reserved
+ * mapping of TPI_TABLE_RESERVE bytes (2 MB aligned, on transparent huge
+ * pages where allowed), whose pages cost nothing until touched: a growth
+ * then touches only the new upper half, where copying into a new table
+ * would touch the old size again. 64 GB: 2^30 spend slots, 2^31 keys.
+ */
+#define TPI_TABLE_RESERVE ((size_t)64 << 30)
+/* The mapping (caller owns: tpi_table_unreserve), or NULL if refused. */
+void *tpi_table_reserve(void);
+void tpi_table_unreserve(void *base);
+/* Backs [at, at + bytes) of a reserved mapping with zeroed pages: those of
+ * spare (a tpi_table_alloc table of bytes, or NULL; takes ownership)
+ * moved in with mremap, else the kernel's, faulted in here. */
+void tpi_table_back(void *at, size_t bytes, void *spare);
+
+#define TPI_TABLE_SLOT_MAX 64
+/* What tpi_table_rehash needs to know of a slot (an all-zero one is empty). */
+struct tpi_table_kind {
+	int (*used)(const void *slot);
+	uint64_t (*hash)(const void *slot, const void *ctx); /* of a used slot */
+};
+/* Doubles a linear-probing table of cap slots of `size` bytes (at most
+ * TPI_TABLE_SLOT_MAX, at most half used; the cap slots after them zeroed)
+ * in place: afterwards each slot sits on the probe path of hash mod 2 cap. */
+void tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
+		      const void *ctx);
 
 #endif

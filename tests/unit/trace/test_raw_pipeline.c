@@ -489,7 +489,7 @@ static void test_spare_table(void **state)
 	}
 	assert_int_equal(h.calls, 2);
 	assert_int_equal(h.given, 1);
-	assert_int_equal(s.cap * sizeof *s.slot, next);
+	assert_int_equal((s.cap - (tpi_spend_grows_in_place(&s) ? cap : 0)) * sizeof *s.slot, next);
 	for (uint32_t k = 0; k < i; k++) {
 		memcpy(x, &k, sizeof k);
 		const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(x, 7), x, 7);

@@ -1,0 +1,187 @@
+/*
+ * The spend index doubles its table in place (raw_spend.c): every entry
+ * must stay findable with its values, taken ones must stay gone, through
+ * growth after growth, including runs that wrap around the end of the
+ * table before and after doubling, and a table of its own (no reserved
+ * mapping) must still grow by copying.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/raw_spend.h"
+
+#define FIRST_CAP ((uint64_t)1 << 16) /* the first table's slots */
+
+/* Entry k's txid (its vout is k % 7). */
+static void key(uint32_t k, uint8_t txid[32])
+{
+	memset(txid, 0, 32);
+	memcpy(txid, &k, sizeof k);
+	txid[31] = 0x5a;
+}
+
+struct ref {
+	uint64_t *hash; /* by entry */
+	uint8_t *in;	/* 1 while in the index */
+	uint32_t n;
+};
+
+static void add(struct tpi_spend *s, struct ref *r, uint32_t k, uint64_t hash)
+{
+	uint8_t id[32];
+	key(k, id);
+	assert_int_equal(tpi_spend_add(s, hash, id, k % 7, (uint64_t)k * 3, (uint64_t)k + 11), TP_OK);
+	r->hash[k] = hash;
+	r->in[k] = 1;
+}
+
+/* Adds entry k under its real hash. */
+static void add_hashed(struct tpi_spend *s, struct ref *r, uint32_t k)
+{
+	uint8_t id[32];
+	key(k, id);
+	add(s, r, k, tpi_spend_hash(id, k % 7));
+}
+
+static void take(struct tpi_spend *s, struct ref *r, uint32_t k)
+{
+	uint8_t id[32];
+	key(k, id);
+	tpi_spend_take(s, r->hash[k], id, k % 7);
+	r->in[k] = 0;
+}
+
+/* Every entry is found with its values exactly while in the index. */
+static void check(const struct tpi_spend *s, const struct ref *r)
+{
+	uint64_t live = 0;
+	for (uint32_t k = 0; k < r->n; k++) {
+		uint8_t id[32];
+		key(k, id);
+		const struct tpi_spend_slot *u = tpi_spend_find(s, r->hash[k], id, k % 7);
+		if (!r->in[k]) {
+			assert_null(u);
+			continue;
+		}
+		assert_non_null(u);
+		assert_int_equal(u->out, (uint64_t)k * 3);
+		assert_int_equal(u->value, (uint64_t)k + 11);
+		live++;
+	}
+	assert_int_equal(s->n, live);
+}
+
+static void ref_init(struct ref *r, uint32_t n)
+{
+	r->hash = calloc(n, sizeof *r->hash);
+	r->in = calloc(n, 1);
+	r->n = n;
+	assert_non_null(r->hash);
+	assert_non_null(r->in);
+}
+
+static void ref_free(struct ref *r)
+{
+	free(r->hash);
+	free(r->in);
+}
+
+/*
+ * Runs at the end of the table: entries homed at the last slot wrap to the
+ * start before doubling and, homed at the doubled table's last slot, run
+ * off its end after it; entries homed at the first slots sit in their way.
+ */
+static void test_wrapping_runs_survive_doubling(void **state)
+{
+	(void)state;
+	struct tpi_spend s = {0};
+	struct ref r;
+	const uint32_t n = 200000;
+	ref_init(&r, n);
+	uint32_t k = 0;
+	for (; k < 60; k++) /* old home cap - 1, new home 2 cap - 1 */
+		add(&s, &r, k, (uint64_t)k << 40 | (2 * FIRST_CAP - 1));
+	for (; k < 90; k++) /* old and new home cap - 1 */
+		add(&s, &r, k, (uint64_t)k << 40 | (FIRST_CAP - 1));
+	for (; k < 130; k++) /* homes 0 and 1, new homes 0 and cap + 1 */
+		add(&s, &r, k, (uint64_t)k << 40 | (k % 2 ? FIRST_CAP + 1 : 2 * FIRST_CAP));
+	for (; s.cap == FIRST_CAP || k < 1000; k++)
+		add_hashed(&s, &r, k);
+	assert_int_equal(s.cap, 2 * FIRST_CAP);
+	check(&s, &r);
+	/* and once more, after taking some of each kind */
+	for (uint32_t j = 0; j < k; j += 3)
+		take(&s, &r, j);
+	check(&s, &r);
+	for (; s.cap == 2 * FIRST_CAP; k++)
+		add_hashed(&s, &r, k);
+	check(&s, &r);
+	tpi_spend_free(&s);
+	ref_free(&r);
+}
+
+/* Adds and takes at random through four doublings, checked after each. */
+static void test_random_adds_and_takes(void **state)
+{
+	(void)state;
+	struct tpi_spend s = {0};
+	struct ref r;
+	const uint32_t n = 600000;
+	ref_init(&r, n);
+	uint64_t x = 0x9e3779b97f4a7c15ULL, cap = 0;
+	int growths = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		add_hashed(&s, &r, k);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (x % 3 == 0) /* a third of the time, spend an earlier output */
+			take(&s, &r, (uint32_t)(x >> 20) % (k + 1));
+		if (s.cap != cap) {
+			cap = s.cap;
+			growths++;
+			check(&s, &r);
+		}
+	}
+	assert_true(growths >= 4);
+	check(&s, &r);
+	tpi_spend_free(&s);
+	assert_null(s.slot);
+	ref_free(&r);
+}
+
+/* A table of its own, with no room reserved after it, grows into a copy. */
+static void test_own_table_grows_by_copying(void **state)
+{
+	(void)state;
+	struct tpi_spend s = {0};
+	struct ref r;
+	const uint32_t n = 100000;
+	ref_init(&r, n);
+	s.slot = tpi_table_alloc(FIRST_CAP * sizeof *s.slot);
+	assert_non_null(s.slot);
+	s.cap = FIRST_CAP;
+	assert_false(tpi_spend_grows_in_place(&s));
+	assert_int_equal(tpi_spend_next_bytes(&s), 2 * FIRST_CAP * sizeof *s.slot);
+	for (uint32_t k = 0; k < n; k++)
+		add_hashed(&s, &r, k);
+	assert_int_equal(s.cap, 4 * FIRST_CAP);
+	assert_int_equal(s.reserved, 0);
+	check(&s, &r);
+	tpi_spend_free(&s);
+	ref_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrapping_runs_survive_doubling),
+		cmocka_unit_test(test_random_adds_and_takes),
+		cmocka_unit_test(test_own_table_grows_by_copying),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
