@@ -185,6 +185,10 @@ static void utxo(const char *top, uint64_t txs, int threads)
 	       (unsigned long long)n, (double)bytes / 1e6, tsyn);
 	const char *files[] = {in};
 	struct tp_trace_import_stats st;
+	char cmd[800];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", gdir); /* a fresh graph, not an append */
+	if (system(cmd) != 0)
+		exit(2);
 	long rss0 = tp_bench_peak_rss_kib();
 	tpi_utxo_threads(threads);
 	t0 = tp_bench_wall();
