@@ -169,6 +169,96 @@ static void test_utxo_append(void **state)
 	assert_non_null(strstr(d.message, "damaged"));
 }
 
+/* Transaction id k: its first bytes differ (the table hashes those). */
+#define TXID_K(k) (unsigned long long)((uint64_t)(k) * 0x9e3779b97f4a7c15ULL), (k)
+
+/* Appends n lines to buf (at *len): tx first + k spends tx spent + k
+ * (spent > 0) or mints (spent 0), paying address "A<addr + k>". */
+static void add_lines(char *buf, size_t *len, size_t cap, int first, int n, int spent, int addr,
+		      int block)
+{
+	for (int k = 0; k < n; k++) {
+		if (!spent)
+			*len += (size_t)snprintf(
+				buf + *len, cap - *len,
+				"{\"hash\":\"%016llx%048x\",\"block_number\":%d,\"block_timestamp\":%d,"
+				"\"is_coinbase\":true,\"inputs\":[],\"outputs\":[{\"index\":0,"
+				"\"addresses\":[\"A%d\"],\"value\":100}]}\n",
+				TXID_K(first + k), block, block, addr + k);
+		else
+			*len += (size_t)snprintf(
+				buf + *len, cap - *len,
+				"{\"hash\":\"%016llx%048x\",\"block_number\":%d,\"block_timestamp\":%d,"
+				"\"inputs\":[{\"spent_transaction_hash\":\"%016llx%048x\","
+				"\"spent_output_index\":0,\"value\":100}],\"outputs\":[{\"index\":0,"
+				"\"addresses\":[\"A%d\"],\"value\":90}]}\n",
+				TXID_K(first + k), block, block, TXID_K(spent + k), addr + k);
+		assert_true(*len < cap);
+	}
+}
+
+/* The counts of the graph in dir (i->chain is not kept). */
+static void graph_counts(const char *dir, struct tp_trace_graph_info *i)
+{
+	struct tp_diag d = {0};
+	struct tp_trace_graph *g;
+	if (tp_trace_graph_open(dir, &g, &d) != TP_OK)
+		fail_msg("%s", d.message);
+	tp_trace_graph_info(g, i);
+	i->chain = NULL;
+	tp_trace_graph_free(g);
+}
+
+/*
+ * An append large enough that the hash tables of the graph it opened are
+ * used untagged, then tagged (after an eighth more transactions), then
+ * grown: every spend, reused address and duplicate is still found.
+ */
+static void test_utxo_append_grows_tables(void **state)
+{
+	(void)state;
+	size_t cap = 4u << 20, len = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	const char *dir = newdir();
+	add_lines(buf, &len, cap, 1, 1200, 0, 0, 1); /* A0 .. A1199 */
+	const char *a = write_tmp("grow_a.json", buf);
+	struct tp_diag d = {0};
+	assert_int_equal(tp_trace_import(dir, "btc", &a, 1, NULL, NULL, &d), TP_OK);
+	/* 2200 more: spends of all 1200, half of them to addresses seen
+	 * before (A600 .. A1199 again), then 1000 coinbases to new ones; the
+	 * tags come at 1350 transactions, the tables grow at 2048 */
+	len = 0;
+	add_lines(buf, &len, cap, 100001, 1200, 1, 600, 2);
+	add_lines(buf, &len, cap, 101201, 1000, 0, 5000, 3);
+	size_t good = len;
+	/* a duplicate of the first import's last transaction */
+	add_lines(buf, &len, cap, 1200, 1, 0, 9000, 4);
+	const char *b = write_tmp("grow_b.json", buf);
+	assert_int_equal(tp_trace_import(dir, "btc", &b, 1, NULL, NULL, &d), TP_EEXIST);
+	if (!strstr(d.message, "grow_b.json:2201:") || !strstr(d.message, "duplicate"))
+		fail_msg("%s", d.message);
+	/* without it: imported, and the addresses seen before were not added twice */
+	buf[good] = '\0';
+	b = write_tmp("grow_b.json", buf);
+	if (tp_trace_import(dir, "btc", &b, 1, NULL, NULL, &d) != TP_OK)
+		fail_msg("%s", d.message);
+	struct tp_trace_graph_info i;
+	graph_counts(dir, &i);
+	assert_int_equal(i.txs, 3400);
+	assert_int_equal(i.inputs, 1200);
+	assert_int_equal(i.addresses, 2800);
+	/* and a third import finds transactions of both: a spend of the second's last */
+	len = 0;
+	add_lines(buf, &len, cap, 200001, 1, 102200, 7000, 5);
+	add_lines(buf, &len, cap, 101500, 1, 0, 7001, 5);
+	const char *c = write_tmp("grow_c.json", buf);
+	assert_int_equal(tp_trace_import(dir, "btc", &c, 1, NULL, NULL, &d), TP_EEXIST);
+	if (!strstr(d.message, "grow_c.json:2:"))
+		fail_msg("%s", d.message);
+	free(buf);
+}
+
 #define TXH "hash,block_number,transaction_index,from_address,to_address,value,block_timestamp,receipt_gas_used,gas_price,receipt_status\n"
 #define A1 "0x1111111111111111111111111111111111111111"
 #define A2 "0x2222222222222222222222222222222222222222"
@@ -251,7 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utxo_bad),	cmocka_unit_test(test_utxo_skip_bad),
 		cmocka_unit_test(test_utxo_append),	cmocka_unit_test(test_account_bad),
-		cmocka_unit_test(test_account_real),
+		cmocka_unit_test(test_account_real),	cmocka_unit_test(test_utxo_append_grows_tables),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[200];
