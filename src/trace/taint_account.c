@@ -93,7 +93,17 @@ struct event {
 	uint32_t x;	/* transfer index (a graph holds fewer than 2^32) */
 	uint32_t st;	/* pool */
 	uint32_t other; /* the counterparty, whose pool is looked up next */
-	uint32_t next;	/* the next event of its bucket, slot + 1; 0: none */
+};
+
+/* A node of a bucket's list: a few events in one place, so that taking
+ * the bucket follows a link every few events, not at every one (each
+ * link a cache miss: the nodes are spread over the slots). The bucket's
+ * first node is filled from e[0] up, the number filled kept in the
+ * bucket head (a push then reads no node); the others are full. */
+#define EV_CHUNK 4
+struct ev_chunk {
+	struct event e[EV_CHUNK]; /* in the order queued */
+	uint32_t next; /* the bucket's next (older, full) node + 1; 0: none */
 };
 
 struct run {
@@ -101,10 +111,11 @@ struct run {
 	const struct tp_trace_labels *l;
 	struct tp_trace_result *r;
 	/* the event queue (see queue_push) */
-	struct event *ev;    /* slots of the later buckets' lists */
-	size_t nev, capev;   /* slots used, allocated */
-	uint32_t free_ev;    /* a free slot + 1, its next the next free; 0: none */
-	uint32_t *bucket;    /* per bucket: its first event's slot + 1, 0: empty */
+	struct ev_chunk *ev; /* the later buckets' lists, a few events a node */
+	size_t nev, capev;   /* nodes used, allocated */
+	uint32_t free_ev;    /* a free node + 1, its next the next free; 0: none */
+	uint32_t *bucket;    /* per bucket: (its first node + 1) << 2 | events in
+			      * that node - 1; 0: empty */
 	uint64_t *nonempty;  /* a bit per bucket with a list */
 	uint64_t nbucket, qcur; /* buckets, the bucket being taken from */
 	struct event *now;   /* bucket qcur's events in transfer order */
@@ -200,14 +211,15 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
  * order. Every event queued is later than the last one taken (a pool's
  * next transfer follows the one replayed, a new pool's follows the one
  * that opened it), so a bucket queue does: bucket b holds the events of
- * transfers b * 64 .. b * 64 + 63 in a list, unordered, until it is the
- * one being taken from; then its events are sorted into `now` and taken
- * in turn, and what is queued into it meanwhile is put in its place
- * there. A push is a write to one bucket head, a pop the next entry of
- * `now`, whose pool, list entry and counterparty are asked for a few
- * events ahead; the 4-ary heap this replaces missed the cache on its
- * lower levels at every step (a busy trace keeps about 100,000 events
- * queued, some 20 to a bucket).
+ * transfers b * 64 .. b * 64 + 63 in a list of nodes of 4 (struct
+ * ev_chunk), unordered, until it is the one being taken from; then its
+ * events are sorted into `now` and taken in turn, and what is queued
+ * into it meanwhile is put in its place there (and its pool and
+ * counterparty asked for at once). A push writes a node and the bucket
+ * head, a pop takes the next entry of `now`, whose pool, list entry and
+ * counterparty are asked for a few events ahead; the 4-ary heap this
+ * replaces missed the cache on its lower levels at every step (a busy
+ * trace keeps about 100,000 events queued, some 20 to a bucket).
  */
 #define QUEUE_SHIFT 6
 #define QUEUE_AHEAD 4
@@ -233,6 +245,17 @@ static enum tp_err now_room(struct run *u)
 	return TP_OK;
 }
 
+/* Starts loading what taking event a will read first: its pool, and the
+ * counterparty's pool index entry and label cache entry. */
+static void ask_ahead(const struct run *u, const struct event *a)
+{
+	__builtin_prefetch(&u->st[a->st]);
+	if (a->other != TPG_NONE) {
+		tpt_index_prefetch(&u->index, a->other);
+		tpt_cat_prefetch(u->r, a->other);
+	}
+}
+
 /* Puts e into `now` in transfer order (after the events of its transfer). */
 static void now_insert(struct run *u, struct event e)
 {
@@ -244,22 +267,32 @@ static void now_insert(struct run *u, struct event e)
 
 static enum tp_err queue_push(struct run *u, const struct tpg_acct_ent *y, uint32_t st)
 {
-	struct event e = {y->x, st, y->other, 0};
+	struct event e = {y->x, st, y->other};
 	uint64_t b = y->x >> QUEUE_SHIFT;
 	u->nqueued++;
 	if (b <= u->qcur) { /* (never before it: events only move forward) */
 		if (now_room(u) != TP_OK)
 			return TP_ENOMEM;
 		now_insert(u, e);
+		/* it may be taken sooner than queue_pop asks ahead */
+		ask_ahead(u, &e);
+		return TP_OK;
+	}
+	uint32_t head = u->bucket[b];
+	if (head && (head & 3) + 1 < EV_CHUNK) {
+		u->ev[(head >> 2) - 1].e[(head & 3) + 1] = e;
+		u->bucket[b] = head + 1;
 		return TP_OK;
 	}
 	uint32_t slot = u->free_ev;
 	if (slot) {
 		u->free_ev = u->ev[slot - 1].next;
 	} else {
+		if (u->nev >= UINT32_MAX >> 2) /* a node number must fit the head */
+			return TP_ENOMEM;
 		if (u->nev == u->capev) {
-			size_t cap = u->capev ? u->capev * 2 : 256;
-			struct event *q = realloc(u->ev, cap * sizeof *q);
+			size_t cap = u->capev ? u->capev * 2 : 64;
+			struct ev_chunk *q = realloc(u->ev, cap * sizeof *q);
 			if (!q)
 				return TP_ENOMEM;
 			u->ev = q;
@@ -267,9 +300,10 @@ static enum tp_err queue_push(struct run *u, const struct tpg_acct_ent *y, uint3
 		}
 		slot = (uint32_t)++u->nev;
 	}
-	e.next = u->bucket[b];
-	u->ev[slot - 1] = e;
-	u->bucket[b] = slot;
+	struct ev_chunk *c = &u->ev[slot - 1];
+	c->e[0] = e;
+	c->next = head >> 2;
+	u->bucket[b] = slot << 2;
 	u->nonempty[b / 64] |= 1ULL << (b % 64);
 	return TP_OK;
 }
@@ -284,15 +318,26 @@ static enum tp_err queue_next(struct run *u)
 	u->qcur = w * 64 + (uint64_t)__builtin_ctzll(bits);
 	u->nonempty[w] &= ~(1ULL << (u->qcur % 64));
 	u->pnow = u->nnow = 0;
-	for (uint32_t k = u->bucket[u->qcur], next; k; k = next) {
-		if (now_room(u) != TP_OK)
-			return TP_ENOMEM;
-		next = u->ev[k - 1].next;
-		now_insert(u, u->ev[k - 1]);
-		u->ev[k - 1].next = u->free_ev;
+	/* newest first, as a list of single events was taken: events of
+	 * one transfer keep that order in `now` */
+	uint32_t n = (u->bucket[u->qcur] & 3) + 1;
+	for (uint32_t k = u->bucket[u->qcur] >> 2, next; k; k = next, n = EV_CHUNK) {
+		struct ev_chunk *c = &u->ev[k - 1];
+		next = c->next;
+		if (next)
+			__builtin_prefetch(&u->ev[next - 1]);
+		for (uint32_t j = n; j-- > 0;) {
+			if (now_room(u) != TP_OK)
+				return TP_ENOMEM;
+			now_insert(u, c->e[j]);
+		}
+		c->next = u->free_ev;
 		u->free_ev = k;
 	}
 	u->bucket[u->qcur] = 0;
+	/* queue_pop asks a few events ahead: these first ones it never did */
+	for (size_t i = 0; i < QUEUE_AHEAD && i < u->nnow; i++)
+		ask_ahead(u, &u->now[i]);
 	return TP_OK;
 }
 
@@ -305,14 +350,12 @@ static enum tp_err queue_pop(struct run *u, struct event *out)
 	u->nqueued--;
 	/* the pools and counterparties of the events a few ahead, and the
 	 * list entries of the pools asked for on the rounds before */
-	if (u->pnow + QUEUE_AHEAD < u->nnow) {
-		const struct event *a = &u->now[u->pnow + QUEUE_AHEAD];
-		__builtin_prefetch(&u->st[a->st]);
-		if (a->other != TPG_NONE)
-			tpt_index_prefetch(&u->index, a->other);
+	if (u->pnow + QUEUE_AHEAD < u->nnow)
+		ask_ahead(u, &u->now[u->pnow + QUEUE_AHEAD]);
+	if (u->pnow + QUEUE_AHEAD / 2 < u->nnow) {
+		const struct event *a = &u->now[u->pnow + QUEUE_AHEAD / 2];
+		__builtin_prefetch(tpg_acct_entry(u->g, u->st[a->st].cur));
 	}
-	if (u->pnow + QUEUE_AHEAD / 2 < u->nnow)
-		__builtin_prefetch(tpg_acct_entry(u->g, u->st[u->now[u->pnow + QUEUE_AHEAD / 2].st].cur));
 	return TP_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,10 +54,74 @@ static void test_order(void **state)
 	free(id);
 }
 
+/* Amounts that share their leading 56 bits or differ only in limbs
+ * further down sort exactly, largest first, equal ones by address. */
+static void test_amount_order(void **state)
+{
+	(void)state;
+	/* limbs w[0..3] */
+	static const uint64_t amounts[][4] = {
+		{0, 0, 0, 0},
+		{1, 0, 0, 0},
+		{2, 0, 0, 0},
+		{3, 0, 0, 0},
+		{1ull << 55, 0, 0, 0},
+		{(1ull << 56) + 1, 0, 0, 0},
+		{1ull << 56, 0, 0, 0},
+		{UINT64_MAX, 0, 0, 0},
+		{UINT64_MAX - 1, 0, 0, 0},
+		{0, 1, 0, 0},
+		{1, 1, 0, 0},
+		{UINT64_MAX, 1, 0, 0},
+		{0, 1ull << 63, 0, 0},
+		{1, 1ull << 63, 0, 0},
+		{0, 0, 1, 0},
+		{7, 0, 1, 0},
+		{0, 1, 1, 0},
+		{0, 0, 0, 1ull << 60}, /* (the totals must not overflow) */
+		{1, 0, 0, 1ull << 60},
+		{UINT64_MAX, UINT64_MAX, UINT64_MAX, (1ull << 60) - 1},
+		{UINT64_MAX - 1, UINT64_MAX, UINT64_MAX, (1ull << 60) - 1},
+		{1, 1, 0, 0},
+		{1, 0, 0, 0},
+	};
+	size_t n = sizeof amounts / sizeof *amounts;
+	struct tp_trace_graph *g;
+	struct tp_trace_result *r;
+	struct tp_trace_opts o = {.model = TP_MODEL_HAIRCUT};
+	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
+	assert_int_equal(tpt_result_new(g, &o, &r), TP_OK);
+	uint32_t id[sizeof amounts / sizeof *amounts];
+	for (size_t i = 0; i < n; i++) {
+		char a[16];
+		snprintf(a, sizeof a, "1A%02zu", i);
+		assert_int_equal(tpg_addr_intern(g, a, strlen(a), &id[i]), TP_OK);
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* added in an order unlike the sorted one */
+		size_t j = (i * 7 + 3) % n;
+		uint32_t fresh;
+		struct tp_u256 v;
+		memcpy(v.w, amounts[j], sizeof v.w);
+		assert_int_equal(tpt_end_add(r, id[j], STOP_UNSPENT, &v, 1, 0, &fresh), TP_OK);
+	}
+	assert_int_equal(tpt_finish(r), TP_OK);
+	assert_int_equal(r->nend, n);
+	for (size_t i = 1; i < n; i++) {
+		const struct tpt_end *p = &r->ends[i - 1], *e = &r->ends[i];
+		int c = tp_u256_cmp(&p->amount, &e->amount);
+		assert_true(c > 0 ||
+			    (c == 0 && strcmp(tpg_addr(g, p->addr), tpg_addr(g, e->addr)) < 0));
+	}
+	tp_trace_result_free(r);
+	tp_trace_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_amount_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,82 @@ static void test_many(void **state)
 	tp_trace_labels_free(l);
 }
 
+/*
+ * Addresses are hashed 8 bytes at a time, 0x ones lower-cased 8 at a
+ * time: every length around a word's end, every byte value, and keys
+ * that differ in one byte only (they share most words, and some share
+ * a probe chain) are each found, and found only as themselves.
+ */
+static void test_words(void **state)
+{
+	(void)state;
+	size_t cap = 1 << 20, n = 0;
+	char *csv = malloc(cap);
+	assert_non_null(csv);
+	n += (size_t)snprintf(csv + n, cap - n, "chain,address,category,name,source\n");
+	/* btc: 1..40 characters; eth: 0x then 1..38 */
+	for (int len = 1; len <= 40; len++)
+		n += (size_t)snprintf(csv + n, cap - n, "btc,%.*s,mixer,m%d,s\neth,0x%.*s,theft,t%d,s\n",
+				      len, "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789Zz", len, len - 2,
+				      "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789Zz", len);
+	/* every byte a CSV field can hold, after 0x and at each place in a word */
+	for (int b = 0x21; b <= 0xff; b++)
+		if (b != ',' && b != '"' && b != '#')
+			n += (size_t)snprintf(csv + n, cap - n, "eth,0x1234%c56,service,b%d,s\n", b, b);
+	struct tp_trace_labels *l = load(csv);
+	free(csv);
+	for (int len = 1; len <= 40; len++) {
+		char a[64], b[64];
+		snprintf(a, sizeof a, "%.*s", len, "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789Zz");
+		assert_int_equal(both(l, "btc", a), TP_CAT_MIXER);
+		if (len > 2) {
+			snprintf(b, sizeof b, "0x%.*s", len - 2, "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789Zz");
+			assert_int_equal(both(l, "eth", b), TP_CAT_THEFT);
+			for (size_t i = 2; b[i]; i++) /* 0x addresses fold case */
+				b[i] = (char)(b[i] ^ (b[i] >= 'A' ? 0x20 : 0));
+			assert_int_equal(both(l, "eth", b), TP_CAT_THEFT);
+		}
+		/* one byte changed, wherever it is in its word: no label */
+		for (int i = 0; i < len; i++) {
+			strcpy(b, a);
+			b[i] = b[i] == '~' ? '}' : '~';
+			assert_int_equal(both(l, "btc", b), TP_CAT_NONE);
+		}
+		/* other addresses fold no case */
+		for (int i = 0; i < len; i++) {
+			strcpy(b, a);
+			if (b[i] >= 'A' && b[i] <= 'Z') {
+				b[i] = (char)(b[i] + 32);
+				assert_int_equal(both(l, "btc", b), TP_CAT_NONE);
+			}
+		}
+	}
+	for (int b = 0x21; b <= 0xff; b++) {
+		if (b == ',' || b == '"' || b == '#')
+			continue;
+		char a[16], name[16];
+		const char *got = NULL;
+		snprintf(a, sizeof a, "0x1234%c56", b);
+		snprintf(name, sizeof name, "b%d", b);
+		int folded = b >= 'a' && b <= 'z' ? b - 32 : b; /* its upper case, if a letter */
+		enum tp_label_cat want = TP_CAT_SERVICE;
+		assert_int_equal(both(l, "eth", a), want);
+		struct tpl_chain c;
+		tpl_chain_init(&c, "eth");
+		assert_int_equal(tpl_get(l, &c, a, &got), want);
+		/* 0x addresses are stored lower case: a lower-case letter
+		 * finds the label of its upper case, added first */
+		if (!(b >= 'a' && b <= 'z'))
+			assert_string_equal(got, name);
+		a[6] = (char)folded;
+		assert_int_equal(both(l, "eth", a), want);
+		/* a byte no label holds there */
+		a[6] = (char)0x20;
+		assert_int_equal(both(l, "eth", a), TP_CAT_NONE);
+	}
+	tp_trace_labels_free(l);
+}
+
 static void test_no_labels(void **state)
 {
 	(void)state;
@@ -122,6 +198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agrees),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_no_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
