@@ -127,7 +127,7 @@ enum tp_err tp_trace_labels_load(struct tp_trace_labels *l, const char *path, si
  */
 enum tp_err tp_trace_labels_load_defaults(struct tp_trace_labels *l, size_t *added,
 					  struct tp_diag *d) TP_MUST_CHECK;
-/* Writes every label as CSV (header included). */
+/* Writes every label as CSV (header included), ordered by chain, then address. */
 enum tp_err tp_trace_labels_write_csv(const struct tp_trace_labels *l, FILE *f) TP_MUST_CHECK;
 size_t tp_trace_labels_count(const struct tp_trace_labels *l);
 /*

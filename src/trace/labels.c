@@ -617,19 +617,36 @@ static int csv_field(FILE *f, const char *s)
 	return bad | (fputc('"', f) == EOF);
 }
 
+/* Orders labels by chain, then address (keys are "chain\0address"). */
+static int cmp_label(const void *a, const void *b)
+{
+	const struct label *x = *(const struct label *const *)a, *y = *(const struct label *const *)b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : strcmp(x->key + strlen(x->key) + 1, y->key + strlen(y->key) + 1);
+}
+
+/* Sorted by chain and address, so a listing (and labels.csv) does not
+ * depend on the table's hash. */
 enum tp_err tp_trace_labels_write_csv(const struct tp_trace_labels *l, FILE *f)
 {
+	const struct label **all = malloc((l && l->n ? l->n : 1) * sizeof *all);
+	if (!all)
+		return TP_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; l && i < l->cap; i++)
+		if (l->slots[i].key)
+			all[n++] = &l->slots[i];
+	qsort(all, n, sizeof *all, cmp_label);
 	int bad = fputs("chain,address,category,name,source\n", f) < 0;
-	for (size_t i = 0; l && i < l->cap; i++) {
-		const struct label *s = &l->slots[i];
-		if (!s->key)
-			continue;
+	for (size_t i = 0; i < n; i++) {
+		const struct label *s = all[i];
 		const char *addr = s->key + strlen(s->key) + 1;
 		bad |= csv_field(f, s->key) | (fputc(',', f) == EOF) | csv_field(f, addr) |
 		       (fputc(',', f) == EOF) | csv_field(f, tp_label_cat_name(s->cat)) |
 		       (fputc(',', f) == EOF) | csv_field(f, s->name) | (fputc(',', f) == EOF) |
 		       csv_field(f, s->source) | (fputc('\n', f) == EOF);
 	}
+	free(all);
 	return bad ? TP_EIO : TP_OK;
 }
 

@@ -80,6 +80,23 @@ static void test_csv_ofac_errors(void **state)
 	f = fopen(p, "w");
 	assert_int_equal(tp_trace_labels_write_csv(l, f), TP_OK);
 	fclose(f);
+	/* ordered by chain, then address, whatever the table's order */
+	f = fopen(p, "r");
+	char line[512], prev[512] = "";
+	assert_non_null(fgets(line, sizeof line, f)); /* the header */
+	size_t rows = 0;
+	while (fgets(line, sizeof line, f)) {
+		char *second = strchr(line, ',');
+		assert_non_null(second);
+		second = strchr(second + 1, ',');
+		assert_non_null(second);
+		*second = '\0'; /* "chain,address" */
+		assert_true(strcmp(prev, line) < 0);
+		snprintf(prev, sizeof prev, "%s", line);
+		rows++;
+	}
+	fclose(f);
+	assert_int_equal(rows, tp_trace_labels_count(l));
 	struct tp_trace_labels *l2;
 	assert_int_equal(tp_trace_labels_new(&l2), TP_OK);
 	assert_int_equal(tp_trace_labels_load(l2, p, &n, &d), TP_OK);
