@@ -49,12 +49,12 @@ struct tpe_line *tpe_batch_add(struct tpe_batch *b, const char *line, size_t len
 enum tp_err tpe_pipe_init(struct tpe_pipe *p)
 {
 	memset(p->batch, 0, sizeof p->batch);
-	return tpi_pipe_init(&p->q);
+	return tpi_pipe_init(&p->q, TPE_PIPE_DEPTH);
 }
 
 void tpe_pipe_destroy(struct tpe_pipe *p)
 {
-	for (int i = 0; i < TPI_PIPE_DEPTH; i++) {
+	for (int i = 0; i < TPE_PIPE_DEPTH; i++) {
 		struct tpe_batch *b = &p->batch[i];
 		for (int k = 0; k < TPE_BATCH_LINES; k++)
 			tpe_line_free(&b->line[k]);
@@ -94,7 +94,7 @@ struct tpe_batch *tpe_pipe_peek(struct tpe_pipe *p)
 {
 	pthread_mutex_lock(&p->q.mu);
 	int ready = p->q.pushed - p->q.popped >= 2;
-	size_t k = (size_t)((p->q.popped + 1) % TPI_PIPE_DEPTH);
+	size_t k = (size_t)((p->q.popped + 1) % TPE_PIPE_DEPTH);
 	pthread_mutex_unlock(&p->q.mu);
 	return ready ? &p->batch[k] : NULL;
 }

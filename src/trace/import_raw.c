@@ -477,7 +477,7 @@ static void run(struct feed *f, struct raw *w)
 	struct tpi_pipe pipe;
 	pthread_t th;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int threaded = threads_wanted != 1 && cpus > 1 && tpi_pipe_init(&pipe) == TP_OK;
+	int threaded = threads_wanted != 1 && cpus > 1 && tpi_pipe_init(&pipe, TPI_RAW_DEPTH) == TP_OK;
 	if (threaded) {
 		f->pipe = &pipe;
 		f->b = tpi_pipe_fill(&pipe);

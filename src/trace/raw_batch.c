@@ -56,9 +56,12 @@ void tpi_batch_free(struct tpi_batch *b)
 	memset(b, 0, sizeof *b);
 }
 
-enum tp_err tpi_pipe_init(struct tpi_pipe *p)
+enum tp_err tpi_pipe_init(struct tpi_pipe *p, unsigned depth)
 {
 	memset(p, 0, sizeof *p);
+	if (depth < 1 || depth > TPI_PIPE_MAX)
+		return TP_EINVAL;
+	p->depth = depth;
 	if (pthread_mutex_init(&p->mu, NULL) != 0)
 		return TP_ENOMEM;
 	if (pthread_cond_init(&p->cv, NULL) != 0) {
@@ -70,7 +73,7 @@ enum tp_err tpi_pipe_init(struct tpi_pipe *p)
 
 void tpi_pipe_destroy(struct tpi_pipe *p)
 {
-	for (int i = 0; i < TPI_PIPE_DEPTH; i++)
+	for (unsigned i = 0; i < p->depth; i++)
 		tpi_batch_free(&p->ring[i]);
 	tpi_table_free(p->spare, p->spare_bytes);
 	pthread_cond_destroy(&p->cv);
@@ -80,7 +83,7 @@ void tpi_pipe_destroy(struct tpi_pipe *p)
 struct tpi_batch *tpi_pipe_fill(struct tpi_pipe *p)
 {
 	/* only the producer moves `pushed`, so it may read it unlocked */
-	return &p->ring[p->pushed % TPI_PIPE_DEPTH];
+	return &p->ring[p->pushed % p->depth];
 }
 
 int tpi_pipe_push(struct tpi_pipe *p)
@@ -89,7 +92,7 @@ int tpi_pipe_push(struct tpi_pipe *p)
 	p->pushed++;
 	pthread_cond_broadcast(&p->cv);
 	/* the next batch to fill is free once the consumer is done with it */
-	while (p->pushed - p->popped >= TPI_PIPE_DEPTH && !p->stopped)
+	while (p->pushed - p->popped >= p->depth && !p->stopped)
 		pthread_cond_wait(&p->cv, &p->mu);
 	int stopped = p->stopped;
 	pthread_mutex_unlock(&p->mu);
@@ -120,7 +123,7 @@ struct tpi_batch *tpi_pipe_pop(struct tpi_pipe *p)
 	pthread_mutex_lock(&p->mu);
 	while (p->pushed == p->popped && !p->closed)
 		pthread_cond_wait(&p->cv, &p->mu);
-	struct tpi_batch *b = p->pushed > p->popped ? &p->ring[p->popped % TPI_PIPE_DEPTH] : NULL;
+	struct tpi_batch *b = p->pushed > p->popped ? &p->ring[p->popped % p->depth] : NULL;
 	pthread_mutex_unlock(&p->mu);
 	return b;
 }

@@ -440,6 +440,36 @@ static void test_spend_index_collisions(void **state)
 	tpi_spend_free(&s);
 }
 
+/*
+ * The ring holds `depth` batches in flight, in order: the producer fills
+ * slot 0, 1, ..., depth - 1, then slot 0 again once it was given back;
+ * a depth of 0 or past TPI_PIPE_MAX is refused.
+ */
+static void test_pipe_depth(void **state)
+{
+	(void)state;
+	struct tpi_pipe p;
+	assert_int_equal(tpi_pipe_init(&p, 0), TP_EINVAL);
+	assert_int_equal(tpi_pipe_init(&p, TPI_PIPE_MAX + 1), TP_EINVAL);
+	assert_int_equal(tpi_pipe_init(&p, 3), TP_OK);
+	for (unsigned k = 0; k < 3; k++) {
+		assert_ptr_equal(tpi_pipe_fill(&p), &p.ring[k]);
+		if (k < 2) /* the third push would wait for a free slot */
+			assert_int_equal(tpi_pipe_push(&p), 0);
+	}
+	assert_ptr_equal(tpi_pipe_pop(&p), &p.ring[0]);
+	tpi_pipe_done(&p);
+	assert_int_equal(tpi_pipe_push(&p), 0); /* ring[2]; slot 0 is free again */
+	assert_ptr_equal(tpi_pipe_fill(&p), &p.ring[0]);
+	for (unsigned k = 1; k < 3; k++) {
+		assert_ptr_equal(tpi_pipe_pop(&p), &p.ring[k]);
+		tpi_pipe_done(&p);
+	}
+	tpi_pipe_close(&p);
+	assert_null(tpi_pipe_pop(&p));
+	tpi_pipe_destroy(&p);
+}
+
 struct hook {
 	struct tpi_pipe pipe;
 	int calls, given;
@@ -464,7 +494,7 @@ static void test_spare_table(void **state)
 {
 	(void)state;
 	struct hook h = {.calls = 0};
-	assert_int_equal(tpi_pipe_init(&h.pipe), TP_OK);
+	assert_int_equal(tpi_pipe_init(&h.pipe, TPI_RAW_DEPTH), TP_OK);
 	struct tpi_spend s = {.table = from_pipe, .table_ctx = &h};
 	uint8_t x[32] = {0};
 	uint32_t i = 0;
@@ -479,7 +509,7 @@ static void test_spare_table(void **state)
 	tpi_pipe_make_spare(&h.pipe);
 	assert_null(tpi_pipe_spare(&h.pipe, next));
 	tpi_pipe_destroy(&h.pipe); /* frees the unused spare */
-	assert_int_equal(tpi_pipe_init(&h.pipe), TP_OK);
+	assert_int_equal(tpi_pipe_init(&h.pipe, TPI_RAW_DEPTH), TP_OK);
 	tpi_pipe_want(&h.pipe, next);
 	tpi_pipe_make_spare(&h.pipe);
 	uint64_t cap = s.cap;
@@ -552,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_resume_equals_one_import),
 		cmocka_unit_test(test_spend_index_collisions),
 		cmocka_unit_test(test_spare_table),
+		cmocka_unit_test(test_pipe_depth),
 		cmocka_unit_test(test_table_alloc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
