@@ -23,26 +23,7 @@ store() {
 		echo "$D/$1"
 	fi
 }
-fails=0
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-# expect STATUS PATTERN command...: exit status and a grep pattern on
-# stdout+stderr; the output is kept in $out
-expect() {
-	want=$1
-	pat=$2
-	shift 2
-	set +e
-	out=$("$@" 2>&1)
-	got=$?
-	set -e
-	if [ "$got" != "$want" ] || ! printf '%s\n' "$out" | grep -q -- "$pat"; then
-		fail "$* -> exit $got (want $want, pattern '$pat'), output:"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
+. "$SRC/tests/integration/check.sh"
 PW='a long enough password'
 DEMO=$SRC/data/demo
 RED_REF=marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1
@@ -108,13 +89,4 @@ count() {
 		mv "$D/count.new" "$D/count"
 	done
 	wc -l <"$D/count" | tr -d ' '
-}
-
-# finish NAME: the verdict, as the exit status
-finish() {
-	if [ "$fails" -ne 0 ]; then
-		echo "$fails $1 checks failed"
-		exit 1
-	fi
-	echo "$1: all checks passed"
 }

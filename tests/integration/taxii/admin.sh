@@ -16,23 +16,7 @@ if [ "${3:-}" = postgres ]; then
 	pg_start "$D"
 	DATA=$PG_URL
 fi
-fails=0
-# expect STATUS PATTERN command...: runs it, checks the exit status and that
-# stdout+stderr match the grep pattern
-expect() {
-	want=$1
-	pat=$2
-	shift 2
-	set +e
-	out=$("$@" 2>&1)
-	got=$?
-	set -e
-	if [ "$got" != "$want" ] || ! printf '%s\n' "$out" | grep -q -- "$pat"; then
-		echo "FAIL: $* -> exit $got (want $want), output:"
-		printf '%s\n' "$out" | sed 's/^/    /'
-		fails=$((fails + 1))
-	fi
-}
+. "$SRC/tests/integration/check.sh"
 A="$T admin --data $DATA"
 
 expect 2 "must come first" $T admin org add x
@@ -102,8 +86,4 @@ expect 2 "--data DIR is required" $T serve
 expect 2 "is not HOST:PORT" $T serve --data "$D" --listen nowhere
 expect 2 "not a TLP level\|is not clear, green" $T serve --data "$D" --default-tlp purple
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails admin checks failed"
-	exit 1
-fi
-echo "admin: all checks passed"
+finish admin
