@@ -14,6 +14,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/*
+ * A test group's scratch directory: defines scratch[], a /tmp/NAME_XXXXXX
+ * template, and the cmocka group fixtures tp_scratch_make (mkdtemp) and
+ * tp_scratch_remove (rm -rf):
+ *
+ *	TP_TEST_SCRATCH("tp_trace_graph");
+ *	...
+ *	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
+ */
+#define TP_TEST_SCRATCH(name)                                                  \
+	static char scratch[] = "/tmp/" name "_XXXXXX";                         \
+	static int tp_scratch_make(void **state)                                \
+	{                                                                       \
+		(void)state;                                                    \
+		return mkdtemp(scratch) ? 0 : -1;                               \
+	}                                                                       \
+	static int tp_scratch_remove(void **state)                              \
+	{                                                                       \
+		(void)state;                                                    \
+		char cmd[200];                                                  \
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);              \
+		return system(cmd) == 0 ? 0 : -1;                               \
+	}
+
 /* An absolute path below the source tree (TP_SOURCE_DIR, set by ctest). */
 static inline const char *tp_test_path(const char *rel)
 {

@@ -22,16 +22,7 @@ $T admin --data "$(store kr)" load --collection feed --org kr-kisa "$DEMO/dprk-i
 	"$DEMO/dprk-iocs-green.json" "$DEMO/dprk-iocs-amber.json" >/dev/null
 $T admin --data "$(store us)" load --collection feed --org us-cisa "$DEMO/dprk-iocs-clear.json" \
 	"$DEMO/dprk-iocs-green.json" >/dev/null
-user kr node-us us-cisa read --partner-node
-user jp node-us us-cisa read,write --partner-node
-user jp analyst jp-nisc read
-user us node-kr kr-kisa read --partner-node
-user us node-jp jp-nisc read --partner-node
-user us analyst us-cisa read
-token kr node-us "$D/kr-for-us.token"
-token jp node-us "$D/jp-for-us.token"
-token jp analyst "$D/jp-analyst.token"
-token us analyst "$D/us-analyst.token"
+accounts
 token us node-jp "$D/us-for-jp.token"
 serve kr
 KR=$PORT

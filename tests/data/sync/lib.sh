@@ -50,6 +50,21 @@ user() {
 token() {
 	$T admin --data "$(store "$1")" token create --user "$2" >"$3"
 }
+# accounts: on KR, JP and US (nodes made by `node`) the accounts each node
+# gives its partners and the ones standing for them, and the tokens
+# $D/kr-for-us.token, jp-for-us.token, jp-analyst.token, us-analyst.token
+accounts() {
+	user kr node-us us-cisa read --partner-node
+	user jp node-us us-cisa read,write --partner-node
+	user jp analyst jp-nisc read
+	user us node-kr kr-kisa read --partner-node
+	user us node-jp jp-nisc read --partner-node
+	user us analyst us-cisa read
+	token kr node-us "$D/kr-for-us.token"
+	token jp node-us "$D/jp-for-us.token"
+	token jp analyst "$D/jp-analyst.token"
+	token us analyst "$D/us-analyst.token"
+}
 # serve NODE [options]: starts it, sets PORT
 serve() {
 	n=$1

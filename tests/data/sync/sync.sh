@@ -22,17 +22,7 @@ $T admin --data "$(store kr)" load --collection feed --org kr-kisa \
 $T admin --data "$(store us)" load --collection feed --org us-cisa \
 	"$DEMO/dprk-iocs-clear.json" "$DEMO/dprk-iocs-red.json" >/dev/null
 $T admin --data "$(store jp)" load --collection feed --org jp-nisc "$DEMO/dprk-iocs-green.json" >/dev/null
-# the accounts each node gives its partners, and the ones standing for them
-user kr node-us us-cisa read --partner-node
-user jp node-us us-cisa read,write --partner-node
-user jp analyst jp-nisc read
-user us node-kr kr-kisa read --partner-node
-user us node-jp jp-nisc read --partner-node
-user us analyst us-cisa read
-token kr node-us "$D/kr-for-us.token"
-token jp node-us "$D/jp-for-us.token"
-token jp analyst "$D/jp-analyst.token"
-token us analyst "$D/us-analyst.token"
+accounts
 serve kr
 KR=$PORT
 # a small body cap: the push needs many envelopes

@@ -26,7 +26,7 @@
 #include "trace/graph.h"
 #include "graph_compare.h"
 
-static char scratch[] = "/tmp/tp_trace_graph_XXXXXX";
+TP_TEST_SCRATCH("tp_trace_graph");
 
 static const char *dir_named(const char *name)
 {
@@ -459,20 +459,6 @@ static void test_damaged(void **state)
 	}
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(scratch) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,5 +467,5 @@ int main(void)
 		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
 		cmocka_unit_test(test_save),	cmocka_unit_test(test_hashed_lookups),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }

@@ -21,7 +21,7 @@
 #include "trace/graph.h"
 #include "graph_compare.h"
 
-static char scratch[] = "/tmp/tp_trace_entries_XXXXXX";
+TP_TEST_SCRATCH("tp_trace_entries");
 
 static const char *dir_named(const char *name)
 {
@@ -275,20 +275,6 @@ static void test_damaged(void **state)
 	assert_int_equal(open_damaged(dir), 0);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(scratch) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,5 +282,5 @@ int main(void)
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_damaged),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }

@@ -17,7 +17,7 @@
 #include "tp_test.h"
 #include "trace/result.h"
 
-static char scratch[] = "/tmp/tp_trace_result_XXXXXX";
+TP_TEST_SCRATCH("tp_trace_result");
 
 static uint64_t key_of(uint64_t i)
 {
@@ -252,20 +252,6 @@ static void test_busy_account(void **state)
 	busy("eth");
 }
 
-static int make_scratch(void **state)
-{
-	(void)state;
-	return mkdtemp(scratch) ? 0 : -1;
-}
-
-static int remove_scratch(void **state)
-{
-	(void)state;
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,5 +259,5 @@ int main(void)
 		cmocka_unit_test(test_endpoints),    cmocka_unit_test(test_busy_utxo),
 		cmocka_unit_test(test_busy_account),
 	};
-	return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
+	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }
