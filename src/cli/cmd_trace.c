@@ -346,6 +346,18 @@ static int parse_amount(const char *s, struct tp_u256 *out, const char *what)
 	return 1;
 }
 
+/* A trace whose seeds received nothing (in the --since/--until window, or at
+ * all) reports no endpoints: say why instead of an empty report alone. */
+static void warn_if_nothing_stolen(const struct tp_trace_result *r, const struct tp_trace_opts *o)
+{
+	struct tp_trace_totals t;
+	tp_trace_result_totals(r, &t);
+	if (!tp_u256_is_zero(&t.seed))
+		return;
+	fprintf(stderr, "tripact: warning: the seeds received nothing to trace%s\n",
+		o->since || o->until ? " between --since and --until" : "");
+}
+
 static int do_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"graph", required_argument, NULL, 'g'},
@@ -467,6 +479,8 @@ static int do_run(int argc, char **argv)
 			rc = fail_diag(&d, e);
 	if (rc == TP_EXIT_OK && (e = tp_trace_run(g, l, seeds.v, seeds.n, &o, &r, &d)) != TP_OK)
 		rc = fail_diag(&d, e);
+	if (rc == TP_EXIT_OK)
+		warn_if_nothing_stolen(r, &o);
 	FILE *f = stdout;
 	if (rc == TP_EXIT_OK && output && !(f = fopen(output, "w"))) {
 		f = stdout;

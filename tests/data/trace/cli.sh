@@ -37,6 +37,12 @@ grep -q '"pattern": "\[cryptocurrency-wallet:value = '"'"'3ExchangeDeposit'"'"'\
 [ "$(grep -c '"type": "indicator"' "$W/stix")" = 2 ] || fail "stix: indicators above 30000 only"
 [ "$(grep -c '"relationship_type": "indicates"' "$W/stix")" = 2 ] || fail "stix relationships"
 
+# seeds that received nothing in the window: an empty report and a warning
+run --until 2001-01-01 >"$W/text" 2>"$W/err" || fail "run before the chain"
+grep -q "no tainted endpoints" "$W/text" || fail "empty window report: $(cat "$W/text")"
+grep -q "warning: the seeds received nothing to trace between --since and --until" "$W/err" || fail "empty window warning: $(cat "$W/err")"
+run 2>"$W/err" >/dev/null && [ ! -s "$W/err" ] || fail "warning on a trace with stolen value: $(cat "$W/err")"
+
 # usage and input errors exit 2 with a message
 "$T" trace run --graph "$W/g" --seed 1Thief --model bogus 2>"$W/err"; [ $? = 2 ] || fail "bad model exit"
 grep -q "unknown model 'bogus'" "$W/err" || fail "bad model message"
