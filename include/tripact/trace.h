@@ -173,6 +173,8 @@ struct tp_trace_opts {
 	int64_t since, until;	  /* seconds; 0: open */
 	unsigned stop_mask;	  /* 1 << tp_label_cat; 0: exchange|service */
 	const char *asset;	  /* account chains: token contract; NULL native */
+	int no_flow;		  /* skip the flow graph's edges (the DOT report
+				   * draws them; a busy trace makes millions) */
 };
 
 struct tp_trace_result;

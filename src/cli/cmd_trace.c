@@ -477,6 +477,7 @@ static int do_run(int argc, char **argv)
 	for (size_t i = 0; rc == TP_EXIT_OK && i < nlabel; i++)
 		if ((e = tp_trace_labels_load(l, label_files[i], NULL, &d)) != TP_OK)
 			rc = fail_diag(&d, e);
+	o.no_flow = fmt != TP_REPORT_DOT; /* only the picture needs the edges */
 	if (rc == TP_EXIT_OK && (e = tp_trace_run(g, l, seeds.v, seeds.n, &o, &r, &d)) != TP_OK)
 		rc = fail_diag(&d, e);
 	if (rc == TP_EXIT_OK)

@@ -59,7 +59,8 @@ enum tp_err tpt_edges_merge(struct tp_trace_result *r)
 		r->edge_unique = n;
 		return TP_OK;
 	}
-	struct rec *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	size_t amap, bmap;
+	struct rec *a = tpt_big_zalloc(n, sizeof *a, &amap), *b = tpt_big_zalloc(n, sizeof *b, &bmap);
 	enum tp_err e = TP_OK;
 	if (!a || !b) {
 		e = TP_ENOMEM;
@@ -87,8 +88,8 @@ enum tp_err tpt_edges_merge(struct tp_trace_result *r)
 			r->edges[k++] = r->edges[i];
 	r->nedge = r->edge_unique = k;
 out:
-	free(a);
-	free(b);
+	tpt_big_free(a, amap);
+	tpt_big_free(b, bmap);
 	return e;
 }
 
@@ -97,21 +98,16 @@ enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
 {
 	if (tp_u256_is_zero(amount))
 		return TP_OK;
-	if (r->nedge == r->capedge) {
-		/* fold first when the log is mostly repeats of known pairs */
-		enum tp_err e;
-		if (r->nedge >= 4096 && r->nedge >= 2 * r->edge_unique &&
-		    (e = tpt_edges_merge(r)) != TP_OK)
-			return e;
-		if (r->nedge == r->capedge) {
-			size_t cap = r->capedge ? r->capedge * 2 : 64;
-			struct tpt_edge *q = realloc(r->edges, cap * sizeof *q);
-			if (!q)
-				return TP_ENOMEM;
-			r->edges = q;
-			r->capedge = cap;
-		}
-	}
+	enum tp_err e;
+	/* at each power of two, fold first when the log is mostly repeats of
+	 * known pairs (its room may be reserved far beyond: see bigmem.h) */
+	if (r->nedge >= 4096 && !(r->nedge & (r->nedge - 1)) && r->nedge >= 2 * r->edge_unique &&
+	    (e = tpt_edges_merge(r)) != TP_OK)
+		return e;
+	if (r->nedge == r->capedge &&
+	    (e = tpt_big_grow((void **)&r->edges, &r->capedge, &r->edgemap, r->nedge + 1,
+			      sizeof *r->edges)) != TP_OK)
+		return e;
 	r->edges[r->nedge++] = (struct tpt_edge){from, to, *amount};
 	return TP_OK;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "bigmem.h"
 #include "labels.h"
 #include "reader.h"
 #include "tripact/trace.h"
@@ -34,8 +35,8 @@ struct label {
 };
 
 struct tp_trace_labels {
-	struct label *slots;
-	size_t cap, n;
+	struct label *slots; /* in huge pages when large (bigmem.h): probes land anywhere */
+	size_t cap, n, slotsmap;
 	/* cap * 4 bits, one set for each key's hash: most addresses a trace
 	 * asks about have no label, and a clear bit answers without a probe */
 	uint64_t *seen;
@@ -82,7 +83,7 @@ void tp_trace_labels_free(struct tp_trace_labels *l)
 		free(l->slots[i].name);
 		free(l->slots[i].source);
 	}
-	free(l->slots);
+	tpt_big_free(l->slots, l->slotsmap);
 	free(l->seen);
 	free(l);
 }
@@ -218,13 +219,14 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 	if ((l->n + 1) * 2 > l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 1024;
 		struct label *old = l->slots;
-		size_t oldcap = l->cap;
+		size_t oldcap = l->cap, oldmap = l->slotsmap;
 		uint64_t *bits = calloc(cap / 16, sizeof *bits);
-		l->slots = calloc(cap, sizeof *l->slots);
+		l->slots = tpt_big_zalloc(cap, sizeof *l->slots, &l->slotsmap);
 		if (!l->slots || !bits) {
-			free(l->slots);
+			tpt_big_free(l->slots, l->slotsmap);
 			free(bits);
 			l->slots = old;
+			l->slotsmap = oldmap;
 			return TP_ENOMEM;
 		}
 		free(l->seen);
@@ -236,7 +238,7 @@ static enum tp_err put(struct tp_trace_labels *l, const char *chain, const char 
 				*slot(l, old[i].key, old[i].keylen, h) = old[i];
 				mark_seen(l, h);
 			}
-		free(old);
+		tpt_big_free(old, oldmap);
 	}
 	uint64_t h = hash(key, n);
 	struct label *s = slot(l, key, n, h);

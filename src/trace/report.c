@@ -449,6 +449,10 @@ enum tp_err tp_trace_report_write(const struct tp_trace_result *r, enum tp_repor
 		bad = write_csv(r, f);
 		break;
 	case TP_REPORT_DOT:
+		if (r->opts.no_flow)
+			return tp_diag_set(d, TP_EINVAL,
+					   "a DOT report draws the flow graph, which this trace "
+					   "skipped (no_flow): run it again without");
 		bad = write_dot(r, NULL, f);
 		break;
 	case TP_REPORT_JSON:

@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "result.h"
 
@@ -28,8 +27,8 @@ enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct tpt_map t = {calloc(cap, sizeof *t.slots), cap, m->n};
-		if (!t.slots)
+		struct tpt_map t = {NULL, cap, m->n, 0};
+		if (!(t.slots = tpt_big_zalloc(cap, sizeof *t.slots, &t.mapped)))
 			return TP_ENOMEM;
 		for (size_t i = 0; i < m->cap; i++) {
 			if (!m->slots[i].val)
@@ -39,7 +38,7 @@ enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
 				j = (j + 1) & (cap - 1);
 			t.slots[j] = m->slots[i];
 		}
-		free(m->slots);
+		tpt_big_free(m->slots, m->mapped);
 		*m = t;
 	}
 	size_t i = tpt_map_home(m, key);
@@ -53,14 +52,9 @@ enum tp_err tpt_map_put(struct tpt_map *m, uint64_t key, uint32_t val)
 
 void tpt_map_free(struct tpt_map *m)
 {
-	free(m->slots);
+	tpt_big_free(m->slots, m->mapped);
 	memset(m, 0, sizeof *m);
 }
-
-/* Past this the flat array is its own mapping, in huge pages where the
- * system gives them: a trace touches it all over, and 4 KB pages cost a
- * fault each (two when a read comes first). */
-#define TPT_HUGE_MIN (4u << 20)
 
 void tpt_index_init(struct tpt_index *x, uint64_t n)
 {
@@ -68,24 +62,11 @@ void tpt_index_init(struct tpt_index *x, uint64_t n)
 	x->n = n;
 }
 
-/* Makes x->dense for keys 0..n-1 (left NULL when that fails). */
+/* Makes x->dense for keys 0..n-1 (left NULL when that fails): a trace
+ * touches it all over, so past bigmem.h's size in huge pages. */
 static void dense_alloc(struct tpt_index *x)
 {
-	uint64_t n = x->n;
-	size_t bytes = (n ? n : 1) * sizeof *x->dense;
-	if (bytes >= TPT_HUGE_MIN) {
-		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			       0);
-		if (p != MAP_FAILED) {
-#ifdef MADV_HUGEPAGE
-			madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
-#endif
-			x->dense = p;
-			x->mapped = bytes;
-			return;
-		}
-	}
-	x->dense = calloc(n ? n : 1, sizeof *x->dense);
+	x->dense = tpt_big_zalloc(x->n, sizeof *x->dense, &x->mapped);
 }
 
 enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val)
@@ -109,28 +90,10 @@ enum tp_err tpt_index_put(struct tpt_index *x, uint64_t key, uint32_t val)
 
 void tpt_index_free(struct tpt_index *x)
 {
-	if (x->mapped)
-		munmap(x->dense, x->mapped);
-	else
-		free(x->dense);
+	tpt_big_free(x->dense, x->mapped);
 	x->mapped = 0;
 	tpt_map_free(&x->map);
 	x->dense = NULL;
-}
-
-static enum tp_err grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return TP_OK;
-	size_t n = *cap ? *cap * 2 : 64;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * size);
-	if (!q)
-		return TP_ENOMEM;
-	*p = q;
-	*cap = n;
-	return TP_OK;
 }
 
 enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace_opts *o,
@@ -154,12 +117,12 @@ void tp_trace_result_free(struct tp_trace_result *r)
 {
 	if (!r)
 		return;
-	free(r->ends);
+	tpt_big_free(r->ends, r->endmap);
 	tpt_map_free(&r->end_index);
-	free(r->edges);
-	free(r->path);
+	tpt_big_free(r->edges, r->edgemap);
+	tpt_big_free(r->path, r->pathmap);
 	free(r->seed_addrs);
-	free(r->labcat);
+	tpt_big_free(r->labcat, r->labmap);
 	free(r);
 }
 
@@ -172,7 +135,7 @@ enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr)
 	/* a busy trace asks about the same addresses over and over; without
 	 * the cache (no memory) every call looks the address up again */
 	if (!r->labcat)
-		r->labcat = calloc(r->g->naddr ? r->g->naddr : 1, 1);
+		r->labcat = tpt_big_zalloc(r->g->naddr, 1, &r->labmap);
 	if (r->labcat)
 		r->labcat[addr] = (uint8_t)(c + 1);
 	return c;
@@ -185,7 +148,7 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
 	uint32_t i = tpt_map_get(&r->end_index, key);
 	*fresh = UINT32_MAX;
 	if (i == UINT32_MAX) {
-		if (grow((void **)&r->ends, &r->capend, r->nend + 1, sizeof *r->ends))
+		if (tpt_big_grow((void **)&r->ends, &r->capend, &r->endmap, r->nend + 1, sizeof *r->ends))
 			return TP_ENOMEM;
 		i = (uint32_t)r->nend;
 		if (tpt_map_put(&r->end_index, key, i))
@@ -218,7 +181,8 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
 enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t *path,
 			 size_t npath)
 {
-	if (grow((void **)&r->path, &r->cappath, r->npath + npath, sizeof *r->path))
+	if (tpt_big_grow((void **)&r->path, &r->cappath, &r->pathmap, r->npath + npath,
+			 sizeof *r->path))
 		return TP_ENOMEM;
 	struct tpt_end *e = &r->ends[end];
 	e->path_off = (uint32_t)r->npath;
@@ -311,11 +275,13 @@ static enum tp_err sort_ends(struct tp_trace_result *r)
 	size_t n = r->nend;
 	if (n < 2)
 		return TP_OK;
-	struct end_key *k = malloc(n * sizeof *k);
-	struct tpt_end *sorted = malloc(n * sizeof *sorted);
+	size_t kmap;
+	struct end_key *k = tpt_big_zalloc(n, sizeof *k, &kmap);
+	size_t sortedmap;
+	struct tpt_end *sorted = tpt_big_zalloc(n, sizeof *sorted, &sortedmap);
 	if (!k || !sorted) {
-		free(k);
-		free(sorted);
+		tpt_big_free(k, kmap);
+		tpt_big_free(sorted, sortedmap);
 		return TP_ENOMEM;
 	}
 	const struct tp_trace_graph *g = r->g;
@@ -332,10 +298,11 @@ static enum tp_err sort_ends(struct tp_trace_result *r)
 	qsort(k, n, sizeof *k, cmp_key);
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = r->ends[k[i].at];
-	free(k);
-	free(r->ends);
+	tpt_big_free(k, kmap);
+	tpt_big_free(r->ends, r->endmap);
 	r->ends = sorted;
 	r->capend = n;
+	r->endmap = sortedmap;
 	return TP_OK;
 }
 
@@ -354,7 +321,7 @@ enum tp_err tpt_finish(struct tp_trace_result *r)
 		    tp_u256_add(&t->by_cat[c], &t->by_cat[c], &e->amount))
 			return TP_EOVERFLOW;
 	}
-	free(r->labcat);
+	tpt_big_free(r->labcat, r->labmap);
 	r->labcat = NULL;
 	return sort_ends(r);
 }

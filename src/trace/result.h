@@ -7,6 +7,7 @@
 #ifndef TP_TRACE_RESULT_H
 #define TP_TRACE_RESULT_H
 
+#include "bigmem.h"
 #include "graph.h"
 #include "labels.h"
 
@@ -18,7 +19,7 @@ struct tpt_slot {
 };
 struct tpt_map {
 	struct tpt_slot *slots; /* key and value side by side: one miss a probe */
-	size_t cap, n;
+	size_t cap, n, mapped; /* mapped: see bigmem.h */
 };
 /* The slot a probe for key starts at. */
 static inline size_t tpt_map_home(const struct tpt_map *m, uint64_t key)
@@ -101,17 +102,17 @@ struct tp_trace_result {
 	int conserving; /* the model promises conservation */
 
 	struct tpt_end *ends;
-	size_t nend, capend;
+	size_t nend, capend, endmap; /* endmap etc.: see bigmem.h */
 	struct tpt_map end_index;
 
 	/* a log while the trace runs (edges.c): one edge per pair, in the
 	 * order pairs first appear, once tpt_finish has merged it */
 	struct tpt_edge *edges;
-	size_t nedge, capedge;
+	size_t nedge, capedge, edgemap;
 	size_t edge_unique; /* edges[0..edge_unique) are merged already */
 
 	uint32_t *path; /* tx indices */
-	size_t npath, cappath;
+	size_t npath, cappath, pathmap;
 	char pathbuf[70];
 
 	uint32_t *seed_addrs;
@@ -122,6 +123,7 @@ struct tp_trace_result {
 	const struct tp_trace_labels *labels;
 	struct tpl_chain label_chain;
 	uint8_t *labcat;
+	size_t labmap;
 };
 
 enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace_opts *o,

@@ -112,7 +112,7 @@ struct run {
 	struct tp_trace_result *r;
 	/* the event queue (see queue_push) */
 	struct ev_chunk *ev; /* the later buckets' lists, a few events a node */
-	size_t nev, capev;   /* nodes used, allocated */
+	size_t nev, capev, evmap; /* nodes used, allocated (bigmem.h) */
 	uint32_t free_ev;    /* a free node + 1, its next the next free; 0: none */
 	uint32_t *bucket;    /* per bucket: (its first node + 1) << 2 | events in
 			      * that node - 1; 0: empty */
@@ -122,7 +122,7 @@ struct run {
 	size_t pnow, nnow, capnow; /* the next one taken, the end, allocated */
 	size_t nqueued;
 	struct ast *st;
-	size_t nst, capst;
+	size_t nst, capst, stmap;
 	struct tpt_index index; /* address -> pool */
 	uint32_t *pathbuf;
 	size_t cappath;
@@ -290,14 +290,8 @@ static enum tp_err queue_push(struct run *u, const struct tpg_acct_ent *y, uint3
 	} else {
 		if (u->nev >= UINT32_MAX >> 2) /* a node number must fit the head */
 			return TP_ENOMEM;
-		if (u->nev == u->capev) {
-			size_t cap = u->capev ? u->capev * 2 : 64;
-			struct ev_chunk *q = realloc(u->ev, cap * sizeof *q);
-			if (!q)
-				return TP_ENOMEM;
-			u->ev = q;
-			u->capev = cap;
-		}
+		if (tpt_big_grow((void **)&u->ev, &u->capev, &u->evmap, u->nev + 1, sizeof *u->ev))
+			return TP_ENOMEM;
 		slot = (uint32_t)++u->nev;
 	}
 	struct ev_chunk *c = &u->ev[slot - 1];
@@ -421,14 +415,8 @@ static inline void debit(struct tp_u256 *b, const struct tp_u256 *v)
 
 static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 {
-	if (u->nst == u->capst) {
-		size_t cap = u->capst ? u->capst * 2 : 256;
-		struct ast *q = realloc(u->st, cap * sizeof *q);
-		if (!q)
-			return TP_ENOMEM;
-		u->st = q;
-		u->capst = cap;
-	}
+	if (tpt_big_grow((void **)&u->st, &u->capst, &u->stmap, u->nst + 1, sizeof *u->st))
+		return TP_ENOMEM;
 	uint32_t i = (uint32_t)u->nst++;
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].addr = addr;
@@ -616,7 +604,8 @@ static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 		    (e = u256_add(&r->totals.seed, &r->totals.seed, &add)))
 			return e;
 	}
-	if (!tp_u256_is_zero(&out) && (e = tpt_edge_add(r, m->from, m->to, &out)))
+	if (!r->opts.no_flow && !tp_u256_is_zero(&out) &&
+	    (e = tpt_edge_add(r, m->from, m->to, &out)))
 		return e;
 	struct ast *t = ts == UINT32_MAX ? NULL : &u->st[ts];
 	/* a lazy pool counted this arrival when it was scheduled */
@@ -830,8 +819,8 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 out:
 	for (size_t i = 0; i < u.nst; i++)
 		free(u.st[i].lots);
-	free(u.st);
-	free(u.ev);
+	tpt_big_free(u.st, u.stmap);
+	tpt_big_free(u.ev, u.evmap);
 	free(u.now);
 	free(u.bucket);
 	free(u.nonempty);

@@ -485,8 +485,9 @@ static enum tp_err process(struct run *u, uint32_t t)
 			s->hops = hops + 1;
 			struct tp_u256 sh;
 			tp_u256_from_u64(&sh, share);
-			uint32_t from = tpg_out_addr(g, u->st[main].out);
-			if ((e = tpt_edge_add(r, from, tpg_out_addr(g, o), &sh)))
+			if (!r->opts.no_flow &&
+			    (e = tpt_edge_add(r, tpg_out_addr(g, u->st[main].out), tpg_out_addr(g, o),
+					      &sh)))
 				return e;
 		}
 		if (!s->classified && (e = classify(u, si)))
