@@ -15,7 +15,7 @@
 
 #include "tripact/error.h"
 
-#define TPT_BIG_MIN ((size_t)4 << 20)
+#define TPT_BIG_MIN ((size_t)1 << 20)
 
 /*
  * Makes room for `need` elements of `size` bytes in *p (capacity *cap

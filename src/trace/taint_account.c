@@ -72,20 +72,33 @@ struct lot {
 	int tainted;
 };
 
+/* A followed pool, the fields the replay reads at every transfer: two
+ * cache lines (what paths and FIFO need is apart, in struct ast_cold). */
 struct ast {
 	uint32_t addr;
 	uint32_t hops;
-	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
 	uint8_t live, seed;
 	uint8_t every; /* an address seed: whatever it receives is stolen */
 	uint8_t lazy;  /* replays only what it sends (see schedule) */
-	uint32_t pred_pool; /* the pool that sent pred, UINT32_MAX: none */
-	struct tp_u256 pending; /* lazy: received since it last sent */
+	uint32_t unused;
+	uint64_t cur, end;    /* cursor and end in the address's transfer list */
 	struct tp_u256 taint;
 	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
-	uint64_t cur, end;    /* cursor and end in the address's transfer list */
-	struct lot *lots;     /* FIFO queue [head, n) */
+	struct tp_u256 pending; /* lazy: received since it last sent */
+};
+
+_Static_assert(sizeof(struct ast) == 128, "a pool's hot part is two cache lines");
+
+struct lots {
+	struct lot *v; /* FIFO queue [head, n) */
 	size_t head, n, cap;
+};
+
+/* The rest of a pool, beside it in run.cold. */
+struct ast_cold {
+	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
+	uint32_t pred_pool; /* the pool that sent pred, UINT32_MAX: none */
+	struct lots lots;
 };
 
 /* A queued event: pool st's next transfer x. */
@@ -122,7 +135,8 @@ struct run {
 	size_t pnow, nnow, capnow; /* the next one taken, the end, allocated */
 	size_t nqueued;
 	struct ast *st;
-	size_t nst, capst, stmap;
+	struct ast_cold *cold; /* beside st */
+	size_t nst, capst, stmap, capcold, coldmap;
 	struct tpt_index index; /* address -> pool */
 	uint32_t *pathbuf;
 	size_t cappath;
@@ -131,43 +145,48 @@ struct run {
 	int lazy_ok; /* new pools may be lazy (see schedule) */
 };
 
-static enum tp_err lot_push(struct ast *s, const struct tp_u256 *v, int tainted)
+static struct ast_cold *cold_of(const struct run *u, const struct ast *s)
+{
+	return &u->cold[s - u->st];
+}
+
+static enum tp_err lot_push(struct lots *q, const struct tp_u256 *v, int tainted)
 {
 	if (tp_u256_is_zero(v))
 		return TP_OK;
-	if (s->n > s->head && s->lots[s->n - 1].tainted == tainted)
-		return u256_add(&s->lots[s->n - 1].amount, &s->lots[s->n - 1].amount, v);
-	if (s->n == s->cap) {
-		if (s->head > s->cap / 2) {
-			memmove(s->lots, s->lots + s->head, (s->n - s->head) * sizeof *s->lots);
-			s->n -= s->head;
-			s->head = 0;
+	if (q->n > q->head && q->v[q->n - 1].tainted == tainted)
+		return u256_add(&q->v[q->n - 1].amount, &q->v[q->n - 1].amount, v);
+	if (q->n == q->cap) {
+		if (q->head > q->cap / 2) {
+			memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+			q->n -= q->head;
+			q->head = 0;
 		} else {
-			size_t cap = s->cap ? s->cap * 2 : 8;
-			struct lot *q = realloc(s->lots, cap * sizeof *q);
-			if (!q)
+			size_t cap = q->cap ? q->cap * 2 : 8;
+			struct lot *l = realloc(q->v, cap * sizeof *l);
+			if (!l)
 				return TP_ENOMEM;
-			s->lots = q;
-			s->cap = cap;
+			q->v = l;
+			q->cap = cap;
 		}
 	}
-	s->lots[s->n++] = (struct lot){*v, tainted};
+	q->v[q->n++] = (struct lot){*v, tainted};
 	return TP_OK;
 }
 
 /* Takes v from the front of the queue; *out gets the tainted part. */
-static enum tp_err lot_take(struct ast *s, struct tp_u256 v, struct tp_u256 *out)
+static enum tp_err lot_take(struct lots *q, struct tp_u256 v, struct tp_u256 *out)
 {
 	memset(out, 0, sizeof *out);
-	while (!tp_u256_is_zero(&v) && s->head < s->n) {
-		struct lot *l = &s->lots[s->head];
+	while (!tp_u256_is_zero(&v) && q->head < q->n) {
+		struct lot *l = &q->v[q->head];
 		struct tp_u256 take = u256_cmp(&l->amount, &v) < 0 ? l->amount : v;
 		if (u256_sub(&l->amount, &l->amount, &take) || u256_sub(&v, &v, &take))
 			return TP_EOVERFLOW;
 		if (l->tainted && u256_add(out, out, &take))
 			return TP_EOVERFLOW;
 		if (tp_u256_is_zero(&l->amount))
-			s->head++;
+			q->head++;
 	}
 	return TP_OK;
 }
@@ -192,10 +211,10 @@ static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
 			u->cappath = cap;
 		}
 		u->pathbuf[k++] = u->g->xfer[x].tx;
-		if (si == UINT32_MAX || u->st[si].pred == UINT64_MAX || k > u->g->nxfer)
+		if (si == UINT32_MAX || u->cold[si].pred == UINT64_MAX || k > u->g->nxfer)
 			break;
-		x = u->st[si].pred;
-		si = u->st[si].seed ? UINT32_MAX : u->st[si].pred_pool;
+		x = u->cold[si].pred;
+		si = u->st[si].seed ? UINT32_MAX : u->cold[si].pred_pool;
 	}
 	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
 		uint32_t t = u->pathbuf[a];
@@ -269,6 +288,9 @@ static enum tp_err queue_push(struct run *u, const struct tpg_acct_ent *y, uint3
 {
 	struct event e = {y->x, st, y->other};
 	uint64_t b = y->x >> QUEUE_SHIFT;
+	/* the counterparty's pool is looked up when e is taken: start now */
+	if (y->other != TPG_NONE)
+		tpt_index_prefetch(&u->index, y->other);
 	u->nqueued++;
 	if (b <= u->qcur) { /* (never before it: events only move forward) */
 		if (now_room(u) != TP_OK)
@@ -415,13 +437,13 @@ static inline void debit(struct tp_u256 *b, const struct tp_u256 *v)
 
 static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 {
-	if (tpt_big_grow((void **)&u->st, &u->capst, &u->stmap, u->nst + 1, sizeof *u->st))
+	if (tpt_big_grow((void **)&u->st, &u->capst, &u->stmap, u->nst + 1, sizeof *u->st) ||
+	    tpt_big_grow((void **)&u->cold, &u->capcold, &u->coldmap, u->nst + 1, sizeof *u->cold))
 		return TP_ENOMEM;
 	uint32_t i = (uint32_t)u->nst++;
 	memset(&u->st[i], 0, sizeof u->st[i]);
 	u->st[i].addr = addr;
-	u->st[i].pred = UINT64_MAX;
-	u->st[i].pred_pool = UINT32_MAX;
+	u->cold[i] = (struct ast_cold){.pred = UINT64_MAX, .pred_pool = UINT32_MAX};
 	if (u->asset)
 		tpg_acct_run(u->g, addr, u->asset, &u->st[i].cur, &u->st[i].end);
 	else /* the end is found by run_over() */
@@ -451,8 +473,8 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 		return e;
 	struct ast *s = &u->st[*out];
 	s->hops = hops;
-	s->pred = x;
-	s->pred_pool = sender;
+	u->cold[*out].pred = x;
+	u->cold[*out].pred_pool = sender;
 	s->live = (uint8_t)followed(u, addr, hops);
 	s->lazy = (uint8_t)(s->live && u->lazy_ok);
 	memset(before, 0, sizeof *before);
@@ -471,7 +493,7 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 	if (!run_over(u, s) && tpg_acct_entry(g, s->cur)->x == x)
 		s->cur++;
 	s->bal = *before;
-	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(s, before, 0) : TP_OK;
+	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(&cold_of(u, s)->lots, before, 0) : TP_OK;
 }
 
 /* A seed's pool: followed from the address's first transfer. */
@@ -519,8 +541,9 @@ static enum tp_err add_taint(struct run *u, struct ast *s, const struct tp_u256 
 	if (e || u->r->opts.model != TP_MODEL_FIFO)
 		return e;
 	struct tp_u256 clean;
-	if ((e = lot_push(s, amount, 1)) || (e = u256_sub(&clean, v, amount)) ||
-	    (e = lot_push(s, &clean, 0)))
+	struct lots *q = &cold_of(u, s)->lots;
+	if ((e = lot_push(q, amount, 1)) || (e = u256_sub(&clean, v, amount)) ||
+	    (e = lot_push(q, &clean, 0)))
 		return e;
 	return TP_OK;
 }
@@ -576,7 +599,7 @@ static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 				out = u256_cmp(&v, &s->taint) < 0 ? v : s->taint;
 				break;
 			case TP_MODEL_FIFO:
-				if ((e = lot_take(s, v, &out)))
+				if ((e = lot_take(&cold_of(u, s)->lots, v, &out)))
 					return e;
 				break;
 			}
@@ -586,7 +609,7 @@ static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 			r->totals.txs_visited++;
 		} else if (r->opts.model == TP_MODEL_FIFO) {
 			struct tp_u256 none;
-			if ((e = lot_take(s, v, &none)))
+			if ((e = lot_take(&cold_of(u, s)->lots, v, &none)))
 				return e;
 		}
 		debit(&s->bal, &v);
@@ -613,14 +636,18 @@ static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 	    (e = u256_add(&t->bal, &t->bal, &v)))
 		return e;
 	if (tp_u256_is_zero(&arriving))
-		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
+		return t && t->live && r->opts.model == TP_MODEL_FIFO
+			       ? lot_push(&cold_of(u, t)->lots, &v, 0)
+			       : TP_OK;
 	int labelled = tpt_stops_at(r, tpt_cat(r, m->to));
 	if (!seeding && !labelled && u256_cmp(&arriving, &r->opts.min_value) < 0) {
 		/* too small to follow: it stops at the recipient, the pool (if
 		 * any) counts the transfer as clean */
 		if ((e = stop_at(u, m->to, STOP_MIN_VALUE, from_hops + 1, xi, fs, &arriving)))
 			return e;
-		return t && t->live && r->opts.model == TP_MODEL_FIFO ? lot_push(t, &v, 0) : TP_OK;
+		return t && t->live && r->opts.model == TP_MODEL_FIFO
+			       ? lot_push(&cold_of(u, t)->lots, &v, 0)
+			       : TP_OK;
 	}
 	if (!t) {
 		struct tp_u256 before;
@@ -632,9 +659,9 @@ static enum tp_err one(struct run *u, const struct move *m, uint32_t own)
 				return e;
 		}
 	}
-	if (seeding && t->pred == UINT64_MAX) {
-		t->pred = xi;
-		t->pred_pool = fs;
+	if (seeding && u->cold[ts].pred == UINT64_MAX) {
+		u->cold[ts].pred = xi;
+		u->cold[ts].pred_pool = fs;
 	}
 	if (!t->live)
 		return stop_at(u, m->to, STOP_COUNT, t->hops, xi, seeding ? UINT32_MAX : fs,
@@ -677,10 +704,11 @@ static enum tp_err seed_amount(struct run *u, struct amount_seed *as, struct tp_
 	struct tp_u256 clean;
 	if ((e = u256_sub(&clean, &st->bal, &st->taint)))
 		return e;
-	st->head = st->n = 0;
-	if ((e = lot_push(st, &clean, 0)))
+	struct lots *q = &cold_of(u, st)->lots;
+	q->head = q->n = 0;
+	if ((e = lot_push(q, &clean, 0)))
 		return e;
-	return lot_push(st, &st->taint, 1);
+	return lot_push(q, &st->taint, 1);
 }
 
 /* Injects the amount seeds of pool si that are due before `time`. */
@@ -803,14 +831,15 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 					      : s->taint;
 		if (!s->live || tp_u256_is_zero(&held))
 			continue;
-		int64_t t = s->pred == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[s->pred].tx);
+		const struct ast_cold *c = &u.cold[i];
+		int64_t t = c->pred == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[c->pred].tx);
 		uint32_t fresh;
 		size_t n = 0;
 		if ((e = tpt_end_add(r, s->addr, STOP_UNSPENT, &held, s->hops, t, &fresh)) ||
 		    fresh == UINT32_MAX)
 			continue;
-		if (s->pred != UINT64_MAX &&
-		    (e = path_of(&u, s->seed ? UINT32_MAX : s->pred_pool, s->pred, &n)))
+		if (c->pred != UINT64_MAX &&
+		    (e = path_of(&u, s->seed ? UINT32_MAX : c->pred_pool, c->pred, &n)))
 			break;
 		e = tpt_end_path(r, fresh, u.pathbuf, n);
 	}
@@ -818,8 +847,9 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
 out:
 	for (size_t i = 0; i < u.nst; i++)
-		free(u.st[i].lots);
+		free(u.cold[i].lots.v);
 	tpt_big_free(u.st, u.stmap);
+	tpt_big_free(u.cold, u.coldmap);
 	tpt_big_free(u.ev, u.evmap);
 	free(u.now);
 	free(u.bucket);
