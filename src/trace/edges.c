@@ -16,40 +16,9 @@
 
 #include "result.h"
 
-struct rec {
-	uint64_t key; /* from << 32 | to */
-	uint64_t at;  /* index in the log */
-};
-
 static uint64_t pair(const struct tpt_edge *e)
 {
 	return (uint64_t)e->from << 32 | e->to;
-}
-
-/* Sorts a[0..n) by key, stably, using b as scratch; returns the result. */
-static struct rec *radix_sort(struct rec *a, struct rec *b, size_t n)
-{
-	uint64_t diff = 0;
-	for (size_t i = 1; i < n; i++)
-		diff |= a[i].key ^ a[0].key;
-	for (unsigned shift = 0; shift < 64; shift += 8) {
-		if (!(diff >> shift & 0xff))
-			continue;
-		size_t pos[256] = {0};
-		for (size_t i = 0; i < n; i++)
-			pos[a[i].key >> shift & 0xff]++;
-		for (size_t d = 0, sum = 0; d < 256; d++) {
-			size_t c = pos[d];
-			pos[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[pos[a[i].key >> shift & 0xff]++] = a[i];
-		struct rec *t = a;
-		a = b;
-		b = t;
-	}
-	return a;
 }
 
 enum tp_err tpt_edges_merge(struct tp_trace_result *r)
@@ -60,15 +29,15 @@ enum tp_err tpt_edges_merge(struct tp_trace_result *r)
 		return TP_OK;
 	}
 	size_t amap, bmap;
-	struct rec *a = tpt_big_zalloc(n, sizeof *a, &amap), *b = tpt_big_zalloc(n, sizeof *b, &bmap);
+	struct tpt_rec *a = tpt_big_zalloc(n, sizeof *a, &amap), *b = tpt_big_zalloc(n, sizeof *b, &bmap);
 	enum tp_err e = TP_OK;
 	if (!a || !b) {
 		e = TP_ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		a[i] = (struct rec){pair(&r->edges[i]), i};
-	struct rec *s = radix_sort(a, b, n);
+		a[i] = (struct tpt_rec){pair(&r->edges[i]), i};
+	struct tpt_rec *s = tpt_radix_sort(a, b, n);
 	/* the scratch half now only marks entries folded into another */
 	uint8_t *gone = (uint8_t *)(s == a ? b : a);
 	memset(gone, 0, n);

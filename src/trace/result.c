@@ -270,19 +270,64 @@ static int cmp_key(const void *a, const void *b)
  * string is asked for half as far ahead. */
 #define SORT_AHEAD 16
 
+/* Puts k[0..n) in cmp_key order through the leads alone (a radix sort on
+ * them, largest first), then the full comparison within equal leads;
+ * order[] gets the result. */
+static enum tp_err order_keys(const struct end_key *k, size_t n, struct tpt_rec *order)
+{
+	size_t amap, bmap;
+	struct tpt_rec *a = tpt_big_zalloc(n, sizeof *a, &amap);
+	struct tpt_rec *b = tpt_big_zalloc(n, sizeof *b, &bmap);
+	struct end_key *run = NULL; /* scratch for the longest tie so far */
+	size_t caprun = 0;
+	enum tp_err e = TP_OK;
+	if (!a || !b) {
+		e = TP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct tpt_rec){~k[i].lead, i};
+	struct tpt_rec *s = tpt_radix_sort(a, b, n);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && s[j].key == s[i].key;)
+			j++;
+		if (j - i > 1) {
+			if (j - i > caprun) {
+				free(run);
+				caprun = j - i;
+				if (!(run = malloc(caprun * sizeof *run))) {
+					e = TP_ENOMEM;
+					goto out;
+				}
+			}
+			for (size_t t = i; t < j; t++)
+				run[t - i] = k[s[t].at];
+			qsort(run, j - i, sizeof *run, cmp_key);
+			for (size_t t = i; t < j; t++)
+				s[t].at = run[t - i].at;
+		}
+	}
+	memcpy(order, s, n * sizeof *order);
+out:
+	free(run);
+	tpt_big_free(a, amap);
+	tpt_big_free(b, bmap);
+	return e;
+}
+
 static enum tp_err sort_ends(struct tp_trace_result *r)
 {
 	size_t n = r->nend;
 	if (n < 2)
 		return TP_OK;
-	size_t kmap;
+	size_t kmap, sortedmap, omap;
 	struct end_key *k = tpt_big_zalloc(n, sizeof *k, &kmap);
-	size_t sortedmap;
 	struct tpt_end *sorted = tpt_big_zalloc(n, sizeof *sorted, &sortedmap);
-	if (!k || !sorted) {
-		tpt_big_free(k, kmap);
-		tpt_big_free(sorted, sortedmap);
-		return TP_ENOMEM;
+	struct tpt_rec *order = tpt_big_zalloc(n, sizeof *order, &omap);
+	enum tp_err e = TP_OK;
+	if (!k || !sorted || !order) {
+		e = TP_ENOMEM;
+		goto out;
 	}
 	const struct tp_trace_graph *g = r->g;
 	for (size_t i = 0; i < n; i++) {
@@ -290,20 +335,25 @@ static enum tp_err sort_ends(struct tp_trace_result *r)
 			__builtin_prefetch(&g->addr_off[r->ends[i + SORT_AHEAD].addr]);
 		if (i + SORT_AHEAD / 2 < n)
 			__builtin_prefetch(tpg_addr(g, r->ends[i + SORT_AHEAD / 2].addr));
-		const struct tpt_end *e = &r->ends[i];
-		const char *a = tpg_addr(g, e->addr);
-		k[i] = (struct end_key){lead_of(&e->amount), prefix_of(a), e->amount, a, (uint32_t)i,
-					(uint32_t)e->stop};
+		const struct tpt_end *x = &r->ends[i];
+		const char *a = tpg_addr(g, x->addr);
+		k[i] = (struct end_key){lead_of(&x->amount), prefix_of(a), x->amount, a, (uint32_t)i,
+					(uint32_t)x->stop};
 	}
-	qsort(k, n, sizeof *k, cmp_key);
+	if ((e = order_keys(k, n, order)))
+		goto out;
 	for (size_t i = 0; i < n; i++)
-		sorted[i] = r->ends[k[i].at];
-	tpt_big_free(k, kmap);
+		sorted[i] = r->ends[order[i].at];
 	tpt_big_free(r->ends, r->endmap);
 	r->ends = sorted;
 	r->capend = n;
 	r->endmap = sortedmap;
-	return TP_OK;
+	sorted = NULL;
+out:
+	tpt_big_free(k, kmap);
+	tpt_big_free(sorted, sortedmap);
+	tpt_big_free(order, omap);
+	return e;
 }
 
 enum tp_err tpt_finish(struct tp_trace_result *r)

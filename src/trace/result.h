@@ -157,6 +157,15 @@ enum tp_err tpt_end_add(struct tp_trace_result *r, uint32_t addr, enum tpt_stop 
  * seed first) is copied. */
 enum tp_err tpt_end_path(struct tp_trace_result *r, uint32_t end, const uint32_t *path,
 			 size_t npath) TP_MUST_CHECK;
+/* A record to sort: a key and where it came from. */
+struct tpt_rec {
+	uint64_t key;
+	uint64_t at;
+};
+/* Sorts a[0..n) by key, ascending and stably, using b (n records) as
+ * scratch; returns whichever of the two holds the result (radix.c). */
+struct tpt_rec *tpt_radix_sort(struct tpt_rec *a, struct tpt_rec *b, size_t n);
+
 /* Adds amount to the edge from -> to (edges.c). */
 enum tp_err tpt_edge_add(struct tp_trace_result *r, uint32_t from, uint32_t to,
 			 const struct tp_u256 *amount) TP_MUST_CHECK;

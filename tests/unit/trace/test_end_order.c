@@ -117,11 +117,56 @@ static void test_amount_order(void **state)
 	tp_trace_graph_free(g);
 }
 
+/* Thousands of endpoints: amounts over every limb, long runs of equal
+ * amounts and of equal leads, two stops for some addresses. */
+static void test_many(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g;
+	struct tp_trace_result *r;
+	struct tp_trace_opts o = {.model = TP_MODEL_HAIRCUT};
+	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
+	assert_int_equal(tpt_result_new(g, &o, &r), TP_OK);
+	uint64_t x = 88172645463325252ull;
+	size_t n = 6000;
+	/* the graph first: a trace's graph does not change under it */
+	for (size_t i = 0; i < n; i++) {
+		char a[24];
+		uint32_t id;
+		snprintf(a, sizeof a, "1Addr%05zu", i);
+		assert_int_equal(tpg_addr_intern(g, a, strlen(a), &id), TP_OK);
+		assert_int_equal(id, i);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)((i * 7919) % (n / 2)), fresh; /* each twice */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		struct tp_u256 v = {{0}};
+		int limb = (int)(x % 4);
+		/* (x >> 20 keeps the totals within 256 bits) */
+		v.w[limb] = i % 3 == 0 ? 1000 + x % 4 /* many equal */ : x >> 20;
+		if (i % 5 == 0) /* equal leads, amounts apart below them */
+			v.w[0] = (1ull << 60) | (x & 0xff), v.w[1] = v.w[2] = v.w[3] = 0;
+		enum tpt_stop stop = i % 11 == 0 ? STOP_LABEL : STOP_UNSPENT;
+		assert_int_equal(tpt_end_add(r, id, stop, &v, 1, 0, &fresh), TP_OK);
+	}
+	assert_int_equal(tpt_finish(r), TP_OK);
+	assert_true(r->nend > n / 2);
+	for (size_t i = 1; i < r->nend; i++) {
+		const struct tpt_end *p = &r->ends[i - 1], *e = &r->ends[i];
+		int c = tp_u256_cmp(&p->amount, &e->amount);
+		int s = strcmp(tpg_addr(g, p->addr), tpg_addr(g, e->addr));
+		assert_true(c > 0 || (c == 0 && (s < 0 || (s == 0 && p->stop < e->stop))));
+	}
+	tp_trace_result_free(r);
+	tp_trace_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_amount_order),
+		cmocka_unit_test(test_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
