@@ -98,6 +98,10 @@ struct lots {
 struct ast_cold {
 	uint64_t pred; /* transfer of the first arrival, UINT64_MAX: none */
 	uint32_t pred_pool; /* the pool that sent pred, UINT32_MAX: none */
+	/* the example path to pred, once an endpoint's path went through
+	 * here: path_len entries of r->path from path_off (0: not yet) */
+	uint32_t path_len;
+	uint64_t path_off;
 	struct lots lots;
 };
 
@@ -138,8 +142,8 @@ struct run {
 	struct ast_cold *cold; /* beside st */
 	size_t nst, capst, stmap, capcold, coldmap;
 	struct tpt_index index; /* address -> pool */
-	uint32_t *pathbuf;
-	size_t cappath;
+	uint32_t *pathbuf, *chain; /* end_path's scratch */
+	size_t cappath, capchain;
 	uint32_t asset;
 	uint64_t run_end_flag; /* TPG_ENT_TOKEN for the native coin, else 0 */
 	int lazy_ok; /* new pools may be lazy (see schedule) */
@@ -191,37 +195,90 @@ static enum tp_err lot_take(struct lots *q, struct tp_u256 v, struct tp_u256 *ou
 	return TP_OK;
 }
 
-/*
- * The example path into an address: the transfer `last` that arrived,
- * preceded by the first arrivals at each tainted sender back to a seed.
- * First arrivals always precede what the address sends on, so the walk
- * goes strictly backwards and ends.
- */
-static enum tp_err path_of(struct run *u, uint32_t si, uint64_t last, size_t *n)
+/* Room for need entries in *buf (capacity *cap). */
+static enum tp_err room(uint32_t **buf, size_t *cap, size_t need)
 {
-	size_t k = 0;
+	if (need <= *cap)
+		return TP_OK;
+	size_t c = *cap ? *cap * 2 : 64;
+	while (c < need)
+		c *= 2;
+	void *q = realloc(*buf, c * sizeof **buf);
+	if (!q)
+		return TP_ENOMEM;
+	*buf = q;
+	*cap = c;
+	return TP_OK;
+}
+
+/*
+ * Gives endpoint `end` its example path: the transfer `last` that
+ * arrived from pool si (UINT32_MAX: none), preceded by the first arrivals
+ * at each tainted sender back to a seed. First arrivals always precede
+ * what the address sends on, so the walk goes strictly backwards and
+ * ends. A pool's own path (to its first arrival) never changes once it
+ * ends at a seed, and many endpoints share it: the walk stops at a pool
+ * whose path is known and copies it, and the pools it passed learn
+ * theirs from the path stored. self: the pool whose own path this is
+ * (the held endpoint of a pool), else UINT32_MAX.
+ */
+static enum tp_err end_path(struct run *u, uint32_t end, uint32_t si, uint64_t last,
+			    uint32_t self)
+{
+	struct tp_trace_result *r = u->r;
+	const struct ast_cold *known = self != UINT32_MAX && u->cold[self].path_len
+					       ? &u->cold[self]
+					       : NULL;
+	size_t k = 0, nchain = 0;
+	int stable = 1; /* ends at a seed: the pools passed may keep it */
 	uint64_t x = last;
-	for (;;) {
-		if (k + 1 > u->cappath) {
-			size_t cap = u->cappath ? u->cappath * 2 : 64;
-			void *q = realloc(u->pathbuf, cap * sizeof *u->pathbuf);
-			if (!q)
-				return TP_ENOMEM;
-			u->pathbuf = q;
-			u->cappath = cap;
-		}
+	while (!known) {
+		/* pathbuf: the transfers' transactions, last first; chain:
+		 * the pools passed */
+		if (room(&u->pathbuf, &u->cappath, k + 1) || room(&u->chain, &u->capchain, nchain + 1))
+			return TP_ENOMEM;
 		u->pathbuf[k++] = u->g->xfer[x].tx;
-		if (si == UINT32_MAX || u->cold[si].pred == UINT64_MAX || k > u->g->nxfer)
+		if (si == UINT32_MAX)
 			break;
+		if (u->cold[si].path_len) {
+			known = &u->cold[si];
+			break;
+		}
+		if (u->cold[si].pred == UINT64_MAX || k > u->g->nxfer) {
+			stable = 0;
+			break;
+		}
+		u->chain[nchain++] = si;
 		x = u->cold[si].pred;
 		si = u->st[si].seed ? UINT32_MAX : u->cold[si].pred_pool;
 	}
+	size_t head = known ? known->path_len : 0, n = head + k;
+	if (room(&u->pathbuf, &u->cappath, n))
+		return TP_ENOMEM;
+	/* [known path][the walk, seed side first] */
 	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
 		uint32_t t = u->pathbuf[a];
 		u->pathbuf[a] = u->pathbuf[b];
 		u->pathbuf[b] = t;
 	}
-	*n = k;
+	if (head) {
+		memmove(u->pathbuf + head, u->pathbuf, k * sizeof *u->pathbuf);
+		memcpy(u->pathbuf, r->path + known->path_off, head * sizeof *u->pathbuf);
+	}
+	uint64_t off = r->npath;
+	enum tp_err e = tpt_end_path(r, end, u->pathbuf, n);
+	if (e || !stable)
+		return e;
+	/* the i-th pool passed (from `last` back) arrived by entry n - 2 - i */
+	for (size_t i = 0; i < nchain; i++) {
+		struct ast_cold *c = &u->cold[u->chain[i]];
+		c->path_off = off;
+		c->path_len = (uint32_t)(n - 1 - i);
+	}
+	if (self != UINT32_MAX && !u->cold[self].path_len) {
+		u->cold[self].path_off = off;
+		u->cold[self].path_len = (uint32_t)n;
+	}
 	return TP_OK;
 }
 
@@ -524,13 +581,11 @@ static enum tp_err stop_at(struct run *u, uint32_t addr, enum tpt_stop force, ui
 								       : STOP_MAX_HOPS;
 	int64_t time = x == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[x].tx);
 	uint32_t fresh;
-	size_t n = 0;
 	enum tp_err e = tpt_end_add(u->r, addr, stop, amount, hops, time, &fresh);
 	if (e || fresh == UINT32_MAX)
 		return e;
-	if (x != UINT64_MAX && (e = path_of(u, from, x, &n)))
-		return e;
-	return tpt_end_path(u->r, fresh, u->pathbuf, n);
+	return x != UINT64_MAX ? end_path(u, fresh, from, x, UINT32_MAX)
+			       : tpt_end_path(u->r, fresh, NULL, 0);
 }
 
 /* amount arrives tainted (of value v) at a followed pool through x. */
@@ -834,14 +889,13 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		const struct ast_cold *c = &u.cold[i];
 		int64_t t = c->pred == UINT64_MAX ? 0 : tpg_tx_time(g, g->xfer[c->pred].tx);
 		uint32_t fresh;
-		size_t n = 0;
 		if ((e = tpt_end_add(r, s->addr, STOP_UNSPENT, &held, s->hops, t, &fresh)) ||
 		    fresh == UINT32_MAX)
 			continue;
-		if (c->pred != UINT64_MAX &&
-		    (e = path_of(&u, s->seed ? UINT32_MAX : c->pred_pool, c->pred, &n)))
-			break;
-		e = tpt_end_path(r, fresh, u.pathbuf, n);
+		e = c->pred != UINT64_MAX
+			    ? end_path(&u, fresh, s->seed ? UINT32_MAX : c->pred_pool, c->pred,
+				       (uint32_t)i)
+			    : tpt_end_path(r, fresh, NULL, 0);
 	}
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
@@ -856,6 +910,7 @@ out:
 	free(u.nonempty);
 	tpt_index_free(&u.index);
 	free(u.pathbuf);
+	free(u.chain);
 	free(amounts);
 	return e;
 }
