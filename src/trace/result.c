@@ -137,7 +137,7 @@ enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr)
 	if (!r->labcat)
 		r->labcat = tpt_big_zalloc(r->g->naddr, 1, &r->labmap);
 	if (r->labcat)
-		r->labcat[addr] = (uint8_t)(c + 1);
+		__atomic_store_n(&r->labcat[addr], (uint8_t)(c + 1), __ATOMIC_RELAXED);
 	return c;
 }
 

@@ -128,14 +128,21 @@ struct tp_trace_result {
 
 enum tp_err tpt_result_new(const struct tp_trace_graph *g, const struct tp_trace_opts *o,
 			   struct tp_trace_result **out) TP_MUST_CHECK;
-/* The category of addr under r->labels (TP_CAT_NONE without); see tpt_cat. */
+/* The category of addr under r->labels (TP_CAT_NONE without); see tpt_cat.
+ * May run on two threads at once (prelabel.h) once r->labcat is made. */
 enum tp_label_cat tpt_cat_lookup(struct tp_trace_result *r, uint32_t addr);
+/* addr's category + 1 once looked up, else 0 (addr not TPG_NONE). The
+ * cache may be filled from another thread (prelabel.h): relaxed atomic
+ * bytes, a plain load and store on the machine. */
+static inline uint8_t tpt_cat_known(const struct tp_trace_result *r, uint32_t addr)
+{
+	return r->labcat ? __atomic_load_n(&r->labcat[addr], __ATOMIC_RELAXED) : 0;
+}
 /* The category of addr, looked up once per address and trace. */
 static inline enum tp_label_cat tpt_cat(struct tp_trace_result *r, uint32_t addr)
 {
-	if (addr != TPG_NONE && r->labcat && r->labcat[addr])
-		return (enum tp_label_cat)(r->labcat[addr] - 1);
-	return tpt_cat_lookup(r, addr);
+	uint8_t c = addr != TPG_NONE ? tpt_cat_known(r, addr) : 0;
+	return c ? (enum tp_label_cat)(c - 1) : tpt_cat_lookup(r, addr);
 }
 /* Starts loading what tpt_cat(r, addr) reads first (addr not TPG_NONE). */
 static inline void tpt_cat_prefetch(const struct tp_trace_result *r, uint32_t addr)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prelabel.h"
 #include "result.h"
 
 /*
@@ -147,7 +148,10 @@ struct run {
 	uint32_t asset;
 	uint64_t run_end_flag; /* TPG_ENT_TOKEN for the native coin, else 0 */
 	int lazy_ok; /* new pools may be lazy (see schedule) */
+	struct tpt_prelabel *pre; /* labels looked up ahead (prelabel.h) */
+	int pre_tried;
 };
+
 
 static struct ast_cold *cold_of(const struct run *u, const struct ast *s)
 {
@@ -511,6 +515,21 @@ static enum tp_err state_new(struct run *u, uint32_t addr, uint32_t *out)
 	return TP_OK;
 }
 
+/* Pool si is followed from its cursor on: have the recipients of what it
+ * sends looked up ahead, once the trace is large enough for a thread. */
+static void prelabel(struct run *u, uint32_t si)
+{
+	if (!u->pre && !u->pre_tried && u->nst >= tpt_prelabel_after) {
+		u->pre_tried = 1;
+		if (!(u->pre = tpt_prelabel_start(u->r, u->run_end_flag)))
+			return;
+		for (uint32_t i = 0; i < u->nst; i++)
+			if (u->st[i].live && i != si)
+				tpt_prelabel_ask(u->pre, u->st[i].cur, u->st[i].end);
+	}
+	tpt_prelabel_ask(u->pre, u->st[si].cur, u->st[si].end);
+}
+
 static int followed(struct run *u, uint32_t addr, uint32_t hops)
 {
 	return !tpt_stops_at(u->r, tpt_cat(u->r, addr)) &&
@@ -549,6 +568,7 @@ static enum tp_err open_pool(struct run *u, uint32_t addr, uint32_t hops, uint64
 	}
 	if (!run_over(u, s) && tpg_acct_entry(g, s->cur)->x == x)
 		s->cur++;
+	prelabel(u, *out);
 	s->bal = *before;
 	return u->r->opts.model == TP_MODEL_FIFO ? lot_push(&cold_of(u, s)->lots, before, 0) : TP_OK;
 }
@@ -567,6 +587,8 @@ static enum tp_err seed_pool(struct run *u, uint32_t addr, uint32_t *out)
 	struct ast *s = &u->st[*out];
 	s->seed = 1;
 	s->live = (uint8_t)followed(u, addr, 0);
+	if (s->live)
+		prelabel(u, *out);
 	return schedule(u, *out);
 }
 
@@ -872,6 +894,8 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 		}
 		e = schedule(&u, ev.st);
 	}
+	tpt_prelabel_stop(u.pre);
+	u.pre = NULL;
 	for (size_t i = 0; e == TP_OK && i < u.nst; i++)
 		if (u.st[i].lazy)
 			e = settle(&u.st[i]);
@@ -900,6 +924,7 @@ enum tp_err tpt_run_account(const struct tp_trace_graph *g, const struct tp_trac
 	if (e == TP_ENOMEM || e == TP_EOVERFLOW)
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
 out:
+	tpt_prelabel_stop(u.pre);
 	for (size_t i = 0; i < u.nst; i++)
 		free(u.cold[i].lots.v);
 	tpt_big_free(u.st, u.stmap);

@@ -366,7 +366,7 @@ static enum tp_err process(struct run *u, uint32_t t)
 	/* by now the offsets are in: the strings themselves */
 	for (uint64_t k = 0; T > 0 && k < nout; k++) {
 		uint32_t a = tpg_out_addr(g, out0 + k);
-		if (a != TPG_NONE && !(r->labcat && r->labcat[a]))
+		if (a != TPG_NONE && !tpt_cat_known(r, a))
 			__builtin_prefetch(tpg_addr(g, a));
 	}
 	uint64_t fee = V > sumout ? V - sumout : 0;

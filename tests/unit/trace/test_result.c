@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tp_test.h"
+#include "trace/prelabel.h"
 #include "trace/result.h"
 
 TP_TEST_SCRATCH("tp_trace_result");
@@ -235,6 +236,22 @@ static void busy(const char *chain)
 			free(a);
 			free(b);
 			tp_trace_result_free(r2);
+			/* labels looked up ahead on a second thread (from the
+			 * first pool, from the 100th) or not at all: the same */
+			static const size_t after[] = {1, 100, SIZE_MAX};
+			for (size_t k = 0; k < 3 && !strcmp(chain, "eth"); k++) {
+				tpt_prelabel_after = after[k];
+				if (tp_trace_run(g, l, &s, 1, &o, &r2, &d) != TP_OK)
+					fail_msg("%s prelabel: %s", chain, d.message);
+				b = report(r2, &n2, 1);
+				a = report(r1, &n1, 1);
+				assert_int_equal(n1, n2);
+				assert_memory_equal(a, b, n1);
+				free(a);
+				free(b);
+				tp_trace_result_free(r2);
+			}
+			tpt_prelabel_after = 4096;
 			/* without the flow graph: the same JSON, and no DOT */
 			o.no_flow = 1;
 			if (tp_trace_run(g, l, &s, 1, &o, &r2, &d) != TP_OK)
