@@ -194,6 +194,18 @@ static char *report(const struct tp_trace_result *r, size_t *len, int dot)
 	return buf;
 }
 
+/* r1 and r2 report the same (with the DOT one when `dot`); frees r2. */
+static void same_reports(const struct tp_trace_result *r1, struct tp_trace_result *r2, int dot)
+{
+	size_t n1, n2;
+	char *a = report(r1, &n1, dot), *b = report(r2, &n2, dot);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1);
+	free(a);
+	free(b);
+	tp_trace_result_free(r2);
+}
+
 static void busy(const char *chain)
 {
 	char dir[300], gdir[320], f1[400], f2[400], lp[400];
@@ -229,13 +241,7 @@ static void busy(const char *chain)
 			if (m != TP_MODEL_POISON && !tp_trace_result_conserved(r1))
 				fail_msg("%s %s %u hops: taint not conserved", chain,
 					 tp_trace_model_name(o.model), hops[h]);
-			size_t n1, n2;
-			char *a = report(r1, &n1, 1), *b = report(r2, &n2, 1);
-			assert_int_equal(n1, n2);
-			assert_memory_equal(a, b, n1);
-			free(a);
-			free(b);
-			tp_trace_result_free(r2);
+			same_reports(r1, r2, 1);
 			/* labels looked up ahead on a second thread (from the
 			 * first pool, from the 100th) or not at all: the same */
 			static const size_t after[] = {1, 100, SIZE_MAX};
@@ -243,25 +249,16 @@ static void busy(const char *chain)
 				tpt_prelabel_after = after[k];
 				if (tp_trace_run(g, l, &s, 1, &o, &r2, &d) != TP_OK)
 					fail_msg("%s prelabel: %s", chain, d.message);
-				b = report(r2, &n2, 1);
-				a = report(r1, &n1, 1);
-				assert_int_equal(n1, n2);
-				assert_memory_equal(a, b, n1);
-				free(a);
-				free(b);
-				tp_trace_result_free(r2);
+				same_reports(r1, r2, 1);
 			}
 			tpt_prelabel_after = 4096;
 			/* without the flow graph: the same JSON, and no DOT */
 			o.no_flow = 1;
-			if (tp_trace_run(g, l, &s, 1, &o, &r2, &d) != TP_OK)
+			struct tp_trace_result *r3;
+			if (tp_trace_run(g, l, &s, 1, &o, &r2, &d) != TP_OK ||
+			    tp_trace_run(g, l, &s, 1, &o, &r3, &d) != TP_OK)
 				fail_msg("%s no_flow: %s", chain, d.message);
-			a = report(r1, &n1, 0);
-			b = report(r2, &n2, 0);
-			assert_int_equal(n1, n2);
-			assert_memory_equal(a, b, n1);
-			free(a);
-			free(b);
+			same_reports(r1, r3, 0);
 			FILE *f = fopen("/dev/null", "w");
 			assert_non_null(f);
 			assert_int_equal(tp_trace_report_write(r2, TP_REPORT_DOT, NULL, f, &d), TP_EINVAL);
