@@ -35,7 +35,7 @@ struct run {
 	const struct tp_trace_labels *l;
 	struct tp_trace_result *r;
 	struct ost *st;
-	size_t nst, capst;
+	size_t nst, capst, stmap; /* bigmem.h */
 	struct tpt_index index; /* output -> state */
 	uint32_t *heap;
 	size_t nheap, capheap;
@@ -144,7 +144,7 @@ static enum tp_err state_for(struct run *u, uint64_t o, uint32_t tx, uint32_t *i
 		*idx = i;
 		return TP_OK;
 	}
-	if (grow((void **)&u->st, &u->capst, u->nst + 1, sizeof *u->st))
+	if (tpt_big_grow((void **)&u->st, &u->capst, &u->stmap, u->nst + 1, sizeof *u->st))
 		return TP_ENOMEM;
 	i = (uint32_t)u->nst++;
 	memset(&u->st[i], 0, sizeof u->st[i]);
@@ -664,7 +664,7 @@ enum tp_err tpt_run_utxo(const struct tp_trace_graph *g, const struct tp_trace_l
 		tp_diag_set(d, e, "trace failed: %s", tp_strerror(e));
 	for (size_t i = 0; r->opts.model == TP_MODEL_FIFO && i < u.nst; i++)
 		free(u.st[i].iv);
-	free(u.st);
+	tpt_big_free(u.st, u.stmap);
 	tpt_index_free(&u.index);
 	free(u.heap);
 	free(u.pathbuf);
