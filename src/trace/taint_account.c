@@ -81,7 +81,7 @@ struct ast {
 	uint8_t live, seed;
 	uint8_t every; /* an address seed: whatever it receives is stolen */
 	uint8_t lazy;  /* replays only what it sends (see schedule) */
-	uint32_t unused;
+	uint32_t unused; /* (the two lines' padding) */
 	uint64_t cur, end;    /* cursor and end in the address's transfer list */
 	struct tp_u256 taint;
 	struct tp_u256 bal;   /* balance of the traced asset (followed pools) */
@@ -151,7 +151,6 @@ struct run {
 	struct tpt_prelabel *pre; /* labels looked up ahead (prelabel.h) */
 	int pre_tried;
 };
-
 
 static struct ast_cold *cold_of(const struct run *u, const struct ast *s)
 {
