@@ -148,6 +148,16 @@ enum tp_err tp_store_grant(struct tp_store *s, int64_t collection, const char *u
 enum tp_err tp_store_access(struct tp_store *s, const struct tp_account *a, int64_t collection,
 			    unsigned *bits) TP_MUST_CHECK;
 
+/* What a request for a collection needs first: the API root named
+ * root_name, its collection with uuid or alias key, and the TP_GRANT_*
+ * bits account a holds on it (tp_store_root_find, _collection_find and
+ * _access in one go: one round trip on PostgreSQL). TP_ENOTFOUND when
+ * the root or the collection is not there (*found_root says which). */
+enum tp_err tp_store_collection_open(struct tp_store *s, const char *root_name, const char *key,
+				     const struct tp_account *a, struct tp_api_root *root,
+				     struct tp_collection *c, unsigned *bits,
+				     int *found_root) TP_MUST_CHECK;
+
 /* Calls fn for each line of a human-readable listing of `what` ("orgs",
  * "users", "tokens", "roots", "collections", "grants"). */
 enum tp_err tp_store_list(struct tp_store *s, const char *what,

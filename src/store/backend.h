@@ -53,6 +53,10 @@ struct tp_store_ops {
 			     const char *org, unsigned bits, int revoke, struct tp_diag *d);
 	enum tp_err (*access)(struct tp_store *s, const struct tp_account *a, int64_t collection,
 			      unsigned *bits);
+	/* optional: store.c does root_find, collection_find and access */
+	enum tp_err (*collection_open)(struct tp_store *s, const char *root_name, const char *key,
+				       const struct tp_account *a, struct tp_api_root *root,
+				       struct tp_collection *c, unsigned *bits, int *found_root);
 	enum tp_err (*list)(struct tp_store *s, const char *what,
 			    void (*fn)(void *, const char *line), void *ctx);
 	enum tp_err (*put_many)(struct tp_store *s, const struct tp_store_put *puts, size_t n,

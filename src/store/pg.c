@@ -705,6 +705,7 @@ static const struct tp_store_ops pg_ops = {
 	.collection_remove = pg_collection_remove,
 	.grant = pg_grant,
 	.access = pg_access,
+	.collection_open = pg_collection_open,
 	.list = pg_list,
 	.put_many = pg_put_many,
 	.query = pg_query,

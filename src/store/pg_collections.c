@@ -77,18 +77,26 @@ enum tp_err pg_root_list(struct tp_store *s, int (*fn)(void *, const struct tp_a
 	return TP_OK;
 }
 
-#define COLL_COLS "id, root, uuid, coalesce(alias, ''), title, description, default_tlp"
+#define COLL_COLS "id, root, uuid, coalesce(alias, '') AS alias, title, description, default_tlp"
+/* COLL_COLS of a subquery named c, from "c." on */
+#define COLL_ALIASED "id, c.root, c.uuid, c.alias, c.title, c.description, c.default_tlp"
+
+/* Row i's collection, from column at on (COLL_COLS' order). */
+static void read_coll_at(const PGresult *r, int i, int at, struct tp_collection *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = pg_int(r, i, at);
+	c->root = pg_int(r, i, at + 1);
+	pg_copy(c->uuid, sizeof c->uuid, r, i, at + 2);
+	pg_copy(c->alias, sizeof c->alias, r, i, at + 3);
+	pg_copy(c->title, sizeof c->title, r, i, at + 4);
+	pg_copy(c->description, sizeof c->description, r, i, at + 5);
+	c->default_tlp = (int)pg_int(r, i, at + 6);
+}
 
 static void read_coll(const PGresult *r, int i, struct tp_collection *c)
 {
-	memset(c, 0, sizeof *c);
-	c->id = pg_int(r, i, 0);
-	c->root = pg_int(r, i, 1);
-	pg_copy(c->uuid, sizeof c->uuid, r, i, 2);
-	pg_copy(c->alias, sizeof c->alias, r, i, 3);
-	pg_copy(c->title, sizeof c->title, r, i, 4);
-	pg_copy(c->description, sizeof c->description, r, i, 5);
-	c->default_tlp = (int)pg_int(r, i, 6);
+	read_coll_at(r, i, 0, c);
 }
 
 enum tp_err pg_collection_find(struct tp_store *s, int64_t root, const char *key,
@@ -205,6 +213,41 @@ enum tp_err pg_access(struct tp_store *s, const struct tp_account *a, int64_t co
 	*bits = (unsigned)pg_int(r, 0, 0);
 	PQclear(r);
 	return TP_OK;
+}
+
+enum tp_err pg_collection_open(struct tp_store *s, const char *root_name, const char *key,
+			       const struct tp_account *a, struct tp_api_root *root,
+			       struct tp_collection *c, unsigned *bits, int *found_root)
+{
+	/* pg_root_find, pg_collection_find and pg_access as one statement:
+	 * a request's first three round trips become one */
+	struct pg_arg arg[] = {P_S(root_name), P_S(key), P_I(a->user), P_I(a->org)};
+	enum tp_err e;
+	PGresult *r = pg_select(
+		s,
+		"SELECT r.id, r.name, r.title, r.description, r.is_default, c.id IS NOT NULL,"
+		" c." COLL_ALIASED ","
+		" (SELECT coalesce(bit_or(g.bits), 0) FROM grants g"
+		"  WHERE g.collection=c.id AND (g.user_id=$3 OR g.org=$4))"
+		" FROM roots r LEFT JOIN LATERAL (SELECT " COLL_COLS " FROM collections"
+		"  WHERE root=r.id AND (uuid=$2 OR alias=$2) ORDER BY uuid=$2 DESC LIMIT 1) c ON true"
+		" WHERE r.name=$1",
+		arg, 4, "collection", NULL, &e);
+	if (!r)
+		return e;
+	if (!PQntuples(r)) {
+		PQclear(r);
+		return TP_ENOTFOUND;
+	}
+	read_root(r, 0, root);
+	*found_root = 1;
+	e = strcmp(PQgetvalue(r, 0, 5), "t") == 0 ? TP_OK : TP_ENOTFOUND;
+	if (!e) {
+		read_coll_at(r, 0, 6, c);
+		*bits = (unsigned)pg_int(r, 0, 13);
+	}
+	PQclear(r);
+	return e;
 }
 
 enum tp_err pg_list(struct tp_store *s, const char *what, void (*fn)(void *, const char *line),

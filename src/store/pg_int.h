@@ -127,6 +127,9 @@ enum tp_err pg_grant(struct tp_store *s, int64_t collection, const char *user, c
 		     unsigned bits, int revoke, struct tp_diag *d);
 enum tp_err pg_access(struct tp_store *s, const struct tp_account *a, int64_t collection,
 		      unsigned *bits);
+enum tp_err pg_collection_open(struct tp_store *s, const char *root_name, const char *key,
+			       const struct tp_account *a, struct tp_api_root *root,
+			       struct tp_collection *c, unsigned *bits, int *found_root);
 enum tp_err pg_list(struct tp_store *s, const char *what, void (*fn)(void *, const char *line),
 		    void *ctx);
 enum tp_err pg_status_put(struct tp_store *s, const char *uuid, int64_t root, int64_t user,

@@ -290,6 +290,23 @@ enum tp_err tp_store_access(struct tp_store *s, const struct tp_account *a, int6
 	return s->ops->access(s, a, collection, bits);
 }
 
+enum tp_err tp_store_collection_open(struct tp_store *s, const char *root_name, const char *key,
+				     const struct tp_account *a, struct tp_api_root *root,
+				     struct tp_collection *c, unsigned *bits, int *found_root)
+{
+	*found_root = 0;
+	*bits = 0;
+	if (s->ops->collection_open)
+		return s->ops->collection_open(s, root_name, key, a, root, c, bits, found_root);
+	enum tp_err e = s->ops->root_find(s, root_name, root);
+	if (e != TP_OK)
+		return e;
+	*found_root = 1;
+	if ((e = s->ops->collection_find(s, root->id, key, c)) != TP_OK)
+		return e;
+	return s->ops->access(s, a, c->id, bits);
+}
+
 enum tp_err tp_store_list(struct tp_store *s, const char *what,
 			  void (*fn)(void *, const char *line), void *ctx)
 {

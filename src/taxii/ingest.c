@@ -128,7 +128,7 @@ void tp_taxii_ingest(struct req *q, struct resp *r, const struct tp_api_root *ro
 		return;
 	}
 	unsigned bits = 0;
-	if (tp_store_access(q->srv->cfg.store, &q->acct, c->id, &bits) != TP_OK) {
+	if (tp_taxii_access(q, c, &bits) != TP_OK) {
 		tp_taxii_error(r, 500, "Internal Server Error", "cannot read grants");
 		return;
 	}

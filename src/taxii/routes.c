@@ -277,12 +277,21 @@ static int add_row(void *ctx, const struct tp_store_row *row)
 	return e != TP_OK;
 }
 
+enum tp_err tp_taxii_access(const struct req *q, const struct tp_collection *c, unsigned *bits)
+{
+	if (q->have_bits) {
+		*bits = q->bits;
+		return TP_OK;
+	}
+	return tp_store_access(q->srv->cfg.store, &q->acct, c->id, bits);
+}
+
 /* Viewer for collection c; also checks the grant. 0 with r filled if none. */
 static int viewer(struct req *q, struct resp *r, const struct tp_collection *c, unsigned need,
 		  struct tp_tlp_viewer *v)
 {
 	unsigned bits = 0;
-	if (tp_store_access(q->srv->cfg.store, &q->acct, c->id, &bits) != TP_OK) {
+	if (tp_taxii_access(q, c, &bits) != TP_OK) {
 		tp_taxii_error(r, 500, "Internal Server Error", "cannot read grants");
 		return 0;
 	}
@@ -466,43 +475,50 @@ void tp_taxii_route(struct req *q, struct resp *r)
 		discovery(q, r);
 		return;
 	}
-	if (tp_store_root_find(q->srv->cfg.store, segs[0], &root) != TP_OK) {
-		not_found(r);
-		return;
-	}
-	if (n == 1) {
-		api_root(q, r, &root);
-		return;
-	}
-	if (n == 3 && strcmp(segs[1], "status") == 0) {
-		status(q, r, &root, segs[2]);
-		return;
-	}
-	if (strcmp(segs[1], "collections") != 0 || n > 6) {
-		not_found(r);
-		return;
-	}
-	if (n == 2) {
+	if (n >= 3 && n <= 6 && strcmp(segs[1], "collections") == 0) {
+		/* the root, the collection and the grants in one look */
+		int found_root;
+		enum tp_err e = tp_store_collection_open(q->srv->cfg.store, segs[0], segs[2], &q->acct,
+							 &root, &c, &q->bits, &found_root);
+		if (e == TP_ENOTFOUND) {
+			not_found(r);
+			return;
+		}
+		if (e != TP_OK) {
+			tp_taxii_error(r, 500, "Internal Server Error", "cannot read the collection");
+			return;
+		}
+		q->have_bits = 1;
+	} else {
+		if (tp_store_root_find(q->srv->cfg.store, segs[0], &root) != TP_OK) {
+			not_found(r);
+			return;
+		}
+		if (n == 1) {
+			api_root(q, r, &root);
+			return;
+		}
+		if (n == 3 && strcmp(segs[1], "status") == 0) {
+			status(q, r, &root, segs[2]);
+			return;
+		}
+		if (strcmp(segs[1], "collections") != 0 || n != 2) {
+			not_found(r);
+			return;
+		}
 		collections(q, r, &root);
-		return;
-	}
-	if (tp_store_collection_find(q->srv->cfg.store, root.id, segs[2], &c) != TP_OK) {
-		not_found(r);
 		return;
 	}
 	if (n == 3) {
 		enum tp_media m;
-		unsigned bits = 0;
 		if (!method_is(q, "GET"))
 			not_allowed(r, "GET, HEAD");
 		else if (!negotiate(q, r, TP_MEDIA_TAXII, &m))
 			;
-		else if (tp_store_access(q->srv->cfg.store, &q->acct, c.id, &bits) != TP_OK)
-			tp_taxii_error(r, 500, "Internal Server Error", "cannot read grants");
-		else if (!bits)
+		else if (!q->bits)
 			not_found(r);
 		else
-			tp_taxii_json(r, 200, collection_json(&c, bits));
+			tp_taxii_json(r, 200, collection_json(&c, q->bits));
 		return;
 	}
 	if (n == 4 && strcmp(segs[3], "objects") == 0) {

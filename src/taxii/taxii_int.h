@@ -28,7 +28,15 @@ struct req {
 	struct tp_account acct;
 	const char *body;
 	size_t body_len;
+	/* the TP_GRANT_* bits acct holds on the collection the URL names,
+	 * once the router looked them up (have_bits) */
+	unsigned bits;
+	int have_bits;
 };
+
+/* The grant bits q's account holds on collection c (the router's when it
+ * has them, else asked of the store). */
+enum tp_err tp_taxii_access(const struct req *q, const struct tp_collection *c, unsigned *bits);
 
 /* The response under construction. */
 struct resp {

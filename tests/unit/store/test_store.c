@@ -127,6 +127,34 @@ static void test_grants(void **state)
 	assert_int_equal(tp_store_grant(S, c.id, "ken", "jp", TP_GRANT_READ, 0, &d), TP_EINVAL);
 	assert_int_equal(tp_store_grant(S, c.id, "nobody", NULL, TP_GRANT_READ, 0, &d),
 			 TP_ENOTFOUND);
+	/* root, collection (by alias or uuid) and grants in one look */
+	struct tp_api_root root;
+	int found_root;
+	assert_int_equal(tp_store_collection_open(S, "api", "intel", &a, &root, &c2, &bits,
+						  &found_root),
+			 TP_OK);
+	assert_true(found_root);
+	assert_string_equal(root.name, "api");
+	assert_int_equal(root.is_default, 1);
+	assert_int_equal(c2.id, c.id);
+	assert_string_equal(c2.alias, "intel");
+	assert_string_equal(c2.title, "Intel");
+	assert_int_equal(c2.default_tlp, -1);
+	assert_int_equal(bits, TP_GRANT_WRITE);
+	assert_int_equal(tp_store_collection_open(S, "api", "0f0e0d0c-0b0a-4908-8706-050403020100",
+						  &a, &root, &c2, &bits, &found_root),
+			 TP_OK);
+	assert_int_equal(c2.default_tlp, TP_TLP_RED);
+	assert_string_equal(c2.alias, "");
+	assert_int_equal(bits, 0);
+	assert_int_equal(tp_store_collection_open(S, "api", "nothing", &a, &root, &c2, &bits,
+						  &found_root),
+			 TP_ENOTFOUND);
+	assert_true(found_root);
+	assert_int_equal(tp_store_collection_open(S, "nope", "intel", &a, &root, &c2, &bits,
+						  &found_root),
+			 TP_ENOTFOUND);
+	assert_false(found_root);
 }
 
 static int collect(void *ctx, const struct tp_store_row *r)
