@@ -635,8 +635,10 @@ static void account(const char *top, uint64_t transfers)
 	char gf[800];
 	snprintf(gf, sizeof gf, "%s/graph.tpg", gdir);
 	struct tp_trace_graph *g;
+	t0 = tp_bench_wall();
 	if (tp_trace_graph_open(gdir, &g, &d) != TP_OK)
 		die("open", &d);
+	double topen = tp_bench_wall() - t0;
 	uint64_t core, dict;
 	tpg_sizes(g, &core, &dict);
 	printf("  graph, core            %10.1f bytes/transfer (transfers, blocks, address lists)\n",
@@ -646,6 +648,7 @@ static void account(const char *top, uint64_t transfers)
 	       (double)dict / (double)st.transfers);
 	printf("  graph, file            %10.1f bytes/transfer on disk\n",
 	       (double)disk_size(gf) / (double)st.transfers);
+	printf("  open (map + checks)    %10.1f ms\n", topen * 1e3);
 	traces(g, dir, NULL);
 	traces(g, dir, "token");
 	background(g, dir);
