@@ -49,6 +49,7 @@ struct raw {
 	enum tp_err failed; /* TP_OK until a transaction could not be added */
 	uint64_t *spend;    /* the outputs the current transaction spends */
 	size_t cap;
+	struct tpi_spent_log spent; /* spent-by stores not yet made in the graph */
 	struct tpi_pipe *pipe; /* when threaded: spare spend tables come from there */
 	size_t asked;	       /* bytes of the last spare table asked for */
 };
@@ -138,6 +139,23 @@ static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct 
 	}
 }
 
+/* Makes the deferred spent-by stores: the graph's column is then current. */
+static void apply_spent(struct raw *w)
+{
+	tpi_spent_apply(&w->spent, w->g->out_spent, w->g->nout);
+}
+
+/* Records that transaction tx spends output o (in the graph by the next
+ * apply_spent). */
+static void set_spent(struct raw *w, uint64_t o, uint32_t tx)
+{
+	if (tpi_spent_note(&w->spent, o, tx))
+		return;
+	apply_spent(w);
+	if (!tpi_spent_note(&w->spent, o, tx))
+		tpg_out_set_spent_by(w->g, o, tx);
+}
+
 /*
  * The output input in spends and its value, from the spend index or, for
  * an output made before this import, the graph. NULL, or what is wrong
@@ -160,6 +178,7 @@ static const char *spent_output(struct raw *w, const struct tpi_rin *in, uint64_
 		       "input values: import from the chain's first block)";
 	*o = tpg_tx_first_out(g, st) + in->vout;
 	*code = TP_ECONFLICT;
+	apply_spent(w); /* this import may have spent it */
 	if (tpg_out_spent_by(g, *o) != TPG_NONE)
 		return "an input spends an output already spent";
 	*value = tpg_out_value(g, *o);
@@ -275,7 +294,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		return bad(w, t, TP_EEXIST, DUPLICATE);
 	for (uint32_t i = 0; e == TP_OK && i < t->nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
-		tpg_out_set_spent_by(g, w->spend[i], tx);
+		set_spent(w, w->spend[i], tx);
 		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, in[i].vout);
 	}
 	uint64_t first = e == TP_OK ? tpg_tx_first_out(g, tx) : 0;
@@ -655,6 +674,7 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 		}
 		tp_btc_chain_free(f.chain);
 	}
+	apply_spent(&w);
 	if (e == TP_OK && w.failed) {
 		/* named as the decoder names its callbacks' errors: hex by file */
 		e = w.failed;
@@ -673,5 +693,6 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 	tpi_keys_free(&f.keys);
 	free(w.addr);
 	tpi_spend_free(&w.sp);
+	tpi_spent_free(&w.spent);
 	return e;
 }

@@ -270,3 +270,56 @@ void tpi_spend_free(struct tpi_spend *s)
 	s->cap = s->n = 0;
 	s->reserved = 0;
 }
+
+/* Up to 2^22 notes (32 MB, and as much again to group them) a log. */
+#define SPENT_LOG_MAX ((size_t)1 << 22)
+/* Groups of outputs: each group's stores fall within ncol / 2048 outputs. */
+#define SPENT_GROUP_BITS 11
+
+static void spent_grow(struct tpi_spent_log *l)
+{
+	size_t cap = l->cap ? l->cap * 2 : (size_t)1 << 12;
+	if (l->cap >= SPENT_LOG_MAX)
+		return;
+	uint64_t *e = malloc(cap * sizeof *e), *tmp = malloc(cap * sizeof *tmp);
+	if (!e || !tmp) {
+		free(e);
+		free(tmp);
+		return;
+	}
+	free(l->e);
+	free(l->tmp);
+	l->e = e;
+	l->tmp = tmp;
+	l->cap = cap;
+}
+
+void tpi_spent_apply(struct tpi_spent_log *l, uint32_t *col, uint64_t ncol)
+{
+	int full = l->n == l->cap;
+	if (l->n) {
+		/* one counting-sort pass on the output's top bits */
+		unsigned bits = 64 - (unsigned)__builtin_clzll(ncol);
+		unsigned shift = bits > SPENT_GROUP_BITS ? bits - SPENT_GROUP_BITS : 0;
+		size_t at[((size_t)1 << SPENT_GROUP_BITS) + 1] = {0};
+		for (size_t i = 0; i < l->n; i++)
+			at[((l->e[i] >> 32) >> shift) + 1]++;
+		for (size_t b = 1; b <= (size_t)1 << SPENT_GROUP_BITS; b++)
+			at[b] += at[b - 1];
+		for (size_t i = 0; i < l->n; i++)
+			l->tmp[at[(l->e[i] >> 32) >> shift]++] = l->e[i];
+		for (size_t i = 0; i < l->n; i++)
+			col[l->tmp[i] >> 32] = (uint32_t)l->tmp[i];
+	}
+	l->n = 0;
+	if (full)
+		spent_grow(l);
+}
+
+void tpi_spent_free(struct tpi_spent_log *l)
+{
+	free(l->e);
+	free(l->tmp);
+	l->e = l->tmp = NULL;
+	l->n = l->cap = 0;
+}

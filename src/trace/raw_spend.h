@@ -90,6 +90,38 @@ void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], 
 void tpi_spend_free(struct tpi_spend *s);
 
 /*
+ * The graph's spent-by stores of a raw import, deferred. Each is a store
+ * into a random line of a column as long as the chain's outputs (88 MB at
+ * 10,000,000 transactions), and the graph side stalled on them once the
+ * store buffer filled. Noted here instead, they are made a log at a time,
+ * grouped by output, so that each group's stores fall within a few kB and
+ * the column is walked in order. Until then the column is stale for the
+ * noted outputs: apply before reading it.
+ *
+ *	if (!tpi_spent_note(&l, o, tx)) { tpi_spent_apply(&l, col, n); ... }
+ */
+struct tpi_spent_log {
+	uint64_t *e, *tmp; /* output << 32 | spending transaction */
+	size_t n, cap;
+};
+
+/* Notes that transaction tx spends output o: 0 when the log is full or o
+ * does not fit in 32 bits (then store it, or apply and note again). */
+static inline int tpi_spent_note(struct tpi_spent_log *l, uint64_t o, uint32_t tx)
+{
+	if (l->n == l->cap || o > UINT32_MAX)
+		return 0;
+	l->e[l->n++] = o << 32 | tx;
+	return 1;
+}
+
+/* Makes the noted stores, col[o] = tx (every noted o below ncol; a stable
+ * order, so a later note of the same o wins) and empties the log; a full
+ * log is made larger, up to 2^22 notes (without memory it keeps its size). */
+void tpi_spent_apply(struct tpi_spent_log *l, uint32_t *col, uint64_t ncol);
+void tpi_spent_free(struct tpi_spent_log *l);
+
+/*
  * Zeroed memory for a hash table probed at random (caller owns: free with
  * tpi_table_free and the same bytes): from 2 MB on, a mapping of its own
  * on transparent huge pages where the system allows, its pages already
