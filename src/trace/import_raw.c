@@ -215,6 +215,7 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 {
 	char a[TP_BTC_ADDR_MAX];
 	const char *str = NULL;
+	size_t len = o->slen;
 	if (o->key_id < w->naddr && w->addr[o->key_id] != TPG_NONE) {
 		*id = w->addr[o->key_id];
 		return TP_OK;
@@ -226,8 +227,8 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 		if (e != TP_OK)
 			return e;
 		str = a;
+		len = strlen(a);
 	}
-	size_t len = strlen(str);
 	enum tp_err e = w->fresh		   ? tpg_addr_append(w->g, str, len, id)
 			: o->str != TPI_NO_STR ? tpg_addr_intern_hashed(w->g, str, len, o->ahash, id)
 					       : tpg_addr_intern(w->g, str, len, id);
@@ -369,6 +370,7 @@ static void number_keys(struct feed *f, struct tpi_batch *b)
 			if (e == TP_OK && added &&
 			    (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK) {
 				size_t len = strlen(a);
+				o->slen = (uint8_t)len; /* below TP_BTC_ADDR_MAX */
 				o->ahash = tpg_addr_hash(a, len);
 				if ((o->str = tpi_batch_str(b, a, len)) == TPI_NO_STR)
 					e = TP_ENOMEM;
