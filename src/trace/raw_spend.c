@@ -107,37 +107,6 @@ void tpi_table_back(void *at, size_t bytes, void *spare)
 		fault_in(at, bytes);
 }
 
-/*
- * Slots are taken out and put back in old order, starting after an empty
- * slot, so each run is done from its start and a probe never passes a
- * slot still to be done (which, taken out later, would leave a hole in
- * the probe's path). A slot's new home is its old one h or h + cap: one
- * homed at h, taken out at i, finds room at i at the latest, passing only
- * slots already done; one homed at h + cap meets only slots put back, and
- * cannot run off the end while the run's old part before the wrap is
- * being done, as those slots came from at most as many old places (from
- * its start to cap - 1) as the upper half has from start + cap on.
- */
-void tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
-		      const void *ctx)
-{
-	uint8_t *t = table, u[TPI_TABLE_SLOT_MAX];
-	uint64_t start = 0, mask = cap * 2 - 1;
-	while (kind->used(t + start * size)) /* there is one: at most half are used */
-		start++;
-	for (uint64_t k = 1; k <= cap; k++) {
-		uint8_t *from = t + ((start + k) & (cap - 1)) * size;
-		if (!kind->used(from))
-			continue;
-		memcpy(u, from, size);
-		memset(from, 0, size);
-		uint64_t j = kind->hash(u, ctx) & mask;
-		while (kind->used(t + j * size))
-			j = (j + 1) & mask;
-		memcpy(t + j * size, u, size);
-	}
-}
-
 static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
 		uint32_t vout)
 {
