@@ -30,7 +30,12 @@
 #include "raw_spend.h"
 #include "tripact/btc.h"
 
-/* Transactions whose lookups are started before the current one is added. */
+/*
+ * Lookups are started AHEAD transactions at a time, AHEAD to 2 AHEAD
+ * before they are added: the spend slots are real loads (raw_spend.h),
+ * which hold the core until they arrive, so a group's are in flight
+ * together, where one transaction's at a time each cost about a miss.
+ */
 #define AHEAD 8
 
 /* The graph side: adds decoded transactions to the graph, in chain order. */
@@ -330,7 +335,7 @@ static enum tp_err add_batch(struct raw *w, const struct tpi_batch *b)
 {
 	size_t in = 0, out = 0, next = 0, next_in = 0, next_out = 0;
 	for (size_t i = 0; i < b->ntx && !w->failed; i++) {
-		for (; next < b->ntx && next < i + AHEAD; next++) {
+		for (; i % AHEAD == 0 && next < b->ntx && next < i + 2 * AHEAD; next++) {
 			const struct tpi_rtx *t = &b->tx[next];
 			prefetch(w, t, b->in + next_in, b->out + next_out);
 			next_in += t->nin;
