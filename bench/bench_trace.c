@@ -16,7 +16,7 @@
  * import rate from raw blocks (a generated
  * chain with the UTXO chain's size, once as getblock hex and once as the
  * blk*.dat files Bitcoin Core keeps, one row each; `--raw-format hex|blk`
- * runs one of them; both give the same graph file). `--etl-threads 1`
+ * writes and runs one of them; both give the same graph file). `--etl-threads 1`
  * keeps the JSON-lines import on one thread (its MB per CPU second is the
  * per-core figure); by default it scans lines on a second thread. The
  * reference is BlockSci (C++), about 93 bytes per transaction and 3.6e7
@@ -340,7 +340,8 @@ static void p2pkh(struct wbuf *b, uint64_t key)
 /*
  * Where the generated blocks go: getblock hex (one block a line) and a
  * Bitcoin Core blocks directory (blk?????.dat records of network magic,
- * size and block, a new file before one would pass 128 MiB, as Core does).
+ * size and block, a new file before one would pass 128 MiB, as Core does);
+ * hex NULL or blkdir NULL: not that one.
  */
 struct raw_sink {
 	FILE *hex;
@@ -481,8 +482,10 @@ static uint64_t gen_raw(struct raw_sink *s, uint64_t txs, uint64_t *bytes)
 			made++;
 		}
 		tp_btc_sha256d(blk.p, 80, prev);
-		sink_hex(s, &blk);
-		sink_blk(s, &blk);
+		if (s->hex)
+			sink_hex(s, &blk);
+		if (s->blkdir)
+			sink_blk(s, &blk);
 		*bytes += blk.n;
 	}
 	free(pool);
@@ -569,24 +572,25 @@ static void raw(const char *top, uint64_t txs, int threads, const char *format)
 	snprintf(blkdir, sizeof blkdir, "%s/blocks", top);
 	snprintf(gdir, sizeof gdir, "%s/rawgraph", top);
 	snprintf(bdir, sizeof bdir, "%s/blkgraph", top);
+	int hex = !format || !strcmp(format, "hex"), blk = !format || !strcmp(format, "blk");
 	char cmd[1300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", blkdir, blkdir);
-	struct raw_sink s = {.hex = fopen(path, "w"), .blkdir = blkdir};
-	if (system(cmd) != 0 || !s.hex) {
+	/* only the format imported is written (the scratch of a large run) */
+	struct raw_sink s = {.hex = hex ? fopen(path, "w") : NULL, .blkdir = blk ? blkdir : NULL};
+	if (system(cmd) != 0 || (hex && !s.hex)) {
 		fprintf(stderr, "bench_trace: cannot write %s\n", path);
 		exit(2);
 	}
 	uint64_t bytes;
 	uint64_t n = gen_raw(&s, txs, &bytes);
 	free(s.line);
-	if (close_synced(s.hex) != 0 || (s.blk && close_synced(s.blk) != 0) || !n) {
+	if ((s.hex && close_synced(s.hex) != 0) || (s.blk && close_synced(s.blk) != 0) || !n) {
 		fprintf(stderr, "bench_trace: cannot write %s or %s\n", path, blkdir);
 		exit(2);
 	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	threads = threads ? threads : cpus > 1 ? 2 : 1;
 	tpi_raw_threads(threads);
-	int hex = !format || !strcmp(format, "hex"), blk = !format || !strcmp(format, "blk");
 	if (hex)
 		raw_import(path, gdir, "getblock hex", bytes, threads);
 	if (blk)

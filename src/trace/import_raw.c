@@ -30,7 +30,12 @@
 #include "raw_spend.h"
 #include "tripact/btc.h"
 
-/* Transactions whose lookups are started before the current one is added. */
+/*
+ * Lookups are started AHEAD transactions at a time, AHEAD to 2 AHEAD
+ * before they are added: the spend slots are real loads (raw_spend.h),
+ * which hold the core until they arrive, so a group's are in flight
+ * together, where one transaction's at a time each cost about a miss.
+ */
 #define AHEAD 8
 
 /* The graph side: adds decoded transactions to the graph, in chain order. */
@@ -49,6 +54,7 @@ struct raw {
 	enum tp_err failed; /* TP_OK until a transaction could not be added */
 	uint64_t *spend;    /* the outputs the current transaction spends */
 	size_t cap;
+	struct tpi_spent_log spent; /* spent-by stores not yet made in the graph */
 	struct tpi_pipe *pipe; /* when threaded: spare spend tables come from there */
 	size_t asked;	       /* bytes of the last spare table asked for */
 };
@@ -138,6 +144,23 @@ static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct 
 	}
 }
 
+/* Makes the deferred spent-by stores: the graph's column is then current. */
+static void apply_spent(struct raw *w)
+{
+	tpi_spent_apply(&w->spent, w->g->out_spent, w->g->nout);
+}
+
+/* Records that transaction tx spends output o (in the graph by the next
+ * apply_spent). */
+static void set_spent(struct raw *w, uint64_t o, uint32_t tx)
+{
+	if (tpi_spent_note(&w->spent, o, tx))
+		return;
+	apply_spent(w);
+	if (!tpi_spent_note(&w->spent, o, tx))
+		tpg_out_set_spent_by(w->g, o, tx);
+}
+
 /*
  * The output input in spends and its value, from the spend index or, for
  * an output made before this import, the graph. NULL, or what is wrong
@@ -160,6 +183,7 @@ static const char *spent_output(struct raw *w, const struct tpi_rin *in, uint64_
 		       "input values: import from the chain's first block)";
 	*o = tpg_tx_first_out(g, st) + in->vout;
 	*code = TP_ECONFLICT;
+	apply_spent(w); /* this import may have spent it */
 	if (tpg_out_spent_by(g, *o) != TPG_NONE)
 		return "an input spends an output already spent";
 	*value = tpg_out_value(g, *o);
@@ -196,6 +220,7 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 {
 	char a[TP_BTC_ADDR_MAX];
 	const char *str = NULL;
+	size_t len = o->slen;
 	if (o->key_id < w->naddr && w->addr[o->key_id] != TPG_NONE) {
 		*id = w->addr[o->key_id];
 		return TP_OK;
@@ -207,8 +232,8 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 		if (e != TP_OK)
 			return e;
 		str = a;
+		len = strlen(a);
 	}
-	size_t len = strlen(str);
 	enum tp_err e = w->fresh		   ? tpg_addr_append(w->g, str, len, id)
 			: o->str != TPI_NO_STR ? tpg_addr_intern_hashed(w->g, str, len, o->ahash, id)
 					       : tpg_addr_intern(w->g, str, len, id);
@@ -275,7 +300,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		return bad(w, t, TP_EEXIST, DUPLICATE);
 	for (uint32_t i = 0; e == TP_OK && i < t->nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
-		tpg_out_set_spent_by(g, w->spend[i], tx);
+		set_spent(w, w->spend[i], tx);
 		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, in[i].vout);
 	}
 	uint64_t first = e == TP_OK ? tpg_tx_first_out(g, tx) : 0;
@@ -310,7 +335,7 @@ static enum tp_err add_batch(struct raw *w, const struct tpi_batch *b)
 {
 	size_t in = 0, out = 0, next = 0, next_in = 0, next_out = 0;
 	for (size_t i = 0; i < b->ntx && !w->failed; i++) {
-		for (; next < b->ntx && next < i + AHEAD; next++) {
+		for (; i % AHEAD == 0 && next < b->ntx && next < i + 2 * AHEAD; next++) {
 			const struct tpi_rtx *t = &b->tx[next];
 			prefetch(w, t, b->in + next_in, b->out + next_out);
 			next_in += t->nin;
@@ -350,6 +375,7 @@ static void number_keys(struct feed *f, struct tpi_batch *b)
 			if (e == TP_OK && added &&
 			    (e = tp_btc_key_format(f->net, o->key, o->klen, a)) == TP_OK) {
 				size_t len = strlen(a);
+				o->slen = (uint8_t)len; /* below TP_BTC_ADDR_MAX */
 				o->ahash = tpg_addr_hash(a, len);
 				if ((o->str = tpi_batch_str(b, a, len)) == TPI_NO_STR)
 					e = TP_ENOMEM;
@@ -655,6 +681,7 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 		}
 		tp_btc_chain_free(f.chain);
 	}
+	apply_spent(&w);
 	if (e == TP_OK && w.failed) {
 		/* named as the decoder names its callbacks' errors: hex by file */
 		e = w.failed;
@@ -673,5 +700,6 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 	tpi_keys_free(&f.keys);
 	free(w.addr);
 	tpi_spend_free(&w.sp);
+	tpi_spent_free(&w.spent);
 	return e;
 }

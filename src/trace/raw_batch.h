@@ -44,6 +44,7 @@ struct tpi_rout {
 	uint32_t key_id; /* its number in the import's tpi_keys */
 	uint32_t str;	 /* new key: its address string in str[], else TPI_NO_STR */
 	uint8_t klen;
+	uint8_t slen; /* new key: the length of its string (TP_BTC_ADDR_MAX at most) */
 	uint8_t key[TP_BTC_KEY_MAX]; /* tp_btc_txout_key */
 };
 

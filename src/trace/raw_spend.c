@@ -107,37 +107,6 @@ void tpi_table_back(void *at, size_t bytes, void *spare)
 		fault_in(at, bytes);
 }
 
-/*
- * Slots are taken out and put back in old order, starting after an empty
- * slot, so each run is done from its start and a probe never passes a
- * slot still to be done (which, taken out later, would leave a hole in
- * the probe's path). A slot's new home is its old one h or h + cap: one
- * homed at h, taken out at i, finds room at i at the latest, passing only
- * slots already done; one homed at h + cap meets only slots put back, and
- * cannot run off the end while the run's old part before the wrap is
- * being done, as those slots came from at most as many old places (from
- * its start to cap - 1) as the upper half has from start + cap on.
- */
-void tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
-		      const void *ctx)
-{
-	uint8_t *t = table, u[TPI_TABLE_SLOT_MAX];
-	uint64_t start = 0, mask = cap * 2 - 1;
-	while (kind->used(t + start * size)) /* there is one: at most half are used */
-		start++;
-	for (uint64_t k = 1; k <= cap; k++) {
-		uint8_t *from = t + ((start + k) & (cap - 1)) * size;
-		if (!kind->used(from))
-			continue;
-		memcpy(u, from, size);
-		memset(from, 0, size);
-		uint64_t j = kind->hash(u, ctx) & mask;
-		while (kind->used(t + j * size))
-			j = (j + 1) & mask;
-		memcpy(t + j * size, u, size);
-	}
-}
-
 static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
 		uint32_t vout)
 {
@@ -269,4 +238,57 @@ void tpi_spend_free(struct tpi_spend *s)
 	s->slot = NULL;
 	s->cap = s->n = 0;
 	s->reserved = 0;
+}
+
+/* Up to 2^22 notes (32 MB, and as much again to group them) a log. */
+#define SPENT_LOG_MAX ((size_t)1 << 22)
+/* Groups of outputs: each group's stores fall within ncol / 2048 outputs. */
+#define SPENT_GROUP_BITS 11
+
+static void spent_grow(struct tpi_spent_log *l)
+{
+	size_t cap = l->cap ? l->cap * 2 : (size_t)1 << 12;
+	if (l->cap >= SPENT_LOG_MAX)
+		return;
+	uint64_t *e = malloc(cap * sizeof *e), *tmp = malloc(cap * sizeof *tmp);
+	if (!e || !tmp) {
+		free(e);
+		free(tmp);
+		return;
+	}
+	free(l->e);
+	free(l->tmp);
+	l->e = e;
+	l->tmp = tmp;
+	l->cap = cap;
+}
+
+void tpi_spent_apply(struct tpi_spent_log *l, uint32_t *col, uint64_t ncol)
+{
+	int full = l->n == l->cap;
+	if (l->n) {
+		/* one counting-sort pass on the output's top bits */
+		unsigned bits = 64 - (unsigned)__builtin_clzll(ncol);
+		unsigned shift = bits > SPENT_GROUP_BITS ? bits - SPENT_GROUP_BITS : 0;
+		size_t at[((size_t)1 << SPENT_GROUP_BITS) + 1] = {0};
+		for (size_t i = 0; i < l->n; i++)
+			at[((l->e[i] >> 32) >> shift) + 1]++;
+		for (size_t b = 1; b <= (size_t)1 << SPENT_GROUP_BITS; b++)
+			at[b] += at[b - 1];
+		for (size_t i = 0; i < l->n; i++)
+			l->tmp[at[(l->e[i] >> 32) >> shift]++] = l->e[i];
+		for (size_t i = 0; i < l->n; i++)
+			col[l->tmp[i] >> 32] = (uint32_t)l->tmp[i];
+	}
+	l->n = 0;
+	if (full)
+		spent_grow(l);
+}
+
+void tpi_spent_free(struct tpi_spent_log *l)
+{
+	free(l->e);
+	free(l->tmp);
+	l->e = l->tmp = NULL;
+	l->n = l->cap = 0;
 }

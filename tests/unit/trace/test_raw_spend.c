@@ -3,7 +3,8 @@
  * must stay findable with its values, taken ones must stay gone, through
  * growth after growth, including runs that wrap around the end of the
  * table before and after doubling, and a table of its own (no reserved
- * mapping) must still grow by copying.
+ * mapping) must still grow by copying. The deferred spent-by stores
+ * (tpi_spent_log) must leave a column as direct stores would.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,12 +177,60 @@ static void test_own_table_grows_by_copying(void **state)
 	ref_free(&r);
 }
 
+/*
+ * Deferred spent-by stores: notes made in batches, with the log full,
+ * applied and grown again and again, leave the column exactly as storing
+ * each at once would; an output past 32 bits is refused, not noted.
+ */
+static void test_spent_log_matches_direct_stores(void **state)
+{
+	(void)state;
+	const uint64_t ncol = 3000001; /* not a power of two: the last group is partial */
+	uint32_t *col = malloc(ncol * sizeof *col), *want = malloc(ncol * sizeof *want);
+	assert_non_null(col);
+	assert_non_null(want);
+	memset(col, 0xff, ncol * sizeof *col);
+	memset(want, 0xff, ncol * sizeof *want);
+	struct tpi_spent_log l = {0};
+	assert_int_equal(tpi_spent_note(&l, 0, 1), 0); /* no room yet */
+	uint64_t x = 12345;
+	size_t applied = 0;
+	for (uint32_t tx = 0; tx < 2000000; tx++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint64_t o = (x >> 20) % ncol;
+		want[o] = tx; /* an output noted twice: the later note wins */
+		if (!tpi_spent_note(&l, o, tx)) {
+			size_t cap = l.cap;
+			tpi_spent_apply(&l, col, ncol);
+			assert_int_equal(l.n, 0);
+			assert_true(l.cap > cap || cap == (size_t)1 << 22);
+			applied++;
+			assert_int_equal(tpi_spent_note(&l, o, tx), 1);
+		}
+	}
+	assert_true(applied >= 5);
+	assert_int_equal(tpi_spent_note(&l, (uint64_t)1 << 32, 7), 0);
+	tpi_spent_apply(&l, col, ncol);
+	assert_memory_equal(col, want, ncol * sizeof *col);
+	/* a small column: one group an output */
+	assert_int_equal(tpi_spent_note(&l, 5, 9), 1);
+	assert_int_equal(tpi_spent_note(&l, 2, 8), 1);
+	tpi_spent_apply(&l, col, 6);
+	assert_int_equal(col[5], 9);
+	assert_int_equal(col[2], 8);
+	tpi_spent_free(&l);
+	assert_null(l.e);
+	free(col);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrapping_runs_survive_doubling),
 		cmocka_unit_test(test_random_adds_and_takes),
 		cmocka_unit_test(test_own_table_grows_by_copying),
+		cmocka_unit_test(test_spent_log_matches_direct_stores),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
