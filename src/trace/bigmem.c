@@ -11,9 +11,7 @@
  * pages are backed as they are touched. */
 #define RESERVE_MIN ((size_t)1 << 30)
 
-/* A fresh zeroed mapping of bytes (a multiple of 2 MB), 2 MB aligned so
- * each huge page backs a whole one, or NULL. */
-static void *map_huge(size_t bytes)
+void *tpt_big_map(size_t bytes)
 {
 	uint8_t *m = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -59,7 +57,7 @@ enum tp_err tpt_big_grow(void **p, size_t *cap, size_t *mapped, size_t need, siz
 		if (q == MAP_FAILED)
 			return TP_ENOMEM;
 	} else {
-		if (!(q = map_huge(bytes)))
+		if (!(q = tpt_big_map(bytes)))
 			return TP_ENOMEM;
 		memcpy(q, *p, *cap * size);
 		free(*p);
@@ -80,7 +78,7 @@ void *tpt_big_zalloc(size_t n, size_t size, size_t *mapped)
 	if (n * size < TPT_BIG_MIN)
 		return calloc(n, size);
 	size_t bytes = round_huge(n * size);
-	void *q = map_huge(bytes);
+	void *q = tpt_big_map(bytes);
 	if (q)
 		*mapped = bytes;
 	return q;

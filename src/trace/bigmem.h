@@ -28,5 +28,10 @@ enum tp_err tpt_big_grow(void **p, size_t *cap, size_t *mapped, size_t need,
 /* A zeroed array of n elements of `size` bytes; *mapped as above. */
 void *tpt_big_zalloc(size_t n, size_t size, size_t *mapped);
 void tpt_big_free(void *p, size_t mapped);
+/* A fresh zeroed mapping of bytes (a multiple of 2 MB), 2 MB aligned so
+ * each huge page backs a whole one, in transparent huge pages where the
+ * system gives them; address space only until touched (MAP_NORESERVE).
+ * NULL if refused; munmap(p, bytes) frees it. */
+void *tpt_big_map(size_t bytes);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "bigmem.h"
 #include "raw_spend.h"
 
 uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
@@ -33,24 +34,6 @@ uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* A fresh mapping of bytes (a multiple of 2 MB), 2 MB aligned, asking for
- * transparent huge pages, or NULL. */
-static uint8_t *map_aligned(size_t bytes, int flags)
-{
-	uint8_t *m = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	/* keep the 2 MB aligned part, so each huge page backs a whole one */
-	size_t head = (HUGE_PAGE - (uintptr_t)m % HUGE_PAGE) % HUGE_PAGE;
-	if (head)
-		munmap(m, head);
-	munmap(m + head + bytes, HUGE_PAGE - head);
-	/* random probes over a large table: one TLB entry per 2 MB, not 4 kB */
-	(void)madvise(m + head, bytes, MADV_HUGEPAGE);
-	return m + head;
-}
-
 /* Faults the pages of [p, p + bytes) in now, on this thread. */
 static void fault_in(uint8_t *p, size_t bytes)
 {
@@ -67,7 +50,7 @@ void *tpi_table_alloc(size_t bytes)
 	/* a fresh mapping, which the kernel clears: writing zeros over it as
 	 * well would clear every page twice */
 	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	uint8_t *p = map_aligned(bytes, 0);
+	uint8_t *p = tpt_big_map(bytes);
 	/* fault the pages in here (on the decoding thread, for a spare table)
 	 * rather than at the table's first probes */
 	if (p)
@@ -87,7 +70,7 @@ void tpi_table_free(void *p, size_t bytes)
 
 void *tpi_table_reserve(void)
 {
-	return map_aligned(TPI_TABLE_RESERVE, MAP_NORESERVE);
+	return tpt_big_map(TPI_TABLE_RESERVE);
 }
 
 void tpi_table_unreserve(void *base)
