@@ -599,7 +599,9 @@ static enum tp_err seed_addresses(struct run *u, const struct tp_trace_seed *see
 		}
 	/* with the per-address lists: only the seed addresses' outputs */
 	for (size_t j = 0; g->acct_off && j < nfew; j++) {
-		for (uint64_t p = g->acct_off[few[j]]; p < g->acct_off[few[j] + 1]; p++) {
+		uint64_t first, end;
+		tpg_acct_list(g, few[j], &first, &end);
+		for (uint64_t p = first; p < end; p++) {
 			uint64_t k = g->acct_x[p];
 			if ((e = seed_from(u, seeds, n, addr, need, have, k)))
 				goto out;
