@@ -1,13 +1,13 @@
 /* Label categories looked up on a second thread (prelabel.h). */
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "prelabel.h"
 
 size_t tpt_prelabel_after = 4096;
 
-/* Empty polls of the ring before the helper yields its core. */
+/* Empty polls of the ring before the helper rests. */
 #define SPINS 256
 
 /* Looks up the recipients of the sends in one pool's part of its list. */
@@ -34,7 +34,10 @@ static void *helper(void *arg)
 			if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
 				break;
 			if (++idle >= SPINS) {
-				sched_yield();
+				/* ahead of the engine: rest rather than spin
+				 * on a core others may want */
+				struct timespec rest = {0, 50000};
+				nanosleep(&rest, NULL);
 				idle = 0;
 			}
 			continue;
