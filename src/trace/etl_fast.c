@@ -19,6 +19,11 @@
  * the line again from its start. So a line it takes is well-formed JSON
  * and it reads exactly what the general path would: the same kinds,
  * values, pointers into the line and joined addresses in the arena.
+ *
+ * Most of the time goes to names, so each is first compared with a guess
+ * (the name that followed the one before last time) and only looked up
+ * when that is wrong; integers are read 8 digits at a time and strings 16
+ * bytes at a time.
  */
 #include <string.h>
 #ifdef __SSE2__
@@ -196,8 +201,26 @@ static int skip(struct fast *f)
 	return take(f, ']');
 }
 
-/* Which object a name is in, for the guesses (next_name). */
+/* Which object a name is in, for the guesses. */
 enum shape { IN_TX, IN_INPUT, IN_OUTPUT };
+
+/* A member name as the fast path compares it. */
+struct name_guess {
+	uint8_t key;   /* enum key; K_OTHER: no guess */
+	uint8_t len;   /* the name's bytes with its quotes */
+	uint8_t at[3]; /* where the three words compared start */
+	uint64_t mask; /* the bytes compared of each word */
+	uint64_t w[3];
+};
+
+/*
+ * The guess of the name after name k in a transaction, an input and an
+ * output: what followed it last time. One table a thread, not one a
+ * scanner: the importer keeps a scanner for each line in flight, and
+ * their tables would miss the cache (most of the fast path's time). A
+ * guess only saves time; a wrong one costs a scan.
+ */
+static _Thread_local struct name_guess guesses[3][K_TXINWITNESS + 1];
 
 static inline uint64_t load8(const unsigned char *p)
 {
@@ -243,7 +266,7 @@ static void learn(struct name_guess *g, enum key k, const unsigned char *p, size
  */
 static enum key name(struct fast *f, enum shape in, enum key prev)
 {
-	struct name_guess *g = &f->s->guess[in][prev];
+	struct name_guess *g = &guesses[in][prev];
 	const unsigned char *p = f->p;
 	enum key k;
 	if (g->key != K_OTHER && (size_t)(f->end - p) >= 8 && guessed(g, p, f->end)) {

@@ -17,15 +17,6 @@ struct span {
 	size_t n;
 };
 
-/* A member name as the fast path compares it (etl_fast.c). */
-struct name_guess {
-	uint8_t key;	/* enum key; K_OTHER: no guess */
-	uint8_t len;	/* the name's bytes with its quotes */
-	uint8_t at[3];	/* where the three words compared start */
-	uint64_t mask;	/* the bytes compared of each word */
-	uint64_t w[3];
-};
-
 struct tpe_scan {
 	const unsigned char *line, *p, *end;
 	char *arena; /* decoded strings and joined addresses of this line */
@@ -43,9 +34,6 @@ struct tpe_scan {
 	size_t msgcap;
 	int general_only;    /* tpe_scan_set_fast(s, 0) */
 	uint64_t fast_lines; /* lines the fast path read */
-	/* the fast path's guess of the name after name k in a transaction,
-	 * an input and an output: what followed it last time */
-	struct name_guess guess[3][32];
 };
 
 enum key {
