@@ -213,10 +213,35 @@ void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
 		__builtin_prefetch(g->addr_str + g->addr_off[v - 1]);
 }
 
+/*
+ * A zeroed hash table (slots or tags) of cap entries. A big one asks for
+ * huge pages: its lookups land anywhere, and on 4 kB pages nearly each
+ * one misses the TLB too (the JSON import at 10,000,000 transactions: 10%
+ * faster). Below HUGE_TABLE (the 16 MB tables of 2,000,000 transactions)
+ * the hint slowed the raw import, so small tables do without. Only a
+ * hint: where the kernel declines, nothing changes.
+ */
+#define HUGE_TABLE ((size_t)64 << 20)
+
+static uint32_t *table_new(uint32_t cap)
+{
+	uint32_t *t = calloc(cap, sizeof *t);
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	size_t n = (size_t)cap * sizeof *t;
+	if (t && n >= HUGE_TABLE) {
+		uintptr_t a = ((uintptr_t)t + huge - 1) & ~(huge - 1);
+		uintptr_t b = ((uintptr_t)t + n) & ~(huge - 1);
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+	}
+#endif
+	return t;
+}
+
 static enum tp_err rehash_addr(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->addr_hcap * 2;
-	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	uint32_t *h = table_new(cap), *tag = table_new(cap);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
@@ -364,7 +389,7 @@ static enum tp_err tag_hashes(struct tp_trace_graph *g)
 static enum tp_err rehash_tx(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->tx_hcap * 2;
-	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	uint32_t *h = table_new(cap), *tag = table_new(cap);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
