@@ -857,6 +857,21 @@ enum tp_err tpe_scan_line(struct tpe_scan *s, const char *line, size_t len,
 	return TP_OK;
 }
 
+static void prefetch_for_writing(const void *p, size_t n)
+{
+	for (size_t at = 0; at < n; at += 64)
+		__builtin_prefetch((const char *)p + at, 1);
+}
+
+void tpe_scan_prefetch(const struct tpe_scan *s)
+{
+	/* a typical transaction has a few inputs and outputs */
+	size_t nin = s->incap < 3 ? s->incap : 3, nout = s->outcap < 3 ? s->outcap : 3;
+	prefetch_for_writing(s, sizeof *s);
+	prefetch_for_writing(s->tx.in, nin * sizeof *s->tx.in);
+	prefetch_for_writing(s->tx.out, nout * sizeof *s->tx.out);
+}
+
 void tpe_scan_set_fast(struct tpe_scan *s, int on)
 {
 	s->general_only = !on;

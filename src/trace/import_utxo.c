@@ -489,6 +489,10 @@ static void *scan_thread(void *arg)
 			break;
 		}
 		l->consumed = s->rd.consumed;
+		/* the slot two lines on was last written 4 batches ago: its
+		 * first stores would each wait for their line */
+		if (b->n + 2 <= TPE_BATCH_LINES && b->line[b->n + 1].sc)
+			tpe_line_prefetch(&b->line[b->n + 1]);
 		scan_into(l, l->line, l->len);
 	}
 	if (rc < 0) {
