@@ -10,7 +10,7 @@
  * read in one flat pass. Members may come in any order with any
  * whitespace between tokens, but every name must be one of bitcoin-etl's
  * (tpe_key_id), appear once in its object, and every value must be
- * plain: a string of printable ASCII without escapes, an integer of 1 to
+ * plain: a string of bytes 0x20-0x7f without escapes, an integer of 1 to
  * 18 digits without sign or leading zero, true, false or null; inputs and
  * outputs are arrays of objects, addresses null or an array of non-empty
  * strings that fit joined, and a member nobody reads may also be a flat
@@ -66,8 +66,8 @@ static inline int take(struct fast *f, unsigned char c)
 }
 
 /*
- * The string at f->p (on its quote) when it is plain: printable ASCII
- * up to its closing quote, no backslash. 0 for any other string.
+ * The string at f->p (on its quote) when it is plain: bytes 0x20-0x7f up
+ * to its closing quote, no backslash. 0 for any other string.
  */
 static int plain_string(struct fast *f, const char **str, size_t *len)
 {
@@ -78,9 +78,9 @@ static int plain_string(struct fast *f, const char **str, size_t *len)
 	const __m128i space = _mm_set1_epi8(0x20);
 	while (end - q >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)q);
-		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-							 _mm_cmpeq_epi8(v, slash)),
-					    _mm_cmplt_epi8(v, space));
+		__m128i stop = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+			_mm_cmplt_epi8(v, space));
 		unsigned m = (unsigned)_mm_movemask_epi8(stop);
 		if (m) {
 			q += __builtin_ctz(m);
@@ -108,7 +108,8 @@ stopped:
 static inline unsigned leading_digits(uint64_t w)
 {
 	/* a digit's high nibble is 3 and its low nibble + 6 stays below 16 */
-	uint64_t bad = ((w & 0xf0 * ONES) ^ 0x30 * ONES) | (((w & 0x0f * ONES) + 6 * ONES) & 0xf0 * ONES);
+	uint64_t bad =
+		((w & 0xf0 * ONES) ^ 0x30 * ONES) | (((w & 0x0f * ONES) + 6 * ONES) & 0xf0 * ONES);
 	return bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
 }
 
@@ -125,8 +126,8 @@ static inline uint64_t digits_value(uint64_t w, unsigned n)
 /* A non-negative integer of 1 to 18 digits, no leading zero, nothing real after it. */
 static int small_int(struct fast *f, int64_t *out)
 {
-	static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-					  100000000};
+	static const uint64_t pow10[9] = {1,	  10,	   100,	     1000,     10000,
+					  100000, 1000000, 10000000, 100000000};
 	const unsigned char *q = f->p, *end = f->end;
 	uint64_t v = 0;
 	size_t n = 0;
@@ -234,7 +235,8 @@ static inline uint64_t load8(const unsigned char *p)
  * three 8-byte compares (first, middle, last) cover names of up to 22
  * characters, a mask the shorter ones.
  */
-static inline int guessed(const struct name_guess *g, const unsigned char *p, const unsigned char *end)
+static inline int guessed(const struct name_guess *g, const unsigned char *p,
+			  const unsigned char *end)
 {
 	if ((size_t)(end - p) < g->len)
 		return 0;
@@ -414,6 +416,10 @@ static int members(struct fast *f, enum shape in, struct tpe_io *io)
 
 int tpe_scan_fast(struct tpe_scan *s)
 {
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	(void)s;
+	return 0; /* the 8-byte words above take the first byte as the lowest */
+#endif
 	struct fast f = {s->line, s->end, s};
 	skip_ws(&f);
 	if (!take(&f, '{') || !members(&f, IN_TX, NULL))

@@ -230,8 +230,8 @@ void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
  * in a new table in order (the table adding them one by one would make),
  * after asking for all their slots, so that the misses overlap.
  */
-static void place_block(uint32_t *h, uint32_t *tag, uint32_t cap, uint32_t first,
-			const uint64_t *x, uint32_t n)
+static void place_block(uint32_t *h, uint32_t *tag, uint32_t cap, uint32_t first, const uint64_t *x,
+			uint32_t n)
 {
 	uint32_t mask = cap - 1;
 	for (uint32_t k = 0; k < n; k++) {

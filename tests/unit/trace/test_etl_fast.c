@@ -50,8 +50,7 @@ static int same_bytes(const char *a, const char *b, size_t n, const char *line, 
 	return n == 0 || memcmp(a, b, n) == 0;
 }
 
-static int same_val(const struct tpe_val *a, const struct tpe_val *b, const char *line,
-		    size_t len)
+static int same_val(const struct tpe_val *a, const struct tpe_val *b, const char *line, size_t len)
 {
 	if (a->kind != b->kind)
 		return 0;
@@ -124,8 +123,8 @@ static int both_str(const char *text)
 /* Variants of line that leave the fast path at every position. */
 static void every_position(const char *line)
 {
-	static const unsigned char swap[] = {' ',  '"', '\\', 'x', '0', '9', '-', ',',
-					     ':',  '{', '}',  '[', ']', '.', 'e', '\t',
+	static const unsigned char swap[] = {' ',  '"',	 '\\', 'x',  '0',  '9', '-', ',',
+					     ':',  '{',	 '}',  '[',  ']',  '.', 'e', '\t',
 					     0x00, 0x01, 0x7f, 0x80, 0xc3, 'n', 't'};
 	static const unsigned char add[] = {' ', '\n', ',', '0', '"', 'a', '}', 0xff};
 	size_t len = strlen(line);
@@ -328,13 +327,13 @@ static void test_sizes(void **state)
 	}
 	int w = sprintf(line, "{\"inputs\":[");
 	for (int i = 0; i < 100; i++)
-		w += sprintf(line + w, "%s{\"spent_transaction_hash\":\"" H2
-				       "\",\"spent_output_index\":%d}",
+		w += sprintf(line + w,
+			     "%s{\"spent_transaction_hash\":\"" H2 "\",\"spent_output_index\":%d}",
 			     i ? "," : "", i);
 	w += sprintf(line + w, "],\"outputs\":[");
 	for (int i = 0; i < 70; i++)
-		w += sprintf(line + w, "%s{\"addresses\":[\"x%d\",\"y\"],\"value\":%d}", i ? "," : "",
-			     i, i * 1000);
+		w += sprintf(line + w, "%s{\"addresses\":[\"x%d\",\"y\"],\"value\":%d}",
+			     i ? "," : "", i, i * 1000);
 	sprintf(line + w, "]}");
 	assert_true(both_str(line));
 	free(line);
