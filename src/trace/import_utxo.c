@@ -526,6 +526,23 @@ static void account(struct tpr *r, const struct tpe_line *l)
 				  r->txs);
 }
 
+/*
+ * The graph thread's first reads of a line are misses too: the scanning
+ * thread wrote it on the other core. So, before prefetch_tx's steps, the
+ * line's own record is asked for LINE_AHEAD lines ahead, and what it
+ * points to (the scan and the ids the first step reads) 2 * AHEAD ahead.
+ */
+#define LINE_AHEAD (3 * AHEAD)
+
+static void prefetch_scanned(const struct tpe_line *s)
+{
+	if (!s->len || s->e != TP_OK)
+		return;
+	__builtin_prefetch(s->tx);
+	__builtin_prefetch(s->ids);
+	__builtin_prefetch(s->ahash);
+}
+
 static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct tpe_pipe *p,
 			       struct adder *a, struct tp_diag *d)
 {
@@ -534,9 +551,13 @@ static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct t
 	while (e == TP_OK && (b = tpe_pipe_pop(p))) {
 		struct tpe_batch *next = NULL;
 		for (size_t at = 0; e == TP_OK && at < b->n; at++) {
-			if (!next && at + AHEAD > b->n)
+			if (!next && at + LINE_AHEAD > b->n)
 				next = tpe_pipe_peek(p);
 			struct tpe_line *s;
+			if ((s = line_after(b, next, at, LINE_AHEAD)))
+				__builtin_prefetch(s);
+			if ((s = line_after(b, next, at, 2 * AHEAD)))
+				prefetch_scanned(s);
 			for (unsigned k = 1; k < AHEAD && (s = line_after(b, next, at, k)); k++)
 				prefetch_ahead(g, s, k);
 			account(r, &b->line[at]);
