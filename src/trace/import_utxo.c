@@ -529,8 +529,9 @@ static void account(struct tpr *r, const struct tpe_line *l)
 /*
  * The graph thread's first reads of a line are misses too: the scanning
  * thread wrote it on the other core. So, before prefetch_tx's steps, the
- * line's own record is asked for LINE_AHEAD lines ahead, and what it
- * points to (the scan and the ids the first step reads) 2 * AHEAD ahead.
+ * line's own record is asked for LINE_AHEAD lines ahead, what it points
+ * to (the scan and the ids the first step reads) 2 * AHEAD ahead, and the
+ * inputs and outputs the steps read halfway between that and AHEAD.
  */
 #define LINE_AHEAD (3 * AHEAD)
 
@@ -541,6 +542,18 @@ static void prefetch_scanned(const struct tpe_line *s)
 	__builtin_prefetch(s->tx);
 	__builtin_prefetch(s->ids);
 	__builtin_prefetch(s->ahash);
+}
+
+/* Some lines later: the inputs and outputs the steps read. */
+static void prefetch_lists(const struct tpe_line *s)
+{
+	if (!s->len || s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	for (size_t i = 0; i < t->nin && i < 4; i++)
+		__builtin_prefetch(&t->in[i].spent_index);
+	for (size_t k = 0; k < t->nout && k < 4; k++)
+		__builtin_prefetch(&t->out[k].addrs);
 }
 
 static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct tpe_pipe *p,
@@ -558,6 +571,8 @@ static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct t
 				__builtin_prefetch(s);
 			if ((s = line_after(b, next, at, 2 * AHEAD)))
 				prefetch_scanned(s);
+			if ((s = line_after(b, next, at, AHEAD + AHEAD / 2)))
+				prefetch_lists(s);
 			for (unsigned k = 1; k < AHEAD && (s = line_after(b, next, at, k)); k++)
 				prefetch_ahead(g, s, k);
 			account(r, &b->line[at]);
