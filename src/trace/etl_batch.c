@@ -4,6 +4,14 @@
 
 #include "etl_batch.h"
 
+void tpe_line_prefetch(const struct tpe_line *l)
+{
+	__builtin_prefetch(l, 1);
+	__builtin_prefetch(l->ids, 1);
+	__builtin_prefetch(l->ahash, 1);
+	tpe_scan_prefetch(l->sc);
+}
+
 void tpe_line_free(struct tpe_line *l)
 {
 	tpe_scan_free(l->sc);

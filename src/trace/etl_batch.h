@@ -40,6 +40,9 @@ struct tpe_line {
 	char why[300];
 };
 
+/* Starts loading, for writing, what scanning a line into l writes first. */
+void tpe_line_prefetch(const struct tpe_line *l);
+
 /* Frees what l holds (its scanner and arrays), not l itself. */
 void tpe_line_free(struct tpe_line *l);
 

@@ -26,67 +26,12 @@
 #include <emmintrin.h>
 #endif
 
-#include "etl_scan.h"
+#include "etl_scan_state.h"
 
 #define MAX_DEPTH     2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 #define PAIRWISE_KEYS 16   /* more unknown names in one object: sorted at its end */
 
-struct span {
-	const char *s;
-	size_t n;
-};
-
-struct tpe_scan {
-	const unsigned char *line, *p, *end;
-	char *arena; /* decoded strings and joined addresses of this line */
-	size_t acap, aused;
-	struct tpe_tx tx;
-	size_t incap, outcap;
-	struct span *keys; /* names outside key_id's list, of every open object */
-	size_t nkeys, kcap;
-	int depth;
-	int nomem;
-	/* where we are, for messages: top-level member, element, its member */
-	struct span at_top, at_sub;
-	long at_index;
-	char *msg;
-	size_t msgcap;
-};
-
-enum key {
-	K_OTHER = 0,
-	/* read */
-	K_HASH,
-	K_BLOCK_NUMBER,
-	K_BLOCK_TIMESTAMP,
-	K_IS_COINBASE,
-	K_INPUTS,
-	K_OUTPUTS,
-	K_SPENT_HASH,
-	K_SPENT_INDEX,
-	K_INDEX,
-	K_VALUE,
-	K_ADDRESSES,
-	/* bitcoin-etl's other names: known only for the duplicate check */
-	K_SIZE,
-	K_VIRTUAL_SIZE,
-	K_VERSION,
-	K_LOCK_TIME,
-	K_BLOCK_HASH,
-	K_INPUT_COUNT,
-	K_OUTPUT_COUNT,
-	K_INPUT_VALUE,
-	K_OUTPUT_VALUE,
-	K_FEE,
-	K_SCRIPT_ASM,
-	K_SCRIPT_HEX,
-	K_SEQUENCE,
-	K_REQUIRED_SIGNATURES,
-	K_TYPE,
-	K_TXINWITNESS,
-};
-
-static enum key key_id(const char *k, size_t n)
+enum key tpe_key_id(const char *k, size_t n)
 {
 #define IS(lit) (memcmp(k, lit, sizeof lit - 1) == 0)
 	switch (n) {
@@ -580,7 +525,7 @@ static int scan_object(struct tpe_scan *s, member_fn fn, void *ctx)
 		struct span name;
 		if (scan_string(s, &name))
 			return -1;
-		enum key k = key_id(name.s, name.n);
+		enum key k = tpe_key_id(name.s, name.n);
 		if (k != K_OTHER) {
 			if (seen >> k & 1)
 				return fail(s, "duplicate key \"%.*s\"", (int)name.n, name.s);
@@ -782,21 +727,26 @@ struct io_list {
 	size_t *cap, *n;
 };
 
+int tpe_io_grow(struct tpe_io **arr, size_t *cap, size_t i)
+{
+	size_t c = *cap ? *cap : 16;
+	while (c <= i)
+		c *= 2;
+	struct tpe_io *q = realloc(*arr, c * sizeof *q);
+	if (!q)
+		return -1;
+	*arr = q;
+	*cap = c;
+	return 0;
+}
+
 /* Element i of inputs or outputs: an object, or any value (then all absent). */
 static int io_element(struct tpe_scan *s, size_t i, void *ctx)
 {
 	struct io_list *l = ctx;
-	if (i >= *l->cap) {
-		size_t cap = *l->cap ? *l->cap * 2 : 16;
-		struct tpe_io *q = realloc(*l->arr, cap * sizeof *q);
-		if (!q)
-			return out_of_memory(s);
-		*l->arr = q;
-		*l->cap = cap;
-	}
-	struct tpe_io *io = &(*l->arr)[i];
-	memset(io, 0, sizeof *io);
-	*l->n = i + 1;
+	struct tpe_io *io = tpe_io_at(l->arr, l->cap, l->n, i);
+	if (!io)
+		return out_of_memory(s);
 	s->at_index = (long)i;
 	s->at_sub.n = 0;
 	if (s->p < s->end && *s->p == '{')
@@ -876,8 +826,18 @@ enum tp_err tpe_scan_line(struct tpe_scan *s, const char *line, size_t len,
 		s->arena = a;
 		s->acap = cap;
 	}
-	s->aused = 0;
 	struct tpe_io *in = s->tx.in, *outs = s->tx.out;
+	if (!s->general_only) {
+		s->aused = 0;
+		s->tx = (struct tpe_tx){.in = in, .out = outs};
+		if (tpe_scan_fast(s)) {
+			s->fast_lines++;
+			*tx = &s->tx;
+			return TP_OK;
+		}
+		in = s->tx.in, outs = s->tx.out; /* perhaps grown */
+	}
+	s->aused = 0;
 	s->tx = (struct tpe_tx){.in = in, .out = outs};
 	skip_ws(s);
 	int rc;
@@ -895,6 +855,31 @@ enum tp_err tpe_scan_line(struct tpe_scan *s, const char *line, size_t len,
 		return s->nomem ? TP_ENOMEM : TP_EPARSE;
 	*tx = &s->tx;
 	return TP_OK;
+}
+
+static void prefetch_for_writing(const void *p, size_t n)
+{
+	for (size_t at = 0; at < n; at += 64)
+		__builtin_prefetch((const char *)p + at, 1);
+}
+
+void tpe_scan_prefetch(const struct tpe_scan *s)
+{
+	/* a typical transaction has a few inputs and outputs */
+	size_t nin = s->incap < 3 ? s->incap : 3, nout = s->outcap < 3 ? s->outcap : 3;
+	prefetch_for_writing(s, sizeof *s);
+	prefetch_for_writing(s->tx.in, nin * sizeof *s->tx.in);
+	prefetch_for_writing(s->tx.out, nout * sizeof *s->tx.out);
+}
+
+void tpe_scan_set_fast(struct tpe_scan *s, int on)
+{
+	s->general_only = !on;
+}
+
+uint64_t tpe_scan_fast_lines(const struct tpe_scan *s)
+{
+	return s->fast_lines;
 }
 
 #ifdef __SSE2__

@@ -85,6 +85,23 @@ void tpe_scan_free(struct tpe_scan *s);
 enum tp_err tpe_scan_line(struct tpe_scan *s, const char *line, size_t len,
 			  const struct tpe_tx **tx, char *msg, size_t msgcap) TP_MUST_CHECK;
 
+/*
+ * Lines in the shape bitcoin-etl writes are read by a fast path, others
+ * (and every bad line) by the general one, with the same result either
+ * way. Off, the general path reads every line: for tests and benchmarks.
+ * On by default.
+ */
+void tpe_scan_set_fast(struct tpe_scan *s, int on);
+/* How many lines the fast path read since tpe_scan_new. */
+uint64_t tpe_scan_fast_lines(const struct tpe_scan *s);
+
+/*
+ * Starts loading, for writing, what scanning a line into s writes first
+ * (its fields and the first inputs and outputs): a scanner that was not
+ * used for a while (one of many lines in flight) is out of the cache.
+ */
+void tpe_scan_prefetch(const struct tpe_scan *s);
+
 /* Parses a hex tx id (optional 0x) into raw bytes, as tpg_txid_parse; 32 or 0. */
 size_t tpe_txid_parse(const char *s, size_t len, uint8_t out[32]);
 

@@ -213,23 +213,74 @@ void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
 		__builtin_prefetch(g->addr_str + g->addr_off[v - 1]);
 }
 
+/*
+ * A zeroed hash table (slots or tags) of cap entries. A big one asks for
+ * huge pages: its lookups land anywhere, and on 4 kB pages nearly each
+ * one misses the TLB too (the JSON import at 10,000,000 transactions: 10%
+ * faster). Below HUGE_TABLE (the 16 MB tables of 2,000,000 transactions)
+ * the hint slowed the raw import, so small tables do without. Only a
+ * hint: where the kernel declines, nothing changes.
+ */
+#define HUGE_TABLE ((size_t)64 << 20)
+
+#define REHASH_BLOCK 32 /* entries whose slots a rehash asks for at once */
+
+/*
+ * A rehash's step: places ids first .. first + n - 1, of hashes x[0..n),
+ * in a new table in order (the table adding them one by one would make),
+ * after asking for all their slots, so that the misses overlap.
+ */
+static void place_block(uint32_t *h, uint32_t *tag, uint32_t cap, uint32_t first, const uint64_t *x,
+			uint32_t n)
+{
+	uint32_t mask = cap - 1;
+	for (uint32_t k = 0; k < n; k++) {
+		__builtin_prefetch(&h[x[k] & mask], 1);
+		__builtin_prefetch(&tag[x[k] & mask], 1);
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = (uint32_t)x[k] & mask;
+		while (h[i])
+			i = (i + 1) & mask;
+		h[i] = first + k + 1;
+		tag[i] = (uint32_t)(x[k] >> 32);
+	}
+}
+
+static uint32_t *table_new(uint32_t cap)
+{
+	uint32_t *t = calloc(cap, sizeof *t);
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	size_t n = (size_t)cap * sizeof *t;
+	if (t && n >= HUGE_TABLE) {
+		uintptr_t a = ((uintptr_t)t + huge - 1) & ~(huge - 1);
+		uintptr_t b = ((uintptr_t)t + n) & ~(huge - 1);
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+	}
+#endif
+	return t;
+}
+
 static enum tp_err rehash_addr(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->addr_hcap * 2;
-	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	uint32_t *h = table_new(cap), *tag = table_new(cap);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
 		return TP_ENOMEM;
 	}
-	for (uint32_t id = 0; id < g->naddr; id++) {
-		const char *a = g->addr_str + g->addr_off[id];
-		uint64_t x = hash_bytes(a, strlen(a));
-		uint32_t i = (uint32_t)x & (cap - 1);
-		while (h[i])
-			i = (i + 1) & (cap - 1);
-		h[i] = id + 1;
-		tag[i] = (uint32_t)(x >> 32);
+	uint64_t x[REHASH_BLOCK];
+	for (uint32_t id0 = 0; id0 < g->naddr; id0 += REHASH_BLOCK) {
+		uint32_t n = g->naddr - id0 < REHASH_BLOCK ? g->naddr - id0 : REHASH_BLOCK;
+		for (uint32_t k = 0; k < n; k++) {
+			/* the length from the offsets: a strlen cost as much as the hash */
+			uint32_t id = id0 + k;
+			uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
+			x[k] = hash_bytes(g->addr_str + g->addr_off[id], end - g->addr_off[id] - 1);
+		}
+		place_block(h, tag, cap, id0, x, n);
 	}
 	free_col(g, g->addr_hash);
 	free(g->addr_tag);
@@ -364,19 +415,18 @@ static enum tp_err tag_hashes(struct tp_trace_graph *g)
 static enum tp_err rehash_tx(struct tp_trace_graph *g)
 {
 	uint32_t cap = g->tx_hcap * 2;
-	uint32_t *h = calloc(cap, sizeof *h), *tag = calloc(cap, sizeof *tag);
+	uint32_t *h = table_new(cap), *tag = table_new(cap);
 	if (!h || !tag) {
 		free(h);
 		free(tag);
 		return TP_ENOMEM;
 	}
-	for (uint32_t t = 0; t < g->ntx; t++) {
-		uint64_t x = hash_txid(g->txid[t]);
-		uint32_t i = (uint32_t)x & (cap - 1);
-		while (h[i])
-			i = (i + 1) & (cap - 1);
-		h[i] = t + 1;
-		tag[i] = (uint32_t)(x >> 32);
+	uint64_t x[REHASH_BLOCK];
+	for (uint32_t t0 = 0; t0 < g->ntx; t0 += REHASH_BLOCK) {
+		uint32_t n = g->ntx - t0 < REHASH_BLOCK ? g->ntx - t0 : REHASH_BLOCK;
+		for (uint32_t k = 0; k < n; k++)
+			x[k] = hash_txid(g->txid[t0 + k]);
+		place_block(h, tag, cap, t0, x, n);
 	}
 	free_col(g, g->tx_hash);
 	free(g->tx_tag);

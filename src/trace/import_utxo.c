@@ -489,6 +489,10 @@ static void *scan_thread(void *arg)
 			break;
 		}
 		l->consumed = s->rd.consumed;
+		/* the slot two lines on was last written 4 batches ago: its
+		 * first stores would each wait for their line */
+		if (b->n + 2 <= TPE_BATCH_LINES && b->line[b->n + 1].sc)
+			tpe_line_prefetch(&b->line[b->n + 1]);
 		scan_into(l, l->line, l->len);
 	}
 	if (rc < 0) {
@@ -522,6 +526,36 @@ static void account(struct tpr *r, const struct tpe_line *l)
 				  r->txs);
 }
 
+/*
+ * The graph thread's first reads of a line are misses too: the scanning
+ * thread wrote it on the other core. So, before prefetch_tx's steps, the
+ * line's own record is asked for LINE_AHEAD lines ahead, what it points
+ * to (the scan and the ids the first step reads) 2 * AHEAD ahead, and the
+ * inputs and outputs the steps read halfway between that and AHEAD.
+ */
+#define LINE_AHEAD (3 * AHEAD)
+
+static void prefetch_scanned(const struct tpe_line *s)
+{
+	if (!s->len || s->e != TP_OK)
+		return;
+	__builtin_prefetch(s->tx);
+	__builtin_prefetch(s->ids);
+	__builtin_prefetch(s->ahash);
+}
+
+/* Some lines later: the inputs and outputs the steps read. */
+static void prefetch_lists(const struct tpe_line *s)
+{
+	if (!s->len || s->e != TP_OK)
+		return;
+	const struct tpe_tx *t = s->tx;
+	for (size_t i = 0; i < t->nin && i < 4; i++)
+		__builtin_prefetch(&t->in[i].spent_index);
+	for (size_t k = 0; k < t->nout && k < 4; k++)
+		__builtin_prefetch(&t->out[k].addrs);
+}
+
 static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct tpe_pipe *p,
 			       struct adder *a, struct tp_diag *d)
 {
@@ -530,9 +564,15 @@ static enum tp_err add_batches(struct tp_trace_graph *g, struct tpr *r, struct t
 	while (e == TP_OK && (b = tpe_pipe_pop(p))) {
 		struct tpe_batch *next = NULL;
 		for (size_t at = 0; e == TP_OK && at < b->n; at++) {
-			if (!next && at + AHEAD > b->n)
+			if (!next && at + LINE_AHEAD > b->n)
 				next = tpe_pipe_peek(p);
 			struct tpe_line *s;
+			if ((s = line_after(b, next, at, LINE_AHEAD)))
+				__builtin_prefetch(s);
+			if ((s = line_after(b, next, at, 2 * AHEAD)))
+				prefetch_scanned(s);
+			if ((s = line_after(b, next, at, AHEAD + AHEAD / 2)))
+				prefetch_lists(s);
 			for (unsigned k = 1; k < AHEAD && (s = line_after(b, next, at, k)); k++)
 				prefetch_ahead(g, s, k);
 			account(r, &b->line[at]);
