@@ -3,8 +3,10 @@
  * the scanner must accept exactly the lines json_loadb
  * (JSON_REJECT_DUPLICATES) reads as an object, read the same values from
  * them, and say where a refused line went wrong. (One known difference:
- * a NUL byte jansson lets through, below.) One input is one line;
- * the bytes are copied so that ASan sees any read past its end.
+ * a NUL byte jansson lets through, below.) The scanner's fast path for
+ * lines in bitcoin-etl's own shape must read each line as its general
+ * path does (same result, same message). One input is one line; the
+ * bytes are copied so that ASan sees any read past its end.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "../tests/unit/trace/etl_compare.h"
 #include "trace/etl_scan.h"
 
 static void check(int ok, const char *what)
@@ -73,9 +76,14 @@ static void same_list(const struct tpe_io *io, size_t n, const json_t *arr)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct tpe_scan *sc;
+	static struct tpe_scan *sc, *general;
 	if (size > 65536 || (!sc && tpe_scan_new(&sc) != TP_OK))
 		return 0;
+	if (!general) {
+		if (tpe_scan_new(&general) != TP_OK)
+			return 0;
+		tpe_scan_set_fast(general, 0);
+	}
 	char *line = malloc(size ? size : 1);
 	if (!line)
 		return 0;
@@ -83,6 +91,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct tpe_tx *t;
 	char msg[300] = "";
 	enum tp_err e = tpe_scan_line(sc, line, size, &t, msg, sizeof msg);
+	const struct tpe_tx *tg;
+	char gmsg[300] = "";
+	enum tp_err ge = tpe_scan_line(general, line, size, &tg, gmsg, sizeof gmsg);
+	check(e == ge && strcmp(msg, gmsg) == 0 && (e != TP_OK || etl_same_tx(t, tg, line, size)),
+	      "the fast path and the general one disagree");
 	json_error_t je;
 	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
 	check(e == TP_OK || e == TP_EPARSE, "unexpected error code");

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etl_compare.h"
 #include "trace/etl_scan.h"
 
 #define H1 "0101010101010101010101010101010101010101010101010101010101010101"
@@ -41,55 +42,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The same bytes, and a pointer into the line at the same place or none. */
-static int same_bytes(const char *a, const char *b, size_t n, const char *line, size_t len)
-{
-	int a_in = a >= line && a < line + len, b_in = b >= line && b < line + len;
-	if (a_in != b_in || (a_in && a != b))
-		return 0;
-	return n == 0 || memcmp(a, b, n) == 0;
-}
-
-static int same_val(const struct tpe_val *a, const struct tpe_val *b, const char *line, size_t len)
-{
-	if (a->kind != b->kind)
-		return 0;
-	if (a->kind == TPE_INT)
-		return a->i == b->i;
-	if (a->kind == TPE_STR)
-		return a->len == b->len && same_bytes(a->s, b->s, a->len, line, len);
-	return 1;
-}
-
-static int same_io(const struct tpe_io *a, const struct tpe_io *b, const char *line, size_t len)
-{
-	const struct tpe_addrs *x = &a->addrs, *y = &b->addrs;
-	return same_val(&a->spent_hash, &b->spent_hash, line, len) &&
-	       same_val(&a->spent_index, &b->spent_index, line, len) &&
-	       same_val(&a->index, &b->index, line, len) &&
-	       same_val(&a->value, &b->value, line, len) && x->kind == y->kind &&
-	       x->bad == y->bad && x->len == y->len &&
-	       (x->len == 0 || memcmp(x->s, y->s, x->len) == 0);
-}
-
-static int same_tx(const struct tpe_tx *a, const struct tpe_tx *b, const char *line, size_t len)
-{
-	if (!same_val(&a->hash, &b->hash, line, len) ||
-	    !same_val(&a->block_number, &b->block_number, line, len) ||
-	    !same_val(&a->block_timestamp, &b->block_timestamp, line, len) ||
-	    !same_val(&a->is_coinbase, &b->is_coinbase, line, len) ||
-	    a->inputs_kind != b->inputs_kind || a->outputs_kind != b->outputs_kind ||
-	    a->nin != b->nin || a->nout != b->nout)
-		return 0;
-	for (size_t i = 0; i < a->nin; i++)
-		if (!same_io(&a->in[i], &b->in[i], line, len))
-			return 0;
-	for (size_t i = 0; i < a->nout; i++)
-		if (!same_io(&a->out[i], &b->out[i], line, len))
-			return 0;
-	return 1;
-}
-
 /*
  * Scans text[0..len) (copied to exactly len bytes, so that ASan sees a
  * read past the end) with both paths; they must agree. Returns whether
@@ -106,7 +58,7 @@ static int both(const char *text, size_t len)
 	enum tp_err e1 = tpe_scan_line(fast, line, len, &t1, m1, sizeof m1);
 	enum tp_err e2 = tpe_scan_line(general, line, len, &t2, m2, sizeof m2);
 	int took = tpe_scan_fast_lines(fast) != before;
-	if (e1 != e2 || strcmp(m1, m2) != 0 || (e1 == TP_OK && !same_tx(t1, t2, line, len)))
+	if (e1 != e2 || strcmp(m1, m2) != 0 || (e1 == TP_OK && !etl_same_tx(t1, t2, line, len)))
 		fail_msg("fast path %s (%s), general %s (%s): %.*s", tp_strerror(e1), m1,
 			 tp_strerror(e2), m2, (int)len, text);
 	if (took && e1 != TP_OK)
