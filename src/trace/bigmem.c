@@ -8,11 +8,16 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 /* What a mapping reserves at least: address space only (MAP_NORESERVE),
- * pages are backed as they are touched. */
-#define RESERVE_MIN ((size_t)1 << 30)
+ * pages are backed as they are touched; past it the kernel moves the
+ * pages to a larger one (mremap), copying nothing. */
+#define RESERVE_MIN ((size_t)64 << 20)
+
+int tpt_big_no_map;
 
 void *tpt_big_map(size_t bytes)
 {
+	if (tpt_big_no_map)
+		return NULL;
 	uint8_t *m = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
@@ -41,26 +46,21 @@ enum tp_err tpt_big_grow(void **p, size_t *cap, size_t *mapped, size_t need, siz
 	size_t n = *cap ? *cap * 2 : 64;
 	while (n < need)
 		n *= 2;
-	if (n * size < TPT_BIG_MIN) {
-		void *q = realloc(*p, n * size);
-		if (!q)
+	size_t bytes = round_huge(n * size * 4 > RESERVE_MIN ? n * size * 4 : RESERVE_MIN);
+	void *q = NULL;
+	if (*mapped) {
+		q = mremap(*p, *mapped, bytes, MREMAP_MAYMOVE);
+		if (q == MAP_FAILED)
+			return TP_ENOMEM;
+	} else if (n * size >= TPT_BIG_MIN && (q = tpt_big_map(bytes))) {
+		memcpy(q, *p, *cap * size);
+		free(*p);
+	} else { /* small, or no address space to spare (ulimit -v): the heap */
+		if (!(q = realloc(*p, n * size)))
 			return TP_ENOMEM;
 		*p = q;
 		*cap = n;
 		return TP_OK;
-	}
-	size_t bytes = round_huge(n * size * 4 > RESERVE_MIN ? n * size * 4 : RESERVE_MIN);
-	void *q;
-	if (*mapped) {
-		/* past the reservation (rare): the kernel moves the pages */
-		q = mremap(*p, *mapped, bytes, MREMAP_MAYMOVE);
-		if (q == MAP_FAILED)
-			return TP_ENOMEM;
-	} else {
-		if (!(q = tpt_big_map(bytes)))
-			return TP_ENOMEM;
-		memcpy(q, *p, *cap * size);
-		free(*p);
 	}
 	*p = q;
 	*cap = bytes / size;
@@ -79,8 +79,9 @@ void *tpt_big_zalloc(size_t n, size_t size, size_t *mapped)
 		return calloc(n, size);
 	size_t bytes = round_huge(n * size);
 	void *q = tpt_big_map(bytes);
-	if (q)
-		*mapped = bytes;
+	if (!q) /* no address space to spare: the heap */
+		return calloc(n, size);
+	*mapped = bytes;
 	return q;
 }
 

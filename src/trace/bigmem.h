@@ -2,11 +2,13 @@
  * Arrays a trace grows as it goes (pools, endpoints, paths, flow edges)
  * and the tables it indexes by address. Small ones live on the heap;
  * past TPT_BIG_MIN bytes an array moves, once, into an anonymous mapping
- * reserved far beyond its need and backed by transparent huge pages
- * where the system gives them: growing then moves nothing, a 2 MB page
- * is one fault and one TLB entry instead of 512 (a busy trace touches
- * tens of MB of fresh memory, spread over 4 kB pages that cost it about
- * a fifth of its time), and a small trace never pays for a huge page.
+ * reserved beyond its need (4 times, 64 MB at least; address space only)
+ * and backed by transparent huge pages where the system gives them:
+ * growing then copies nothing, a 2 MB page is one fault and one TLB entry
+ * instead of 512 (a busy trace touches tens of MB of fresh memory, spread
+ * over 4 kB pages that cost it about a fifth of its time), and a small
+ * trace never pays for a huge page. Where no mapping can be had (ulimit
+ * -v), arrays stay on the heap.
  */
 #ifndef TP_TRACE_BIGMEM_H
 #define TP_TRACE_BIGMEM_H
@@ -16,6 +18,9 @@
 #include "tripact/error.h"
 
 #define TPT_BIG_MIN ((size_t)1 << 20)
+
+/* Tests set it to act as if no mapping could be had. */
+extern int tpt_big_no_map;
 
 /*
  * Makes room for `need` elements of `size` bytes in *p (capacity *cap

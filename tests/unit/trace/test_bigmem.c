@@ -60,6 +60,36 @@ static void test_zalloc(void **state)
 	assert_null(tpt_big_zalloc(SIZE_MAX / 2, 4, &mapped));
 }
 
+/* Without address space to spare (ulimit -v), arrays stay on the heap. */
+static void test_no_mapping(void **state)
+{
+	(void)state;
+	tpt_big_no_map = 1;
+	uint32_t *a = NULL;
+	size_t cap = 0, mapped = 0, n = TPT_BIG_MIN / sizeof *a * 3;
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(tpt_big_grow((void **)&a, &cap, &mapped, i + 1, sizeof *a), TP_OK);
+		a[i] = (uint32_t)i;
+	}
+	assert_int_equal(mapped, 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(a[i], i);
+	/* and when a mapping can be had again, the array moves into one */
+	tpt_big_no_map = 0;
+	assert_int_equal(tpt_big_grow((void **)&a, &cap, &mapped, cap + 1, sizeof *a), TP_OK);
+	assert_true(mapped > 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(a[i], i);
+	tpt_big_free(a, mapped);
+	tpt_big_no_map = 1;
+	unsigned char *z = tpt_big_zalloc(TPT_BIG_MIN * 2, 1, &mapped);
+	assert_non_null(z);
+	assert_int_equal(mapped, 0);
+	assert_int_equal(z[TPT_BIG_MIN * 2 - 1], 0);
+	tpt_big_free(z, mapped);
+	tpt_big_no_map = 0;
+}
+
 static void test_grow_refuses_overflow(void **state)
 {
 	(void)state;
@@ -75,6 +105,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_keeps_contents),
 		cmocka_unit_test(test_zalloc),
+		cmocka_unit_test(test_no_mapping),
 		cmocka_unit_test(test_grow_refuses_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
