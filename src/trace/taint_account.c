@@ -137,14 +137,14 @@ struct run {
 	uint64_t *nonempty;  /* a bit per bucket with a list */
 	uint64_t nbucket, qcur; /* buckets, the bucket being taken from */
 	struct event *now;   /* bucket qcur's events in transfer order */
-	size_t pnow, nnow, capnow; /* the next one taken, the end, allocated */
+	size_t pnow, nnow, capnow, nowmap; /* the next one taken, the end, allocated */
 	size_t nqueued;
 	struct ast *st;
 	struct ast_cold *cold; /* beside st */
 	size_t nst, capst, stmap, capcold, coldmap;
 	struct tpt_index index; /* address -> pool */
 	uint32_t *pathbuf, *chain; /* end_path's scratch */
-	size_t cappath, capchain;
+	size_t cappath, capchain, pathmap, chainmap;
 	uint32_t asset;
 	uint64_t run_end_flag; /* TPG_ENT_TOKEN for the native coin, else 0 */
 	int lazy_ok; /* new pools may be lazy (see schedule) */
@@ -198,22 +198,6 @@ static enum tp_err lot_take(struct lots *q, struct tp_u256 v, struct tp_u256 *ou
 	return TP_OK;
 }
 
-/* Room for need entries in *buf (capacity *cap). */
-static enum tp_err room(uint32_t **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return TP_OK;
-	size_t c = *cap ? *cap * 2 : 64;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(*buf, c * sizeof **buf);
-	if (!q)
-		return TP_ENOMEM;
-	*buf = q;
-	*cap = c;
-	return TP_OK;
-}
-
 /*
  * Gives endpoint `end` its example path: the transfer `last` that
  * arrived from pool si (UINT32_MAX: none), preceded by the first arrivals
@@ -238,7 +222,10 @@ static enum tp_err end_path(struct run *u, uint32_t end, uint32_t si, uint64_t l
 	while (!known) {
 		/* pathbuf: the transfers' transactions, last first; chain:
 		 * the pools passed */
-		if (room(&u->pathbuf, &u->cappath, k + 1) || room(&u->chain, &u->capchain, nchain + 1))
+		if (tpt_big_grow((void **)&u->pathbuf, &u->cappath, &u->pathmap, k + 1,
+				 sizeof *u->pathbuf) ||
+		    tpt_big_grow((void **)&u->chain, &u->capchain, &u->chainmap, nchain + 1,
+				 sizeof *u->chain))
 			return TP_ENOMEM;
 		u->pathbuf[k++] = u->g->xfer[x].tx;
 		if (si == UINT32_MAX)
@@ -256,7 +243,7 @@ static enum tp_err end_path(struct run *u, uint32_t end, uint32_t si, uint64_t l
 		si = u->st[si].seed ? UINT32_MAX : u->cold[si].pred_pool;
 	}
 	size_t head = known ? known->path_len : 0, n = head + k;
-	if (room(&u->pathbuf, &u->cappath, n))
+	if (tpt_big_grow((void **)&u->pathbuf, &u->cappath, &u->pathmap, n, sizeof *u->pathbuf))
 		return TP_ENOMEM;
 	/* [known path][the walk, seed side first] */
 	for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
@@ -313,15 +300,7 @@ static enum tp_err queue_init(struct run *u)
 
 static enum tp_err now_room(struct run *u)
 {
-	if (u->nnow < u->capnow)
-		return TP_OK;
-	size_t cap = u->capnow ? u->capnow * 2 : 256;
-	struct event *q = realloc(u->now, cap * sizeof *q);
-	if (!q)
-		return TP_ENOMEM;
-	u->now = q;
-	u->capnow = cap;
-	return TP_OK;
+	return tpt_big_grow((void **)&u->now, &u->capnow, &u->nowmap, u->nnow + 1, sizeof *u->now);
 }
 
 /* Starts loading what taking event a will read first: its pool, and the
@@ -929,12 +908,12 @@ out:
 	tpt_big_free(u.st, u.stmap);
 	tpt_big_free(u.cold, u.coldmap);
 	tpt_big_free(u.ev, u.evmap);
-	free(u.now);
+	tpt_big_free(u.now, u.nowmap);
 	free(u.bucket);
 	free(u.nonempty);
 	tpt_index_free(&u.index);
-	free(u.pathbuf);
-	free(u.chain);
+	tpt_big_free(u.pathbuf, u.pathmap);
+	tpt_big_free(u.chain, u.chainmap);
 	free(amounts);
 	return e;
 }
