@@ -8,8 +8,29 @@
 #ifndef TP_TEST_GRAPH_COMPARE_H
 #define TP_TEST_GRAPH_COMPARE_H
 
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "trace/graph.h"
 #include "tripact/trace.h"
+
+/* scratch/name, made (a static buffer: the next call overwrites it). */
+static inline const char *tp_test_subdir(const char *scratch, const char *name)
+{
+	static char dir[4200];
+	snprintf(dir, sizeof dir, "%s/%s", scratch, name);
+	mkdir(dir, 0755);
+	return dir;
+}
+
+/* The id of address s in g, added if new. */
+static inline uint32_t tp_test_addr(struct tp_trace_graph *g, const char *s)
+{
+	uint32_t id;
+	assert_int_equal(tpg_addr_intern(g, s, strlen(s), &id), TP_OK);
+	return id;
+}
 
 static inline struct tp_trace_graph *tp_test_open_graph(const char *dir)
 {

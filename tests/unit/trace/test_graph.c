@@ -30,17 +30,7 @@ TP_TEST_SCRATCH("tp_trace_graph");
 
 static const char *dir_named(const char *name)
 {
-	static char dir[4200];
-	snprintf(dir, sizeof dir, "%s/%s", scratch, name);
-	mkdir(dir, 0755);
-	return dir;
-}
-
-static uint32_t addr(struct tp_trace_graph *g, const char *s)
-{
-	uint32_t id;
-	assert_int_equal(tpg_addr_intern(g, s, strlen(s), &id), TP_OK);
-	return id;
+	return tp_test_subdir(scratch, name);
 }
 
 static uint32_t tx(struct tp_trace_graph *g, uint8_t n, int64_t time, uint32_t block)
@@ -62,7 +52,7 @@ static struct tp_trace_graph *build(int wide_after)
 {
 	struct tp_trace_graph *g;
 	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
-	uint32_t a = addr(g, "A"), b = addr(g, "B"), c = addr(g, "C");
+	uint32_t a = tp_test_addr(g, "A"), b = tp_test_addr(g, "B"), c = tp_test_addr(g, "C");
 	if (wide_after == 0)
 		assert_int_equal(tpg_widen(g), TP_OK);
 	tx(g, 0, 100, 1);
@@ -178,7 +168,7 @@ static void test_append(void **state)
 		}
 		uint32_t t3 = tx(g, 3, 300, 3);
 		spend(g, t3, 3);
-		assert_int_equal(tpg_out_add(g, 69, addr(g, "D")), TP_OK);
+		assert_int_equal(tpg_out_add(g, 69, tp_test_addr(g, "D")), TP_OK);
 		tpg_seal(g);
 		struct tp_diag d = {0};
 		if (in_place) {
@@ -255,7 +245,7 @@ static void test_xfer_values(void **state)
 	(void)state;
 	struct tp_trace_graph *g;
 	assert_int_equal(tpg_new("eth", TP_TRACE_ACCOUNT, &g), TP_OK);
-	uint32_t a = addr(g, "0xa"), b = addr(g, "0xb");
+	uint32_t a = tp_test_addr(g, "0xa"), b = tp_test_addr(g, "0xb");
 	uint32_t t = tx(g, 9, 1000, 7);
 	static const struct tp_u256 v[] = {
 		{{0, 0, 0, 0}},

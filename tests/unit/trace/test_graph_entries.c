@@ -25,17 +25,7 @@ TP_TEST_SCRATCH("tp_trace_entries");
 
 static const char *dir_named(const char *name)
 {
-	static char dir[4200];
-	snprintf(dir, sizeof dir, "%s/%s", scratch, name);
-	mkdir(dir, 0755);
-	return dir;
-}
-
-static uint32_t addr(struct tp_trace_graph *g, const char *s)
-{
-	uint32_t id;
-	assert_int_equal(tpg_addr_intern(g, s, strlen(s), &id), TP_OK);
-	return id;
+	return tp_test_subdir(scratch, name);
 }
 
 static uint32_t tx(struct tp_trace_graph *g, uint8_t n, uint32_t block)
@@ -50,8 +40,9 @@ static void xfer(struct tp_trace_graph *g, uint32_t t, const char *from, const c
 		 const char *token, uint64_t lo, uint64_t hi, uint32_t kind)
 {
 	struct tp_u256 v = {{lo, hi, 0, 0}};
-	uint32_t f = from ? addr(g, from) : TPG_NONE, r = to ? addr(g, to) : TPG_NONE;
-	uint32_t asset = token ? addr(g, token) + 1 : 0;
+	uint32_t f = from ? tp_test_addr(g, from) : TPG_NONE;
+	uint32_t r = to ? tp_test_addr(g, to) : TPG_NONE;
+	uint32_t asset = token ? tp_test_addr(g, token) + 1 : 0;
 	assert_int_equal(tpg_xfer_add(g, t, f, r, asset, &v, kind), TP_OK);
 }
 
@@ -59,8 +50,8 @@ static void xfer(struct tp_trace_graph *g, uint32_t t, const char *from, const c
 static void blocks(struct tp_trace_graph *g, int first, int last)
 {
 	/* T's asset id is below U's */
-	addr(g, "T");
-	addr(g, "U");
+	tp_test_addr(g, "T");
+	tp_test_addr(g, "U");
 	for (int b = first; b <= last; b++) {
 		uint32_t t = tx(g, (uint8_t)(2 * b), (uint32_t)b);
 		xfer(g, t, "A", NULL, NULL, 21 + b, 0, TPG_FEE);
