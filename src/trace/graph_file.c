@@ -511,6 +511,19 @@ static enum tp_err check(const struct tp_trace_graph *g, const char *path, struc
 	return lc.ok ? TP_OK : corrupt(d, path, "address lists");
 }
 
+/* Does a hash table hold only ids up to bound, and an empty slot (where
+ * every probe for an absent key stops)? */
+static int table_ok(const uint32_t *t, uint32_t cap, uint32_t bound)
+{
+	uint32_t empty = 0;
+	for (uint32_t i = 0; i < cap; i++) {
+		if (t[i] > bound)
+			return 0;
+		empty += t[i] == 0;
+	}
+	return empty != 0;
+}
+
 static enum tp_err check_rest(const struct tp_trace_graph *g, const char *path, struct tp_diag *d)
 {
 	if (g->addr_len && g->addr_str[g->addr_len - 1] != '\0')
@@ -518,12 +531,10 @@ static enum tp_err check_rest(const struct tp_trace_graph *g, const char *path, 
 	for (uint32_t i = 0; i < g->naddr; i++)
 		if (g->addr_off[i] >= g->addr_len)
 			return corrupt(d, path, "address offsets");
-	for (uint32_t i = 0; i < g->addr_hcap; i++)
-		if (g->addr_hash[i] > g->naddr_bound)
-			return corrupt(d, path, "address hash");
-	for (uint32_t i = 0; i < g->tx_hcap; i++)
-		if (g->tx_hash[i] > g->ntx_bound)
-			return corrupt(d, path, "transaction hash");
+	if (!table_ok(g->addr_hash, g->addr_hcap, g->naddr_bound))
+		return corrupt(d, path, "address hash");
+	if (!table_ok(g->tx_hash, g->tx_hcap, g->ntx_bound))
+		return corrupt(d, path, "transaction hash");
 	for (uint32_t t = 0; t < g->ntx; t++)
 		if (g->tx_blk[t] >= g->nblk)
 			return corrupt(d, path, "transaction blocks");

@@ -24,6 +24,7 @@
 
 #include "tp_test.h"
 #include "trace/graph.h"
+#include "trace/graph_file.h"
 #include "graph_compare.h"
 
 TP_TEST_SCRATCH("tp_trace_graph");
@@ -115,6 +116,40 @@ static struct tp_trace_graph *save_and_open(struct tp_trace_graph *g, const char
 	if (tp_trace_graph_open(dir, &g, &d) != TP_OK)
 		fail_msg("%s", d.message);
 	return g;
+}
+
+/* Fills section sect of a saved graph with id (a valid one): a table with
+ * no empty slot, where a probe for an absent key would never stop. */
+static void fill_table(const char *path, int sect, uint32_t id)
+{
+	struct header h;
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &h, sizeof h, 0), sizeof h);
+	for (uint64_t at = 0; at < h.len[sect]; at += 4)
+		assert_int_equal(pwrite(fd, &id, 4, (off_t)(h.off[sect] + at)), 4);
+	close(fd);
+}
+
+/* A hash table without an empty slot is refused when the graph opens. */
+static void test_full_table(void **state)
+{
+	(void)state;
+	static const struct {
+		int sect;
+		const char *what;
+	} tables[] = {{S_TX_HASH, "transaction hash"}, {S_ADDR_HASH, "address hash"}};
+	for (int k = 0; k < 2; k++) {
+		const char *dir = dir_named(k ? "full_addr" : "full_tx");
+		tp_trace_graph_free(save_and_open(build(-1), dir));
+		char path[4300];
+		snprintf(path, sizeof path, "%s/graph.tpg", dir);
+		fill_table(path, tables[k].sect, 1);
+		struct tp_trace_graph *g;
+		struct tp_diag d = {0};
+		assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
+		assert_non_null(strstr(d.message, tables[k].what));
+	}
 }
 
 static void test_narrow(void **state)
@@ -456,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
 		cmocka_unit_test(test_save),	cmocka_unit_test(test_hashed_lookups),
+		cmocka_unit_test(test_full_table),
 	};
 	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }
