@@ -766,12 +766,8 @@ enum tp_err tpg_open_unlocked(const char *dir, struct tp_trace_graph **out, stru
  * the next append adds those ids again. */
 static void clear_not_yet(struct tp_trace_graph *g)
 {
-	for (uint32_t i = 0; g->ntx_bound > g->ntx && i < g->tx_hcap; i++)
-		if (g->tx_hash[i] > g->ntx)
-			g->tx_hash[i] = 0;
-	for (uint32_t i = 0; g->naddr_bound > g->naddr && i < g->addr_hcap; i++)
-		if (g->addr_hash[i] > g->naddr)
-			g->addr_hash[i] = 0;
+	if (g->ntx_bound > g->ntx || g->naddr_bound > g->naddr)
+		tpg_tables_rebuild(g);
 	for (uint64_t o = 0; g->ntx_bound > g->ntx && o < g->nout; o++)
 		if (g->out_spent[o] != TPG_NONE && g->out_spent[o] >= g->ntx)
 			g->out_spent[o] = TPG_NONE;
