@@ -38,7 +38,9 @@ static uint64_t hash_txid(const uint8_t *id)
  * tags before keys; a doubling finds each entry's new home in its tag,
  * reading no key (the keys are scattered over the txid and address
  * columns: a miss each). Entries of another home differ in those bits
- * already; of the same home, in the 32 - log2(cap) bits above them.
+ * already; of the same home, in the 32 - log2(cap) bits above them: 7 at
+ * 20,000,000 transactions, so a key is compared in vain once in 128 such
+ * meetings (at 2^31 slots, the largest table, once in 2).
  */
 static uint32_t tag_of(uint64_t h)
 {
