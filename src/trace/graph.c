@@ -32,6 +32,21 @@ static uint64_t hash_txid(const uint8_t *id)
 	return h ^ (h >> 29);
 }
 
+/*
+ * The tag kept beside a slot while the graph is mutable: the low half of
+ * the hash, of which the slot's home is the lowest bits. A probe compares
+ * tags before keys; a doubling finds each entry's new home in its tag,
+ * reading no key (the keys are scattered over the txid and address
+ * columns: a miss each). Entries of another home differ in those bits
+ * already; of the same home, in the 32 - log2(cap) bits above them: 7 at
+ * 20,000,000 transactions, so a key is compared in vain once in 128 such
+ * meetings (at 2^31 slots, the largest table, once in 2).
+ */
+static uint32_t tag_of(uint64_t h)
+{
+	return (uint32_t)h;
+}
+
 /* Is p inside g's map: a column a graph made mutable still has in place? */
 static int mapped(const struct tp_trace_graph *g, const void *p)
 {
@@ -157,7 +172,7 @@ static uint32_t addr_find_hashed(const struct tp_trace_graph *g, const char *s, 
 				 uint64_t h)
 {
 	uint32_t mask = g->addr_hcap - 1;
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint32_t tag = tag_of(h);
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->addr_hash[i];
 		if (v == 0 || v > g->naddr) /* empty, or not yet (ntx_bound) */
@@ -190,7 +205,7 @@ void tpg_addr_prefetch(const struct tp_trace_graph *g, uint64_t h)
 static uint32_t probe(const uint32_t *slots, const uint32_t *tags, uint32_t cap, uint32_t n,
 		      uint64_t h)
 {
-	uint32_t mask = cap - 1, tag = (uint32_t)(h >> 32);
+	uint32_t mask = cap - 1, tag = tag_of(h);
 	for (uint32_t i = (uint32_t)h & mask, k = 0; k < 4; i = (i + 1) & mask, k++) {
 		uint32_t v = slots[i];
 		if (v == 0 || v > n || !tags || tags[i] == tag)
@@ -223,71 +238,175 @@ void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
  */
 #define HUGE_TABLE ((size_t)64 << 20)
 
-#define REHASH_BLOCK 32 /* entries whose slots a rehash asks for at once */
+/*
+ * Whether a table of cap slots is too full to take n entries: the id and
+ * tag tables double past three quarters. A probe reads 4-byte slots and
+ * tags, 16 to a cache line, so the longer runs of a fuller table mostly
+ * stay within the line of the first; the half a table doubling at half
+ * full would leave empty was memory every lookup spreads over and every
+ * rehash touches (at 20,000,000 transactions, 256 MB of ids and tags).
+ * The open graph's check requires an empty slot, so a probe always ends.
+ */
+static int table_full(uint64_t n, uint32_t cap)
+{
+	return n * 4 > (uint64_t)cap * 3;
+}
+
+/* The hash of entry id's key: its address string, or its txid. */
+static uint64_t addr_key(const struct tp_trace_graph *g, uint32_t id)
+{
+	/* the length from the offsets: a strlen cost as much as the hash */
+	uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
+	return hash_bytes(g->addr_str + g->addr_off[id], end - g->addr_off[id] - 1);
+}
+
+static uint64_t tx_key(const struct tp_trace_graph *g, uint32_t id)
+{
+	return hash_txid(g->txid[id]);
+}
+
+/* Starts loading what the key of entry id is read from: at stage 2 the
+ * offset of an address, at stage 1 the key's bytes. */
+static void addr_key_prefetch(const struct tp_trace_graph *g, uint32_t id, int stage)
+{
+	if (stage == 2)
+		__builtin_prefetch(&g->addr_off[id]);
+	else
+		__builtin_prefetch(g->addr_str + g->addr_off[id]);
+}
+
+static void tx_key_prefetch(const struct tp_trace_graph *g, uint32_t id, int stage)
+{
+	if (stage == 1)
+		__builtin_prefetch(g->txid[id]);
+}
+
+typedef uint64_t key_fn(const struct tp_trace_graph *g, uint32_t id);
+typedef void key_prefetch_fn(const struct tp_trace_graph *g, uint32_t id, int stage);
+
+#define KEYS_AHEAD 16 /* slots ahead whose keys an untagged doubling loads */
 
 /*
- * A rehash's step: places ids first .. first + n - 1, of hashes x[0..n),
- * in a new table in order (the table adding them one by one would make),
- * after asking for all their slots, so that the misses overlap.
+ * Doubles a table of cap slots in place: h and tag hold 2 cap, the upper
+ * halves zero; afterwards each entry sits on the probe path of its hash
+ * mod 2 cap, with its tag. As in tpi_table_rehash (raw_spend.h, where
+ * the argument is), entries are taken out and put back in slot order
+ * from after an empty one, so each run is done from its start and none
+ * is left behind a hole. The new half is all the fresh memory it takes,
+ * where a new table touched three times the old size. A tagged table's
+ * homes are in the tags (tag_of); an untagged one (tagged 0: tag all
+ * zeros, a graph made mutable from its file) reads each key, loaded
+ * KEYS_AHEAD slots before, and is tagged here. Runs end up in slot order,
+ * not in id order: see tpg_tables_rebuild.
  */
-static void place_block(uint32_t *h, uint32_t *tag, uint32_t cap, uint32_t first, const uint64_t *x,
-			uint32_t n)
+static inline __attribute__((always_inline)) void
+double_in_place(const struct tp_trace_graph *g, uint32_t *h, uint32_t *tag, uint32_t cap,
+		int tagged, key_fn *key, key_prefetch_fn *prefetch)
 {
-	uint32_t mask = cap - 1;
-	for (uint32_t k = 0; k < n; k++) {
-		__builtin_prefetch(&h[x[k] & mask], 1);
-		__builtin_prefetch(&tag[x[k] & mask], 1);
-	}
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = (uint32_t)x[k] & mask;
-		while (h[i])
-			i = (i + 1) & mask;
-		h[i] = first + k + 1;
-		tag[i] = (uint32_t)(x[k] >> 32);
+	uint32_t old = cap - 1, mask = 2 * cap - 1, start = 0;
+	while (h[start]) /* there is one: at most three quarters are used */
+		start++;
+	for (uint64_t k = 1; k <= cap; k++) {
+		if (!tagged) {
+			uint32_t ahead = h[(start + k + 2 * KEYS_AHEAD) & old];
+			if (ahead)
+				prefetch(g, ahead - 1, 2);
+			if ((ahead = h[(start + k + KEYS_AHEAD) & old]))
+				prefetch(g, ahead - 1, 1);
+		}
+		uint32_t i = (uint32_t)(start + k) & old, v = h[i];
+		if (!v)
+			continue;
+		uint32_t t = tagged ? tag[i] : tag_of(key(g, v - 1));
+		h[i] = 0;
+		tag[i] = 0;
+		uint32_t j = t & mask;
+		while (h[j])
+			j = (j + 1) & mask;
+		h[j] = v;
+		tag[j] = t;
 	}
 }
 
-static uint32_t *table_new(uint32_t cap)
+/* Asks for huge pages for a big table (see HUGE_TABLE); only a hint. */
+static void huge_hint(void *t, size_t n)
 {
-	uint32_t *t = calloc(cap, sizeof *t);
 #ifdef MADV_HUGEPAGE
 	const uintptr_t huge = (uintptr_t)2 << 20;
-	size_t n = (size_t)cap * sizeof *t;
-	if (t && n >= HUGE_TABLE) {
+	if (n >= HUGE_TABLE) {
 		uintptr_t a = ((uintptr_t)t + huge - 1) & ~(huge - 1);
 		uintptr_t b = ((uintptr_t)t + n) & ~(huge - 1);
-		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+		if (b > a)
+			(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
 	}
+#else
+	(void)t, (void)n;
 #endif
-	return t;
 }
 
-static enum tp_err rehash_addr(struct tp_trace_graph *g)
+/*
+ * Makes *t (cap slots; NULL: none yet) 2 cap slots long, the new ones
+ * (all, for NULL) zero. A table in the map is copied out. 0, or -1 with
+ * *t as it was (its slots the same, perhaps with more room after them).
+ */
+static int twice(const struct tp_trace_graph *g, uint32_t **t, uint32_t cap)
 {
-	uint32_t cap = g->addr_hcap * 2;
-	uint32_t *h = table_new(cap), *tag = table_new(cap);
-	if (!h || !tag) {
-		free(h);
-		free(tag);
+	size_t half = (size_t)cap * sizeof **t;
+	uint32_t *q = !*t || mapped(g, *t) ? malloc(2 * half) : realloc(*t, 2 * half);
+	if (!q)
+		return -1;
+	huge_hint(q, 2 * half); /* before the new pages are touched */
+	if (!*t)
+		memset(q, 0, half);
+	else if (mapped(g, *t))
+		memcpy(q, *t, half);
+	memset(q + cap, 0, half);
+	*t = q;
+	return 0;
+}
+
+/* Doubles the address (addr) or transaction table, in place. */
+static enum tp_err double_table(struct tp_trace_graph *g, int addr)
+{
+	uint32_t **h = addr ? &g->addr_hash : &g->tx_hash, **tag = addr ? &g->addr_tag : &g->tx_tag;
+	uint32_t *cap = addr ? &g->addr_hcap : &g->tx_hcap;
+	int tagged = *tag != NULL;
+	if (*cap > UINT32_MAX / 2 || twice(g, h, *cap) || twice(g, tag, *cap))
 		return TP_ENOMEM;
-	}
-	uint64_t x[REHASH_BLOCK];
-	for (uint32_t id0 = 0; id0 < g->naddr; id0 += REHASH_BLOCK) {
-		uint32_t n = g->naddr - id0 < REHASH_BLOCK ? g->naddr - id0 : REHASH_BLOCK;
-		for (uint32_t k = 0; k < n; k++) {
-			/* the length from the offsets: a strlen cost as much as the hash */
-			uint32_t id = id0 + k;
-			uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
-			x[k] = hash_bytes(g->addr_str + g->addr_off[id], end - g->addr_off[id] - 1);
-		}
-		place_block(h, tag, cap, id0, x, n);
-	}
-	free_col(g, g->addr_hash);
-	free(g->addr_tag);
-	g->addr_hash = h;
-	g->addr_tag = tag;
-	g->addr_hcap = cap;
+	if (addr)
+		double_in_place(g, *h, *tag, *cap, tagged, addr_key, addr_key_prefetch);
+	else
+		double_in_place(g, *h, *tag, *cap, tagged, tx_key, tx_key_prefetch);
+	*cap *= 2;
 	return TP_OK;
+}
+
+/* Places ids 0 .. n - 1 in a zeroed table in id order (tag may be NULL). */
+static void place_all(const struct tp_trace_graph *g, uint32_t *h, uint32_t *tag, uint32_t cap,
+		      uint32_t n, key_fn *key)
+{
+	uint32_t mask = cap - 1;
+	for (uint32_t id = 0; id < n; id++) {
+		uint64_t x = key(g, id);
+		uint32_t i = (uint32_t)x & mask;
+		while (h[i])
+			i = (i + 1) & mask;
+		h[i] = id + 1;
+		if (tag)
+			tag[i] = tag_of(x);
+	}
+}
+
+void tpg_tables_rebuild(struct tp_trace_graph *g)
+{
+	memset(g->tx_hash, 0, (size_t)g->tx_hcap * sizeof *g->tx_hash);
+	memset(g->addr_hash, 0, (size_t)g->addr_hcap * sizeof *g->addr_hash);
+	if (g->tx_tag)
+		memset(g->tx_tag, 0, (size_t)g->tx_hcap * sizeof *g->tx_tag);
+	if (g->addr_tag)
+		memset(g->addr_tag, 0, (size_t)g->addr_hcap * sizeof *g->addr_tag);
+	place_all(g, g->tx_hash, g->tx_tag, g->tx_hcap, g->ntx, tx_key);
+	place_all(g, g->addr_hash, g->addr_tag, g->addr_hcap, g->naddr, addr_key);
 }
 
 static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
@@ -319,7 +438,7 @@ static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, s
 {
 	if (memchr(s, '\0', len) || g->naddr >= TPG_NONE - 1)
 		return TP_EINVAL;
-	if ((uint64_t)(g->naddr + 1) * 2 > g->addr_hcap && rehash_addr(g) != TP_OK)
+	if (table_full(g->naddr + 1, g->addr_hcap) && double_table(g, 1) != TP_OK)
 		return TP_ENOMEM;
 	if (grow(g, (void **)&g->addr_off, &g->cap_addr, g->naddr + 1, sizeof *g->addr_off) ||
 	    grow(g, (void **)&g->addr_str, &g->cap_str, g->addr_len + len + 1, 1))
@@ -334,7 +453,7 @@ static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, s
 		i = (i + 1) & mask;
 	g->addr_hash[i] = g->naddr + 1;
 	if (g->addr_tag)
-		g->addr_tag[i] = (uint32_t)(h >> 32);
+		g->addr_tag[i] = tag_of(h);
 	*id = g->naddr++;
 	return TP_OK;
 }
@@ -345,7 +464,7 @@ uint32_t tpg_tx_find(const struct tp_trace_graph *g, const uint8_t *id, size_t l
 		return TPG_NONE;
 	uint32_t mask = g->tx_hcap - 1;
 	uint64_t h = hash_txid(id);
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint32_t tag = tag_of(h);
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		uint32_t v = g->tx_hash[i];
 		if (v == 0 || v > g->ntx) /* empty, or not yet (ntx_bound) */
@@ -394,7 +513,7 @@ static enum tp_err tag_hashes(struct tp_trace_graph *g)
 	}
 	for (uint32_t i = 0; t && i < g->tx_hcap; i++)
 		if (g->tx_hash[i])
-			t[i] = (uint32_t)(hash_txid(g->txid[g->tx_hash[i] - 1]) >> 32);
+			t[i] = tag_of(hash_txid(g->txid[g->tx_hash[i] - 1]));
 	for (uint32_t i = 0; a && i < g->addr_hcap; i++) {
 		if (g->addr_hash[i]) {
 			/* lengths from the offsets: a strlen per address was half
@@ -402,37 +521,13 @@ static enum tp_err tag_hashes(struct tp_trace_graph *g)
 			uint32_t id = g->addr_hash[i] - 1;
 			uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
 			const char *s = g->addr_str + g->addr_off[id];
-			a[i] = (uint32_t)(hash_bytes(s, end - g->addr_off[id] - 1) >> 32);
+			a[i] = tag_of(hash_bytes(s, end - g->addr_off[id] - 1));
 		}
 	}
 	if (t)
 		g->tx_tag = t;
 	if (a)
 		g->addr_tag = a;
-	return TP_OK;
-}
-
-static enum tp_err rehash_tx(struct tp_trace_graph *g)
-{
-	uint32_t cap = g->tx_hcap * 2;
-	uint32_t *h = table_new(cap), *tag = table_new(cap);
-	if (!h || !tag) {
-		free(h);
-		free(tag);
-		return TP_ENOMEM;
-	}
-	uint64_t x[REHASH_BLOCK];
-	for (uint32_t t0 = 0; t0 < g->ntx; t0 += REHASH_BLOCK) {
-		uint32_t n = g->ntx - t0 < REHASH_BLOCK ? g->ntx - t0 : REHASH_BLOCK;
-		for (uint32_t k = 0; k < n; k++)
-			x[k] = hash_txid(g->txid[t0 + k]);
-		place_block(h, tag, cap, t0, x, n);
-	}
-	free_col(g, g->tx_hash);
-	free(g->tx_tag);
-	g->tx_hash = h;
-	g->tx_tag = tag;
-	g->tx_hcap = cap;
 	return TP_OK;
 }
 
@@ -458,7 +553,7 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 		return TP_EEXIST;
 	if (g->ntx >= TPG_NONE - 2)
 		return TP_ELIMIT;
-	if ((uint64_t)(g->ntx + 1) * 2 > g->tx_hcap && rehash_tx(g) != TP_OK)
+	if (table_full(g->ntx + 1, g->tx_hcap) && double_table(g, 0) != TP_OK)
 		return TP_ENOMEM;
 	if ((!g->tx_tag || !g->addr_tag) && g->ntx >= g->tag_at && tag_hashes(g) != TP_OK)
 		return TP_ENOMEM;
@@ -480,7 +575,7 @@ enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, 
 		i = (i + 1) & mask;
 	g->tx_hash[i] = g->ntx + 1;
 	if (g->tx_tag)
-		g->tx_tag[i] = (uint32_t)(h >> 32);
+		g->tx_tag[i] = tag_of(h);
 	*tx = g->ntx++;
 	tpg_seal(g);
 	if (!g->have_last_block || block > g->last_block)

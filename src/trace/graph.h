@@ -232,6 +232,13 @@ void tpg_tx_prefetch(const struct tp_trace_graph *g, const uint8_t id[32]);
  * range of the transaction the slot points to.
  */
 void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32]);
+/*
+ * Empties both hash tables and places ids 0 .. ntx - 1 and 0 .. naddr - 1
+ * again, in id order: how ids past the counts (an append that did not
+ * finish) are forgotten. Clearing their slots alone would leave holes in
+ * runs that a doubling in place laid out in slot order.
+ */
+void tpg_tables_rebuild(struct tp_trace_graph *g);
 /* Appends a transaction (its inputs/outputs are appended after it). */
 enum tp_err tpg_tx_add(struct tp_trace_graph *g, const uint8_t *id, size_t len, int64_t time,
 		       uint32_t block, uint32_t *tx) TP_MUST_CHECK;

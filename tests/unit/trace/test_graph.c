@@ -24,6 +24,7 @@
 
 #include "tp_test.h"
 #include "trace/graph.h"
+#include "trace/graph_file.h"
 #include "graph_compare.h"
 
 TP_TEST_SCRATCH("tp_trace_graph");
@@ -115,6 +116,40 @@ static struct tp_trace_graph *save_and_open(struct tp_trace_graph *g, const char
 	if (tp_trace_graph_open(dir, &g, &d) != TP_OK)
 		fail_msg("%s", d.message);
 	return g;
+}
+
+/* Fills section sect of a saved graph with id (a valid one): a table with
+ * no empty slot, where a probe for an absent key would never stop. */
+static void fill_table(const char *path, int sect, uint32_t id)
+{
+	struct header h;
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &h, sizeof h, 0), sizeof h);
+	for (uint64_t at = 0; at < h.len[sect]; at += 4)
+		assert_int_equal(pwrite(fd, &id, 4, (off_t)(h.off[sect] + at)), 4);
+	close(fd);
+}
+
+/* A hash table without an empty slot is refused when the graph opens. */
+static void test_full_table(void **state)
+{
+	(void)state;
+	static const struct {
+		int sect;
+		const char *what;
+	} tables[] = {{S_TX_HASH, "transaction hash"}, {S_ADDR_HASH, "address hash"}};
+	for (int k = 0; k < 2; k++) {
+		const char *dir = dir_named(k ? "full_addr" : "full_tx");
+		tp_trace_graph_free(save_and_open(build(-1), dir));
+		char path[4300];
+		snprintf(path, sizeof path, "%s/graph.tpg", dir);
+		fill_table(path, tables[k].sect, 1);
+		struct tp_trace_graph *g;
+		struct tp_diag d = {0};
+		assert_int_equal(tp_trace_graph_open(dir, &g, &d), TP_EPARSE);
+		assert_non_null(strstr(d.message, tables[k].what));
+	}
 }
 
 static void test_narrow(void **state)
@@ -319,6 +354,81 @@ static void test_hashed_lookups(void **state)
 	tp_trace_graph_free(g);
 }
 
+static void txid_of(uint32_t n, uint8_t id[32])
+{
+	memset(id, 0, 32);
+	for (int k = 0; k < 32; k += 4) {
+		uint32_t w = (n + 1) * 2654435761u + (uint32_t)k * 40503u;
+		memcpy(id + k, &w, 4);
+	}
+}
+
+static void expect_txs(const struct tp_trace_graph *g, uint32_t n);
+
+/* Adds transactions and addresses from .. to - 1; after each doubling of
+ * a table, every entry must be found (the next doubling would mend a
+ * misplaced one). */
+static void add_txs(struct tp_trace_graph *g, uint32_t from, uint32_t to)
+{
+	uint8_t id[32];
+	int doublings = 0;
+	for (uint32_t n = from; n < to; n++) {
+		uint32_t tx_cap = g->tx_hcap, addr_cap = g->addr_hcap;
+		txid_of(n, id);
+		uint32_t t;
+		assert_int_equal(tpg_tx_add(g, id, 32, 100, 1, &t), TP_OK);
+		assert_int_equal(t, n);
+		char name[16];
+		int len = snprintf(name, sizeof name, "addr%u", n);
+		assert_int_equal(tpg_addr_append(g, name, (size_t)len, &t), TP_OK);
+		assert_int_equal(t, n);
+		if (g->tx_hcap != tx_cap || g->addr_hcap != addr_cap) {
+			expect_txs(g, n + 1);
+			doublings++;
+		}
+	}
+	assert_true(doublings > 0);
+	tpg_seal(g);
+}
+
+static void expect_txs(const struct tp_trace_graph *g, uint32_t n)
+{
+	uint8_t id[32];
+	for (uint32_t k = 0; k < n + 100; k++) {
+		txid_of(k, id);
+		assert_int_equal(tpg_tx_find(g, id, 32), k < n ? k : TPG_NONE);
+		char name[16];
+		int len = snprintf(name, sizeof name, "addr%u", k);
+		assert_int_equal(tpg_addr_find(g, name, (size_t)len), k < n ? k : TPG_NONE);
+	}
+	assert_true((uint64_t)g->ntx * 4 <= (uint64_t)g->tx_hcap * 3);
+	assert_true((uint64_t)g->naddr * 4 <= (uint64_t)g->addr_hcap * 3);
+}
+
+/*
+ * The hash tables double in place many times, on the heap and from a
+ * mapped file (copied out first, untagged): every id is still found from
+ * its hash (so no hole cuts its run), no absent one is, and a rebuild
+ * (what forgetting an unfinished append does) finds the same.
+ */
+static void test_table_doubling(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g;
+	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
+	add_txs(g, 0, 30000);
+	expect_txs(g, 30000);
+	const char *dir = dir_named("doubling");
+	g = save_and_open(g, dir);
+	expect_txs(g, 30000);
+	assert_int_equal(tpg_make_mutable(g), TP_OK);
+	add_txs(g, 30000, 70000);
+	expect_txs(g, 70000);
+	tpg_tables_rebuild(g);
+	expect_txs(g, 70000);
+	tp_trace_graph_free(g);
+}
+
 /* Writes a file of n bytes starting with magic and version (u32). */
 static void old_file(const char *dir, const char *magic, uint32_t version, size_t n)
 {
@@ -456,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_append),	cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_damaged), cmocka_unit_test(test_xfer_values),
 		cmocka_unit_test(test_save),	cmocka_unit_test(test_hashed_lookups),
+		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_table_doubling),
 	};
 	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }
