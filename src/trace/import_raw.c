@@ -316,7 +316,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
 				   tp_strerror(e));
 	/* three quarters of the way to growing: ask for the next table */
-	if (w->pipe && w->sp.n * 8 >= w->sp.cap * 3 && w->asked != tpi_spend_next_bytes(&w->sp))
+	if (w->pipe && tpi_spend_nearly_full(&w->sp) && w->asked != tpi_spend_next_bytes(&w->sp))
 		tpi_pipe_want(w->pipe, w->asked = tpi_spend_next_bytes(&w->sp));
 	w->added = 1;
 	w->r->txs++;

@@ -136,7 +136,7 @@ enum tp_err tpi_keys_id(struct tpi_keys *k, const uint8_t *key, size_t n, uint64
 	*id = (uint32_t)k->n;
 	s->id = *id + 1;
 	*added = 1;
-	if (++k->n * 2 > k->cap)
+	if (tpi_table_full(++k->n, k->cap))
 		return grow(k);
 	return TP_OK;
 }

@@ -185,7 +185,7 @@ static enum tp_err grow(struct tpi_spend *s)
 enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
 			  uint64_t out, uint64_t value)
 {
-	if ((s->n + 1) * 2 > s->cap) {
+	if (tpi_table_full(s->n + 1, s->cap)) {
 		enum tp_err e = grow(s);
 		if (e != TP_OK)
 			return e;

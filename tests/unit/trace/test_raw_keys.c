@@ -68,10 +68,33 @@ static void test_numbers_survive_doubling(void **state)
 	assert_null(ks.slot);
 }
 
+/* The table doubles only past three quarters full, keeping every number. */
+static void test_grows_at_three_quarters(void **state)
+{
+	(void)state;
+	struct tpi_keys ks;
+	assert_int_equal(tpi_keys_init(&ks), TP_OK);
+	const uint64_t cap = ks.cap;
+	int added;
+	uint32_t k = 0;
+	for (; k < cap * 3 / 4; k++)
+		assert_int_equal(id_of(&ks, k, &added), k);
+	assert_int_equal(ks.cap, cap);
+	assert_int_equal(id_of(&ks, k, &added), k);
+	assert_true(added);
+	assert_int_equal(ks.cap, 2 * cap);
+	for (uint32_t j = 0; j <= k; j++) {
+		assert_int_equal(id_of(&ks, j, &added), j);
+		assert_false(added);
+	}
+	tpi_keys_free(&ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers_survive_doubling),
+		cmocka_unit_test(test_grows_at_three_quarters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
