@@ -305,8 +305,11 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct scratch *sc, str
 	tx->locktime = le32(c->p);
 	c->p += 4;
 
-	struct tp_btc_msg m = {{start, body, c->p - 4}, {4, (size_t)(body_end - body), 4}};
-	*id = m;
+	/* without a witness the three ranges are one: hashed in place, block
+	 * by block, where split ones are gathered into a buffer */
+	struct tp_btc_msg whole = {{start, start, start}, {(size_t)(c->p - start), 0, 0}},
+			  split = {{start, body, c->p - 4}, {4, (size_t)(body_end - body), 4}};
+	*id = tx->has_witness ? split : whole;
 	tx->size = (size_t)(c->p - start);
 	tx->is_coinbase = n_in == 1 && sc->in[0].prev_index == 0xffffffffu &&
 			  memcmp(sc->in[0].prev_txid, null_txid, 32) == 0;
