@@ -33,7 +33,7 @@ struct tpi_spend_slot {
 
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
-	uint64_t cap, n; /* cap a power of two, n <= 3 cap / 4 */
+	uint64_t cap, n; /* cap a power of two, n <= cap / 2 (raw_spend.c says why) */
 	/* bytes of address space kept at slot for the table to grow into in
 	 * place (0: slot is a tpi_table_alloc table of cap slots) */
 	size_t reserved;
@@ -50,18 +50,11 @@ static inline int tpi_spend_grows_in_place(const struct tpi_spend *s)
 	return s->reserved && s->cap * 2 * sizeof(struct tpi_spend_slot) <= s->reserved;
 }
 
-/* Whether a table of cap slots holding n entries is past three quarters
- * full: the spend index and the key table then double. */
-static inline int tpi_table_full(uint64_t n, uint64_t cap)
-{
-	return n * 4 > cap * 3;
-}
-
-/* Whether the index is three quarters of the way to growing: time to ask
- * for the table the growth will need. */
+/* Whether the index is three quarters of the way to growing (3/8 full):
+ * time to ask for the table the growth will need. */
 static inline int tpi_spend_nearly_full(const struct tpi_spend *s)
 {
-	return s->n * 16 >= s->cap * 9;
+	return s->n * 8 >= s->cap * 3;
 }
 
 /* Bytes of fresh memory the index's next growth takes: the upper half of
@@ -185,10 +178,8 @@ struct tpi_table_kind {
  * cannot run off the end while the run's old part before the wrap is
  * being done, as those slots came from at most as many old places (from
  * its start to cap - 1) as the upper half has from start + cap on.
- * None of this asks for a load below one half: only that one slot is
- * empty, so the tables grow at three quarters full (at one half, the
- * final tables of a 20,000,000-transaction import were twice as large,
- * and this machine pays about 1-2 CPU s for every fresh GB).
+ * None of this asks for a load below one half, only for one empty slot:
+ * the key table grows at three quarters full (raw_keys.c).
  */
 static inline __attribute__((always_inline)) void
 tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
