@@ -346,16 +346,22 @@ static enum tp_err check_merkle(struct tp_btc_decoder *dec, const struct tp_btc_
 		return e;
 	memcpy(dec->tree, dec->ids, n * 32);
 	while (n > 1) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i += 2) {
-			uint8_t pair[64];
-			size_t j = i + 1 < n ? i + 1 : i;
+		/* node k of the next level hashes nodes 2k and 2k + 1 (or 2k
+		 * twice); two nodes at a time, each written after its inputs
+		 * and those of the other were read (2k + 2 > k + 1) */
+		size_t m = (n + 1) / 2;
+		struct tp_btc_msg pair[2];
+		for (size_t k = 0; k < m; k++) {
+			size_t i = 2 * k, j = i + 1 < n ? i + 1 : i;
 			if (j != i && memcmp(dec->tree[i], dec->tree[j], 32) == 0)
 				mutated = 1;
-			memcpy(pair, dec->tree[i], 32);
-			memcpy(pair + 32, dec->tree[j], 32);
-			tp_btc_sha256d(pair, 64, dec->tree[m++]);
+			struct tp_btc_msg x = {{dec->tree[i], dec->tree[j], NULL}, {32, 32, 0}};
+			pair[k % 2] = x;
+			if (k % 2)
+				tp_btc_sha256d_two(&pair[0], &pair[1], dec->tree[k - 1], dec->tree[k]);
 		}
+		if (m % 2)
+			tp_btc_sha256d_msg(&pair[0], dec->tree[m - 1]);
 		n = m;
 	}
 	c->p = c->base + 36; /* the header's merkle root */
