@@ -31,15 +31,36 @@ void tp_btc_sha256d_nettle(const struct tp_btc_msg *m, uint8_t out[32])
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
+#include <stdatomic.h>
 
 #define NI __attribute__((target("sha,sse4.1")))
 
 static int off; /* tp_btc_sha256_use_ni(0) */
 
+/* Whether the CPU has SHA-NI and SSE4.1: asked once with cpuid (a trap to
+ * the host on a virtual machine; clang 14 has no "sha" for
+ * __builtin_cpu_supports). */
+static int cpu_has_ni(void)
+{
+	static atomic_int known = -1;
+	int v = atomic_load_explicit(&known, memory_order_relaxed);
+	if (v < 0) {
+		unsigned a, b, c, d, sse41 = 0, sha = 0;
+		if (__get_cpuid(1, &a, &b, &c, &d))
+			sse41 = c >> 19 & 1;
+		if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+			sha = b >> 29 & 1;
+		v = (int)(sse41 & sha);
+		atomic_store_explicit(&known, v, memory_order_relaxed);
+	}
+	return v;
+}
+
 int tp_btc_sha256_ni(void)
 {
-	return !off && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	return !off && cpu_has_ni();
 }
 
 void tp_btc_sha256_use_ni(int on)
