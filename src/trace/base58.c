@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "btc_codec.h"
+#include "sha256d.h"
 
 static const char ALPHABET[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -112,13 +113,9 @@ long tp_base58_decode(const char *s, uint8_t *out, size_t outcap)
 
 void tp_btc_sha256d(const void *p, size_t n, uint8_t out[32])
 {
-	struct sha256_ctx c;
-	sha256_init(&c);
-	sha256_update(&c, n, p);
-	sha256_digest(&c, 32, out);
-	sha256_init(&c);
-	sha256_update(&c, 32, out);
-	sha256_digest(&c, 32, out);
+	/* on SHA-NI without nettle's per-call work (sha256d.h) */
+	struct tp_btc_msg m = {{p, p, p}, {n, 0, 0}};
+	tp_btc_sha256d_msg(&m, out);
 }
 
 void tp_btc_hash160(const void *p, size_t n, uint8_t out[20])

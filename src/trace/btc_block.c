@@ -11,42 +11,44 @@
  *
  * The txid is SHA-256d of the transaction without marker, flag and
  * witness: we hash the three byte ranges in place (version; inputs and
- * outputs; locktime) instead of copying a stripped transaction.
+ * outputs; locktime) instead of copying a stripped transaction, and two
+ * transactions at a time (sha256d.h): a transaction is decoded, then the
+ * next one, then both are hashed together and handed over in order.
  *
  * Every read is bounds-checked against the end of the block, and every
  * count is checked against the bytes left (an input takes at least 41, an
  * output 9, a transaction 10), so a hostile count cannot make us allocate
  * more than the block itself could describe. Errors give the offset.
  */
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "btc_codec.h"
+#include "sha256d.h"
 #include "tripact/btc.h"
 
 #define MAX_MONEY (21000000ull * 100000000ull)
 #define MAX_SIZE  0x02000000u /* Core's MAX_SIZE for CompactSize values */
 
-struct tp_btc_decoder {
-	enum tp_btc_network net;
-	unsigned flags;
+/* Where one transaction's inputs and outputs are decoded to. */
+struct scratch {
 	struct tp_btc_txin *in;
 	size_t in_cap;
 	struct tp_btc_txout *out;
 	size_t out_cap;
-	uint8_t (*ids)[32]; /* txids of the block (TP_BTC_CHECK_MERKLE) */
-	size_t ids_cap;
-	uint8_t (*tree)[32]; /* a level of the merkle tree */
-	size_t tree_cap;
 };
 
-/* What decode_tx does besides checking bounds. */
-enum pass {
-	FULL,	   /* hash the txid and classify the outputs */
-	HASH_ONLY, /* txid only (first pass of a merkle check) */
-	KNOWN_ID   /* classify; the txid was hashed by the first pass */
+struct tp_btc_decoder {
+	enum tp_btc_network net;
+	unsigned flags;
+	struct scratch tx[2]; /* a pair of transactions, hashed together */
+	uint8_t (*ids)[32];   /* txids of the block (TP_BTC_CHECK_MERKLE) */
+	size_t ids_cap;
+	struct tp_btc_msg *msg; /* what each txid hashes (TP_BTC_CHECK_MERKLE) */
+	size_t msg_cap;
+	uint8_t (*tree)[32]; /* a level of the merkle tree */
+	size_t tree_cap;
 };
 
 struct cursor {
@@ -71,9 +73,12 @@ void tp_btc_decoder_free(struct tp_btc_decoder *dec)
 {
 	if (!dec)
 		return;
-	free(dec->in);
-	free(dec->out);
+	for (int i = 0; i < 2; i++) {
+		free(dec->tx[i].in);
+		free(dec->tx[i].out);
+	}
 	free(dec->ids);
+	free(dec->msg);
 	free(dec->tree);
 	free(dec);
 }
@@ -215,8 +220,14 @@ enum tp_err tp_btc_header_parse(const uint8_t *raw, size_t len, struct tp_btc_he
 	return TP_OK;
 }
 
-static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struct tp_btc_tx *tx,
-			     enum pass pass)
+/*
+ * Decodes the transaction at c into tx, its inputs and outputs into sc,
+ * and sets *id to the byte ranges its txid hashes; tx->txid is left for
+ * the caller to fill. Classifies the outputs unless only the ranges are
+ * wanted (the first pass of a merkle check).
+ */
+static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct scratch *sc, struct cursor *c,
+			     struct tp_btc_tx *tx, int classify, struct tp_btc_msg *id)
 {
 	static const uint8_t null_txid[32];
 	const uint8_t *start = c->p;
@@ -239,10 +250,10 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 		return e;
 	if (n_in == 0)
 		return fail(c, "transaction has no inputs");
-	if ((e = grow((void **)&dec->in, &dec->in_cap, n_in, sizeof *dec->in)))
+	if ((e = grow((void **)&sc->in, &sc->in_cap, n_in, sizeof *sc->in)))
 		return e;
 	for (size_t i = 0; i < n_in; i++) {
-		struct tp_btc_txin *in = &dec->in[i];
+		struct tp_btc_txin *in = &sc->in[i];
 		const uint8_t *sig;
 		size_t siglen;
 		if (!need(c, 36))
@@ -259,10 +270,10 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 	}
 	if ((e = count(c, &n_out, 9, "output count")))
 		return e;
-	if ((e = grow((void **)&dec->out, &dec->out_cap, n_out, sizeof *dec->out)))
+	if ((e = grow((void **)&sc->out, &sc->out_cap, n_out, sizeof *sc->out)))
 		return e;
 	for (size_t i = 0; i < n_out; i++) {
-		struct tp_btc_txout *o = &dec->out[i];
+		struct tp_btc_txout *o = &sc->out[i];
 		if (!need(c, 8))
 			return fail(c, "truncated: output value runs past the end");
 		o->value = le64(c->p);
@@ -271,7 +282,7 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 		c->p += 8;
 		if ((e = bytes(c, &o->script, &o->script_len, "scriptPubKey")))
 			return e;
-		if (pass != HASH_ONLY)
+		if (classify)
 			tp_btc_script_classify(dec->net, o->script, o->script_len,
 					       (dec->flags & TP_BTC_NO_ADDRESS) != 0, o);
 	}
@@ -294,27 +305,18 @@ static enum tp_err decode_tx(struct tp_btc_decoder *dec, struct cursor *c, struc
 	tx->locktime = le32(c->p);
 	c->p += 4;
 
-	if (pass == KNOWN_ID) {
-		memcpy(tx->txid, dec->ids[tx->index], 32);
-	} else {
-		struct sha256_ctx h;
-		sha256_init(&h);
-		sha256_update(&h, 4, start);
-		sha256_update(&h, (size_t)(body_end - body), body);
-		sha256_update(&h, 4, c->p - 4);
-		sha256_digest(&h, 32, tx->txid);
-		sha256_init(&h);
-		sha256_update(&h, 32, tx->txid);
-		sha256_digest(&h, 32, tx->txid);
-	}
-
+	/* without a witness the three ranges are one: hashed in place, block
+	 * by block, where split ones are gathered into a buffer */
+	struct tp_btc_msg whole = {{start, start, start}, {(size_t)(c->p - start), 0, 0}},
+			  split = {{start, body, c->p - 4}, {4, (size_t)(body_end - body), 4}};
+	*id = tx->has_witness ? split : whole;
 	tx->size = (size_t)(c->p - start);
-	tx->is_coinbase = n_in == 1 && dec->in[0].prev_index == 0xffffffffu &&
-			  memcmp(dec->in[0].prev_txid, null_txid, 32) == 0;
+	tx->is_coinbase = n_in == 1 && sc->in[0].prev_index == 0xffffffffu &&
+			  memcmp(sc->in[0].prev_txid, null_txid, 32) == 0;
 	tx->n_in = tx->is_coinbase ? 0 : n_in;
-	tx->in = dec->in;
+	tx->in = sc->in;
 	tx->n_out = n_out;
-	tx->out = dec->out;
+	tx->out = sc->out;
 	return TP_OK;
 }
 
@@ -344,16 +346,22 @@ static enum tp_err check_merkle(struct tp_btc_decoder *dec, const struct tp_btc_
 		return e;
 	memcpy(dec->tree, dec->ids, n * 32);
 	while (n > 1) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i += 2) {
-			uint8_t pair[64];
-			size_t j = i + 1 < n ? i + 1 : i;
+		/* node k of the next level hashes nodes 2k and 2k + 1 (or 2k
+		 * twice); two nodes at a time, each written after its inputs
+		 * and those of the other were read (2k + 2 > k + 1) */
+		size_t m = (n + 1) / 2;
+		struct tp_btc_msg pair[2];
+		for (size_t k = 0; k < m; k++) {
+			size_t i = 2 * k, j = i + 1 < n ? i + 1 : i;
 			if (j != i && memcmp(dec->tree[i], dec->tree[j], 32) == 0)
 				mutated = 1;
-			memcpy(pair, dec->tree[i], 32);
-			memcpy(pair + 32, dec->tree[j], 32);
-			tp_btc_sha256d(pair, 64, dec->tree[m++]);
+			struct tp_btc_msg x = {{dec->tree[i], dec->tree[j], NULL}, {32, 32, 0}};
+			pair[k % 2] = x;
+			if (k % 2)
+				tp_btc_sha256d_two(&pair[0], &pair[1], dec->tree[k - 1], dec->tree[k]);
 		}
+		if (m % 2)
+			tp_btc_sha256d_msg(&pair[0], dec->tree[m - 1]);
 		n = m;
 	}
 	c->p = c->base + 36; /* the header's merkle root */
@@ -363,6 +371,97 @@ static enum tp_err check_merkle(struct tp_btc_decoder *dec, const struct tp_btc_
 	if (mutated)
 		return fail(c, "duplicated transactions in the merkle tree (a mutated block, "
 			       "CVE-2012-2459)");
+	return TP_OK;
+}
+
+/* The txids of n transactions from what each hashes, two at a time. */
+static void hash_ids(const struct tp_btc_msg *m, size_t n, uint8_t (*ids)[32])
+{
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		tp_btc_sha256d_two(&m[i], &m[i + 1], ids[i], ids[i + 1]);
+	if (i < n)
+		tp_btc_sha256d_msg(&m[i], ids[i]);
+}
+
+/*
+ * The transactions at c with the merkle check: every txid first and the
+ * root checked against the header, then each transaction decoded again
+ * and handed over with its id.
+ */
+static enum tp_err merkle_checked(struct tp_btc_decoder *dec, const struct tp_btc_header *h,
+				  struct cursor *c, tp_btc_tx_fn fn, void *ctx)
+{
+	const uint8_t *txs = c->p;
+	struct tp_btc_tx tx;
+	struct tp_btc_msg m;
+	enum tp_err e;
+	if ((e = grow((void **)&dec->ids, &dec->ids_cap, h->n_tx, 32)) ||
+	    (e = grow((void **)&dec->msg, &dec->msg_cap, h->n_tx, sizeof *dec->msg)))
+		return e;
+	for (size_t i = 0; i < h->n_tx; i++) {
+		tx.index = (uint32_t)i;
+		if ((e = decode_tx(dec, &dec->tx[0], c, &tx, 0, &dec->msg[i])))
+			return e;
+	}
+	hash_ids(dec->msg, h->n_tx, dec->ids);
+	if ((e = trailing(c)) || (e = check_merkle(dec, h, c)))
+		return e;
+	c->p = txs;
+	for (size_t i = 0; i < h->n_tx; i++) {
+		tx.index = (uint32_t)i;
+		if ((e = decode_tx(dec, &dec->tx[0], c, &tx, 1, &m)))
+			return e;
+		memcpy(tx.txid, dec->ids[i], 32);
+		if (fn && (e = fn(ctx, h, &tx)) != TP_OK)
+			return e;
+	}
+	return TP_OK;
+}
+
+/*
+ * The transactions at c two at a time: both decoded, hashed together,
+ * then handed over in order. An error in the second is kept aside until
+ * the first went through, so the callbacks and the error are the same
+ * as decoding one at a time would give.
+ */
+static enum tp_err in_pairs(struct tp_btc_decoder *dec, const struct tp_btc_header *h,
+			    struct cursor *c, tp_btc_tx_fn fn, void *ctx)
+{
+	struct tp_diag *d = c->d, aside;
+	for (size_t i = 0; i < h->n_tx; i += 2) {
+		struct tp_btc_tx tx[2];
+		struct tp_btc_msg m[2];
+		size_t n = i + 1 < h->n_tx ? 2 : 1;
+		enum tp_err e, later = TP_OK;
+		tx[0].index = (uint32_t)i;
+		if ((e = decode_tx(dec, &dec->tx[0], c, &tx[0], 1, &m[0])))
+			return e;
+		if (n == 2) {
+			tx[1].index = (uint32_t)i + 1;
+			aside.code = TP_OK;
+			aside.column = d ? d->column : 0;
+			c->d = d ? &aside : NULL;
+			later = decode_tx(dec, &dec->tx[1], c, &tx[1], 1, &m[1]);
+			c->d = d;
+			n -= later != TP_OK;
+		}
+		if (n == 2)
+			tp_btc_sha256d_two(&m[0], &m[1], tx[0].txid, tx[1].txid);
+		else
+			tp_btc_sha256d_msg(&m[0], tx[0].txid);
+		for (size_t k = 0; k < n; k++)
+			if (fn && (e = fn(ctx, h, &tx[k])) != TP_OK)
+				return e;
+		if (later) {
+			if (d && aside.code != TP_OK) {
+				d->code = aside.code;
+				d->column = aside.column;
+				memcpy(d->message, aside.message, sizeof d->message);
+			}
+			return later;
+		}
+	}
 	return TP_OK;
 }
 
@@ -384,30 +483,10 @@ enum tp_err tp_btc_block_decode(struct tp_btc_decoder *dec, const uint8_t *raw, 
 		return e;
 	if (h.n_tx == 0)
 		return fail(&c, "block has no transactions");
-	const uint8_t *txs = c.p;
-	if (dec->flags & TP_BTC_CHECK_MERKLE) {
-		if ((e = grow((void **)&dec->ids, &dec->ids_cap, h.n_tx, 32)))
-			return e;
-		for (size_t i = 0; i < h.n_tx; i++) {
-			struct tp_btc_tx tx;
-			tx.index = (uint32_t)i;
-			if ((e = decode_tx(dec, &c, &tx, HASH_ONLY)))
-				return e;
-			memcpy(dec->ids[i], tx.txid, 32);
-		}
-		if ((e = trailing(&c)) || (e = check_merkle(dec, &h, &c)))
-			return e;
-		c.p = txs;
-	}
-	for (size_t i = 0; i < h.n_tx; i++) {
-		struct tp_btc_tx tx;
-		tx.index = (uint32_t)i;
-		if ((e = decode_tx(dec, &c, &tx,
-				   (dec->flags & TP_BTC_CHECK_MERKLE) ? KNOWN_ID : FULL)))
-			return e;
-		if (fn && (e = fn(ctx, &h, &tx)) != TP_OK)
-			return e;
-	}
+	e = dec->flags & TP_BTC_CHECK_MERKLE ? merkle_checked(dec, &h, &c, fn, ctx)
+					      : in_pairs(dec, &h, &c, fn, ctx);
+	if (e)
+		return e;
 	if ((e = trailing(&c)))
 		return e;
 	if (hout)

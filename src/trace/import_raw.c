@@ -46,8 +46,15 @@ struct raw {
 	/* graph address id by key number (tpi_keys); TPG_NONE while the key's
 	 * only outputs were skipped */
 	uint32_t *addr;
-	size_t naddr, addr_cap;
+	size_t naddr, addr_cap; /* keys seen, entries of addr */
 	int fresh; /* the graph had no address before: every new key is new to it */
+	/*
+	 * Key number k is address id k: the graph had no address, and each
+	 * key's address was added when the key was first seen (none first
+	 * seen in a skipped transaction), so in the order keys are numbered.
+	 * addr[] is then neither kept nor read (a random load an output).
+	 */
+	int same_ids;
 	int added; /* the last add_tx added its transaction */
 	struct tpr *r;
 	struct tp_diag d;   /* what failed here (the file is named at the end) */
@@ -136,8 +143,10 @@ static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct 
 	for (uint32_t i = 0; i < t->nin; i++)
 		tpi_spend_prefetch(&w->sp, in[i].hash);
 	for (uint32_t k = 0; k < t->nout; k++) {
-		if (out[k].key_id < w->naddr)
-			__builtin_prefetch(&w->addr[out[k].key_id]);
+		if (out[k].key_id < w->naddr) {
+			if (!w->same_ids)
+				__builtin_prefetch(&w->addr[out[k].key_id]);
+		}
 		else if (out[k].str != TPI_NO_STR) /* a new key: the slot it will take */
 			tpg_addr_prefetch(w->g, out[k].ahash);
 		tpi_spend_prefetch(&w->sp, out[k].shash);
@@ -190,6 +199,36 @@ static const char *spent_output(struct raw *w, const struct tpi_rin *in, uint64_
 	return NULL;
 }
 
+/* Room in the key map for `need` keys. */
+static enum tp_err addr_room(struct raw *w, size_t need)
+{
+	if (need <= w->addr_cap)
+		return TP_OK;
+	size_t cap = w->addr_cap ? w->addr_cap : 1 << 16;
+	while (cap < need)
+		cap *= 2;
+	uint32_t *q = realloc(w->addr, cap * sizeof *q);
+	if (!q)
+		return TP_ENOMEM;
+	w->addr = q;
+	w->addr_cap = cap;
+	return TP_OK;
+}
+
+/* Ends same_ids: the key map is kept from now on, k for every key k so far. */
+static enum tp_err keep_ids(struct raw *w)
+{
+	if (!w->same_ids)
+		return TP_OK;
+	enum tp_err e = addr_room(w, w->naddr);
+	if (e != TP_OK)
+		return e;
+	for (size_t k = 0; k < w->naddr; k++)
+		w->addr[k] = (uint32_t)k;
+	w->same_ids = 0;
+	return TP_OK;
+}
+
 /*
  * Grows the key map to hold o (its key is new): with the graph id unknown
  * (TPG_NONE) when the transaction is skipped, so a later output with that
@@ -200,14 +239,11 @@ static enum tp_err new_keys(struct raw *w, const struct tpi_rout *o, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		if (o[k].key_id < w->naddr)
 			continue;
-		if (w->naddr == w->addr_cap) {
-			size_t cap = w->addr_cap ? w->addr_cap * 2 : 1 << 16;
-			uint32_t *q = realloc(w->addr, cap * sizeof *q);
-			if (!q)
-				return TP_ENOMEM;
-			w->addr = q;
-			w->addr_cap = cap;
-		}
+		enum tp_err e = keep_ids(w);
+		if (e == TP_OK)
+			e = addr_room(w, w->naddr + 1);
+		if (e != TP_OK)
+			return e;
 		/* keys are numbered in order, so a new one is always the next */
 		w->addr[w->naddr++] = TPG_NONE;
 	}
@@ -221,9 +257,10 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 	char a[TP_BTC_ADDR_MAX];
 	const char *str = NULL;
 	size_t len = o->slen;
-	if (o->key_id < w->naddr && w->addr[o->key_id] != TPG_NONE) {
-		*id = w->addr[o->key_id];
-		return TP_OK;
+	if (o->key_id < w->naddr) {
+		*id = w->same_ids ? o->key_id : w->addr[o->key_id];
+		if (*id != TPG_NONE)
+			return TP_OK;
 	}
 	if (o->str != TPI_NO_STR) {
 		str = b->str + o->str;
@@ -234,9 +271,18 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 		str = a;
 		len = strlen(a);
 	}
-	enum tp_err e = w->fresh		   ? tpg_addr_append(w->g, str, len, id)
-			: o->str != TPI_NO_STR ? tpg_addr_intern_hashed(w->g, str, len, o->ahash, id)
-					       : tpg_addr_intern(w->g, str, len, id);
+	/* with the decoding side's hash, even into a graph with no address
+	 * before (where the address is new): its slot is loaded already, and
+	 * tpg_addr_append would hash the string again, a byte at a time */
+	enum tp_err e = o->str != TPI_NO_STR ? tpg_addr_intern_hashed(w->g, str, len, o->ahash, id)
+			: w->fresh	     ? tpg_addr_append(w->g, str, len, id)
+					     : tpg_addr_intern(w->g, str, len, id);
+	if (e == TP_OK && w->same_ids && *id == o->key_id) {
+		w->naddr++; /* the next key, and the next address */
+		return TP_OK;
+	}
+	if (e == TP_OK)
+		e = keep_ids(w);
 	if (e == TP_OK && o->key_id >= w->naddr)
 		e = new_keys(w, o, 1);
 	if (e == TP_OK)
@@ -316,7 +362,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
 				   tp_strerror(e));
 	/* three quarters of the way to growing: ask for the next table */
-	if (w->pipe && w->sp.n * 8 >= w->sp.cap * 3 && w->asked != tpi_spend_next_bytes(&w->sp))
+	if (w->pipe && tpi_spend_nearly_full(&w->sp) && w->asked != tpi_spend_next_bytes(&w->sp))
 		tpi_pipe_want(w->pipe, w->asked = tpi_spend_next_bytes(&w->sp));
 	w->added = 1;
 	w->r->txs++;
@@ -653,7 +699,7 @@ int tpi_raw_kind(const char *path)
 enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *path, int kind,
 			 enum tp_btc_network net, uint32_t min_block, struct tp_diag *d)
 {
-	struct raw w = {.g = g, .r = r, .net = net, .fresh = g->naddr == 0};
+	struct raw w = {.g = g, .r = r, .net = net, .fresh = g->naddr == 0, .same_ids = g->naddr == 0};
 	struct feed f = {.r = r,
 			 .d = d,
 			 .min_block = min_block,

@@ -102,13 +102,30 @@ void tpi_keys_free(struct tpi_keys *k)
 	memset(k, 0, sizeof *k);
 }
 
+/* Whether a's n bytes are b's: eight at a time (the last eight overlapping
+ * the ones before), where a call to memcmp cost 3% of the import. */
+static int same_key(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	if (n < 8)
+		return memcmp(a, b, n) == 0;
+	uint64_t x, y, diff = 0;
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return (diff | (x ^ y)) == 0;
+}
+
 enum tp_err tpi_keys_id(struct tpi_keys *k, const uint8_t *key, size_t n, uint64_t hash,
 			uint32_t *id, int *added)
 {
 	uint64_t mask = k->cap - 1, i = hash & mask;
 	for (; k->slot[i].id; i = (i + 1) & mask) {
 		const struct tpi_kslot *s = &k->slot[i];
-		if (s->len == n && memcmp(slot_key(k, s), key, n) == 0) {
+		if (s->len == n && same_key(slot_key(k, s), key, n)) {
 			*id = s->id - 1;
 			*added = 0;
 			return TP_OK;
@@ -136,7 +153,11 @@ enum tp_err tpi_keys_id(struct tpi_keys *k, const uint8_t *key, size_t n, uint64
 	*id = (uint32_t)k->n;
 	s->id = *id + 1;
 	*added = 1;
-	if (++k->n * 2 > k->cap)
+	/* three quarters full: at one half, the table of 9,800,000 keys (20,000,000
+	 * transactions) was 1 GB of fresh pages instead of 512 MB, and this
+	 * machine pays 1-2 CPU s a fresh GB; a slot is half a line, so a
+	 * longer probe mostly stays in the line */
+	if (++k->n * 4 > k->cap * 3)
 		return grow(k);
 	return TP_OK;
 }

@@ -25,7 +25,7 @@ struct tpi_kslot {
 
 struct tpi_keys {
 	struct tpi_kslot *slot;
-	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
+	uint64_t cap, n; /* cap a power of two, n <= 3 cap / 4 */
 	int reserved;	 /* slot is a tpi_table_reserve mapping, doubled in place */
 	uint8_t *keys;
 	uint64_t len, kcap;

@@ -185,6 +185,14 @@ static enum tp_err grow(struct tpi_spend *s)
 enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
 			  uint64_t out, uint64_t value)
 {
+	/*
+	 * Past one half full, where the key table waits for three quarters:
+	 * this table's probes are on the graph thread, the import's busier
+	 * one, and its new pages on the decoding thread, which has time to
+	 * spare. At three quarters the graph thread's samples in the index
+	 * (and in add_batch, which loads its slots) grew by about an eighth
+	 * (2,000,000 transactions, 3 alternated pairs: 840-913 against 733-784).
+	 */
 	if ((s->n + 1) * 2 > s->cap) {
 		enum tp_err e = grow(s);
 		if (e != TP_OK)

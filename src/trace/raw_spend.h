@@ -33,7 +33,7 @@ struct tpi_spend_slot {
 
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
-	uint64_t cap, n; /* cap a power of two, n <= cap / 2 */
+	uint64_t cap, n; /* cap a power of two, n <= cap / 2 (raw_spend.c says why) */
 	/* bytes of address space kept at slot for the table to grow into in
 	 * place (0: slot is a tpi_table_alloc table of cap slots) */
 	size_t reserved;
@@ -48,6 +48,13 @@ struct tpi_spend {
 static inline int tpi_spend_grows_in_place(const struct tpi_spend *s)
 {
 	return s->reserved && s->cap * 2 * sizeof(struct tpi_spend_slot) <= s->reserved;
+}
+
+/* Whether the index is three quarters of the way to growing (3/8 full):
+ * time to ask for the table the growth will need. */
+static inline int tpi_spend_nearly_full(const struct tpi_spend *s)
+{
+	return s->n * 8 >= s->cap * 3;
 }
 
 /* Bytes of fresh memory the index's next growth takes: the upper half of
@@ -156,7 +163,7 @@ struct tpi_table_kind {
 };
 /*
  * Doubles a linear-probing table of cap slots of `size` bytes (at most
- * TPI_TABLE_SLOT_MAX, at most half used; the cap slots after them zeroed)
+ * TPI_TABLE_SLOT_MAX, not full; the cap slots after them zeroed)
  * in place: afterwards each slot sits on the probe path of hash mod 2 cap.
  * Inline, so that with a constant size and kind the compiler copies each
  * slot in a few moves and tests it without a call (through calls, 6,000,000
@@ -171,6 +178,8 @@ struct tpi_table_kind {
  * cannot run off the end while the run's old part before the wrap is
  * being done, as those slots came from at most as many old places (from
  * its start to cap - 1) as the upper half has from start + cap on.
+ * None of this asks for a load below one half, only for one empty slot:
+ * the key table grows at three quarters full (raw_keys.c).
  */
 static inline __attribute__((always_inline)) void
 tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_kind *kind,
@@ -178,7 +187,7 @@ tpi_table_rehash(void *table, size_t size, uint64_t cap, const struct tpi_table_
 {
 	uint8_t *t = table, u[TPI_TABLE_SLOT_MAX];
 	uint64_t start = 0, mask = cap * 2 - 1;
-	while (kind->used(t + start * size)) /* there is one: at most half are used */
+	while (kind->used(t + start * size)) /* there is one: the table is not full */
 		start++;
 	for (uint64_t k = 1; k <= cap; k++) {
 		uint8_t *from = t + ((start + k) & (cap - 1)) * size;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tp_test.h"
+#include "trace/sha256d.h"
 #include "tripact/btc.h"
 
 static int hexval(int c)
@@ -185,6 +186,11 @@ static void test_merkle_check(void **state)
 	assert_int_equal(tp_btc_block_decode(chk, raw, len, -1, count_calls, &calls, NULL, &d),
 			 TP_OK);
 	assert_int_equal(calls, 3);
+	tp_btc_sha256_use_ni(0); /* the tree's pairs through nettle, one at a time */
+	assert_int_equal(tp_btc_block_decode(chk, raw, len, -1, count_calls, &calls, NULL, &d),
+			 TP_OK);
+	tp_btc_sha256_use_ni(1);
+	assert_int_equal(calls, 6);
 
 	/* one changed output value: parses, but the merkle root gives it away */
 	raw[136] ^= 1; /* the coinbase's output value (tx at 81, value at 136) */
@@ -220,6 +226,64 @@ static void test_merkle_check(void **state)
 	free(raw);
 }
 
+struct seen {
+	int calls;
+	uint8_t id[4][32];
+};
+
+static enum tp_err keep_id(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
+{
+	struct seen *s = ctx;
+	(void)h;
+	if (tx->index < 4)
+		memcpy(s->id[tx->index], tx->txid, 32);
+	s->calls++;
+	return TP_OK;
+}
+
+/*
+ * Transactions are decoded two at a time (their txids hashed together),
+ * yet an error in the second of a pair comes after the first was handed
+ * over with its right id, as decoding one at a time gives; a callback
+ * that stops at the first wins over the error after it, which then
+ * leaves the diagnostics alone.
+ */
+static void test_error_in_a_pair(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *raw = load_line("tests/data/btc/blocks_50001_50002.hex", 0, &len);
+	struct seen good = {0};
+	assert_int_equal(tp_btc_block_decode(dec, raw, len, -1, keep_id, &good, NULL, NULL), TP_OK);
+	assert_int_equal(good.calls, 3);
+	/* transactions at 81, 216 (the second of the first pair) and 489 */
+	const size_t input_count[2] = {220, 493};
+	for (int k = 0; k < 2; k++) {
+		uint8_t was = raw[input_count[k]];
+		raw[input_count[k]] = 0xfd; /* a CompactSize cut short */
+		struct seen got = {0};
+		struct tp_diag d = {0};
+		assert_int_equal(tp_btc_block_decode(dec, raw, len, -1, keep_id, &got, NULL, &d),
+				 TP_EPARSE);
+		assert_int_equal(got.calls, k + 1);
+		for (int i = 0; i <= k; i++)
+			assert_memory_equal(got.id[i], good.id[i], 32);
+		assert_non_null(strstr(d.message, "input count"));
+		assert_int_equal(d.column, (long)input_count[k] + 1);
+		int calls = 0;
+		struct tp_diag quiet = {0};
+		assert_int_equal(
+			tp_btc_block_decode(dec, raw, len, -1, stop_at_first, &calls, NULL, &quiet),
+			TP_ELIMIT);
+		assert_int_equal(calls, 1);
+		assert_int_equal(quiet.code, TP_OK);
+		assert_int_equal(quiet.column, 0);
+		assert_string_equal(quiet.message, "");
+		raw[input_count[k]] = was;
+	}
+	free(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_every_cut_of_a_real_block),
 		cmocka_unit_test(test_merkle_check),
+		cmocka_unit_test(test_error_in_a_pair),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

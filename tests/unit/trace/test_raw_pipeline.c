@@ -95,10 +95,13 @@ struct coin {
 };
 
 /* DUP repeats the first coinbase, DUP_PAY the last payment (whose inputs are
- * spent by then: the duplicate is what gets reported) */
-enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP, DUP_PAY };
+ * spent by then: the duplicate is what gets reported); EXCEED_NEW is
+ * EXCEED paying three addresses not seen before, which later
+ * transactions pay too */
+enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP, DUP_PAY, EXCEED_NEW };
 
 struct chain {
+	unsigned more; /* addresses paid at random past the first 40: 3 after EXCEED_NEW */
 	struct coin pool[4096], spent[4096];
 	size_t npool, nspent;
 	struct buf first_cb; /* the first coinbase, for DUP */
@@ -156,16 +159,22 @@ static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum ba
 		put32(&t, 0xffffffff);
 	}
 	size_t nout = cb ? 3 : 1 + (size_t)(rnd() % 3);
+	if (bad == EXCEED_NEW)
+		nout = 3;
 	uint64_t v[3];
 	for (size_t o = 0; o < nout; o++)
 		v[o] = cb ? 5000000000ULL : total / nout;
 	if (bad == EXCEED)
 		v[0] += 1;
+	if (bad == EXCEED_NEW)
+		v[0] = total + 1;
 	put8(&t, (uint8_t)nout);
 	for (size_t o = 0; o < nout; o++) {
 		put64(&t, v[o]);
-		pay(&t, (unsigned)(rnd() % 40));
+		pay(&t, bad == EXCEED_NEW ? 40 + (unsigned)o : (unsigned)(rnd() % (40 + c->more)));
 	}
+	if (bad == EXCEED_NEW)
+		c->more = 3;
 	put32(&t, 0);
 	if (height == 0 && k == 0)
 		put(&c->first_cb, t.p, t.n);
@@ -173,7 +182,8 @@ static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum ba
 		c->last_pay.n = 0, put(&c->last_pay, t.p, t.n);
 	struct coin n;
 	tp_btc_sha256d(t.p, t.n, n.txid);
-	for (size_t o = 0; o < nout && c->npool < 4096; o++) {
+	/* the outputs of a transaction that will be skipped are never spent */
+	for (size_t o = 0; o < nout && c->npool < 4096 && bad != EXCEED_NEW; o++) {
 		n.vout = (uint32_t)o;
 		n.value = v[o];
 		c->pool[c->npool++] = n;
@@ -334,6 +344,64 @@ static void test_outputs_exceed_inputs(void **state)
 {
 	(void)state;
 	bad_chain(EXCEED, TP_EVALIDATE, "outputs exceed inputs");
+}
+
+struct addr_check {
+	const struct tp_trace_graph *g;
+	size_t outputs;
+};
+
+/* Every output of a transaction in the graph has the address its script pays. */
+static enum tp_err same_addresses(void *ctx, const struct tp_btc_header *h,
+				  const struct tp_btc_tx *tx)
+{
+	struct addr_check *c = ctx;
+	uint8_t id[32];
+	(void)h;
+	for (int i = 0; i < 32; i++)
+		id[i] = tx->txid[31 - i];
+	uint32_t t = tpg_tx_find(c->g, id, 32);
+	if (t == TPG_NONE)
+		return TP_OK; /* skipped */
+	assert_int_equal(tpg_tx_nout(c->g, t), tx->n_out);
+	for (size_t k = 0; k < tx->n_out; k++)
+		assert_string_equal(tpg_addr(c->g, tpg_out_addr(c->g, tpg_tx_first_out(c->g, t) + k)),
+				    tx->out[k].address);
+	c->outputs += tx->n_out;
+	return TP_OK;
+}
+
+/*
+ * A skipped transaction is the first to pay three addresses, which later
+ * ones pay: into a graph with no address before (where key numbers may
+ * stand for address ids until then), every output still gets the address
+ * its script pays, checked against the decoder's own address strings.
+ */
+static void test_new_addresses_of_a_skipped_transaction(void **state)
+{
+	(void)state;
+	const char *p = chain_file("newaddr.hex", 40, EXCEED_NEW, 20);
+	for (int threads = 1; threads <= 2; threads++) {
+		struct run r;
+		import(&r, "newaddr", p, threads, 1);
+		assert_int_equal(r.e, TP_OK);
+		assert_int_equal(r.st.skipped, 1);
+		struct tp_trace_graph *g;
+		struct tp_diag d = {0};
+		assert_int_equal(tp_trace_graph_open(r.dir, &g, &d), TP_OK);
+		assert_int_equal(g->naddr, 43);
+		struct tp_btc_decoder *dec;
+		assert_int_equal(tp_btc_decoder_new(TP_BTC_MAINNET, 0, &dec), TP_OK);
+		struct addr_check c = {g, 0};
+		if (tp_btc_hex_decode_file(dec, p, -1, same_addresses, &c, &d) != TP_OK)
+			fail_msg("%s", d.message);
+		assert_int_equal(c.outputs, g->nout);
+		tp_btc_decoder_free(dec);
+		tp_trace_graph_free(g);
+		char cmd[4300];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", r.dir);
+		assert_int_equal(system(cmd), 0);
+	}
 }
 
 static void test_duplicate_transaction(void **state)
@@ -579,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_two_inputs_one_output),
 		cmocka_unit_test(test_outputs_exceed_inputs),
 		cmocka_unit_test(test_duplicate_transaction),
+		cmocka_unit_test(test_new_addresses_of_a_skipped_transaction),
 		cmocka_unit_test(test_resume_equals_one_import),
 		cmocka_unit_test(test_spend_index_collisions),
 		cmocka_unit_test(test_spare_table),

@@ -155,6 +155,31 @@ static void test_random_adds_and_takes(void **state)
 	ref_free(&r);
 }
 
+/*
+ * The index doubles past one half full: the entry that makes it half full
+ * leaves the table as it is, the next one doubles it, and every entry is
+ * still found after.
+ */
+static void test_grows_past_one_half(void **state)
+{
+	(void)state;
+	struct tpi_spend s = {0};
+	struct ref r;
+	const uint32_t n = (uint32_t)(FIRST_CAP / 2) + 1;
+	ref_init(&r, n);
+	uint32_t k = 0;
+	for (; k < n - 1; k++)
+		add_hashed(&s, &r, k);
+	assert_int_equal(s.cap, FIRST_CAP);
+	assert_int_equal(s.n, FIRST_CAP / 2);
+	check(&s, &r);
+	add_hashed(&s, &r, k);
+	assert_int_equal(s.cap, 2 * FIRST_CAP);
+	check(&s, &r);
+	tpi_spend_free(&s);
+	ref_free(&r);
+}
+
 /* A table of its own, with no room reserved after it, grows into a copy. */
 static void test_own_table_grows_by_copying(void **state)
 {
@@ -229,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrapping_runs_survive_doubling),
 		cmocka_unit_test(test_random_adds_and_takes),
+		cmocka_unit_test(test_grows_past_one_half),
 		cmocka_unit_test(test_own_table_grows_by_copying),
 		cmocka_unit_test(test_spent_log_matches_direct_stores),
 	};
