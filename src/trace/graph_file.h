@@ -95,4 +95,31 @@ void tpg_remove_stale_tmp(const char *dir);
 /* 0 or an errno. */
 int tpg_pwrite_all(int fd, const void *p, uint64_t n, uint64_t at);
 
+/*
+ * Direct writes of a new file (graph_write.c): one writing thread's
+ * descriptor of the file opened O_DIRECT (-1: none, or refused) and its
+ * aligned buffer, made at the first write and reused.
+ */
+struct tpg_direct {
+	int fd;
+	char *buf;
+	uint64_t bytes; /* written direct */
+};
+/* The file at path opened for direct writes, or -1 where the file system
+ * refuses O_DIRECT. */
+int tpg_direct_open(const char *path);
+/*
+ * Writes p[0..n) at offset at: its whole blocks direct through d, the
+ * partial blocks at its ends (and all of it where d->fd is -1, or once a
+ * direct write is refused, which sets it to -1) through fd, the same file
+ * opened without O_DIRECT. 0 or an errno.
+ */
+int tpg_write_direct(int fd, struct tpg_direct *d, const void *p, uint64_t n, uint64_t at);
+/* Frees d's buffer (the descriptor is the caller's). */
+void tpg_direct_done(struct tpg_direct *d);
+/* Tests: 1 acts as if O_DIRECT were refused at open, 2 at the first write. */
+extern int tpg_direct_refuse;
+/* The bytes the last tpg_save wrote direct. */
+extern uint64_t tpg_direct_written;
+
 #endif

@@ -274,6 +274,81 @@ static void test_save(void **state)
 	tp_trace_graph_free(g);
 }
 
+/* A chain of n transactions, each paying one of 1000 addresses and the
+ * odd ones spending the output before: its txids take 32n bytes. */
+static struct tp_trace_graph *build_long(uint32_t n)
+{
+	struct tp_trace_graph *g;
+	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t id[32] = {(uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16), 0xcd};
+		uint32_t t;
+		assert_int_equal(tpg_tx_add(g, id, 32, 100 + i, 1 + i / 100, &t), TP_OK);
+		if (i & 1)
+			spend(g, t, i - 1);
+		char name[16];
+		snprintf(name, sizeof name, "addr%u", i % 1000);
+		assert_int_equal(tpg_out_add(g, i, tp_test_addr(g, name)), TP_OK);
+	}
+	tpg_seal(g);
+	return g;
+}
+
+/* Does the file system under dir take O_DIRECT? */
+static int takes_direct(const char *dir)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/probe", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_DIRECT, 0644);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return fd >= 0;
+}
+
+/*
+ * The sections a trace's opening does not read are written direct, the
+ * rest through the page cache; where the file system refuses O_DIRECT,
+ * at open or at the first write, all of it through the page cache. The
+ * bytes are the same each way (txids of 1.3 MB: more than one piece of
+ * the direct writes' buffer).
+ */
+static void test_save_direct(void **state)
+{
+	(void)state;
+	struct tp_trace_graph *g = build_long(40000);
+	struct tp_diag d = {0};
+	static const char *const name[] = {"direct", "refused_open", "refused_write"};
+	uint64_t direct[3];
+	for (int i = 0; i < 3; i++) {
+		tpg_direct_refuse = i;
+		assert_int_equal(tpg_save(g, dir_named(name[i]), &d), TP_OK);
+		direct[i] = tpg_direct_written;
+	}
+	tpg_direct_refuse = 0;
+	if (takes_direct(scratch))
+		assert_true(direct[0] > 32u * 40000 - 8192);
+	assert_int_equal(direct[1], 0);
+	assert_int_equal(direct[2], 0);
+	size_t n[3];
+	char *file[3];
+	for (int i = 0; i < 3; i++)
+		file[i] = slurp(dir_named(name[i]), &n[i]);
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(n[i], n[0]);
+		assert_memory_equal(file[i], file[0], n[0]);
+	}
+	for (int i = 0; i < 3; i++)
+		free(file[i]);
+	tp_trace_graph_free(g);
+	g = tp_test_open_graph(dir_named("direct"));
+	uint8_t id[32] = {0x3f, 0x9c, 0, 0xcd}; /* transaction 39999 */
+	assert_int_equal(tpg_tx_find(g, id, 32), 39999);
+	assert_int_equal(tpg_out_value(g, 39999), 39999);
+	assert_string_equal(tpg_addr(g, tpg_out_addr(g, 39999)), "addr999");
+	tp_trace_graph_free(g);
+}
+
 /* Transfer values round-trip at the edges of the inline form (2^92). */
 static void test_xfer_values(void **state)
 {
@@ -568,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_save),	cmocka_unit_test(test_hashed_lookups),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_table_doubling),
+		cmocka_unit_test(test_save_direct),
 	};
 	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }
