@@ -242,7 +242,8 @@ enum tp_err tpg_save(struct tp_trace_graph *g, const char *dir, struct tp_diag *
 		tpg_fill_lists(g);
 		return tp_diag_set(d, TP_EIO, "%s: %s", tmp, strerror(e));
 	}
-	/* the whole size first: direct writes then land inside the file */
+	/* the whole size first (the last section's spare room is part of the
+	 * file): direct writes then land inside it, not past its end */
 	int err = ftruncate(fd, (off_t)off) != 0 ? errno : 0;
 	int dfd = err ? -1 : tpg_direct_open(tmp);
 	struct writer rest = {.fd = fd, .dio = {.fd = dfd}, .h = &h, .s = s};
