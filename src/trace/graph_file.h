@@ -82,9 +82,6 @@ static inline uint64_t tpg_sect_cap(uint64_t len)
 {
 	return (len + len / 8 + 64 + 63) & ~(uint64_t)63;
 }
-/* Items (outputs or transfers) from which the lists are counted and
- * filled on two threads (graph_lists.c); tests lower it. */
-extern uint64_t tpg_lists_split_at;
 /* Builds the per-address lists: counts and allocates them (the layout
  * of the file is then known), then fills them. */
 enum tp_err tpg_count_lists(struct tp_trace_graph *g, struct tp_diag *d) TP_MUST_CHECK;

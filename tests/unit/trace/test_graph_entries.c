@@ -19,7 +19,6 @@
 
 #include "tp_test.h"
 #include "trace/graph.h"
-#include "trace/graph_file.h"
 #include "graph_compare.h"
 
 TP_TEST_SCRATCH("tp_trace_entries");
@@ -267,78 +266,12 @@ static void test_damaged(void **state)
 	assert_int_equal(open_damaged(dir), 0);
 }
 
-/* Saves g into dir twice, the lists built on one thread and then split
- * over two at every size, and requires the same files. */
-static void same_split_or_not(struct tp_trace_graph *g, const char *name)
-{
-	char whole[64], split[64];
-	snprintf(whole, sizeof whole, "%s_whole", name);
-	snprintf(split, sizeof split, "%s_split", name);
-	uint64_t was = tpg_lists_split_at;
-	struct tp_diag d = {0};
-	tpg_lists_split_at = UINT64_MAX;
-	if (tpg_save(g, dir_named(whole), &d) != TP_OK)
-		fail_msg("%s", d.message);
-	tpg_lists_split_at = 1;
-	if (tpg_save(g, dir_named(split), &d) != TP_OK)
-		fail_msg("%s", d.message);
-	tpg_lists_split_at = was;
-	char a[4300];
-	snprintf(a, sizeof a, "%s", dir_named(whole));
-	tp_test_same_graph(a, dir_named(split));
-	tp_trace_graph_free(g);
-}
-
-/* Lists built by two threads (each its share of the addresses) equal
- * those of one, on a random UTXO and account graph. */
-static void test_split_lists(void **state)
-{
-	(void)state;
-	srand(7);
-	struct tp_trace_graph *g;
-	char name[16];
-	assert_int_equal(tpg_new("btc", TP_TRACE_UTXO, &g), TP_OK);
-	for (uint32_t t = 0; t < 2000; t++) {
-		uint8_t id[32] = {(uint8_t)t, (uint8_t)(t >> 8), 0xce};
-		uint32_t added;
-		assert_int_equal(tpg_tx_add(g, id, 32, 1000 + t / 16, t / 16 + 1, &added), TP_OK);
-		for (int k = rand() % 4; k >= 0; k--) {
-			snprintf(name, sizeof name, "u%d", rand() % 300);
-			assert_int_equal(tpg_out_add(g, 1 + (uint64_t)(rand() % 1000),
-						     rand() % 8 ? tp_test_addr(g, name) : TPG_NONE),
-					 TP_OK);
-		}
-	}
-	tpg_seal(g);
-	same_split_or_not(g, "utxo");
-	assert_int_equal(tpg_new("eth", TP_TRACE_ACCOUNT, &g), TP_OK);
-	for (int k = 0; k < 4; k++) {
-		snprintf(name, sizeof name, "tok%d", k);
-		tp_test_addr(g, name);
-	}
-	for (uint32_t t = 0; t < 200; t++) {
-		uint32_t id = tx(g, (uint8_t)t, t + 1);
-		for (int k = 0; k < 15; k++) {
-			char from[16], to[16], token[16];
-			snprintf(from, sizeof from, "e%d", rand() % 300);
-			snprintf(to, sizeof to, "e%d", rand() % 300);
-			snprintf(token, sizeof token, "tok%d", rand() % 4);
-			int r = rand() % 10;
-			xfer(g, id, r == 0 ? NULL : from, r == 1 ? NULL : r == 2 ? from : to,
-			     r >= 6 ? token : NULL, 1 + (uint64_t)(rand() % 100), 0,
-			     r >= 6 ? TPG_TOKEN : TPG_VALUE);
-		}
-	}
-	same_split_or_not(g, "account");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_damaged),
-		cmocka_unit_test(test_split_lists),
 	};
 	return cmocka_run_group_tests(tests, tp_scratch_make, tp_scratch_remove);
 }
