@@ -409,9 +409,6 @@ void tpg_tables_rebuild(struct tp_trace_graph *g)
 	place_all(g, g->addr_hash, g->addr_tag, g->addr_hcap, g->naddr, addr_key);
 }
 
-static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
-				      uint64_t h, uint32_t *id);
-
 enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size_t len, uint64_t h,
 				   uint32_t *id)
 {
@@ -420,7 +417,7 @@ enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size
 		*id = found;
 		return TP_OK;
 	}
-	return addr_append_hashed(g, s, len, h, id);
+	return tpg_addr_append_hashed(g, s, len, h, id);
 }
 
 enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
@@ -430,11 +427,11 @@ enum tp_err tpg_addr_intern(struct tp_trace_graph *g, const char *s, size_t len,
 
 enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len, uint32_t *id)
 {
-	return addr_append_hashed(g, s, len, hash_bytes(s, len), id);
+	return tpg_addr_append_hashed(g, s, len, hash_bytes(s, len), id);
 }
 
-static enum tp_err addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
-				      uint64_t h, uint32_t *id)
+enum tp_err tpg_addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len, uint64_t h,
+				   uint32_t *id)
 {
 	if (memchr(s, '\0', len) || g->naddr >= TPG_NONE - 1)
 		return TP_EINVAL;

@@ -218,6 +218,9 @@ enum tp_err tpg_addr_intern_hashed(struct tp_trace_graph *g, const char *s, size
 /* Adds s[0..len), which the caller knows is not in the dictionary yet. */
 enum tp_err tpg_addr_append(struct tp_trace_graph *g, const char *s, size_t len,
 			    uint32_t *id) TP_MUST_CHECK;
+/* tpg_addr_append when the caller has h = tpg_addr_hash(s, len) already. */
+enum tp_err tpg_addr_append_hashed(struct tp_trace_graph *g, const char *s, size_t len,
+				   uint64_t h, uint32_t *id) TP_MUST_CHECK;
 static inline const char *tpg_addr(const struct tp_trace_graph *g, uint32_t id)
 {
 	return id == TPG_NONE ? "" : g->addr_str + g->addr_off[id];

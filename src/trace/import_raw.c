@@ -271,12 +271,15 @@ static enum tp_err addr_id(struct raw *w, const struct tpi_batch *b, const struc
 		str = a;
 		len = strlen(a);
 	}
-	/* with the decoding side's hash, even into a graph with no address
-	 * before (where the address is new): its slot is loaded already, and
-	 * tpg_addr_append would hash the string again, a byte at a time */
-	enum tp_err e = o->str != TPI_NO_STR ? tpg_addr_intern_hashed(w->g, str, len, o->ahash, id)
-			: w->fresh	     ? tpg_addr_append(w->g, str, len, id)
-					     : tpg_addr_intern(w->g, str, len, id);
+	/* with the decoding side's hash where there is one (hashing the
+	 * string again costs a pass over it); into a graph that had no
+	 * address before, a new key's address is new: no lookup */
+	enum tp_err e;
+	if (o->str != TPI_NO_STR)
+		e = w->fresh ? tpg_addr_append_hashed(w->g, str, len, o->ahash, id)
+			     : tpg_addr_intern_hashed(w->g, str, len, o->ahash, id);
+	else
+		e = w->fresh ? tpg_addr_append(w->g, str, len, id) : tpg_addr_intern(w->g, str, len, id);
 	if (e == TP_OK && w->same_ids && *id == o->key_id) {
 		w->naddr++; /* the next key, and the next address */
 		return TP_OK;
