@@ -229,8 +229,8 @@ void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
 }
 
 /*
- * A zeroed hash table (slots or tags) of cap entries. A big one asks for
- * huge pages: its lookups land anywhere, and on 4 kB pages nearly each
+ * A hash table (slots or tags) of HUGE_TABLE bytes or more asks for huge
+ * pages (huge_hint): its lookups land anywhere, and on 4 kB pages nearly each
  * one misses the TLB too (the JSON import at 10,000,000 transactions: 10%
  * faster). Below HUGE_TABLE (the 16 MB tables of 2,000,000 transactions)
  * the hint slowed the raw import, so small tables do without. Only a
