@@ -244,7 +244,7 @@ void tpg_addr_prefetch_str(const struct tp_trace_graph *g, uint64_t h)
  * tags, 16 to a cache line, so the longer runs of a fuller table mostly
  * stay within the line of the first; the half a table doubling at half
  * full would leave empty was memory every lookup spreads over and every
- * rehash touches (at 20,000,000 transactions, 256 MB of ids and tags).
+ * doubling touches (at 20,000,000 transactions, 256 MB of ids and tags).
  * The open graph's check requires an empty slot, so a probe always ends.
  */
 static int table_full(uint64_t n, uint32_t cap)
@@ -497,7 +497,7 @@ void tpg_tx_prefetch_entry(const struct tp_trace_graph *g, const uint8_t id[32])
  * every txid and address string: most of the cost of a small append);
  * lookups work untagged, reading an entry per occupied slot they pass,
  * which is cheaper than tagging until an append has added about an eighth
- * of the graph (tpg_tx_add then calls this). A rehash tags by itself.
+ * of the graph (tpg_tx_add then calls this). A doubling tags by itself.
  */
 static enum tp_err tag_hashes(struct tp_trace_graph *g)
 {

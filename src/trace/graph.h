@@ -87,7 +87,7 @@ struct tp_trace_graph {
 	uint32_t *addr_hash; /* open addressing: id + 1, 0 empty */
 	/* while mutable: the upper half of each addr_hash slot's hash, so a
 	 * probe compares strings only when it agrees (NULL when mapped, and
-	 * after tpg_make_mutable until tag_at transactions or a rehash) */
+	 * after tpg_make_mutable until tag_at transactions or a doubling) */
 	uint32_t *addr_tag;
 	uint32_t addr_hcap;  /* power of two */
 
