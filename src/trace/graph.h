@@ -85,7 +85,7 @@ struct tp_trace_graph {
 	uint64_t addr_len;  /* bytes used in addr_str */
 	uint64_t *addr_off; /* naddr offsets into addr_str */
 	uint32_t *addr_hash; /* open addressing: id + 1, 0 empty */
-	/* while mutable: the upper half of each addr_hash slot's hash, so a
+	/* while mutable: the low half of each addr_hash slot's hash (tag_of), so a
 	 * probe compares strings only when it agrees (NULL when mapped, and
 	 * after tpg_make_mutable until tag_at transactions or a doubling) */
 	uint32_t *addr_tag;
@@ -102,7 +102,7 @@ struct tp_trace_graph {
 	uint8_t (*txid)[32];
 	uint32_t *tx_hash; /* open addressing: tx + 1, 0 empty */
 	uint32_t tx_hcap;
-	/* while mutable: the upper half of each tx_hash slot's hash, so a
+	/* while mutable: the low half of each tx_hash slot's hash (tag_of), so a
 	 * probe reads a txid only when it agrees (NULL as addr_tag is) */
 	uint32_t *tx_tag;
 	uint32_t tag_at; /* tpg_tx_add fills missing tags from this many transactions */
