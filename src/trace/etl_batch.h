@@ -17,10 +17,13 @@
 #include "raw_batch.h"
 #include "tripact/error.h"
 
-/* A transaction id from a line: ok when it was a string of one. */
+/* A transaction id from a line: ok when it was a string of one. tx: the
+ * graph's transaction of that id once a look-ahead found it (TPG_NONE
+ * until then; ids are never removed, so a found one stays). */
 struct tpe_ref {
 	uint8_t id[32];
 	int ok;
+	uint32_t tx;
 };
 
 /* A scanned line, kept until it is imported. */

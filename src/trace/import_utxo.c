@@ -130,6 +130,7 @@ static int reserve(void **p, size_t *cap, size_t n, size_t size)
 static void parse_ref(const struct tpe_val *v, struct tpe_ref *out)
 {
 	out->ok = v->kind == TPE_STR && tpe_txid_parse(v->s, v->len, out->id);
+	out->tx = TPG_NONE;
 }
 
 static void scan_into(struct tpe_line *s, const char *line, size_t len)
@@ -215,7 +216,7 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 				hl, hash, i);
 		int sl = (int)in->spent_hash.len;
 		const char *sh = in->spent_hash.s;
-		uint32_t st = tpg_tx_find(g, sid, 32);
+		uint32_t st = s->ids[1 + i].tx != TPG_NONE ? s->ids[1 + i].tx : tpg_tx_find(g, sid, 32);
 		uint64_t idx = (uint64_t)si->i;
 		uint64_t v;
 		if (st == TPG_NONE && r->opts && r->opts->external_inputs) {
@@ -324,11 +325,12 @@ static enum tp_err one_tx(struct tp_trace_graph *g, struct tpr *r, const struct 
 	return TP_OK;
 }
 
-/* Starts loading the output an input spends, when it is in the graph. */
-static void prefetch_spent(const struct tp_trace_graph *g, const uint8_t id[32],
+/* Starts loading the output an input spends, when it is in the graph,
+ * and keeps the transaction found for the import (one lookup, not two). */
+static void prefetch_spent(const struct tp_trace_graph *g, struct tpe_ref *ref,
 			   const struct tpe_val *index)
 {
-	uint32_t st = tpg_tx_find(g, id, 32);
+	uint32_t st = ref->tx = tpg_tx_find(g, ref->id, 32);
 	if (st != TPG_NONE && index->kind == TPE_INT && index->i >= 0 &&
 	    (uint64_t)index->i < tpg_tx_nout(g, st))
 		tpg_out_prefetch(g, tpg_tx_first_out(g, st) + (uint64_t)index->i);
@@ -341,7 +343,7 @@ static void prefetch_spent(const struct tp_trace_graph *g, const uint8_t id[32],
  * entries they point to (spent transactions' ids and output ranges,
  * address offsets), step 3 the address strings and the spent outputs.
  */
-static void prefetch_tx(const struct tp_trace_graph *g, const struct tpe_line *s, int step)
+static void prefetch_tx(const struct tp_trace_graph *g, struct tpe_line *s, int step)
 {
 	if (!s->len || s->e != TP_OK)
 		return;
@@ -349,7 +351,7 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct tpe_line *s
 	if (step == 1 && s->ids[0].ok)
 		tpg_tx_prefetch(g, s->ids[0].id);
 	for (size_t i = 0; i < t->nin; i++) {
-		const struct tpe_ref *ref = &s->ids[1 + i];
+		struct tpe_ref *ref = &s->ids[1 + i];
 		if (!ref->ok)
 			continue;
 		if (step == 1)
@@ -357,7 +359,7 @@ static void prefetch_tx(const struct tp_trace_graph *g, const struct tpe_line *s
 		else if (step == 2)
 			tpg_tx_prefetch_entry(g, ref->id);
 		else
-			prefetch_spent(g, ref->id, &t->in[i].spent_index);
+			prefetch_spent(g, ref, &t->in[i].spent_index);
 	}
 	for (size_t k = 0; k < t->nout; k++) {
 		if (!addrs_some(&t->out[k].addrs))
