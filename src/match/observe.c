@@ -226,18 +226,25 @@ static enum tp_err http_ext(const struct record *r, json_t *nt)
 		json_object_set_new_nocheck(hdr, "Host", json_string(host));
 	if (ua)
 		json_object_set_new_nocheck(hdr, "User-Agent", json_string(ua));
-	/* {"request_method": m, "request_value": uri}; NULL unless both are UTF-8 */
 	json_t *ext = json_object();
-	if (ext && (json_object_set_new_nocheck(ext, "request_method", json_string(m)) ||
-		    json_object_set_new_nocheck(ext, "request_value", json_string(uri)))) {
-		json_decref(ext);
-		ext = NULL;
-	}
 	if (!hdr || !ext) {
 		json_decref(hdr);
 		json_decref(ext);
 		return TP_ENOMEM;
 	}
+	/* {"request_method": m, "request_value": uri}, both required: none
+	 * when either is not UTF-8 (STIX strings are; a Zeek log writes the
+	 * bytes of a URI as \xNN, which read back need not be) */
+	json_t *mv = json_string(m), *uv = json_string(uri);
+	if (!mv || !uv) {
+		json_decref(mv);
+		json_decref(uv);
+		json_decref(hdr);
+		json_decref(ext);
+		return TP_OK;
+	}
+	json_object_set_new_nocheck(ext, "request_method", mv);
+	json_object_set_new_nocheck(ext, "request_value", uv);
 	if (json_object_size(hdr))
 		json_object_set_nocheck(ext, "request_header", hdr);
 	json_decref(hdr);

@@ -76,6 +76,35 @@ static void test_http(void **state)
 	json_decref(o);
 }
 
+/* A URI whose bytes are not UTF-8 (a Zeek log's \xff read back): the
+ * traffic is still observed, without the http-request-ext that needs it
+ * as a string, and nothing is taken for a lack of memory. */
+static void test_http_uri_not_utf8(void **state)
+{
+	(void)state;
+	struct record *r = calloc(1, sizeof *r);
+	tp_buf_init(&r->text, 1 << 20);
+	record_reset(r);
+	snprintf(r->log, sizeof r->log, "http");
+	assert_int_equal(record_add(r, F_SRC, "10.0.1.4", 8), TP_OK);
+	assert_int_equal(record_add(r, F_DST, "192.0.2.8", 9), TP_OK);
+	assert_int_equal(record_add(r, F_METHOD, "GET", 3), TP_OK);
+	static const char uri[] = "/b/\xff\xffW.png";
+	assert_int_equal(record_add(r, F_URI, uri, sizeof uri - 1), TP_OK);
+	json_t *objs = json_array(), *refs = json_array();
+	struct ids ids = {.stable = 1};
+	tp_buf_init(&ids.url, 1 << 20);
+	assert_int_equal(observe(r, &ids, objs, refs), TP_OK);
+	json_t *nt = of_type(objs, "network-traffic", 0);
+	assert_non_null(nt);
+	assert_null(json_object_get(nt, "extensions"));
+	tp_buf_free(&ids.url);
+	json_decref(objs);
+	json_decref(refs);
+	tp_buf_free(&r->text);
+	free(r);
+}
+
 static void test_dns_and_files(void **state)
 {
 	(void)state;
@@ -240,6 +269,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_http_uri_not_utf8),
 		cmocka_unit_test(test_dns_and_files),
 		cmocka_unit_test(test_eve_tls),
 		cmocka_unit_test(test_shape),
