@@ -86,7 +86,7 @@ static enum tp_err scalar(const json_t *v, enum field f, struct record *r, const
 		s = num;
 	} else if (json_is_real(v) && f == F_TS) {
 		double x = json_real_value(v);
-		if (!(x >= 0 && x < 9.2e12))
+		if (!(x >= 0 && x < (double)TS_MAX_SECONDS + 1))
 			return tp_diag_set(d, TP_EPARSE, "%s: %g is not a time", where, x);
 		r->ts = (tp_time_us)llround(x * 1e6);
 		return TP_OK;

@@ -77,7 +77,11 @@ static inline const char *record_str(const struct record *r, size_t i)
 /* The first value of field f, or NULL. */
 const char *record_get(const struct record *r, enum field f, size_t *len);
 
-/* "1588206738.095510" (epoch seconds) -> microseconds; -1 if malformed. */
+/* The last second a STIX timestamp can hold (9999-12-31T23:59:59Z): a
+ * record time past it could not be written into a sighting. */
+#define TS_MAX_SECONDS 253402300799LL
+/* "1588206738.095510" (epoch seconds) -> microseconds; -1 if malformed
+ * or past TS_MAX_SECONDS. */
 int parse_epoch(const char *s, size_t n, tp_time_us *out);
 /* The field a Zeek column of log `log` feeds, or -1 (zeek_fields.c). */
 int zeek_field(const char *log, const char *column, size_t len);

@@ -111,7 +111,7 @@ int parse_epoch(const char *s, size_t n, tp_time_us *out)
 		if (i == start)
 			return -1;
 	}
-	if (i != n)
+	if (i != n || sec > TS_MAX_SECONDS)
 		return -1;
 	for (; digits < 6; digits++)
 		frac *= 10;

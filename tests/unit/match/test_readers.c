@@ -196,6 +196,34 @@ static void test_bad_lines(void **state)
 	tp_match_free(m);
 }
 
+/* Times past 9999-12-31T23:59:59Z, which no STIX timestamp holds, are bad
+ * records (a sighting of one could not be written); the last second is
+ * still a time. */
+static void test_time_range(void **state)
+{
+	(void)state;
+	struct tp_match_opts o = {0};
+	struct seen s = {0};
+	struct tp_match *m = planted(&o, &s);
+	static const char *const bad[] = {
+		"{\"ts\": 253402300800, \"dst\": \"192.168.0.5\"}\n",
+		"{\"ts\": \"253402300800.5\", \"dst\": \"192.168.0.5\"}\n",
+		"{\"ts\": 3.0e11, \"dst\": \"192.168.0.5\"}\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct tp_diag d = {0};
+		assert_int_equal(
+			tp_match_read_mem(m, "t.jsonl", bad[i], strlen(bad[i]), TP_MATCH_JSONL, &d),
+			TP_EPARSE);
+		assert_non_null(strstr(d.message, "is not a time"));
+	}
+	const char *last = "{\"ts\": 253402300799, \"dst\": \"192.168.0.5\"}\n";
+	struct tp_diag d = {0};
+	assert_int_equal(tp_match_read_mem(m, "t.jsonl", last, strlen(last), TP_MATCH_JSONL, &d),
+			 TP_OK);
+	assert_int_equal(hits_of(m, 1), 1);
+	tp_match_free(m);
+}
+
 static void test_too_many_values(void **state)
 {
 	(void)state;
@@ -246,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),		cmocka_unit_test(test_escapes_unset_empty),
 		cmocka_unit_test(test_tsv_errors),	cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_time_range),
 		cmocka_unit_test(test_too_many_values), cmocka_unit_test(test_detect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
