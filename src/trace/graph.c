@@ -510,17 +510,10 @@ static enum tp_err tag_hashes(struct tp_trace_graph *g)
 	}
 	for (uint32_t i = 0; t && i < g->tx_hcap; i++)
 		if (g->tx_hash[i])
-			t[i] = tag_of(hash_txid(g->txid[g->tx_hash[i] - 1]));
-	for (uint32_t i = 0; a && i < g->addr_hcap; i++) {
-		if (g->addr_hash[i]) {
-			/* lengths from the offsets: a strlen per address was half
-			 * the cost of tagging */
-			uint32_t id = g->addr_hash[i] - 1;
-			uint64_t end = id + 1 < g->naddr ? g->addr_off[id + 1] : g->addr_len;
-			const char *s = g->addr_str + g->addr_off[id];
-			a[i] = tag_of(hash_bytes(s, end - g->addr_off[id] - 1));
-		}
-	}
+			t[i] = tag_of(tx_key(g, g->tx_hash[i] - 1));
+	for (uint32_t i = 0; a && i < g->addr_hcap; i++)
+		if (g->addr_hash[i])
+			a[i] = tag_of(addr_key(g, g->addr_hash[i] - 1));
 	if (t)
 		g->tx_tag = t;
 	if (a)
