@@ -62,8 +62,6 @@ struct raw {
 	uint64_t *spend;    /* the outputs the current transaction spends */
 	size_t cap;
 	struct tpi_spent_log spent; /* spent-by stores not yet made in the graph */
-	struct tpi_pipe *pipe; /* when threaded: spare spend tables come from there */
-	size_t asked;	       /* bytes of the last spare table asked for */
 };
 
 /*
@@ -364,9 +362,6 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 	if (e != TP_OK)
 		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
 				   tp_strerror(e));
-	/* three quarters of the way to growing: ask for the next table */
-	if (w->pipe && tpi_spend_nearly_full(&w->sp) && w->asked != tpi_spend_next_bytes(&w->sp))
-		tpi_pipe_want(w->pipe, w->asked = tpi_spend_next_bytes(&w->sp));
 	w->added = 1;
 	w->r->txs++;
 	if (w->r->stats) {
@@ -446,7 +441,7 @@ static enum tp_err flush(struct feed *f)
 	if (f->pipe) {
 		int stopped = tpi_pipe_push(f->pipe);
 		f->b = tpi_pipe_fill(f->pipe);
-		tpi_pipe_make_spare(f->pipe);
+		tpi_pipe_back_slice(f->pipe);
 		/* once stopped, the graph side's error is the one reported */
 		return stopped ? TP_ECONFLICT : TP_OK;
 	}
@@ -537,11 +532,6 @@ static void *decode_thread(void *arg)
 	return NULL;
 }
 
-static void *spare_table(void *ctx, size_t bytes)
-{
-	return tpi_pipe_spare(ctx, bytes);
-}
-
 /*
  * Decodes on a second thread while this one builds the graph, when the
  * machine has a second core; else both in turn. Either way the graph
@@ -556,7 +546,10 @@ static void run(struct feed *f, struct raw *w)
 	if (threaded) {
 		f->pipe = &pipe;
 		f->b = tpi_pipe_fill(&pipe);
+		/* both tables' new pages are backed ahead, by either thread */
+		f->keys.backer = w->sp.backer = &pipe.backer;
 		if (pthread_create(&th, NULL, decode_thread, f) != 0) {
+			f->keys.backer = w->sp.backer = NULL;
 			tpi_pipe_destroy(&pipe);
 			f->pipe = NULL;
 			threaded = 0;
@@ -571,17 +564,13 @@ static void run(struct feed *f, struct raw *w)
 		return;
 	}
 	struct tpi_batch *b;
-	w->pipe = &pipe;
-	w->sp.table = spare_table;
-	w->sp.table_ctx = &pipe;
 	while ((b = tpi_pipe_pop(&pipe))) {
 		if (!w->failed && add_batch(w, b) != TP_OK)
 			tpi_pipe_stop(&pipe);
 		tpi_pipe_done(&pipe);
 	}
 	pthread_join(th, NULL);
-	w->pipe = NULL;
-	w->sp.table = NULL;
+	f->keys.backer = w->sp.backer = NULL;
 	tpi_pipe_destroy(&pipe);
 }
 

@@ -56,12 +56,80 @@ void tpi_batch_free(struct tpi_batch *b)
 	memset(b, 0, sizeof *b);
 }
 
+/*
+ * With p->mu held: faults in one slice of region `only` (NULL: of any
+ * region asked for), unlocked meanwhile, and notes it done; 0 if there
+ * was none left to claim. A region is forgotten only once all its slices
+ * are done, so the one claimed here stays where it is.
+ */
+static int slice_locked(struct tpi_pipe *p, const struct tpi_ahead *only)
+{
+	for (unsigned i = 0; i < TPI_PIPE_AHEAD; i++) {
+		struct tpi_ahead *a = &p->ahead[i];
+		if (!a->at || a->claimed == a->bytes || (only && a != only))
+			continue;
+		size_t n = a->bytes - a->claimed;
+		if (n > TPI_PIPE_SLICE)
+			n = TPI_PIPE_SLICE;
+		uint8_t *at = a->at + a->claimed;
+		a->claimed += n;
+		pthread_mutex_unlock(&p->mu);
+		tpi_table_touch(at, n);
+		pthread_mutex_lock(&p->mu);
+		a->done += n;
+		pthread_cond_broadcast(&p->cv);
+		return 1;
+	}
+	return 0;
+}
+
+static void ask(void *ctx, void *at, size_t bytes)
+{
+	struct tpi_pipe *p = ctx;
+	pthread_mutex_lock(&p->mu);
+	/* with every place taken, the region's owner backs it itself */
+	for (unsigned i = 0; i < TPI_PIPE_AHEAD; i++)
+		if (!p->ahead[i].at) {
+			p->ahead[i] = (struct tpi_ahead){.at = at, .bytes = bytes};
+			break;
+		}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int backed(void *ctx, void *at, size_t bytes)
+{
+	struct tpi_pipe *p = ctx;
+	struct tpi_ahead *a = NULL;
+	pthread_mutex_lock(&p->mu);
+	for (unsigned i = 0; i < TPI_PIPE_AHEAD && !a; i++)
+		if (p->ahead[i].at == at && p->ahead[i].bytes == bytes)
+			a = &p->ahead[i];
+	if (a) {
+		while (slice_locked(p, a))
+			;
+		while (a->done < a->bytes) /* a slice the other side is doing */
+			pthread_cond_wait(&p->cv, &p->mu);
+		a->at = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return a != NULL;
+}
+
+int tpi_pipe_back_slice(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	int did = slice_locked(p, NULL);
+	pthread_mutex_unlock(&p->mu);
+	return did;
+}
+
 enum tp_err tpi_pipe_init(struct tpi_pipe *p, unsigned depth)
 {
 	memset(p, 0, sizeof *p);
 	if (depth < 1 || depth > TPI_PIPE_MAX)
 		return TP_EINVAL;
 	p->depth = depth;
+	p->backer = (struct tpi_backer){.ask = ask, .backed = backed, .ctx = p};
 	if (pthread_mutex_init(&p->mu, NULL) != 0)
 		return TP_ENOMEM;
 	if (pthread_cond_init(&p->cv, NULL) != 0) {
@@ -75,7 +143,6 @@ void tpi_pipe_destroy(struct tpi_pipe *p)
 {
 	for (unsigned i = 0; i < p->depth; i++)
 		tpi_batch_free(&p->ring[i]);
-	tpi_table_free(p->spare, p->spare_bytes);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 }
@@ -93,7 +160,8 @@ int tpi_pipe_push(struct tpi_pipe *p)
 	pthread_cond_broadcast(&p->cv);
 	/* the next batch to fill is free once the consumer is done with it */
 	while (p->pushed - p->popped >= p->depth && !p->stopped)
-		pthread_cond_wait(&p->cv, &p->mu);
+		if (!slice_locked(p, NULL))
+			pthread_cond_wait(&p->cv, &p->mu);
 	int stopped = p->stopped;
 	pthread_mutex_unlock(&p->mu);
 	tpi_batch_clear(tpi_pipe_fill(p));
@@ -122,7 +190,8 @@ struct tpi_batch *tpi_pipe_pop(struct tpi_pipe *p)
 {
 	pthread_mutex_lock(&p->mu);
 	while (p->pushed == p->popped && !p->closed)
-		pthread_cond_wait(&p->cv, &p->mu);
+		if (!slice_locked(p, NULL))
+			pthread_cond_wait(&p->cv, &p->mu);
 	struct tpi_batch *b = p->pushed > p->popped ? &p->ring[p->popped % p->depth] : NULL;
 	pthread_mutex_unlock(&p->mu);
 	return b;
@@ -134,42 +203,4 @@ void tpi_pipe_done(struct tpi_pipe *p)
 	p->popped++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-}
-
-void tpi_pipe_want(struct tpi_pipe *p, size_t bytes)
-{
-	pthread_mutex_lock(&p->mu);
-	p->want_bytes = bytes;
-	pthread_mutex_unlock(&p->mu);
-}
-
-void *tpi_pipe_spare(struct tpi_pipe *p, size_t bytes)
-{
-	void *t = NULL;
-	pthread_mutex_lock(&p->mu);
-	if (p->spare && p->spare_bytes == bytes) {
-		t = p->spare;
-		p->spare = NULL;
-		p->want_bytes = 0;
-	}
-	pthread_mutex_unlock(&p->mu);
-	return t;
-}
-
-void tpi_pipe_make_spare(struct tpi_pipe *p)
-{
-	pthread_mutex_lock(&p->mu);
-	size_t want = p->spare || p->stopped ? 0 : p->want_bytes;
-	pthread_mutex_unlock(&p->mu);
-	if (!want)
-		return;
-	void *t = tpi_table_alloc(want); /* NULL: the consumer allocates itself */
-	pthread_mutex_lock(&p->mu);
-	if (!p->spare) {
-		p->spare = t;
-		p->spare_bytes = want;
-		t = NULL;
-	}
-	pthread_mutex_unlock(&p->mu);
-	tpi_table_free(t, want);
 }

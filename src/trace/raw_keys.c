@@ -64,7 +64,7 @@ static enum tp_err grow(struct tpi_keys *k)
 		k->reserved = 1;
 	if (k->reserved && cap * sizeof *k->slot <= TPI_TABLE_RESERVE) {
 		size_t half = k->cap * sizeof *k->slot;
-		tpi_table_back((uint8_t *)k->slot + half, cap * sizeof *k->slot - half, NULL);
+		tpi_table_back((uint8_t *)k->slot + half, cap * sizeof *k->slot - half, k->backer);
 		if (k->cap)
 			tpi_table_rehash(k->slot, sizeof *k->slot, k->cap, &key_slots, k);
 		k->cap = cap;
@@ -159,5 +159,11 @@ enum tp_err tpi_keys_id(struct tpi_keys *k, const uint8_t *key, size_t n, uint64
 	 * longer probe mostly stays in the line */
 	if (++k->n * 4 > k->cap * 3)
 		return grow(k);
+	/* five eighths: time to ask for the next growth's pages */
+	if (k->n * 8 >= k->cap * 5 && k->backer && k->asked != k->cap && k->reserved &&
+	    k->cap * 2 * sizeof *k->slot <= TPI_TABLE_RESERVE) {
+		k->asked = k->cap;
+		k->backer->ask(k->backer->ctx, k->slot + k->cap, k->cap * sizeof *k->slot);
+	}
 	return TP_OK;
 }

@@ -15,6 +15,8 @@
 
 #include "tripact/error.h"
 
+struct tpi_backer; /* raw_spend.h */
+
 #define TPI_KEY_INLINE 27
 
 struct tpi_kslot {
@@ -27,6 +29,8 @@ struct tpi_keys {
 	struct tpi_kslot *slot;
 	uint64_t cap, n; /* cap a power of two, n <= 3 cap / 4 */
 	int reserved;	 /* slot is a tpi_table_reserve mapping, doubled in place */
+	const struct tpi_backer *backer; /* NULL: growths back their own pages */
+	uint64_t asked;			 /* the cap whose doubling was asked to be backed */
 	uint8_t *keys;
 	uint64_t len, kcap;
 };

@@ -4,9 +4,9 @@
  * tombstone and probe runs stay as short as the load allows.
  *
  * The table lives at the start of a large reserved mapping and doubles in
- * place: only the new upper half is fresh memory (a table made ahead on
- * the decoding thread, moved in with mremap), where a copy into a new
- * table would touch the old size again. On a virtual machine whose host
+ * place: only the new upper half is fresh memory (backed ahead, a slice
+ * at a time, by whichever thread has a moment: struct tpi_backer), where
+ * a copy into a new table would touch the old size again. On a virtual machine whose host
  * takes freed memory back, first touching a page costs about 2.7 ns a
  * byte here (0.37 GB/s, against 10 GB/s for a page used before), so the
  * doubling tables of 4 to 128 MB cost 0.7 CPU s of 2.1 for 2,000,000
@@ -34,9 +34,9 @@ uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* Faults the pages of [p, p + bytes) in now, on this thread. */
-static void fault_in(uint8_t *p, size_t bytes)
+void tpi_table_touch(void *at, size_t bytes)
 {
+	uint8_t *p = at;
 	for (size_t i = 0; i < bytes; i += 4096)
 		((volatile uint8_t *)p)[i] = 0;
 }
@@ -51,10 +51,9 @@ void *tpi_table_alloc(size_t bytes)
 	 * well would clear every page twice */
 	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	uint8_t *p = tpt_big_map(bytes);
-	/* fault the pages in here (on the decoding thread, for a spare table)
-	 * rather than at the table's first probes */
+	/* fault the pages in here rather than at the table's first probes */
 	if (p)
-		fault_in(p, bytes);
+		tpi_table_touch(p, bytes);
 	return p;
 }
 
@@ -79,15 +78,10 @@ void tpi_table_unreserve(void *base)
 		munmap(base, TPI_TABLE_RESERVE);
 }
 
-void tpi_table_back(void *at, size_t bytes, void *spare)
+void tpi_table_back(void *at, size_t bytes, const struct tpi_backer *b)
 {
-	if (spare && (bytes % HUGE_PAGE ||
-		      mremap(spare, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED)) {
-		tpi_table_free(spare, bytes);
-		spare = NULL;
-	}
-	if (!spare)
-		fault_in(at, bytes);
+	if (!b || !b->backed(b->ctx, at, bytes))
+		tpi_table_touch(at, bytes);
 }
 
 static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
@@ -156,17 +150,15 @@ static enum tp_err grow(struct tpi_spend *s)
 	if (!s->slot && (s->slot = tpi_table_reserve()))
 		s->reserved = TPI_TABLE_RESERVE; /* else tables of their own, copied */
 	if (tpi_spend_grows_in_place(s)) {
-		/* the new upper half: made ahead (by the decoding thread), or here */
 		size_t half = s->cap * sizeof *s->slot, bytes = cap * sizeof *s->slot - half;
-		tpi_table_back((uint8_t *)s->slot + half, bytes,
-			       s->table ? s->table(s->table_ctx, bytes) : NULL);
+		tpi_table_back((uint8_t *)s->slot + half, bytes, s->backer);
 		if (s->cap)
 			tpi_table_rehash(s->slot, sizeof *s->slot, s->cap, &spend_slots, NULL);
 		s->cap = cap;
 		return TP_OK;
 	}
-	struct tpi_spend_slot *slot = s->table ? s->table(s->table_ctx, cap * sizeof *slot) : NULL;
-	if (!slot && !(slot = tpi_table_alloc(cap * sizeof *slot)))
+	struct tpi_spend_slot *slot = tpi_table_alloc(cap * sizeof *slot);
+	if (!slot)
 		return TP_ENOMEM;
 	/* each placement misses the cache: start them a few slots ahead */
 	for (uint64_t i = 0; i < s->cap; i++) {
@@ -188,8 +180,7 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	/*
 	 * Past one half full, where the key table waits for three quarters:
 	 * this table's probes are on the graph thread, the import's busier
-	 * one, and its new pages on the decoding thread, which has time to
-	 * spare. At three quarters the graph thread's samples in the index
+	 * one, and its new pages are backed ahead (struct tpi_backer). At three quarters the graph thread's samples in the index
 	 * (and in add_batch, which loads its slots) grew by about an eighth
 	 * (2,000,000 transactions, 3 alternated pairs: 840-913 against 733-784).
 	 */
@@ -201,7 +192,12 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	struct tpi_spend_slot u = {.hash = hash, .out = out, .value = value, .vout = vout};
 	memcpy(u.txid, txid, 32);
 	place(s->slot, s->cap, &u);
-	s->n++;
+	/* three quarters of the way to growing: time to ask for the pages */
+	if (++s->n * 8 >= s->cap * 3 && s->backer && s->asked != s->cap &&
+	    tpi_spend_grows_in_place(s)) {
+		s->asked = s->cap;
+		s->backer->ask(s->backer->ctx, s->slot + s->cap, s->cap * sizeof *s->slot);
+	}
 	return TP_OK;
 }
 

@@ -31,16 +31,29 @@ struct tpi_spend_slot {
 	uint8_t txid[32]; /* display order, as the graph keeps it */
 };
 
+/*
+ * Someone who backs a table's next upper half with memory ahead of time,
+ * in slices between other work (import_raw.c: the pipe between its two
+ * threads, raw_batch.h), so the doubling finds its pages faulted in and
+ * neither thread stops for a whole half at once.
+ */
+struct tpi_backer {
+	/* [at, at + bytes) of a reserved mapping will be wanted */
+	void (*ask)(void *ctx, void *at, size_t bytes);
+	/* 1 once [at, at + bytes) is backed (what is left of it is backed
+	 * here first); 0 if it was never asked for */
+	int (*backed)(void *ctx, void *at, size_t bytes);
+	void *ctx;
+};
+
 struct tpi_spend {
 	struct tpi_spend_slot *slot;
 	uint64_t cap, n; /* cap a power of two, n <= cap / 2 (raw_spend.c says why) */
 	/* bytes of address space kept at slot for the table to grow into in
 	 * place (0: slot is a tpi_table_alloc table of cap slots) */
 	size_t reserved;
-	/* where the fresh memory of a growth comes from (NULL: the kernel):
-	 * zeroed memory of `bytes` from tpi_table_alloc, or NULL for none */
-	void *(*table)(void *ctx, size_t bytes);
-	void *table_ctx;
+	const struct tpi_backer *backer; /* NULL: growths back their own pages */
+	uint64_t asked;			 /* the cap whose doubling was asked to be backed */
 };
 
 /* Whether the next growth doubles the table where it is: its upper half
@@ -48,23 +61,6 @@ struct tpi_spend {
 static inline int tpi_spend_grows_in_place(const struct tpi_spend *s)
 {
 	return s->reserved && s->cap * 2 * sizeof(struct tpi_spend_slot) <= s->reserved;
-}
-
-/* Whether the index is three quarters of the way to growing (3/8 full):
- * time to ask for the table the growth will need. */
-static inline int tpi_spend_nearly_full(const struct tpi_spend *s)
-{
-	return s->n * 8 >= s->cap * 3;
-}
-
-/* Bytes of fresh memory the index's next growth takes: the upper half of
- * the doubled table, or the whole of a new one. */
-static inline size_t tpi_spend_next_bytes(const struct tpi_spend *s)
-{
-	uint64_t cap = s->cap ? s->cap * 2 : 1 << 16;
-	if (s->cap && tpi_spend_grows_in_place(s))
-		cap -= s->cap;
-	return (size_t)cap * sizeof(struct tpi_spend_slot);
 }
 
 /* Never 0. */
@@ -150,10 +146,11 @@ void tpi_table_free(void *p, size_t bytes);
 /* The mapping (caller owns: tpi_table_unreserve), or NULL if refused. */
 void *tpi_table_reserve(void);
 void tpi_table_unreserve(void *base);
-/* Backs [at, at + bytes) of a reserved mapping with zeroed pages: those of
- * spare (a tpi_table_alloc table of bytes, or NULL; takes ownership)
- * moved in with mremap, else the kernel's, faulted in here. */
-void tpi_table_back(void *at, size_t bytes, void *spare);
+/* Faults the (zeroed) pages of [at, at + bytes) in, on this thread. */
+void tpi_table_touch(void *at, size_t bytes);
+/* Backs [at, at + bytes) of a reserved mapping with zeroed pages: by the
+ * backer if it was asked for them (b may be NULL), else here. */
+void tpi_table_back(void *at, size_t bytes, const struct tpi_backer *b);
 
 #define TPI_TABLE_SLOT_MAX 64
 /* What tpi_table_rehash needs to know of a slot (an all-zero one is empty). */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "trace/graph.h"
 #include "trace/import_raw.h"
 #include "trace/raw_batch.h"
+#include "trace/raw_keys.h"
 #include "trace/raw_spend.h"
 #include "tripact/trace.h"
 #include "graph_compare.h"
@@ -538,64 +540,147 @@ static void test_pipe_depth(void **state)
 	tpi_pipe_destroy(&p);
 }
 
-struct hook {
-	struct tpi_pipe pipe;
-	int calls, given;
-};
-
-/* what import_raw.c does on the graph thread: the spare table if ready */
-static void *from_pipe(void *ctx, size_t bytes)
+/* The region of the pipe asked for at `at`, or NULL. */
+static const struct tpi_ahead *asked(const struct tpi_pipe *p, const void *at)
 {
-	struct hook *h = ctx;
-	h->calls++;
-	void *t = tpi_pipe_spare(&h->pipe, bytes);
-	h->given += t != NULL;
-	return t;
+	for (unsigned i = 0; i < TPI_PIPE_AHEAD; i++)
+		if (p->ahead[i].at && p->ahead[i].at == at)
+			return &p->ahead[i];
+	return NULL;
+}
+
+static int regions(const struct tpi_pipe *p)
+{
+	int n = 0;
+	for (unsigned i = 0; i < TPI_PIPE_AHEAD; i++)
+		n += p->ahead[i].at != NULL;
+	return n;
+}
+
+static void spend_add(struct tpi_spend *s, uint32_t i)
+{
+	uint8_t x[32] = {0};
+	memcpy(x, &i, sizeof i);
+	assert_int_equal(tpi_spend_add(s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
+}
+
+static uint32_t key_add(struct tpi_keys *k, uint32_t i)
+{
+	uint8_t x[20];
+	memset(x, 0x3c, sizeof x);
+	memcpy(x, &i, sizeof i);
+	uint32_t id = UINT32_MAX;
+	int added = 0;
+	assert_int_equal(tpi_keys_id(k, x, sizeof x, tpi_key_hash(x, sizeof x), &id, &added), TP_OK);
+	return id;
 }
 
 /*
- * A table made ahead (as the decoding thread does) is taken only at the
- * size asked for, comes zeroed, and the index grows into it keeping every
- * entry; with no table ready the index allocates its own.
+ * The spend index asks for its next upper half three eighths full, the
+ * key table five eighths: once per size, the region right after the
+ * table. Sliced by the pipe, or finished by the growth itself, the region
+ * is then forgotten, and every entry survives the doubling into it.
  */
-static void test_spare_table(void **state)
+static void test_tables_backed_ahead(void **state)
 {
 	(void)state;
-	struct hook h = {.calls = 0};
-	assert_int_equal(tpi_pipe_init(&h.pipe, TPI_RAW_DEPTH), TP_OK);
-	struct tpi_spend s = {.table = from_pipe, .table_ctx = &h};
-	uint8_t x[32] = {0};
+	struct tpi_pipe p;
+	assert_int_equal(tpi_pipe_init(&p, TPI_RAW_DEPTH), TP_OK);
+	struct tpi_spend s = {.backer = &p.backer};
 	uint32_t i = 0;
-	for (; s.n * 8 < (uint64_t)(1 << 16) * 3 || !s.cap; i++) {
-		memcpy(x, &i, sizeof i);
-		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
-	}
-	assert_int_equal(h.calls, 1); /* the first table: none made yet */
-	assert_int_equal(h.given, 0);
-	size_t next = tpi_spend_next_bytes(&s);
-	tpi_pipe_want(&h.pipe, next / 2); /* a wrong size is not taken */
-	tpi_pipe_make_spare(&h.pipe);
-	assert_null(tpi_pipe_spare(&h.pipe, next));
-	tpi_pipe_destroy(&h.pipe); /* frees the unused spare */
-	assert_int_equal(tpi_pipe_init(&h.pipe, TPI_RAW_DEPTH), TP_OK);
-	tpi_pipe_want(&h.pipe, next);
-	tpi_pipe_make_spare(&h.pipe);
+	spend_add(&s, i++);
+	assert_true(tpi_spend_grows_in_place(&s));
 	uint64_t cap = s.cap;
-	for (; s.cap == cap; i++) {
-		memcpy(x, &i, sizeof i);
-		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
-	}
-	assert_int_equal(h.calls, 2);
-	assert_int_equal(h.given, 1);
-	assert_int_equal((s.cap - (tpi_spend_grows_in_place(&s) ? cap : 0)) * sizeof *s.slot, next);
+	while (s.n * 8 < cap * 3 - 8)
+		spend_add(&s, i++);
+	assert_int_equal(regions(&p), 0); /* not yet */
+	while (!regions(&p))
+		spend_add(&s, i++);
+	assert_int_equal(s.n * 8, cap * 3);
+	const struct tpi_ahead *a = asked(&p, s.slot + cap);
+	assert_non_null(a);
+	assert_int_equal(a->bytes, cap * sizeof *s.slot);
+	size_t slices = 0;
+	while (tpi_pipe_back_slice(&p))
+		slices++;
+	assert_int_equal(slices, (a->bytes + TPI_PIPE_SLICE - 1) / TPI_PIPE_SLICE);
+	assert_int_equal(a->done, a->bytes);
+	spend_add(&s, i++);
+	assert_int_equal(regions(&p), 1); /* asked once a size */
+	while (s.cap == cap)
+		spend_add(&s, i++);
+	assert_int_equal(regions(&p), 0);
 	for (uint32_t k = 0; k < i; k++) {
+		uint8_t x[32] = {0};
 		memcpy(x, &k, sizeof k);
 		const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(x, 7), x, 7);
 		assert_non_null(u);
 		assert_int_equal(u->out, k);
 	}
-	tpi_pipe_destroy(&h.pipe);
 	tpi_spend_free(&s);
+
+	/* the key table: not sliced at all, the growth backs it all */
+	struct tpi_keys k;
+	assert_int_equal(tpi_keys_init(&k), TP_OK);
+	k.backer = &p.backer;
+	cap = k.cap;
+	i = 0;
+	for (; !regions(&p); i++)
+		assert_int_equal(key_add(&k, i), i);
+	assert_int_equal(k.n * 8, cap * 5);
+	a = asked(&p, k.slot + cap);
+	assert_non_null(a);
+	assert_int_equal(a->bytes, cap * sizeof *k.slot);
+	assert_int_equal(a->claimed, 0);
+	for (; k.cap == cap; i++)
+		assert_int_equal(key_add(&k, i), i);
+	assert_int_equal(regions(&p), 0);
+	for (uint32_t j = 0; j < i; j++)
+		assert_int_equal(key_add(&k, j), j);
+	assert_int_equal(k.n, i);
+	tpi_keys_free(&k);
+	tpi_pipe_destroy(&p);
+}
+
+static void *pop_one(void *arg)
+{
+	struct tpi_pipe *p = arg;
+	struct tpi_batch *b = tpi_pipe_pop(p);
+	if (b)
+		tpi_pipe_done(p);
+	return b;
+}
+
+/* A consumer waiting for a batch backs the regions asked for meanwhile. */
+static void test_waiting_consumer_backs(void **state)
+{
+	(void)state;
+	struct tpi_pipe p;
+	assert_int_equal(tpi_pipe_init(&p, TPI_RAW_DEPTH), TP_OK);
+	uint8_t *base = tpi_table_reserve();
+	assert_non_null(base);
+	size_t bytes = 3 * TPI_PIPE_SLICE + 4096;
+	p.backer.ask(p.backer.ctx, base, bytes);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, pop_one, &p), 0);
+	size_t done = 0;
+	for (int tries = 0; tries < 10000 && done < bytes; tries++) {
+		pthread_mutex_lock(&p.mu);
+		done = asked(&p, base)->done;
+		pthread_mutex_unlock(&p.mu);
+		if (done < bytes)
+			usleep(1000);
+	}
+	assert_int_equal(done, bytes); /* with no batch pushed yet */
+	assert_int_equal(tpi_pipe_push(&p), 0);
+	void *got = NULL;
+	assert_int_equal(pthread_join(th, &got), 0);
+	assert_ptr_equal(got, &p.ring[0]);
+	assert_true(p.backer.backed(p.backer.ctx, base, bytes));
+	assert_false(p.backer.backed(p.backer.ctx, base, bytes)); /* forgotten */
+	assert_int_equal(base[bytes - 1], 0);
+	tpi_table_unreserve(base);
+	tpi_pipe_destroy(&p);
 }
 
 /*
@@ -650,7 +735,8 @@ int main(void)
 		cmocka_unit_test(test_new_addresses_of_a_skipped_transaction),
 		cmocka_unit_test(test_resume_equals_one_import),
 		cmocka_unit_test(test_spend_index_collisions),
-		cmocka_unit_test(test_spare_table),
+		cmocka_unit_test(test_tables_backed_ahead),
+		cmocka_unit_test(test_waiting_consumer_backs),
 		cmocka_unit_test(test_pipe_depth),
 		cmocka_unit_test(test_table_alloc),
 	};
