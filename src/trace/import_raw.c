@@ -147,8 +147,9 @@ static void prefetch(const struct raw *w, const struct tpi_rtx *t, const struct 
 		}
 		else if (out[k].str != TPI_NO_STR) /* a new key: the slot it will take */
 			tpg_addr_prefetch(w->g, out[k].ahash);
-		tpi_spend_prefetch(&w->sp, out[k].shash);
 	}
+	if (t->nout)
+		tpi_spend_prefetch(&w->sp, t->shash);
 }
 
 /* Makes the deferred spent-by stores: the graph's column is then current. */
@@ -176,13 +177,16 @@ static void set_spent(struct raw *w, uint64_t o, uint32_t tx)
 static const char *spent_output(struct raw *w, const struct tpi_rin *in, uint64_t *o,
 				uint64_t *value, enum tp_err *code)
 {
-	const struct tpi_spend_slot *u = tpi_spend_find(&w->sp, in->hash, in->txid, in->vout);
-	if (u) {
-		*o = u->out;
-		*value = u->value;
+	struct tp_trace_graph *g = w->g;
+	const struct tpi_spend_slot *u = tpi_spend_find(&w->sp, in->hash, in->txid);
+	if (u && in->vout < tpi_spend_nout(u)) {
+		*o = tpi_spend_first(u) + in->vout;
+		*code = TP_ECONFLICT;
+		if (tpi_spend_taken(&w->sp, *o))
+			return "an input spends an output already spent";
+		*value = in->vout < 2 ? u->value[in->vout] : tpg_out_value(g, *o);
 		return NULL;
 	}
-	struct tp_trace_graph *g = w->g;
 	uint32_t st = tpg_tx_find(g, in->txid, 32);
 	*code = TP_ENOTFOUND;
 	if (st == TPG_NONE || in->vout >= tpg_tx_nout(g, st))
@@ -348,7 +352,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 	for (uint32_t i = 0; e == TP_OK && i < t->nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
 		set_spent(w, w->spend[i], tx);
-		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, in[i].vout);
+		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, w->spend[i]);
 	}
 	uint64_t first = e == TP_OK ? tpg_tx_first_out(g, tx) : 0;
 	for (uint32_t k = 0; e == TP_OK && k < t->nout; k++) {
@@ -356,9 +360,10 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 		e = addr_id(w, b, &out[k], &aid);
 		if (e == TP_OK)
 			e = tpg_out_add(g, out[k].value, aid);
-		if (e == TP_OK)
-			e = tpi_spend_add(&w->sp, out[k].shash, t->id, k, first + k, out[k].value);
 	}
+	if (e == TP_OK)
+		e = tpi_spend_add(&w->sp, t->shash, t->id, first, t->nout,
+				  t->nout ? out[0].value : 0, t->nout > 1 ? out[1].value : 0);
 	if (e != TP_OK)
 		return tp_diag_set(&w->d, e, "%s: cannot add a transaction: %s", w->r->path,
 				   tp_strerror(e));
@@ -494,18 +499,18 @@ static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct 
 	t->bad = why;
 	t->bad_code = code;
 	t->fatal = 0;
+	t->shash = tpi_spend_hash(t->id);
 	for (size_t i = 0; i < nin; i++) {
 		struct tpi_rin *in = &b->in[b->nin++];
 		display(tx->in[i].prev_txid, in->txid);
 		in->vout = tx->in[i].prev_index;
-		in->hash = tpi_spend_hash(in->txid, in->vout);
+		in->hash = tpi_spend_hash(in->txid);
 	}
 	for (size_t k = 0; k < nout; k++) {
 		struct tpi_rout *o = &b->out[b->nout++];
 		o->value = tx->out[k].value;
 		o->klen = (uint8_t)tp_btc_txout_key(&tx->out[k], o->key);
 		o->khash = tpi_key_hash(o->key, o->klen);
-		o->shash = tpi_spend_hash(t->id, (uint32_t)k);
 	}
 	return tx->index + 1 == h->n_tx ? flush(f) : TP_OK;
 }

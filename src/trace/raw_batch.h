@@ -27,12 +27,13 @@ struct tpi_rtx {
 	enum tp_err bad_code;
 	const char *bad;
 	int fatal; /* bad_code is an error even when skipping bad ones */
+	uint64_t shash; /* tpi_spend_hash(id) */
 };
 
 struct tpi_rin {
 	uint8_t txid[32]; /* spent transaction, display order */
 	uint32_t vout;
-	uint64_t hash; /* tpi_spend_hash(txid, vout) */
+	uint64_t hash; /* tpi_spend_hash(txid) */
 };
 
 #define TPI_NO_STR UINT32_MAX
@@ -40,7 +41,6 @@ struct tpi_rin {
 struct tpi_rout {
 	uint64_t value;
 	uint64_t khash;	 /* tpi_key_hash(key, klen) */
-	uint64_t shash;	 /* tpi_spend_hash(transaction id, output index) */
 	uint64_t ahash;	 /* new key: tpg_addr_hash of its string */
 	uint32_t key_id; /* its number in the import's tpi_keys */
 	uint32_t str;	 /* new key: its address string in str[], else TPI_NO_STR */

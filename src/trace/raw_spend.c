@@ -19,13 +19,13 @@
 #include "bigmem.h"
 #include "raw_spend.h"
 
-uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout)
+uint64_t tpi_spend_hash(const uint8_t txid[32])
 {
 	/* a txid is a SHA-256d output: its bytes are already well mixed */
 	uint64_t a, b;
 	memcpy(&a, txid, 8);
 	memcpy(&b, txid + 24, 8);
-	uint64_t h = (a ^ (b >> 1)) + (uint64_t)vout * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = a ^ (b >> 1);
 	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 29;
@@ -84,10 +84,9 @@ void tpi_table_back(void *at, size_t bytes, const struct tpi_backer *b)
 		tpi_table_touch(at, bytes);
 }
 
-static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txid[32],
-		uint32_t vout)
+static int same(const struct tpi_spend_slot *u, uint32_t hash, const uint8_t txid[32])
 {
-	if (u->hash != hash || u->vout != vout)
+	if (u->hash != hash)
 		return 0;
 	uint64_t a[4], b[4];
 	memcpy(a, u->txid, 32);
@@ -95,25 +94,26 @@ static int same(const struct tpi_spend_slot *u, uint64_t hash, const uint8_t txi
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
 }
 
-static uint64_t locate(const struct tpi_spend *s, uint64_t hash, const uint8_t txid[32],
-		       uint32_t vout)
+static uint64_t locate(const struct tpi_spend *s, uint64_t hash, const uint8_t txid[32])
 {
 	if (!s->cap)
 		return UINT64_MAX;
 	uint64_t mask = s->cap - 1;
 	for (uint64_t i = hash & mask; s->slot[i].hash; i = (i + 1) & mask)
-		if (same(&s->slot[i], hash, txid, vout))
+		if (same(&s->slot[i], (uint32_t)hash, txid))
 			return i;
 	return UINT64_MAX;
 }
 
 const struct tpi_spend_slot *tpi_spend_find(const struct tpi_spend *s, uint64_t hash,
-					    const uint8_t txid[32], uint32_t vout)
+					    const uint8_t txid[32])
 {
-	uint64_t i = locate(s, hash, txid, vout);
+	uint64_t i = locate(s, hash, txid);
 	return i == UINT64_MAX ? NULL : &s->slot[i];
 }
 
+/* The slot's hash is the low half of the full one: enough for any home,
+ * as a table holds at most 2^30 slots (TPI_TABLE_RESERVE). */
 static void place(struct tpi_spend_slot *slot, uint64_t cap, const struct tpi_spend_slot *u)
 {
 	uint64_t i = u->hash & (cap - 1);
@@ -174,22 +174,49 @@ static enum tp_err grow(struct tpi_spend *s)
 	return TP_OK;
 }
 
-enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
-			  uint64_t out, uint64_t value)
+/* Room in `taken` for the outputs up to `end` (a bit each from base). */
+static enum tp_err taken_room(struct tpi_spend *s, uint64_t end)
 {
+	uint64_t words = (end - s->base + 63) / 64;
+	if (words <= s->words)
+		return TP_OK;
+	uint64_t n = s->words ? s->words : 1024;
+	while (n < words)
+		n *= 2;
+	uint64_t *t = realloc(s->taken, n * sizeof *t);
+	if (!t)
+		return TP_ENOMEM;
+	memset(t + s->words, 0, (n - s->words) * sizeof *t);
+	s->taken = t;
+	s->words = n;
+	return TP_OK;
+}
+
+enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32],
+			  uint64_t first, uint32_t nout, uint64_t v0, uint64_t v1)
+{
+	if (!s->taken)
+		s->base = first;
+	if (!nout || nout > TPI_SPEND_NOUT_MAX || first < s->base ||
+	    first + nout - 1 > TPI_SPEND_FIRST_MAX)
+		return TP_OK;
 	/*
 	 * Past one half full, where the key table waits for three quarters:
 	 * this table's probes are on the graph thread, the import's busier
-	 * one, and its new pages are backed ahead (struct tpi_backer). At three quarters the graph thread's samples in the index
-	 * (and in add_batch, which loads its slots) grew by about an eighth
-	 * (2,000,000 transactions, 3 alternated pairs: 840-913 against 733-784).
+	 * one, and its new pages are backed ahead (struct tpi_backer). At three
+	 * quarters the graph thread's samples in the index (and in add_batch,
+	 * which loads its slots) grew by about an eighth (2,000,000
+	 * transactions, 3 alternated pairs: 840-913 against 733-784).
 	 */
-	if ((s->n + 1) * 2 > s->cap) {
-		enum tp_err e = grow(s);
-		if (e != TP_OK)
-			return e;
-	}
-	struct tpi_spend_slot u = {.hash = hash, .out = out, .value = value, .vout = vout};
+	enum tp_err e = taken_room(s, first + nout);
+	if (e == TP_OK && (s->n + 1) * 2 > s->cap)
+		e = grow(s);
+	if (e != TP_OK)
+		return e;
+	struct tpi_spend_slot u = {.value = {v0, nout > 1 ? v1 : 0},
+				   .at = first | (uint64_t)nout << 40,
+				   .hash = (uint32_t)hash,
+				   .live = nout};
 	memcpy(u.txid, txid, 32);
 	place(s->slot, s->cap, &u);
 	/* three quarters of the way to growing: time to ask for the pages */
@@ -201,10 +228,14 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	return TP_OK;
 }
 
-void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout)
+void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint64_t out)
 {
-	uint64_t i = locate(s, hash, txid, vout);
+	uint64_t i = locate(s, hash, txid);
 	if (i == UINT64_MAX)
+		return;
+	uint64_t k = out - s->base;
+	s->taken[k >> 6] |= (uint64_t)1 << (k & 63);
+	if (--s->slot[i].live)
 		return;
 	uint64_t mask = s->cap - 1;
 	/* pull back every later slot of the run that may sit at i */
@@ -222,8 +253,10 @@ void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], 
 void tpi_spend_free(struct tpi_spend *s)
 {
 	release(s);
+	free(s->taken);
 	s->slot = NULL;
-	s->cap = s->n = 0;
+	s->taken = NULL;
+	s->cap = s->n = s->words = 0;
 	s->reserved = 0;
 }
 

@@ -1,16 +1,25 @@
 /*
- * The spend index of a raw import: every output added by this import and
- * not spent yet, keyed by (txid, vout), with its graph index and value in
- * the slot itself. Looking up an input then costs one cache miss (the
- * slot) instead of four dependent ones through the graph (txid slot ->
- * txid -> tx[] -> out[]), and the miss can be started ahead of time
- * from the hash alone. An output missing here was made before this import
- * (or is unknown, or spent): the importer asks the graph.
+ * The spend index of a raw import: every transaction added by this
+ * import that still has an output not spent, keyed by txid, with the
+ * graph index of its first output and the values of its first two in the
+ * slot itself. Looking up an input then costs one cache miss (the slot)
+ * instead of four dependent ones through the graph (txid slot -> txid ->
+ * tx[] -> out[]), and the miss can be started ahead of time from the hash
+ * alone. A transaction missing here was made before this import (or is
+ * unknown, or all spent): the importer asks the graph.
  *
- *	uint64_t h = tpi_spend_hash(txid, vout);
+ * One slot a transaction, not one an output: at 20,000,000 transactions
+ * the 10,100,000 unspent outputs belong to 7,200,000 transactions, and the
+ * table, at most one half full, holds them in 1 GB of fresh pages instead
+ * of 2. Whether an output was taken is a bit in `taken`, over this
+ * import's outputs.
+ *
+ *	uint64_t h = tpi_spend_hash(txid);
  *	tpi_spend_prefetch(&s, h);          // a few transactions ahead
- *	const struct tpi_spend_slot *u = tpi_spend_find(&s, h, txid, vout);
- *	if (u) ... u->out, u->value ...; later tpi_spend_take(&s, h, txid, vout);
+ *	const struct tpi_spend_slot *u = tpi_spend_find(&s, h, txid);
+ *	if (u && vout < tpi_spend_nout(u) && !tpi_spend_taken(&s, tpi_spend_first(u) + vout))
+ *		... value: vout < 2 ? u->value[vout] : the graph's ...;
+ *	later tpi_spend_take(&s, h, txid, tpi_spend_first(u) + vout);
  */
 #ifndef TP_TRACE_RAW_SPEND_H
 #define TP_TRACE_RAW_SPEND_H
@@ -23,13 +32,26 @@
 
 /* One cache line: the whole key, so a hit needs no other memory. */
 struct tpi_spend_slot {
-	uint64_t hash; /* tpi_spend_hash(txid, vout); 0: empty */
-	uint64_t out;  /* global output index in the graph */
-	uint64_t value;
-	uint32_t vout;
-	uint32_t unused;
-	uint8_t txid[32]; /* display order, as the graph keeps it */
+	uint8_t txid[32];  /* display order, as the graph keeps it */
+	uint64_t value[2]; /* of outputs 0 and 1 (the others': the graph's column) */
+	uint64_t at;	   /* graph index of output 0 (low 40 bits), outputs (high 24) */
+	uint32_t hash;	   /* low half of tpi_spend_hash(txid); 0: an empty slot */
+	uint32_t live;	   /* outputs not taken yet */
 };
+
+/* A transaction past these is left out of the index (the graph answers). */
+#define TPI_SPEND_FIRST_MAX (((uint64_t)1 << 40) - 1)
+#define TPI_SPEND_NOUT_MAX ((1u << 24) - 1)
+
+static inline uint64_t tpi_spend_first(const struct tpi_spend_slot *u)
+{
+	return u->at & TPI_SPEND_FIRST_MAX;
+}
+
+static inline uint32_t tpi_spend_nout(const struct tpi_spend_slot *u)
+{
+	return (uint32_t)(u->at >> 40);
+}
 
 /*
  * Someone who backs a table's next upper half with memory ahead of time,
@@ -54,6 +76,8 @@ struct tpi_spend {
 	size_t reserved;
 	const struct tpi_backer *backer; /* NULL: growths back their own pages */
 	uint64_t asked;			 /* the cap whose doubling was asked to be backed */
+	/* a bit an output from `base` on, set once taken (words of 64) */
+	uint64_t *taken, base, words;
 };
 
 /* Whether the next growth doubles the table where it is: its upper half
@@ -63,8 +87,8 @@ static inline int tpi_spend_grows_in_place(const struct tpi_spend *s)
 	return s->reserved && s->cap * 2 * sizeof(struct tpi_spend_slot) <= s->reserved;
 }
 
-/* Never 0. */
-uint64_t tpi_spend_hash(const uint8_t txid[32], uint32_t vout);
+/* Its low half is never 0. */
+uint64_t tpi_spend_hash(const uint8_t txid[32]);
 
 /*
  * Loads the slot of hash and the next one (an add probes on into it when
@@ -83,14 +107,27 @@ static inline void tpi_spend_prefetch(const struct tpi_spend *s, uint64_t hash)
 	}
 }
 
-/* The slot of (txid, vout), or NULL. Valid until the next add or take. */
+/* The slot of txid, or NULL. Valid until the next add or take. */
 const struct tpi_spend_slot *tpi_spend_find(const struct tpi_spend *s, uint64_t hash,
-					    const uint8_t txid[32], uint32_t vout);
-/* Adds an output the caller knows is not in the index. */
-enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout,
-			  uint64_t out, uint64_t value) TP_MUST_CHECK;
-/* Removes (txid, vout) if present. */
-void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout);
+					    const uint8_t txid[32]);
+/* Whether output out, of a transaction found here, was taken. */
+static inline int tpi_spend_taken(const struct tpi_spend *s, uint64_t out)
+{
+	uint64_t k = out - s->base;
+	return (s->taken[k >> 6] >> (k & 63)) & 1;
+}
+/*
+ * Adds a transaction the caller knows is not in the index, with its nout
+ * outputs from graph index first on, none taken; v0 and v1 are the values
+ * of outputs 0 and 1 (v1 unused for one output). One with no outputs, or
+ * past TPI_SPEND_FIRST_MAX or TPI_SPEND_NOUT_MAX, is left out, and so is
+ * one whose outputs come before those added so far.
+ */
+enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32],
+			  uint64_t first, uint32_t nout, uint64_t v0, uint64_t v1) TP_MUST_CHECK;
+/* Takes output out of txid if the index holds txid: with its last output
+ * taken, the transaction leaves the index. */
+void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint64_t out);
 void tpi_spend_free(struct tpi_spend *s);
 
 /*

@@ -99,8 +99,10 @@ struct coin {
 /* DUP repeats the first coinbase, DUP_PAY the last payment (whose inputs are
  * spent by then: the duplicate is what gets reported); EXCEED_NEW is
  * EXCEED paying three addresses not seen before, which later
- * transactions pay too */
-enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP, DUP_PAY, EXCEED_NEW };
+ * transactions pay too; SPENT_LIVE is SPENT of an output whose
+ * transaction has another output not spent yet */
+enum bad { NONE, SPENT, UNKNOWN, TWICE, EXCEED, DUP, DUP_PAY, EXCEED_NEW, SPENT_LIVE };
+
 
 struct chain {
 	unsigned more; /* addresses paid at random past the first 40: 3 after EXCEED_NEW */
@@ -109,6 +111,18 @@ struct chain {
 	struct buf first_cb; /* the first coinbase, for DUP */
 	struct buf last_pay; /* for DUP_PAY */
 };
+
+/* The latest spent coin of a transaction with a coin still in the pool. */
+static int spent_live(const struct chain *c, struct coin *u)
+{
+	for (size_t i = c->nspent; i-- > 0;)
+		for (size_t j = 0; j < c->npool; j++)
+			if (!memcmp(c->spent[i].txid, c->pool[j].txid, 32)) {
+				*u = c->spent[i];
+				return 1;
+			}
+	return 0;
+}
 
 /* Appends one transaction to blk; bad makes it wrong in that way. */
 static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum bad bad)
@@ -139,6 +153,8 @@ static void tx(struct chain *c, struct buf *blk, uint32_t height, int k, enum ba
 			struct coin u;
 			if (bad == SPENT && i == 0 && c->nspent) {
 				u = c->spent[rnd() % c->nspent];
+			} else if (bad == SPENT_LIVE && i == 0) {
+				assert_true(spent_live(c, &u));
 			} else if (bad == UNKNOWN && i == 0) {
 				memset(&u, 0, sizeof u);
 				u.txid[0] = 0x42, u.txid[31] = (uint8_t)height;
@@ -330,6 +346,13 @@ static void test_spent_twice(void **state)
 	bad_chain(SPENT, TP_ECONFLICT, "an input spends an output already spent");
 }
 
+/* The index keeps the transaction, but knows that output was spent. */
+static void test_spent_twice_sibling_unspent(void **state)
+{
+	(void)state;
+	bad_chain(SPENT_LIVE, TP_ECONFLICT, "an input spends an output already spent");
+}
+
 static void test_unknown_output(void **state)
 {
 	(void)state;
@@ -466,46 +489,43 @@ static void test_spend_index_collisions(void **state)
 	for (int i = 0; i < 200; i++) {
 		memset(id[i], i, 32);
 		uint64_t h = home(i, cap);
-		assert_int_equal(
-			tpi_spend_add(&s, h, id[i], (uint32_t)i, (uint64_t)i * 10, (uint64_t)i),
-			TP_OK);
+		assert_int_equal(tpi_spend_add(&s, h, id[i], (uint64_t)i * 10, 1, (uint64_t)i, 0),
+				 TP_OK);
 	}
 	for (int i = 0; i < 200; i += 2) {
 		uint64_t h = home(i, cap);
-		tpi_spend_take(&s, h, id[i], (uint32_t)i);
+		tpi_spend_take(&s, h, id[i], (uint64_t)i * 10);
 	}
 	assert_int_equal(s.n, 100);
 	for (int i = 0; i < 200; i++) {
 		uint64_t h = home(i, cap);
-		const struct tpi_spend_slot *u = tpi_spend_find(&s, h, id[i], (uint32_t)i);
+		const struct tpi_spend_slot *u = tpi_spend_find(&s, h, id[i]);
 		if (i % 2) {
 			assert_non_null(u);
-			assert_int_equal(u->out, (uint64_t)i * 10);
-			assert_int_equal(u->value, (uint64_t)i);
+			assert_int_equal(tpi_spend_first(u), (uint64_t)i * 10);
+			assert_int_equal(u->value[0], (uint64_t)i);
 		} else {
 			assert_null(u);
 		}
-		/* the same txid with another vout is another output */
-		assert_null(tpi_spend_find(&s, h, id[i], (uint32_t)i + 1000));
 	}
 	/* growing keeps them too */
 	for (uint32_t i = 0; i < 60000; i++) {
 		uint8_t x[32] = {0};
 		memcpy(x, &i, sizeof i);
 		x[31] = 0xee;
-		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x, 0), x, 0, i, i), TP_OK);
+		assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(x), x, 2000 + i, 1, i, 0), TP_OK);
 	}
 	assert_true(s.cap > cap);
 	for (int i = 1; i < 200; i += 2) {
 		uint64_t h = home(i, cap);
-		assert_non_null(tpi_spend_find(&s, h, id[i], (uint32_t)i));
+		assert_non_null(tpi_spend_find(&s, h, id[i]));
 	}
-	/* a slot whose hash and vout agree is no hit unless the txid does */
+	/* a slot whose hash agrees is no hit unless the txid does */
 	uint8_t other[32];
 	memcpy(other, id[1], 32);
 	other[16] ^= 1;
-	assert_null(tpi_spend_find(&s, home(1, cap), other, 1));
-	tpi_spend_take(&s, home(1, cap), other, 1);
+	assert_null(tpi_spend_find(&s, home(1, cap), other));
+	tpi_spend_take(&s, home(1, cap), other, 10);
 	assert_int_equal(s.n, 60100);
 	tpi_spend_free(&s);
 }
@@ -561,7 +581,7 @@ static void spend_add(struct tpi_spend *s, uint32_t i)
 {
 	uint8_t x[32] = {0};
 	memcpy(x, &i, sizeof i);
-	assert_int_equal(tpi_spend_add(s, tpi_spend_hash(x, 7), x, 7, i, i), TP_OK);
+	assert_int_equal(tpi_spend_add(s, tpi_spend_hash(x), x, i, 1, i, 0), TP_OK);
 }
 
 static uint32_t key_add(struct tpi_keys *k, uint32_t i)
@@ -613,9 +633,9 @@ static void test_tables_backed_ahead(void **state)
 	for (uint32_t k = 0; k < i; k++) {
 		uint8_t x[32] = {0};
 		memcpy(x, &k, sizeof k);
-		const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(x, 7), x, 7);
+		const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(x), x);
 		assert_non_null(u);
-		assert_int_equal(u->out, k);
+		assert_int_equal(tpi_spend_first(u), k);
 	}
 	tpi_spend_free(&s);
 
@@ -728,6 +748,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads_same_graph),
 		cmocka_unit_test(test_spent_twice),
+		cmocka_unit_test(test_spent_twice_sibling_unspent),
 		cmocka_unit_test(test_unknown_output),
 		cmocka_unit_test(test_two_inputs_one_output),
 		cmocka_unit_test(test_outputs_exceed_inputs),

@@ -1,10 +1,12 @@
 /*
- * The spend index doubles its table in place (raw_spend.c): every entry
- * must stay findable with its values, taken ones must stay gone, through
- * growth after growth, including runs that wrap around the end of the
- * table before and after doubling, and a table of its own (no reserved
- * mapping) must still grow by copying. The deferred spent-by stores
- * (tpi_spent_log) must leave a column as direct stores would.
+ * The spend index doubles its table in place (raw_spend.c): every
+ * transaction with an output left must stay findable with its values and
+ * the outputs taken so far, a fully spent one must be gone, through growth
+ * after growth, including runs that wrap around the end of the table
+ * before and after doubling; a table of its own (no reserved mapping) must
+ * still grow by copying, and what the index cannot hold is left out. The
+ * deferred spent-by stores (tpi_spent_log) must leave a column as direct
+ * stores would.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +21,8 @@
 
 #define FIRST_CAP ((uint64_t)1 << 16) /* the first table's slots */
 
-/* Entry k's txid (its vout is k % 7). */
+/* Entry k: a transaction of nout(k) outputs from graph index 4 k on, the
+ * first two worth k + 11 and k + 12. */
 static void key(uint32_t k, uint8_t txid[32])
 {
 	memset(txid, 0, 32);
@@ -27,9 +30,14 @@ static void key(uint32_t k, uint8_t txid[32])
 	txid[31] = 0x5a;
 }
 
+static uint32_t nout(uint32_t k)
+{
+	return 1 + k % 3;
+}
+
 struct ref {
 	uint64_t *hash; /* by entry */
-	uint8_t *in;	/* 1 while in the index */
+	uint8_t *live;	/* outputs not taken: taken in order, 0 .. nout - live - 1 */
 	uint32_t n;
 };
 
@@ -37,9 +45,11 @@ static void add(struct tpi_spend *s, struct ref *r, uint32_t k, uint64_t hash)
 {
 	uint8_t id[32];
 	key(k, id);
-	assert_int_equal(tpi_spend_add(s, hash, id, k % 7, (uint64_t)k * 3, (uint64_t)k + 11), TP_OK);
+	assert_int_equal(tpi_spend_add(s, hash, id, (uint64_t)k * 4, nout(k), (uint64_t)k + 11,
+				       (uint64_t)k + 12),
+			 TP_OK);
 	r->hash[k] = hash;
-	r->in[k] = 1;
+	r->live[k] = (uint8_t)nout(k);
 }
 
 /* Adds entry k under its real hash. */
@@ -47,32 +57,42 @@ static void add_hashed(struct tpi_spend *s, struct ref *r, uint32_t k)
 {
 	uint8_t id[32];
 	key(k, id);
-	add(s, r, k, tpi_spend_hash(id, k % 7));
+	add(s, r, k, tpi_spend_hash(id));
 }
 
+/* Takes entry k's next output (it must have one left). */
 static void take(struct tpi_spend *s, struct ref *r, uint32_t k)
 {
 	uint8_t id[32];
 	key(k, id);
-	tpi_spend_take(s, r->hash[k], id, k % 7);
-	r->in[k] = 0;
+	assert_true(r->live[k] > 0);
+	tpi_spend_take(s, r->hash[k], id, (uint64_t)k * 4 + nout(k) - r->live[k]);
+	r->live[k]--;
 }
 
-/* Every entry is found with its values exactly while in the index. */
+/* Every transaction with an output left is found with its values and the
+ * outputs taken so far; the others are not. */
 static void check(const struct tpi_spend *s, const struct ref *r)
 {
 	uint64_t live = 0;
 	for (uint32_t k = 0; k < r->n; k++) {
 		uint8_t id[32];
 		key(k, id);
-		const struct tpi_spend_slot *u = tpi_spend_find(s, r->hash[k], id, k % 7);
-		if (!r->in[k]) {
+		const struct tpi_spend_slot *u = tpi_spend_find(s, r->hash[k], id);
+		if (!r->live[k]) {
 			assert_null(u);
 			continue;
 		}
 		assert_non_null(u);
-		assert_int_equal(u->out, (uint64_t)k * 3);
-		assert_int_equal(u->value, (uint64_t)k + 11);
+		assert_int_equal(tpi_spend_first(u), (uint64_t)k * 4);
+		assert_int_equal(tpi_spend_nout(u), nout(k));
+		assert_int_equal(u->live, r->live[k]);
+		assert_int_equal(u->value[0], (uint64_t)k + 11);
+		if (nout(k) > 1)
+			assert_int_equal(u->value[1], (uint64_t)k + 12);
+		for (uint32_t v = 0; v < nout(k); v++)
+			assert_int_equal(tpi_spend_taken(s, (uint64_t)k * 4 + v),
+					 v < nout(k) - r->live[k]);
 		live++;
 	}
 	assert_int_equal(s->n, live);
@@ -81,16 +101,16 @@ static void check(const struct tpi_spend *s, const struct ref *r)
 static void ref_init(struct ref *r, uint32_t n)
 {
 	r->hash = calloc(n, sizeof *r->hash);
-	r->in = calloc(n, 1);
+	r->live = calloc(n, 1);
 	r->n = n;
 	assert_non_null(r->hash);
-	assert_non_null(r->in);
+	assert_non_null(r->live);
 }
 
 static void ref_free(struct ref *r)
 {
 	free(r->hash);
-	free(r->in);
+	free(r->live);
 }
 
 /*
@@ -116,9 +136,13 @@ static void test_wrapping_runs_survive_doubling(void **state)
 		add_hashed(&s, &r, k);
 	assert_int_equal(s.cap, 2 * FIRST_CAP);
 	check(&s, &r);
-	/* and once more, after taking some of each kind */
-	for (uint32_t j = 0; j < k; j += 3)
+	/* and once more, after taking some of each kind: an output of every
+	 * other transaction, every output of every fifth */
+	for (uint32_t j = 0; j < k; j += 2)
 		take(&s, &r, j);
+	for (uint32_t j = 0; j < k; j += 5)
+		while (r.live[j])
+			take(&s, &r, j);
 	check(&s, &r);
 	for (; s.cap == 2 * FIRST_CAP; k++)
 		add_hashed(&s, &r, k);
@@ -140,8 +164,9 @@ static void test_random_adds_and_takes(void **state)
 	for (uint32_t k = 0; k < n; k++) {
 		add_hashed(&s, &r, k);
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		if (x % 3 == 0) /* a third of the time, spend an earlier output */
-			take(&s, &r, (uint32_t)(x >> 20) % (k + 1));
+		uint32_t j = (uint32_t)(x >> 20) % (k + 1);
+		if (x % 2 == 0 && r.live[j]) /* half the time, spend an earlier output */
+			take(&s, &r, j);
 		if (s.cap != cap) {
 			cap = s.cap;
 			growths++;
@@ -178,6 +203,41 @@ static void test_grows_past_one_half(void **state)
 	check(&s, &r);
 	tpi_spend_free(&s);
 	ref_free(&r);
+}
+
+/* A transaction the index cannot hold is left out, for the graph to answer. */
+static void test_left_out(void **state)
+{
+	(void)state;
+	struct tpi_spend s = {0};
+	uint8_t a[32], b[32], c[32], d[32];
+	key(1, a), key(2, b), key(3, c), key(4, d);
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(a), a, 100, 2, 5, 6), TP_OK);
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(b), b, 102, 0, 0, 0), TP_OK);
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(c), c, 102, TPI_SPEND_NOUT_MAX + 1, 1, 1),
+			 TP_OK);
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(d), d, TPI_SPEND_FIRST_MAX, 2, 1, 1),
+			 TP_OK);
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(d), d, 99, 1, 1, 1), TP_OK); /* before */
+	assert_int_equal(s.n, 1);
+	assert_null(tpi_spend_find(&s, tpi_spend_hash(b), b));
+	assert_null(tpi_spend_find(&s, tpi_spend_hash(c), c));
+	assert_null(tpi_spend_find(&s, tpi_spend_hash(d), d));
+	const struct tpi_spend_slot *u = tpi_spend_find(&s, tpi_spend_hash(a), a);
+	assert_non_null(u);
+	assert_int_equal(tpi_spend_first(u), 100);
+	assert_int_equal(tpi_spend_nout(u), 2);
+	/* taking from a transaction not held changes nothing */
+	tpi_spend_take(&s, tpi_spend_hash(c), c, 102);
+	assert_false(tpi_spend_taken(&s, 101));
+	tpi_spend_take(&s, tpi_spend_hash(a), a, 101);
+	assert_true(tpi_spend_taken(&s, 101));
+	assert_false(tpi_spend_taken(&s, 100));
+	assert_int_equal(s.n, 1);
+	tpi_spend_take(&s, tpi_spend_hash(a), a, 100);
+	assert_int_equal(s.n, 0);
+	assert_null(tpi_spend_find(&s, tpi_spend_hash(a), a));
+	tpi_spend_free(&s);
 }
 
 /* A table of its own, with no room reserved after it, grows into a copy. */
@@ -254,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_wrapping_runs_survive_doubling),
 		cmocka_unit_test(test_random_adds_and_takes),
 		cmocka_unit_test(test_grows_past_one_half),
+		cmocka_unit_test(test_left_out),
 		cmocka_unit_test(test_own_table_grows_by_copying),
 		cmocka_unit_test(test_spent_log_matches_direct_stores),
 	};
