@@ -99,10 +99,17 @@ void tpi_raw_threads(int n)
 	threads_wanted = n;
 }
 
+/* Eight bytes at a time: the spend hash then reads each of its words
+ * from one store (after byte stores, each read waited for them: 2.6% of
+ * the decoding thread). */
 static void display(const uint8_t in[32], uint8_t out[32])
 {
-	for (int i = 0; i < 32; i++)
-		out[i] = in[31 - i];
+	for (int k = 0; k < 4; k++) {
+		uint64_t w;
+		memcpy(&w, in + 24 - 8 * k, 8);
+		w = __builtin_bswap64(w);
+		memcpy(out + 8 * k, &w, 8);
+	}
 }
 
 /*
