@@ -189,7 +189,7 @@ static const char *spent_output(struct raw *w, const struct tpi_rin *in, uint64_
 	if (u && in->vout < tpi_spend_nout(u)) {
 		*o = tpi_spend_first(u) + in->vout;
 		*code = TP_ECONFLICT;
-		if (tpi_spend_taken(&w->sp, *o))
+		if (tpi_spend_taken(&w->sp, u, in->vout))
 			return "an input spends an output already spent";
 		*value = in->vout < 2 ? u->value[in->vout] : tpg_out_value(g, *o);
 		return NULL;
@@ -359,7 +359,7 @@ static enum tp_err add_tx(struct raw *w, const struct tpi_batch *b, const struct
 	for (uint32_t i = 0; e == TP_OK && i < t->nin; i++) {
 		e = tpg_in_add(g, w->spend[i]);
 		set_spent(w, w->spend[i], tx);
-		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, w->spend[i]);
+		tpi_spend_take(&w->sp, in[i].hash, in[i].txid, in[i].vout);
 	}
 	uint64_t first = e == TP_OK ? tpg_tx_first_out(g, tx) : 0;
 	for (uint32_t k = 0; e == TP_OK && k < t->nout; k++) {
@@ -453,7 +453,7 @@ static enum tp_err flush(struct feed *f)
 	if (f->pipe) {
 		int stopped = tpi_pipe_push(f->pipe);
 		f->b = tpi_pipe_fill(f->pipe);
-		tpi_pipe_back_slice(f->pipe);
+		tpi_pipe_back_ahead(f->pipe);
 		/* once stopped, the graph side's error is the one reported */
 		return stopped ? TP_ECONFLICT : TP_OK;
 	}

@@ -123,6 +123,14 @@ int tpi_pipe_back_slice(struct tpi_pipe *p)
 	return did;
 }
 
+int tpi_pipe_back_ahead(struct tpi_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	int did = p->pushed - p->popped >= (p->depth + 1) / 2 && slice_locked(p, NULL);
+	pthread_mutex_unlock(&p->mu);
+	return did;
+}
+
 enum tp_err tpi_pipe_init(struct tpi_pipe *p, unsigned depth)
 {
 	memset(p, 0, sizeof *p);

@@ -200,6 +200,7 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	if (!nout || nout > TPI_SPEND_NOUT_MAX || first < s->base ||
 	    first + nout - 1 > TPI_SPEND_FIRST_MAX)
 		return TP_OK;
+	enum tp_err e = nout > TPI_SPEND_SLOT_BITS ? taken_room(s, first + nout) : TP_OK;
 	/*
 	 * Past one half full, where the key table waits for three quarters:
 	 * this table's probes are on the graph thread, the import's busier
@@ -208,7 +209,6 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	 * which loads its slots) grew by about an eighth (2,000,000
 	 * transactions, 3 alternated pairs: 840-913 against 733-784).
 	 */
-	enum tp_err e = taken_room(s, first + nout);
 	if (e == TP_OK && (s->n + 1) * 2 > s->cap)
 		e = grow(s);
 	if (e != TP_OK)
@@ -228,14 +228,19 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	return TP_OK;
 }
 
-void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint64_t out)
+void tpi_spend_take(struct tpi_spend *s, uint64_t hash, const uint8_t txid[32], uint32_t vout)
 {
 	uint64_t i = locate(s, hash, txid);
 	if (i == UINT64_MAX)
 		return;
-	uint64_t k = out - s->base;
-	s->taken[k >> 6] |= (uint64_t)1 << (k & 63);
-	if (--s->slot[i].live)
+	struct tpi_spend_slot *u = &s->slot[i];
+	if (vout < TPI_SPEND_SLOT_BITS) {
+		u->live |= 1u << (24 + vout);
+	} else {
+		uint64_t k = tpi_spend_first(u) + vout - s->base;
+		s->taken[k >> 6] |= (uint64_t)1 << (k & 63);
+	}
+	if (--u->live & TPI_SPEND_LIVE)
 		return;
 	uint64_t mask = s->cap - 1;
 	/* pull back every later slot of the run that may sit at i */

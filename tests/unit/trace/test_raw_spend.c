@@ -21,8 +21,9 @@
 
 #define FIRST_CAP ((uint64_t)1 << 16) /* the first table's slots */
 
-/* Entry k: a transaction of nout(k) outputs from graph index 4 k on, the
- * first two worth k + 11 and k + 12. */
+/* Entry k: a transaction of nout(k) outputs from graph index 16 k on, the
+ * first two worth k + 11 and k + 12; every seventh has more outputs than
+ * a slot has bits. */
 static void key(uint32_t k, uint8_t txid[32])
 {
 	memset(txid, 0, 32);
@@ -32,7 +33,7 @@ static void key(uint32_t k, uint8_t txid[32])
 
 static uint32_t nout(uint32_t k)
 {
-	return 1 + k % 3;
+	return k % 7 == 6 ? 12 : 1 + k % 3;
 }
 
 struct ref {
@@ -45,7 +46,7 @@ static void add(struct tpi_spend *s, struct ref *r, uint32_t k, uint64_t hash)
 {
 	uint8_t id[32];
 	key(k, id);
-	assert_int_equal(tpi_spend_add(s, hash, id, (uint64_t)k * 4, nout(k), (uint64_t)k + 11,
+	assert_int_equal(tpi_spend_add(s, hash, id, (uint64_t)k * 16, nout(k), (uint64_t)k + 11,
 				       (uint64_t)k + 12),
 			 TP_OK);
 	r->hash[k] = hash;
@@ -66,7 +67,7 @@ static void take(struct tpi_spend *s, struct ref *r, uint32_t k)
 	uint8_t id[32];
 	key(k, id);
 	assert_true(r->live[k] > 0);
-	tpi_spend_take(s, r->hash[k], id, (uint64_t)k * 4 + nout(k) - r->live[k]);
+	tpi_spend_take(s, r->hash[k], id, nout(k) - r->live[k]);
 	r->live[k]--;
 }
 
@@ -84,15 +85,14 @@ static void check(const struct tpi_spend *s, const struct ref *r)
 			continue;
 		}
 		assert_non_null(u);
-		assert_int_equal(tpi_spend_first(u), (uint64_t)k * 4);
+		assert_int_equal(tpi_spend_first(u), (uint64_t)k * 16);
 		assert_int_equal(tpi_spend_nout(u), nout(k));
-		assert_int_equal(u->live, r->live[k]);
+		assert_int_equal(u->live & TPI_SPEND_LIVE, r->live[k]);
 		assert_int_equal(u->value[0], (uint64_t)k + 11);
 		if (nout(k) > 1)
 			assert_int_equal(u->value[1], (uint64_t)k + 12);
 		for (uint32_t v = 0; v < nout(k); v++)
-			assert_int_equal(tpi_spend_taken(s, (uint64_t)k * 4 + v),
-					 v < nout(k) - r->live[k]);
+			assert_int_equal(tpi_spend_taken(s, u, v), v < nout(k) - r->live[k]);
 		live++;
 	}
 	assert_int_equal(s->n, live);
@@ -210,16 +210,24 @@ static void test_left_out(void **state)
 {
 	(void)state;
 	struct tpi_spend s = {0};
-	uint8_t a[32], b[32], c[32], d[32];
-	key(1, a), key(2, b), key(3, c), key(4, d);
+	uint8_t a[32], b[32], c[32], d[32], e[32];
+	key(1, a), key(2, b), key(3, c), key(4, d), key(5, e);
 	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(a), a, 100, 2, 5, 6), TP_OK);
 	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(b), b, 102, 0, 0, 0), TP_OK);
 	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(c), c, 102, TPI_SPEND_NOUT_MAX + 1, 1, 1),
 			 TP_OK);
 	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(d), d, TPI_SPEND_FIRST_MAX, 2, 1, 1),
 			 TP_OK);
-	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(d), d, 99, 1, 1, 1), TP_OK); /* before */
-	assert_int_equal(s.n, 1);
+	/* past the slot's bits: the bitmap starts here, and nothing before it is held */
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(e), e, 200, 12, 1, 1), TP_OK);
+	assert_int_equal(tpi_spend_add(&s, tpi_spend_hash(d), d, 99, 1, 1, 1), TP_OK);
+	assert_int_equal(s.n, 2);
+	tpi_spend_take(&s, tpi_spend_hash(e), e, 11);
+	const struct tpi_spend_slot *x = tpi_spend_find(&s, tpi_spend_hash(e), e);
+	assert_non_null(x);
+	assert_true(tpi_spend_taken(&s, x, 11));
+	assert_false(tpi_spend_taken(&s, x, 10));
+	assert_int_equal(x->live & TPI_SPEND_LIVE, 11);
 	assert_null(tpi_spend_find(&s, tpi_spend_hash(b), b));
 	assert_null(tpi_spend_find(&s, tpi_spend_hash(c), c));
 	assert_null(tpi_spend_find(&s, tpi_spend_hash(d), d));
@@ -228,14 +236,14 @@ static void test_left_out(void **state)
 	assert_int_equal(tpi_spend_first(u), 100);
 	assert_int_equal(tpi_spend_nout(u), 2);
 	/* taking from a transaction not held changes nothing */
-	tpi_spend_take(&s, tpi_spend_hash(c), c, 102);
-	assert_false(tpi_spend_taken(&s, 101));
-	tpi_spend_take(&s, tpi_spend_hash(a), a, 101);
-	assert_true(tpi_spend_taken(&s, 101));
-	assert_false(tpi_spend_taken(&s, 100));
+	tpi_spend_take(&s, tpi_spend_hash(c), c, 1);
+	assert_false(tpi_spend_taken(&s, u, 1));
+	tpi_spend_take(&s, tpi_spend_hash(a), a, 1);
+	assert_true(tpi_spend_taken(&s, u, 1));
+	assert_false(tpi_spend_taken(&s, u, 0));
+	assert_int_equal(s.n, 2);
+	tpi_spend_take(&s, tpi_spend_hash(a), a, 0);
 	assert_int_equal(s.n, 1);
-	tpi_spend_take(&s, tpi_spend_hash(a), a, 100);
-	assert_int_equal(s.n, 0);
 	assert_null(tpi_spend_find(&s, tpi_spend_hash(a), a));
 	tpi_spend_free(&s);
 }
