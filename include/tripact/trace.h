@@ -53,6 +53,7 @@ struct tp_trace_import_opts {
 };
 
 struct tp_trace_import_stats {
+	/* bytes: of the lines read (JSON, CSV), of the blocks decoded (raw) */
 	uint64_t bytes, rows, txs, inputs, outputs, transfers;
 	uint64_t skipped;	   /* rows skipped under skip_bad */
 	uint64_t external;	   /* outputs from before the imported blocks */

@@ -90,6 +90,7 @@ struct feed {
 	struct tp_btc_chain *chain;
 	int64_t from;  /* chain: first height */
 	enum tp_err e; /* the decoder's result */
+	uint64_t bytes; /* of the blocks decoded */
 };
 
 static int threads_wanted; /* 0: as many as useful, 1: one */
@@ -465,6 +466,8 @@ static enum tp_err flush(struct feed *f)
 static enum tp_err on_tx(void *ctx, const struct tp_btc_header *h, const struct tp_btc_tx *tx)
 {
 	struct feed *f = ctx;
+	if (tx->index == 0)
+		f->bytes += h->size;
 	if (tx->index == 0 || !f->have_last || memcmp(f->last_block, h->hash, 32) != 0) {
 		if (f->have_last && memcmp(f->last_block, h->hash, 32) != 0)
 			f->next_height++;
@@ -745,6 +748,8 @@ enum tp_err tpi_raw_file(struct tp_trace_graph *g, struct tpr *r, const char *pa
 	} else if (e == TP_OK) {
 		e = f.e;
 	}
+	if (r->stats)
+		r->stats->bytes += f.bytes;
 	tp_btc_decoder_free(f.dec);
 	free(w.spend);
 	tpi_keys_free(&f.keys);

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tp_test.h"
@@ -295,6 +296,11 @@ static void test_threads_same_graph(void **state)
 	assert_int_equal(one.st.txs, 40 * 50);
 	assert_int_equal(two.st.txs, 40 * 50);
 	assert_int_equal(one.st.inputs, two.st.inputs);
+	/* bytes: the blocks', two hex digits a byte and a newline a block */
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(one.st.bytes, ((uint64_t)sb.st_size - 40) / 2);
+	assert_int_equal(two.st.bytes, one.st.bytes);
 	same_file(one.dir, two.dir);
 	struct tp_trace_graph *g;
 	struct tp_diag d = {0};
