@@ -1,8 +1,9 @@
 /*
  * Fuzzes trace import and tracing end to end. The first byte picks the
- * input kind (0: bitcoin-etl JSON lines, 1: ethereum-etl CSV, 2: label
- * CSV, 3: a decimal/hex value for the 256-bit parser); the rest is the
- * file. An import that succeeds is opened and traced from its first
+ * input kind (0: bitcoin-etl JSON lines, or getblock hex blocks when the
+ * file starts with a hex digit, as the importer tells them apart;
+ * 1: ethereum-etl CSV, 2: label CSV, 3: a decimal/hex value for the
+ * 256-bit parser); the rest is the file. An import that succeeds is opened and traced from its first
  * address under every model, and conservation must hold.
  */
 #include <stdint.h>

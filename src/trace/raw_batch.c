@@ -5,9 +5,12 @@
 #include "raw_batch.h"
 #include "raw_spend.h"
 
+/* Made even for need 0, so that a batch's arrays are never NULL (the
+ * graph side offsets into them: a block of transactions with no input
+ * would offset a null pointer). */
 static enum tp_err room(void **arr, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
+	if (*arr && need <= *cap)
 		return TP_OK;
 	size_t n = *cap ? *cap : 256;
 	while (n < need)
