@@ -425,6 +425,8 @@ static enum tp_err read_record(struct tp_btc_chain *c, int32_t r, struct tp_diag
 		}
 		got += (size_t)n;
 	}
+	/* read once: let its pages go (tpr_drop_cache says why) */
+	(void)posix_fadvise(c->fd, (off_t)q->offset, (off_t)q->size, POSIX_FADV_DONTNEED);
 	unxor(c, c->buf, q->size, q->offset);
 	return TP_OK;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader.h"
 #include "tripact/btc.h"
 #include "tripact/json.h"
 
@@ -255,6 +256,7 @@ enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec, const char *path,
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t have = 0;
+	uint64_t read_total = 0, dropped = 0;
 	long lineno = 1;
 	if (!f)
 		return tp_diag_set(d, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "cannot open %s: %s",
@@ -276,6 +278,7 @@ enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec, const char *path,
 		}
 		size_t scan = have; /* bytes before `have` hold no newline */
 		have += got;
+		read_total += got;
 		size_t start = 0;
 		for (;;) {
 			char *nl = memchr(buf + scan, '\n', have - scan);
@@ -290,6 +293,7 @@ enum tp_err tp_btc_hex_decode_file(struct tp_btc_decoder *dec, const char *path,
 			break;
 		memmove(buf, buf + start, have - start);
 		have -= start;
+		tpr_drop_cache(fileno(f), &dropped, read_total - have);
 		if (eof && have)
 			e = one_line(&run, buf, have, lineno, d);
 		else if (have > LINE_MAX_BYTES + 2)

@@ -4,6 +4,7 @@
  * a | b,c | (empty) | d"e.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d)
 	r->lineno = 0;
 	r->pos = r->end = r->scanned = r->peeked = 0;
 	r->eof = 0;
-	r->consumed = 0;
+	r->consumed = r->dropped = 0;
 	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!r->f)
 		return tp_diag_set(d, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "%s: %s", path,
@@ -39,6 +40,18 @@ void tpr_close(struct tpr *r)
 	r->buf = NULL;
 	r->line = NULL;
 	r->cap = r->pos = r->end = r->scanned = r->peeked = 0;
+}
+
+uint64_t tpr_drop_step = (uint64_t)64 << 20;
+
+void tpr_drop_cache(int fd, uint64_t *dropped, uint64_t upto)
+{
+	upto -= upto % tpr_drop_step;
+	if (upto >= *dropped + tpr_drop_step) {
+		(void)posix_fadvise(fd, (off_t)*dropped, (off_t)(upto - *dropped),
+				    POSIX_FADV_DONTNEED);
+		*dropped = upto;
+	}
 }
 
 /*
@@ -79,6 +92,8 @@ static int refill(struct tpr *r, struct tp_diag *d)
 		r->eof = 1;
 	}
 	r->end += got;
+	if (r->f != stdin)
+		tpr_drop_cache(fileno(r->f), &r->dropped, r->consumed);
 	return 0;
 }
 

@@ -27,6 +27,7 @@ struct tpr {
 	size_t peeked;	/* tpr_peek_more goes on from here (when past pos) */
 	int eof;
 	uint64_t consumed; /* bytes of this file returned as lines so far */
+	uint64_t dropped;  /* bytes of this file let go from the page cache */
 	long lineno;
 	uint64_t done_before; /* bytes of earlier files */
 	uint64_t total;	      /* bytes of all files */
@@ -34,6 +35,19 @@ struct tpr {
 	const struct tp_trace_import_opts *opts;
 	struct tp_trace_import_stats *stats;
 };
+
+/*
+ * Lets the page cache go of [*dropped, upto) of the file fd, a step at a
+ * time (64 MB; tests make it smaller), and moves *dropped on. An import
+ * reads each byte of its input once: on a machine whose fresh memory is
+ * dear (a virtual machine whose host takes freed pages back), keeping the
+ * pages read made every later page cache page and every page of the
+ * graph fresh memory. Importing 9.8 GB of JSON lines not in the page
+ * cache took 46-48 CPU s with the pages kept, 29-40 with them let go
+ * (20-21 s of system time against 5-6). Only a hint: nothing is lost.
+ */
+void tpr_drop_cache(int fd, uint64_t *dropped, uint64_t upto);
+extern uint64_t tpr_drop_step;
 
 enum tp_err tpr_open(struct tpr *r, const char *path, struct tp_diag *d) TP_MUST_CHECK;
 void tpr_close(struct tpr *r);

@@ -1,7 +1,8 @@
 /*
  * The line reader's look-ahead: tpr_peek_more returns the lines after
  * r->line one by one, as tpr_next will return them, and stops at a line
- * not read in whole (the last one, without its newline).
+ * not read in whole (the last one, without its newline). And the pages of
+ * what was read are let go behind it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,11 +88,50 @@ static void test_peek_restarts(void **state)
 	unlink(path);
 }
 
+/*
+ * Lines read and returned let their pages go a step at a time: every
+ * line still reads back whole, and the part let go moves on behind the
+ * lines returned (only whole steps, never past them).
+ */
+static void test_drops_read_pages(void **state)
+{
+	(void)state;
+	const uint64_t step = tpr_drop_step;
+	tpr_drop_step = 8192;
+	char path[] = "/tmp/tp_reader_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	const int n = 600000; /* 9 MB: more than two of the reader's reads */
+	for (int i = 0; i < n; i++)
+		fprintf(f, "line %08d\n", i);
+	assert_int_equal(fclose(f), 0);
+	struct tpr r = {0};
+	assert_int_equal(tpr_open(&r, path, NULL), TP_OK);
+	char want[32];
+	uint64_t last = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(want, sizeof want, "line %08d", i);
+		expect_next(&r, want);
+		assert_true(r.dropped <= r.consumed);
+		assert_int_equal(r.dropped % 8192, 0);
+		assert_true(r.dropped >= last);
+		last = r.dropped;
+	}
+	assert_int_equal(tpr_next(&r, NULL), 0);
+	assert_true(r.dropped >= (uint64_t)n * 14 - (8u << 20) - 8192);
+	tpr_close(&r);
+	unlink(path);
+	tpr_drop_step = step;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_peek_more),
 		cmocka_unit_test(test_peek_restarts),
+		cmocka_unit_test(test_drops_read_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
