@@ -106,9 +106,9 @@ struct tpi_pipe {
 	 * Table pages to fault in ahead of a doubling (struct tpi_backer), a
 	 * slice at a time: by the consumer while it waits for a batch, by the
 	 * producer while it waits for room and while the consumer has work
-	 * ahead (tpi_pipe_back_ahead). Made in one go
-	 * on the producer, a 1 GB half stopped the batches for 2 s, and the
-	 * graph thread then stood idle (20,000,000 transactions).
+	 * ahead (tpi_pipe_back_ahead). Made in one go on the producer, a 1 GB
+	 * half stopped the batches for 2 s, and the graph thread then stood
+	 * idle (20,000,000 transactions).
 	 */
 	struct tpi_ahead ahead[TPI_PIPE_AHEAD];
 	struct tpi_backer backer; /* asks the pipe */
@@ -132,7 +132,7 @@ int tpi_pipe_back_slice(struct tpi_pipe *p);
 /*
  * Producer, once a batch: a slice, but only while the consumer has half
  * the ring or more to work on, so that it does not wait for the batches
- * meanwhile. A slice is a huge page or two, some 5 ms of clearing where
+ * meanwhile. A slice is a huge page, some 5 ms of clearing where
  * fresh pages are dear, against about 1.5 ms to decode a block of 2,000
  * transactions: a slice every batch made the decoding thread clear pages
  * most of its time until the region was done, and the graph thread, its

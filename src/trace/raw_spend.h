@@ -31,7 +31,8 @@
 
 #include "tripact/error.h"
 
-/* One cache line: the whole key, so a hit needs no other memory. */
+/* One cache line: the whole key, so a hit on output 0 or 1 needs no
+ * other memory. */
 struct tpi_spend_slot {
 	uint8_t txid[32];  /* display order, as the graph keeps it */
 	uint64_t value[2]; /* of outputs 0 and 1 (the others': the graph's column) */
@@ -43,6 +44,8 @@ struct tpi_spend_slot {
 	 * the graph thread spent in add_batch) */
 	uint32_t live;
 };
+
+_Static_assert(sizeof(struct tpi_spend_slot) == 64, "a spend slot is one cache line");
 
 #define TPI_SPEND_LIVE ((1u << 24) - 1)
 #define TPI_SPEND_SLOT_BITS 8
