@@ -160,10 +160,9 @@ enum tp_err tpi_keys_id(struct tpi_keys *k, const uint8_t *key, size_t n, uint64
 	if (++k->n * 4 > k->cap * 3)
 		return grow(k);
 	/* five eighths: time to ask for the next growth's pages */
-	if (k->n * 8 >= k->cap * 5 && k->backer && k->asked != k->cap && k->reserved &&
-	    k->cap * 2 * sizeof *k->slot <= TPI_TABLE_RESERVE) {
-		k->asked = k->cap;
-		k->backer->ask(k->backer->ctx, k->slot + k->cap, k->cap * sizeof *k->slot);
-	}
+	if (k->n * 8 >= k->cap * 5 && k->reserved &&
+	    k->cap * 2 * sizeof *k->slot <= TPI_TABLE_RESERVE)
+		tpi_table_ask(k->backer, &k->asked, k->cap, k->slot + k->cap,
+			      k->cap * sizeof *k->slot);
 	return TP_OK;
 }

@@ -6,11 +6,11 @@
  * The table lives at the start of a large reserved mapping and doubles in
  * place: only the new upper half is fresh memory (backed ahead, a slice
  * at a time, by whichever thread has a moment: struct tpi_backer), where
- * a copy into a new table would touch the old size again. On a virtual machine whose host
- * takes freed memory back, first touching a page costs about 2.7 ns a
- * byte here (0.37 GB/s, against 10 GB/s for a page used before), so the
- * doubling tables of 4 to 128 MB cost 0.7 CPU s of 2.1 for 2,000,000
- * transactions when each was new.
+ * a copy into a new table would touch the old size again. On a virtual
+ * machine whose host takes freed memory back, first touching a page
+ * costs about 2.7 ns a byte here (0.37 GB/s, against 10 GB/s for a page
+ * used before), so the doubling tables of 4 to 128 MB cost 0.7 CPU s of
+ * 2.1 for 2,000,000 transactions when each was new.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -220,11 +220,9 @@ enum tp_err tpi_spend_add(struct tpi_spend *s, uint64_t hash, const uint8_t txid
 	memcpy(u.txid, txid, 32);
 	place(s->slot, s->cap, &u);
 	/* three quarters of the way to growing: time to ask for the pages */
-	if (++s->n * 8 >= s->cap * 3 && s->backer && s->asked != s->cap &&
-	    tpi_spend_grows_in_place(s)) {
-		s->asked = s->cap;
-		s->backer->ask(s->backer->ctx, s->slot + s->cap, s->cap * sizeof *s->slot);
-	}
+	if (++s->n * 8 >= s->cap * 3 && tpi_spend_grows_in_place(s))
+		tpi_table_ask(s->backer, &s->asked, s->cap, s->slot + s->cap,
+			      s->cap * sizeof *s->slot);
 	return TP_OK;
 }
 

@@ -204,6 +204,16 @@ void tpi_table_touch(void *at, size_t bytes);
 /* Backs [at, at + bytes) of a reserved mapping with zeroed pages: by the
  * backer if it was asked for them (b may be NULL), else here. */
 void tpi_table_back(void *at, size_t bytes, const struct tpi_backer *b);
+/* Asks b (may be NULL) once per table size cap for the upper half
+ * [at, at + bytes) the next doubling will take; *asked remembers the cap. */
+static inline void tpi_table_ask(const struct tpi_backer *b, uint64_t *asked, uint64_t cap,
+				 void *at, size_t bytes)
+{
+	if (b && *asked != cap) {
+		*asked = cap;
+		b->ask(b->ctx, at, bytes);
+	}
+}
 
 #define TPI_TABLE_SLOT_MAX 64
 /* What tpi_table_rehash needs to know of a slot (an all-zero one is empty). */
